@@ -1,0 +1,138 @@
+# cglu-search: build, test, bench. `make help` lists the targets.
+# Layout: common/ (analyzer, Xapian wrapper, shared helpers), indexer/,
+# server/; every *_main.c is a program, every other .c/.cc goes into
+# build/libcglu.a that programs and tests link against.
+
+# Install missing Debian packages before anything asks pkg-config.
+DEPS_OK := $(shell command -v xapian-config >/dev/null 2>&1 && \
+	test -f /usr/include/libstemmer.h -a -f /usr/include/utf8proc.h \
+	  -a -f /usr/include/uv.h -a -f /usr/include/cmocka.h \
+	  -a -f /usr/include/libxml2/libxml/HTMLparser.h && echo yes)
+ifneq ($(DEPS_OK),yes)
+$(info deps: installing missing packages with scripts/deps.sh)
+DEPS_RUN := $(shell sh scripts/deps.sh >&2 || echo failed)
+ifeq ($(DEPS_RUN),failed)
+$(error scripts/deps.sh failed: install the packages it lists by hand)
+endif
+endif
+
+CC ?= cc
+CXX ?= c++
+CFLAGS ?= -O2 -g
+CXXFLAGS ?= -O2 -g
+SAN ?=
+BUILD ?= build
+BIN ?= bin
+PREFIX ?= /usr/local
+
+PKGS := libuv libutf8proc libxml-2.0
+WARN := -Wall -Wextra -Werror
+CPPFLAGS_ALL := -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS)) \
+	$(shell xapian-config --cxxflags 2>/dev/null | tr ' ' '\n' | grep '^-I' | tr '\n' ' ')
+ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
+ALL_CXXFLAGS := -std=c++17 $(WARN) $(CXXFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
+LIBS := $(shell xapian-config --libs) -lstemmer $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+TEST_LIBS := $(shell pkg-config --libs cmocka)
+
+SRC_DIRS := common indexer server
+MAINS := $(wildcard $(addsuffix /*_main.c,$(SRC_DIRS)))
+LIB_C := $(filter-out $(MAINS),$(wildcard $(addsuffix /*.c,$(SRC_DIRS))))
+LIB_CC := $(wildcard $(addsuffix /*.cc,$(SRC_DIRS)))
+LIB_OBJ := $(LIB_C:%.c=$(BUILD)/obj/%.o) $(LIB_CC:%.cc=$(BUILD)/obj/%.o)
+LIB := $(BUILD)/libcglu.a
+
+PROGS := $(BIN)/cglu-index
+ifneq ($(wildcard server/searchd_main.c),)
+PROGS += $(BIN)/cglu-searchd
+endif
+ifneq ($(wildcard server/search_main.c),)
+PROGS += $(BIN)/cglu-search
+endif
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/*_bench.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all test test-asan run bench clean install format lint help deps
+all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN)
+
+help:
+	@echo "make           build bin/ programs, tests and benchmarks"
+	@echo "make run       build, index corpus/ into var/cglu.db, serve it"
+	@echo "make test      build and run every unit and integration test"
+	@echo "make test-asan the same suite under ASan+UBSan (build-asan/)"
+	@echo "make bench     run the benchmarks (see docs/BENCHMARKS.md)"
+	@echo "make install PREFIX=/usr/local"
+
+deps:
+	sh scripts/deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/cglu-index: $(BUILD)/obj/indexer/index_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(SAN) -o $@ $^ $(LIBS)
+$(BIN)/cglu-searchd: $(BUILD)/obj/server/searchd_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(SAN) -o $@ $^ $(LIBS)
+$(BIN)/cglu-search: $(BUILD)/obj/server/search_main.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(SAN) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(SAN) -o $@ $^ $(LIBS) $(TEST_LIBS)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) $(SAN) -o $@ $^ $(LIBS)
+$(BUILD)/obj/bench/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+test: $(PROGS) $(UNIT_BIN)
+	sh tests/run.sh $(BUILD) $(BIN)
+
+# The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-asan:
+	$(MAKE) BUILD=build-asan BIN=build-asan/bin CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  CXXFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+run: $(PROGS)
+	$(BIN)/cglu-index corpus/
+	@if [ -x $(BIN)/cglu-searchd ]; then \
+	  echo "serving var/cglu.db; query it with: $(BIN)/cglu-search 'gouvernements locaux'"; \
+	  exec $(BIN)/cglu-searchd; fi
+
+bench: all
+	sh bench/run.sh $(BUILD)
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+
+format:
+	clang-format -i $(wildcard */*.c */*.h */*.cc tests/*/*.c bench/*.c)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	  --inline-suppr -I. $(SRC_DIRS)
+
+clean:
+	rm -rf build build-asan bin
+
+-include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

@@ -1,0 +1,90 @@
+/* analyze_bench: throughput of common/analyze on real text, one core.
+ * Usage: analyze_bench FILE...  (prints the median of 7 timed passes) */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/analyze.h"
+
+#define PASSES 7
+#define MIN_BYTES (32u << 20) /* each pass analyses at least this much */
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    char *text = NULL;
+    size_t len = 0;
+    analyzer *a = NULL;
+    char err[256];
+    int rc = 2;
+
+    if (argc < 2) {
+        fprintf(stderr, "usage: analyze_bench FILE...\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        FILE *f = fopen(argv[i], "rb");
+        if (!f) {
+            fprintf(stderr, "analyze_bench: cannot open %s\n", argv[i]);
+            goto out;
+        }
+        char chunk[65536];
+        size_t n;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+            char *t = realloc(text, len + n);
+            if (!t) {
+                fclose(f);
+                goto out;
+            }
+            text = t;
+            memcpy(text + len, chunk, n);
+            len += n;
+        }
+        fclose(f);
+    }
+    if (len == 0) {
+        fprintf(stderr, "analyze_bench: no input\n");
+        goto out;
+    }
+    if (analyze_new("french", &a, err, sizeof err) != ANALYZE_OK) {
+        fprintf(stderr, "analyze_bench: %s\n", err);
+        goto out;
+    }
+    unsigned reps = (unsigned)(MIN_BYTES / len) + 1;
+    double mbs[PASSES];
+    unsigned long tokens = 0;
+    for (int p = 0; p < PASSES; p++) {
+        double t0 = now();
+        tokens = 0;
+        for (unsigned r = 0; r < reps; r++) {
+            analyze_token tok;
+            analyze_begin(a, text, len, 1);
+            while (analyze_next(a, &tok) == 1)
+                tokens++;
+        }
+        mbs[p] = (double)len * reps / (now() - t0) / 1e6;
+    }
+    qsort(mbs, PASSES, sizeof *mbs, cmp_double);
+    printf("analyze: %.1f MB of input x %u, %lu tokens per pass; median "
+           "%.1f MB/s (min %.1f, max %.1f) on one core\n",
+           (double)len / 1e6, reps, tokens, mbs[PASSES / 2], mbs[0],
+           mbs[PASSES - 1]);
+    rc = 0;
+out:
+    analyze_free(a);
+    free(text);
+    return rc;
+}

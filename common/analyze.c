@@ -1,0 +1,420 @@
+/* analyze: tokenize, fold and stem UTF-8 text the same way for documents
+ * and queries (French elisions, NFKC casefold, accents folded before
+ * stemming; see docs/ARCHITECTURE.md for why). */
+#include "common/analyze.h"
+
+#include <libstemmer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* A word longer than this in the input cannot fold to ANALYZE_MAX_WORD
+ * bytes or less in any realistic way; skip it before normalising. */
+#define RAW_MAX (ANALYZE_MAX_WORD * 4)
+/* Worst-case utf8proc compatibility decomposition is 18 code points per
+ * input code point. */
+#define CP_MAX (RAW_MAX * 18)
+
+struct analyzer {
+    struct sb_stemmer *stemmer;
+    char lang[32];
+    int french; /* apply French elisions */
+    const char *text;
+    size_t len;
+    size_t at;         /* next byte to scan */
+    uint32_t position; /* position of the next token */
+    utf8proc_int32_t cps[CP_MAX];
+    char exact[CP_MAX * 4 + 1];
+    char fold[CP_MAX * 4 + 1];
+    char stem[ANALYZE_MAX_WORD * 2 + 1];
+};
+
+/* Snowball's French stop word list (snowball-website algorithms/french). */
+static const char *const french_stop[] = {
+    "ai",      "aie",      "aient",    "aies",     "ait",     "as",
+    "au",      "aura",     "aurai",    "auraient", "aurais",  "aurait",
+    "auras",   "aurez",    "auriez",   "aurions",  "aurons",  "auront",
+    "aux",     "avaient",  "avais",    "avait",    "avec",    "avez",
+    "aviez",   "avions",   "avons",    "ayant",    "ayante",  "ayantes",
+    "ayants",  "ayez",     "ayons",    "c",        "ce",      "ces",
+    "d",       "dans",     "de",       "des",      "du",      "elle",
+    "en",      "es",       "est",      "et",       "eu",      "eue",
+    "eues",    "eurent",   "eus",      "eusse",    "eussent", "eusses",
+    "eussiez", "eussions", "eut",      "eux",      "furent",  "fus",
+    "fusse",   "fussent",  "fusses",   "fussiez",  "fussions", "fut",
+    "il",      "ils",      "j",        "je",       "l",       "la",
+    "le",      "les",      "leur",     "lui",      "m",       "ma",
+    "mais",    "me",       "mes",      "moi",      "mon",     "même",
+    "n",       "ne",       "nos",      "notre",    "nous",    "on",
+    "ont",     "ou",       "par",      "pas",      "pour",    "qu",
+    "que",     "qui",      "s",        "sa",       "se",      "sera",
+    "serai",   "seraient", "serais",   "serait",   "seras",   "serez",
+    "seriez",  "serions",  "serons",   "seront",   "ses",     "soient",
+    "sois",    "soit",     "sommes",   "son",      "sont",    "soyez",
+    "soyons",  "suis",     "sur",      "t",        "ta",      "te",
+    "tes",     "toi",      "ton",      "tu",       "un",      "une",
+    "vos",     "votre",    "vous",     "y",        "à",       "étaient",
+    "étais",   "était",    "étant",    "étante",   "étantes", "étants",
+    "étiez",   "étions",   "été",      "étée",     "étées",   "étés",
+    "êtes",    "eûmes",    "eûtes",    "eût",      "fûmes",   "fûtes",
+    "fût",
+};
+#define N_STOP (sizeof french_stop / sizeof french_stop[0])
+
+/* Elided French articles and conjunctions, lowercase ASCII. */
+static const char *const french_elision[] = {
+    "l", "d", "j", "qu", "n", "s", "t", "m", "c",
+    "jusqu", "lorsqu", "puisqu", "quoiqu",
+};
+
+/* ASCII class: 1 for [0-9A-Za-z]. */
+static unsigned char ascii_word[128];
+static int tables_ready;
+
+static void init_tables(void)
+{
+    if (tables_ready)
+        return;
+    for (int c = 0; c < 128; c++)
+        ascii_word[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                        (c >= 'A' && c <= 'Z');
+    tables_ready = 1; /* idempotent: racing threads write the same bytes */
+}
+
+const char *analyze_strerror(analyze_status st)
+{
+    switch (st) {
+    case ANALYZE_OK:
+        return "success";
+    case ANALYZE_ERR_LANG:
+        return "unknown stemming language";
+    case ANALYZE_ERR_NOMEM:
+        return "out of memory";
+    }
+    return "unknown error";
+}
+
+analyze_status analyze_new(const char *lang, analyzer **out, char *err,
+                           size_t errlen)
+{
+    analyzer *a = NULL;
+    analyze_status st = ANALYZE_OK;
+
+    *out = NULL;
+    if (!lang)
+        lang = "french";
+    init_tables();
+    if (strlen(lang) >= sizeof a->lang) {
+        st = ANALYZE_ERR_LANG;
+        goto fail;
+    }
+    a = calloc(1, sizeof *a);
+    if (!a) {
+        st = ANALYZE_ERR_NOMEM;
+        goto fail;
+    }
+    a->stemmer = sb_stemmer_new(lang, "UTF_8");
+    if (!a->stemmer) {
+        st = ANALYZE_ERR_LANG;
+        goto fail;
+    }
+    strcpy(a->lang, lang);
+    a->french = strcmp(lang, "french") == 0 || strcmp(lang, "fr") == 0 ||
+                strcmp(lang, "fra") == 0 || strcmp(lang, "fre") == 0;
+    *out = a;
+    return ANALYZE_OK;
+fail:
+    if (err && errlen)
+        snprintf(err, errlen, "analyzer for language \"%s\": %s", lang,
+                 analyze_strerror(st));
+    analyze_free(a);
+    return st;
+}
+
+void analyze_free(analyzer *a)
+{
+    if (!a)
+        return;
+    if (a->stemmer)
+        sb_stemmer_delete(a->stemmer);
+    free(a);
+}
+
+const char *analyze_lang(const analyzer *a)
+{
+    return a->lang;
+}
+
+void analyze_begin(analyzer *a, const char *text, size_t len,
+                   uint32_t first_position)
+{
+    a->text = text;
+    a->len = text ? len : 0;
+    a->at = 0;
+    a->position = first_position;
+}
+
+uint32_t analyze_position(const analyzer *a)
+{
+    return a->position;
+}
+
+/* Decode one code point at s[0..n): returns its byte length and sets *cp,
+ * or 0 for an invalid or truncated sequence (a separator byte). */
+static size_t decode(const unsigned char *s, size_t n, int32_t *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = (int32_t)c;
+        return 1;
+    }
+    if (c < 0xC2 || c > 0xF4)
+        return 0;
+    if (c < 0xE0) {
+        if (n < 2 || (s[1] & 0xC0) != 0x80)
+            return 0;
+        *cp = (int32_t)(((c & 0x1F) << 6) | (s[1] & 0x3F));
+        return 2;
+    }
+    if (c < 0xF0) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        int32_t v = (int32_t)(((c & 0x0F) << 12) | ((s[1] & 0x3F) << 6) |
+                              (s[2] & 0x3F));
+        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))
+            return 0;
+        *cp = v;
+        return 3;
+    }
+    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+        (s[3] & 0xC0) != 0x80)
+        return 0;
+    int32_t v = (int32_t)(((c & 0x07) << 18) | ((s[1] & 0x3F) << 12) |
+                          ((s[2] & 0x3F) << 6) | (s[3] & 0x3F));
+    if (v < 0x10000 || v > 0x10FFFF)
+        return 0;
+    *cp = v;
+    return 4;
+}
+
+static int is_word_cp(int32_t cp)
+{
+    if (cp < 128)
+        return ascii_word[cp];
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int is_apostrophe(int32_t cp)
+{
+    return cp == '\'' || cp == 0x2019 || cp == 0x02BC;
+}
+
+/* 1 when the word s[0..n) is an elided French word (any case). */
+static int is_elision(const char *s, size_t n)
+{
+    char low[8];
+    if (n == 0 || n > 6)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x80)
+            return 0;
+        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    for (size_t i = 0; i < sizeof french_elision / sizeof *french_elision;
+         i++)
+        if (strlen(french_elision[i]) == n &&
+            memcmp(french_elision[i], low, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Ligatures are typography, not accents: œ→oe, æ→ae in both forms. Both
+ * are two bytes in UTF-8, as their expansions, so this works in place. */
+static void expand_ligatures(char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned char c0 = (unsigned char)s[i], c1 = (unsigned char)s[i + 1];
+        if (c0 == 0xC5 && c1 == 0x93) {
+            s[i] = 'o';
+            s[i + 1] = 'e';
+        } else if (c0 == 0xC3 && c1 == 0xA6) {
+            s[i] = 'a';
+            s[i + 1] = 'e';
+        }
+    }
+}
+
+/* Normalise word w[0..n) into dst with utf8proc: returns the byte length,
+ * or -1 when it does not fit (the word is skipped). */
+static long normalise(analyzer *a, const char *w, size_t n, char *dst,
+                      utf8proc_option_t extra)
+{
+    /* Same options for both steps, as utf8proc_map() does: decompose
+     * fully (COMPOSE tells it to), then compose back. */
+    utf8proc_option_t opt = UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                            UTF8PROC_COMPOSE | UTF8PROC_STABLE | extra;
+    utf8proc_ssize_t m = utf8proc_decompose((const utf8proc_uint8_t *)w,
+                                            (utf8proc_ssize_t)n, a->cps,
+                                            CP_MAX, opt);
+    if (m < 0 || m > CP_MAX)
+        return -1;
+    /* reencode composes and writes UTF-8 over the code point buffer. */
+    m = utf8proc_reencode(a->cps, m, opt);
+    if (m < 0 || m > ANALYZE_MAX_WORD)
+        return -1;
+    memcpy(dst, a->cps, (size_t)m);
+    dst[m] = '\0';
+    expand_ligatures(dst, (size_t)m);
+    return m;
+}
+
+static int cmp_stop(const void *key, const void *elt)
+{
+    const char *const *k = key;
+    const char *const *e = elt;
+    return strcmp(*k, *e);
+}
+
+int analyze_is_stopword(const analyzer *a, const char *word, size_t len)
+{
+    char tmp[32];
+    const char *k = tmp;
+    if (!a->french || len == 0 || len >= sizeof tmp)
+        return 0;
+    memcpy(tmp, word, len);
+    tmp[len] = '\0';
+    return bsearch(&k, french_stop, N_STOP, sizeof *french_stop, cmp_stop) !=
+           NULL;
+}
+
+/* Fill tok from the word text[start..end): 1 on success, 0 when skipped,
+ * -1 out of memory. */
+static int make_token(analyzer *a, size_t start, size_t end, int ascii,
+                      analyze_token *tok)
+{
+    const char *w = a->text + start;
+    size_t n = end - start;
+    long en, fn;
+
+    if (n > RAW_MAX)
+        return 0;
+    if (ascii) {
+        if (n > ANALYZE_MAX_WORD)
+            return 0;
+        for (size_t i = 0; i < n; i++) {
+            char c = w[i];
+            a->exact[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        a->exact[n] = '\0';
+        memcpy(a->fold, a->exact, n + 1);
+        en = fn = (long)n;
+    } else {
+        en = normalise(a, w, n, a->exact, 0);
+        fn = normalise(a, w, n, a->fold, UTF8PROC_STRIPMARK);
+        if (en <= 0 || fn <= 0)
+            return 0;
+    }
+    const sb_symbol *s =
+        sb_stemmer_stem(a->stemmer, (const sb_symbol *)a->fold, (int)fn);
+    if (!s)
+        return -1;
+    int sl = sb_stemmer_length(a->stemmer);
+    if (sl < 0 || (size_t)sl >= sizeof a->stem)
+        return 0;
+    memcpy(a->stem, s, (size_t)sl);
+    a->stem[sl] = '\0';
+
+    tok->exact = a->exact;
+    tok->exact_len = (size_t)en;
+    tok->fold = a->fold;
+    tok->fold_len = (size_t)fn;
+    tok->stem = a->stem;
+    tok->stem_len = (size_t)sl;
+    tok->offset = start;
+    tok->length = n;
+    tok->position = a->position++;
+    tok->stopword = analyze_is_stopword(a, a->exact, (size_t)en);
+    return 1;
+}
+
+int analyze_next(analyzer *a, analyze_token *tok)
+{
+    const unsigned char *t = (const unsigned char *)a->text;
+    size_t len = a->len;
+
+    while (a->at < len) {
+        /* Skip separators. */
+        size_t i = a->at;
+        int32_t cp = 0;
+        size_t k;
+        while (i < len) {
+            if (t[i] < 0x80) {
+                if (ascii_word[t[i]])
+                    break;
+                i++;
+                continue;
+            }
+            k = decode(t + i, len - i, &cp);
+            if (k && is_word_cp(cp))
+                break;
+            i += k ? k : 1;
+        }
+        if (i >= len) {
+            a->at = len;
+            return 0;
+        }
+        /* Scan the word. */
+        size_t start = i;
+        int ascii = 1;
+        for (;;) {
+            while (i < len && t[i] < 0x80 && ascii_word[t[i]])
+                i++;
+            if (i >= len || t[i] < 0x80)
+                break;
+            k = decode(t + i, len - i, &cp);
+            if (!k || !is_word_cp(cp))
+                break;
+            ascii = 0;
+            i += k;
+        }
+        size_t end = i;
+        a->at = end;
+        /* French elision: "l'", "qu’" ... directly followed by a word. */
+        if (a->french && end < len) {
+            k = decode(t + end, len - end, &cp);
+            if (k && is_apostrophe(cp) && end + k < len &&
+                is_elision(a->text + start, end - start)) {
+                int32_t next = 0;
+                size_t k2 = decode(t + end + k, len - end - k, &next);
+                if (k2 && is_word_cp(next)) {
+                    a->at = end + k;
+                    continue;
+                }
+            }
+        }
+        int r = make_token(a, start, end, ascii, tok);
+        if (r != 0) {
+            if (r < 0)
+                a->at = len;
+            return r;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,78 @@
+/* analyze: the French analyzer, one code path for documents and queries. */
+#ifndef CGLU_COMMON_ANALYZE_H
+#define CGLU_COMMON_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bump when tokens, folding or stemming change: the index stores it and the
+ * daemon refuses an index built by another version. */
+#define ANALYZE_VERSION "cglu-analyze-1"
+
+/* Words longer than this many bytes (after folding) are skipped: they are
+ * hashes, base64 or garbage, and Xapian limits term length anyway. */
+#define ANALYZE_MAX_WORD 64
+
+typedef enum {
+    ANALYZE_OK = 0,
+    ANALYZE_ERR_LANG,  /* no libstemmer algorithm of that name */
+    ANALYZE_ERR_NOMEM, /* out of memory */
+} analyze_status;
+
+/* One token. Every pointer points into the analyzer's own buffers: valid
+ * until the next analyze_next()/analyze_begin()/analyze_free() on the same
+ * analyzer, NUL-terminated, never freed by the caller. */
+typedef struct analyze_token {
+    const char *exact; /* NFKC + casefold, accents kept, œ→oe: "élus" */
+    size_t exact_len;
+    const char *fold; /* exact with marks stripped: "elus" */
+    size_t fold_len;
+    const char *stem; /* stem of fold (fold before stem, see ARCHITECTURE) */
+    size_t stem_len;
+    size_t offset;     /* byte offset of the word in the input (after any
+                          elided "l'" prefix) */
+    size_t length;     /* byte length of the word in the input */
+    uint32_t position; /* 1 + index of the word in the text; consecutive */
+    int stopword;      /* 1 when exact is a stop word of the language */
+} analyze_token;
+
+/* An analyzer holds a stemmer and scratch buffers: one per thread. */
+typedef struct analyzer analyzer;
+
+/* Create an analyzer for a libstemmer algorithm name (NULL: "french").
+ * On success *out is set and must be freed with analyze_free(); on failure
+ * *out is NULL and, when err is not NULL, a message is written there. */
+analyze_status analyze_new(const char *lang, analyzer **out, char *err,
+                           size_t errlen);
+void analyze_free(analyzer *a); /* NULL is allowed */
+
+/* Language name the analyzer was created with (owned by the analyzer). */
+const char *analyze_lang(const analyzer *a);
+
+/* Start tokenizing text[0..len) (any bytes: invalid UTF-8 and NUL are
+ * separators). The text is not copied: it must outlive the iteration.
+ * Positions start at first_position (use 1 for a fresh text). */
+void analyze_begin(analyzer *a, const char *text, size_t len,
+                   uint32_t first_position);
+
+/* Fill *tok with the next token. Returns 1 when a token was produced,
+ * 0 at the end of the text, -1 when out of memory (iteration ends). */
+int analyze_next(analyzer *a, analyze_token *tok);
+
+/* Position the next token would get (one past the last produced). */
+uint32_t analyze_position(const analyzer *a);
+
+/* 1 when the lowercased word is a stop word of the analyzer's language
+ * (French: Snowball's list; other languages: none). */
+int analyze_is_stopword(const analyzer *a, const char *word, size_t len);
+
+const char *analyze_strerror(analyze_status st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

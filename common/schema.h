@@ -1,0 +1,35 @@
+/* schema: how documents are laid out in the Xapian index, shared by the
+ * indexer (writes it) and the daemon (reads it). */
+#ifndef CGLU_COMMON_SCHEMA_H
+#define CGLU_COMMON_SCHEMA_H
+
+/* Term prefixes (Xapian convention: capital letters). */
+#define SCHEMA_P_ID "Q"    /* Q + document id (relative path): unique id */
+#define SCHEMA_P_STEM "Z"  /* Z + stem of folded word, with positions;
+                              body and title (title with higher wdf) */
+#define SCHEMA_P_EXACT "E" /* E + exact lowercased form (accents kept) */
+#define SCHEMA_P_FOLD "F"  /* F + folded form: prefix search, completion */
+#define SCHEMA_P_TITLE "T" /* T + stem of a title word: title:word */
+#define SCHEMA_P_ROOT "R"  /* R + root folder the document came from */
+
+/* Within-document frequency added for each title occurrence (body: 1). */
+#define SCHEMA_TITLE_WDF 5
+
+/* Value slots. */
+#define SCHEMA_V_MTIME 0 /* decimal seconds since the epoch */
+#define SCHEMA_V_SIZE 1  /* decimal bytes of the source file */
+#define SCHEMA_V_HASH 2  /* hex 64-bit FNV-1a of the file contents */
+
+/* Document data: id '\0' title '\0' url '\0' text (text is the extracted
+ * plain text that snippets are cut from; it never holds a NUL). */
+
+/* Metadata keys. */
+#define SCHEMA_M_ANALYZER "cglu.analyzer"   /* ANALYZE_VERSION */
+#define SCHEMA_M_LANG "cglu.lang"           /* e.g. "french" */
+#define SCHEMA_M_BUILT "cglu.built"         /* seconds since the epoch */
+#define SCHEMA_M_DOCCOUNT "cglu.doccount"   /* decimal */
+
+#define SCHEMA_DEFAULT_DB "var/cglu.db"
+#define SCHEMA_DEFAULT_PORT 7878
+
+#endif

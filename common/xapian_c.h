@@ -1,0 +1,179 @@
+/* xapian_c: the C face of libxapian, the project's only C++ boundary.
+ *
+ * Rules: every function catches every C++ exception and returns a status;
+ * out-parameters are set to NULL/0 on failure; the last error message of a
+ * handle is kept on it (xc_errmsg) and, for opens, copied to err/errlen.
+ * DatabaseModifiedError on a reader is answered inside the wrapper by
+ * reopen() and a bounded rerun of the whole operation: callers never see it.
+ * A handle is not thread-safe: use one xc_db per thread. */
+#ifndef CGLU_COMMON_XAPIAN_C_H
+#define CGLU_COMMON_XAPIAN_C_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    XC_OK = 0,
+    XC_ERR_ARG,      /* bad argument (NULL, empty term, ...) */
+    XC_ERR_NOMEM,    /* allocation failed */
+    XC_ERR_OPEN,     /* database missing or cannot be opened/created */
+    XC_ERR_LOCK,     /* database locked by another writer */
+    XC_ERR_NOTFOUND, /* no such document / key */
+    XC_ERR_CORRUPT,  /* database corrupt or of an unknown version */
+    XC_ERR_MODIFIED, /* still modified after the bounded retries */
+    XC_ERR_IO,       /* I/O error (disk full, read-only, ...) */
+    XC_ERR_XAPIAN,   /* any other Xapian or C++ error */
+} xc_status;
+
+const char *xc_strerror(xc_status st);
+
+/* Input limits, checked before Xapian sees the input: past them a call
+ * fails with XC_ERR_ARG (a query constructor returns NULL). */
+#define XC_MAX_PATH 4096   /* bytes of a database path */
+#define XC_MAX_TERM 245    /* bytes of a term, id term, metadata key or
+                              spelling word: glass rejects longer keys */
+#define XC_MAX_FETCH 10000 /* hits fetched by one xc_search */
+#define XC_MAX_EDIT 4      /* max_edit of xc_spelling_suggest: the cost
+                              of a suggestion grows fast with it */
+
+typedef struct xc_db xc_db;       /* database handle */
+typedef struct xc_doc xc_doc;     /* document being built */
+typedef struct xc_query xc_query; /* query tree node */
+typedef struct xc_mset xc_mset;   /* search results */
+
+/* ---- opening ---------------------------------------------------------- */
+
+/* Open read-only. On failure *out is NULL and err gets a message. */
+xc_status xc_open_read(const char *path, xc_db **out, char *err,
+                       size_t errlen);
+/* Open for writing, creating it when missing (or emptying it when
+ * truncate), taking Xapian's write lock: a second writer gets XC_ERR_LOCK. */
+xc_status xc_open_write(const char *path, int truncate, xc_db **out,
+                        char *err, size_t errlen);
+/* Close and free (NULL allowed). A writer's uncommitted changes are
+ * discarded (an open transaction is cancelled). Note: outside a
+ * transaction Xapian's close() commits pending changes itself, and a
+ * failure of that commit cannot be reported here: call xc_commit first. */
+void xc_close(xc_db *db);
+/* Last error message on this handle; owned by the handle, valid until the
+ * next call on it. Never NULL. */
+const char *xc_errmsg(const xc_db *db);
+
+/* Reader: move to the newest committed revision; *changed (may be NULL)
+ * is 1 when the revision moved. */
+xc_status xc_reopen(xc_db *db, int *changed);
+/* Revision number of the open database (0 when unknown). */
+uint64_t xc_revision(xc_db *db);
+
+/* ---- writing (writer handles) ----------------------------------------- */
+
+xc_status xc_begin(xc_db *db);  /* begin a transaction (unflushed) */
+xc_status xc_commit(xc_db *db); /* commit transaction or pending changes */
+xc_status xc_cancel(xc_db *db); /* drop the open transaction */
+
+/* A document: on success *out must be freed with xc_doc_free(). */
+xc_status xc_doc_new(xc_doc **out);
+void xc_doc_free(xc_doc *doc); /* NULL allowed */
+xc_status xc_doc_add_posting(xc_doc *doc, const char *term, size_t len,
+                             uint32_t pos, uint32_t wdfinc);
+xc_status xc_doc_add_term(xc_doc *doc, const char *term, size_t len,
+                          uint32_t wdfinc);
+xc_status xc_doc_set_data(xc_doc *doc, const char *data, size_t len);
+xc_status xc_doc_set_value(xc_doc *doc, unsigned slot, const char *v,
+                           size_t len);
+
+/* Replace the document whose unique id term is idterm (added if absent).
+ * The doc keeps belonging to the caller. idterm should also be a term of
+ * doc for later lookups. */
+xc_status xc_replace(xc_db *db, const char *idterm, const xc_doc *doc);
+/* Delete every document indexed by idterm (absent: XC_OK). */
+xc_status xc_delete(xc_db *db, const char *idterm);
+
+xc_status xc_metadata_set(xc_db *db, const char *key, const char *value);
+/* Add / remove a word of the spelling dictionary (freqinc occurrences). */
+xc_status xc_spelling_add(xc_db *db, const char *word, uint32_t freqinc);
+xc_status xc_spelling_remove(xc_db *db, const char *word, uint32_t freqdec);
+
+/* ---- reading (any handle) --------------------------------------------- */
+
+/* Metadata value; *out is malloc'd, NUL-terminated, freed by the caller
+ * with free(); an absent key gives XC_OK with an empty string. */
+xc_status xc_metadata_get(xc_db *db, const char *key, char **out);
+xc_status xc_doccount(xc_db *db, uint32_t *out);
+/* Number of distinct terms with the given prefix ("" for all) is costly;
+ * this is the collection statistics Xapian keeps cheaply. */
+xc_status xc_stats(xc_db *db, uint32_t *doccount, uint64_t *total_length,
+                   uint32_t *lastdocid);
+/* Term frequency (number of documents containing term). */
+xc_status xc_termfreq(xc_db *db, const char *term, uint32_t *out);
+
+/* Look up the document of idterm: *data (malloc'd, freed by the caller,
+ * NUL-terminated, *len bytes) and, when values is not NULL, values
+ * [0..nvalues) each malloc'd (freed by the caller; empty when unset).
+ * Absent: XC_ERR_NOTFOUND. */
+xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data,
+                       size_t *len, char **values, unsigned nvalues);
+
+/* Call fn(term, len, ctx) for every term starting with prefix, in byte
+ * order, stopping early when fn returns non-zero. */
+typedef int (*xc_term_fn)(const char *term, size_t len, uint32_t termfreq,
+                          void *ctx);
+xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn,
+                      void *ctx);
+
+/* Best spelling correction of word from the spelling dictionary within
+ * max_edit edits; *out is malloc'd ("" when none), freed by the caller. */
+xc_status xc_spelling_suggest(xc_db *db, const char *word, unsigned max_edit,
+                              char **out);
+
+/* ---- queries ---------------------------------------------------------- */
+
+typedef enum {
+    XC_Q_AND,
+    XC_Q_OR,
+    XC_Q_AND_NOT,   /* first child minus the others */
+    XC_Q_AND_MAYBE, /* first child, others only add weight */
+    XC_Q_PHRASE,    /* children are terms, in order, adjacent */
+    XC_Q_NEAR,      /* children are terms within window */
+    XC_Q_FILTER,    /* first child, filtered by the others (no weight) */
+} xc_qop;
+
+/* Constructors return NULL when out of memory. Combining nodes take
+ * ownership of their children (also on failure: they are freed). A tree is
+ * freed with xc_query_free() on its root; NULL is allowed everywhere. */
+xc_query *xc_query_term(const char *term, size_t len, uint32_t wqf);
+/* Every term starting with prefix, ORed, expanding at most max_expansion
+ * terms (the most frequent are kept); no match when none. */
+xc_query *xc_query_wildcard(const char *prefix, size_t len,
+                            uint32_t max_expansion);
+xc_query *xc_query_combine(xc_qop op, xc_query **children, size_t n,
+                           uint32_t window);
+/* Multiply the weight of q by factor (>= 0). */
+xc_query *xc_query_scale(xc_query *q, double factor);
+xc_query *xc_query_match_nothing(void);
+void xc_query_free(xc_query *q);
+/* Readable description (Xapian's get_description); malloc'd, caller
+ * frees; NULL when out of memory. For tests and logs. */
+char *xc_query_describe(const xc_query *q);
+
+/* Run q with BM25 and fetch [offset, offset+limit): the whole operation is
+ * rerun after a reopen when the reader was modified underneath. On success
+ * *out must be freed with xc_mset_free(). */
+xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
+                    uint32_t limit, xc_mset **out);
+void xc_mset_free(xc_mset *m);
+size_t xc_mset_size(const xc_mset *m);             /* hits fetched */
+uint32_t xc_mset_estimated(const xc_mset *m);      /* total matches est. */
+/* Hit i (< size): docid, BM25 weight, and the document data (owned by the
+ * mset, valid until xc_mset_free; data_len bytes, NUL-terminated). */
+void xc_mset_item(const xc_mset *m, size_t i, uint32_t *docid,
+                  double *weight, const char **data, size_t *data_len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Run every unit test (cmocka binaries in BUILD/tests) and integration test
+# (tests/integration/test_*.py, driving the programs in BIN), then print one
+# closing line "N passed, N failed" for the whole suite.
+# Usage: tests/run.sh BUILD BIN
+set -u
+BUILD=${1:-build}
+BIN=${2:-bin}
+CGLU_BIN=$(cd "$BIN" && pwd)
+export CGLU_BIN
+PY=${PYTHON:-python3}
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+count() { # $1: pattern holding N; prints N or 0
+    sed -n "$1" "$log" | tail -n 1
+}
+
+for t in "$BUILD"/tests/test_*; do
+    [ -x "$t" ] || continue
+    timeout 300 "$t" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    p=$(count 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')
+    f=$(count 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')
+    p=${p:-0}
+    f=${f:-0}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "run.sh: $t exited $rc without a cmocka failure count" >&2
+        f=1
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+done
+
+for t in tests/integration/test_*.py; do
+    [ -f "$t" ] || continue
+    timeout 900 "$PY" "$t" >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+    p=${line%% passed*}
+    f=${line#*passed, }
+    f=${f%% failed*}
+    p=${p:-0}
+    f=${f:-0}
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "run.sh: $t exited $rc without a failure count" >&2
+        f=1
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
