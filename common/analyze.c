@@ -20,6 +20,7 @@ struct analyzer {
     struct sb_stemmer *stemmer;
     char lang[32];
     int french; /* apply French elisions */
+    int stemming;
     const char *text;
     size_t len;
     size_t at;         /* next byte to scan */
@@ -120,6 +121,7 @@ analyze_status analyze_new(const char *lang, analyzer **out, char *err,
         goto fail;
     }
     strcpy(a->lang, lang);
+    a->stemming = 1;
     a->french = strcmp(lang, "french") == 0 || strcmp(lang, "fr") == 0 ||
                 strcmp(lang, "fra") == 0 || strcmp(lang, "fre") == 0;
     *out = a;
@@ -304,6 +306,32 @@ int analyze_is_stopword(const analyzer *a, const char *word, size_t len)
            NULL;
 }
 
+void analyze_set_stemming(analyzer *a, int on)
+{
+    a->stemming = on;
+}
+
+const char *analyze_stem(analyzer *a, const char *fold, size_t len,
+                         size_t *stem_len)
+{
+    *stem_len = 0;
+    if (len > ANALYZE_MAX_WORD)
+        return NULL;
+    const sb_symbol *s =
+        sb_stemmer_stem(a->stemmer, (const sb_symbol *)fold, (int)len);
+    if (!s) {
+        *stem_len = 1; /* out of memory, as opposed to too long */
+        return NULL;
+    }
+    int sl = sb_stemmer_length(a->stemmer);
+    if (sl < 0 || (size_t)sl >= sizeof a->stem)
+        return NULL;
+    memcpy(a->stem, s, (size_t)sl);
+    a->stem[sl] = '\0';
+    *stem_len = (size_t)sl;
+    return a->stem;
+}
+
 /* Fill tok from the word text[start..end): 1 on success, 0 when skipped,
  * -1 out of memory. */
 static int make_token(analyzer *a, size_t start, size_t end, int ascii,
@@ -331,15 +359,13 @@ static int make_token(analyzer *a, size_t start, size_t end, int ascii,
         if (en <= 0 || fn <= 0)
             return 0;
     }
-    const sb_symbol *s =
-        sb_stemmer_stem(a->stemmer, (const sb_symbol *)a->fold, (int)fn);
-    if (!s)
-        return -1;
-    int sl = sb_stemmer_length(a->stemmer);
-    if (sl < 0 || (size_t)sl >= sizeof a->stem)
-        return 0;
-    memcpy(a->stem, s, (size_t)sl);
-    a->stem[sl] = '\0';
+    size_t sl = (size_t)fn;
+    if (a->stemming) {
+        if (!analyze_stem(a, a->fold, (size_t)fn, &sl))
+            return sl ? -1 : 0;
+    } else {
+        memcpy(a->stem, a->fold, (size_t)fn + 1);
+    }
 
     tok->exact = a->exact;
     tok->exact_len = (size_t)en;

@@ -70,6 +70,17 @@ uint32_t analyze_position(const analyzer *a);
  * (French: Snowball's list; other languages: none). */
 int analyze_is_stopword(const analyzer *a, const char *word, size_t len);
 
+/* Stemming on (1, the default) or off (0). Off, tok->stem is the fold
+ * form: for callers that stem only the few words they care about (the
+ * snippet builder), which is several times faster. */
+void analyze_set_stemming(analyzer *a, int on);
+
+/* Stem of an already folded word, in the analyzer's buffer (valid until
+ * the next call on it); NULL when out of memory or the word is too long.
+ * The same function the tokens get their stem from. */
+const char *analyze_stem(analyzer *a, const char *fold, size_t len,
+                         size_t *stem_len);
+
 const char *analyze_strerror(analyze_status st);
 
 #ifdef __cplusplus

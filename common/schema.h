@@ -19,6 +19,7 @@
 #define SCHEMA_V_MTIME 0 /* decimal seconds since the epoch */
 #define SCHEMA_V_SIZE 1  /* decimal bytes of the source file */
 #define SCHEMA_V_HASH 2  /* hex 64-bit FNV-1a of the file contents */
+#define SCHEMA_V_ROOT 3  /* absolute path of the folder it came from */
 
 /* Document data: id '\0' title '\0' url '\0' text (text is the extracted
  * plain text that snippets are cut from; it never holds a NUL). */
@@ -28,6 +29,17 @@
 #define SCHEMA_M_LANG "cglu.lang"           /* e.g. "french" */
 #define SCHEMA_M_BUILT "cglu.built"         /* seconds since the epoch */
 #define SCHEMA_M_DOCCOUNT "cglu.doccount"   /* decimal */
+
+/* Xapian refuses terms over 245 bytes; longer ids and roots are cut and
+ * followed by a hash so they stay unique. */
+#define SCHEMA_TERM_MAX 240
+
+#include <stddef.h>
+
+/* Write prefix + s[0..n) into out (SCHEMA_TERM_MAX + 1 bytes), NUL-
+ * terminated; returns its length. Over the limit: the first bytes of s
+ * (cut on a UTF-8 boundary), '#', and 16 hex digits of s's hash. */
+size_t schema_term(const char *prefix, const char *s, size_t n, char *out);
 
 #define SCHEMA_DEFAULT_DB "var/cglu.db"
 #define SCHEMA_DEFAULT_PORT 7878

@@ -34,11 +34,12 @@ const char *xc_strerror(xc_status st);
 /* Input limits, checked before Xapian sees the input: past them a call
  * fails with XC_ERR_ARG (a query constructor returns NULL). */
 #define XC_MAX_PATH 4096   /* bytes of a database path */
-#define XC_MAX_TERM 245    /* bytes of a term, id term, metadata key or
-                              spelling word: glass rejects longer keys */
 #define XC_MAX_FETCH 10000 /* hits fetched by one xc_search */
-#define XC_MAX_EDIT 4      /* max_edit of xc_spelling_suggest: the cost
-                              of a suggestion grows fast with it */
+/* Bytes of a term, id term, metadata key or spelling word: glass rejects
+ * longer keys. */
+#define XC_MAX_TERM 245
+/* max_edit of xc_spelling_suggest: the cost of a suggestion grows fast. */
+#define XC_MAX_EDIT 4
 
 typedef struct xc_db xc_db;       /* database handle */
 typedef struct xc_doc xc_doc;     /* document being built */
@@ -90,6 +91,9 @@ xc_status xc_doc_set_value(xc_doc *doc, unsigned slot, const char *v,
  * The doc keeps belonging to the caller. idterm should also be a term of
  * doc for later lookups. */
 xc_status xc_replace(xc_db *db, const char *idterm, const xc_doc *doc);
+/* Delete every document and spelling word (for a rebuild inside a
+ * transaction, so that readers keep the old revision until commit). */
+xc_status xc_delete_all(xc_db *db);
 /* Delete every document indexed by idterm (absent: XC_OK). */
 xc_status xc_delete(xc_db *db, const char *idterm);
 
@@ -111,7 +115,8 @@ xc_status xc_stats(xc_db *db, uint32_t *doccount, uint64_t *total_length,
 /* Term frequency (number of documents containing term). */
 xc_status xc_termfreq(xc_db *db, const char *term, uint32_t *out);
 
-/* Look up the document of idterm: *data (malloc'd, freed by the caller,
+/* Look up the document of idterm: data may be NULL to read values only
+ * (cheaper: the stored text is not read); *data (malloc'd, freed by the caller,
  * NUL-terminated, *len bytes) and, when values is not NULL, values
  * [0..nvalues) each malloc'd (freed by the caller; empty when unset).
  * Absent: XC_ERR_NOTFOUND. */
@@ -147,7 +152,7 @@ typedef enum {
  * freed with xc_query_free() on its root; NULL is allowed everywhere. */
 xc_query *xc_query_term(const char *term, size_t len, uint32_t wqf);
 /* Every term starting with prefix, ORed, expanding at most max_expansion
- * terms (the most frequent are kept); no match when none. */
+ * terms (the most frequent are kept; 0: no limit); no match when none. */
 xc_query *xc_query_wildcard(const char *prefix, size_t len,
                             uint32_t max_expansion);
 xc_query *xc_query_combine(xc_qop op, xc_query **children, size_t n,

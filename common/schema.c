@@ -1,0 +1,30 @@
+/* schema: the one function that turns ids and folders into terms. */
+#include "common/schema.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+size_t schema_term(const char *prefix, const char *s, size_t n, char *out)
+{
+    size_t p = strlen(prefix);
+    if (p + n <= SCHEMA_TERM_MAX) {
+        memcpy(out, prefix, p);
+        memcpy(out + p, s, n);
+        out[p + n] = '\0';
+        return p + n;
+    }
+    uint64_t h = 14695981039346656037ull; /* FNV-1a 64 */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    size_t keep = SCHEMA_TERM_MAX - p - 17;
+    while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
+        keep--; /* do not cut a UTF-8 sequence */
+    memcpy(out, prefix, p);
+    memcpy(out + p, s, keep);
+    snprintf(out + p + keep, 18, "#%016" PRIx64, h);
+    return strlen(out);
+}

@@ -1,0 +1,1013 @@
+/* xapian_c: the C wrapper over Xapian 1.4 (no C++ exception leaves here). */
+#include "common/xapian_c.h"
+
+#include <xapian.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+/* Reopen-and-rerun rounds after a DatabaseModifiedError: a reader falls
+ * this far behind only when a writer commits in a tight loop, and then
+ * reporting XC_ERR_MODIFIED beats spinning. */
+static const int XC_RETRY_MAX = 5;
+
+/* Messages longer than this are truncated: they are for humans and logs. */
+#define XC_ERRMSG_MAX 512
+
+struct xc_db {
+    Xapian::Database rdb;         /* the reader (unused by a writer) */
+    Xapian::WritableDatabase wdb; /* the writer (unused by a reader) */
+    bool writer = false;
+    bool in_txn = false; /* a writer's transaction is open */
+    std::string path;
+    char errmsg[XC_ERRMSG_MAX] = "";
+
+    Xapian::Database &cur()
+    {
+        return writer ? wdb : rdb;
+    }
+};
+
+struct xc_doc {
+    Xapian::Document doc;
+};
+
+struct xc_query {
+    Xapian::Query q;
+};
+
+struct xc_hit {
+    uint32_t docid;
+    double weight;
+    std::string data; /* owned copy: the MSet it came from is gone */
+};
+
+struct xc_mset {
+    std::vector<xc_hit> hits;
+    uint32_t estimated = 0;
+};
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* The errno text Xapian attached to e, "" when none; never throws. */
+static const char *errno_text(const Xapian::Error &e) noexcept
+{
+    try {
+        const char *s = e.get_error_string();
+        return s ? s : "";
+    } catch (...) {
+        return "";
+    }
+}
+
+/* Disk full or read-only file system: Xapian reports both as a plain
+ * DatabaseError, so the message is all there is to go on. */
+static bool is_io(const Xapian::Error &e) noexcept
+{
+    static const char *const needles[] = {"ENOSPC", "EROFS", "No space",
+                                          "Read-only"};
+    const char *msg = e.get_msg().c_str();
+    const char *es = errno_text(e);
+    for (const char *n : needles)
+        if (strstr(msg, n) || strstr(es, n))
+            return true;
+    return false;
+}
+
+/* "WHAT PATH: LABEL: xapian message (errno text)" into buf (may be NULL). */
+static void put_xapian(char *buf, size_t len, const char *what,
+                       const char *path, const char *label,
+                       const Xapian::Error &e) noexcept
+{
+    if (!buf || len == 0)
+        return;
+    const char *es = errno_text(e);
+    snprintf(buf, len, "%s %s: %s: %s%s%s%s", what, path, label,
+             e.get_msg().c_str(), *es ? " (" : "", es, *es ? ")" : "");
+}
+
+static void put_plain(char *buf, size_t len, const char *what, const char *path,
+                      const char *reason) noexcept
+{
+    if (buf && len > 0)
+        snprintf(buf, len, "%s %s: %s", what, path, reason);
+}
+
+/* Map the exception being handled to a status and a message. Must be
+ * called from inside a catch block: it rethrows to see the type, so every
+ * entry point shares one ordered list of handlers. */
+static xc_status classify(char *buf, size_t len, const char *what,
+                          const char *path) noexcept
+{
+    try {
+        throw;
+    } catch (const Xapian::DatabaseLockError &e) {
+        put_xapian(buf, len, what, path, "locked by another writer", e);
+        return XC_ERR_LOCK;
+    } catch (const Xapian::DatabaseVersionError &e) {
+        /* before DatabaseOpeningError, of which it is a subclass */
+        put_xapian(buf, len, what, path, "unsupported format version", e);
+        return XC_ERR_CORRUPT;
+    } catch (const Xapian::DatabaseNotFoundError &e) {
+        put_xapian(buf, len, what, path, "no such database", e);
+        return XC_ERR_OPEN;
+    } catch (const Xapian::DatabaseOpeningError &e) {
+        put_xapian(buf, len, what, path, "cannot be opened", e);
+        return XC_ERR_OPEN;
+    } catch (const Xapian::DatabaseCreateError &e) {
+        put_xapian(buf, len, what, path, "cannot be created", e);
+        return XC_ERR_OPEN;
+    } catch (const Xapian::DatabaseCorruptError &e) {
+        put_xapian(buf, len, what, path, "corrupt", e);
+        return XC_ERR_CORRUPT;
+    } catch (const Xapian::DatabaseModifiedError &e) {
+        put_xapian(buf, len, what, path, "modified too often while reading", e);
+        return XC_ERR_MODIFIED;
+    } catch (const Xapian::DocNotFoundError &e) {
+        put_xapian(buf, len, what, path, "no such document", e);
+        return XC_ERR_NOTFOUND;
+    } catch (const Xapian::DatabaseError &e) {
+        if (is_io(e)) {
+            put_xapian(buf, len, what, path, "I/O error", e);
+            return XC_ERR_IO;
+        }
+        put_xapian(buf, len, what, path, e.get_type(), e);
+        return XC_ERR_XAPIAN;
+    } catch (const Xapian::Error &e) {
+        put_xapian(buf, len, what, path, e.get_type(), e);
+        return XC_ERR_XAPIAN;
+    } catch (const std::bad_alloc &) {
+        put_plain(buf, len, what, path, "out of memory");
+        return XC_ERR_NOMEM;
+    } catch (const std::exception &e) {
+        put_plain(buf, len, what, path, e.what());
+        return XC_ERR_XAPIAN;
+    } catch (...) {
+        put_plain(buf, len, what, path, "unknown C++ exception");
+        return XC_ERR_XAPIAN;
+    }
+}
+
+/* Record the exception being handled on db; call only from a catch. */
+static xc_status fail(xc_db *db, const char *what) noexcept
+{
+    return classify(db->errmsg, sizeof db->errmsg, what, db->path.c_str());
+}
+
+static xc_status arg_error(xc_db *db, const char *reason) noexcept
+{
+    put_plain(db->errmsg, sizeof db->errmsg, "bad argument for index",
+              db->path.c_str(), reason);
+    return XC_ERR_ARG;
+}
+
+/* A term-like key: present, not empty, within glass's key limit. */
+static bool key_ok(const char *s, size_t len)
+{
+    return s && len > 0 && len <= XC_MAX_TERM;
+}
+
+static bool cstr_key_ok(const char *s)
+{
+    return s && key_ok(s, strnlen(s, XC_MAX_TERM + 1));
+}
+
+static bool need_writer(xc_db *db)
+{
+    if (db->writer)
+        return true;
+    put_plain(db->errmsg, sizeof db->errmsg, "cannot write index",
+              db->path.c_str(), "opened read-only");
+    return false;
+}
+
+/* malloc'd NUL-terminated copy of s (which may hold NULs), NULL if OOM. */
+static char *dup_string(const std::string &s)
+{
+    char *p = static_cast<char *>(malloc(s.size() + 1));
+    if (p) {
+        memcpy(p, s.data(), s.size());
+        p[s.size()] = '\0';
+    }
+    return p;
+}
+
+/* Run op; on DatabaseModifiedError reopen and run all of it again, so that
+ * nothing read from the old revision is mixed with the new one. op must
+ * reset whatever it fills at its start. */
+template <typename F> static void rerun(xc_db *db, F &&op)
+{
+    for (int round = 0;; round++) {
+        try {
+            op();
+            return;
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (round == XC_RETRY_MAX)
+                throw;
+            db->cur().reopen();
+        }
+    }
+}
+
+extern "C" {
+
+const char *xc_strerror(xc_status st)
+{
+    switch (st) {
+    case XC_OK:
+        return "success";
+    case XC_ERR_ARG:
+        return "bad argument";
+    case XC_ERR_NOMEM:
+        return "out of memory";
+    case XC_ERR_OPEN:
+        return "cannot open database";
+    case XC_ERR_LOCK:
+        return "database locked by another writer";
+    case XC_ERR_NOTFOUND:
+        return "not found";
+    case XC_ERR_CORRUPT:
+        return "database corrupt or of an unknown version";
+    case XC_ERR_MODIFIED:
+        return "database modified too often while reading";
+    case XC_ERR_IO:
+        return "I/O error";
+    case XC_ERR_XAPIAN:
+        return "Xapian error";
+    }
+    return "unknown status";
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+static xc_status open_db(const char *path, bool writer, int truncate,
+                         xc_db **out, char *err, size_t errlen)
+{
+    if (out)
+        *out = NULL;
+    if (err && errlen > 0)
+        err[0] = '\0';
+    if (!out || !path || !*path) {
+        put_plain(err, errlen, "cannot open index", "", "no path given");
+        return XC_ERR_ARG;
+    }
+    if (strnlen(path, XC_MAX_PATH) == XC_MAX_PATH) {
+        put_plain(err, errlen, "cannot open index", "(path)", "path too long");
+        return XC_ERR_ARG;
+    }
+    xc_db *db = NULL;
+    try {
+        db = new xc_db;
+        db->path = path;
+        if (writer) {
+            int flags = truncate ? Xapian::DB_CREATE_OR_OVERWRITE
+                                 : Xapian::DB_CREATE_OR_OPEN;
+            db->wdb = Xapian::WritableDatabase(path, flags);
+            db->writer = true;
+        } else {
+            db->rdb = Xapian::Database(path);
+        }
+    } catch (...) {
+        xc_status st = classify(err, errlen, "cannot open index", path);
+        delete db;
+        return st;
+    }
+    *out = db;
+    return XC_OK;
+}
+
+xc_status xc_open_read(const char *path, xc_db **out, char *err, size_t errlen)
+{
+    return open_db(path, false, 0, out, err, errlen);
+}
+
+xc_status xc_open_write(const char *path, int truncate, xc_db **out, char *err,
+                        size_t errlen)
+{
+    return open_db(path, true, truncate, out, err, errlen);
+}
+
+void xc_close(xc_db *db)
+{
+    if (!db)
+        return;
+    /* Failures are swallowed: there is no one left to report them to
+     * (the header tells writers to xc_commit first). */
+    if (db->writer && db->in_txn) {
+        db->in_txn = false;
+        try {
+            db->wdb.cancel_transaction();
+        } catch (...) {
+        }
+    }
+    try {
+        db->cur().close();
+    } catch (...) {
+    }
+    delete db;
+}
+
+const char *xc_errmsg(const xc_db *db)
+{
+    return db ? db->errmsg : "no database handle";
+}
+
+xc_status xc_reopen(xc_db *db, int *changed)
+{
+    if (changed)
+        *changed = 0;
+    if (!db)
+        return XC_ERR_ARG;
+    try {
+        Xapian::Database &d = db->cur();
+        Xapian::rev before = d.get_revision();
+        d.reopen();
+        if (changed)
+            *changed = d.get_revision() != before;
+    } catch (...) {
+        return fail(db, "cannot reopen index");
+    }
+    return XC_OK;
+}
+
+uint64_t xc_revision(xc_db *db)
+{
+    if (!db)
+        return 0;
+    try {
+        return db->cur().get_revision();
+    } catch (...) {
+        fail(db, "cannot read revision of index");
+        return 0;
+    }
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+xc_status xc_begin(xc_db *db)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    if (db->in_txn)
+        return arg_error(db, "a transaction is already open");
+    try {
+        /* unflushed: the whole batch becomes visible at once or never */
+        db->wdb.begin_transaction(false);
+        db->in_txn = true;
+    } catch (...) {
+        return fail(db, "cannot begin a transaction on index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_commit(xc_db *db)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    try {
+        if (db->in_txn) {
+            /* over in all cases, even when it throws (Xapian's contract) */
+            db->in_txn = false;
+            db->wdb.commit_transaction();
+        }
+        /* an unflushed transaction only hands its changes to the pending
+         * set: commit() is what makes them durable and visible */
+        db->wdb.commit();
+    } catch (...) {
+        return fail(db, "cannot commit index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_cancel(xc_db *db)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    if (!db->in_txn)
+        return XC_OK; /* nothing to drop: lets error paths call it blindly */
+    try {
+        db->in_txn = false; /* cancelled even when it throws */
+        db->wdb.cancel_transaction();
+    } catch (...) {
+        return fail(db, "cannot cancel the transaction on index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_doc_new(xc_doc **out)
+{
+    if (!out)
+        return XC_ERR_ARG;
+    *out = NULL;
+    try {
+        *out = new xc_doc;
+    } catch (const std::bad_alloc &) {
+        return XC_ERR_NOMEM;
+    } catch (...) {
+        return XC_ERR_XAPIAN;
+    }
+    return XC_OK;
+}
+
+void xc_doc_free(xc_doc *doc)
+{
+    delete doc;
+}
+
+/* Document edits have no handle to keep a message on: status only. */
+static xc_status doc_status() noexcept
+{
+    return classify(NULL, 0, "", "");
+}
+
+xc_status xc_doc_add_posting(xc_doc *doc, const char *term, size_t len,
+                             uint32_t pos, uint32_t wdfinc)
+{
+    if (!doc || !key_ok(term, len))
+        return XC_ERR_ARG;
+    try {
+        doc->doc.add_posting(std::string(term, len), pos, wdfinc);
+    } catch (...) {
+        return doc_status();
+    }
+    return XC_OK;
+}
+
+xc_status xc_doc_add_term(xc_doc *doc, const char *term, size_t len,
+                          uint32_t wdfinc)
+{
+    if (!doc || !key_ok(term, len))
+        return XC_ERR_ARG;
+    try {
+        doc->doc.add_term(std::string(term, len), wdfinc);
+    } catch (...) {
+        return doc_status();
+    }
+    return XC_OK;
+}
+
+xc_status xc_doc_set_data(xc_doc *doc, const char *data, size_t len)
+{
+    if (!doc || (!data && len > 0))
+        return XC_ERR_ARG;
+    try {
+        doc->doc.set_data(len ? std::string(data, len) : std::string());
+    } catch (...) {
+        return doc_status();
+    }
+    return XC_OK;
+}
+
+xc_status xc_doc_set_value(xc_doc *doc, unsigned slot, const char *v,
+                           size_t len)
+{
+    if (!doc || (!v && len > 0) || slot == Xapian::BAD_VALUENO)
+        return XC_ERR_ARG;
+    try {
+        doc->doc.add_value(slot, len ? std::string(v, len) : std::string());
+    } catch (...) {
+        return doc_status();
+    }
+    return XC_OK;
+}
+
+xc_status xc_replace(xc_db *db, const char *idterm, const xc_doc *doc)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(idterm) || !doc)
+        return arg_error(db, "xc_replace needs an id term and a document");
+    try {
+        db->wdb.replace_document(idterm, doc->doc);
+    } catch (...) {
+        return fail(db, "cannot replace a document in index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_delete_all(xc_db *db)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    try {
+        Xapian::WritableDatabase &w = db->wdb;
+        std::vector<Xapian::docid> ids;
+        for (auto it = w.postlist_begin(""); it != w.postlist_end(""); ++it)
+            ids.push_back(*it);
+        for (Xapian::docid id : ids)
+            w.delete_document(id);
+        std::vector<std::pair<std::string, Xapian::termcount>> words;
+        for (auto it = w.spellings_begin(); it != w.spellings_end(); ++it)
+            words.emplace_back(*it, it.get_termfreq());
+        for (const auto &wf : words)
+            w.remove_spelling(wf.first, wf.second);
+    } catch (...) {
+        return fail(db, "cannot empty index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_delete(xc_db *db, const char *idterm)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(idterm))
+        return arg_error(db, "xc_delete needs an id term");
+    try {
+        db->wdb.delete_document(idterm);
+    } catch (...) {
+        return fail(db, "cannot delete a document from index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_metadata_set(xc_db *db, const char *key, const char *value)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(key) || !value)
+        return arg_error(db, "xc_metadata_set needs a key and a value");
+    try {
+        db->wdb.set_metadata(key, value);
+    } catch (...) {
+        return fail(db, "cannot set metadata in index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_spelling_add(xc_db *db, const char *word, uint32_t freqinc)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(word))
+        return arg_error(db, "xc_spelling_add needs a word");
+    try {
+        db->wdb.add_spelling(word, freqinc);
+    } catch (...) {
+        return fail(db, "cannot add a spelling word to index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_spelling_remove(xc_db *db, const char *word, uint32_t freqdec)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(word))
+        return arg_error(db, "xc_spelling_remove needs a word");
+    try {
+        db->wdb.remove_spelling(word, freqdec);
+    } catch (...) {
+        return fail(db, "cannot remove a spelling word from index");
+    }
+    return XC_OK;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+xc_status xc_metadata_get(xc_db *db, const char *key, char **out)
+{
+    if (out)
+        *out = NULL;
+    if (!db)
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(key) || !out)
+        return arg_error(db, "xc_metadata_get needs a key and an output");
+    std::string v;
+    try {
+        rerun(db, [&] { v = db->cur().get_metadata(key); });
+        *out = dup_string(v);
+    } catch (...) {
+        return fail(db, "cannot read metadata of index");
+    }
+    if (!*out) {
+        put_plain(db->errmsg, sizeof db->errmsg, "cannot read metadata of",
+                  db->path.c_str(), "out of memory");
+        return XC_ERR_NOMEM;
+    }
+    return XC_OK;
+}
+
+xc_status xc_doccount(xc_db *db, uint32_t *out)
+{
+    if (out)
+        *out = 0;
+    if (!db)
+        return XC_ERR_ARG;
+    if (!out)
+        return arg_error(db, "xc_doccount needs an output");
+    try {
+        rerun(db, [&] { *out = db->cur().get_doccount(); });
+    } catch (...) {
+        return fail(db, "cannot count documents of index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_stats(xc_db *db, uint32_t *doccount, uint64_t *total_length,
+                   uint32_t *lastdocid)
+{
+    uint32_t dc = 0, last = 0;
+    uint64_t total = 0;
+    xc_status st = XC_OK;
+    if (!db) {
+        st = XC_ERR_ARG;
+        goto out;
+    }
+    try {
+        rerun(db, [&] {
+            Xapian::Database &d = db->cur();
+            dc = d.get_doccount();
+            total = d.get_total_length();
+            last = d.get_lastdocid();
+        });
+    } catch (...) {
+        st = fail(db, "cannot read statistics of index");
+        dc = last = 0;
+        total = 0;
+    }
+out:
+    if (doccount)
+        *doccount = dc;
+    if (total_length)
+        *total_length = total;
+    if (lastdocid)
+        *lastdocid = last;
+    return st;
+}
+
+xc_status xc_termfreq(xc_db *db, const char *term, uint32_t *out)
+{
+    if (out)
+        *out = 0;
+    if (!db)
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(term) || !out)
+        return arg_error(db, "xc_termfreq needs a term and an output");
+    try {
+        rerun(db, [&] { *out = db->cur().get_termfreq(term); });
+    } catch (...) {
+        *out = 0;
+        return fail(db, "cannot read a term frequency of index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data, size_t *len,
+                       char **values, unsigned nvalues)
+{
+    if (data)
+        *data = NULL;
+    if (len)
+        *len = 0;
+    if (values)
+        for (unsigned i = 0; i < nvalues; i++)
+            values[i] = NULL;
+    if (!db)
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(idterm) || (nvalues > 0 && !values))
+        return arg_error(db, "xc_get_by_id needs an id term and outputs");
+
+    std::string d;
+    std::vector<std::string> vals;
+    bool found = false;
+    try {
+        rerun(db, [&] {
+            Xapian::Database &x = db->cur();
+            found = false;
+            vals.clear();
+            Xapian::PostingIterator it = x.postlist_begin(idterm);
+            if (it == x.postlist_end(idterm))
+                return;
+            Xapian::Document doc = x.get_document(*it);
+            if (data) /* values only: skip reading the stored text */
+                d = doc.get_data();
+            if (values) {
+                vals.reserve(nvalues);
+                for (unsigned i = 0; i < nvalues; i++)
+                    vals.push_back(doc.get_value(i));
+            }
+            found = true;
+        });
+    } catch (...) {
+        return fail(db, "cannot read a document of index");
+    }
+    if (!found) {
+        put_plain(db->errmsg, sizeof db->errmsg, "no document in index",
+                  db->path.c_str(), idterm);
+        return XC_ERR_NOTFOUND;
+    }
+
+    /* Copy out only now, so a rerun never leaves half-filled outputs. */
+    char *dcopy = NULL;
+    if (data && !(dcopy = dup_string(d)))
+        goto nomem;
+    if (values) {
+        for (unsigned i = 0; i < nvalues; i++) {
+            values[i] = dup_string(vals[i]);
+            if (!values[i])
+                goto nomem;
+        }
+    }
+    if (data)
+        *data = dcopy;
+    if (len)
+        *len = d.size();
+    return XC_OK;
+
+nomem:
+    free(dcopy);
+    if (values)
+        for (unsigned i = 0; i < nvalues; i++) {
+            free(values[i]);
+            values[i] = NULL;
+        }
+    put_plain(db->errmsg, sizeof db->errmsg, "cannot read a document of",
+              db->path.c_str(), "out of memory");
+    return XC_ERR_NOMEM;
+}
+
+xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!fn || (prefix && strnlen(prefix, XC_MAX_TERM + 1) > XC_MAX_TERM))
+        return arg_error(db, "xc_allterms needs a callback and a prefix");
+    try {
+        std::string pfx(prefix ? prefix : "");
+        std::string last; /* last term handed to fn */
+        bool started = false;
+        rerun(db, [&] {
+            Xapian::Database &x = db->cur();
+            Xapian::TermIterator it = x.allterms_begin(pfx);
+            Xapian::TermIterator end = x.allterms_end(pfx);
+            /* a rerun resumes after the last term delivered: fn must
+             * not see a term twice */
+            if (started) {
+                it.skip_to(last);
+                if (it != end && *it == last)
+                    ++it;
+            }
+            for (; it != end; ++it) {
+                std::string term = *it;
+                uint32_t tf = it.get_termfreq();
+                last.swap(term);
+                started = true;
+                if (fn(last.data(), last.size(), tf, ctx))
+                    return;
+            }
+        });
+    } catch (...) {
+        return fail(db, "cannot list the terms of index");
+    }
+    return XC_OK;
+}
+
+xc_status xc_spelling_suggest(xc_db *db, const char *word, unsigned max_edit,
+                              char **out)
+{
+    if (out)
+        *out = NULL;
+    if (!db)
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(word) || !out || max_edit > XC_MAX_EDIT)
+        return arg_error(db, "xc_spelling_suggest needs a word, an output "
+                             "and max_edit <= XC_MAX_EDIT");
+    std::string s;
+    try {
+        rerun(db,
+              [&] { s = db->cur().get_spelling_suggestion(word, max_edit); });
+        *out = dup_string(s);
+    } catch (...) {
+        return fail(db, "cannot suggest a spelling from index");
+    }
+    if (!*out) {
+        put_plain(db->errmsg, sizeof db->errmsg, "cannot suggest from",
+                  db->path.c_str(), "out of memory");
+        return XC_ERR_NOMEM;
+    }
+    return XC_OK;
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+/* Constructors also return NULL on a bad argument (NULL, empty or too
+ * long term): there is no handle to carry a message. */
+xc_query *xc_query_term(const char *term, size_t len, uint32_t wqf)
+{
+    if (!key_ok(term, len))
+        return NULL;
+    try {
+        return new xc_query{Xapian::Query(std::string(term, len), wqf)};
+    } catch (...) {
+        return NULL;
+    }
+}
+
+xc_query *xc_query_wildcard(const char *prefix, size_t len,
+                            uint32_t max_expansion)
+{
+    /* an empty prefix would expand to every term of the index */
+    if (!key_ok(prefix, len))
+        return NULL;
+    try {
+        /* 0 is "no limit", as in Xapian; but 1.4's MOST_FREQUENT takes it
+         * literally and expands to nothing, so ask for no limit plainly */
+        int type = max_expansion ? Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT
+                                 : Xapian::Query::WILDCARD_LIMIT_ERROR;
+        return new xc_query{Xapian::Query(Xapian::Query::OP_WILDCARD,
+                                          std::string(prefix, len),
+                                          max_expansion, type)};
+    } catch (...) {
+        return NULL;
+    }
+}
+
+static Xapian::Query build(xc_qop op, xc_query *const *children, size_t n,
+                           uint32_t window)
+{
+    typedef Xapian::Query Q;
+    std::vector<Q> subs;
+    subs.reserve(n);
+    for (size_t i = 0; i < n; i++)
+        subs.push_back(children[i]->q);
+    switch (op) {
+    case XC_Q_AND:
+        return Q(Q::OP_AND, subs.begin(), subs.end());
+    case XC_Q_OR:
+        return Q(Q::OP_OR, subs.begin(), subs.end());
+    case XC_Q_AND_NOT:
+    case XC_Q_AND_MAYBE: {
+        /* first child against the OR of the others */
+        if (n == 0)
+            return Q();
+        if (n == 1)
+            return subs[0];
+        Q rest(Q::OP_OR, subs.begin() + 1, subs.end());
+        return Q(op == XC_Q_AND_NOT ? Q::OP_AND_NOT : Q::OP_AND_MAYBE, subs[0],
+                 rest);
+    }
+    case XC_Q_PHRASE:
+        return Q(Q::OP_PHRASE, subs.begin(), subs.end(),
+                 window ? window : static_cast<Xapian::termcount>(n));
+    case XC_Q_NEAR:
+        return Q(Q::OP_NEAR, subs.begin(), subs.end(), window);
+    case XC_Q_FILTER:
+        return Q(Q::OP_FILTER, subs.begin(), subs.end());
+    }
+    throw std::invalid_argument("unknown query operator");
+}
+
+xc_query *xc_query_combine(xc_qop op, xc_query **children, size_t n,
+                           uint32_t window)
+{
+    xc_query *res = NULL;
+    bool ok = children || n == 0;
+    for (size_t i = 0; ok && i < n; i++)
+        if (!children[i])
+            ok = false; /* a child failed to build: the tree is void */
+    if (ok) {
+        try {
+            res = new xc_query{build(op, children, n, window)};
+        } catch (...) {
+            res = NULL;
+        }
+    }
+    /* ownership was taken: the children go whatever happened */
+    if (children)
+        for (size_t i = 0; i < n; i++)
+            xc_query_free(children[i]);
+    return res;
+}
+
+xc_query *xc_query_scale(xc_query *q, double factor)
+{
+    if (!q)
+        return NULL;
+    if (!std::isfinite(factor) || factor < 0) {
+        xc_query_free(q); /* owned, as by the combining constructors */
+        return NULL;
+    }
+    try {
+        q->q = Xapian::Query(factor, q->q);
+    } catch (...) {
+        xc_query_free(q);
+        return NULL;
+    }
+    return q;
+}
+
+xc_query *xc_query_match_nothing(void)
+{
+    try {
+        return new xc_query{Xapian::Query()};
+    } catch (...) {
+        return NULL;
+    }
+}
+
+void xc_query_free(xc_query *q)
+{
+    delete q;
+}
+
+char *xc_query_describe(const xc_query *q)
+{
+    if (!q)
+        return NULL;
+    try {
+        return dup_string(q->q.get_description());
+    } catch (...) {
+        return NULL;
+    }
+}
+
+xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
+                    uint32_t limit, xc_mset **out)
+{
+    if (out)
+        *out = NULL;
+    if (!db)
+        return XC_ERR_ARG;
+    if (!q || !out)
+        return arg_error(db, "xc_search needs a query and an output");
+    if (limit > XC_MAX_FETCH)
+        return arg_error(db, "xc_search limit past XC_MAX_FETCH");
+    xc_mset *m = NULL;
+    try {
+        m = new xc_mset;
+        rerun(db, [&] {
+            Xapian::Enquire enq(db->cur());
+            enq.set_query(q->q);
+            enq.set_weighting_scheme(Xapian::BM25Weight());
+            Xapian::MSet ms = enq.get_mset(offset, limit);
+            m->hits.clear();
+            m->hits.reserve(ms.size());
+            for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it)
+                m->hits.push_back(
+                    xc_hit{*it, it.get_weight(), it.get_document().get_data()});
+            m->estimated = ms.get_matches_estimated();
+        });
+    } catch (...) {
+        xc_status st = fail(db, "cannot search index");
+        delete m;
+        return st;
+    }
+    *out = m;
+    return XC_OK;
+}
+
+void xc_mset_free(xc_mset *m)
+{
+    delete m;
+}
+
+size_t xc_mset_size(const xc_mset *m)
+{
+    return m ? m->hits.size() : 0;
+}
+
+uint32_t xc_mset_estimated(const xc_mset *m)
+{
+    return m ? m->estimated : 0;
+}
+
+void xc_mset_item(const xc_mset *m, size_t i, uint32_t *docid, double *weight,
+                  const char **data, size_t *data_len)
+{
+    const xc_hit *h = m && i < m->hits.size() ? &m->hits[i] : NULL;
+    if (docid)
+        *docid = h ? h->docid : 0;
+    if (weight)
+        *weight = h ? h->weight : 0.0;
+    if (data)
+        *data = h ? h->data.c_str() : NULL;
+    if (data_len)
+        *data_len = h ? h->data.size() : 0;
+}
+
+} /* extern "C" */
