@@ -1,0 +1,58 @@
+/* json: writers for JSON values into a buf_t; output is always valid
+ * UTF-8 and valid JSON, whatever bytes come in. */
+#ifndef CGLU_COMMON_JSON_H
+#define CGLU_COMMON_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Largest number of decimals json_double() writes. */
+#define JSON_MAX_DECIMALS 9
+
+/* Every writer appends to b (the caller owns b and frees it) and returns
+ * BUF_OK or the buf_status that stopped it (BUF_ERR_LIMIT when b->max is
+ * reached, BUF_ERR_NOMEM). On failure nothing is appended: b is cut back
+ * to its length on entry, so a caller can stop cleanly at a limit. No
+ * separators are written: commas, braces and brackets are the caller's. */
+
+/* s[0..len) (any bytes, NUL included; s may be NULL when len == 0) as a
+ * quoted JSON string:
+ * - '"' and '\' are escaped; \b \f \n \r \t use their short escapes, the
+ *   other control characters (0x00-0x1F and 0x7F) are written \u00XX;
+ * - U+2028 and U+2029 are written \u2028 and \u2029 (valid JSON, but line
+ *   terminators in JavaScript source);
+ * - ill-formed UTF-8 (stray continuation bytes, overlong forms, surrogates,
+ *   code points past U+10FFFF, bytes C0, C1, F5-FF, a sequence cut short
+ *   by another byte or by the end of s) becomes U+FFFD, one per maximal
+ *   ill-formed subpart (the Unicode / WHATWG "substitution of maximal
+ *   subparts" rule); well-formed UTF-8, 4-byte sequences included, is
+ *   copied unchanged. */
+buf_status json_str(buf_t *b, const char *s, size_t len);
+
+/* "key": with key a C string escaped as by json_str(). */
+buf_status json_key(buf_t *b, const char *key);
+
+buf_status json_int(buf_t *b, int64_t v);   /* -12 */
+buf_status json_uint(buf_t *b, uint64_t v); /* 12 */
+
+/* v with exactly `decimals` digits after the point (clamped to
+ * 0..JSON_MAX_DECIMALS; 0 writes no point), rounded half away from zero:
+ * json_double(b, 2.5, 2) writes 2.50. The point is always '.', whatever
+ * LC_NUMERIC says. NaN and infinities are written as 0 (JSON has no
+ * spelling for them) and a value that rounds to zero never gets a '-'.
+ * Large magnitudes are written in full (1e20 is 100000000000000000000). */
+buf_status json_double(buf_t *b, double v, int decimals);
+
+buf_status json_bool(buf_t *b, int v); /* true when v != 0, else false */
+buf_status json_null(buf_t *b);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
