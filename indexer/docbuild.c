@@ -1,0 +1,180 @@
+/* docbuild: analysed terms and stored fields of one document. */
+#include "indexer/docbuild.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/schema.h"
+
+/* Gap between title and body positions so a phrase never spans both. */
+#define TITLE_BODY_GAP 64
+
+uint64_t docbuild_hash(const char *bytes, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)bytes[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+/* A word worth suggesting: not a stop word, 3+ bytes, not only digits. */
+static int spelling_word(const analyze_token *t)
+{
+    if (t->stopword || t->exact_len < 3)
+        return 0;
+    for (size_t i = 0; i < t->exact_len; i++)
+        if (t->exact[i] < '0' || t->exact[i] > '9')
+            return 1;
+    return 0;
+}
+
+/* prefix + s into buf (sized ANALYZE_MAX_WORD * 2 + 8). */
+static size_t prefixed(char *buf, const char *prefix, const char *s,
+                       size_t n)
+{
+    size_t p = strlen(prefix);
+    memcpy(buf, prefix, p);
+    memcpy(buf + p, s, n);
+    buf[p + n] = '\0';
+    return p + n;
+}
+
+/* Index one field's tokens; title != 0 adds title terms and weight. */
+static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
+                                 size_t len, int title, spell_table *spell)
+{
+    char term[ANALYZE_MAX_WORD * 2 + 8];
+    analyze_token t;
+    int r;
+    uint32_t wdf = title ? SCHEMA_TITLE_WDF : 1;
+
+    analyze_begin(a, text, len, analyze_position(a));
+    while ((r = analyze_next(a, &t)) == 1) {
+        size_t n = prefixed(term, SCHEMA_P_STEM, t.stem, t.stem_len);
+        if (xc_doc_add_posting(doc, term, n, t.position, wdf) != XC_OK)
+            return DOCBUILD_ERR_XAPIAN;
+        n = prefixed(term, SCHEMA_P_EXACT, t.exact, t.exact_len);
+        if (xc_doc_add_term(doc, term, n, wdf) != XC_OK)
+            return DOCBUILD_ERR_XAPIAN;
+        /* Folded form only where it differs (accented words): prefix
+         * search expands over F and E terms together, which covers every
+         * word once and saves a third of the terms. */
+        if (t.fold_len != t.exact_len ||
+            memcmp(t.fold, t.exact, t.exact_len) != 0) {
+            n = prefixed(term, SCHEMA_P_FOLD, t.fold, t.fold_len);
+            if (xc_doc_add_term(doc, term, n, wdf) != XC_OK)
+                return DOCBUILD_ERR_XAPIAN;
+        }
+        if (title) {
+            n = prefixed(term, SCHEMA_P_TITLE, t.stem, t.stem_len);
+            if (xc_doc_add_term(doc, term, n, 1) != XC_OK)
+                return DOCBUILD_ERR_XAPIAN;
+        }
+        if (spell && spelling_word(&t) &&
+            spell_add(spell, t.exact, t.exact_len, 1) != SPELL_OK)
+            return DOCBUILD_ERR_NOMEM;
+    }
+    return r < 0 ? DOCBUILD_ERR_NOMEM : DOCBUILD_OK;
+}
+
+docbuild_status docbuild_spell_text(analyzer *a, const char *text, size_t len,
+                                    spell_table *spell, int32_t delta)
+{
+    analyze_token t;
+    int r;
+    analyze_begin(a, text, len, 1);
+    while ((r = analyze_next(a, &t)) == 1)
+        if (spelling_word(&t) &&
+            spell_add(spell, t.exact, t.exact_len, delta) != SPELL_OK)
+            return DOCBUILD_ERR_NOMEM;
+    return r < 0 ? DOCBUILD_ERR_NOMEM : DOCBUILD_OK;
+}
+
+static docbuild_status set_value(xc_doc *doc, unsigned slot, const char *v)
+{
+    return xc_doc_set_value(doc, slot, v, strlen(v)) == XC_OK
+               ? DOCBUILD_OK
+               : DOCBUILD_ERR_XAPIAN;
+}
+
+docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
+                              spell_table *spell, xc_doc **out, char *err,
+                              size_t errlen)
+{
+    xc_doc *doc = NULL;
+    docbuild_status st = DOCBUILD_ERR_NOMEM;
+    char num[32];
+    char *data = NULL;
+    size_t idlen = strlen(in->id), urllen = strlen(in->url);
+
+    *out = NULL;
+    if (xc_doc_new(&doc) != XC_OK)
+        goto fail;
+
+    /* Title first (positions 1..n), then the body after a gap. */
+    analyze_begin(a, NULL, 0, 1);
+    st = add_field(a, doc, in->title, in->title_len, 1, spell);
+    if (st != DOCBUILD_OK)
+        goto fail;
+    analyze_begin(a, NULL, 0, analyze_position(a) + TITLE_BODY_GAP);
+    st = add_field(a, doc, in->text, in->text_len, 0, spell);
+    if (st != DOCBUILD_OK)
+        goto fail;
+
+    char idterm[SCHEMA_TERM_MAX + 1];
+    size_t n = schema_term(SCHEMA_P_ID, in->id, idlen, idterm);
+    st = DOCBUILD_ERR_XAPIAN;
+    if (xc_doc_add_term(doc, idterm, n, 0) != XC_OK)
+        goto fail;
+    /* The root term lets a later run find documents by folder. */
+    n = schema_term(SCHEMA_P_ROOT, in->root, strlen(in->root), idterm);
+    if (xc_doc_add_term(doc, idterm, n, 0) != XC_OK)
+        goto fail;
+
+    snprintf(num, sizeof num, "%" PRId64, in->mtime);
+    if ((st = set_value(doc, SCHEMA_V_MTIME, num)) != DOCBUILD_OK)
+        goto fail;
+    snprintf(num, sizeof num, "%" PRIu64, in->size);
+    if ((st = set_value(doc, SCHEMA_V_SIZE, num)) != DOCBUILD_OK)
+        goto fail;
+    snprintf(num, sizeof num, "%016" PRIx64, in->hash);
+    if ((st = set_value(doc, SCHEMA_V_HASH, num)) != DOCBUILD_OK)
+        goto fail;
+    if ((st = set_value(doc, SCHEMA_V_ROOT, in->root)) != DOCBUILD_OK)
+        goto fail;
+
+    /* Data: id \0 title \0 url \0 text */
+    size_t dlen = idlen + 1 + in->title_len + 1 + urllen + 1 + in->text_len;
+    st = DOCBUILD_ERR_NOMEM;
+    data = malloc(dlen + 1);
+    if (!data)
+        goto fail;
+    char *p = data;
+    memcpy(p, in->id, idlen + 1);
+    p += idlen + 1;
+    memcpy(p, in->title, in->title_len);
+    p += in->title_len;
+    *p++ = '\0';
+    memcpy(p, in->url, urllen + 1);
+    p += urllen + 1;
+    memcpy(p, in->text, in->text_len);
+    p[in->text_len] = '\0';
+    st = DOCBUILD_ERR_XAPIAN;
+    if (xc_doc_set_data(doc, data, dlen) != XC_OK)
+        goto fail;
+    free(data);
+    *out = doc;
+    return DOCBUILD_OK;
+fail:
+    if (err && errlen)
+        snprintf(err, errlen, "cannot build document %s: %s", in->id,
+                 st == DOCBUILD_ERR_NOMEM ? "out of memory"
+                                          : "Xapian error");
+    free(data);
+    xc_doc_free(doc);
+    return st;
+}

@@ -1,0 +1,49 @@
+/* docbuild: turn one extracted document into the Xapian document laid out
+ * as common/schema.h says (terms, positions, values, data). */
+#ifndef CGLU_INDEXER_DOCBUILD_H
+#define CGLU_INDEXER_DOCBUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/analyze.h"
+#include "common/xapian_c.h"
+#include "indexer/spell.h"
+
+typedef enum {
+    DOCBUILD_OK = 0,
+    DOCBUILD_ERR_NOMEM,
+    DOCBUILD_ERR_XAPIAN, /* building the document failed */
+} docbuild_status;
+
+/* Everything docbuild reads; nothing here is taken over or freed. */
+typedef struct docbuild_input {
+    const char *id; /* relative path, NUL-terminated */
+    const char *title;
+    size_t title_len;
+    const char *url;
+    const char *text; /* extracted UTF-8 text, no NUL inside */
+    size_t text_len;
+    const char *root; /* absolute path of the folder given */
+    int64_t mtime;
+    uint64_t size;
+    uint64_t hash;
+} docbuild_input;
+
+/* Build the document. On success *out is a new document the caller frees
+ * with xc_doc_free(); spell (may be NULL) gets +1 for every word
+ * occurrence that goes into the spelling dictionary. On failure *out is
+ * NULL and err says why. */
+docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
+                              spell_table *spell, xc_doc **out, char *err,
+                              size_t errlen);
+
+/* Add delta for every spelling word of text (title or body): used with -1
+ * on the old text of a document that is replaced or deleted. */
+docbuild_status docbuild_spell_text(analyzer *a, const char *text, size_t len,
+                                    spell_table *spell, int32_t delta);
+
+/* 64-bit FNV-1a of bytes: the content hash kept in SCHEMA_V_HASH. */
+uint64_t docbuild_hash(const char *bytes, size_t len);
+
+#endif

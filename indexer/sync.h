@@ -1,0 +1,46 @@
+/* sync: bring the index in line with one or more folders (add, update,
+ * delete), as one atomic change per batch, safe to interrupt or kill. */
+#ifndef CGLU_INDEXER_SYNC_H
+#define CGLU_INDEXER_SYNC_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    SYNC_OK = 0,          /* every file indexed, skipped or unchanged */
+    SYNC_PARTIAL,         /* some files failed; the rest is committed */
+    SYNC_ERR_FATAL,       /* nothing committed by this run (see err) */
+    SYNC_ERR_INTERRUPTED, /* SIGINT/SIGTERM: open batch cancelled */
+} sync_status;
+
+typedef void (*sync_log_fn)(const char *line, void *ctx);
+
+typedef struct sync_options {
+    const char *db_path;   /* index folder */
+    const char *lang;      /* libstemmer algorithm, "french" */
+    int rebuild;           /* start from an empty index */
+    int dry_run;           /* report, write nothing */
+    int verbose;           /* one log line per file that changes/skips */
+    int progress;          /* progress bar on stderr */
+    size_t max_file_size;  /* bytes; 0: 50 MB */
+    size_t batch_bytes;    /* commit after this much input; 0: 64 MB */
+    volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
+    sync_log_fn log;       /* verbose and warning lines; may be NULL */
+    void *log_ctx;
+} sync_options;
+
+typedef struct sync_report {
+    unsigned long files, added, updated, deleted, unchanged, skipped, failed;
+    uint64_t bytes;  /* bytes of the files read and analysed */
+    double seconds;  /* wall time of the run */
+} sync_report;
+
+/* Index the folders roots[0..nroots). The report is filled in every case
+ * (zeros when nothing happened); err gets one line when the status is
+ * SYNC_ERR_FATAL or SYNC_ERR_INTERRUPTED. */
+sync_status sync_run(const sync_options *opt, const char *const *roots,
+                     size_t nroots, sync_report *rep, char *err,
+                     size_t errlen);
+
+#endif
