@@ -8,9 +8,11 @@
 #define SCHEMA_P_STEM "Z"  /* Z + stem of folded word, with positions;
                               body and title (title with higher wdf) */
 #define SCHEMA_P_EXACT "E" /* E + exact lowercased form (accents kept) */
-#define SCHEMA_P_FOLD "F"  /* F + folded form, only where it differs from
-                              the exact form (accented words): prefix
-                              search and completion look at F and E */
+#define SCHEMA_P_FOLD "F"  /* F + fold + '|' + exact form, only for words
+                              whose fold differs from the exact form
+                              (accented words): prefix search expands over
+                              F and E; completion shows the exact form */
+#define SCHEMA_FOLD_SEP '|'
 #define SCHEMA_P_TITLE "T" /* T + stem of a title word: title:word */
 #define SCHEMA_P_ROOT "R"  /* R + root folder the document came from */
 

@@ -32,7 +32,7 @@ static int spelling_word(const analyze_token *t)
     return 0;
 }
 
-/* prefix + s into buf (sized ANALYZE_MAX_WORD * 2 + 8). */
+/* prefix + s into buf (sized ANALYZE_MAX_WORD * 3 + 8). */
 static size_t prefixed(char *buf, const char *prefix, const char *s,
                        size_t n)
 {
@@ -47,7 +47,7 @@ static size_t prefixed(char *buf, const char *prefix, const char *s,
 static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
                                  size_t len, int title, spell_table *spell)
 {
-    char term[ANALYZE_MAX_WORD * 2 + 8];
+    char term[ANALYZE_MAX_WORD * 3 + 8];
     analyze_token t;
     int r;
     uint32_t wdf = title ? SCHEMA_TITLE_WDF : 1;
@@ -66,6 +66,10 @@ static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
         if (t.fold_len != t.exact_len ||
             memcmp(t.fold, t.exact, t.exact_len) != 0) {
             n = prefixed(term, SCHEMA_P_FOLD, t.fold, t.fold_len);
+            term[n++] = SCHEMA_FOLD_SEP; /* + exact form, for completion */
+            memcpy(term + n, t.exact, t.exact_len);
+            n += t.exact_len;
+            term[n] = '\0';
             if (xc_doc_add_term(doc, term, n, wdf) != XC_OK)
                 return DOCBUILD_ERR_XAPIAN;
         }

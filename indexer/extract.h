@@ -1,0 +1,91 @@
+/* extract: turn the bytes of one .txt, .md or .html file into title, url and
+ * plain UTF-8 text for the indexer. */
+#ifndef CGLU_INDEXER_EXTRACT_H
+#define CGLU_INDEXER_EXTRACT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Default size limit (max_size == 0 means this). */
+#define EXTRACT_MAX_SIZE ((size_t)50 * 1024 * 1024)
+/* Titles are cut to this many bytes, on a UTF-8 character boundary. */
+#define EXTRACT_MAX_TITLE 200
+/* A front matter or canonical url longer than this is ignored (the relative
+ * path is used instead): cutting a url would make it point elsewhere. */
+#define EXTRACT_MAX_URL 2048
+/* Bytes at the start of a file that are checked for NUL and control bytes. */
+#define EXTRACT_SNIFF 8192
+
+typedef enum {
+    EXTRACT_OK = 0,
+    EXTRACT_SKIP_TYPE,      /* extension is not .txt/.md/.markdown/.html/.htm */
+    EXTRACT_SKIP_EMPTY,     /* nothing but whitespace (or markup) in it */
+    EXTRACT_SKIP_BINARY,    /* NUL byte or many control bytes in the start */
+    EXTRACT_SKIP_TOO_LARGE, /* len > max_size */
+    EXTRACT_ERR_NOMEM,      /* out of memory */
+    EXTRACT_ERR_ARG,        /* NULL relpath, bytes or out */
+} extract_status;
+
+typedef enum {
+    EXTRACT_FMT_NONE = 0, /* unsupported: extract_document gives SKIP_TYPE */
+    EXTRACT_FMT_TEXT,     /* .txt */
+    EXTRACT_FMT_MARKDOWN, /* .md, .markdown */
+    EXTRACT_FMT_HTML,     /* .html, .htm */
+} extract_format;
+
+/* One extracted document. The three strings are malloc'd, NUL-terminated,
+ * valid UTF-8 without NUL bytes, and owned by the struct: free them with
+ * extract_doc_free(). */
+typedef struct extract_doc {
+    char *title; /* one line, at most EXTRACT_MAX_TITLE bytes, may be "" */
+    size_t title_len;
+    char *url; /* front matter url, canonical link, else the relpath */
+    size_t url_len;
+    char *text; /* body text: lines trimmed, spaces collapsed, paragraphs
+                   separated by exactly one blank line; may be "" when
+                   the title is not */
+    size_t text_len;
+    extract_format format;
+    int recoded; /* 1 when the bytes were not UTF-8 and were decoded as
+                    Windows-1252 */
+} extract_doc;
+
+/* Initialise libxml2's parser. Call once, from the main thread, before any
+ * thread calls extract_document(); extract_document() itself is then
+ * thread-safe (it keeps no state between calls). */
+void extract_init(void);
+
+/* Release libxml2's global state; call once at exit, after every thread is
+ * done with extract_document() (optional: only leak checkers care). */
+void extract_cleanup(void);
+
+/* Format chosen by the extension of relpath (case-insensitive). Cheap: lets
+ * a caller skip a file before reading it. */
+extract_format extract_format_of(const char *relpath);
+
+/* Extract bytes[0..len) of the file at relpath (relative to its root, '/'
+ * separated: it picks the format and is the url fallback). max_size 0 means
+ * EXTRACT_MAX_SIZE.
+ * EXTRACT_OK: *out is filled and the caller frees it with extract_doc_free().
+ * Any other status: *out is zeroed (NULL strings) and, when err is not
+ * NULL, a short reason is written there ("binary file", "empty", "larger
+ * than 50 MB", "unsupported type", "out of memory"). */
+extract_status extract_document(const char *relpath, const char *bytes,
+                                size_t len, size_t max_size, extract_doc *out,
+                                char *err, size_t errlen);
+
+/* Free the strings of doc and zero it (NULL doc is allowed; freeing a
+ * zeroed doc twice is harmless). */
+void extract_doc_free(extract_doc *doc);
+
+/* Short human reason for a status (static string). The too-large reason
+ * here is generic; extract_document's err names the limit. */
+const char *extract_strerror(extract_status st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,477 @@
+/* walk: list the regular files under a root folder, sorted, for the
+ * indexer. */
+#include "indexer/walk.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+/* A linked folder, entered after every real one (see walk.h). */
+typedef struct deferred {
+    char *path;
+    int depth;
+} deferred;
+
+typedef struct walker {
+    walk_list *list;
+    const char *root;  /* as the caller gave it, for messages */
+    size_t prefix_len; /* bytes of "root/" in every path */
+    size_t max_files;
+    int max_depth;
+    dir_id *seen; /* open addressing set of folders entered; 0/0 free */
+    size_t seen_cap, seen_count;
+    deferred *later;
+    size_t later_count, later_cap;
+    char *err;
+    size_t errlen;
+} walker;
+
+typedef struct name {
+    char *s;
+    unsigned char type; /* d_type */
+} name;
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* strerror, thread-safe and starting lowercase ("no such file ..."). */
+static const char *reason(int e, char *b, size_t n)
+{
+    const char *r = strerror_r(e, b, n);
+
+    if (r != b) {
+        snprintf(b, n, "%s", r);
+        r = b;
+    }
+    if (b[0] >= 'A' && b[0] <= 'Z')
+        b[0] = (char)(b[0] - 'A' + 'a');
+    return r;
+}
+
+/* Count an entry that was skipped; keep its message while there is room. */
+static void note(walker *w, const char *what, const char *path, int e)
+{
+    walk_list *l = w->list;
+    char rb[128], *msg;
+    int n;
+
+    l->errors++;
+    if (l->nmessages >= WALK_MAX_MESSAGES)
+        return;
+    if (l->messages == NULL) {
+        l->messages = calloc(WALK_MAX_MESSAGES, sizeof *l->messages);
+        if (l->messages == NULL)
+            return; /* the count is what matters */
+    }
+    n = asprintf(&msg, "%s %s: %s", what, path, reason(e, rb, sizeof rb));
+    if (n >= 0)
+        l->messages[l->nmessages++] = msg;
+}
+
+static size_t id_hash(dir_id id, size_t cap)
+{
+    uint64_t h = (uint64_t)id.dev * 0x9E3779B97F4A7C15u ^ (uint64_t)id.ino;
+
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9u;
+    h ^= h >> 32;
+    return (size_t)h & (cap - 1);
+}
+
+static int id_free(dir_id id)
+{
+    return id.dev == 0 && id.ino == 0;
+}
+
+static int seen_has(const walker *w, dir_id id)
+{
+    size_t k;
+
+    if (w->seen_cap == 0)
+        return 0;
+    for (k = id_hash(id, w->seen_cap); !id_free(w->seen[k]);
+         k = (k + 1) & (w->seen_cap - 1))
+        if (w->seen[k].dev == id.dev && w->seen[k].ino == id.ino)
+            return 1;
+    return 0;
+}
+
+static void seen_put(dir_id *set, size_t cap, dir_id id)
+{
+    size_t k = id_hash(id, cap);
+
+    while (!id_free(set[k]))
+        k = (k + 1) & (cap - 1);
+    set[k] = id;
+}
+
+/* Record a folder as entered; the set stays at most half full. */
+static walk_status seen_add(walker *w, dir_id id)
+{
+    if (id_free(id))
+        id.ino = (ino_t)-1; /* 0/0 marks a free slot; no real folder has it */
+    if (w->seen_count >= w->max_files) {
+        set_err(w->err, w->errlen, "too many folders in %s: more than %zu",
+                w->root, w->max_files);
+        return WALK_ERR_TOO_MANY;
+    }
+    if (2 * (w->seen_count + 1) > w->seen_cap) {
+        size_t cap = w->seen_cap ? 2 * w->seen_cap : 256, k;
+        dir_id *set = calloc(cap, sizeof *set);
+        if (set == NULL)
+            return WALK_ERR_NOMEM;
+        for (k = 0; k < w->seen_cap; k++)
+            if (!id_free(w->seen[k]))
+                seen_put(set, cap, w->seen[k]);
+        free(w->seen);
+        w->seen = set;
+        w->seen_cap = cap;
+    }
+    seen_put(w->seen, w->seen_cap, id);
+    w->seen_count++;
+    return WALK_OK;
+}
+
+/* Takes ownership of path (freed here on failure). */
+static walk_status add_file(walker *w, char *path, const struct stat *st)
+{
+    walk_list *l = w->list;
+    walk_entry *e;
+
+    if (l->count >= w->max_files) {
+        free(path);
+        set_err(w->err, w->errlen, "too many files in %s: more than %zu",
+                w->root, w->max_files);
+        return WALK_ERR_TOO_MANY;
+    }
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        walk_entry *items = realloc(l->items, cap * sizeof *items);
+        if (items == NULL) {
+            free(path);
+            return WALK_ERR_NOMEM;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    e = &l->items[l->count++];
+    e->path = path;
+    e->relpath = path + w->prefix_len;
+    e->size = (int64_t)st->st_size;
+    e->mtime = (int64_t)st->st_mtim.tv_sec;
+    e->mtime_nsec = st->st_mtim.tv_nsec;
+    e->dev = st->st_dev;
+    e->ino = st->st_ino;
+    return WALK_OK;
+}
+
+/* Takes ownership of path. */
+static walk_status defer(walker *w, char *path, int depth)
+{
+    if (w->later_count == w->later_cap) {
+        size_t cap = w->later_cap ? 2 * w->later_cap : 16;
+        deferred *later = realloc(w->later, cap * sizeof *later);
+        if (later == NULL) {
+            free(path);
+            return WALK_ERR_NOMEM;
+        }
+        w->later = later;
+        w->later_cap = cap;
+    }
+    w->later[w->later_count].path = path;
+    w->later[w->later_count].depth = depth;
+    w->later_count++;
+    return WALK_OK;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(((const name *)a)->s, ((const name *)b)->s);
+}
+
+/* Visible names of folder path, sorted so that the walk is deterministic
+ * (which of two paths to one folder is kept must not depend on readdir).
+ * An unreadable folder is noted and gives no names. */
+static walk_status read_names(walker *w, const char *path, name **out,
+                              size_t *count)
+{
+    walk_status st = WALK_OK;
+    name *names = NULL, *grown;
+    size_t n = 0, cap = 0;
+    struct dirent *de;
+    DIR *d;
+
+    *out = NULL;
+    *count = 0;
+    d = opendir(path);
+    if (d == NULL) {
+        note(w, "cannot read folder", path, errno);
+        return WALK_OK;
+    }
+    for (;;) {
+        errno = 0;
+        de = readdir(d);
+        if (de == NULL) {
+            if (errno != 0)
+                note(w, "cannot read folder", path, errno);
+            break;
+        }
+        if (de->d_name[0] == '.') /* hidden, and "." and ".." */
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 32;
+            grown = realloc(names, cap * sizeof *names);
+            if (grown == NULL) {
+                st = WALK_ERR_NOMEM;
+                goto out;
+            }
+            names = grown;
+        }
+        names[n].s = strdup(de->d_name);
+        if (names[n].s == NULL) {
+            st = WALK_ERR_NOMEM;
+            goto out;
+        }
+        names[n++].type = de->d_type;
+    }
+    if (n > 1)
+        qsort(names, n, sizeof *names, name_cmp);
+out:
+    closedir(d);
+    if (st != WALK_OK) {
+        while (n > 0)
+            free(names[--n].s);
+        free(names);
+        return st;
+    }
+    *out = names;
+    *count = n;
+    return WALK_OK;
+}
+
+/* Is the entry itself a symlink (not what it points to)? */
+static int is_link(const char *path, unsigned char type)
+{
+    struct stat lst;
+
+    if (type != DT_UNKNOWN)
+        return type == DT_LNK;
+    return lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+}
+
+static walk_status walk_dir(walker *w, const char *dir, int depth)
+{
+    walk_status st = WALK_OK;
+    name *names = NULL;
+    size_t count = 0, k, dl = strlen(dir);
+
+    st = read_names(w, dir, &names, &count);
+    for (k = 0; k < count && st == WALK_OK; k++) {
+        size_t nl = strlen(names[k].s);
+        int slash = dir[dl - 1] == '/'; /* only the root "/" ends so */
+        char *path = malloc(dl + nl + 2);
+        struct stat sb;
+        dir_id id;
+
+        if (path == NULL) {
+            st = WALK_ERR_NOMEM;
+            break;
+        }
+        snprintf(path, dl + nl + 2, "%s%s%s", dir, slash ? "" : "/",
+                 names[k].s);
+        if (stat(path, &sb) != 0) {
+            note(w, "cannot stat", path, errno);
+            free(path);
+            continue;
+        }
+        if (S_ISREG(sb.st_mode)) {
+            st = add_file(w, path, &sb);
+            continue;
+        }
+        id.dev = sb.st_dev;
+        id.ino = sb.st_ino;
+        if (!S_ISDIR(sb.st_mode) || seen_has(w, id)) {
+            free(path);
+            continue;
+        }
+        if (depth + 1 > w->max_depth) {
+            set_err(w->err, w->errlen,
+                    "folder %s is more than %d levels below %s", path,
+                    w->max_depth, w->root);
+            free(path);
+            st = WALK_ERR_TOO_DEEP;
+            break;
+        }
+        if (is_link(path, names[k].type)) {
+            st = defer(w, path, depth + 1);
+            continue;
+        }
+        st = seen_add(w, id);
+        if (st == WALK_OK)
+            st = walk_dir(w, path, depth + 1);
+        free(path);
+    }
+    for (k = 0; k < count; k++)
+        free(names[k].s);
+    free(names);
+    return st;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp(((const walk_entry *)a)->relpath,
+                  ((const walk_entry *)b)->relpath);
+}
+
+walk_status walk_tree(const char *root, walk_list *out, char *err,
+                      size_t errlen)
+{
+    return walk_tree_limits(root, 0, 0, out, err, errlen);
+}
+
+walk_status walk_tree_limits(const char *root, size_t max_files, int max_depth,
+                             walk_list *out, char *err, size_t errlen)
+{
+    walker w = {0};
+    walk_status st = WALK_OK;
+    char *top = NULL, rb[128];
+    size_t rl, k;
+    struct stat sb;
+    dir_id id;
+
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    if (root == NULL || out == NULL || root[0] == '\0') {
+        st = WALK_ERR_ARG;
+        set_err(err, errlen, "no folder given");
+        goto out;
+    }
+    w.list = out;
+    w.root = root;
+    w.max_files = max_files ? max_files : WALK_MAX_FILES;
+    w.max_depth = max_depth > 0 ? max_depth : WALK_MAX_DEPTH;
+    w.err = err;
+    w.errlen = errlen;
+
+    if (stat(root, &sb) != 0) {
+        int e = errno;
+        st = e == ENOENT || e == ENOTDIR ? WALK_ERR_NOT_FOUND : WALK_ERR_ACCESS;
+        set_err(err, errlen, "cannot read folder %s: %s", root,
+                reason(e, rb, sizeof rb));
+        goto out;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        st = WALK_ERR_NOT_DIR;
+        set_err(err, errlen, "cannot read folder %s: %s", root,
+                reason(ENOTDIR, rb, sizeof rb));
+        goto out;
+    }
+    /* the root's own listing must work: an empty result would otherwise
+     * look like a folder with nothing in it */
+    {
+        DIR *d = opendir(root);
+        if (d == NULL) {
+            st = WALK_ERR_ACCESS;
+            set_err(err, errlen, "cannot read folder %s: %s", root,
+                    reason(errno, rb, sizeof rb));
+            goto out;
+        }
+        closedir(d);
+    }
+    /* "corpus//" and "corpus" give the same paths; "/" stays "/" */
+    rl = strlen(root);
+    while (rl > 1 && root[rl - 1] == '/')
+        rl--;
+    top = strndup(root, rl);
+    if (top == NULL) {
+        st = WALK_ERR_NOMEM;
+        goto out;
+    }
+    w.prefix_len = rl + (top[rl - 1] == '/' ? 0 : 1);
+
+    id.dev = sb.st_dev;
+    id.ino = sb.st_ino;
+    st = seen_add(&w, id);
+    if (st == WALK_OK)
+        st = walk_dir(&w, top, 0);
+    /* linked folders, in the order found; walking them may add more */
+    for (k = 0; k < w.later_count && st == WALK_OK; k++) {
+        if (stat(w.later[k].path, &sb) != 0)
+            continue; /* it was there a moment ago: nothing to list now */
+        id.dev = sb.st_dev;
+        id.ino = sb.st_ino;
+        if (seen_has(&w, id))
+            continue;
+        st = seen_add(&w, id);
+        if (st == WALK_OK)
+            st = walk_dir(&w, w.later[k].path, w.later[k].depth);
+    }
+    if (st == WALK_OK && out->count > 1)
+        qsort(out->items, out->count, sizeof *out->items, entry_cmp);
+out:
+    if (st == WALK_ERR_NOMEM)
+        set_err(err, errlen, "cannot list folder %s: out of memory", root);
+    if (st != WALK_OK)
+        walk_list_free(out);
+    for (k = 0; k < w.later_count; k++)
+        free(w.later[k].path);
+    free(w.later);
+    free(w.seen);
+    free(top);
+    return st;
+}
+
+void walk_list_free(walk_list *list)
+{
+    size_t k;
+
+    if (list == NULL)
+        return;
+    for (k = 0; k < list->count; k++)
+        free(list->items[k].path);
+    free(list->items);
+    for (k = 0; k < list->nmessages; k++)
+        free(list->messages[k]);
+    free(list->messages);
+    memset(list, 0, sizeof *list);
+}
+
+const char *walk_strerror(walk_status st)
+{
+    switch (st) {
+    case WALK_OK:
+        return "success";
+    case WALK_ERR_NOT_FOUND:
+        return "no such folder";
+    case WALK_ERR_NOT_DIR:
+        return "not a folder";
+    case WALK_ERR_ACCESS:
+        return "cannot read folder";
+    case WALK_ERR_TOO_MANY:
+        return "too many files";
+    case WALK_ERR_TOO_DEEP:
+        return "folders nested too deep";
+    case WALK_ERR_NOMEM:
+        return "out of memory";
+    case WALK_ERR_ARG:
+        return "invalid argument";
+    }
+    return "unknown status";
+}

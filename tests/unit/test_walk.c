@@ -1,0 +1,390 @@
+/* test_walk: listing files under a folder: order, hidden names, symlinks,
+ * loops, limits and errors, on a real temporary tree. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "indexer/walk.h"
+
+typedef struct fixture {
+    char base[64];  /* mkdtemp: holds root/ and outside/ */
+    char root[128]; /* the tree that is walked */
+} fixture;
+
+static void make_dir(const fixture *f, const char *rel)
+{
+    char p[512];
+
+    snprintf(p, sizeof p, "%s/%s", f->base, rel);
+    if (mkdir(p, 0755) != 0)
+        fail_msg("mkdir %s: %s", p, strerror(errno));
+}
+
+static void make_file(const fixture *f, const char *rel, const char *body)
+{
+    char p[512];
+    FILE *fp;
+
+    snprintf(p, sizeof p, "%s/%s", f->base, rel);
+    fp = fopen(p, "w");
+    if (fp == NULL) {
+        fail_msg("create %s: %s", p, strerror(errno));
+        return;
+    }
+    fputs(body, fp);
+    fclose(fp);
+}
+
+static void make_link(const fixture *f, const char *target, const char *rel)
+{
+    char p[512];
+
+    snprintf(p, sizeof p, "%s/%s", f->base, rel);
+    if (symlink(target, p) != 0)
+        fail_msg("symlink %s: %s", p, strerror(errno));
+}
+
+/* base/
+ *   outside/o.txt                 reached only through root/ext
+ *   root/
+ *     a.txt  a-b.txt  a/x.txt     byte order: "a-b" < "a.txt" < "a/x"
+ *     alias -> b                  sorts before b, yet b keeps its name
+ *     b/c.md
+ *     b/d/e.html
+ *     b/d/loop -> ../../b         loop to an ancestor
+ *     b/d/up -> ../..             loop to the root
+ *     b/.secret/s.txt             hidden folder
+ *     .hidden.txt  .git/config    hidden file and folder
+ *     dangling -> nowhere         counted as an error
+ *     ext -> ../outside           a folder outside the root
+ *     filelink.txt -> a.txt       file symlink: listed under its own name
+ *     fifo                        not a regular file: ignored
+ *     empty/                      nothing to list */
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+
+    assert_non_null(f);
+    snprintf(f->base, sizeof f->base, "/tmp/cglu-walk-XXXXXX");
+    assert_non_null(mkdtemp(f->base));
+    snprintf(f->root, sizeof f->root, "%s/root", f->base);
+    make_dir(f, "outside");
+    make_file(f, "outside/o.txt", "dehors");
+    make_dir(f, "root");
+    make_file(f, "root/a.txt", "0123456789");
+    make_file(f, "root/a-b.txt", "ab");
+    make_dir(f, "root/a");
+    make_file(f, "root/a/x.txt", "x");
+    make_dir(f, "root/b");
+    make_file(f, "root/b/c.md", "# c");
+    make_dir(f, "root/b/d");
+    make_file(f, "root/b/d/e.html", "<p>e</p>");
+    make_link(f, "../../b", "root/b/d/loop");
+    make_link(f, "../..", "root/b/d/up");
+    make_dir(f, "root/b/.secret");
+    make_file(f, "root/b/.secret/s.txt", "secret");
+    make_file(f, "root/.hidden.txt", "hidden");
+    make_dir(f, "root/.git");
+    make_file(f, "root/.git/config", "[core]");
+    make_link(f, "b", "root/alias");
+    make_link(f, "nowhere", "root/dangling");
+    make_link(f, "../outside", "root/ext");
+    make_link(f, "a.txt", "root/filelink.txt");
+    make_dir(f, "root/empty");
+    {
+        char p[512];
+        snprintf(p, sizeof p, "%s/fifo", f->root);
+        assert_int_equal(mkfifo(p, 0644), 0);
+    }
+    *state = f;
+    return 0;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+                  struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+
+    nftw(f->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static const char *const expected[] = {
+    "a-b.txt",    "a.txt",     "a/x.txt",      "b/c.md",
+    "b/d/e.html", "ext/o.txt", "filelink.txt",
+};
+#define NEXPECTED (sizeof expected / sizeof expected[0])
+
+static void check_list(const walk_list *l, const char *prefix)
+{
+    size_t k;
+    char want[512];
+
+    for (k = 0; k < l->count && k < NEXPECTED; k++)
+        if (strcmp(l->items[k].relpath, expected[k]) != 0)
+            fail_msg("entry %zu: %s, want %s", k, l->items[k].relpath,
+                     expected[k]);
+    assert_int_equal(l->count, NEXPECTED);
+    for (k = 0; k < l->count; k++) {
+        snprintf(want, sizeof want, "%s/%s", prefix, expected[k]);
+        assert_string_equal(l->items[k].path, want);
+        assert_ptr_equal(l->items[k].relpath,
+                         l->items[k].path + strlen(prefix) + 1);
+    }
+}
+
+static void test_tree(void **state)
+{
+    fixture *f = *state;
+    walk_list l;
+    char err[256] = "";
+    struct stat sb;
+    size_t k;
+
+    assert_int_equal(walk_tree(f->root, &l, err, sizeof err), WALK_OK);
+    check_list(&l, f->root);
+
+    /* the dangling link is the only error, and its message says so */
+    assert_int_equal(l.errors, 1);
+    assert_int_equal(l.nmessages, 1);
+    assert_non_null(strstr(l.messages[0], "cannot stat "));
+    assert_non_null(strstr(l.messages[0], "/root/dangling: no such file"));
+
+    /* size and mtime come from stat (symlinks followed) */
+    for (k = 0; k < l.count; k++) {
+        assert_int_equal(stat(l.items[k].path, &sb), 0);
+        assert_int_equal(l.items[k].size, sb.st_size);
+        assert_int_equal(l.items[k].mtime, sb.st_mtim.tv_sec);
+        assert_int_equal(l.items[k].mtime_nsec, sb.st_mtim.tv_nsec);
+        assert_int_equal(l.items[k].ino, sb.st_ino);
+        assert_int_equal(l.items[k].dev, sb.st_dev);
+    }
+    assert_int_equal(l.items[1].size, 10);            /* a.txt */
+    assert_int_equal(l.items[6].ino, l.items[1].ino); /* link to it */
+    walk_list_free(&l);
+    assert_null(l.items);
+    assert_int_equal(l.count, 0);
+    walk_list_free(&l); /* twice is harmless */
+}
+
+static void test_trailing_slashes(void **state)
+{
+    fixture *f = *state;
+    walk_list l;
+    char root[256];
+
+    snprintf(root, sizeof root, "%s//", f->root);
+    assert_int_equal(walk_tree(root, &l, NULL, 0), WALK_OK);
+    check_list(&l, f->root);
+    walk_list_free(&l);
+}
+
+static void test_relative_root(void **state)
+{
+    fixture *f = *state;
+    walk_list l;
+    char cwd[512];
+
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(f->base), 0);
+    assert_int_equal(walk_tree("root", &l, NULL, 0), WALK_OK);
+    assert_int_equal(chdir(cwd), 0);
+    check_list(&l, "root");
+    walk_list_free(&l);
+}
+
+/* A root that is itself reached through a link is walked the same way. */
+static void test_root_is_link(void **state)
+{
+    fixture *f = *state;
+    walk_list l;
+    char link[256];
+
+    snprintf(link, sizeof link, "%s/rootlink", f->base);
+    assert_int_equal(symlink("root", link), 0);
+    assert_int_equal(walk_tree(link, &l, NULL, 0), WALK_OK);
+    check_list(&l, link);
+    walk_list_free(&l);
+    unlink(link);
+}
+
+static void test_root_errors(void **state)
+{
+    static const struct {
+        const char *rel; /* under base; NULL: the empty string */
+        walk_status st;
+        const char *reason;
+    } t[] = {
+        {"missing", WALK_ERR_NOT_FOUND, "no such file or directory"},
+        {"root/a.txt", WALK_ERR_NOT_DIR, "not a directory"},
+        {"root/a.txt/x", WALK_ERR_NOT_FOUND, "not a directory"},
+        {"root/dangling", WALK_ERR_NOT_FOUND, "no such file or directory"},
+    };
+    fixture *f = *state;
+    walk_list l;
+    char root[256], err[512], want[512];
+    size_t k;
+
+    for (k = 0; k < sizeof t / sizeof t[0]; k++) {
+        snprintf(root, sizeof root, "%s/%s", f->base, t[k].rel);
+        if (walk_tree(root, &l, err, sizeof err) != t[k].st)
+            fail_msg("%s: %s", t[k].rel, err);
+        snprintf(want, sizeof want, "cannot read folder %s: %s", root,
+                 t[k].reason);
+        assert_string_equal(err, want);
+        assert_null(l.items);
+        assert_int_equal(l.count, 0);
+    }
+    assert_int_equal(walk_tree("", &l, err, sizeof err), WALK_ERR_ARG);
+    assert_int_equal(walk_tree(NULL, &l, NULL, 0), WALK_ERR_ARG);
+    assert_int_equal(walk_tree(f->root, NULL, NULL, 0), WALK_ERR_ARG);
+}
+
+/* Permissions do not bind root, so this only runs as another user. */
+static void test_unreadable(void **state)
+{
+    fixture *f = *state;
+    walk_list l;
+    char p[256], err[512], want[512];
+
+    if (geteuid() == 0)
+        skip();
+    snprintf(p, sizeof p, "%s/root/empty", f->base);
+    assert_int_equal(chmod(p, 0), 0);
+    assert_int_equal(walk_tree(f->root, &l, err, sizeof err), WALK_OK);
+    assert_int_equal(l.count, NEXPECTED);
+    assert_int_equal(l.errors, 2); /* dangling, and empty/ */
+    walk_list_free(&l);
+    assert_int_equal(walk_tree(p, &l, err, sizeof err), WALK_ERR_ACCESS);
+    snprintf(want, sizeof want, "cannot read folder %s: permission denied", p);
+    assert_string_equal(err, want);
+    assert_int_equal(chmod(p, 0755), 0);
+}
+
+static void test_limits(void **state)
+{
+    fixture *f = *state;
+    walk_list l;
+    char err[512], want[512];
+
+    /* exactly as many files as allowed is fine, one more is not */
+    assert_int_equal(
+        walk_tree_limits(f->root, NEXPECTED, 0, &l, err, sizeof err), WALK_OK);
+    assert_int_equal(l.count, NEXPECTED);
+    walk_list_free(&l);
+    assert_int_equal(
+        walk_tree_limits(f->root, NEXPECTED - 1, 0, &l, err, sizeof err),
+        WALK_ERR_TOO_MANY);
+    snprintf(want, sizeof want, "too many files in %s: more than %zu", f->root,
+             NEXPECTED - 1);
+    assert_string_equal(err, want);
+    assert_null(l.items);
+    assert_int_equal(l.count, 0);
+
+    /* b/d is 2 levels down, ext/ (outside) is 1 */
+    assert_int_equal(walk_tree_limits(f->root, 0, 2, &l, err, sizeof err),
+                     WALK_OK);
+    walk_list_free(&l);
+    assert_int_equal(walk_tree_limits(f->root, 0, 1, &l, err, sizeof err),
+                     WALK_ERR_TOO_DEEP);
+    snprintf(want, sizeof want, "folder %s/b/d is more than 1 levels below %s",
+             f->root, f->root);
+    assert_string_equal(err, want);
+    assert_null(l.items);
+    assert_string_equal(walk_strerror(WALK_ERR_TOO_DEEP),
+                        "folders nested too deep");
+}
+
+/* A chain deeper than WALK_MAX_DEPTH is refused with the default limit. */
+static void test_default_depth(void **state)
+{
+    fixture *f = *state;
+    walk_list l;
+    char p[4096], err[4096];
+    size_t len;
+    int k;
+
+    len = (size_t)snprintf(p, sizeof p, "%s/deep", f->base);
+    assert_int_equal(mkdir(p, 0755), 0);
+    for (k = 0; k < WALK_MAX_DEPTH; k++) {
+        len += (size_t)snprintf(p + len, sizeof p - len, "/d");
+        assert_int_equal(mkdir(p, 0755), 0);
+    }
+    snprintf(p + len, sizeof p - len, "/bottom.txt");
+    make_file(f, p + strlen(f->base) + 1, "fond");
+    snprintf(p, sizeof p, "%s/deep", f->base);
+    assert_int_equal(walk_tree(p, &l, err, sizeof err), WALK_OK);
+    assert_int_equal(l.count, 1);
+    assert_int_equal(strlen(l.items[0].relpath),
+                     2 * WALK_MAX_DEPTH + strlen("bottom.txt"));
+    walk_list_free(&l);
+    /* one level more */
+    assert_int_equal(
+        walk_tree_limits(p, 0, WALK_MAX_DEPTH - 1, &l, err, sizeof err),
+        WALK_ERR_TOO_DEEP);
+}
+
+/* Many files in one folder, and many links to the same folder. */
+static void test_many(void **state)
+{
+    fixture *f = *state;
+    walk_list l;
+    char rel[256];
+    int k;
+
+    make_dir(f, "many");
+    make_dir(f, "many/real");
+    for (k = 0; k < 500; k++) {
+        snprintf(rel, sizeof rel, "many/real/f%03d.txt", 499 - k);
+        make_file(f, rel, "x");
+        snprintf(rel, sizeof rel, "many/l%03d", k);
+        make_link(f, "real", rel);
+    }
+    snprintf(rel, sizeof rel, "%s/many", f->base);
+    assert_int_equal(walk_tree(rel, &l, NULL, 0), WALK_OK);
+    assert_int_equal(l.count, 500);
+    for (k = 0; k < 500; k++) {
+        snprintf(rel, sizeof rel, "real/f%03d.txt", k);
+        assert_string_equal(l.items[k].relpath, rel);
+    }
+    assert_int_equal(l.errors, 0);
+    walk_list_free(&l);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tree, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trailing_slashes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relative_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_root_is_link, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_root_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_depth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
