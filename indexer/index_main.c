@@ -41,7 +41,7 @@ static void usage(FILE *f)
             "nothing\n"
             "      --max-file-size MB skip larger files (default 50)\n"
             "      --batch-size MB    commit every MB of input (default "
-            "64)\n"
+            "1)\n"
             "  -q, --quiet            no summary line\n"
             "  -v, --verbose          one line per changed or skipped "
             "file\n"

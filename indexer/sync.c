@@ -22,7 +22,10 @@
 #include "indexer/walk.h"
 
 #define PIDFILE "cglu-index.pid"
-#define DEFAULT_BATCH ((size_t)64 << 20)
+/* Xapian buffers about 11 MB of changes per MB of input; 1 MB batches keep
+ * the indexer near 24 MB of RSS and cost no measurable speed (1, 2, 4 and 8
+ * MB all index man-fr in 1.5 s). */
+#define DEFAULT_BATCH ((size_t)1 << 20)
 
 typedef struct run {
     const sync_options *opt;

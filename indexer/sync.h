@@ -24,7 +24,7 @@ typedef struct sync_options {
     int verbose;           /* one log line per file that changes/skips */
     int progress;          /* progress bar on stderr */
     size_t max_file_size;  /* bytes; 0: 50 MB */
-    size_t batch_bytes;    /* commit after this much input; 0: 64 MB */
+    size_t batch_bytes;    /* commit after this much input; 0: 1 MB */
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     sync_log_fn log;       /* verbose and warning lines; may be NULL */
     void *log_ctx;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make bench: build the corpora (Debian packages), then measure the analyzer
+# and the indexer against Xapian's omindex in the same run. Figures go to
+# stdout; docs/BENCHMARKS.md records them with this command.
+# Usage: bench/run.sh BUILD_DIR [--large]
+set -euo pipefail
+build=${1:-build}
+cd "$(dirname "$0")/.."
+if [ "${2:-}" = "--large" ]; then bash bench/corpus.sh; else bash bench/corpus.sh --small; fi
+echo "== analyzer (one core)"
+"$build/bench/analyze_bench" bench/data/man-fr/*.txt
+corpora="man-fr gimp-fr"
+[ "${2:-}" = "--large" ] && corpora="$corpora large-fr"
+for c in $corpora; do
+    echo "== indexer vs omindex on $c (3 runs each, alternating)"
+    for i in 1 2 3; do
+        bash bench/index.sh bin "bench/data/$c" "bench/out/cglu-$c"
+        bash bench/omindex.sh "bench/data/$c" "bench/out/omindex-$c"
+    done
+done
