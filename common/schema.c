@@ -28,3 +28,14 @@ size_t schema_term(const char *prefix, const char *s, size_t n, char *out)
     snprintf(out + p + keep, 18, "#%016" PRIx64, h);
     return strlen(out);
 }
+
+size_t schema_uid(const char *root, const char *relpath, char *out)
+{
+    char tmp[8192];
+    int n = snprintf(tmp, sizeof tmp, "%s/%s", root, relpath);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n >= sizeof tmp)
+        n = (int)sizeof tmp - 1; /* cut paths still hash to distinct keys */
+    return schema_term(SCHEMA_P_UID, tmp, (size_t)n, out);
+}

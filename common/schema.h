@@ -4,7 +4,9 @@
 #define CGLU_COMMON_SCHEMA_H
 
 /* Term prefixes (Xapian convention: capital letters). */
-#define SCHEMA_P_ID "Q"    /* Q + document id (relative path): unique id */
+#define SCHEMA_P_ID "Q"    /* Q + document id (relative path): DOC lookup */
+#define SCHEMA_P_UID "U"   /* U + folder + '/' + relative path: the unique
+                              key (two folders may hold the same names) */
 #define SCHEMA_P_STEM "Z"  /* Z + stem of folded word, with positions;
                               body and title (title with higher wdf) */
 #define SCHEMA_P_EXACT "E" /* E + exact lowercased form (accents kept) */
@@ -44,6 +46,9 @@
  * terminated; returns its length. Over the limit: the first bytes of s
  * (cut on a UTF-8 boundary), '#', and 16 hex digits of s's hash. */
 size_t schema_term(const char *prefix, const char *s, size_t n, char *out);
+
+/* The unique key term of a document: schema_term("U", root "/" relpath). */
+size_t schema_uid(const char *root, const char *relpath, char *out);
 
 #define SCHEMA_DEFAULT_DB "var/cglu.db"
 #define SCHEMA_DEFAULT_PORT 7878

@@ -45,7 +45,7 @@ static size_t prefixed(char *buf, const char *prefix, const char *s,
 
 /* Index one field's tokens; title != 0 adds title terms and weight. */
 static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
-                                 size_t len, int title, spell_table *spell)
+                                 size_t len, int title, buf_t *words)
 {
     char term[ANALYZE_MAX_WORD * 3 + 8];
     analyze_token t;
@@ -78,11 +78,24 @@ static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
             if (xc_doc_add_term(doc, term, n, 1) != XC_OK)
                 return DOCBUILD_ERR_XAPIAN;
         }
-        if (spell && spelling_word(&t) &&
-            spell_add(spell, t.exact, t.exact_len, 1) != SPELL_OK)
+        if (words && spelling_word(&t) &&
+            buf_append(words, t.exact, t.exact_len + 1) != BUF_OK)
             return DOCBUILD_ERR_NOMEM;
     }
     return r < 0 ? DOCBUILD_ERR_NOMEM : DOCBUILD_OK;
+}
+
+docbuild_status docbuild_spell_words(spell_table *spell, const char *words,
+                                     size_t len)
+{
+    const char *p = words, *end = words + len;
+    while (p < end) {
+        size_t n = strlen(p); /* words are NUL-terminated, see add_field */
+        if (spell_add(spell, p, n, 1) != SPELL_OK)
+            return DOCBUILD_ERR_NOMEM;
+        p += n + 1;
+    }
+    return DOCBUILD_OK;
 }
 
 docbuild_status docbuild_spell_text(analyzer *a, const char *text, size_t len,
@@ -106,7 +119,7 @@ static docbuild_status set_value(xc_doc *doc, unsigned slot, const char *v)
 }
 
 docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
-                              spell_table *spell, xc_doc **out, char *err,
+                              buf_t *words, xc_doc **out, char *err,
                               size_t errlen)
 {
     xc_doc *doc = NULL;
@@ -121,11 +134,11 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
 
     /* Title first (positions 1..n), then the body after a gap. */
     analyze_begin(a, NULL, 0, 1);
-    st = add_field(a, doc, in->title, in->title_len, 1, spell);
+    st = add_field(a, doc, in->title, in->title_len, 1, words);
     if (st != DOCBUILD_OK)
         goto fail;
     analyze_begin(a, NULL, 0, analyze_position(a) + TITLE_BODY_GAP);
-    st = add_field(a, doc, in->text, in->text_len, 0, spell);
+    st = add_field(a, doc, in->text, in->text_len, 0, words);
     if (st != DOCBUILD_OK)
         goto fail;
 
@@ -135,6 +148,9 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     if (xc_doc_add_term(doc, idterm, n, 0) != XC_OK)
         goto fail;
     /* The root term lets a later run find documents by folder. */
+    n = schema_uid(in->root, in->id, idterm);
+    if (xc_doc_add_term(doc, idterm, n, 0) != XC_OK)
+        goto fail;
     n = schema_term(SCHEMA_P_ROOT, in->root, strlen(in->root), idterm);
     if (xc_doc_add_term(doc, idterm, n, 0) != XC_OK)
         goto fail;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/analyze.h"
+#include "common/buf.h"
 #include "common/xapian_c.h"
 #include "indexer/spell.h"
 
@@ -31,12 +32,17 @@ typedef struct docbuild_input {
 } docbuild_input;
 
 /* Build the document. On success *out is a new document the caller frees
- * with xc_doc_free(); spell (may be NULL) gets +1 for every word
- * occurrence that goes into the spelling dictionary. On failure *out is
- * NULL and err says why. */
+ * with xc_doc_free(); words (may be NULL) gets every word occurrence that
+ * goes into the spelling dictionary, each NUL-terminated (a worker thread
+ * builds documents; the thread that owns the spell table adds them with
+ * docbuild_spell_words). On failure *out is NULL and err says why. */
 docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
-                              spell_table *spell, xc_doc **out, char *err,
+                              buf_t *words, xc_doc **out, char *err,
                               size_t errlen);
+
+/* Add +1 for each NUL-terminated word of words[0..len). */
+docbuild_status docbuild_spell_words(spell_table *spell, const char *words,
+                                     size_t len);
 
 /* Add delta for every spelling word of text (title or body): used with -1
  * on the old text of a document that is replaced or deleted. */

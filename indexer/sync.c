@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/analyze.h"
+#include "common/buf.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
 #include "indexer/docbuild.h"
@@ -36,10 +38,9 @@ typedef struct run {
     char **roots; /* realpath of each folder */
     size_t nroots;
     walk_list *lists;
-    char **present; /* ids that stay in the index, sorted at the end */
+    char **present; /* unique terms that stay in the index (malloc'd),
+                       sorted before the deletion pass */
     size_t npresent, cappresent;
-    char *buf; /* file contents, reused */
-    size_t bufcap;
     size_t batch; /* input bytes since the last commit */
     size_t done, total;
     double t0, last_bar;
@@ -105,7 +106,10 @@ static int add_present(run *r, const char *id)
         r->present = p;
         r->cappresent = cap;
     }
-    r->present[r->npresent++] = (char *)id; /* owned by the walk lists */
+    char *copy = strdup(id);
+    if (!copy)
+        return -1;
+    r->present[r->npresent++] = copy;
     return 0;
 }
 
@@ -120,53 +124,6 @@ static int is_present(const run *r, const char *id)
            NULL;
 }
 
-static int is_our_root(const run *r, const char *root)
-{
-    for (size_t i = 0; i < r->nroots; i++)
-        if (strcmp(r->roots[i], root) == 0)
-            return 1;
-    return 0;
-}
-
-/* Read the whole file into r->buf; 0 on success, else errno. */
-static int read_file(run *r, const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    int e = 0;
-    *len = 0;
-    if (fd < 0)
-        return errno;
-    if (fstat(fd, &st) < 0) {
-        e = errno;
-        goto out;
-    }
-    size_t want = (size_t)st.st_size;
-    if (want + 1 > r->bufcap) {
-        char *b = realloc(r->buf, want + 1);
-        if (!b) {
-            e = ENOMEM;
-            goto out;
-        }
-        r->buf = b;
-        r->bufcap = want + 1;
-    }
-    while (*len < want) {
-        ssize_t n = read(fd, r->buf + *len, want - *len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            e = errno;
-            goto out;
-        }
-        if (n == 0)
-            break; /* shrank while we read: index what is there */
-        *len += (size_t)n;
-    }
-out:
-    close(fd);
-    return e;
-}
 
 /* Subtract the spelling words of a stored document (data: id\0title\0url\0
  * text). */
@@ -193,8 +150,14 @@ static int unspell(run *r, const char *data, size_t len)
                : -1;
 }
 
+static int write_meta(run *r, char *err, size_t errlen);
+
+/* Every committed revision carries the analyzer's metadata, so that an
+ * index interrupted after a batch is still recognised by the next run. */
 static int commit_batch(run *r, char *err, size_t errlen)
 {
+    if (write_meta(r, err, errlen) != 0)
+        return -1;
     if (spell_flush(r->spell, r->db) != SPELL_OK || xc_commit(r->db) != XC_OK ||
         xc_begin(r->db) != XC_OK) {
         snprintf(err, errlen, "cannot write index %s: %s", r->opt->db_path,
@@ -207,21 +170,182 @@ static int commit_batch(run *r, char *err, size_t errlen)
 
 typedef enum { F_UNCHANGED, F_ADDED, F_UPDATED, F_SKIPPED, F_FAILED } fate;
 
-/* Index one walked file. Returns its fate; -1 on a fatal index error. */
-static int do_file(run *r, const char *root, const walk_entry *e, char *err,
-                   size_t errlen)
+/* One file that must be read: the worker thread reads, extracts and
+ * builds it; the main thread, which alone touches the database, writes it
+ * in walk order. */
+typedef struct item {
+    const walk_entry *e;
+    const char *root;
+    int found;       /* a document with this id is in the index */
+    char oldhash[24]; /* its content hash (found only) */
+    /* Filled by the worker: */
+    int done;
+    int fate;        /* fate, or -1: fatal (out of memory) */
+    xc_doc *doc;     /* to write (F_ADDED / F_UPDATED, not in dry runs) */
+    buf_t words;     /* spelling words of the new text */
+    size_t bytes;    /* file size read */
+    char msg[300];   /* log line for the main thread ("" for none) */
+} item;
+
+/* The pipeline between the two threads: items[next_done] is the next the
+ * worker fills; the main thread consumes items[consumed]; the worker stays
+ * at most WINDOW items ahead so that memory stays bounded. */
+#define WINDOW 16
+typedef struct pipe_ {
+    run *r;
+    item *items;
+    size_t n;
+    size_t consumed;
+    int cancel;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    analyzer *an; /* the worker's own analyzer */
+    char *buf;    /* the worker's file buffer */
+    size_t bufcap;
+} pipe_;
+
+/* Read the whole file into *buf; 0 on success, else errno. */
+static int read_file(char **buf, size_t *cap, const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    int e = 0;
+    *len = 0;
+    if (fd < 0)
+        return errno;
+    if (fstat(fd, &st) < 0) {
+        e = errno;
+        goto out;
+    }
+    size_t want = (size_t)st.st_size;
+    if (want + 1 > *cap) {
+        char *b = realloc(*buf, want + 1);
+        if (!b) {
+            e = ENOMEM;
+            goto out;
+        }
+        *buf = b;
+        *cap = want + 1;
+    }
+    while (*len < want) {
+        ssize_t n = read(fd, *buf + *len, want - *len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            e = errno;
+            goto out;
+        }
+        if (n == 0)
+            break; /* shrank while we read: index what is there */
+        *len += (size_t)n;
+    }
+out:
+    close(fd);
+    return e;
+}
+
+/* Worker side: everything that needs no database. */
+static void build_item(pipe_ *p, item *it)
+{
+    const sync_options *opt = p->r->opt;
+    const walk_entry *e = it->e;
+    extract_doc doc = {0};
+    char why[256];
+    size_t len;
+    size_t maxsz = opt->max_file_size ? opt->max_file_size : EXTRACT_MAX_SIZE;
+
+    it->msg[0] = '\0';
+    int eno = read_file(&p->buf, &p->bufcap, e->path, &len);
+    if (eno) {
+        snprintf(it->msg, sizeof it->msg, "failed %s: %s", e->relpath,
+                 strerror(eno));
+        it->fate = F_FAILED;
+        return;
+    }
+    it->bytes = len;
+    uint64_t hash = docbuild_hash(p->buf, len);
+    char hx[24];
+    snprintf(hx, sizeof hx, "%016" PRIx64, hash);
+    if (it->found && strcmp(it->oldhash, hx) == 0) {
+        it->fate = F_UNCHANGED; /* touched, same bytes */
+        return;
+    }
+    extract_status xs = extract_document(e->relpath, p->buf, len, maxsz, &doc,
+                                         why, sizeof why);
+    if (xs == EXTRACT_ERR_NOMEM) {
+        it->fate = -1;
+        goto out;
+    }
+    if (xs != EXTRACT_OK) {
+        snprintf(it->msg, sizeof it->msg, "skipped %s: %s", e->relpath, why);
+        it->fate = F_SKIPPED;
+        goto out;
+    }
+    it->fate = it->found ? F_UPDATED : F_ADDED;
+    if (doc.recoded)
+        snprintf(it->msg, sizeof it->msg,
+                 "note %s: not UTF-8, read as Windows-1252", e->relpath);
+    if (opt->dry_run) {
+        snprintf(it->msg, sizeof it->msg, "%s %s (dry run)",
+                 it->found ? "would update" : "would add", e->relpath);
+        goto out;
+    }
+    docbuild_input in = {
+        .id = e->relpath,
+        .title = doc.title,
+        .title_len = doc.title_len,
+        .url = doc.url,
+        .text = doc.text,
+        .text_len = doc.text_len,
+        .root = it->root,
+        .mtime = (int64_t)e->mtime,
+        .size = (uint64_t)e->size,
+        .hash = hash,
+    };
+    docbuild_status ds =
+        docbuild_make(p->an, &in, &it->words, &it->doc, why, sizeof why);
+    if (ds == DOCBUILD_ERR_NOMEM) {
+        it->fate = -1;
+    } else if (ds != DOCBUILD_OK) {
+        snprintf(it->msg, sizeof it->msg, "failed %s: %s", e->relpath, why);
+        it->fate = F_FAILED;
+    }
+out:
+    extract_doc_free(&doc);
+}
+
+static void *worker_main(void *arg)
+{
+    pipe_ *p = arg;
+    for (size_t i = 0; i < p->n; i++) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->cancel && i >= p->consumed + WINDOW)
+            pthread_cond_wait(&p->cv, &p->mu);
+        int cancel = p->cancel;
+        pthread_mutex_unlock(&p->mu);
+        if (cancel)
+            break;
+        build_item(p, &p->items[i]);
+        pthread_mutex_lock(&p->mu);
+        p->items[i].done = 1;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+    return NULL;
+}
+
+/* Main side, before the worker: decide from the index alone whether a
+ * file must be read. Returns its fate, F_ADDED for "must be read", or -1
+ * on a fatal index error. */
+static int classify(run *r, const char *root, const walk_entry *e,
+                    item *it, char *err, size_t errlen)
 {
     char idterm[SCHEMA_TERM_MAX + 1];
-    char *old = NULL, *vals[4] = {0};
-    size_t oldlen = 0, len;
-    int found = 0, result = F_FAILED;
-    extract_doc doc = {0};
-    xc_doc *xd = NULL;
-    char why[256];
-    size_t maxsz =
-        r->opt->max_file_size ? r->opt->max_file_size : EXTRACT_MAX_SIZE;
+    char *vals[4] = {0};
+    int result = F_ADDED;
+    size_t maxsz = r->opt->max_file_size ? r->opt->max_file_size
+                                         : EXTRACT_MAX_SIZE;
 
-    schema_term(SCHEMA_P_ID, e->relpath, strlen(e->relpath), idterm);
     if (extract_format_of(e->relpath) == EXTRACT_FMT_NONE) {
         logf_(r, "skipped %s: %s", e->relpath,
               extract_strerror(EXTRACT_SKIP_TYPE));
@@ -231,102 +355,212 @@ static int do_file(run *r, const char *root, const walk_entry *e, char *err,
         logf_(r, "skipped %s: larger than %zu MB", e->relpath, maxsz >> 20);
         return F_SKIPPED;
     }
-    if (r->db) {
-        xc_status st = xc_get_by_id(r->db, idterm, NULL, NULL, vals, 4);
-        if (st == XC_OK)
-            found = 1;
-        else if (st != XC_ERR_NOTFOUND) {
-            snprintf(err, errlen, "cannot read index %s: %s", r->opt->db_path,
-                     xc_errmsg(r->db));
-            return -1;
-        }
+    it->e = e;
+    it->root = root;
+    if (!r->db)
+        return F_ADDED;
+    schema_uid(root, e->relpath, idterm);
+    xc_status st = xc_get_by_id(r->db, idterm, NULL, NULL, vals, 4);
+    if (st == XC_ERR_NOTFOUND)
+        return F_ADDED;
+    if (st != XC_OK) {
+        snprintf(err, errlen, "cannot read index %s: %s", r->opt->db_path,
+                 xc_errmsg(r->db));
+        return -1;
     }
     char mt[32], sz[32];
     snprintf(mt, sizeof mt, "%" PRId64, (int64_t)e->mtime);
     snprintf(sz, sizeof sz, "%" PRIu64, (uint64_t)e->size);
-    if (found && strcmp(vals[SCHEMA_V_MTIME], mt) == 0 &&
-        strcmp(vals[SCHEMA_V_SIZE], sz) == 0 &&
-        strcmp(vals[SCHEMA_V_ROOT], root) == 0) {
+    it->found = 1;
+    snprintf(it->oldhash, sizeof it->oldhash, "%s", vals[SCHEMA_V_HASH]);
+    if (strcmp(vals[SCHEMA_V_MTIME], mt) == 0 &&
+        strcmp(vals[SCHEMA_V_SIZE], sz) == 0)
         result = F_UNCHANGED;
-        goto out;
-    }
-    int eno = read_file(r, e->path, &len);
-    if (eno) {
-        logf_(r, "failed %s: %s", e->relpath, strerror(eno));
-        result = F_FAILED;
-        goto out;
-    }
-    r->rep->bytes += len;
-    r->batch += len;
-    uint64_t hash = docbuild_hash(r->buf, len);
-    char hx[32];
-    snprintf(hx, sizeof hx, "%016" PRIx64, hash);
-    if (found && strcmp(vals[SCHEMA_V_HASH], hx) == 0 &&
-        strcmp(vals[SCHEMA_V_ROOT], root) == 0) {
-        result = F_UNCHANGED; /* touched, same bytes */
-        goto out;
-    }
-    extract_status xs =
-        extract_document(e->relpath, r->buf, len, maxsz, &doc, why, sizeof why);
-    if (xs == EXTRACT_ERR_NOMEM) {
-        snprintf(err, errlen, "out of memory on %s", e->relpath);
-        result = -1;
-        goto out;
-    }
-    if (xs != EXTRACT_OK) {
-        logf_(r, "skipped %s: %s", e->relpath, why);
-        result = F_SKIPPED;
-        goto out;
-    }
-    if (doc.recoded)
-        logf_(r, "note %s: not UTF-8, read as Windows-1252", e->relpath);
-    result = found ? F_UPDATED : F_ADDED;
-    if (r->opt->dry_run) {
-        logf_(r, "%s %s (dry run)", found ? "would update" : "would add",
-              e->relpath);
-        goto out;
-    }
-    if (found) {
-        if (xc_get_by_id(r->db, idterm, &old, &oldlen, NULL, 0) == XC_OK &&
-            unspell(r, old, oldlen) != 0) {
-            snprintf(err, errlen, "out of memory");
-            result = -1;
-            goto out;
-        }
-    }
-    docbuild_input in = {
-        .id = e->relpath,
-        .title = doc.title,
-        .title_len = doc.title_len,
-        .url = doc.url,
-        .text = doc.text,
-        .text_len = doc.text_len,
-        .root = root,
-        .mtime = (int64_t)e->mtime,
-        .size = (uint64_t)e->size,
-        .hash = hash,
-    };
-    if (docbuild_make(r->an, &in, r->spell, &xd, why, sizeof why) !=
-        DOCBUILD_OK) {
-        logf_(r, "failed %s: %s", e->relpath, why);
-        result = F_FAILED;
-        goto out;
-    }
-    if (xc_replace(r->db, idterm, xd) != XC_OK) {
-        snprintf(err, errlen, "cannot write index %s: %s", r->opt->db_path,
-                 xc_errmsg(r->db));
-        result = -1;
-        goto out;
-    }
-    if (r->opt->verbose)
-        logf_(r, "%s %s", found ? "updated" : "added", e->relpath);
-out:
-    xc_doc_free(xd);
-    extract_doc_free(&doc);
-    free(old);
     for (int i = 0; i < 4; i++)
         free(vals[i]);
     return result;
+}
+
+/* Main side, after the worker: write one built item. Returns its fate or
+ * -1 on a fatal error. */
+static int write_item(run *r, item *it, char *err, size_t errlen)
+{
+    char idterm[SCHEMA_TERM_MAX + 1];
+    char *old = NULL;
+    size_t oldlen = 0;
+    const walk_entry *e = it->e;
+
+    r->rep->bytes += it->bytes;
+    r->batch += it->bytes;
+    if (it->msg[0] && (r->opt->verbose || it->fate == F_FAILED ||
+                       it->fate == F_SKIPPED || r->opt->dry_run))
+        logf_(r, "%s", it->msg);
+    if (it->fate < 0) {
+        snprintf(err, errlen, "out of memory on %s", e->relpath);
+        return -1;
+    }
+    if (!it->doc)
+        return it->fate;
+    schema_uid(it->root, e->relpath, idterm);
+    if (it->found &&
+        xc_get_by_id(r->db, idterm, &old, &oldlen, NULL, 0) == XC_OK &&
+        unspell(r, old, oldlen) != 0) {
+        free(old);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    free(old);
+    if (docbuild_spell_words(r->spell, it->words.data, it->words.len) !=
+        DOCBUILD_OK) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (xc_replace(r->db, idterm, it->doc) != XC_OK) {
+        snprintf(err, errlen, "cannot write index %s: %s", r->opt->db_path,
+                 xc_errmsg(r->db));
+        return -1;
+    }
+    if (r->opt->verbose)
+        logf_(r, "%s %s", it->found ? "updated" : "added", e->relpath);
+    return it->fate;
+}
+
+static void count_fate(sync_report *rep, int f)
+{
+    switch ((fate)f) {
+    case F_UNCHANGED:
+        rep->unchanged++;
+        break;
+    case F_ADDED:
+        rep->added++;
+        break;
+    case F_UPDATED:
+        rep->updated++;
+        break;
+    case F_SKIPPED:
+        rep->skipped++;
+        break;
+    case F_FAILED:
+        rep->failed++;
+        break;
+    }
+}
+
+static int stopped(const run *r)
+{
+    return r->opt->stop && *r->opt->stop;
+}
+
+/* Index every walked file: classify on this thread, read/extract/build on
+ * a worker thread, write here in walk order. 0, -1 fatal, 1 interrupted. */
+static int index_files(run *r, char *err, size_t errlen)
+{
+    pipe_ p = {0};
+    pthread_t th;
+    int started = 0, rc = -1;
+    char msg[256];
+    size_t batch_max = r->opt->batch_bytes ? r->opt->batch_bytes
+                                           : DEFAULT_BATCH;
+
+    p.r = r;
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    if (r->total && !(p.items = calloc(r->total, sizeof *p.items))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (analyze_new(analyze_lang(r->an), &p.an, msg, sizeof msg) !=
+        ANALYZE_OK) {
+        snprintf(err, errlen, "%s", msg);
+        goto out;
+    }
+    /* Pass 1: what must be read. */
+    for (size_t i = 0; i < r->nroots; i++) {
+        for (size_t k = 0; k < r->lists[i].count; k++) {
+            const walk_entry *e = &r->lists[i].items[k];
+            item *it = &p.items[p.n];
+            int f = classify(r, r->roots[i], e, it, err, errlen);
+            if (f < 0)
+                goto out;
+            char uid[SCHEMA_TERM_MAX + 1];
+            schema_uid(r->roots[i], e->relpath, uid);
+            if (f != F_SKIPPED && add_present(r, uid) != 0) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+            if (f == F_ADDED) {
+                buf_init(&it->words, (size_t)256 << 20);
+                p.n++;
+            } else {
+                memset(it, 0, sizeof *it);
+                count_fate(r->rep, f);
+                r->done++;
+            }
+        }
+    }
+    if (pthread_create(&th, NULL, worker_main, &p) != 0) {
+        snprintf(err, errlen, "cannot start a thread");
+        goto out;
+    }
+    started = 1;
+    /* Pass 2: write in order. A file that failed keeps its previous
+     * version (it stays "present"); a skipped one is deleted later. */
+    for (size_t i = 0; i < p.n; i++) {
+        item *it = &p.items[i];
+        pthread_mutex_lock(&p.mu);
+        while (!it->done)
+            pthread_cond_wait(&p.cv, &p.mu);
+        pthread_mutex_unlock(&p.mu);
+        if (stopped(r)) {
+            rc = 1;
+            goto out;
+        }
+        int f = write_item(r, it, err, errlen);
+        xc_doc_free(it->doc);
+        it->doc = NULL;
+        buf_free(&it->words);
+        if (f < 0)
+            goto out;
+        count_fate(r->rep, f);
+        if (f == F_SKIPPED) {
+            char uid[SCHEMA_TERM_MAX + 1];
+            schema_uid(it->root, it->e->relpath, uid);
+            for (size_t k = 0; k < r->npresent; k++)
+                if (strcmp(r->present[k], uid) == 0) {
+                    free(r->present[k]);
+                    r->present[k] = r->present[--r->npresent];
+                    break;
+                }
+        }
+        r->done++;
+        progress(r, 0);
+        pthread_mutex_lock(&p.mu);
+        p.consumed = i + 1;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+        if (!r->opt->dry_run && r->batch >= batch_max &&
+            commit_batch(r, err, errlen) != 0)
+            goto out;
+    }
+    rc = stopped(r) ? 1 : 0;
+out:
+    if (started) {
+        pthread_mutex_lock(&p.mu);
+        p.cancel = 1;
+        pthread_cond_broadcast(&p.cv);
+        pthread_mutex_unlock(&p.mu);
+        pthread_join(th, NULL);
+    }
+    for (size_t i = 0; i < p.n; i++) {
+        xc_doc_free(p.items[i].doc);
+        buf_free(&p.items[i].words);
+    }
+    free(p.items);
+    free(p.buf);
+    analyze_free(p.an);
+    pthread_cond_destroy(&p.cv);
+    pthread_mutex_destroy(&p.mu);
+    return rc;
 }
 
 typedef struct {
@@ -340,7 +574,7 @@ static int collect_gone(const char *term, size_t len, uint32_t tf, void *ctx)
 {
     gone_ctx *g = ctx;
     (void)tf;
-    char *id = strndup(term + strlen(SCHEMA_P_ID), len - strlen(SCHEMA_P_ID));
+    char *id = strndup(term, len);
     if (!id) {
         g->oom = 1;
         return 1;
@@ -372,39 +606,41 @@ static int delete_gone(run *r, char *err, size_t errlen)
     if (!r->db)
         return 0;
     qsort(r->present, r->npresent, sizeof *r->present, cmp_str);
-    if (xc_allterms(r->db, SCHEMA_P_ID, collect_gone, &g) != XC_OK) {
-        snprintf(err, errlen, "cannot read index %s: %s", r->opt->db_path,
-                 xc_errmsg(r->db));
-        goto out;
+    for (size_t k = 0; k < r->nroots; k++) {
+        char prefix[SCHEMA_TERM_MAX + 1];
+        size_t pl = schema_uid(r->roots[k], "", prefix);
+        if (pl >= SCHEMA_TERM_MAX - 17)
+            continue; /* a folder name too long to scan by prefix */
+        if (xc_allterms(r->db, prefix, collect_gone, &g) != XC_OK) {
+            snprintf(err, errlen, "cannot read index %s: %s",
+                     r->opt->db_path, xc_errmsg(r->db));
+            goto out;
+        }
     }
     if (g.oom) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < g.n; i++) {
-        char term[SCHEMA_TERM_MAX + 1], *data = NULL, *vals[4] = {0};
+        char *data = NULL;
         size_t dl = 0;
-        schema_term(SCHEMA_P_ID, g.ids[i], strlen(g.ids[i]), term);
-        xc_status st = xc_get_by_id(r->db, term, &data, &dl, vals, 4);
-        int ours = st == XC_OK && is_our_root(r, vals[SCHEMA_V_ROOT]);
+        const char *term = g.ids[i];
         int bad = 0;
-        if (ours && !r->opt->dry_run) {
+        bad = xc_get_by_id(r->db, term, &data, &dl, NULL, 0) != XC_OK;
+        if (!bad && r->opt->dry_run) {
+            logf_(r, "would delete %s (dry run)", data); /* data: id\0... */
+        } else if (!bad) {
             bad = unspell(r, data, dl) != 0 || xc_delete(r->db, term) != XC_OK;
             if (r->opt->verbose && !bad)
-                logf_(r, "deleted %s", g.ids[i]);
-        } else if (ours) {
-            logf_(r, "would delete %s (dry run)", g.ids[i]);
+                logf_(r, "deleted %s", data);
         }
         free(data);
-        for (int k = 0; k < 4; k++)
-            free(vals[k]);
         if (bad) {
-            snprintf(err, errlen, "cannot delete %s from %s: %s", g.ids[i],
+            snprintf(err, errlen, "cannot delete %s from %s: %s", term,
                      r->opt->db_path, xc_errmsg(r->db));
             goto out;
         }
-        if (ours)
-            r->rep->deleted++;
+        r->rep->deleted++;
     }
     rc = 0;
 out:
@@ -540,11 +776,6 @@ static int write_meta(run *r, char *err, size_t errlen)
     return 0;
 }
 
-static int stopped(const run *r)
-{
-    return r->opt->stop && *r->opt->stop;
-}
-
 sync_status sync_run(const sync_options *opt, const char *const *roots,
                      size_t nroots, sync_report *rep, char *err, size_t errlen)
 {
@@ -603,47 +834,26 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         xc_close(r.db); /* a rebuild adds everything */
         r.db = NULL;
     }
-    size_t batch_max = opt->batch_bytes ? opt->batch_bytes : DEFAULT_BATCH;
-    for (size_t i = 0; i < nroots; i++) {
-        for (size_t k = 0; k < r.lists[i].count; k++) {
-            const walk_entry *e = &r.lists[i].items[k];
-            if (stopped(&r))
-                goto interrupted;
-            int f = do_file(&r, r.roots[i], e, err, errlen);
-            if (f < 0)
-                goto out;
-            switch ((fate)f) {
-            case F_UNCHANGED:
-                rep->unchanged++;
-                break;
-            case F_ADDED:
-                rep->added++;
-                break;
-            case F_UPDATED:
-                rep->updated++;
-                break;
-            case F_SKIPPED:
-                rep->skipped++;
-                break;
-            case F_FAILED:
-                rep->failed++;
-                break;
-            }
-            /* A file that failed keeps its previous version. */
-            if ((f != F_SKIPPED) && add_present(&r, e->relpath) != 0) {
-                snprintf(err, errlen, "out of memory");
-                goto out;
-            }
-            r.done++;
-            progress(&r, 0);
-            if (!opt->dry_run && r.batch >= batch_max &&
-                commit_batch(&r, err, errlen) != 0)
-                goto out;
-        }
-    }
+    int ir = index_files(&r, err, errlen);
+    if (ir < 0)
+        goto out;
+    if (ir > 0)
+        goto interrupted;
     if (stopped(&r))
         goto interrupted;
-    if (delete_gone(&r, err, errlen) != 0)
+    /* A folder that could not be read would look empty: delete nothing
+     * this run rather than drop its documents. */
+    size_t walk_errors = 0;
+    for (size_t i = 0; i < nroots; i++) {
+        walk_errors += r.lists[i].errors;
+        for (size_t k = 0; k < r.lists[i].nmessages; k++)
+            logf_(&r, "failed %s", r.lists[i].messages[k]);
+    }
+    rep->failed += walk_errors;
+    if (walk_errors)
+        logf_(&r, "%zu entries could not be read: nothing is deleted this run",
+              walk_errors);
+    else if (delete_gone(&r, err, errlen) != 0)
         goto out;
     if (!opt->dry_run) {
         int changed =
@@ -683,8 +893,9 @@ out:
         free(r.roots[i]);
     free(r.lists);
     free(r.roots);
+    for (size_t i = 0; i < r.npresent; i++)
+        free(r.present[i]);
     free(r.present);
-    free(r.buf);
     spell_free(r.spell);
     analyze_free(r.an);
     rep->seconds = now() - r.t0;

@@ -1,0 +1,594 @@
+/* search: the worker side of the daemon — queries, snippets, suggestions,
+ * documents and statistics, each answered as one JSON line. */
+#include "server/search.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common/analyze.h"
+#include "common/json.h"
+#include "common/schema.h"
+#include "common/xapian_c.h"
+#include "server/query.h"
+#include "server/snip.h"
+
+#define DEFAULT_LIMIT 10
+#define MAX_LIMIT 100
+#define MAX_OFFSET 10000
+#define DEFAULT_SNIPPET 200
+#define MAX_SNIPPET 1000
+#define SUGGEST_DEFAULT 10
+#define SUGGEST_MAX 50
+#define SUGGEST_SCAN 5000 /* vocabulary terms looked at per prefix */
+#define REOPEN_EVERY 0.1  /* seconds between looks for a new revision */
+#define SPELL_MAX_EDIT 2
+
+struct search_ctx {
+    char *path;
+    xc_db *db;
+    analyzer *an;
+    atomic_int reopen; /* set by search_request_reopen (SIGHUP) */
+    double last_check;
+    buf_t scratch; /* snippet text, reused */
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Read the analyzer version and language an index was built with and
+ * refuse another version; *lang is malloc'd. */
+static search_status check_meta(xc_db *db, const char *path, char **lang,
+                                char *err, size_t errlen)
+{
+    char *ver = NULL;
+    uint32_t n = 0;
+    search_status st = SEARCH_ERR_OPEN;
+    *lang = NULL;
+    if (xc_metadata_get(db, SCHEMA_M_ANALYZER, &ver) != XC_OK ||
+        xc_metadata_get(db, SCHEMA_M_LANG, lang) != XC_OK ||
+        xc_doccount(db, &n) != XC_OK) {
+        snprintf(err, errlen, "cannot read index %s: %s", path,
+                 xc_errmsg(db));
+        goto fail;
+    }
+    if (ver[0] == '\0' && n == 0) { /* created, never filled */
+        free(*lang);
+        *lang = strdup("french");
+    } else if (strcmp(ver, ANALYZE_VERSION) != 0) {
+        snprintf(err, errlen,
+                 "index %s was built by analyzer \"%s\", this daemon has "
+                 "\"%s\": rebuild it with cglu-index --rebuild",
+                 path, ver, ANALYZE_VERSION);
+        st = SEARCH_ERR_INCOMPATIBLE;
+        goto fail;
+    }
+    free(ver);
+    if (!*lang) {
+        snprintf(err, errlen, "out of memory");
+        return SEARCH_ERR_NOMEM;
+    }
+    return SEARCH_OK;
+fail:
+    free(ver);
+    free(*lang);
+    *lang = NULL;
+    return st;
+}
+
+static search_status open_all(const char *path, xc_db **db, analyzer **an,
+                              char *err, size_t errlen)
+{
+    struct stat sb;
+    char msg[512], *lang = NULL;
+    search_status st;
+    *db = NULL;
+    *an = NULL;
+    if (stat(path, &sb) != 0) {
+        snprintf(err, errlen, "no index at %s (%s): run cglu-index DIR first",
+                 path, strerror(errno));
+        return SEARCH_ERR_MISSING;
+    }
+    if (xc_open_read(path, db, msg, sizeof msg) != XC_OK) {
+        snprintf(err, errlen, "%s", msg);
+        return SEARCH_ERR_OPEN;
+    }
+    st = check_meta(*db, path, &lang, err, errlen);
+    if (st != SEARCH_OK)
+        goto fail;
+    if (analyze_new(lang, an, msg, sizeof msg) != ANALYZE_OK) {
+        snprintf(err, errlen, "index %s: %s", path, msg);
+        st = SEARCH_ERR_INCOMPATIBLE;
+        goto fail;
+    }
+    free(lang);
+    return SEARCH_OK;
+fail:
+    free(lang);
+    xc_close(*db);
+    *db = NULL;
+    return st;
+}
+
+search_status search_check(const char *db_path, char *err, size_t errlen)
+{
+    xc_db *db;
+    analyzer *an;
+    search_status st = open_all(db_path, &db, &an, err, errlen);
+    xc_close(db);
+    analyze_free(an);
+    return st;
+}
+
+search_status search_open(const char *db_path, search_ctx **out, char *err,
+                          size_t errlen)
+{
+    search_ctx *c = calloc(1, sizeof *c);
+    search_status st = SEARCH_ERR_NOMEM;
+    *out = NULL;
+    if (!c || !(c->path = strdup(db_path))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    st = open_all(db_path, &c->db, &c->an, err, errlen);
+    if (st != SEARCH_OK)
+        goto fail;
+    buf_init(&c->scratch, 1 << 20);
+    c->last_check = now();
+    *out = c;
+    return SEARCH_OK;
+fail:
+    search_close(c);
+    return st;
+}
+
+void search_close(search_ctx *c)
+{
+    if (!c)
+        return;
+    xc_close(c->db);
+    analyze_free(c->an);
+    buf_free(&c->scratch);
+    free(c->path);
+    free(c);
+}
+
+void search_request_reopen(search_ctx *c)
+{
+    atomic_store(&c->reopen, 1);
+}
+
+/* Move to the newest committed revision now and then: a reindex is seen
+ * within REOPEN_EVERY seconds. An index replaced by a new database (other
+ * UUID) is opened afresh; on failure the old revision keeps serving. */
+static void maybe_reopen(search_ctx *c)
+{
+    double t = now();
+    if (!atomic_exchange(&c->reopen, 0) && t - c->last_check < REOPEN_EVERY)
+        return;
+    c->last_check = t;
+    if (xc_reopen(c->db, NULL) == XC_OK)
+        return;
+    xc_db *db;
+    analyzer *an;
+    char err[512];
+    if (open_all(c->path, &db, &an, err, sizeof err) == SEARCH_OK) {
+        xc_close(c->db);
+        analyze_free(c->an);
+        c->db = db;
+        c->an = an;
+    }
+}
+
+/* ---- JSON helpers ------------------------------------------------------ */
+
+static void error_line(buf_t *out, const char *code, const char *msg)
+{
+    buf_puts(out, "{\"ok\":false,\"error\":");
+    json_str(out, code, strlen(code));
+    buf_puts(out, ",\"message\":");
+    json_str(out, msg, strlen(msg));
+    buf_puts(out, "}\n");
+}
+
+static void key(buf_t *out, const char *k)
+{
+    buf_putc(out, ',');
+    json_key(out, k);
+}
+
+/* Option value, or an error line naming it; returns 0 on success. */
+static int opt_uint(const proto_request *req, const char *name, uint64_t def,
+                    uint64_t min, uint64_t max, uint64_t *v, buf_t *out)
+{
+    proto_status st = proto_opt_uint(req, name, def, min, max, v);
+    if (st == PROTO_OK)
+        return 0;
+    char msg[128];
+    snprintf(msg, sizeof msg, "option %s takes a whole number from %llu to %llu",
+             name, (unsigned long long)min, (unsigned long long)max);
+    error_line(out, "bad_request", msg);
+    return -1;
+}
+
+/* Split stored data id\0title\0url\0text. */
+typedef struct {
+    const char *id, *title, *url, *text;
+    size_t id_len, title_len, url_len, text_len;
+} stored;
+
+static void split_data(const char *d, size_t n, stored *s)
+{
+    const char *end = d + n, *p = d;
+    const char **f[4] = {&s->id, &s->title, &s->url, &s->text};
+    size_t *l[4] = {&s->id_len, &s->title_len, &s->url_len, &s->text_len};
+    for (int i = 0; i < 4; i++) {
+        const char *z = i < 3 ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+        if (!z)
+            z = end;
+        *f[i] = p;
+        *l[i] = (size_t)(z - p);
+        p = z < end ? z + 1 : end;
+    }
+}
+
+/* ---- SEARCH ------------------------------------------------------------ */
+
+/* "Did you mean": each word unknown to the index replaced by the closest
+ * known word; NULL when nothing was replaced. */
+static char *suggestion(search_ctx *c, const proto_request *req,
+                        const query_parsed *q)
+{
+    char *repl[QUERY_MAX_TERMS] = {0};
+    char *out = NULL;
+    int any = 0;
+    size_t n = q->nwords < QUERY_MAX_TERMS ? q->nwords : QUERY_MAX_TERMS;
+    for (size_t i = 0; i < n; i++) {
+        char term[SCHEMA_TERM_MAX + 1];
+        uint32_t tf = 1;
+        const query_word *w = &q->words[i];
+        /* Known by its stem (another inflection, other accents): fine. */
+        size_t sl;
+        const char *stem = analyze_stem(c->an, w->fold, strlen(w->fold), &sl);
+        if (!stem)
+            continue;
+        schema_term(SCHEMA_P_STEM, stem, sl, term);
+        if (xc_termfreq(c->db, term, &tf) != XC_OK || tf > 0)
+            continue;
+        char *s = NULL;
+        if (xc_spelling_suggest(c->db, w->exact, SPELL_MAX_EDIT, &s) ==
+                XC_OK &&
+            s[0] && strcmp(s, w->exact) != 0) {
+            repl[i] = s;
+            any = 1;
+        } else {
+            free(s);
+        }
+    }
+    if (any)
+        out = query_replace_words(req->arg, req->arg_len, q->words,
+                                  (const char *const *)repl, n);
+    for (size_t i = 0; i < n; i++)
+        free(repl[i]);
+    return out;
+}
+
+static void do_search(search_ctx *c, const proto_request *req, buf_t *out)
+{
+    uint64_t limit, offset, snip_len;
+    query_parsed q = {0};
+    xc_mset *m = NULL;
+    int relaxed = 0;
+    double t0 = now();
+
+    if (opt_uint(req, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, &limit, out) ||
+        opt_uint(req, "offset", 0, 0, MAX_OFFSET, &offset, out) ||
+        opt_uint(req, "snippet", DEFAULT_SNIPPET, 0, MAX_SNIPPET, &snip_len,
+                 out))
+        return;
+    if (query_parse(c->an, req->arg, req->arg_len, &q) != QUERY_OK) {
+        error_line(out, "internal", "out of memory");
+        return;
+    }
+    if (!q.empty) {
+        xc_status st = xc_search(c->db, q.strict, (uint32_t)offset,
+                                 (uint32_t)limit, &m);
+        if (st == XC_OK && xc_mset_estimated(m) == 0 && q.relaxed) {
+            xc_mset_free(m);
+            m = NULL;
+            st = xc_search(c->db, q.relaxed, (uint32_t)offset,
+                           (uint32_t)limit, &m);
+            relaxed = 1;
+        }
+        if (st != XC_OK) {
+            error_line(out, "internal", xc_errmsg(c->db));
+            goto out;
+        }
+    }
+    char *sugg = q.empty ? NULL : suggestion(c, req, &q);
+
+    buf_puts(out, "{\"ok\":true");
+    key(out, "query");
+    json_str(out, req->arg, req->arg_len);
+    key(out, "total");
+    json_uint(out, m ? xc_mset_estimated(m) : 0);
+    key(out, "offset");
+    json_uint(out, offset);
+    key(out, "limit");
+    json_uint(out, limit);
+    if (relaxed) {
+        key(out, "relaxed");
+        json_bool(out, 1);
+    }
+    if (sugg) {
+        key(out, "suggestion");
+        json_str(out, sugg, strlen(sugg));
+        free(sugg);
+    }
+    key(out, "hits");
+    buf_putc(out, '[');
+    size_t nhits = m ? xc_mset_size(m) : 0;
+    for (size_t i = 0; i < nhits; i++) {
+        uint32_t docid;
+        double w;
+        const char *data;
+        size_t dlen;
+        stored s;
+        xc_mset_item(m, i, &docid, &w, &data, &dlen);
+        split_data(data, dlen, &s);
+        if (i)
+            buf_putc(out, ',');
+        buf_puts(out, "{\"rank\":");
+        json_uint(out, offset + i + 1);
+        key(out, "id");
+        json_str(out, s.id, s.id_len);
+        key(out, "title");
+        json_str(out, s.title, s.title_len);
+        key(out, "url");
+        json_str(out, s.url, s.url_len);
+        key(out, "score");
+        json_double(out, w, 4);
+        if (snip_len > 0) {
+            buf_reset(&c->scratch);
+            snip_terms st = {q.stems, q.nstems, q.prefixes, q.nprefixes};
+            snip_build(c->an, s.text, s.text_len, &st, (size_t)snip_len,
+                       &c->scratch);
+            key(out, "snippet");
+            json_str(out, c->scratch.data ? c->scratch.data : "",
+                     c->scratch.len);
+        }
+        buf_putc(out, '}');
+    }
+    buf_putc(out, ']');
+    key(out, "took_ms");
+    json_double(out, (now() - t0) * 1e3, 3);
+    buf_puts(out, "}\n");
+out:
+    xc_mset_free(m);
+    query_parsed_free(&q);
+}
+
+/* ---- SUGGEST ----------------------------------------------------------- */
+
+typedef struct {
+    char word[ANALYZE_MAX_WORD + 1];
+    uint32_t freq;
+} completion;
+
+typedef struct {
+    completion *c;
+    size_t n, max;
+    size_t plen; /* prefix bytes in front of the word in each term */
+    size_t scanned;
+} suggest_acc;
+
+/* Keep the most frequent words, merging one word seen as E and F. */
+static int suggest_term(const char *term, size_t len, uint32_t tf, void *ctx)
+{
+    suggest_acc *a = ctx;
+    const char *w = term + a->plen;
+    size_t wl = len - a->plen;
+    const char *sep = memchr(w, SCHEMA_FOLD_SEP, wl);
+    if (sep) { /* F term: show the exact form after the separator */
+        wl -= (size_t)(sep + 1 - w);
+        w = sep + 1;
+    }
+    if (++a->scanned > SUGGEST_SCAN)
+        return 1;
+    if (wl > ANALYZE_MAX_WORD)
+        return 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (strlen(a->c[i].word) == wl && memcmp(a->c[i].word, w, wl) == 0) {
+            if (tf > a->c[i].freq)
+                a->c[i].freq = tf;
+            return 0;
+        }
+    }
+    size_t slot = a->n;
+    if (a->n == a->max) { /* replace the least frequent if rarer */
+        slot = 0;
+        for (size_t i = 1; i < a->n; i++)
+            if (a->c[i].freq < a->c[slot].freq)
+                slot = i;
+        if (a->c[slot].freq >= tf)
+            return 0;
+    } else {
+        a->n++;
+    }
+    memcpy(a->c[slot].word, w, wl);
+    a->c[slot].word[wl] = '\0';
+    a->c[slot].freq = tf;
+    return 0;
+}
+
+static int cmp_completion(const void *x, const void *y)
+{
+    const completion *a = x, *b = y;
+    if (a->freq != b->freq)
+        return a->freq < b->freq ? 1 : -1;
+    return strcmp(a->word, b->word);
+}
+
+static void do_suggest(search_ctx *c, const proto_request *req, buf_t *out)
+{
+    uint64_t limit;
+    completion comp[SUGGEST_MAX];
+    analyze_token t, last = {0};
+    char exact[ANALYZE_MAX_WORD + 1] = "", fold[ANALYZE_MAX_WORD + 1] = "";
+    int have = 0;
+
+    if (opt_uint(req, "limit", SUGGEST_DEFAULT, 1, SUGGEST_MAX, &limit, out))
+        return;
+    /* The last word typed is the prefix to complete. */
+    analyze_begin(c->an, req->arg, req->arg_len, 1);
+    while (analyze_next(c->an, &t) == 1) {
+        last = t;
+        memcpy(exact, t.exact, t.exact_len + 1);
+        memcpy(fold, t.fold, t.fold_len + 1);
+        have = 1;
+    }
+    (void)last;
+    suggest_acc acc = {comp, 0, (size_t)limit, 1, 0};
+    if (have) {
+        char term[SCHEMA_TERM_MAX + 1];
+        xc_status st;
+        schema_term(SCHEMA_P_EXACT, exact, strlen(exact), term);
+        st = xc_allterms(c->db, term, suggest_term, &acc);
+        acc.scanned = 0;
+        if (st == XC_OK && strcmp(exact, fold) == 0) {
+            /* Typed without accents: accented words too. */
+            schema_term(SCHEMA_P_FOLD, fold, strlen(fold), term);
+            st = xc_allterms(c->db, term, suggest_term, &acc);
+        }
+        if (st != XC_OK) {
+            error_line(out, "internal", xc_errmsg(c->db));
+            return;
+        }
+    }
+    qsort(comp, acc.n, sizeof *comp, cmp_completion);
+    buf_puts(out, "{\"ok\":true");
+    key(out, "prefix");
+    json_str(out, exact, strlen(exact));
+    key(out, "suggestions");
+    buf_putc(out, '[');
+    for (size_t i = 0; i < acc.n; i++) {
+        if (i)
+            buf_putc(out, ',');
+        json_str(out, comp[i].word, strlen(comp[i].word));
+    }
+    buf_puts(out, "]}\n");
+}
+
+/* ---- DOC, STATS -------------------------------------------------------- */
+
+static void do_doc(search_ctx *c, const proto_request *req, buf_t *out)
+{
+    char term[SCHEMA_TERM_MAX + 1], *data = NULL;
+    size_t len = 0;
+    stored s;
+    if (req->arg_len == 0) {
+        error_line(out, "bad_request", "DOC needs a document id");
+        return;
+    }
+    schema_term(SCHEMA_P_ID, req->arg, req->arg_len, term);
+    xc_status st = xc_get_by_id(c->db, term, &data, &len, NULL, 0);
+    if (st == XC_ERR_NOTFOUND || (st == XC_OK && memchr(req->arg, '\0',
+                                                        req->arg_len))) {
+        error_line(out, "not_found", "no document with that id");
+        free(data);
+        return;
+    }
+    if (st != XC_OK) {
+        error_line(out, "internal", xc_errmsg(c->db));
+        return;
+    }
+    split_data(data, len, &s);
+    buf_puts(out, "{\"ok\":true");
+    key(out, "id");
+    json_str(out, s.id, s.id_len);
+    key(out, "title");
+    json_str(out, s.title, s.title_len);
+    key(out, "url");
+    json_str(out, s.url, s.url_len);
+    key(out, "text");
+    json_str(out, s.text, s.text_len);
+    buf_puts(out, "}\n");
+    free(data);
+}
+
+static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)
+{
+    uint32_t docs = 0, lastid = 0;
+    uint64_t total = 0;
+    char *built = NULL;
+    if (xc_stats(c->db, &docs, &total, &lastid) != XC_OK ||
+        xc_metadata_get(c->db, SCHEMA_M_BUILT, &built) != XC_OK) {
+        error_line(out, "internal", xc_errmsg(c->db));
+        return;
+    }
+    long long b = atoll(built);
+    free(built);
+    buf_puts(out, "{\"ok\":true");
+    key(out, "documents");
+    json_uint(out, docs);
+    key(out, "terms");
+    json_uint(out, total);
+    key(out, "revision");
+    json_uint(out, xc_revision(c->db));
+    key(out, "index_age_s");
+    json_int(out, b > 0 ? (int64_t)time(NULL) - b : -1);
+    if (ss) {
+        key(out, "uptime_s");
+        json_double(out, ss->uptime_s, 1);
+        key(out, "connections_open");
+        json_uint(out, ss->conn_open);
+        key(out, "connections_total");
+        json_uint(out, ss->conn_total);
+        key(out, "requests");
+        json_uint(out, ss->requests);
+        key(out, "errors");
+        json_uint(out, ss->errors);
+        key(out, "latency_p50_ms");
+        json_double(out, ss->p50_ms, 3);
+        key(out, "latency_p99_ms");
+        json_double(out, ss->p99_ms, 3);
+    }
+    buf_puts(out, "}\n");
+}
+
+void search_execute(search_ctx *c, const proto_request *req,
+                    const search_server_stats *stats, buf_t *out)
+{
+    size_t start = out->len;
+    maybe_reopen(c);
+    switch (req->verb) {
+    case PROTO_V_SEARCH:
+        do_search(c, req, out);
+        break;
+    case PROTO_V_SUGGEST:
+        do_suggest(c, req, out);
+        break;
+    case PROTO_V_DOC:
+        do_doc(c, req, out);
+        break;
+    case PROTO_V_STATS:
+        do_stats(c, stats, out);
+        break;
+    default:
+        error_line(out, "internal", "verb not handled by a worker");
+        break;
+    }
+    /* A response cut by the buffer limit is replaced by a short error. */
+    if (out->len == start || out->data[out->len - 1] != '\n') {
+        buf_truncate(out, start);
+        error_line(out, "internal", "response too large");
+    }
+}
