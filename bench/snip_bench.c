@@ -1,0 +1,160 @@
+/* snip_bench: time of one snippet (server/snip) on whole documents.
+ * Usage: snip_bench [-q QUERY]... [-t TARGET] FILE...
+ * For every file and query (default: a few 1-2 word queries) it builds the
+ * snippet REPS times and keeps the mean; it prints the median, p90 and max
+ * of those means in microseconds, over all pairs and over the pairs where
+ * the document matched (the snippet holds a <mark>). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/analyze.h"
+#include "common/buf.h"
+#include "server/query.h"
+#include "server/snip.h"
+
+#define REPS 20
+#define MAX_QUERIES 16
+#define MAX_FILE (16u << 20)
+
+static const char *const default_queries[] = {
+    "fichier",     "processus signal", "option commande",
+    "utilisateur", "système",          "configuration réseau",
+};
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t n = 0;
+    if (!f)
+        return NULL;
+    char chunk[65536];
+    size_t k;
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0 && n + k <= MAX_FILE) {
+        char *t = realloc(text, n + k + 1);
+        if (!t) {
+            free(text);
+            fclose(f);
+            return NULL;
+        }
+        text = t;
+        memcpy(text + n, chunk, k);
+        n += k;
+    }
+    fclose(f);
+    if (!text)
+        text = calloc(1, 1);
+    *len = n;
+    return text;
+}
+
+static void report(const char *what, double *v, size_t n)
+{
+    if (n == 0) {
+        printf("%s: no samples\n", what);
+        return;
+    }
+    qsort(v, n, sizeof *v, cmp_double);
+    printf("%s: %zu snippets, median %.1f us, p90 %.1f us, max %.1f us\n", what,
+           n, v[n / 2], v[n * 9 / 10], v[n - 1]);
+}
+
+int main(int argc, char **argv)
+{
+    const char *queries[MAX_QUERIES];
+    size_t nq = 0, target = SNIP_DEFAULT_TARGET;
+    analyzer *a = NULL;
+    query_parsed qp[MAX_QUERIES];
+    double *all = NULL, *hit = NULL;
+    size_t nall = 0, nhit = 0;
+    buf_t out;
+    char err[256];
+    int rc = 2, i;
+
+    memset(qp, 0, sizeof qp);
+    buf_init(&out, 1u << 20);
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-q") == 0 && i + 1 < argc && nq < MAX_QUERIES)
+            queries[nq++] = argv[++i];
+        else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+            target = (size_t)strtoul(argv[++i], NULL, 10);
+        else
+            break;
+    }
+    if (i >= argc) {
+        fprintf(stderr, "usage: snip_bench [-q QUERY]... [-t TARGET] "
+                        "FILE...\n");
+        goto out;
+    }
+    if (nq == 0)
+        for (; nq < sizeof default_queries / sizeof *default_queries; nq++)
+            queries[nq] = default_queries[nq];
+    if (analyze_new("french", &a, err, sizeof err) != ANALYZE_OK) {
+        fprintf(stderr, "snip_bench: %s\n", err);
+        goto out;
+    }
+    for (size_t q = 0; q < nq; q++)
+        if (query_parse(a, queries[q], strlen(queries[q]), &qp[q]) != QUERY_OK)
+            goto out;
+    size_t nfiles = (size_t)(argc - i);
+    all = malloc(nfiles * nq * sizeof *all);
+    hit = malloc(nfiles * nq * sizeof *hit);
+    if (!all || !hit)
+        goto out;
+    size_t bytes = 0;
+    for (; i < argc; i++) {
+        size_t len = 0;
+        char *text = read_file(argv[i], &len);
+        if (!text) {
+            fprintf(stderr, "snip_bench: cannot read %s\n", argv[i]);
+            goto out;
+        }
+        bytes += len;
+        for (size_t q = 0; q < nq; q++) {
+            snip_terms st = {qp[q].stems, qp[q].nstems, qp[q].prefixes,
+                             qp[q].nprefixes};
+            double t0 = now();
+            for (int r = 0; r < REPS; r++) {
+                buf_reset(&out);
+                if (snip_build(a, text, len, &st, target, &out) != SNIP_OK) {
+                    fprintf(stderr, "snip_bench: snip_build failed\n");
+                    free(text);
+                    goto out;
+                }
+            }
+            double us = (now() - t0) / REPS * 1e6;
+            all[nall++] = us;
+            if (out.data && strstr(out.data, "<mark>"))
+                hit[nhit++] = us;
+        }
+        free(text);
+    }
+    printf("snip_bench: %zu files, %.1f KB mean, %zu queries, target %zu\n",
+           nfiles, (double)bytes / (double)nfiles / 1024.0, nq, target);
+    report("all", all, nall);
+    report("matched", hit, nhit);
+    rc = 0;
+out:
+    for (size_t q = 0; q < nq; q++)
+        query_parsed_free(&qp[q]);
+    buf_free(&out);
+    analyze_free(a);
+    free(all);
+    free(hit);
+    return rc;
+}

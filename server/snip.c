@@ -1,0 +1,822 @@
+/* snip: pick and emit the excerpt of a hit. One pass over the bytes looks
+ * only at words whose first folded letters could match (a word is stemmed
+ * only then), a sliding window over the matches picks the region, and the
+ * region is emitted HTML-escaped with its matches marked. */
+#include "server/snip.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <utf8proc.h>
+
+/* Leading folded bytes compared before a word is analysed (at most). The
+ * French stemmer only rewrites the last two letters of what it keeps
+ * ("indicateur" -> "indiqu", "fréquemment" -> "frequent") and turns y into
+ * i ("soyez" -> "soi"), which keys fold too: so a word can only have stem
+ * S when its fold starts with S less its last two bytes (checked on 4M
+ * words of bench/data), and with at least min(|S|, 3) bytes of it. */
+#define KEY_LEN 24
+#define KEY_MIN 3
+/* A word a "no match" excerpt may run past its end to stay whole. */
+#define LONG_WORD 256
+/* Bytes a whitespace run may take before it counts as a paragraph. */
+#define SPACE_RUN_MAX 4096
+
+typedef struct sterm {
+    const char *s;
+    size_t len;
+    unsigned char key[KEY_LEN];
+    size_t klen; /* bytes of key a word's fold must start with */
+    int prefix;  /* 1: s is a fold prefix; 0: s is a stem */
+} sterm;
+
+typedef struct smatch {
+    uint32_t start, end;   /* bytes of the word */
+    uint32_t cstart, cend; /* the same in characters (code points) */
+    uint32_t id;           /* index of the term it matched */
+} smatch;
+
+typedef struct snip {
+    analyzer *a;
+    const unsigned char *t;
+    size_t n;      /* text length */
+    size_t target; /* characters */
+    sterm terms[SNIP_MAX_TERMS];
+    size_t nterms;
+    unsigned char cand[256]; /* bytes that may start a matching word */
+    size_t klen_max;         /* longest klen */
+    smatch m[SNIP_MAX_MATCHES];
+    size_t nm;
+    int nomem;
+} snip;
+
+enum { CH_TEXT, CH_SPACE, CH_DROP, CH_BAD };
+
+const char *snip_strerror(snip_status st)
+{
+    switch (st) {
+    case SNIP_OK:
+        return "success";
+    case SNIP_ERR_NOMEM:
+        return "out of memory";
+    case SNIP_ERR_LIMIT:
+        return "output buffer full";
+    }
+    return "unknown error";
+}
+
+/* ---- characters -------------------------------------------------------- */
+
+/* Decode one code point at s[0..n): its byte length and *cp, or 0 for an
+ * invalid or truncated sequence. The same rules as the analyzer's. */
+static size_t decode(const unsigned char *s, size_t n, int32_t *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = (int32_t)c;
+        return 1;
+    }
+    if (c < 0xC2 || c > 0xF4)
+        return 0;
+    if (c < 0xE0) {
+        if (n < 2 || (s[1] & 0xC0) != 0x80)
+            return 0;
+        *cp = (int32_t)(((c & 0x1F) << 6) | (s[1] & 0x3F));
+        return 2;
+    }
+    if (c < 0xF0) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+            return 0;
+        int32_t v = (int32_t)(((c & 0x0F) << 12) | ((s[1] & 0x3F) << 6) |
+                              (s[2] & 0x3F));
+        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))
+            return 0;
+        *cp = v;
+        return 3;
+    }
+    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+        (s[3] & 0xC0) != 0x80)
+        return 0;
+    int32_t v = (int32_t)(((c & 0x07) << 18) | ((s[1] & 0x3F) << 12) |
+                          ((s[2] & 0x3F) << 6) | (s[3] & 0x3F));
+    if (v < 0x10000 || v > 0x10FFFF)
+        return 0;
+    *cp = v;
+    return 4;
+}
+
+static int is_ascii_word(unsigned c)
+{
+    return (c - '0' < 10u) | ((c | 0x20) - 'a' < 26u);
+}
+
+/* Word characters as the analyzer sees them. */
+static int is_word_cp(int32_t cp)
+{
+    if (cp < 128)
+        return is_ascii_word((unsigned)cp);
+    /* the common cases without a table lookup: Latin letters, combining
+     * accents, general punctuation */
+    if (cp >= 0xC0 && cp < 0x2B0)
+        return cp != 0xD7 && cp != 0xF7;
+    if (cp >= 0x300 && cp <= 0x36F)
+        return 1;
+    if (cp >= 0x2000 && cp <= 0x206F)
+        return 0;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Kind and byte length of the character at t[i]: invalid bytes are one
+ * CH_BAD each (shown as U+FFFD), C0/C1 controls are dropped. */
+static size_t step(const unsigned char *t, size_t n, size_t i, int *kind)
+{
+    unsigned c = t[i];
+    if (c < 0x80) {
+        if (c == ' ' || (c >= '\t' && c <= '\r'))
+            *kind = CH_SPACE;
+        else if (c < 0x20 || c == 0x7F)
+            *kind = CH_DROP;
+        else
+            *kind = CH_TEXT;
+        return 1;
+    }
+    int32_t cp;
+    size_t k = decode(t + i, n - i, &cp);
+    if (!k) {
+        *kind = CH_BAD;
+        return 1;
+    }
+    if (cp < 0xA0)
+        *kind = CH_DROP;
+    else if (cp == 0x2028 || cp == 0x2029)
+        *kind = CH_SPACE;
+    else
+        *kind = CH_TEXT;
+    return k;
+}
+
+/* Start of the character that ends at pos (> 0): a valid sequence, or the
+ * single invalid byte before pos. */
+static size_t prev_start(const unsigned char *t, size_t n, size_t pos)
+{
+    size_t j = pos - 1;
+    int32_t cp;
+    while (j > 0 && pos - j < 4 && (t[j] & 0xC0) == 0x80)
+        j--;
+    if (decode(t + j, n - j, &cp) == pos - j)
+        return j;
+    return pos - 1;
+}
+
+static int kind_at(const unsigned char *t, size_t n, size_t i)
+{
+    int kind;
+    step(t, n, i, &kind);
+    return kind;
+}
+
+static int word_at(const unsigned char *t, size_t n, size_t i)
+{
+    int32_t cp;
+    size_t k = decode(t + i, n - i, &cp);
+    return k && is_word_cp(cp);
+}
+
+/* End of the word whose characters run from i (all word characters). */
+static size_t word_end(const unsigned char *t, size_t n, size_t i)
+{
+    while (i < n) {
+        if (t[i] < 0x80) {
+            if (!is_ascii_word(t[i]))
+                break;
+            i++;
+            continue;
+        }
+        int32_t cp;
+        size_t k = decode(t + i, n - i, &cp);
+        if (!k || !is_word_cp(cp))
+            break;
+        i += k;
+    }
+    return i;
+}
+
+/* Code points in s[0..n) (invalid bytes are near enough): a word at a
+ * time, eight bytes at a time, counting the non-continuation bytes. */
+static size_t count_chars(const unsigned char *s, size_t n)
+{
+    size_t cont = 0, i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        /* continuation byte: bit 7 set and bit 6 clear */
+        x = (x & ~(x << 1) & 0x8080808080808080ull) >> 7;
+        cont += (size_t)((x * 0x0101010101010101ull) >> 56); /* byte sum */
+    }
+    for (; i < n; i++)
+        cont += (s[i] & 0xC0) == 0x80;
+    return n - cont;
+}
+
+/* ---- matching ---------------------------------------------------------- */
+
+/* 1 for a byte that cannot end a word (ASCII other than [0-9A-Za-z]),
+ * or may (non-ASCII, decided by decoding). */
+static const unsigned char after_sep[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1,
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+/* Key byte: ASCII lowercase with y folded into i (see KEY_LEN). */
+static unsigned char key_byte(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        c = (unsigned char)(c + 32);
+    return c == 'y' ? 'i' : c;
+}
+
+/* Folded form of U+00C0..U+00FF (the analyzer's NFKC + casefold + strip
+ * marks); NULL where it is not plain ASCII, which sends the word to the
+ * analyzer. × and ÷ are not word characters, so never looked up. */
+static const char *const latin1[64] = {
+    "a", "a", "a", "a",  "a",  "a",  "ae", "c", "e", "e",  "e",  "e",  "i",
+    "i", "i", "i", NULL, "n",  "o",  "o",  "o", "o", "o",  "",   NULL, "u",
+    "u", "u", "u", "y",  NULL, "ss", "a",  "a", "a", "a",  "a",  "a",  "ae",
+    "c", "e", "e", "e",  "e",  "i",  "i",  "i", "i", NULL, "n",  "o",  "o",
+    "o", "o", "o", "",   NULL, "u",  "u",  "u", "u", "y",  NULL, "y",
+};
+
+/* Key of the word t[s..e): its first folded bytes (at most max) into kb,
+ * returns how many, or -1 when a character needs the analyzer. */
+static int fast_key(const unsigned char *t, size_t s, size_t e,
+                    unsigned char *kb, size_t max)
+{
+    size_t kn = 0;
+    while (kn < max && s < e) {
+        unsigned c = t[s];
+        const char *f;
+        if (c < 0x80) {
+            kb[kn++] = key_byte((unsigned char)c);
+            s++;
+            continue;
+        }
+        if (c == 0xC3 && s + 1 < e)
+            f = latin1[t[s + 1] & 0x3F];
+        else if (c == 0xC5 && s + 1 < e &&
+                 (t[s + 1] == 0x92 || t[s + 1] == 0x93))
+            f = "oe"; /* Œ œ: the analyzer expands the ligature */
+        else
+            return -1;
+        if (!f)
+            return -1;
+        for (; *f && kn < max; f++)
+            kb[kn++] = key_byte((unsigned char)*f);
+        s += 2;
+    }
+    return (int)kn;
+}
+
+static int key_matches(const sterm *tm, const unsigned char *kb, size_t kn)
+{
+    if (kn < tm->klen)
+        return 0;
+    for (size_t i = 0; i < tm->klen; i++)
+        if (kb[i] != tm->key[i])
+            return 0;
+    return 1;
+}
+
+static void add_term(snip *sn, const char *s, int prefix)
+{
+    size_t len = strlen(s);
+    if (len == 0 || sn->nterms == SNIP_MAX_TERMS)
+        return; /* an empty prefix would mark every word */
+    sterm *tm = &sn->terms[sn->nterms++];
+    tm->s = s;
+    tm->len = len;
+    tm->prefix = prefix;
+    tm->klen = prefix || len <= 2 ? len : len - 2;
+    if (tm->klen < KEY_MIN)
+        tm->klen = len < KEY_MIN ? len : KEY_MIN;
+    if (tm->klen > KEY_LEN)
+        tm->klen = KEY_LEN;
+    if (tm->klen > sn->klen_max)
+        sn->klen_max = tm->klen;
+    for (size_t i = 0; i < tm->klen; i++)
+        tm->key[i] = key_byte((unsigned char)s[i]);
+    /* Bytes that may start a word whose fold starts with key[0]. Other
+     * lead bytes than C2 and C3 are rare in French: always looked at. */
+    unsigned char b = tm->key[0];
+    if (b >= 0x80) {
+        memset(sn->cand + 0xC2, 1, 2);
+        return;
+    }
+    sn->cand[b] = 1;
+    if (b >= 'a' && b <= 'z')
+        sn->cand[b - 32] = 1;
+    if (b == 'i')
+        sn->cand['y'] = sn->cand['Y'] = 1;
+    if (strchr("aceinosu", b))
+        sn->cand[0xC3] = 1; /* À..ÿ fold to these (and to non-ASCII) */
+    if (strchr("ao123", b))
+        sn->cand[0xC2] = 1; /* ª º ¹ ² ³ ¼ ½ ¾ */
+}
+
+/* Analyse the word t[s..e) and record it when it matches a term. */
+static void check_word(snip *sn, size_t s, size_t e)
+{
+    analyze_token tok;
+    int r;
+    analyze_begin(sn->a, (const char *)sn->t + s, e - s, 1);
+    r = analyze_next(sn->a, &tok);
+    if (r < 0)
+        sn->nomem = 1;
+    if (r != 1)
+        return; /* a word the analyzer skips (too long) */
+    unsigned char kb[KEY_LEN];
+    size_t kn = tok.fold_len < sn->klen_max ? tok.fold_len : sn->klen_max;
+    for (size_t i = 0; i < kn; i++)
+        kb[i] = key_byte((unsigned char)tok.fold[i]);
+    const char *stem = NULL;
+    size_t stem_len = 0;
+    for (size_t i = 0; i < sn->nterms; i++) {
+        const sterm *tm = &sn->terms[i];
+        if (!key_matches(tm, kb, kn))
+            continue;
+        int hit;
+        if (tm->prefix) {
+            hit = tok.fold_len >= tm->len &&
+                  memcmp(tok.fold, tm->s, tm->len) == 0;
+        } else {
+            if (!stem) {
+                /* fold is in the analyzer's buffer, the stem elsewhere */
+                stem = analyze_stem(sn->a, tok.fold, tok.fold_len, &stem_len);
+                if (!stem) {
+                    sn->nomem = stem_len != 0;
+                    return;
+                }
+            }
+            hit = stem_len == tm->len && memcmp(stem, tm->s, tm->len) == 0;
+        }
+        if (hit) {
+            smatch *m = &sn->m[sn->nm++];
+            m->start = (uint32_t)s;
+            m->end = (uint32_t)e;
+            m->id = (uint32_t)i;
+            return;
+        }
+    }
+}
+
+/* The pass over the text: skip bytes that cannot start a candidate word,
+ * skip the rest of words entered in the middle, check the others. */
+static void scan(snip *sn)
+{
+    const unsigned char *t = sn->t;
+    size_t n = sn->n < SNIP_MAX_SCAN ? sn->n : SNIP_MAX_SCAN, i = 0;
+
+    /* a word start at 0 has no byte before it */
+    int at0 = n > 0 && sn->cand[t[0]];
+    while (sn->nm < SNIP_MAX_MATCHES && !sn->nomem) {
+        if (at0) {
+            at0 = 0;
+        } else {
+            /* only candidate bytes after a separator byte stop here */
+            if (i == 0)
+                i = 1;
+            const unsigned char *c = sn->cand;
+            while (i + 4 <= n && !((c[t[i]] & after_sep[t[i - 1]]) |
+                                   (c[t[i + 1]] & after_sep[t[i]]) |
+                                   (c[t[i + 2]] & after_sep[t[i + 1]]) |
+                                   (c[t[i + 3]] & after_sep[t[i + 2]])))
+                i += 4;
+            while (i < n && !(c[t[i]] & after_sep[t[i - 1]]))
+                i++;
+            if (i >= n)
+                break;
+        }
+        size_t k = 1;
+        if (t[i] >= 0x80) {
+            int32_t cp;
+            k = decode(t + i, n - i, &cp);
+            if (!k || !is_word_cp(cp)) {
+                i += k ? k : 1;
+                continue;
+            }
+        }
+        if (i > 0 && t[i - 1] >= 0x80 && word_at(t, n, prev_start(t, n, i))) {
+            i = word_end(t, n, i + k); /* inside a word */
+            continue;
+        }
+        size_t s = i;
+        i = word_end(t, n, i + k);
+        unsigned char kb[KEY_LEN];
+        int kn = fast_key(t, s, i, kb, sn->klen_max);
+        int maybe = kn < 0;
+        for (size_t j = 0; !maybe && j < sn->nterms; j++)
+            maybe = key_matches(&sn->terms[j], kb, (size_t)kn);
+        if (maybe)
+            check_word(sn, s, i);
+    }
+    /* character offsets of the matches, for the window */
+    size_t pos = 0, c = 0;
+    for (size_t j = 0; j < sn->nm; j++) {
+        smatch *m = &sn->m[j];
+        c += count_chars(t + pos, m->start - pos);
+        m->cstart = (uint32_t)c;
+        c += count_chars(t + m->start, m->end - m->start);
+        m->cend = (uint32_t)c;
+        pos = m->end;
+    }
+}
+
+/* Matches [*bi, *bj) of the best window: the most distinct terms, then the
+ * most matches, then the earliest. Two pointers over the matches. */
+static void best_window(const snip *sn, size_t *bi, size_t *bj)
+{
+    uint32_t cnt[SNIP_MAX_TERMS] = {0};
+    size_t j = 0, distinct = 0, best_d = 0, best_c = 0;
+
+    *bi = 0;
+    *bj = 1;
+    for (size_t i = 0; i < sn->nm; i++) {
+        if (j <= i) { /* always hold match i, even when too long */
+            j = i + 1;
+            distinct += cnt[sn->m[i].id]++ == 0;
+        }
+        while (j < sn->nm && sn->m[j].cend - sn->m[i].cstart <= sn->target)
+            distinct += cnt[sn->m[j++].id]++ == 0;
+        if (distinct > best_d || (distinct == best_d && j - i > best_c)) {
+            best_d = distinct;
+            best_c = j - i;
+            *bi = i;
+            *bj = j;
+        }
+        distinct -= --cnt[sn->m[i].id] == 0;
+    }
+}
+
+/* ---- the excerpt's bounds ---------------------------------------------- */
+
+static size_t skip_blank(const snip *sn, size_t p)
+{
+    int kind;
+    while (p < sn->n) {
+        size_t k = step(sn->t, sn->n, p, &kind);
+        if (kind != CH_SPACE && kind != CH_DROP)
+            break;
+        p += k;
+    }
+    return p;
+}
+
+/* 1 when text shows before p (any character that is not blank). */
+static int text_before(const snip *sn, size_t p)
+{
+    while (p > 0) {
+        p = prev_start(sn->t, sn->n, p);
+        int kind = kind_at(sn->t, sn->n, p);
+        if (kind == CH_TEXT || kind == CH_BAD)
+            return 1;
+    }
+    return 0;
+}
+
+/* Position about nchars shown characters before pos (a run of blanks
+ * counts one), never before 0. */
+static size_t back_chars(const snip *sn, size_t pos, size_t nchars)
+{
+    size_t count = 0, floor_bytes = nchars * 16 + 64;
+    int in_space = 0;
+    size_t from = pos;
+    while (pos > 0 && count < nchars && from - pos < floor_bytes) {
+        pos = prev_start(sn->t, sn->n, pos);
+        int kind = kind_at(sn->t, sn->n, pos);
+        if (kind == CH_SPACE) {
+            count += !in_space;
+            in_space = 1;
+        } else if (kind != CH_DROP) {
+            count++;
+            in_space = 0;
+        }
+    }
+    return pos;
+}
+
+/* 1 when the non-blank character at p starts a sentence: the text start,
+ * after a blank line, or after . ! ? … and blanks. */
+static int sentence_start(const snip *sn, size_t p)
+{
+    size_t q = p, nl = 0;
+    int blanks = 0;
+    while (q > 0 && p - q < SPACE_RUN_MAX) {
+        size_t r = prev_start(sn->t, sn->n, q);
+        int kind = kind_at(sn->t, sn->n, r);
+        if (kind != CH_SPACE && kind != CH_DROP)
+            break;
+        nl += sn->t[r] == '\n';
+        blanks = 1;
+        q = r;
+    }
+    if (q == 0 || p - q >= SPACE_RUN_MAX)
+        return 1;
+    if (!blanks)
+        return 0;
+    if (nl >= 2)
+        return 1;
+    unsigned c = sn->t[q - 1];
+    if (c == '.' || c == '!' || c == '?')
+        return 1;
+    return q >= 3 && memcmp(sn->t + q - 3, "\xE2\x80\xA6", 3) == 0;
+}
+
+/* The nearest sentence start at or before ms within limit shown
+ * characters, or (size_t)-1. */
+static size_t find_sentence(const snip *sn, size_t ms, size_t limit)
+{
+    size_t pos = ms, count = 0, max_bytes = limit * 16 + 64;
+    int in_space = 0;
+    for (;;) {
+        int kind = kind_at(sn->t, sn->n, pos);
+        if ((kind == CH_TEXT || kind == CH_BAD) && sentence_start(sn, pos))
+            return pos;
+        if (pos == 0 || count >= limit || ms - pos > max_bytes)
+            return (size_t)-1;
+        pos = prev_start(sn->t, sn->n, pos);
+        kind = kind_at(sn->t, sn->n, pos);
+        if (kind == CH_SPACE) {
+            count += !in_space;
+            in_space = 1;
+        } else if (kind != CH_DROP) {
+            count++;
+            in_space = 0;
+        }
+    }
+}
+
+/* First word start at or after p that follows a blank, at most limit. */
+static size_t snap_start(const snip *sn, size_t p, size_t limit)
+{
+    if (p == 0)
+        return skip_blank(sn, 0);
+    int kind = kind_at(sn->t, sn->n, prev_start(sn->t, sn->n, p));
+    if (kind == CH_SPACE)
+        return skip_blank(sn, p);
+    while (p < limit) {
+        size_t k = step(sn->t, sn->n, p, &kind);
+        if (kind == CH_SPACE) {
+            p = skip_blank(sn, p);
+            return p < limit ? p : limit;
+        }
+        p += k;
+    }
+    return limit;
+}
+
+/* Byte position after target shown characters from start (trailing
+ * blanks are never shown); *count gets how many fit, *at_end whether the
+ * text ended first. */
+static size_t forward_chars(const snip *sn, size_t start, size_t *count,
+                            int *at_end)
+{
+    size_t pos = start, c = 0, max_bytes = sn->target * 16 + 1024;
+    int pending = 0, kind;
+    *at_end = 0;
+    while (pos < sn->n && pos - start < max_bytes) {
+        size_t k = step(sn->t, sn->n, pos, &kind);
+        if (kind == CH_SPACE) {
+            pending = 1;
+        } else if (kind != CH_DROP) {
+            if (c + (size_t)pending + 1 > sn->target)
+                break;
+            c += (size_t)pending + 1;
+            pending = 0;
+        }
+        pos += k;
+    }
+    if (pos >= sn->n) {
+        *at_end = 1;
+        pos = sn->n;
+    }
+    *count = c;
+    return pos;
+}
+
+/* Cut at or before e without splitting a word: prefer a blank in the last
+ * half, else any word boundary after floor; start < floor <= e. */
+static size_t snap_end(const snip *sn, size_t start, size_t floor, size_t e)
+{
+    const unsigned char *t = sn->t;
+    size_t n = sn->n, p;
+    if (kind_at(t, n, e) == CH_SPACE ||
+        kind_at(t, n, prev_start(t, n, e)) == CH_SPACE)
+        return e;
+    size_t half = start + (e - start) / 2;
+    for (p = e; p > floor && p > half;) {
+        p = prev_start(t, n, p);
+        if (kind_at(t, n, p) == CH_SPACE)
+            return p;
+    }
+    for (p = e; p > floor; p = prev_start(t, n, p))
+        if (!word_at(t, n, p) || !word_at(t, n, prev_start(t, n, p)))
+            return p;
+    return floor;
+}
+
+/* ---- output ------------------------------------------------------------ */
+
+typedef struct emitter {
+    buf_t *out;
+    char b[1024];
+    size_t len;
+    buf_status st;
+    int pending; /* a blank run waits for the next shown character */
+} emitter;
+
+static void flush(emitter *em)
+{
+    if (em->st == BUF_OK && em->len)
+        em->st = buf_append(em->out, em->b, em->len);
+    em->len = 0;
+}
+
+static void put(emitter *em, const char *s, size_t n)
+{
+    if (em->len + n > sizeof em->b)
+        flush(em);
+    memcpy(em->b + em->len, s, n); /* n is small: a character or a tag */
+    em->len += n;
+}
+
+/* Emit t[from..to): escaped, blanks collapsed, controls dropped. */
+static void emit_text(emitter *em, const unsigned char *t, size_t n,
+                      size_t from, size_t to)
+{
+    int kind;
+    while (from < to) {
+        size_t k = step(t, n, from, &kind);
+        if (kind == CH_SPACE) {
+            em->pending = 1;
+        } else if (kind != CH_DROP) {
+            if (em->pending)
+                put(em, " ", 1);
+            em->pending = 0;
+            if (kind == CH_BAD) {
+                put(em, "\xEF\xBF\xBD", 3);
+            } else {
+                switch (t[from]) {
+                case '&':
+                    put(em, "&amp;", 5);
+                    break;
+                case '<':
+                    put(em, "&lt;", 4);
+                    break;
+                case '>':
+                    put(em, "&gt;", 4);
+                    break;
+                case '"':
+                    put(em, "&quot;", 6);
+                    break;
+                case '\'':
+                    put(em, "&#39;", 5);
+                    break;
+                default:
+                    put(em, (const char *)t + from, k);
+                }
+            }
+        }
+        from += k;
+    }
+}
+
+snip_status snip_build(analyzer *a, const char *text, size_t len,
+                       const snip_terms *terms, size_t target, buf_t *out)
+{
+    snip sn_mem, *sn = &sn_mem;
+    size_t start, end, floor, bi = 0, bj = 0;
+    size_t saved = out->len;
+
+    sn->a = a;
+    sn->t = (const unsigned char *)(text ? text : "");
+    sn->n = text ? len : 0;
+    sn->target = target < 1                 ? 1
+                 : target > SNIP_MAX_TARGET ? SNIP_MAX_TARGET
+                                            : target;
+    sn->nterms = 0;
+    sn->klen_max = 0;
+    sn->nm = 0;
+    sn->nomem = 0;
+    memset(sn->cand, 0, sizeof sn->cand);
+    if (sn->n > UINT32_MAX)
+        sn->n = UINT32_MAX; /* offsets are 32-bit; the scan stops sooner */
+    if (sn->n == 0)
+        return SNIP_OK;
+
+    for (size_t i = 0; terms && i < terms->nstems; i++)
+        add_term(sn, terms->stems[i], 0);
+    for (size_t i = 0; terms && i < terms->nprefixes; i++)
+        add_term(sn, terms->prefixes[i], 1);
+    if (sn->nterms) {
+        /* words starting with other letters may fold to anything */
+        memset(sn->cand + 0xC4, 1, 0xF5 - 0xC4);
+        analyze_set_stemming(a, 0);
+        scan(sn);
+        analyze_set_stemming(a, 1);
+        if (sn->nomem)
+            return SNIP_ERR_NOMEM;
+    }
+
+    if (sn->nm) {
+        best_window(sn, &bi, &bj);
+        const smatch *m0 = &sn->m[bi];
+        size_t span = sn->m[bj - 1].cend - m0->cstart;
+        size_t spare = sn->target > span ? sn->target - span : 0;
+        size_t lim = sn->target / 3 < spare ? sn->target / 3 : spare;
+        start = find_sentence(sn, m0->start, lim);
+        if (start == (size_t)-1) {
+            size_t lead =
+                spare / 2 < sn->target / 4 ? spare / 2 : sn->target / 4;
+            start = snap_start(sn, back_chars(sn, m0->start, lead), m0->start);
+        }
+        floor = m0->end;
+    } else {
+        start = skip_blank(sn, 0);
+        floor = start;
+    }
+    if (start >= sn->n)
+        return SNIP_OK; /* only blanks */
+
+    size_t count;
+    int at_end;
+    end = forward_chars(sn, start, &count, &at_end);
+    if (at_end && count < sn->target && sn->nm && start > 0) {
+        /* the excerpt reaches the end: show more before instead */
+        size_t p = back_chars(sn, start, sn->target - count);
+        start = snap_start(sn, p, start);
+    }
+    if (end <= floor) {
+        end = floor; /* a matched word longer than the target */
+    } else if (!at_end) {
+        end = snap_end(sn, start, floor, end);
+        if (end == floor && !sn->nm) {
+            /* one word longer than the excerpt: keep it whole when it is
+             * a word, else cut it on a character boundary */
+            size_t w = word_end(sn->t, sn->n, end);
+            if (w > end && w - end <= LONG_WORD)
+                end = w;
+            else
+                end = forward_chars(sn, start, &count, &at_end);
+        }
+    }
+
+    emitter em = {.out = out, .len = 0, .st = BUF_OK, .pending = 0};
+    if (text_before(sn, start))
+        put(&em, "\xE2\x80\xA6", 3);
+    size_t mi = bi;
+    while (mi > 0 && sn->m[mi - 1].start >= start)
+        mi--;
+    size_t pos = start;
+    for (; mi < sn->nm && sn->m[mi].start < end; mi++) {
+        const smatch *m = &sn->m[mi];
+        emit_text(&em, sn->t, sn->n, pos, m->start);
+        if (em.pending)
+            put(&em, " ", 1);
+        em.pending = 0;
+        put(&em, "<mark>", 6);
+        emit_text(&em, sn->t, sn->n, m->start, m->end);
+        put(&em, "</mark>", 7);
+        pos = m->end;
+    }
+    emit_text(&em, sn->t, sn->n, pos, end);
+    if (skip_blank(sn, end) < sn->n)
+        put(&em, "\xE2\x80\xA6", 3);
+    flush(&em);
+    if (em.st != BUF_OK) {
+        buf_truncate(out, saved);
+        return em.st == BUF_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_LIMIT;
+    }
+    return SNIP_OK;
+}

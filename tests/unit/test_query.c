@@ -1,0 +1,579 @@
+/* test_query: the search text parser, by the trees it builds (Xapian's
+ * descriptions), its limits on hostile input, and end to end on a small
+ * index built the way the indexer lays documents out. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/analyze.h"
+#include "common/schema.h"
+#include "common/xapian_c.h"
+#include "server/query.h"
+
+static analyzer *fr;
+
+static int setup(void **state)
+{
+    (void)state;
+    return analyze_new("french", &fr, NULL, 0) == ANALYZE_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    analyze_free(fr);
+    return 0;
+}
+
+/* Parse n bytes of text; fails the test unless QUERY_OK. */
+static void parse_n(const char *text, size_t n, query_parsed *q)
+{
+    assert_int_equal(query_parse(fr, text, n, q), QUERY_OK);
+    assert_non_null(q->strict);
+}
+
+static void parse(const char *text, query_parsed *q)
+{
+    parse_n(text, strlen(text), q);
+}
+
+/* Description of a tree, "(null)" for NULL; caller frees. */
+static char *describe(const xc_query *q)
+{
+    char *d = q ? xc_query_describe(q) : strdup("(null)");
+    assert_non_null(d);
+    return d;
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* ---- trees ------------------------------------------------------------- */
+
+/* A prefix expands over F terms (accented words) and E terms (others). */
+#define PFX(f) "WILDCARD SYNONYM F" f " OR WILDCARD SYNONYM E" f
+#define W(stem, exact) "(Z" stem " AND_MAYBE 0.5 * E" exact ")"
+
+static const struct {
+    const char *text;
+    const char *strict;
+    const char *relaxed; /* NULL: no relaxed query */
+    int empty;
+} trees[] = {
+    /* plain words: each Z+stem with its exact form as a bonus, ANDed,
+     * adjacency as a bonus; relaxed ORs them */
+    {"gouvernements locaux",
+     "Query(((" W("gouvern", "gouvernements") " AND " W(
+         "local", "locaux") ") AND_MAYBE (Zgouvern PHRASE 4 Zlocal)))",
+     "Query(((" W("gouvern", "gouvernements") " OR " W(
+         "local", "locaux") ") AND_MAYBE (Zgouvern PHRASE 4 Zlocal)))",
+     0},
+    {"élus", "Query(" W("elus", "élus") ")", NULL, 0},
+    {"ÉLUS", "Query(" W("elus", "élus") ")", NULL, 0},
+    {"L’Élu", "Query(" W("elu", "élu") ")", NULL, 0},
+    {"l'autonomie", "Query(" W("autonom", "autonomie") ")", NULL, 0},
+    {"Œuvre", "Query(" W("oeuvr", "oeuvre") ")", NULL, 0},
+    /* stop words dropped next to real words, kept when alone */
+    {"le chat", "Query(" W("chat", "chat") ")", NULL, 0},
+    {"le la",
+     "Query(((" W("le", "le") " AND " W(
+         "la", "la") ") AND_MAYBE (Zle PHRASE 4 Zla)))",
+     "Query(((" W("le", "le") " OR " W("la",
+                                       "la") ") AND_MAYBE (Zle PHRASE 4 Zla)))",
+     0},
+    {"\"le\"", "Query(" W("le", "le") ")", NULL, 0},
+    /* phrases keep their stop words */
+    {"\"ministère de la justice\"",
+     "Query((Zminister PHRASE 4 Zde PHRASE 4 Zla PHRASE 4 Zjustic))", NULL, 0},
+    {"«conseil municipal» élus",
+     "Query(((Zconseil PHRASE 2 Zmunicipal) AND " W("elus", "élus") "))", NULL,
+     0},
+    {"porto-novo", "Query((Zporto PHRASE 2 Znovo))", NULL, 0},
+    /* an unbalanced quote runs to the end */
+    {"chat \"foo bar",
+     "Query((" W("chat", "chat") " AND (Zfoo PHRASE 2 Zbar)))", NULL, 0},
+    /* exclusions */
+    {"chat -chien", "Query((" W("chat", "chat") " AND_NOT Zchien))", NULL, 0},
+    {"chat -\"chien noir\"",
+     "Query((" W("chat", "chat") " AND_NOT (Zchien PHRASE 2 Znoir)))", NULL, 0},
+    {"gouvernements -gouv*",
+     "Query((" W("gouvern",
+                 "gouvernements") " AND_NOT (" PFX("gouv") ")))",
+     NULL, 0},
+    {"-title:foo bar", "Query((" W("bar", "bar") " AND_NOT Tfoo))", NULL, 0},
+    /* OR binds two items; alone, leading or trailing it is nothing */
+    {"chat OR chien souris",
+     "Query(((" W("chat", "chat") " OR " W("chien", "chien") ") AND " W(
+         "sour", "souris") "))",
+     "Query(((" W("chat", "chat") " OR " W("chien", "chien") ") OR " W(
+         "sour", "souris") "))",
+     0},
+    {"OR chat OR", "Query(" W("chat", "chat") ")", NULL, 0},
+    {"chat OR -chien", "Query((" W("chat", "chat") " AND_NOT Zchien))", NULL,
+     0},
+    {"chat or chien",
+     "Query(((" W("chat", "chat") " AND " W("or", "or") " AND " W(
+         "chien", "chien") ") AND_MAYBE (Zchat PHRASE 5 Zor PHRASE 5 "
+                           "Zchien)))",
+     "Query(((" W("chat", "chat") " OR " W("or", "or") " OR " W(
+         "chien", "chien") ") AND_MAYBE (Zchat PHRASE 5 Zor PHRASE 5 "
+                           "Zchien)))",
+     0},
+    /* prefixes: 3 folded characters or more */
+    {"gouv*", "Query((" PFX("gouv") "))", NULL, 0},
+    {"Élé*", "Query((" PFX("ele") "))", NULL, 0},
+    {"go*", "Query(" W("go", "go") ")", NULL, 0},
+    {"gouv* local",
+     "Query(((" PFX("gouv") ") AND " W("local", "local") "))",
+     "Query(((" PFX("gouv") ") OR " W("local", "local") "))", 0},
+    /* title: */
+    {"title:justice chat", "Query((Tjustic AND " W("chat", "chat") "))", NULL,
+     0},
+    {"TITRE:\"porto-novo\"", "Query((Tporto AND Tnovo))", NULL, 0},
+    /* lone operators and punctuation: nothing to search */
+    {"OR", "Query()", NULL, 1},
+    {"-", "Query()", NULL, 1},
+    {"*", "Query()", NULL, 1},
+    {"\"\"", "Query()", NULL, 1},
+    {"title:", "Query()", NULL, 1},
+    {"- OR * \"\" title: -- ***", "Query()", NULL, 1},
+    {"!!! ,,, ... ?! «»", "Query()", NULL, 1},
+    {"", "Query()", NULL, 1},
+    {"-chien", "Query()", NULL, 1}, /* nothing positive */
+};
+
+static void test_trees(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof trees / sizeof *trees; i++) {
+        query_parsed q;
+        parse(trees[i].text, &q);
+        char *s = describe(q.strict), *r = describe(q.relaxed);
+        if (strcmp(s, trees[i].strict) != 0)
+            fail_msg("\"%s\": strict\n  got  %s\n  want %s", trees[i].text, s,
+                     trees[i].strict);
+        const char *want_r = trees[i].relaxed ? trees[i].relaxed : "(null)";
+        if (strcmp(r, want_r) != 0)
+            fail_msg("\"%s\": relaxed\n  got  %s\n  want %s", trees[i].text, r,
+                     want_r);
+        if (q.empty != trees[i].empty)
+            fail_msg("\"%s\": empty %d", trees[i].text, q.empty);
+        assert_int_equal(q.truncated, 0);
+        free(s);
+        free(r);
+        query_parsed_free(&q);
+    }
+}
+
+/* A query word and a document word must give the same Z term. */
+static void test_same_analysis_as_documents(void **state)
+{
+    static const char *const pairs[][2] = {
+        {"ÉLUS", "élus"},
+        {"elus", "Élus"},
+        {"L'AUTONOMIE", "autonomie"},
+        {"qu’elle", "elle"},
+        {"oeuvre", "Œuvres"},
+        {"Gouvernement", "gouvernements"},
+        {"regionaux", "Régionaux"},
+        {"ﬁchier", "fichier"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        analyze_token t;
+        char want[160];
+        analyze_begin(fr, pairs[i][1], strlen(pairs[i][1]), 1);
+        assert_int_equal(analyze_next(fr, &t), 1);
+        snprintf(want, sizeof want, "Query((Z%s AND_MAYBE", t.stem);
+        query_parsed q;
+        parse(pairs[i][0], &q);
+        char *s = describe(q.strict);
+        if (strncmp(s, want, strlen(want)) != 0)
+            fail_msg("\"%s\" vs \"%s\": %s", pairs[i][0], pairs[i][1], s);
+        free(s);
+        query_parsed_free(&q);
+    }
+}
+
+static void test_highlights_and_words(void **state)
+{
+    (void)state;
+    const char *text = "l'autonomie \"de la Justice\" -chien gouv* "
+                       "des gouvernemnts OR élus title:Porto";
+    query_parsed q;
+    parse(text, &q);
+    /* stems of positive words, stop words and exclusions left out */
+    static const char *const stems[] = {"autonom", "justic", "gouvernemnt",
+                                        "elus", "porto"};
+    assert_int_equal(q.nstems, 5);
+    for (size_t i = 0; i < 5; i++)
+        assert_string_equal(q.stems[i], stems[i]);
+    assert_int_equal(q.nprefixes, 1);
+    assert_string_equal(q.prefixes[0], "gouv");
+    /* plain words with their spans (after the elided l') */
+    static const char *const words[] = {"autonomie", "gouvernemnts", "élus"};
+    assert_int_equal(q.nwords, 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(q.words[i].exact, words[i]);
+        assert_int_equal(q.words[i].length, strlen(words[i]));
+        assert_memory_equal(text + q.words[i].offset, words[i],
+                            strlen(words[i]));
+    }
+    assert_string_equal(q.words[2].fold, "elus");
+
+    const char *repl[] = {NULL, "gouvernements", "elus"};
+    char *fixed = query_replace_words(text, strlen(text), q.words, repl, 3);
+    assert_non_null(fixed);
+    assert_string_equal(fixed, "l'autonomie \"de la Justice\" -chien gouv* "
+                               "des gouvernements OR elus title:Porto");
+    free(fixed);
+    /* no replacement: the text itself */
+    fixed = query_replace_words(text, strlen(text), q.words, NULL, 3);
+    assert_non_null(fixed);
+    assert_string_equal(fixed, text);
+    free(fixed);
+    /* spans out of order or out of range are refused */
+    query_word bad[2] = {q.words[1], q.words[0]};
+    assert_null(query_replace_words(text, strlen(text), bad, repl, 2));
+    bad[0].offset = strlen(text);
+    assert_null(query_replace_words(text, strlen(text), bad, repl, 1));
+    query_parsed_free(&q);
+    query_parsed_free(&q); /* zeroed: a second free is harmless */
+}
+
+/* ---- limits ------------------------------------------------------------ */
+
+/* A distinct non-stop word for i, its own stem: "zorg" + consonants. */
+static int word_for(char *out, size_t i)
+{
+    static const char cons[] = "bcdfghjklmnpqrvwz";
+    char tail[16];
+    size_t k = 0;
+    do {
+        tail[k++] = cons[i % (sizeof cons - 1)];
+        i /= sizeof cons - 1;
+    } while (i);
+    tail[k] = '\0';
+    return sprintf(out, "zorg%s", tail);
+}
+
+static void test_many_words_bounded(void **state)
+{
+    (void)state;
+    size_t cap = QUERY_MAX_INPUT * 2, n = 0;
+    char *text = malloc(cap + 16);
+    assert_non_null(text);
+    for (size_t i = 0; n < cap; i++) {
+        n += (size_t)word_for(text + n, i);
+        text[n++] = ' ';
+    }
+    query_parsed q;
+    parse_n(text, n, &q);
+    char *s = describe(q.strict);
+    assert_int_equal(count_of(s, " * E"), QUERY_MAX_TERMS);
+    assert_int_equal(q.truncated, 1);
+    assert_int_equal(q.nstems, QUERY_MAX_TERMS);
+    assert_int_equal(q.nwords, QUERY_MAX_TERMS);
+    free(s);
+    query_parsed_free(&q);
+
+    /* 200 phrases: QUERY_MAX_PHRASES of them */
+    n = 0;
+    for (size_t i = 0; i < 200; i++) {
+        text[n++] = '"';
+        n += (size_t)word_for(text + n, 2 * i);
+        text[n++] = ' ';
+        n += (size_t)word_for(text + n, 2 * i + 1);
+        text[n++] = '"';
+        text[n++] = ' ';
+    }
+    parse_n(text, n, &q);
+    s = describe(q.strict);
+    assert_int_equal(count_of(s, "PHRASE 2"), QUERY_MAX_PHRASES);
+    assert_int_equal(q.truncated, 1);
+    free(s);
+    query_parsed_free(&q);
+
+    /* one phrase of 40 words is cut to QUERY_MAX_PHRASE_LEN */
+    n = 0;
+    text[n++] = '"';
+    for (size_t i = 0; i < 40; i++) {
+        n += (size_t)word_for(text + n, i);
+        text[n++] = ' ';
+    }
+    parse_n(text, n, &q);
+    s = describe(q.strict);
+    assert_int_equal(count_of(s, "PHRASE 16 "), QUERY_MAX_PHRASE_LEN - 1);
+    assert_int_equal(q.truncated, 1);
+    free(s);
+    query_parsed_free(&q);
+
+    /* 100 exclusions: QUERY_MAX_EXCLUDED of them */
+    n = (size_t)sprintf(text, "chat ");
+    for (size_t i = 0; i < 100; i++) {
+        text[n++] = '-';
+        n += (size_t)word_for(text + n, i);
+        text[n++] = ' ';
+    }
+    parse_n(text, n, &q);
+    s = describe(q.strict);
+    assert_int_equal(count_of(s, "Zzorg"), QUERY_MAX_EXCLUDED);
+    assert_int_equal(q.truncated, 1);
+    free(s);
+    query_parsed_free(&q);
+
+    /* 5000 stop words: kept (nothing else), but bounded too */
+    n = 0;
+    for (size_t i = 0; i < 5000 && n < cap; i++)
+        n += (size_t)sprintf(text + n, "le ");
+    parse_n(text, n, &q);
+    s = describe(q.strict);
+    assert_int_equal(count_of(s, " * Ele"), QUERY_MAX_TERMS);
+    assert_int_equal(q.truncated, 1);
+    free(s);
+    query_parsed_free(&q);
+
+    /* one 16 KB chunk of hyphenated words */
+    for (size_t i = 0; i < cap; i += 2) {
+        text[i] = 'a';
+        text[i + 1] = '-';
+    }
+    parse_n(text, cap, &q);
+    s = describe(q.strict);
+    assert_int_equal(count_of(s, "PHRASE 16 "), QUERY_MAX_PHRASE_LEN - 1);
+    assert_int_equal(q.truncated, 1);
+    free(s);
+    query_parsed_free(&q);
+    free(text);
+}
+
+static void test_hostile_bytes(void **state)
+{
+    (void)state;
+    query_parsed q;
+    /* NUL separates like a space */
+    parse_n("chat\0chien", 10, &q);
+    char *s = describe(q.strict);
+    assert_non_null(strstr(s, "Zchat"));
+    assert_non_null(strstr(s, "Zchien"));
+    free(s);
+    query_parsed_free(&q);
+    /* invalid UTF-8 is a separator inside a word, ignored elsewhere */
+    parse("\xff\xfe chat \xc3 \xe2\x80", &q);
+    s = describe(q.strict);
+    assert_string_equal(s, "Query(" W("chat", "chat") ")");
+    free(s);
+    query_parsed_free(&q);
+    parse("\xc3\x28 \xed\xa0\x80 \xf8\x88\x80\x80\x80", &q);
+    assert_int_equal(q.empty, 1); /* invalid sequences and "(": nothing */
+    query_parsed_free(&q);
+
+    /* random bytes from an alphabet of operators and odd characters */
+    static const char *const parts[] = {"\"",
+                                        "-",
+                                        "*",
+                                        "OR",
+                                        " ",
+                                        "title:",
+                                        "le",
+                                        "chat",
+                                        "é",
+                                        "\xff",
+                                        "\0",
+                                        "«",
+                                        "»",
+                                        "'",
+                                        "porto-novo",
+                                        "\xc3",
+                                        "\xe2\x80\x9c",
+                                        "gouv"};
+    char text[256];
+    unsigned seed = 12345;
+    for (int round = 0; round < 3000; round++) {
+        size_t n = 0;
+        while (n < 200) {
+            seed = seed * 1103515245u + 12345u;
+            const char *p =
+                parts[(seed >> 16) % (sizeof parts / sizeof *parts)];
+            size_t k = *p ? strlen(p) : 1;
+            memcpy(text + n, p, k);
+            n += k;
+        }
+        parse_n(text, n, &q);
+        s = describe(q.strict);
+        free(s);
+        for (size_t i = 0; i < q.nwords; i++) {
+            assert_true(q.words[i].offset + q.words[i].length <= n);
+            if (i)
+                assert_true(q.words[i].offset >=
+                            q.words[i - 1].offset + q.words[i - 1].length);
+        }
+        assert_int_equal(q.empty, q.nstems == 0 && q.nprefixes == 0);
+        query_parsed_free(&q);
+    }
+}
+
+/* ---- end to end on a small index --------------------------------------- */
+
+/* Index one field as indexer/docbuild does. */
+static void index_field(xc_doc *doc, const char *text, int title)
+{
+    analyze_token t;
+    char term[ANALYZE_MAX_WORD * 2 + 8];
+    uint32_t wdf = title ? SCHEMA_TITLE_WDF : 1;
+    analyze_begin(fr, text, strlen(text), analyze_position(fr));
+    while (analyze_next(fr, &t) == 1) {
+        int n = snprintf(term, sizeof term, "Z%s", t.stem);
+        assert_int_equal(
+            xc_doc_add_posting(doc, term, (size_t)n, t.position, wdf), XC_OK);
+        n = snprintf(term, sizeof term, "E%s", t.exact);
+        assert_int_equal(xc_doc_add_term(doc, term, (size_t)n, wdf), XC_OK);
+        n = snprintf(term, sizeof term, "F%s", t.fold);
+        assert_int_equal(xc_doc_add_term(doc, term, (size_t)n, wdf), XC_OK);
+        if (title) {
+            n = snprintf(term, sizeof term, "T%s", t.stem);
+            assert_int_equal(xc_doc_add_term(doc, term, (size_t)n, 1), XC_OK);
+        }
+    }
+}
+
+static void add_doc(xc_db *db, const char *id, const char *title,
+                    const char *text)
+{
+    xc_doc *doc;
+    char idterm[SCHEMA_TERM_MAX + 1], data[1024];
+    assert_int_equal(xc_doc_new(&doc), XC_OK);
+    analyze_begin(fr, NULL, 0, 1);
+    index_field(doc, title, 1);
+    analyze_begin(fr, NULL, 0, analyze_position(fr) + 64);
+    index_field(doc, text, 0);
+    size_t n = schema_term(SCHEMA_P_ID, id, strlen(id), idterm);
+    assert_int_equal(xc_doc_add_term(doc, idterm, n, 0), XC_OK);
+    int len =
+        snprintf(data, sizeof data, "%s%c%s%c%c%s", id, 0, title, 0, 0, text);
+    assert_int_equal(xc_doc_set_data(doc, data, (size_t)len), XC_OK);
+    assert_int_equal(xc_replace(db, idterm, doc), XC_OK);
+    xc_doc_free(doc);
+}
+
+/* Pairs equal for BM25 are added in the order a tie would not give. */
+static const char *const docs[][3] = {
+    {"plain", "Conseil", "les elus du conseil régional votent demain"},
+    {"accent", "Conseil", "les élus du conseil régional votent demain"},
+    {"apart", "Ville", "le conseil de la ville se réunit demain municipal"},
+    {"adjacent", "Ville", "le conseil municipal de la ville se réunit demain"},
+    {"budget", "Finances", "le budget prévisionnel des gouvernements locaux"},
+    {"justice", "Justice", "un ministère pour les tribunaux du pays"},
+};
+
+/* Run text (strict, or relaxed when relaxed) and write the ids of the
+ * hits in rank order into ids, separated by spaces. */
+static void run(xc_db *db, const char *text, int relaxed, char *ids, size_t cap)
+{
+    query_parsed q;
+    xc_mset *m;
+    parse(text, &q);
+    const xc_query *x = relaxed ? q.relaxed : q.strict;
+    assert_non_null(x);
+    assert_int_equal(xc_search(db, x, 0, 20, &m), XC_OK);
+    ids[0] = '\0';
+    for (size_t i = 0; i < xc_mset_size(m); i++) {
+        uint32_t docid;
+        double w;
+        const char *data;
+        size_t len;
+        xc_mset_item(m, i, &docid, &w, &data, &len);
+        size_t at = strlen(ids);
+        snprintf(ids + at, cap - at, "%s%s", at ? " " : "", data);
+    }
+    xc_mset_free(m);
+    query_parsed_free(&q);
+}
+
+static void test_end_to_end(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/test_query_XXXXXX", path[64], err[256], ids[512];
+    xc_db *db;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/db", dir);
+    assert_int_equal(xc_open_write(path, 1, &db, err, sizeof err), XC_OK);
+    for (size_t i = 0; i < sizeof docs / sizeof *docs; i++)
+        add_doc(db, docs[i][0], docs[i][1], docs[i][2]);
+    assert_int_equal(xc_commit(db), XC_OK);
+    xc_close(db);
+    assert_int_equal(xc_open_read(path, &db, err, sizeof err), XC_OK);
+
+    static const struct {
+        const char *query;
+        int relaxed;
+        const char *ids;
+    } cases[] = {
+        /* the exact accent ranks first; without accents both match, and
+         * the unaccented spelling is then the exact one */
+        {"élus", 0, "accent plain"},
+        {"ÉLUS", 0, "accent plain"},
+        {"elus", 0, "plain accent"},
+        /* adjacent words rank first; the phrase only matches them */
+        {"conseil municipal", 0, "adjacent apart"},
+        {"\"conseil municipal\"", 0, "adjacent"},
+        {"«Conseil Municipaux»", 0, "adjacent"},
+        {"conseil -municipal", 0, NULL}, /* checked below: 2 docs */
+        {"conseil -\"conseil municipal\" -élus", 0, "apart"},
+        {"budg*", 0, "budget"},
+        {"gouvernement local", 0, "budget"},
+        {"title:justice", 0, "justice"},
+        {"title:ville municipal", 0, NULL},
+        {"budget tribunaux", 0, ""},
+        {"tribunal", 0, "justice"},
+        {"budgets ministère", 1, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        run(db, cases[i].query, cases[i].relaxed, ids, sizeof ids);
+        if (cases[i].ids && strcmp(ids, cases[i].ids) != 0)
+            fail_msg("\"%s\": got \"%s\", want \"%s\"", cases[i].query, ids,
+                     cases[i].ids);
+    }
+    run(db, "conseil -municipal", 0, ids, sizeof ids);
+    assert_true(strcmp(ids, "accent plain") == 0 ||
+                strcmp(ids, "plain accent") == 0);
+    run(db, "title:ville municipal", 0, ids, sizeof ids);
+    assert_true(strcmp(ids, "adjacent apart") == 0 ||
+                strcmp(ids, "apart adjacent") == 0);
+    run(db, "budgets ministère", 1, ids, sizeof ids);
+    assert_true(strcmp(ids, "budget justice") == 0 ||
+                strcmp(ids, "justice budget") == 0);
+    /* an empty query matches nothing */
+    run(db, "!!!", 0, ids, sizeof ids);
+    assert_string_equal(ids, "");
+    xc_close(db);
+
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trees),
+        cmocka_unit_test(test_same_analysis_as_documents),
+        cmocka_unit_test(test_highlights_and_words),
+        cmocka_unit_test(test_many_words_bounded),
+        cmocka_unit_test(test_hostile_bytes),
+        cmocka_unit_test(test_end_to_end),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
