@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages cglu-search builds and tests with; quiet and a no-op when all are there.
 set -eu
-PKGS="build-essential pkg-config libxapian-dev xapian-tools libstemmer-dev libutf8proc-dev libuv1-dev libxml2-dev libcmocka-dev python3"
+PKGS="build-essential pkg-config libxapian-dev xapian-tools libstemmer-dev libutf8proc-dev libuv1-dev libxml2-dev libcmocka-dev python3 php-cli"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
