@@ -55,6 +55,8 @@ BENCH_SRC := $(wildcard bench/*_bench.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all test test-asan run bench clean install format lint help deps
+# Keep object files of tests: they are intermediate but rebuilt otherwise.
+.SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN)
 
 help:
@@ -128,9 +130,50 @@ install: $(PROGS)
 format:
 	clang-format -i $(wildcard */*.c */*.h */*.cc tests/*/*.c bench/*.c)
 
+# ---- fuzzing (tests/fuzz/README.md) ----
+# libFuzzer targets tests/fuzz/fuzz_NAME.c, built by clang with ASan+UBSan
+# into build-fuzz/ against a library of the fuzzed modules only.
+FUZZ_BUILD := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_LIB_C := common/analyze.c common/buf.c common/json.c common/schema.c \
+	server/proto.c server/query.c server/snip.c indexer/extract.c
+FUZZ_LIB_CC := common/xapian_c.cc
+FUZZ_OPT := -O1 -g -fno-omit-frame-pointer
+# UBSan findings must abort, or libFuzzer does not count them as crashes.
+FUZZ_SAN := address,undefined -fno-sanitize-recover=undefined
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
+
+.PHONY: fuzz fuzz-ci fuzz-build
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang CXX=clang++ CFLAGS="$(FUZZ_OPT)" \
+	  CXXFLAGS="$(FUZZ_OPT)" SAN="-fsanitize=fuzzer-no-link,$(FUZZ_SAN)" \
+	  LIB_C="$(FUZZ_LIB_C)" LIB_CC="$(FUZZ_LIB_CC)" $(FUZZ_BINS)
+$(FUZZ_BUILD)/fuzz/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $^ $(LIBS)
+
+# FUZZ_SECONDS per target (make fuzz FUZZ_SECONDS=600 for a long run).
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+# CI: 20 s per target, after replaying tests/fuzz/regressions/.
+fuzz-ci: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_BUILD) 20 $(FUZZ_TARGETS)
+
+# ---- static checks ----
+# cppcheck and clang-tidy (checks in .clang-tidy) over the sources, with
+# the compiler's flags; any finding fails. Silence a cppcheck false
+# positive with an inline "// cppcheck-suppress id" saying why.
+LINT_C := $(wildcard $(addsuffix /*.c,$(SRC_DIRS)))
+LINT_CC := $(wildcard $(addsuffix /*.cc,$(SRC_DIRS)))
+LINT_DEFS := $(filter -D% -I%,$(CPPFLAGS_ALL))
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	  --inline-suppr -I. $(SRC_DIRS)
+	cppcheck --quiet --error-exitcode=1 --inline-suppr \
+	  --enable=warning,portability,performance --std=c11 \
+	  --library=posix \
+	  $(LINT_DEFS) $(LINT_C) $(LINT_CC)
+	clang-tidy --quiet $(LINT_C) -- -std=c11 $(LINT_DEFS)
+	clang-tidy --quiet $(LINT_CC) -- -std=c++17 $(LINT_DEFS)
 
 clean:
 	rm -rf build build-asan bin

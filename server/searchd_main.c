@@ -1,0 +1,459 @@
+/* cglu-searchd: the search daemon (options, signals, logs around server.c).
+ * Exit status: 0 after SIGTERM or SIGINT, 2 on bad options or an index it
+ * cannot serve, 1 on any other failure (address in use...). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "common/schema.h"
+#include "server/server.h"
+
+#define VERSION "0.1.0"
+#define DEFAULT_HOST "127.0.0.1"
+#define MAX_HOST 64
+#define FD_SPARE 64 /* descriptors besides clients: index, logs, pool */
+
+/* ---- Logs: stderr, one line per event, "level: message" ---- */
+
+static void log_line(const char *level, const char *msg)
+{
+    char line[1024];
+    int n;
+
+    n = snprintf(line, sizeof line, "%s%s%s\n", level, *level ? ": " : "", msg);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof line) {
+        n = sizeof line - 1;
+        line[n - 1] = '\n';
+    }
+    /* One write per line: lines of concurrent writers do not mix. */
+    if (write(STDERR_FILENO, line, (size_t)n) < 0)
+        return;
+}
+
+static void logf_(const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void logf_(const char *level, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    log_line(level, msg);
+}
+
+/* Warnings found before start-up are printed after "listening on", which
+ * must be the first line. */
+#define MAX_DEFERRED 4
+static char deferred[MAX_DEFERRED][256];
+static int ndeferred;
+
+static void defer_warn(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void defer_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    if (ndeferred == MAX_DEFERRED)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(deferred[ndeferred++], sizeof deferred[0], fmt, ap);
+    va_end(ap);
+}
+
+static void on_server_log(void *ud, server_log_level lvl, const char *msg)
+{
+    (void)ud;
+    log_line(lvl == SERVER_LOG_INFO   ? "info"
+             : lvl == SERVER_LOG_WARN ? "warn"
+                                      : "error",
+             msg);
+}
+
+/* ---- Options ---- */
+
+static void usage(FILE *f)
+{
+    fprintf(
+        f,
+        "usage: cglu-searchd [options]\n"
+        "Serve a cglu-index index over a line protocol (docs/"
+        "PROTOCOL.md).\n\n"
+        "  --db PATH              index to serve (default " SCHEMA_DEFAULT_DB
+        ")\n"
+        "  --listen HOST:PORT     address (default " DEFAULT_HOST
+        ":%d; port 0 picks\n"
+        "                         a free one; IPv6 as [::1]:PORT)\n"
+        "  --threads N            worker threads (default: cores)\n"
+        "  --max-connections N    clients at once (default %d)\n"
+        "  --idle-timeout SECONDS close idle clients (default %d, 0 "
+        "never)\n"
+        "  --password-file FILE   require AUTH with the file's content\n"
+        "  --max-queue N          requests queued per client (default "
+        "%d)\n"
+        "  --max-output BYTES     answers buffered per client (default "
+        "%uM; K, M suffixes)\n"
+        "  -h, --help             print this help\n"
+        "  -V, --version          print the version\n\n"
+        "The first line on stderr is \"listening on HOST:PORT\". SIGTERM "
+        "or SIGINT:\nfinish the requests in flight and exit 0; SIGHUP: "
+        "reopen the index.\nExit status: 0 stopped, 1 failure, 2 bad "
+        "options or no usable index.\n",
+        SCHEMA_DEFAULT_PORT, SERVER_DEF_MAX_CONN, SERVER_DEF_IDLE_S,
+        SERVER_DEF_MAX_QUEUE, SERVER_DEF_MAX_OUTPUT >> 20);
+}
+
+/* Digits only, at most max, with an optional K or M suffix when scale. */
+static int parse_uint(const char *s, unsigned long long min,
+                      unsigned long long max, int scale,
+                      unsigned long long *out)
+{
+    unsigned long long v = 0, mul = 1;
+    const char *p = s;
+
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (max - (unsigned)(*p - '0')) / 10)
+            return -1;
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    if (scale && (*p == 'k' || *p == 'K'))
+        mul = 1024, p++;
+    else if (scale && (*p == 'm' || *p == 'M'))
+        mul = 1024 * 1024, p++;
+    if (*p != '\0' || (v > 0 && mul > max / v) || v * mul < min ||
+        v * mul > max)
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+/* "1.2.3.4:PORT" or "[v6]:PORT" into host (numeric) and port. */
+static int parse_listen(const char *s, char *host, unsigned *port)
+{
+    const char *colon, *h = s;
+    size_t hl;
+    unsigned long long p;
+    unsigned char tmp[16];
+
+    if (*s == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL || close[1] != ':')
+            return -1;
+        h = s + 1;
+        hl = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (colon == NULL)
+            return -1;
+        hl = (size_t)(colon - s);
+    }
+    if (hl == 0 || hl >= MAX_HOST)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    if (inet_pton(*s == '[' ? AF_INET6 : AF_INET, host, tmp) != 1)
+        return -1;
+    if (parse_uint(colon + 1, 0, 65535, 0, &p) != 0)
+        return -1;
+    *port = (unsigned)p;
+    return 0;
+}
+
+/* The file's content without its trailing newline; malloc'd. */
+static char *read_password(const char *path, size_t *len)
+{
+    char *p = NULL;
+    size_t n;
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+
+    if (f == NULL) {
+        logf_("error", "cannot read password file %s: %s", path,
+              strerror(errno));
+        return NULL;
+    }
+    if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
+        defer_warn("password file %s is readable by every user", path);
+    p = malloc(SERVER_MAX_PASSWORD + 3);
+    if (p == NULL) {
+        logf_("error", "out of memory");
+        goto out;
+    }
+    n = fread(p, 1, SERVER_MAX_PASSWORD + 3, f);
+    if (ferror(f)) {
+        logf_("error", "cannot read password file %s: %s", path,
+              strerror(errno));
+        goto fail;
+    }
+    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
+        n--;
+    if (n == 0 || n > SERVER_MAX_PASSWORD) {
+        logf_("error", "password file %s must hold 1 to %d bytes", path,
+              SERVER_MAX_PASSWORD);
+        goto fail;
+    }
+    *len = n;
+    goto out;
+fail:
+    explicit_bzero(p, SERVER_MAX_PASSWORD + 3);
+    free(p);
+    p = NULL;
+out:
+    fclose(f);
+    return p;
+}
+
+/* Enough descriptors for --max-connections, if the hard limit allows. */
+static void raise_fd_limit(unsigned max_conn)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)max_conn + FD_SPARE;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+                      ? want
+                      : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
+        defer_warn("only %llu file descriptors: fewer than %u clients can "
+                   "connect",
+                   (unsigned long long)rl.rlim_cur, max_conn);
+}
+
+/* ---- Signals ---- */
+
+typedef struct sigs {
+    uv_signal_t term, intr, hup;
+    server *srv;
+} sigs;
+
+static void on_stop_signal(uv_signal_t *h, int signum)
+{
+    sigs *g = h->data;
+
+    logf_("info", "%s: stopping", signum == SIGINT ? "SIGINT" : "SIGTERM");
+    server_stop(g->srv); /* a second one closes every client at once */
+}
+
+static void on_hup(uv_signal_t *h, int signum)
+{
+    sigs *g = h->data;
+
+    (void)signum;
+    logf_("info", "SIGHUP: reopening the index");
+    server_reopen(g->srv);
+}
+
+static int sig_start(uv_loop_t *loop, uv_signal_t *h, sigs *g, uv_signal_cb cb,
+                     int signum)
+{
+    if (uv_signal_init(loop, h) != 0)
+        return -1;
+    h->data = g;
+    if (uv_signal_start(h, cb, signum) != 0) {
+        uv_close((uv_handle_t *)h, NULL);
+        return -1;
+    }
+    uv_unref((uv_handle_t *)h); /* the server decides when the loop ends */
+    return 0;
+}
+
+/* ---- main ---- */
+
+enum {
+    OPT_DB = 256,
+    OPT_LISTEN,
+    OPT_THREADS,
+    OPT_MAXCONN,
+    OPT_IDLE,
+    OPT_PWFILE,
+    OPT_MAXQUEUE,
+    OPT_MAXOUT,
+};
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"max-connections", required_argument, NULL, OPT_MAXCONN},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE},
+        {"password-file", required_argument, NULL, OPT_PWFILE},
+        {"max-queue", required_argument, NULL, OPT_MAXQUEUE},
+        {"max-output", required_argument, NULL, OPT_MAXOUT},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    server_config cfg;
+    char host[MAX_HOST] = DEFAULT_HOST, err[512];
+    const char *pwfile = NULL;
+    char *password = NULL;
+    size_t pwlen = 0;
+    unsigned long long v;
+    server *srv = NULL;
+    server_status st;
+    sigs g;
+    int opt, rc = 1, nsig = 0;
+    unsigned cores = uv_available_parallelism();
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.db_path = SCHEMA_DEFAULT_DB;
+    cfg.port = SCHEMA_DEFAULT_PORT;
+    cfg.threads = cores < 1                    ? 1
+                  : cores > SERVER_MAX_THREADS ? SERVER_MAX_THREADS
+                                               : cores;
+    cfg.max_connections = SERVER_DEF_MAX_CONN;
+    cfg.idle_timeout_s = SERVER_DEF_IDLE_S;
+    cfg.max_queue = SERVER_DEF_MAX_QUEUE;
+    cfg.max_output = SERVER_DEF_MAX_OUTPUT;
+    cfg.log = on_server_log;
+
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+        const char *bad = NULL;
+        switch (opt) {
+        case OPT_DB:
+            if (*optarg == '\0')
+                bad = "wants a path";
+            cfg.db_path = optarg;
+            break;
+        case OPT_LISTEN:
+            if (parse_listen(optarg, host, &cfg.port) != 0)
+                bad = "wants IP:PORT, e.g. 127.0.0.1:7878 or [::1]:7878";
+            break;
+        case OPT_THREADS:
+            if (parse_uint(optarg, 1, SERVER_MAX_THREADS, 0, &v) != 0)
+                bad = "wants a number from 1 to 256";
+            cfg.threads = (unsigned)v;
+            break;
+        case OPT_MAXCONN:
+            if (parse_uint(optarg, 1, SERVER_MAX_CONN_LIMIT, 0, &v) != 0)
+                bad = "wants a number from 1 to 1000000";
+            cfg.max_connections = (unsigned)v;
+            break;
+        case OPT_IDLE:
+            if (parse_uint(optarg, 0, SERVER_MAX_IDLE_S, 0, &v) != 0)
+                bad = "wants seconds from 0 (never) to 86400";
+            cfg.idle_timeout_s = (unsigned)v;
+            break;
+        case OPT_PWFILE:
+            pwfile = optarg;
+            break;
+        case OPT_MAXQUEUE:
+            if (parse_uint(optarg, 1, SERVER_MAX_QUEUE_LIMIT, 0, &v) != 0)
+                bad = "wants a number from 1 to 100000";
+            cfg.max_queue = (unsigned)v;
+            break;
+        case OPT_MAXOUT:
+            if (parse_uint(optarg, 1024, SERVER_MAX_OUTPUT_LIMIT, 1, &v) != 0)
+                bad = "wants bytes from 1024 to 1G (K, M suffixes allowed)";
+            cfg.max_output = (size_t)v;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("cglu-searchd " VERSION "\n");
+            return 0;
+        default:
+            if (optopt != 0 && optopt < 256)
+                logf_("error", "unknown or incomplete option -%c (see --help)",
+                      optopt);
+            else
+                logf_("error", "unknown or incomplete option %s (see --help)",
+                      argv[optind - 1]);
+            return 2;
+        }
+        if (bad != NULL) {
+            logf_("error", "--%s %s: %s", longopts[opt - OPT_DB].name, bad,
+                  optarg);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        logf_("error", "unexpected argument %s (see --help)", argv[optind]);
+        return 2;
+    }
+    if (pwfile != NULL) {
+        password = read_password(pwfile, &pwlen);
+        if (password == NULL)
+            return 2;
+        cfg.password = password;
+        cfg.password_len = pwlen;
+    }
+    cfg.host = host;
+
+    /* A client gone before its answer is written must not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+    raise_fd_limit(cfg.max_connections);
+    st = server_open(&cfg, &srv, err, sizeof err);
+    if (password != NULL) {
+        explicit_bzero(password, pwlen);
+        free(password);
+    }
+    if (st != SERVER_OK) {
+        log_line("error", err);
+        return st == SERVER_ERR_NOMEM || st == SERVER_ERR_LOOP ||
+                       st == SERVER_ERR_LISTEN
+                   ? 1
+                   : 2;
+    }
+    memset(&g, 0, sizeof g);
+    g.srv = srv;
+    if (sig_start(server_loop(srv), &g.term, &g, on_stop_signal, SIGTERM) ||
+        (nsig++,
+         sig_start(server_loop(srv), &g.intr, &g, on_stop_signal, SIGINT)) ||
+        (nsig++, sig_start(server_loop(srv), &g.hup, &g, on_hup, SIGHUP))) {
+        log_line("error", "cannot watch signals");
+        goto out;
+    }
+    nsig++;
+    logf_("", "listening on %s", server_address(srv));
+    for (opt = 0; opt < ndeferred; opt++)
+        log_line("warn", deferred[opt]);
+    logf_("info", "index %s, %u threads, at most %u clients", cfg.db_path,
+          cfg.threads, cfg.max_connections);
+    if (server_run(srv) != SERVER_OK)
+        goto out;
+    rc = 0;
+out:
+    if (nsig > 0)
+        uv_close((uv_handle_t *)&g.term, NULL);
+    if (nsig > 1)
+        uv_close((uv_handle_t *)&g.intr, NULL);
+    if (nsig > 2)
+        uv_close((uv_handle_t *)&g.hup, NULL);
+    if (rc != 0) {
+        server_stop(srv); /* drain what can be, then close */
+        server_stop(srv);
+        server_run(srv);
+    } else {
+        uv_run(server_loop(srv), UV_RUN_DEFAULT); /* the close callbacks */
+    }
+    if (server_free(srv) != SERVER_OK)
+        rc = 1;
+    if (rc == 0)
+        logf_("info", "stopped");
+    return rc;
+}

@@ -1,0 +1,1017 @@
+#!/usr/bin/env python3
+"""Integration tests for cglu-searchd and cglu-search: the real daemon on
+an index of corpus/ built by cglu-index, driven over TCP on 127.0.0.1.
+Every loop is bounded in count and time; every daemon is stopped with
+SIGTERM and must exit 0 (so a leak under ASan fails the test)."""
+import atexit
+import json
+import os
+import random
+import re
+import resource
+import selectors
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import run_all, prog, ROOT  # noqa: E402
+
+TIMEOUT = 30  # seconds: any one wait
+HOST = "127.0.0.1"
+# Absolute: CGLU_BIN may be relative and commands run elsewhere.
+DAEMON = os.path.abspath(prog("cglu-searchd"))
+CLIENT = os.path.abspath(prog("cglu-search"))
+INDEXER = os.path.abspath(prog("cglu-index"))
+CORPUS = os.path.join(ROOT, "corpus")
+PROTOCOL_MD = os.path.join(ROOT, "docs", "PROTOCOL.md")
+MAX_LINE = 8192
+SEARCH_KEYS = {"ok", "query", "total", "offset", "limit", "took_ms", "hits"}
+HIT_KEYS = {"rank", "id", "title", "url", "score", "snippet"}
+STATS_KEYS = {"ok", "documents", "terms", "revision", "index_age_s",
+              "uptime_s", "connections_open", "connections_total",
+              "requests", "errors", "latency_p50_ms", "latency_p99_ms"}
+VERBS = ["SEARCH", "SUGGEST", "DOC", "STATS", "PING", "HELP", "QUIT", "AUTH"]
+
+_tmp = tempfile.mkdtemp(prefix="cglu-daemon-")
+atexit.register(shutil.rmtree, _tmp, True)
+_index = None
+
+
+def index():
+    """The index of corpus/, built once for all tests."""
+    global _index
+    if _index is None:
+        db = os.path.join(_tmp, "db")
+        p = subprocess.run([INDEXER, "--db", db, CORPUS],
+                           capture_output=True, timeout=120)
+        assert p.returncode == 0, p.stderr.decode(errors="replace")
+        _index = db
+    return _index
+
+
+def corpus_size():
+    return len([f for f in os.listdir(CORPUS) if not f.startswith(".")])
+
+
+# ---- a daemon and its clients ------------------------------------------
+
+class Conn:
+    """One TCP client with a line reader (every wait bounded)."""
+
+    def __init__(self, port, timeout=TIMEOUT):
+        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self.buf = b""
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def line(self, limit=64 << 20):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise AssertionError("connection closed, got %r"
+                                     % self.buf[:200])
+            self.buf += chunk
+            assert len(self.buf) < limit, "answer line too long"
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def json(self):
+        raw = self.line()
+        # Strict: the answer must be UTF-8 and JSON whatever was sent.
+        return json.loads(raw.decode("utf-8"))
+
+    def req(self, text):
+        self.send(text + ("\n" if isinstance(text, str) else b"\n"))
+        return self.json()
+
+    def closed(self, timeout=TIMEOUT):
+        """True when the server closes (EOF or reset) within timeout."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(1 << 16)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+        finally:
+            self.sock.settimeout(TIMEOUT)
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class Daemon:
+    """cglu-searchd on 127.0.0.1:0, stderr in a file (never a full pipe)."""
+
+    def __init__(self, *args, db=None, preexec=None, env=None):
+        fd, self.errpath = tempfile.mkstemp(dir=_tmp, suffix=".log")
+        self.err = os.fdopen(fd, "wb")
+        cmd = [DAEMON, "--db", db or index(), "--listen", HOST + ":0"]
+        self.proc = subprocess.Popen(
+            cmd + list(args), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=self.err, preexec_fn=preexec,
+            env=env)
+        deadline = time.monotonic() + TIMEOUT
+        while not self.log():
+            if self.proc.poll() is not None:
+                raise AssertionError("daemon exited %d: %s"
+                                     % (self.proc.returncode, self.text()))
+            assert time.monotonic() < deadline, "daemon silent"
+            time.sleep(0.01)
+        first = self.log()[0]
+        m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first)
+        assert m, "first line: %r" % first
+        self.port = int(m.group(1))
+        assert self.port > 0
+
+    def text(self):
+        with open(self.errpath, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def log(self):
+        """Complete stderr lines so far."""
+        t = self.text()
+        return t.split("\n")[:-1]
+
+    def wait_log(self, pattern, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(re.search(pattern, line) for line in self.log()):
+                return
+            time.sleep(0.02)
+        raise AssertionError("no log line matching %r in:\n%s"
+                             % (pattern, self.text()))
+
+    def conn(self, timeout=TIMEOUT):
+        return Conn(self.port, timeout)
+
+    def stop(self, sig=signal.SIGTERM):
+        """Signal, wait (bounded), return the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError("daemon did not stop: " + self.text())
+
+    def rss_kb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        rc = self.stop()
+        self.err.close()
+        if exc_type is None:
+            log = self.text()
+            assert rc == 0, "daemon exit %d:\n%s" % (rc, log)
+            assert "Sanitizer" not in log and "runtime error" not in log, log
+            lines = log.split("\n")[:-1]
+            assert lines[-1] == "info: stopped", lines[-3:]
+            for line in lines[1:]:
+                assert re.match(r"(info|warn|error): \S", line), line
+        os.unlink(self.errpath)
+        return False
+
+
+def wait_until(pred, timeout=TIMEOUT, step=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return False
+
+
+def is_error(ans, code):
+    assert ans["ok"] is False, ans
+    assert ans["error"] == code, ans
+    assert isinstance(ans["message"], str) and ans["message"], ans
+    return ans
+
+
+def first_id(c):
+    ans = c.req("SEARCH gouvernements")
+    assert ans["ok"] and ans["hits"], ans
+    return ans["hits"][0]["id"]
+
+
+# ---- verbs -------------------------------------------------------------
+
+def test_ping_help_quit():
+    with Daemon() as d, d.conn() as c:
+        assert c.req("PING") == {"ok": True, "pong": True}
+        assert c.req("  ping\t") == {"ok": True, "pong": True}
+        h = c.req("HELP")
+        assert h["ok"] is True
+        assert [v["verb"] for v in h["verbs"]] == VERBS
+        assert all(v["usage"].startswith(v["verb"]) for v in h["verbs"])
+        assert "limit=N" in h["verbs"][0]["usage"]
+        assert h["max_line"] == MAX_LINE
+        assert c.req("QUIT") == {"ok": True, "bye": True}
+        assert c.closed(5)
+
+
+def test_search():
+    with Daemon() as d, d.conn() as c:
+        a = c.req("SEARCH gouvernements locaux")
+        assert a["ok"] is True and SEARCH_KEYS <= set(a), a
+        assert a["query"] == "gouvernements locaux"
+        assert a["total"] >= 2 and a["offset"] == 0 and a["limit"] == 10
+        assert [h["rank"] for h in a["hits"]] == \
+            list(range(1, len(a["hits"]) + 1))
+        for h in a["hits"]:
+            assert set(h) == HIT_KEYS, h
+        assert any("<mark>" in h["snippet"] for h in a["hits"])
+        scores = [h["score"] for h in a["hits"]]
+        assert scores == sorted(scores, reverse=True)
+        one = c.req("SEARCH limit=1 gouvernements locaux")
+        assert len(one["hits"]) == 1 and one["limit"] == 1
+        assert one["hits"][0]["id"] == a["hits"][0]["id"]
+        second = c.req("SEARCH limit=1 offset=1 gouvernements locaux")
+        assert second["offset"] == 1
+        assert second["hits"][0]["rank"] == 2
+        assert second["hits"][0]["id"] == a["hits"][1]["id"]
+        bare = c.req("SEARCH snippet=0 gouvernements")
+        assert "snippet" not in bare["hits"][0]
+        none = c.req("SEARCH zzqxwvkj")
+        assert none["ok"] is True and none["total"] == 0 and not none["hits"]
+
+
+def test_search_relaxed_and_phrase():
+    with Daemon() as d, d.conn() as c:
+        # No document holds both: the any-word results, flagged relaxed.
+        a = c.req("SEARCH barcelone zzqxwvkj")
+        assert a["ok"] is True and a.get("relaxed") is True, a
+        assert a["total"] >= 1
+        p = c.req('SEARCH "gouvernements locaux"')
+        assert p["ok"] is True and p["total"] >= 1
+        t = c.req("SEARCH title:mission")
+        assert t["ok"] is True and t["total"] >= 1, t
+        n = c.req("SEARCH gouvernements -barcelone")
+        full = c.req("SEARCH gouvernements")
+        assert n["total"] < full["total"], (n, full)
+
+
+def test_suggest():
+    with Daemon() as d, d.conn() as c:
+        a = c.req("SUGGEST gouv")
+        assert a["ok"] is True
+        assert a["suggestions"], a
+        assert all(s.startswith("gouv") for s in a["suggestions"]), a
+        b = c.req("SUGGEST limit=1 gouv")
+        assert len(b["suggestions"]) == 1
+        is_error(c.req("SUGGEST limit=0 gouv"), "bad_request")
+        is_error(c.req("SUGGEST offset=1 gouv"), "bad_request")
+
+
+def test_doc():
+    with Daemon() as d, d.conn() as c:
+        ident = first_id(c)
+        a = c.req("DOC " + ident)
+        assert a["ok"] is True and a["id"] == ident
+        assert {"title", "url", "text"} <= set(a)
+        assert len(a["text"]) > 100
+        e = is_error(c.req("DOC no/such/document.txt"), "not_found")
+        assert "document" in e["message"]
+        is_error(c.req("DOC"), "bad_request")
+        is_error(c.req(b"DOC " + ident.encode() + b"\0x"), "not_found")
+
+
+def test_stats():
+    with Daemon() as d, d.conn() as c, d.conn() as c2:
+        c2.req("PING")
+        c.req("SEARCH gouvernements")
+        a = c.req("STATS")
+        assert set(a) == STATS_KEYS, a
+        assert a["documents"] == corpus_size()
+        assert a["terms"] > 100
+        assert a["connections_open"] == 2 and a["connections_total"] == 2
+        assert a["requests"] == 3 and a["errors"] == 0
+        assert a["latency_p99_ms"] >= a["latency_p50_ms"] > 0
+        assert 0 <= a["uptime_s"] < 600 and a["index_age_s"] >= 0
+        c.req("BOGUS")
+        b = c.req("STATS")
+        assert b["requests"] == 5 and b["errors"] == 1, b
+
+
+# ---- errors and framing ------------------------------------------------
+
+def test_errors():
+    with Daemon() as d, d.conn() as c:
+        e = is_error(c.req("FROB x y"), "unknown_verb")
+        assert e["verb"] == "FROB" and "FROB" in e["message"]
+        for line, key in [("SEARCH foo=1 x", "foo"),
+                          ("SEARCH limit=1 LIMIT=2 x", "LIMIT"),
+                          ("SEARCH limit=abc x", "limit"),
+                          ("SEARCH limit=0 x", "limit"),
+                          ("SEARCH limit=100000 x", "limit"),
+                          ("SEARCH offset=-1 x", "offset"),
+                          ("SEARCH snippet=9999999 x", "snippet"),
+                          ("SEARCH " + " ".join("limit%s=1" % ("_" * i)
+                                                for i in range(9)) + " x",
+                           "limit")]:
+            e = is_error(c.req(line), "bad_request")
+            assert key in e["message"], (line, e)
+        # "=" in a DOC id or an AUTH token is no option.
+        is_error(c.req("DOC a=b"), "not_found")
+        # Empty lines get no answer at all.
+        c.send("\n\r\n   \n\t\n")
+        assert c.req("PING") == {"ok": True, "pong": True}
+
+
+def test_line_too_long():
+    with Daemon() as d, d.conn() as c:
+        c.send("SEARCH " + "a" * 9000 + "\nPING\n")
+        is_error(c.json(), "line_too_long")
+        assert c.json() == {"ok": True, "pong": True}
+        # In pieces, and far longer: one answer, the rest ignored.
+        c.send("X" * 5000)
+        c.send("Y" * 100000)
+        c.send("Z\nPING\n")
+        is_error(c.json(), "line_too_long")
+        assert c.json()["pong"] is True
+        # Exactly the limit is accepted (with or without "\r").
+        q = "SEARCH " + "b" * (MAX_LINE - 7)
+        assert len(q) == MAX_LINE
+        assert c.req(q)["ok"] is True
+        assert c.req(q + "\r")["ok"] is True
+        is_error(c.req(q + "c"), "line_too_long")
+
+
+def test_garbage_bytes():
+    with Daemon() as d, d.conn() as c:
+        samples = [b"\xff\xfe\x00BAD", b"\x00", b"\xc3(", b"\xe2\x80\xa8X",
+                   b"PIN\x00G", b"\x1b[31mRED", b'"}{\\', b"\xed\xa0\x80Z",
+                   b"\xf4\x90\x80\x80"]
+        for s in samples:
+            e = is_error(c.req(s + b" arg\xff"), "unknown_verb")
+            assert isinstance(e["verb"], str)
+        a = c.req(b"SEARCH gouv\xff\xfe\x00rnements \xc3\xa9\x80")
+        assert a["ok"] is True and isinstance(a["query"], str)
+        a = c.req(b"SUGGEST \xff\x00")
+        assert a["ok"] is True
+        is_error(c.req(b"DOC \x00\xff"), "not_found")
+        big = is_error(c.req(b"\xff" * 8000), "unknown_verb")
+        assert len(big["verb"]) <= 64
+        assert c.req("PING")["pong"] is True
+
+
+def test_random_input():
+    """Seeded random bytes built from protocol pieces, in random chunks:
+    every answer is valid JSON, then a sentinel is answered."""
+    pieces = [b"SEARCH ", b"SUGGEST ", b"DOC ", b"STATS", b"PING", b"HELP",
+              b"AUTH ", b"limit=", b"offset=", b"snippet=", b"1", b"99",
+              b"=", b" ", b"\t", b"\n", b"\r\n", b"\r", b"\x00", b"\xff",
+              b"\xc3", b"\xa9", b'"', b"-", b"*", b"title:", b"OR",
+              b"gouv", b"locaux", b"x" * 3000, b"\\"]
+    rng = random.Random(1)
+    data = b"".join(rng.choice(pieces) for _ in range(30000))
+    with Daemon() as d, d.conn() as c:
+        pos = 0
+        while pos < len(data):
+            n = rng.randint(1, 4096)
+            c.send(data[pos:pos + n])
+            pos += n
+        c.send(b"\nSEARCH limit=1 zzsentinel42\n")
+        for count in range(len(data)):  # bounded: at most a line each
+            a = c.json()
+            assert a["ok"] in (True, False)
+            if not a["ok"]:
+                assert a["error"] in ("bad_request", "unknown_verb",
+                                      "line_too_long", "not_found"), a
+            if a.get("query") == "zzsentinel42":
+                break
+        assert count > 100
+        assert c.req("PING")["pong"] is True
+
+
+def test_pipelining_1000():
+    with Daemon() as d, d.conn() as c:
+        reqs, want = [], []
+        for i in range(1000):
+            if i % 3 == 0:
+                reqs.append("SEARCH limit=1 gouvernements q%d" % i)
+                want.append(("search", "gouvernements q%d" % i))
+            elif i % 3 == 1:
+                reqs.append("PING")
+                want.append(("ping", None))
+            else:
+                reqs.append("DOC missing-%d" % i)
+                want.append(("doc", None))
+        c.send("".join(r + "\n" for r in reqs))  # one write
+        for i, (kind, q) in enumerate(want):
+            a = c.json()
+            if kind == "search":
+                assert a["ok"] is True and a["query"] == q, (i, a)
+            elif kind == "ping":
+                assert a == {"ok": True, "pong": True}, (i, a)
+            else:
+                is_error(a, "not_found")
+        assert c.req("PING")["pong"] is True
+
+
+def test_backpressure_keeps_order():
+    """Tiny limits: reading pauses and resumes many times, in order."""
+    with Daemon("--max-queue", "2", "--max-output", "1024") as d, \
+            d.conn() as c:
+        n = 400
+        c.send("".join("SEARCH limit=100 gouvernements q%d\nPING\n" % i
+                       for i in range(n)))
+        for i in range(n):
+            a = c.json()
+            assert a["query"] == "gouvernements q%d" % i, (i, a)
+            assert c.json()["pong"] is True
+
+
+def test_slow_client_bytes():
+    with Daemon() as d, d.conn() as c:
+        for b in b"PING\r\nSEARCH limit=1 mission\n":
+            c.send(bytes([b]))
+        assert c.json()["pong"] is True
+        assert c.json()["query"] == "mission"
+
+
+def test_quit_discards_the_rest():
+    with Daemon() as d, d.conn() as c:
+        c.send("PING\nQUIT\nPING\nSEARCH x\n")
+        assert c.json()["pong"] is True
+        assert c.json()["bye"] is True
+        assert c.closed(5)
+        assert c.buf == b""
+
+
+def test_half_close_gets_answers():
+    with Daemon() as d, d.conn() as c:
+        c.send("SEARCH limit=1 gouvernements\nPING\nPING")  # last: no "\n"
+        c.sock.shutdown(socket.SHUT_WR)
+        assert c.json()["ok"] is True
+        assert c.json()["pong"] is True
+        assert c.closed(5)
+        assert c.buf == b""
+
+
+# ---- authentication ----------------------------------------------------
+
+def test_auth():
+    pw = os.path.join(_tmp, "pw")
+    with open(pw, "w") as f:
+        f.write("s3cret=\n")
+    os.chmod(pw, 0o600)
+    with Daemon("--password-file", pw) as d:
+        with d.conn() as c:
+            assert c.req("PING")["pong"] is True
+            for line in ("SEARCH x", "HELP", "STATS", "DOC a", "FROB",
+                         "SEARCH foo=1 x"):
+                is_error(c.req(line), "unauthorized")
+            is_error(c.req("AUTH wrong"), "unauthorized")
+            is_error(c.req("AUTH s3cret"), "unauthorized")
+            is_error(c.req("AUTH s3cret=x"), "unauthorized")
+            is_error(c.req("AUTH"), "unauthorized")
+            assert c.req("AUTH s3cret=") == {"ok": True, "auth": True}
+            assert c.req("SEARCH gouvernements")["ok"] is True
+            assert c.req("HELP")["ok"] is True
+        with d.conn() as c:  # per connection
+            is_error(c.req("STATS"), "unauthorized")
+            assert c.req("QUIT")["bye"] is True
+        p = client(d, "gouvernements", rc=1)
+        assert "unauthorized" in p.stderr
+        p = client(d, "--password-file", pw, "gouvernements")
+        assert "1." in p.stdout
+        d.wait_log(r"^warn: AUTH failed from 127\.0\.0\.1:\d+")
+    with Daemon() as d, d.conn() as c:  # no password: AUTH is a no-op
+        assert c.req("AUTH anything")["ok"] is True
+        assert c.req("STATS")["ok"] is True
+
+
+# ---- limits ------------------------------------------------------------
+
+def test_busy():
+    with Daemon("--max-connections", "2") as d:
+        c1, c2 = d.conn(), d.conn()
+        assert c1.req("PING")["pong"] and c2.req("PING")["pong"]
+        with d.conn() as c3:
+            is_error(c3.json(), "busy")
+            assert c3.closed(5)
+        c1.close()
+
+        def fresh_ok():
+            with d.conn() as c:
+                return c.req("PING").get("pong") is True
+        # The server sees c1 go asynchronously: retry a few times.
+        assert wait_until(lambda: _try(fresh_ok), 5)
+        c2.close()
+        d.wait_log(r"^warn: busy")
+
+
+def _try(fn):
+    try:
+        return fn()
+    except (AssertionError, OSError, ValueError):
+        return False
+
+
+def test_500_connections():
+    n = 500
+    with Daemon() as d:
+        socks = []
+        try:
+            for _ in range(n):
+                socks.append(socket.create_connection((HOST, d.port),
+                                                      timeout=TIMEOUT))
+            t0 = time.monotonic()
+            for s in socks:
+                s.sendall(b"PING\n")
+            sel = selectors.DefaultSelector()
+            for s in socks:
+                s.setblocking(False)
+                sel.register(s, selectors.EVENT_READ, [b""])
+            done, deadline = 0, time.monotonic() + TIMEOUT
+            while done < n and time.monotonic() < deadline:
+                for key, _ in sel.select(timeout=1):
+                    chunk = key.fileobj.recv(100)
+                    assert chunk, "closed"
+                    key.data[0] += chunk
+                    if key.data[0].endswith(b"\n"):
+                        assert json.loads(key.data[0]) == \
+                            {"ok": True, "pong": True}
+                        sel.unregister(key.fileobj)
+                        done += 1
+            took = time.monotonic() - t0
+            assert done == n, "%d of %d answered" % (done, n)
+            with d.conn() as c:
+                st = c.req("STATS")
+                assert st["connections_open"] == n + 1, st
+            print("     500 concurrent PINGs answered in %.0f ms" %
+                  (took * 1000))
+        finally:
+            for s in socks:
+                s.close()
+
+
+def test_disconnect_mid_response():
+    with Daemon() as d:
+        for linger in (False, True):
+            c = d.conn()
+            c.send("".join("SEARCH limit=100 gouvernements %d\n" % i
+                           for i in range(300)))
+            c.sock.recv(10)  # the first answers have started
+            if linger:  # RST instead of FIN
+                c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                  struct.pack("ii", 1, 0))
+            c.close()
+        t0 = time.monotonic()
+        with d.conn(timeout=1) as c:
+            assert c.req("PING")["pong"] is True
+        assert time.monotonic() - t0 < 1
+
+        def only_one():
+            with d.conn() as c:
+                return c.req("STATS")["connections_open"] == 1
+        assert wait_until(only_one, 10)
+
+
+def test_client_that_never_reads():
+    # A small ASan quarantine, so that RSS shows what is really held.
+    env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=4:" +
+               os.environ.get("ASAN_OPTIONS", ""))
+    with Daemon("--max-output", "65536", "--max-queue", "16",
+                env=env) as d:
+        c = d.conn()
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        rss0 = d.rss_kb()
+        line = b"SEARCH limit=100 gouvernements locaux\n"
+        chunk = line * 1000
+        c.sock.settimeout(2)
+        sent, blocked = 0, False
+        deadline = time.monotonic() + 20
+        while sent < 1000 and time.monotonic() < deadline:  # 39 MB at most
+            try:
+                c.sock.sendall(chunk)
+                sent += 1
+            except socket.timeout:
+                blocked = True  # the server stopped reading from us
+                break
+        assert blocked, "sent %d requests without backpressure" % (
+            sent * 1000)
+        t0 = time.monotonic()
+        with d.conn(timeout=1) as c2:
+            assert c2.req("PING")["pong"] is True
+        assert time.monotonic() - t0 < 1
+        grown = d.rss_kb() - rss0
+        assert grown < 64 * 1024, "daemon grew by %d KB" % grown
+        c.close()
+
+        def only_one():
+            with d.conn() as c3:
+                return c3.req("STATS")["connections_open"] == 1
+        assert wait_until(only_one, 10)
+
+
+def test_idle_timeout():
+    with Daemon("--idle-timeout", "1") as d:
+        idle, busy = d.conn(), d.conn()
+        assert idle.req("PING")["pong"] is True
+        t0, closed_at = time.monotonic(), None
+        for _ in range(10):  # 2.5 s of traffic on busy
+            assert busy.req("PING")["pong"] is True
+            time.sleep(0.25)
+            if closed_at is None and idle.closed(0.001):
+                closed_at = time.monotonic() - t0
+        assert closed_at is not None, "idle connection still open"
+        assert 0.9 <= closed_at <= 2.0, closed_at
+        assert busy.req("PING")["pong"] is True  # still open
+        assert busy.closed(4)
+        idle.close()
+        busy.close()
+
+
+def test_fd_exhaustion():
+    """Clients past RLIMIT_NOFILE: logged, dropped, no spin, no crash."""
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+    with Daemon("--threads", "1", preexec=low_limit) as d:
+        socks = []
+        try:
+            for _ in range(80):
+                socks.append(socket.create_connection((HOST, d.port),
+                                                      timeout=TIMEOUT))
+            d.wait_log(r"^warn: accept: file descriptor limit reached")
+            cpu0 = cpu_seconds(d.proc.pid)
+            time.sleep(1)
+            assert cpu_seconds(d.proc.pid) - cpu0 < 0.5, "spinning"
+            served = dropped = 0
+            for s in socks:  # each one answered or closed, none hangs
+                try:
+                    s.sendall(b"PING\n")
+                    s.settimeout(5)
+                    got = s.recv(100)
+                except (ConnectionResetError, BrokenPipeError):
+                    got = b""
+                if got:
+                    assert json.loads(got)["pong"] is True
+                    served += 1
+                else:
+                    dropped += 1
+            assert served >= 10 and dropped >= 10, (served, dropped)
+        finally:
+            for s in socks:
+                s.close()
+
+        def ping():
+            with d.conn(timeout=2) as c:
+                return c.req("PING")["pong"] is True
+        assert wait_until(lambda: _try(ping), 10)
+
+
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# ---- signals and start-up ----------------------------------------------
+
+def test_sighup_reopens():
+    with Daemon() as d, d.conn() as c:
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_log(r"^info: SIGHUP")
+        assert c.req("PING")["pong"] is True
+        assert c.req("SEARCH gouvernements")["total"] >= 1
+        with d.conn() as c2:
+            assert c2.req("STATS")["ok"] is True
+
+
+def test_sigterm_finishes_in_flight():
+    d = Daemon()
+    c = d.conn()
+    c.send("".join("SEARCH limit=100 gouvernements %d\n" % i
+                   for i in range(200)))
+    assert c.json()["query"] == "gouvernements 0"  # requests are read
+    d.proc.send_signal(signal.SIGTERM)
+    got = 1
+    while True:
+        try:
+            a = c.json()
+        except (AssertionError, ConnectionResetError):
+            break  # closed
+        assert a["query"] == "gouvernements %d" % got, a
+        got += 1
+    assert c.buf == b"", c.buf[:100]
+    assert got >= 1
+    assert d.proc.wait(timeout=TIMEOUT) == 0, d.text()
+    log = d.log()
+    assert "info: SIGTERM: stopping" in log and log[-1] == "info: stopped"
+    assert "Sanitizer" not in d.text()
+    with socket.socket() as s:  # nobody listens any more
+        s.settimeout(2)
+        assert s.connect_ex((HOST, d.port)) != 0
+    c.close()
+
+
+def stuck_client(d):
+    """A client with answers pending that it never reads."""
+    c = d.conn()
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    c.sock.settimeout(1)
+    chunk = b"SEARCH limit=100 gouvernements locaux\n" * 1000
+    try:
+        for _ in range(200):
+            c.sock.sendall(chunk)
+    except socket.timeout:
+        pass
+    return c
+
+
+def test_sigterm_cuts_stuck_clients():
+    # One signal: the grace period (5 s), then the client is cut.
+    d = Daemon("--max-output", "65536")
+    c = stuck_client(d)
+    t0 = time.monotonic()
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.proc.wait(timeout=TIMEOUT) == 0, d.text()
+    took = time.monotonic() - t0
+    assert 4 <= took <= 10, took
+    assert "Sanitizer" not in d.text()
+    c.close()
+    # Two signals: the second cuts at once.
+    d = Daemon("--max-output", "65536")
+    c = stuck_client(d)
+    d.proc.send_signal(signal.SIGTERM)
+    time.sleep(1)
+    assert d.proc.poll() is None, "did not wait for the stuck client"
+    t0 = time.monotonic()
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.proc.wait(timeout=TIMEOUT) == 0, d.text()
+    assert time.monotonic() - t0 < 3
+    assert any(line.startswith("warn: closing 1 connections now")
+               for line in d.log()), d.text()
+    assert d.log()[-1] == "info: stopped"
+    c.close()
+
+
+def test_sighup_sees_a_new_revision():
+    src = tempfile.mkdtemp(dir=_tmp)
+    for name in os.listdir(CORPUS):
+        shutil.copy(os.path.join(CORPUS, name), src)
+    db = os.path.join(_tmp, "db-reindex")
+    subprocess.run([INDEXER, "--db", db, src], check=True,
+                   capture_output=True, timeout=120)
+    with Daemon(db=db) as d, d.conn() as c:
+        assert c.req("SEARCH xylophonique")["total"] == 0
+        with open(os.path.join(src, "07-nouveau.txt"), "w") as f:
+            f.write("Nouveau\n\nUn document xylophonique tout neuf.\n")
+        subprocess.run([INDEXER, "--db", db, src], check=True,
+                       capture_output=True, timeout=120)
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_log(r"^info: SIGHUP")
+        assert wait_until(
+            lambda: c.req("SEARCH xylophonique")["total"] == 1, 5)
+        assert c.req("STATS")["documents"] == corpus_size() + 1
+
+
+def test_sigint_idle_exit_0():
+    d = Daemon()
+    assert d.stop(signal.SIGINT) == 0, d.text()
+    assert d.log()[-1] == "info: stopped"
+
+
+def run_daemon(*args, timeout=TIMEOUT):
+    return subprocess.run([DAEMON] + list(args), capture_output=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def test_missing_index_exit_2():
+    p = run_daemon("--db", os.path.join(_tmp, "nowhere"),
+                   "--listen", HOST + ":0")
+    assert p.returncode == 2
+    lines = p.stderr.decode().split("\n")
+    assert len(lines) == 2 and lines[1] == "", lines
+    assert lines[0].startswith("error: ") and "nowhere" in lines[0], lines
+    empty = os.path.join(_tmp, "empty-dir")
+    os.makedirs(empty, exist_ok=True)
+    p = run_daemon("--db", empty, "--listen", HOST + ":0")
+    assert p.returncode == 2, p
+    assert len(p.stderr.decode().split("\n")) == 2, p.stderr
+
+
+def test_bad_options_exit_2():
+    for args in (["--threads", "0"], ["--threads", "x"],
+                 ["--listen", "localhost"], ["--listen", "1.2.3.4:99999"],
+                 ["--listen", "nohost:80"], ["--max-connections", "-1"],
+                 ["--idle-timeout", "1s"], ["--max-output", "12"],
+                 ["--max-queue", ""], ["--frobnicate"], ["extra"],
+                 ["--password-file", os.path.join(_tmp, "none")]):
+        p = run_daemon("--db", index(), *args)
+        assert p.returncode == 2, (args, p)
+        lines = p.stderr.decode().split("\n")
+        assert len(lines) == 2 and lines[0].startswith("error: "), \
+            (args, lines)
+    p = run_daemon("--help")
+    assert p.returncode == 0 and b"--max-connections" in p.stdout
+    p = run_daemon("--version")
+    assert p.returncode == 0 and p.stdout.startswith(b"cglu-searchd ")
+
+
+def test_address_in_use_exit_1():
+    with Daemon() as d:
+        p = run_daemon("--db", index(), "--listen", "%s:%d" % (HOST, d.port))
+        assert p.returncode == 1, p
+        assert b"address already in use" in p.stderr.lower()
+
+
+# ---- the client --------------------------------------------------------
+
+def client(d, *args, rc=0, port=None):
+    p = subprocess.run([CLIENT, "--host", "%s:%d" % (HOST, port or d.port)]
+                       + list(args), capture_output=True, timeout=TIMEOUT,
+                       text=True, stdin=subprocess.DEVNULL)
+    assert p.returncode == rc, (args, p.returncode, p.stdout, p.stderr)
+    return p
+
+
+def test_client():
+    with Daemon() as d:
+        p = client(d, "gouvernements", "locaux")
+        assert re.search(r"^\d+ results? ", p.stdout, re.M), p.stdout
+        assert re.search(r"^\s+1\. \S", p.stdout, re.M), p.stdout
+        assert "<mark>" not in p.stdout and "\x1b" not in p.stdout
+        assert "&amp;" not in p.stdout and "&#" not in p.stdout
+        p = client(d, "--json", "--limit", "2", "gouvernements")
+        a = json.loads(p.stdout)
+        assert a["ok"] is True and len(a["hits"]) == 2
+        assert p.stdout.count("\n") == 1
+        ident = a["hits"][0]["id"]
+        p = client(d, "--doc", ident)
+        assert p.stdout.startswith(a["hits"][0]["title"] + "\n")
+        p = client(d, "--doc", "no-such-doc", rc=1)
+        assert "not_found" in p.stderr and p.stdout == ""
+        p = client(d, "--suggest", "gouv")
+        assert p.stdout and all(w.startswith("gouv")
+                                for w in p.stdout.split())
+        p = client(d, "--stats")
+        assert re.search(r"^documents: %d$" % corpus_size(), p.stdout, re.M)
+        p = client(d, "zzqxwvkj")
+        assert "no results" in p.stdout
+        p = client(d, "gouvernemnts")
+        assert "did you mean: gouvernements?" in p.stdout
+        p = client(d, "barcelone", "zzqxwvkj")
+        assert "no document holds every word" in p.stdout
+        assert re.search(r"^\s+1\. ", p.stdout, re.M)
+        p = client(d, "--limit", "1000", "x", rc=1)  # the server's cap
+        assert "bad_request" in p.stderr
+        # Newlines in a query cannot smuggle a second request.
+        p = client(d, "--json", "gouvernements\nSTATS")
+        assert json.loads(p.stdout)["query"] == "gouvernements STATS"
+        client(d, rc=2)  # no query
+        client(d, "--stats", "--doc", "x", rc=2)
+        client(d, "--limit", "0", "x", rc=2)
+    free = socket.socket()
+    free.bind((HOST, 0))
+    port = free.getsockname()[1]
+    free.close()  # nobody listens there now
+    p = client(None, "x", rc=2, port=port)
+    assert p.stderr.count("\n") == 1 and "cannot connect" in p.stderr
+
+
+def test_client_tty_bold():
+    """On a terminal <mark> becomes bold (checked through a pty)."""
+    import pty
+    with Daemon() as d:
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(CLIENT, [CLIENT, "--host", "%s:%d" % (HOST, d.port),
+                              "gouvernements"])
+        out = b""
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        assert os.WEXITSTATUS(status) == 0, out
+        assert b"\x1b[1m" in out and b"<mark>" not in out, out
+
+
+# ---- docs/PROTOCOL.md --------------------------------------------------
+
+def protocol_examples():
+    """Blocks of "> request" / "< answer" lines in fenced code blocks."""
+    with open(PROTOCOL_MD, encoding="utf-8") as f:
+        text = f.read()
+    examples = []
+    for block in re.findall(r"```[a-z]*\n(.*?)```", text, re.S):
+        lines = block.split("\n")
+        if not any(line.startswith("> ") for line in lines):
+            continue
+        ex = []
+        for line in lines:
+            if line.startswith("> "):
+                ex.append([line[2:], []])
+            elif line.startswith("< "):
+                assert ex, "answer before a request in:\n" + block
+                ex[-1][1].append(json.loads(line[2:]))
+        examples.append(ex)
+    return examples
+
+
+def same_shape(want, got, where):
+    """Same ok, same error code, the same keys; hits compared likewise."""
+    assert got.get("ok") == want.get("ok"), (where, want, got)
+    assert got.get("error") == want.get("error"), (where, want, got)
+    assert set(got) == set(want), (where, sorted(want), sorted(got))
+    for k in ("pong", "bye", "auth", "relaxed"):
+        if k in want:
+            assert got[k] == want[k], (where, k)
+    if "hits" in want:
+        assert bool(got["hits"]) == bool(want["hits"]), where
+        if want["hits"]:
+            assert set(got["hits"][0]) == set(want["hits"][0]), where
+    if "suggestions" in want:
+        assert bool(got["suggestions"]) == bool(want["suggestions"]), where
+
+
+def test_protocol_examples():
+    examples = protocol_examples()
+    assert len(examples) >= 5, "too few examples in docs/PROTOCOL.md"
+    pw = os.path.join(_tmp, "doc-pw")
+    with open(pw, "w") as f:
+        f.write("s3cret\n")
+    os.chmod(pw, 0o600)
+    checked = 0
+    for n, ex in enumerate(examples):
+        needs_pw = any(req.startswith("AUTH ") for req, _ in ex)
+        args = ("--password-file", pw) if needs_pw else ()
+        with Daemon(*args) as d, d.conn() as c:
+            for req, answers in ex:
+                c.send(req + "\n")
+                for want in answers:
+                    same_shape(want, c.json(), "example %d: %s" % (n, req))
+                    checked += 1
+            if ex[-1][0].upper() == "QUIT":
+                assert c.closed(5) and c.buf == b""
+            else:
+                assert c.req("PING")["pong"] is True  # nothing left over
+    assert checked >= 10
+
+
+# ---- figures -----------------------------------------------------------
+
+def test_latency_figures():
+    """Not a benchmark: prints round-trip times, fails only if absurd."""
+    with Daemon() as d, d.conn() as c:
+        def timed(line, n):
+            t = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                assert c.req(line)["ok"] is True
+                t.append((time.perf_counter() - t0) * 1000)
+            t.sort()
+            return t[len(t) // 2], t[int(len(t) * 0.99) - 1]
+        ping = timed("PING", 2000)
+        search = timed("SEARCH gouvernements locaux", 500)
+        t0 = time.perf_counter()
+        c.send("PING\n" * 10000)
+        for _ in range(10000):
+            c.line()
+        pipelined = 10000 / (time.perf_counter() - t0)
+        print("     PING p50 %.3f ms p99 %.3f ms; SEARCH p50 %.3f ms "
+              "p99 %.3f ms; pipelined PING %.0f/s"
+              % (ping + search + (pipelined,)))
+        assert ping[0] < 50 and search[0] < 500
+
+
+if __name__ == "__main__":
+    run_all(dict(globals()))
