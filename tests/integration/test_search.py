@@ -1,0 +1,208 @@
+"""Search behaviour through the protocol: French matching, query language,
+ranking, snippets and escaping, and a live re-index picked up without a
+restart while another connection keeps querying."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import ROOT, prog, run_all  # noqa: E402
+from daemon import Daemon, build_index  # noqa: E402
+
+TMP = tempfile.mkdtemp(prefix="cglu-search-")
+
+# Each document's text; the tests below rely on what is (not) in them.
+DOCS = {
+    "gouv.txt": "---\ntitle: Les gouvernements locaux\n---\n"
+                "Les Gouvernements locaux et les ÉLUS de la collectivité.\n",
+    "elus.txt": "---\ntitle: Élections\n---\nLe vote des élus régionaux.\n",
+    "unaccented.txt": "---\ntitle: Sans accents\n---\n"
+                      "Le role des elus regionaux dans la cooperation.\n",
+    "oeuvre.txt": "---\ntitle: Patrimoine\n---\n"
+                  "Une œuvre d'art et l'autonomie qu'elle défend.\n",
+    "dept.txt": "---\ntitle: Départements\n---\n"
+                "Le département et la démocratie participative.\n",
+    "coop.txt": "---\ntitle: Coopération\n---\n"
+                "La coopération décentralisée entre villes jumelles.\n",
+    "script.html": "<html><head><title>Sécurité</title></head><body>"
+                   "<p>Un texte sur la sécurité: &lt;script&gt;alert(1)"
+                   "&lt;/script&gt; & \"guillemets\" dans la page.</p></body></html>",
+    "phrase-a.txt": "---\ntitle: A\n---\nLa voix unifiée des villes du monde.\n",
+    "phrase-b.txt": "---\ntitle: B\n---\nLa voix des villes, une action unifiée.\n",
+    "maire.txt": "---\ntitle: Maire\n---\nLe maire de la ville.\n",
+    "mer.txt": "---\ntitle: Mer\n---\nLa mer et la vie.\n",
+}
+
+
+def make_corpus(path):
+    os.makedirs(path, exist_ok=True)
+    for name, text in DOCS.items():
+        with open(os.path.join(path, name), "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+SRC = os.path.join(TMP, "src")
+make_corpus(SRC)
+DB = build_index(SRC, os.path.join(TMP, "db"))
+
+
+class Client:
+    def __init__(self, d):
+        self.sock = d.connect()
+        self.f = self.sock.makefile("rb")
+
+    def req(self, line):
+        self.sock.sendall(line.encode("utf-8") + b"\n")
+        return json.loads(self.f.readline())
+
+    def ids(self, query):
+        r = self.req("SEARCH " + query)
+        assert r["ok"], r
+        return [h["id"] for h in r["hits"]]
+
+    def close(self):
+        self.f.close()
+        self.sock.close()
+
+
+DAEMON = Daemon(DB)
+C = Client(DAEMON)
+
+
+def test_french_matching_table():
+    # (query, document that must be found)
+    table = [
+        ("gouvernement", "gouv.txt"), ("GOUVERNEMENTS", "gouv.txt"),
+        ("elus", "elus.txt"), ("élus", "unaccented.txt"), ("ÉLUS", "gouv.txt"),
+        ("regional", "elus.txt"), ("régionaux", "unaccented.txt"),
+        ("oeuvre", "oeuvre.txt"), ("ŒUVRE", "oeuvre.txt"),
+        ("autonomie", "oeuvre.txt"), ("l'autonomie", "oeuvre.txt"),
+        ("L’AUTONOMIE", "oeuvre.txt"), ("qu'elle défend", "oeuvre.txt"),
+        ("departement", "dept.txt"), ("democratique", "dept.txt"),
+        ("cooperation", "coop.txt"), ("coopération", "unaccented.txt"),
+        ("collectivites", "gouv.txt"), ("décentralisées", "coop.txt"),
+        ("DECENTRALISEES", "coop.txt"), ("jumelle", "coop.txt"),
+    ]
+    for q, doc in table:
+        ids = C.ids(q)
+        assert doc in ids, (q, doc, ids)
+    # Must not match: maire/mer, ville/vie.
+    assert "mer.txt" not in C.ids("maire")
+    assert "maire.txt" not in C.ids("mer")
+    assert "mer.txt" not in C.ids("ville")
+
+
+def test_exact_accents_rank_first():
+    assert C.ids("élus régionaux")[0] == "elus.txt"
+    assert C.ids("elus regionaux")[0] == "unaccented.txt"
+
+
+def test_phrase_and_proximity():
+    assert C.ids('"voix unifiée"') == ["phrase-a.txt"]
+    ids = C.ids("voix unifiée")
+    assert ids[:2] == ["phrase-a.txt", "phrase-b.txt"], ids
+
+
+def test_query_language():
+    assert "coop.txt" not in C.ids("villes -jumelles")
+    assert "phrase-a.txt" in C.ids("villes -jumelles")
+    assert set(C.ids("maire OR mer")) == {"maire.txt", "mer.txt"}
+    assert "coop.txt" in C.ids("décentral*")
+    assert "coop.txt" in C.ids("decentral*")
+    assert C.ids("title:patrimoine") == ["oeuvre.txt"]
+    assert C.ids("title:autonomie") == []
+    r = C.req("SEARCH xyzzyq maire")
+    assert r.get("relaxed") is True and r["hits"][0]["id"] == "maire.txt"
+    r = C.req("SEARCH mairre")
+    assert r.get("suggestion") == "maire", r
+
+
+def test_forgiving_input():
+    for q in ['"voix unifiée', '"', "OR", "-", "*", "a*", "title:", "-\"\"",
+              "!!! ??? ...", "((((", "\\", "é" * 3000, "mot " * 2000]:
+        r = C.req("SEARCH " + q[:8000])
+        assert r["ok"] is True, (q[:40], r)
+        assert isinstance(r["hits"], list)
+
+
+def test_snippet_marks_and_escaping():
+    r = C.req("SEARCH gouvernement")
+    s = r["hits"][0]["snippet"]
+    assert "<mark>Gouvernements</mark>" in s, s
+    r = C.req("SEARCH sécurité")
+    hit = [h for h in r["hits"] if h["id"] == "script.html"][0]
+    s = hit["snippet"]
+    assert "<script>" not in s and "&lt;script&gt;" in s, s
+    assert "&amp;" in s and "&quot;" in s, s
+    assert s.count("<mark>") == s.count("</mark>") >= 1
+    r = C.req("SEARCH snippet=0 sécurité")
+    assert "snippet" not in r["hits"][0]
+
+
+def test_title_only_match_gets_first_sentences():
+    r = C.req("SEARCH patrimoine")
+    s = r["hits"][0]["snippet"]
+    assert s.startswith("Une œuvre d&#39;art") or s.startswith("Une œuvre"), s
+
+
+def test_live_reindex_without_restart():
+    """A re-index is served within 1 s of its commit, with zero failed or
+    malformed answers on a connection that keeps querying meanwhile."""
+    errors = []
+    stop = threading.Event()
+    count = [0]
+
+    def hammer():
+        c = Client(DAEMON)
+        try:
+            deadline = time.time() + 60
+            while not stop.is_set() and time.time() < deadline:
+                r = c.req("SEARCH limit=5 villes")
+                count[0] += 1
+                if not r.get("ok") or not isinstance(r.get("hits"), list):
+                    errors.append(r)
+        except Exception as e:  # a malformed line or a dropped connection
+            errors.append(repr(e))
+        finally:
+            c.close()
+
+    t = threading.Thread(target=hammer)
+    t.start()
+    try:
+        for round_ in range(3):
+            word = "zanzibarique%d" % round_
+            with open(os.path.join(SRC, "new%d.txt" % round_), "w") as f:
+                f.write("Nouveau\n\nUne ville %s.\n" % word)
+            p = subprocess.run([prog("cglu-index"), "-q", "--db", DB, SRC],
+                               timeout=60)
+            assert p.returncode == 0
+            committed = time.time()
+            while C.req("SEARCH " + word)["total"] != 1:
+                assert time.time() - committed < 1.0, "not visible after 1 s"
+                time.sleep(0.02)
+        p = subprocess.run([prog("cglu-index"), "-q", "--rebuild", "--db", DB,
+                            SRC], timeout=60)
+        assert p.returncode == 0
+    finally:
+        stop.set()
+        t.join(30)
+    assert not errors, errors[:3]
+    assert count[0] > 10, count[0]
+
+
+def test_zz_shutdown_clean():
+    C.close()
+    DAEMON.proc.terminate()
+    assert DAEMON.proc.wait(timeout=10) == 0
+
+
+try:
+    run_all(globals())
+finally:
+    DAEMON.stop()
+    shutil.rmtree(TMP, ignore_errors=True)
