@@ -26,15 +26,21 @@
 #define SCHEMA_V_SIZE 1  /* decimal bytes of the source file */
 #define SCHEMA_V_HASH 2  /* hex 64-bit FNV-1a of the file contents */
 #define SCHEMA_V_ROOT 3  /* absolute path of the folder it came from */
+#define SCHEMA_V_TEXT 4  /* the extracted plain text snippets are cut from:
+                            a value, not data, because values are stored
+                            uncompressed (a hit costs no inflate) */
+#define SCHEMA_NVALUES 5
 
-/* Document data: id '\0' title '\0' url '\0' text (text is the extracted
- * plain text that snippets are cut from; it never holds a NUL). */
+/* Document data: id '\0' title '\0' url (the text is in SCHEMA_V_TEXT). */
 
 /* Metadata keys. */
 #define SCHEMA_M_ANALYZER "cglu.analyzer"   /* ANALYZE_VERSION */
 #define SCHEMA_M_LANG "cglu.lang"           /* e.g. "french" */
 #define SCHEMA_M_BUILT "cglu.built"         /* seconds since the epoch */
 #define SCHEMA_M_DOCCOUNT "cglu.doccount"   /* decimal */
+#define SCHEMA_M_FORMAT "cglu.format"       /* SCHEMA_FORMAT */
+/* Bump when the layout above changes: both programs refuse another one. */
+#define SCHEMA_FORMAT "2"
 
 /* Xapian refuses terms over 245 bytes; longer ids and roots are cut and
  * followed by a hash so they stay unique. */

@@ -46,6 +46,7 @@ struct xc_hit {
     uint32_t docid;
     double weight;
     std::string data; /* owned copy: the MSet it came from is gone */
+    std::vector<std::string> values; /* xc_search_values only */
 };
 
 struct xc_mset {
@@ -946,14 +947,17 @@ char *xc_query_describe(const xc_query *q)
     }
 }
 
-xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
-                    uint32_t limit, xc_mset **out)
+/* Shared by xc_search (document data) and xc_search_values (value slots:
+ * stored uncompressed, so a hit costs no zlib inflate of a whole page). */
+static xc_status search_common(xc_db *db, const xc_query *q, uint32_t offset,
+                               uint32_t limit, const unsigned *slots,
+                               size_t nslots, bool want_data, xc_mset **out)
 {
     if (out)
         *out = NULL;
     if (!db)
         return XC_ERR_ARG;
-    if (!q || !out)
+    if (!q || !out || (nslots > 0 && !slots))
         return arg_error(db, "xc_search needs a query and an output");
     if (limit > XC_MAX_FETCH)
         return arg_error(db, "xc_search limit past XC_MAX_FETCH");
@@ -967,9 +971,15 @@ xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
             Xapian::MSet ms = enq.get_mset(offset, limit);
             m->hits.clear();
             m->hits.reserve(ms.size());
-            for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it)
-                m->hits.push_back(
-                    xc_hit{*it, it.get_weight(), it.get_document().get_data()});
+            for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
+                Xapian::Document doc = it.get_document();
+                xc_hit h{*it, it.get_weight(),
+                         want_data ? doc.get_data() : std::string(), {}};
+                h.values.reserve(nslots);
+                for (size_t k = 0; k < nslots; k++)
+                    h.values.push_back(doc.get_value(slots[k]));
+                m->hits.push_back(std::move(h));
+            }
             m->estimated = ms.get_matches_estimated();
         });
     } catch (...) {
@@ -979,6 +989,30 @@ xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
     }
     *out = m;
     return XC_OK;
+}
+
+xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
+                    uint32_t limit, xc_mset **out)
+{
+    return search_common(db, q, offset, limit, NULL, 0, true, out);
+}
+
+xc_status xc_search_values(xc_db *db, const xc_query *q, uint32_t offset,
+                           uint32_t limit, const unsigned *slots,
+                           size_t nslots, xc_mset **out)
+{
+    return search_common(db, q, offset, limit, slots, nslots, true, out);
+}
+
+void xc_mset_value(const xc_mset *m, size_t i, size_t k, const char **v,
+                   size_t *len)
+{
+    const xc_hit *h = m && i < m->hits.size() ? &m->hits[i] : NULL;
+    const std::string *s = h && k < h->values.size() ? &h->values[k] : NULL;
+    if (v)
+        *v = s ? s->c_str() : NULL;
+    if (len)
+        *len = s ? s->size() : 0;
 }
 
 void xc_mset_free(xc_mset *m)

@@ -178,6 +178,18 @@ uint32_t xc_mset_estimated(const xc_mset *m);      /* total matches est. */
 void xc_mset_item(const xc_mset *m, size_t i, uint32_t *docid,
                   double *weight, const char **data, size_t *data_len);
 
+/* The same search, fetching for each hit the document data and the values
+ * of slots[0..nslots) (values are stored uncompressed: keeping large text
+ * in a value saves a zlib inflate of it per hit). */
+xc_status xc_search_values(xc_db *db, const xc_query *q, uint32_t offset,
+                           uint32_t limit, const unsigned *slots,
+                           size_t nslots, xc_mset **out);
+/* Value k (an index into the slots given to xc_search_values) of hit i:
+ * owned by the mset, NUL-terminated, valid until xc_mset_free; NULL and 0
+ * when out of range. */
+void xc_mset_value(const xc_mset *m, size_t i, size_t k, const char **v,
+                   size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -167,8 +167,13 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     if ((st = set_value(doc, SCHEMA_V_ROOT, in->root)) != DOCBUILD_OK)
         goto fail;
 
-    /* Data: id \0 title \0 url \0 text */
-    size_t dlen = idlen + 1 + in->title_len + 1 + urllen + 1 + in->text_len;
+    /* Data: id \0 title \0 url; the text goes in a value (schema.h). */
+    if (xc_doc_set_value(doc, SCHEMA_V_TEXT, in->text, in->text_len) !=
+        XC_OK) {
+        st = DOCBUILD_ERR_XAPIAN;
+        goto fail;
+    }
+    size_t dlen = idlen + 1 + in->title_len + 1 + urllen;
     st = DOCBUILD_ERR_NOMEM;
     data = malloc(dlen + 1);
     if (!data)
@@ -180,9 +185,6 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     p += in->title_len;
     *p++ = '\0';
     memcpy(p, in->url, urllen + 1);
-    p += urllen + 1;
-    memcpy(p, in->text, in->text_len);
-    p[in->text_len] = '\0';
     st = DOCBUILD_ERR_XAPIAN;
     if (xc_doc_set_data(doc, data, dlen) != XC_OK)
         goto fail;

@@ -125,29 +125,40 @@ static int is_present(const run *r, const char *id)
 }
 
 
-/* Subtract the spelling words of a stored document (data: id\0title\0url\0
- * text). */
-static int unspell(run *r, const char *data, size_t len)
+/* Read the stored document of term: its data (id\0title\0url, into *data)
+ * and text (into *text), both malloc'd. 0, or -1 when unreadable. */
+static int read_stored(run *r, const char *term, char **data, size_t *dlen,
+                       char **text)
+{
+    char *vals[SCHEMA_NVALUES] = {0};
+    *text = NULL;
+    if (xc_get_by_id(r->db, term, data, dlen, vals, SCHEMA_NVALUES) != XC_OK)
+        return -1;
+    *text = vals[SCHEMA_V_TEXT];
+    for (int i = 0; i < SCHEMA_NVALUES; i++)
+        if (i != SCHEMA_V_TEXT)
+            free(vals[i]);
+    return 0;
+}
+
+/* Subtract the spelling words of a stored document (its title, in data
+ * id\0title\0url, and its text). 0, or -1 when out of memory. */
+static int unspell(run *r, const char *data, size_t len, const char *text)
 {
     const char *end = data + len;
     const char *title = memchr(data, '\0', len);
-    if (!title)
-        return 0;
-    title++;
-    const char *url = memchr(title, '\0', (size_t)(end - title));
-    if (!url)
-        return 0;
-    if (docbuild_spell_text(r->an, title, (size_t)(url - title), r->spell,
-                            -1) != DOCBUILD_OK)
+    if (title) {
+        title++;
+        const char *url = memchr(title, '\0', (size_t)(end - title));
+        size_t tl = url ? (size_t)(url - title) : (size_t)(end - title);
+        if (docbuild_spell_text(r->an, title, tl, r->spell, -1) !=
+            DOCBUILD_OK)
+            return -1;
+    }
+    if (text && docbuild_spell_text(r->an, text, strlen(text), r->spell,
+                                    -1) != DOCBUILD_OK)
         return -1;
-    const char *text = memchr(url + 1, '\0', (size_t)(end - url - 1));
-    if (!text)
-        return 0;
-    text++;
-    return docbuild_spell_text(r->an, text, (size_t)(end - text), r->spell,
-                               -1) == DOCBUILD_OK
-               ? 0
-               : -1;
+    return 0;
 }
 
 static int write_meta(run *r, char *err, size_t errlen);
@@ -402,14 +413,16 @@ static int write_item(run *r, item *it, char *err, size_t errlen)
     if (!it->doc)
         return it->fate;
     schema_uid(it->root, e->relpath, idterm);
-    if (it->found &&
-        xc_get_by_id(r->db, idterm, &old, &oldlen, NULL, 0) == XC_OK &&
-        unspell(r, old, oldlen) != 0) {
-        free(old);
+    char *oldtext = NULL;
+    int oom = it->found &&
+              read_stored(r, idterm, &old, &oldlen, &oldtext) == 0 &&
+              unspell(r, old, oldlen, oldtext) != 0;
+    free(old);
+    free(oldtext);
+    if (oom) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    free(old);
     if (docbuild_spell_words(r->spell, it->words.data, it->words.len) !=
         DOCBUILD_OK) {
         snprintf(err, errlen, "out of memory");
@@ -622,19 +635,20 @@ static int delete_gone(run *r, char *err, size_t errlen)
         goto out;
     }
     for (size_t i = 0; i < g.n; i++) {
-        char *data = NULL;
+        char *data = NULL, *text = NULL;
         size_t dl = 0;
         const char *term = g.ids[i];
-        int bad = 0;
-        bad = xc_get_by_id(r->db, term, &data, &dl, NULL, 0) != XC_OK;
+        int bad = read_stored(r, term, &data, &dl, &text) != 0;
         if (!bad && r->opt->dry_run) {
             logf_(r, "would delete %s (dry run)", data); /* data: id\0... */
         } else if (!bad) {
-            bad = unspell(r, data, dl) != 0 || xc_delete(r->db, term) != XC_OK;
+            bad = unspell(r, data, dl, text) != 0 ||
+                  xc_delete(r->db, term) != XC_OK;
             if (r->opt->verbose && !bad)
                 logf_(r, "deleted %s", data);
         }
         free(data);
+        free(text);
         if (bad) {
             snprintf(err, errlen, "cannot delete %s from %s: %s", term,
                      r->opt->db_path, xc_errmsg(r->db));
@@ -725,16 +739,24 @@ static int open_index(run *r, char *err, size_t errlen)
  * must be rebuilt, or its terms would not match new queries. */
 static int check_compat(run *r, char *err, size_t errlen)
 {
-    char *ver = NULL, *lang = NULL;
+    char *ver = NULL, *lang = NULL, *fmt = NULL;
     uint32_t n = 0;
     int rc = -1;
     if (!r->db || r->opt->rebuild)
         return 0;
     if (xc_doccount(r->db, &n) != XC_OK ||
         xc_metadata_get(r->db, SCHEMA_M_ANALYZER, &ver) != XC_OK ||
-        xc_metadata_get(r->db, SCHEMA_M_LANG, &lang) != XC_OK) {
+        xc_metadata_get(r->db, SCHEMA_M_LANG, &lang) != XC_OK ||
+        xc_metadata_get(r->db, SCHEMA_M_FORMAT, &fmt) != XC_OK) {
         snprintf(err, errlen, "cannot read index %s: %s", r->opt->db_path,
                  xc_errmsg(r->db));
+        goto out;
+    }
+    if (n > 0 && strcmp(fmt, SCHEMA_FORMAT) != 0) {
+        snprintf(err, errlen,
+                 "index %s has layout \"%s\"; this is \"%s\": rerun with "
+                 "--rebuild",
+                 r->opt->db_path, fmt, SCHEMA_FORMAT);
         goto out;
     }
     if (n > 0 && (strcmp(ver, ANALYZE_VERSION) != 0 ||
@@ -750,6 +772,7 @@ static int check_compat(run *r, char *err, size_t errlen)
 out:
     free(ver);
     free(lang);
+    free(fmt);
     return rc;
 }
 
@@ -760,6 +783,8 @@ static int write_meta(run *r, char *err, size_t errlen)
     xc_status st = xc_metadata_set(r->db, SCHEMA_M_ANALYZER, ANALYZE_VERSION);
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_LANG, analyze_lang(r->an));
+    if (st == XC_OK)
+        st = xc_metadata_set(r->db, SCHEMA_M_FORMAT, SCHEMA_FORMAT);
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_BUILT, num);

@@ -49,11 +49,12 @@ static double now(void)
 static search_status check_meta(xc_db *db, const char *path, char **lang,
                                 char *err, size_t errlen)
 {
-    char *ver = NULL;
+    char *ver = NULL, *fmt = NULL;
     uint32_t n = 0;
     search_status st = SEARCH_ERR_OPEN;
     *lang = NULL;
     if (xc_metadata_get(db, SCHEMA_M_ANALYZER, &ver) != XC_OK ||
+        xc_metadata_get(db, SCHEMA_M_FORMAT, &fmt) != XC_OK ||
         xc_metadata_get(db, SCHEMA_M_LANG, lang) != XC_OK ||
         xc_doccount(db, &n) != XC_OK) {
         snprintf(err, errlen, "cannot read index %s: %s", path,
@@ -63,6 +64,13 @@ static search_status check_meta(xc_db *db, const char *path, char **lang,
     if (ver[0] == '\0' && n == 0) { /* created, never filled */
         free(*lang);
         *lang = strdup("french");
+    } else if (strcmp(fmt, SCHEMA_FORMAT) != 0) {
+        snprintf(err, errlen,
+                 "index %s has layout \"%s\", this daemon reads \"%s\": "
+                 "rebuild it with cglu-index --rebuild",
+                 path, fmt, SCHEMA_FORMAT);
+        st = SEARCH_ERR_INCOMPATIBLE;
+        goto fail;
     } else if (strcmp(ver, ANALYZE_VERSION) != 0) {
         snprintf(err, errlen,
                  "index %s was built by analyzer \"%s\", this daemon has "
@@ -72,6 +80,7 @@ static search_status check_meta(xc_db *db, const char *path, char **lang,
         goto fail;
     }
     free(ver);
+    free(fmt);
     if (!*lang) {
         snprintf(err, errlen, "out of memory");
         return SEARCH_ERR_NOMEM;
@@ -79,6 +88,7 @@ static search_status check_meta(xc_db *db, const char *path, char **lang,
     return SEARCH_OK;
 fail:
     free(ver);
+    free(fmt);
     free(*lang);
     *lang = NULL;
     return st;
@@ -219,7 +229,7 @@ static int opt_uint(const proto_request *req, const char *name, uint64_t def,
     return -1;
 }
 
-/* Split stored data id\0title\0url\0text. */
+/* Split stored data id\0title\0url (text comes from SCHEMA_V_TEXT). */
 typedef struct {
     const char *id, *title, *url, *text;
     size_t id_len, title_len, url_len, text_len;
@@ -228,10 +238,12 @@ typedef struct {
 static void split_data(const char *d, size_t n, stored *s)
 {
     const char *end = d + n, *p = d;
-    const char **f[4] = {&s->id, &s->title, &s->url, &s->text};
-    size_t *l[4] = {&s->id_len, &s->title_len, &s->url_len, &s->text_len};
-    for (int i = 0; i < 4; i++) {
-        const char *z = i < 3 ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+    const char **f[3] = {&s->id, &s->title, &s->url};
+    size_t *l[3] = {&s->id_len, &s->title_len, &s->url_len};
+    s->text = "";
+    s->text_len = 0;
+    for (int i = 0; i < 3; i++) {
+        const char *z = i < 2 ? memchr(p, '\0', (size_t)(end - p)) : NULL;
         if (!z)
             z = end;
         *f[i] = p;
@@ -299,13 +311,17 @@ static void do_search(search_ctx *c, const proto_request *req, buf_t *out)
         return;
     }
     if (!q.empty) {
-        xc_status st = xc_search(c->db, q.strict, (uint32_t)offset,
-                                 (uint32_t)limit, &m);
+        /* The text (for snippets) only when asked for. */
+        static const unsigned text_slot[] = {SCHEMA_V_TEXT};
+        size_t nslots = snip_len > 0 ? 1 : 0;
+        xc_status st = xc_search_values(c->db, q.strict, (uint32_t)offset,
+                                        (uint32_t)limit, text_slot, nslots,
+                                        &m);
         if (st == XC_OK && xc_mset_estimated(m) == 0 && q.relaxed) {
             xc_mset_free(m);
             m = NULL;
-            st = xc_search(c->db, q.relaxed, (uint32_t)offset,
-                           (uint32_t)limit, &m);
+            st = xc_search_values(c->db, q.relaxed, (uint32_t)offset,
+                                  (uint32_t)limit, text_slot, nslots, &m);
             relaxed = 1;
         }
         if (st != XC_OK) {
@@ -344,6 +360,7 @@ static void do_search(search_ctx *c, const proto_request *req, buf_t *out)
         stored s;
         xc_mset_item(m, i, &docid, &w, &data, &dlen);
         split_data(data, dlen, &s);
+        xc_mset_value(m, i, 0, &s.text, &s.text_len);
         if (i)
             buf_putc(out, ',');
         buf_puts(out, "{\"rank\":");
@@ -356,7 +373,7 @@ static void do_search(search_ctx *c, const proto_request *req, buf_t *out)
         json_str(out, s.url, s.url_len);
         key(out, "score");
         json_double(out, w, 4);
-        if (snip_len > 0) {
+        if (snip_len > 0 && s.text) {
             buf_reset(&c->scratch);
             snip_terms st = {q.stems, q.nstems, q.prefixes, q.nprefixes};
             snip_build(c->an, s.text, s.text_len, &st, (size_t)snip_len,
@@ -492,6 +509,7 @@ static void do_suggest(search_ctx *c, const proto_request *req, buf_t *out)
 static void do_doc(search_ctx *c, const proto_request *req, buf_t *out)
 {
     char term[SCHEMA_TERM_MAX + 1], *data = NULL;
+    char *vals[SCHEMA_NVALUES] = {0};
     size_t len = 0;
     stored s;
     if (req->arg_len == 0) {
@@ -499,18 +517,20 @@ static void do_doc(search_ctx *c, const proto_request *req, buf_t *out)
         return;
     }
     schema_term(SCHEMA_P_ID, req->arg, req->arg_len, term);
-    xc_status st = xc_get_by_id(c->db, term, &data, &len, NULL, 0);
+    xc_status st =
+        xc_get_by_id(c->db, term, &data, &len, vals, SCHEMA_NVALUES);
     if (st == XC_ERR_NOTFOUND || (st == XC_OK && memchr(req->arg, '\0',
                                                         req->arg_len))) {
         error_line(out, "not_found", "no document with that id");
-        free(data);
-        return;
+        goto out;
     }
     if (st != XC_OK) {
         error_line(out, "internal", xc_errmsg(c->db));
-        return;
+        goto out;
     }
     split_data(data, len, &s);
+    s.text = vals[SCHEMA_V_TEXT];
+    s.text_len = strlen(s.text);
     buf_puts(out, "{\"ok\":true");
     key(out, "id");
     json_str(out, s.id, s.id_len);
@@ -521,7 +541,10 @@ static void do_doc(search_ctx *c, const proto_request *req, buf_t *out)
     key(out, "text");
     json_str(out, s.text, s.text_len);
     buf_puts(out, "}\n");
+out:
     free(data);
+    for (int i = 0; i < SCHEMA_NVALUES; i++)
+        free(vals[i]);
 }
 
 static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)

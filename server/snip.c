@@ -391,6 +391,25 @@ static void check_word(snip *sn, size_t s, size_t e)
     }
 }
 
+/* 1 when the matches within target characters before match last (it
+ * included) hold every term. */
+static int full_window_ends_at(const snip *sn, size_t last)
+{
+    unsigned char seen[SNIP_MAX_TERMS] = {0};
+    size_t distinct = 0;
+    for (size_t j = last + 1; j-- > 0;) {
+        const smatch *m = &sn->m[j];
+        if (sn->m[last].cend - m->cstart > sn->target)
+            break;
+        if (!seen[m->id]) {
+            seen[m->id] = 1;
+            if (++distinct == sn->nterms)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* The pass over the text: skip bytes that cannot start a candidate word,
  * skip the rest of words entered in the middle, check the others. */
 static void scan(snip *sn)
@@ -400,7 +419,9 @@ static void scan(snip *sn)
 
     /* a word start at 0 has no byte before it */
     int at0 = n > 0 && sn->cand[t[0]];
-    while (sn->nm < SNIP_MAX_MATCHES && !sn->nomem) {
+    size_t pos = 0, c = 0; /* character offset c of byte pos */
+    size_t stop = n;       /* set once a window holds every term */
+    while (sn->nm < SNIP_MAX_MATCHES && !sn->nomem && i < stop) {
         if (at0) {
             at0 = 0;
         } else {
@@ -438,18 +459,23 @@ static void scan(snip *sn)
         int maybe = kn < 0;
         for (size_t j = 0; !maybe && j < sn->nterms; j++)
             maybe = key_matches(&sn->terms[j], kb, (size_t)kn);
+        size_t before = sn->nm;
         if (maybe)
             check_word(sn, s, i);
-    }
-    /* character offsets of the matches, for the window */
-    size_t pos = 0, c = 0;
-    for (size_t j = 0; j < sn->nm; j++) {
-        smatch *m = &sn->m[j];
+        if (sn->nm == before)
+            continue;
+        /* character offsets of the new match, for the window */
+        smatch *m = &sn->m[sn->nm - 1];
         c += count_chars(t + pos, m->start - pos);
         m->cstart = (uint32_t)c;
         c += count_chars(t + m->start, m->end - m->start);
         m->cend = (uint32_t)c;
         pos = m->end;
+        /* Once a window ending here holds every term, no later window can
+         * hold more: scan one window further (for denser ties), then stop.
+         * This keeps long documents from being read to the end. */
+        if (stop == n && full_window_ends_at(sn, sn->nm - 1))
+            stop = m->end + 4 * sn->target < n ? m->end + 4 * sn->target : n;
     }
 }
 

@@ -146,15 +146,22 @@ def doc(db, ident):
     assert out.startswith(head) and tail in out, out
     data = out[len(head):out.rindex(tail)]
     parts = data.split("\0")
-    assert len(parts) == 4, "data %r has not 4 fields" % data
+    assert len(parts) == 3, "data %r has not 3 fields" % data
     d = Doc()
     d.docid = did
-    d.id, d.title, d.url, d.text = parts
+    d.id, d.title, d.url = parts
+    # The text is value 4 (SCHEMA_V_TEXT), raw: it may hold newlines.
+    raw = tool("xapian-delve", "-r", str(did), "-VR4", db)
+    head4 = "Value 4 for record #%d: " % did
+    assert raw.startswith(head4) and tail in raw, raw[:200]
+    d.text = raw[len(head4):raw.rindex(tail)]
     d.terms = set(out[out.rindex(tail) + len(tail):].split())
     vals = tool("xapian-delve", "-r", str(did), "-V", db)
     m = re.search(r"^Values for record #\d+: (.*)$", vals, re.M)
     assert m, vals
-    d.values = dict(v.split(":", 1) for v in m.group(1).split(" "))
+    # Slots 0-3 (mtime, size, hash, folder) hold no spaces; 4 is the text.
+    line = m.group(1).split(" 4:", 1)[0]
+    d.values = dict(v.split(":", 1) for v in line.split(" "))
     return d
 
 

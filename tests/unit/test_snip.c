@@ -328,8 +328,14 @@ static void test_window_most_distinct(void **state)
     assert_true(starts_with(s, ELLIPSIS "Ici le"));
     assert_true(ends_with(s, ELLIPSIS));
     free(s);
-    /* one term: the densest window, then the earliest */
+    /* one term: the earliest window that holds it (the scan stops one
+     * window past the first window holding every term) */
     s = snip("chat", text, 60);
+    assert_int_equal(check_marks(s), 1);
+    assert_non_null(strstr(s, "Le <mark>chat</mark> dort."));
+    free(s);
+    /* denser windows win among those scanned */
+    s = snip("chat", "Le chat et le chat. Le chat et le chat et le chat.", 30);
     assert_int_equal(check_marks(s), 3);
     free(s);
     s = snip("chien", text, 60);
