@@ -100,7 +100,7 @@ static const struct {
     {"m'appelle", "appelle", 1},
     {"t'aime", "aime", 1},
     {"c'est", "est", 1},
-    {"ﬁnances", "finances", 1},   /* compatibility ligature */
+    {"ﬁnances", "finances", 1},    /* compatibility ligature */
     {"Ａｃｔｉｏｎ", "action", 1}, /* full-width forms */
     {"Straße", "strasse", 1},
     {"Cæsar", "caesar", 1},
@@ -130,9 +130,8 @@ static void test_matching_pairs(void **state)
 static const struct {
     const char *a, *b;
 } nomatch[] = {
-    {"local", "loi"},         {"maire", "mer"},   {"action", "actif"},
-    {"ville", "vie"},         {"sections", "sectes"},
-    {"gouvernement", "gouverneur"},
+    {"local", "loi"}, {"maire", "mer"},       {"action", "actif"},
+    {"ville", "vie"}, {"sections", "sectes"}, {"gouvernement", "gouverneur"},
 };
 
 static void test_non_matching_pairs(void **state)
@@ -283,8 +282,7 @@ static void test_languages(void **state)
     (void)state;
     analyzer *en = NULL;
     char err[128];
-    assert_int_equal(analyze_new("english", &en, err, sizeof err),
-                     ANALYZE_OK);
+    assert_int_equal(analyze_new("english", &en, err, sizeof err), ANALYZE_OK);
     assert_string_equal(analyze_lang(en), "english");
     analyze_token t;
     analyze_begin(en, "running l'eau", 13, 1);
