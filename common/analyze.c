@@ -33,40 +33,40 @@ struct analyzer {
 
 /* Snowball's French stop word list (snowball-website algorithms/french). */
 static const char *const french_stop[] = {
-    "ai",      "aie",      "aient",    "aies",     "ait",     "as",
-    "au",      "aura",     "aurai",    "auraient", "aurais",  "aurait",
-    "auras",   "aurez",    "auriez",   "aurions",  "aurons",  "auront",
-    "aux",     "avaient",  "avais",    "avait",    "avec",    "avez",
-    "aviez",   "avions",   "avons",    "ayant",    "ayante",  "ayantes",
-    "ayants",  "ayez",     "ayons",    "c",        "ce",      "ces",
-    "d",       "dans",     "de",       "des",      "du",      "elle",
-    "en",      "es",       "est",      "et",       "eu",      "eue",
-    "eues",    "eurent",   "eus",      "eusse",    "eussent", "eusses",
-    "eussiez", "eussions", "eut",      "eux",      "furent",  "fus",
-    "fusse",   "fussent",  "fusses",   "fussiez",  "fussions", "fut",
-    "il",      "ils",      "j",        "je",       "l",       "la",
-    "le",      "les",      "leur",     "lui",      "m",       "ma",
-    "mais",    "me",       "mes",      "moi",      "mon",     "même",
-    "n",       "ne",       "nos",      "notre",    "nous",    "on",
-    "ont",     "ou",       "par",      "pas",      "pour",    "qu",
-    "que",     "qui",      "s",        "sa",       "se",      "sera",
-    "serai",   "seraient", "serais",   "serait",   "seras",   "serez",
-    "seriez",  "serions",  "serons",   "seront",   "ses",     "soient",
-    "sois",    "soit",     "sommes",   "son",      "sont",    "soyez",
-    "soyons",  "suis",     "sur",      "t",        "ta",      "te",
-    "tes",     "toi",      "ton",      "tu",       "un",      "une",
-    "vos",     "votre",    "vous",     "y",        "à",       "étaient",
-    "étais",   "était",    "étant",    "étante",   "étantes", "étants",
-    "étiez",   "étions",   "été",      "étée",     "étées",   "étés",
-    "êtes",    "eûmes",    "eûtes",    "eût",      "fûmes",   "fûtes",
+    "ai",      "aie",      "aient",  "aies",     "ait",      "as",
+    "au",      "aura",     "aurai",  "auraient", "aurais",   "aurait",
+    "auras",   "aurez",    "auriez", "aurions",  "aurons",   "auront",
+    "aux",     "avaient",  "avais",  "avait",    "avec",     "avez",
+    "aviez",   "avions",   "avons",  "ayant",    "ayante",   "ayantes",
+    "ayants",  "ayez",     "ayons",  "c",        "ce",       "ces",
+    "d",       "dans",     "de",     "des",      "du",       "elle",
+    "en",      "es",       "est",    "et",       "eu",       "eue",
+    "eues",    "eurent",   "eus",    "eusse",    "eussent",  "eusses",
+    "eussiez", "eussions", "eut",    "eux",      "furent",   "fus",
+    "fusse",   "fussent",  "fusses", "fussiez",  "fussions", "fut",
+    "il",      "ils",      "j",      "je",       "l",        "la",
+    "le",      "les",      "leur",   "lui",      "m",        "ma",
+    "mais",    "me",       "mes",    "moi",      "mon",      "même",
+    "n",       "ne",       "nos",    "notre",    "nous",     "on",
+    "ont",     "ou",       "par",    "pas",      "pour",     "qu",
+    "que",     "qui",      "s",      "sa",       "se",       "sera",
+    "serai",   "seraient", "serais", "serait",   "seras",    "serez",
+    "seriez",  "serions",  "serons", "seront",   "ses",      "soient",
+    "sois",    "soit",     "sommes", "son",      "sont",     "soyez",
+    "soyons",  "suis",     "sur",    "t",        "ta",       "te",
+    "tes",     "toi",      "ton",    "tu",       "un",       "une",
+    "vos",     "votre",    "vous",   "y",        "à",        "étaient",
+    "étais",   "était",    "étant",  "étante",   "étantes",  "étants",
+    "étiez",   "étions",   "été",    "étée",     "étées",    "étés",
+    "êtes",    "eûmes",    "eûtes",  "eût",      "fûmes",    "fûtes",
     "fût",
 };
 #define N_STOP (sizeof french_stop / sizeof french_stop[0])
 
 /* Elided French articles and conjunctions, lowercase ASCII. */
 static const char *const french_elision[] = {
-    "l", "d", "j", "qu", "n", "s", "t", "m", "c",
-    "jusqu", "lorsqu", "puisqu", "quoiqu",
+    "l", "d", "j",     "qu",     "n",      "s",      "t",
+    "m", "c", "jusqu", "lorsqu", "puisqu", "quoiqu",
 };
 
 /* ASCII class: 1 for [0-9A-Za-z]. */
@@ -164,7 +164,7 @@ uint32_t analyze_position(const analyzer *a)
 
 /* Decode one code point at s[0..n): returns its byte length and sets *cp,
  * or 0 for an invalid or truncated sequence (a separator byte). */
-static size_t decode(const unsigned char *s, size_t n, int32_t *cp)
+size_t analyze_utf8_decode(const unsigned char *s, size_t n, int32_t *cp)
 {
     unsigned c = s[0];
     if (c < 0x80) {
@@ -200,10 +200,18 @@ static size_t decode(const unsigned char *s, size_t n, int32_t *cp)
     return 4;
 }
 
-static int is_word_cp(int32_t cp)
+int analyze_is_word_cp(int32_t cp)
 {
-    if (cp < 128)
-        return ascii_word[cp];
+    if (cp < 128) /* no table: callable before any analyzer exists */
+        return ((unsigned)cp - '0' < 10u) | (((unsigned)cp | 0x20) - 'a' < 26u);
+    /* the common cases without a table lookup: Latin letters, combining
+     * accents, general punctuation */
+    if (cp >= 0xC0 && cp < 0x2B0)
+        return cp != 0xD7 && cp != 0xF7;
+    if (cp >= 0x300 && cp <= 0x36F)
+        return 1;
+    if (cp >= 0x2000 && cp <= 0x206F)
+        return 0;
     switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU:
     case UTF8PROC_CATEGORY_LL:
@@ -239,8 +247,7 @@ static int is_elision(const char *s, size_t n)
             return 0;
         low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
     }
-    for (size_t i = 0; i < sizeof french_elision / sizeof *french_elision;
-         i++)
+    for (size_t i = 0; i < sizeof french_elision / sizeof *french_elision; i++)
         if (strlen(french_elision[i]) == n &&
             memcmp(french_elision[i], low, n) == 0)
             return 1;
@@ -272,9 +279,8 @@ static long normalise(analyzer *a, const char *w, size_t n, char *dst,
      * fully (COMPOSE tells it to), then compose back. */
     utf8proc_option_t opt = UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
                             UTF8PROC_COMPOSE | UTF8PROC_STABLE | extra;
-    utf8proc_ssize_t m = utf8proc_decompose((const utf8proc_uint8_t *)w,
-                                            (utf8proc_ssize_t)n, a->cps,
-                                            CP_MAX, opt);
+    utf8proc_ssize_t m = utf8proc_decompose(
+        (const utf8proc_uint8_t *)w, (utf8proc_ssize_t)n, a->cps, CP_MAX, opt);
     if (m < 0 || m > CP_MAX)
         return -1;
     /* reencode composes and writes UTF-8 over the code point buffer. */
@@ -397,8 +403,8 @@ int analyze_next(analyzer *a, analyze_token *tok)
                 i++;
                 continue;
             }
-            k = decode(t + i, len - i, &cp);
-            if (k && is_word_cp(cp))
+            k = analyze_utf8_decode(t + i, len - i, &cp);
+            if (k && analyze_is_word_cp(cp))
                 break;
             i += k ? k : 1;
         }
@@ -414,8 +420,8 @@ int analyze_next(analyzer *a, analyze_token *tok)
                 i++;
             if (i >= len || t[i] < 0x80)
                 break;
-            k = decode(t + i, len - i, &cp);
-            if (!k || !is_word_cp(cp))
+            k = analyze_utf8_decode(t + i, len - i, &cp);
+            if (!k || !analyze_is_word_cp(cp))
                 break;
             ascii = 0;
             i += k;
@@ -424,12 +430,13 @@ int analyze_next(analyzer *a, analyze_token *tok)
         a->at = end;
         /* French elision: "l'", "qu’" ... directly followed by a word. */
         if (a->french && end < len) {
-            k = decode(t + end, len - end, &cp);
+            k = analyze_utf8_decode(t + end, len - end, &cp);
             if (k && is_apostrophe(cp) && end + k < len &&
                 is_elision(a->text + start, end - start)) {
                 int32_t next = 0;
-                size_t k2 = decode(t + end + k, len - end - k, &next);
-                if (k2 && is_word_cp(next)) {
+                size_t k2 =
+                    analyze_utf8_decode(t + end + k, len - end - k, &next);
+                if (k2 && analyze_is_word_cp(next)) {
                     a->at = end + k;
                     continue;
                 }

@@ -66,78 +66,14 @@ const char *snip_strerror(snip_status st)
 
 /* ---- characters -------------------------------------------------------- */
 
-/* Decode one code point at s[0..n): its byte length and *cp, or 0 for an
- * invalid or truncated sequence. The same rules as the analyzer's. */
-static size_t decode(const unsigned char *s, size_t n, int32_t *cp)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = (int32_t)c;
-        return 1;
-    }
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    if (c < 0xE0) {
-        if (n < 2 || (s[1] & 0xC0) != 0x80)
-            return 0;
-        *cp = (int32_t)(((c & 0x1F) << 6) | (s[1] & 0x3F));
-        return 2;
-    }
-    if (c < 0xF0) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        int32_t v = (int32_t)(((c & 0x0F) << 12) | ((s[1] & 0x3F) << 6) |
-                              (s[2] & 0x3F));
-        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))
-            return 0;
-        *cp = v;
-        return 3;
-    }
-    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-        (s[3] & 0xC0) != 0x80)
-        return 0;
-    int32_t v = (int32_t)(((c & 0x07) << 18) | ((s[1] & 0x3F) << 12) |
-                          ((s[2] & 0x3F) << 6) | (s[3] & 0x3F));
-    if (v < 0x10000 || v > 0x10FFFF)
-        return 0;
-    *cp = v;
-    return 4;
-}
+/* The analyzer's own rules, so that snippets and the index agree on what
+ * a word is. */
+#define decode analyze_utf8_decode
+#define is_word_cp analyze_is_word_cp
 
 static int is_ascii_word(unsigned c)
 {
     return (c - '0' < 10u) | ((c | 0x20) - 'a' < 26u);
-}
-
-/* Word characters as the analyzer sees them. */
-static int is_word_cp(int32_t cp)
-{
-    if (cp < 128)
-        return is_ascii_word((unsigned)cp);
-    /* the common cases without a table lookup: Latin letters, combining
-     * accents, general punctuation */
-    if (cp >= 0xC0 && cp < 0x2B0)
-        return cp != 0xD7 && cp != 0xF7;
-    if (cp >= 0x300 && cp <= 0x36F)
-        return 1;
-    if (cp >= 0x2000 && cp <= 0x206F)
-        return 0;
-    switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_NO:
-        return 1;
-    default:
-        return 0;
-    }
 }
 
 /* Kind and byte length of the character at t[i]: invalid bytes are one
