@@ -183,6 +183,6 @@ lint:
 	exit $$st
 
 clean:
-	rm -rf build build-asan bin
+	rm -rf build build-asan build-fuzz bin
 
 -include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)

@@ -111,7 +111,7 @@ static int string(parser *ps)
         int c = peek(ps);
         long u;
 
-        if (c < 0 || c < 0x20)
+        if (c < 0x20) /* also the end of input (-1) */
             return fail(ps, JSONREAD_ERR_SYNTAX);
         if (c == '"')
             break;

@@ -1386,12 +1386,14 @@ extract_status extract_document(const char *relpath, const char *bytes,
         goto out;
     }
 
+    /* A file that was only a BOM decodes to nothing (src.p NULL). */
+    const char *sp = src.p ? src.p : "";
     if (fmt != EXTRACT_FMT_HTML)
-        body = front_matter(src.p, src.len, &fm_title, &fm_url);
+        body = front_matter(sp, src.len, &fm_title, &fm_url);
     if (fmt == EXTRACT_FMT_TEXT)
-        normalise(src.p + body, src.len - body, &text, 0);
+        normalise(sp + body, src.len - body, &text, 0);
     else if (fmt == EXTRACT_FMT_MARKDOWN)
-        md_extract(src.p + body, src.len - body, &raw, &h1);
+        md_extract(sp + body, src.len - body, &raw, &h1);
     else if (src.len > 0)
         html_extract(src.p, src.len, &raw, &h_title, &h1, &desc, &canon);
     if (fmt != EXTRACT_FMT_TEXT)

@@ -124,7 +124,6 @@ static int is_present(const run *r, const char *id)
            NULL;
 }
 
-
 /* Read the stored document of term: its data (id\0title\0url, into *data)
  * and text (into *text), both malloc'd. 0, or -1 when unreadable. */
 static int read_stored(run *r, const char *term, char **data, size_t *dlen,
@@ -151,12 +150,11 @@ static int unspell(run *r, const char *data, size_t len, const char *text)
         title++;
         const char *url = memchr(title, '\0', (size_t)(end - title));
         size_t tl = url ? (size_t)(url - title) : (size_t)(end - title);
-        if (docbuild_spell_text(r->an, title, tl, r->spell, -1) !=
-            DOCBUILD_OK)
+        if (docbuild_spell_text(r->an, title, tl, r->spell, -1) != DOCBUILD_OK)
             return -1;
     }
-    if (text && docbuild_spell_text(r->an, text, strlen(text), r->spell,
-                                    -1) != DOCBUILD_OK)
+    if (text && docbuild_spell_text(r->an, text, strlen(text), r->spell, -1) !=
+                    DOCBUILD_OK)
         return -1;
     return 0;
 }
@@ -187,15 +185,15 @@ typedef enum { F_UNCHANGED, F_ADDED, F_UPDATED, F_SKIPPED, F_FAILED } fate;
 typedef struct item {
     const walk_entry *e;
     const char *root;
-    int found;       /* a document with this id is in the index */
+    int found;        /* a document with this id is in the index */
     char oldhash[24]; /* its content hash (found only) */
     /* Filled by the worker: */
     int done;
-    int fate;        /* fate, or -1: fatal (out of memory) */
-    xc_doc *doc;     /* to write (F_ADDED / F_UPDATED, not in dry runs) */
-    buf_t words;     /* spelling words of the new text */
-    size_t bytes;    /* file size read */
-    char msg[300];   /* log line for the main thread ("" for none) */
+    int fate;      /* fate, or -1: fatal (out of memory) */
+    xc_doc *doc;   /* to write (F_ADDED / F_UPDATED, not in dry runs) */
+    buf_t words;   /* spelling words of the new text */
+    size_t bytes;  /* file size read */
+    char msg[300]; /* log line for the main thread ("" for none) */
 } item;
 
 /* The pipeline between the two threads: items[next_done] is the next the
@@ -281,8 +279,8 @@ static void build_item(pipe_ *p, item *it)
         it->fate = F_UNCHANGED; /* touched, same bytes */
         return;
     }
-    extract_status xs = extract_document(e->relpath, p->buf, len, maxsz, &doc,
-                                         why, sizeof why);
+    extract_status xs =
+        extract_document(e->relpath, p->buf, len, maxsz, &doc, why, sizeof why);
     if (xs == EXTRACT_ERR_NOMEM) {
         it->fate = -1;
         goto out;
@@ -348,14 +346,14 @@ static void *worker_main(void *arg)
 /* Main side, before the worker: decide from the index alone whether a
  * file must be read. Returns its fate, F_ADDED for "must be read", or -1
  * on a fatal index error. */
-static int classify(run *r, const char *root, const walk_entry *e,
-                    item *it, char *err, size_t errlen)
+static int classify(run *r, const char *root, const walk_entry *e, item *it,
+                    char *err, size_t errlen)
 {
     char idterm[SCHEMA_TERM_MAX + 1];
     char *vals[4] = {0};
     int result = F_ADDED;
-    size_t maxsz = r->opt->max_file_size ? r->opt->max_file_size
-                                         : EXTRACT_MAX_SIZE;
+    size_t maxsz =
+        r->opt->max_file_size ? r->opt->max_file_size : EXTRACT_MAX_SIZE;
 
     if (extract_format_of(e->relpath) == EXTRACT_FMT_NONE) {
         logf_(r, "skipped %s: %s", e->relpath,
@@ -472,8 +470,8 @@ static int index_files(run *r, char *err, size_t errlen)
     pthread_t th;
     int started = 0, rc = -1;
     char msg[256];
-    size_t batch_max = r->opt->batch_bytes ? r->opt->batch_bytes
-                                           : DEFAULT_BATCH;
+    size_t batch_max =
+        r->opt->batch_bytes ? r->opt->batch_bytes : DEFAULT_BATCH;
 
     p.r = r;
     pthread_mutex_init(&p.mu, NULL);
@@ -564,7 +562,7 @@ out:
         pthread_mutex_unlock(&p.mu);
         pthread_join(th, NULL);
     }
-    for (size_t i = 0; i < p.n; i++) {
+    for (size_t i = 0; p.items && i < p.n; i++) {
         xc_doc_free(p.items[i].doc);
         buf_free(&p.items[i].words);
     }
@@ -625,8 +623,8 @@ static int delete_gone(run *r, char *err, size_t errlen)
         if (pl >= SCHEMA_TERM_MAX - 17)
             continue; /* a folder name too long to scan by prefix */
         if (xc_allterms(r->db, prefix, collect_gone, &g) != XC_OK) {
-            snprintf(err, errlen, "cannot read index %s: %s",
-                     r->opt->db_path, xc_errmsg(r->db));
+            snprintf(err, errlen, "cannot read index %s: %s", r->opt->db_path,
+                     xc_errmsg(r->db));
             goto out;
         }
     }

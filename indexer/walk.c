@@ -227,6 +227,8 @@ static walk_status read_names(walker *w, const char *path, name **out,
     }
     for (;;) {
         errno = 0;
+        /* readdir_r is deprecated; readdir is safe on a DIR of our own */
+        // cppcheck-suppress readdirCalled
         de = readdir(d);
         if (de == NULL) {
             if (errno != 0)

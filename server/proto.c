@@ -113,7 +113,9 @@ static int is_ws(char c)
 /* ASCII only: tolower() would follow the locale (Turkish dotless i). */
 static char lower(char c)
 {
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    if (c >= 'A' && c <= 'Z')
+        return (char)(c - 'A' + 'a');
+    return c;
 }
 
 /* s[0..n) equals the C string name, ignoring ASCII case. A NUL byte in s

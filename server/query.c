@@ -466,6 +466,8 @@ static int assemble(pstate *st, int use_stop, int relaxed, xc_query **out)
     if (st->nexcl) {
         xc_query *sub[QUERY_MAX_EXCLUDED + 1];
         sub[0] = core;
+        /* sub and excl are arrays of query pointers: sizeof *sub is meant */
+        // NOLINTNEXTLINE(bugprone-sizeof-expression)
         memcpy(sub + 1, st->excl[relaxed], st->nexcl * sizeof *sub);
         memset(st->excl[relaxed], 0, sizeof st->excl[relaxed]);
         core = xc_query_combine(XC_Q_AND_NOT, sub, st->nexcl + 1, 0);
@@ -519,6 +521,8 @@ static char *dup_str(const char *s)
 static int add_distinct(char **list, size_t *n, const char *s)
 {
     for (size_t i = 0; i < *n; i++)
+        /* list[0..*n) were all set below; the analyzer loses track */
+        // NOLINTNEXTLINE(clang-analyzer-core.NonNullParamChecker)
         if (strcmp(list[i], s) == 0)
             return 0;
     if (!(list[*n] = dup_str(s)))

@@ -557,7 +557,10 @@ static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)
         error_line(out, "internal", xc_errmsg(c->db));
         return;
     }
-    long long b = atoll(built);
+    char *end;
+    long long b = strtoll(built, &end, 10);
+    if (end == built || *end != '\0')
+        b = 0; /* missing or corrupt: index_age_s is then -1 */
     free(built);
     buf_puts(out, "{\"ok\":true");
     key(out, "documents");

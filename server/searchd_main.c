@@ -126,6 +126,7 @@ static int parse_uint(const char *s, unsigned long long min,
     unsigned long long v = 0, mul = 1;
     const char *p = s;
 
+    *out = 0; /* also on failure */
     if (*p < '0' || *p > '9')
         return -1;
     for (; *p >= '0' && *p <= '9'; p++) {

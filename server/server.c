@@ -516,11 +516,13 @@ static size_t echo_msg(char *out, size_t n, const char *prefix, const char *p,
     k = a + len + 2 + z;
     if (k > n)
         return 0;
-    memcpy(out, prefix, a);
+    /* out is length-delimited (the length is returned), not a C string */
+    memcpy(out, prefix, a); // NOLINT(bugprone-not-null-terminated-result)
     out[a] = '"';
-    memcpy(out + a + 1, p, len);
+    memcpy(out + a + 1, p, len); // NOLINT(bugprone-not-null-terminated-result)
     out[a + 1 + len] = '"';
-    memcpy(out + a + 2 + len, suffix, z);
+    memcpy(out + a + 2 + len, suffix,
+           z); // NOLINT(bugprone-not-null-terminated-result)
     return k;
 }
 
@@ -1229,8 +1231,9 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     if (s == NULL)
         goto fail;
     s->db_path = strdup(cfg->db_path);
-    s->ctx = calloc(cfg->threads, sizeof *s->ctx);
-    s->free_ctx = calloc(cfg->threads, sizeof *s->free_ctx);
+    /* arrays of search_ctx pointers: sizeof of a pointer is meant */
+    s->ctx = calloc(cfg->threads, sizeof *s->ctx);           // NOLINT
+    s->free_ctx = calloc(cfg->threads, sizeof *s->free_ctx); // NOLINT
     if (s->db_path == NULL || s->ctx == NULL || s->free_ctx == NULL)
         goto fail;
     if (cfg->password != NULL) {

@@ -1,0 +1,105 @@
+/* fuzz_analyze: libFuzzer target for the French analyzer (tokens, folding,
+ * stemming) on arbitrary bytes. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/analyze.h"
+#include "tests/fuzz/fuzz_util.h"
+
+static analyzer *an; /* one per thread in the programs: one here */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    FUZZ_CHECK(analyze_new("french", &an, NULL, 0) == ANALYZE_OK);
+    return 0;
+}
+
+/* One token's forms: NUL-terminated at their length, bounded, and the
+ * exact and folded forms valid UTF-8 (they become Xapian terms). */
+static void check_forms(const analyze_token *t)
+{
+    FUZZ_CHECK(t->exact && t->fold && t->stem);
+    FUZZ_CHECK(t->exact_len > 0 && t->exact_len <= ANALYZE_MAX_WORD);
+    FUZZ_CHECK(t->fold_len > 0 && t->fold_len <= ANALYZE_MAX_WORD);
+    FUZZ_CHECK(t->stem_len <= ANALYZE_MAX_WORD * 2);
+    FUZZ_CHECK(strlen(t->exact) == t->exact_len);
+    FUZZ_CHECK(strlen(t->fold) == t->fold_len);
+    FUZZ_CHECK(strlen(t->stem) == t->stem_len);
+    FUZZ_CHECK(fuzz_utf8_valid(t->exact, t->exact_len));
+    FUZZ_CHECK(fuzz_utf8_valid(t->fold, t->fold_len));
+    FUZZ_CHECK(fuzz_utf8_valid(t->stem, t->stem_len));
+    FUZZ_CHECK(t->stopword == 0 || t->stopword == 1);
+    FUZZ_CHECK(t->stopword == analyze_is_stopword(an, t->exact, t->exact_len));
+}
+
+/* Tokenize text[0..len) twice, with and without stemming, starting at
+ * position first: both passes must see the same words. */
+static void run(const char *text, size_t len, uint32_t first)
+{
+    analyze_token t;
+    /* spans of the first pass: a word takes at least one byte */
+    size_t *spans = malloc((len + 1) * 2 * sizeof *spans);
+    size_t end = 0, count = 0, sl;
+    char stem[ANALYZE_MAX_WORD * 2 + 1];
+    int r;
+
+    FUZZ_CHECK(spans != NULL);
+    analyze_set_stemming(an, 1);
+    analyze_begin(an, text, len, first);
+    FUZZ_CHECK(analyze_position(an) == first);
+    while ((r = analyze_next(an, &t)) == 1) {
+        check_forms(&t);
+        /* inside the input, in order, not overlapping */
+        FUZZ_CHECK(t.length > 0);
+        FUZZ_CHECK(t.offset >= end && t.offset <= len &&
+                   t.length <= len - t.offset);
+        end = t.offset + t.length;
+        FUZZ_CHECK(count < len);
+        spans[2 * count] = t.offset;
+        spans[2 * count + 1] = t.length;
+        FUZZ_CHECK(t.position == first + count); /* consecutive */
+        count++;
+        FUZZ_CHECK(analyze_position(an) == first + count);
+        /* the stem is analyze_stem() of the fold (which reuses the
+         * buffer t.stem points to: keep a copy) */
+        memcpy(stem, t.stem, t.stem_len + 1);
+        const char *s = analyze_stem(an, t.fold, t.fold_len, &sl);
+        FUZZ_CHECK(s != NULL && sl == t.stem_len && strcmp(s, stem) == 0);
+    }
+    FUZZ_CHECK(r == 0);                    /* -1 is out of memory only */
+    FUZZ_CHECK(analyze_next(an, &t) == 0); /* stays at the end */
+
+    /* stemming off: the same tokens, stem == fold */
+    analyze_set_stemming(an, 0);
+    analyze_begin(an, text, len, first);
+    for (size_t i = 0; i < count; i++) {
+        FUZZ_CHECK(analyze_next(an, &t) == 1);
+        check_forms(&t);
+        FUZZ_CHECK(t.offset == spans[2 * i] && t.length == spans[2 * i + 1]);
+        FUZZ_CHECK(t.stem_len == t.fold_len &&
+                   memcmp(t.stem, t.fold, t.fold_len) == 0);
+    }
+    FUZZ_CHECK(analyze_next(an, &t) == 0);
+    analyze_set_stemming(an, 1);
+    free(spans);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* an exact-size copy: ASan then sees any read past the input */
+    char *text = malloc(size ? size : 1);
+
+    FUZZ_CHECK(text != NULL);
+    if (size)
+        memcpy(text, data, size);
+    run(text, size, 1);
+    /* positions near the top of the range, as a long document reaches
+     * (an input has fewer than 70000 words) */
+    if (size < 140000)
+        run(text, size, UINT32_MAX - 70000);
+    free(text);
+    return 0;
+}

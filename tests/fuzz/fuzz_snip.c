@@ -1,0 +1,164 @@
+/* fuzz_snip: libFuzzer target for the snippet builder. Input: one byte of
+ * settings, a line of terms ("gouvern local élu* ..."; a trailing '*'
+ * makes a prefix), then the document text. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/analyze.h"
+#include "common/buf.h"
+#include "server/snip.h"
+#include "tests/fuzz/fuzz_util.h"
+
+#define TERMS_MAX 1024 /* bytes of the terms line looked at */
+#define SMALL_MAX 64   /* output limit when the settings ask for one */
+
+static analyzer *an;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    FUZZ_CHECK(analyze_new("french", &an, NULL, 0) == ANALYZE_OK);
+    return 0;
+}
+
+/* Split line[0..n) at spaces into NUL-terminated copies: words ending in
+ * '*' go (without it) to prefixes, the others to stems. */
+static void split_terms(const char *line, size_t n, char **stems,
+                        size_t *nstems, char **prefixes, size_t *nprefixes)
+{
+    size_t i = 0;
+
+    *nstems = *nprefixes = 0;
+    while (i < n) {
+        while (i < n && line[i] == ' ')
+            i++;
+        size_t s = i;
+        while (i < n && line[i] != ' ')
+            i++;
+        if (i == s)
+            break;
+        size_t e = i;
+        int prefix = line[e - 1] == '*';
+        e -= prefix;
+        char *w = malloc(e - s + 1);
+        FUZZ_CHECK(w != NULL);
+        memcpy(w, line + s, e - s);
+        w[e - s] = '\0';
+        if (prefix)
+            prefixes[(*nprefixes)++] = w;
+        else
+            stems[(*nstems)++] = w;
+    }
+}
+
+static const char *const entities[] = {"&amp;", "&lt;", "&gt;", "&quot;",
+                                       "&#39;"};
+
+/* The excerpt s[0..n): valid UTF-8, HTML-escaped, marks balanced, not
+ * nested and not empty, blanks collapsed, no controls; returns the number
+ * of characters shown (entities count one, tags none). */
+static size_t check_html(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, shown = 0;
+    int in_mark = 0;
+
+    FUZZ_CHECK(fuzz_utf8_valid(s, n));
+    while (i < n) {
+        unsigned c = u[i];
+        if (c == '<') {
+            if (!in_mark && n - i >= 6 && memcmp(s + i, "<mark>", 6) == 0) {
+                FUZZ_CHECK(n - i > 6 && s[i + 6] != '<'); /* not empty */
+                in_mark = 1;
+                i += 6;
+            } else {
+                /* a "<" that is not the expected tag, or a nested mark */
+                FUZZ_CHECK(in_mark && n - i >= 7 &&
+                           memcmp(s + i, "</mark>", 7) == 0);
+                in_mark = 0;
+                i += 7;
+            }
+            continue;
+        }
+        if (c == '&') {
+            size_t k = 0;
+            for (; k < sizeof entities / sizeof *entities; k++) {
+                size_t el = strlen(entities[k]);
+                if (n - i >= el && memcmp(s + i, entities[k], el) == 0) {
+                    i += el;
+                    break;
+                }
+            }
+            FUZZ_CHECK(k < sizeof entities / sizeof *entities);
+            shown++;
+            continue;
+        }
+        FUZZ_CHECK(c != '>' && c != '"' && c != '\'');
+        /* blanks are single spaces, controls (C0, DEL, C1) dropped */
+        FUZZ_CHECK(c >= 0x20 && c != 0x7F);
+        FUZZ_CHECK(!(c == 0xC2 && u[i + 1] < 0xA0));
+        FUZZ_CHECK(c != ' ' || (i + 1 < n && u[i + 1] != ' '));
+        shown += (c & 0xC0) != 0x80;
+        i++;
+    }
+    FUZZ_CHECK(!in_mark);
+    return shown;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *stems[SNIP_MAX_TERMS * 4], *prefixes[SNIP_MAX_TERMS * 4];
+    size_t nstems, nprefixes;
+    buf_t out;
+
+    if (size < 1)
+        return 0;
+    size_t target = (size_t)(data[0] & 0x7F) * 8; /* 0: clamped to 1 */
+    int small = data[0] >> 7;
+    const char *rest = (const char *)data + 1;
+    size_t n = size - 1;
+    const char *nl = memchr(rest, '\n', n < TERMS_MAX ? n : TERMS_MAX);
+    size_t tl = nl ? (size_t)(nl - rest) : 0;
+
+    /* at most TERMS_MAX / 2 words: within the arrays */
+    split_terms(rest, tl, stems, &nstems, prefixes, &nprefixes);
+    snip_terms terms = {stems, nstems, prefixes, nprefixes};
+    size_t skip = nl ? tl + 1 : 0;
+    size_t len = n - skip;
+    /* an exact-size copy: ASan then sees any read past the text */
+    char *text = malloc(len ? len : 1);
+    FUZZ_CHECK(text != NULL);
+    if (len)
+        memcpy(text, rest + skip, len);
+
+    /* out already holds a byte: the excerpt is appended after it, and an
+     * error must leave it as it was */
+    buf_init(&out, small ? SMALL_MAX : 1u << 20);
+    FUZZ_CHECK(buf_putc(&out, 'P') == BUF_OK);
+    snip_status st = snip_build(
+        an, text, len, nstems + nprefixes ? &terms : NULL, target, &out);
+    if (st == SNIP_OK) {
+        size_t t = target < 1 ? 1 : target;
+        size_t shown = check_html(out.data + 1, out.len - 1);
+        /* "about target characters": words are not cut, but a word is
+         * at most a few hundred bytes */
+        FUZZ_CHECK(shown <= 2 * t + 512);
+    } else {
+        FUZZ_CHECK(st == SNIP_ERR_LIMIT || st == SNIP_ERR_NOMEM);
+        FUZZ_CHECK(st != SNIP_ERR_LIMIT || small);
+        FUZZ_CHECK(out.len == 1 && out.data[0] == 'P' && out.data[1] == 0);
+    }
+    /* the analyzer is handed back with stemming on */
+    analyze_token tok;
+    analyze_begin(an, "gouvernements", 13, 1);
+    FUZZ_CHECK(analyze_next(an, &tok) == 1 && strcmp(tok.stem, "gouvern") == 0);
+    buf_free(&out);
+    free(text);
+    for (size_t i = 0; i < nstems; i++)
+        free(stems[i]);
+    for (size_t i = 0; i < nprefixes; i++)
+        free(prefixes[i]);
+    return 0;
+}
