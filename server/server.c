@@ -521,8 +521,8 @@ static size_t echo_msg(char *out, size_t n, const char *prefix, const char *p,
     out[a] = '"';
     memcpy(out + a + 1, p, len); // NOLINT(bugprone-not-null-terminated-result)
     out[a + 1 + len] = '"';
-    memcpy(out + a + 2 + len, suffix,
-           z); // NOLINT(bugprone-not-null-terminated-result)
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+    memcpy(out + a + 2 + len, suffix, z);
     return k;
 }
 
