@@ -54,7 +54,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*_bench.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test test-asan run bench clean install format lint help deps
+.PHONY: all test test-asan run bench clean install format lint help deps memcheck soak
 # Keep object files of tests: they are intermediate but rebuilt otherwise.
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN)
@@ -159,6 +159,14 @@ fuzz: fuzz-build
 # CI: 20 s per target, after replaying tests/fuzz/regressions/.
 fuzz-ci: fuzz-build
 	sh tests/fuzz/run.sh $(FUZZ_BUILD) 20 $(FUZZ_TARGETS)
+
+# Valgrind's memcheck over every unit test: any error or leak fails.
+memcheck: $(UNIT_BIN)
+	@st=0; for t in $(UNIT_BIN); do \
+	  echo "memcheck: $$t"; \
+	  valgrind -q --error-exitcode=9 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect $$t >/dev/null || st=1; \
+	done; exit $$st
 
 # ---- static checks ----
 # cppcheck and clang-tidy (checks in .clang-tidy) over the sources, with

@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config libxapian-dev xapian-tools libstemmer-dev libutf8proc-dev libuv1-dev libxml2-dev libcmocka-dev python3 php-cli"
 # --ci: also what CI's fuzzing and static checks use.
 if [ "${1:-}" = "--ci" ]; then
-    PKGS="$PKGS clang libclang-rt-14-dev clang-tidy cppcheck"
+    PKGS="$PKGS clang libclang-rt-14-dev clang-tidy cppcheck valgrind"
 fi
 missing=""
 for p in $PKGS; do
