@@ -160,6 +160,11 @@ fuzz: fuzz-build
 fuzz-ci: fuzz-build
 	sh tests/fuzz/run.sh $(FUZZ_BUILD) 20 $(FUZZ_TARGETS)
 
+# 10 minutes of mixed load with a re-index every minute (not in make test).
+SOAK_MINUTES ?= 10
+soak: $(PROGS)
+	python3 tests/soak/soak.py --minutes $(SOAK_MINUTES) --bin $(BIN)
+
 # Valgrind's memcheck over every unit test: any error or leak fails.
 memcheck: $(UNIT_BIN)
 	@st=0; for t in $(UNIT_BIN); do \

@@ -109,7 +109,13 @@ static xc_status classify(char *buf, size_t len, const char *what,
     try {
         throw;
     } catch (const Xapian::DatabaseLockError &e) {
-        put_xapian(buf, len, what, path, "locked by another writer", e);
+        /* Xapian raises it for any failure to take the lock: only
+         * "already locked" is another writer (read-only disks are not). */
+        bool held = e.get_msg().find("already locked") != std::string::npos;
+        put_xapian(buf, len, what, path,
+                   held ? "locked by another writer"
+                        : "cannot take the write lock",
+                   e);
         return XC_ERR_LOCK;
     } catch (const Xapian::DatabaseVersionError &e) {
         /* before DatabaseOpeningError, of which it is a subclass */
@@ -973,8 +979,10 @@ static xc_status search_common(xc_db *db, const xc_query *q, uint32_t offset,
             m->hits.reserve(ms.size());
             for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
                 Xapian::Document doc = it.get_document();
-                xc_hit h{*it, it.get_weight(),
-                         want_data ? doc.get_data() : std::string(), {}};
+                xc_hit h{*it,
+                         it.get_weight(),
+                         want_data ? doc.get_data() : std::string(),
+                         {}};
                 h.values.reserve(nslots);
                 for (size_t k = 0; k < nslots; k++)
                     h.values.push_back(doc.get_value(slots[k]));
@@ -998,8 +1006,8 @@ xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
 }
 
 xc_status xc_search_values(xc_db *db, const xc_query *q, uint32_t offset,
-                           uint32_t limit, const unsigned *slots,
-                           size_t nslots, xc_mset **out)
+                           uint32_t limit, const unsigned *slots, size_t nslots,
+                           xc_mset **out)
 {
     return search_common(db, q, offset, limit, slots, nslots, true, out);
 }

@@ -169,8 +169,7 @@ static int commit_batch(run *r, char *err, size_t errlen)
         return -1;
     if (spell_flush(r->spell, r->db) != SPELL_OK || xc_commit(r->db) != XC_OK ||
         xc_begin(r->db) != XC_OK) {
-        snprintf(err, errlen, "cannot write index %s: %s", r->opt->db_path,
-                 xc_errmsg(r->db));
+        snprintf(err, errlen, "%s", xc_errmsg(r->db));
         return -1;
     }
     r->batch = 0;
@@ -373,8 +372,7 @@ static int classify(run *r, const char *root, const walk_entry *e, item *it,
     if (st == XC_ERR_NOTFOUND)
         return F_ADDED;
     if (st != XC_OK) {
-        snprintf(err, errlen, "cannot read index %s: %s", r->opt->db_path,
-                 xc_errmsg(r->db));
+        snprintf(err, errlen, "%s", xc_errmsg(r->db));
         return -1;
     }
     char mt[32], sz[32];
@@ -427,8 +425,7 @@ static int write_item(run *r, item *it, char *err, size_t errlen)
         return -1;
     }
     if (xc_replace(r->db, idterm, it->doc) != XC_OK) {
-        snprintf(err, errlen, "cannot write index %s: %s", r->opt->db_path,
-                 xc_errmsg(r->db));
+        snprintf(err, errlen, "%s", xc_errmsg(r->db));
         return -1;
     }
     if (r->opt->verbose)
@@ -623,8 +620,7 @@ static int delete_gone(run *r, char *err, size_t errlen)
         if (pl >= SCHEMA_TERM_MAX - 17)
             continue; /* a folder name too long to scan by prefix */
         if (xc_allterms(r->db, prefix, collect_gone, &g) != XC_OK) {
-            snprintf(err, errlen, "cannot read index %s: %s", r->opt->db_path,
-                     xc_errmsg(r->db));
+            snprintf(err, errlen, "%s", xc_errmsg(r->db));
             goto out;
         }
     }
@@ -713,9 +709,15 @@ static int open_index(run *r, char *err, size_t errlen)
                 strcpy(pid, "unknown");
             fclose(f);
         }
-        snprintf(err, errlen,
-                 "index %s is locked by another cglu-index (pid %s)",
-                 r->opt->db_path, pid);
+        /* Xapian says "lock" for any failure to take it; only contention
+         * is another indexer, the rest (read-only, missing folder) is
+         * Xapian's own reason. */
+        if (strstr(msg, "already locked"))
+            snprintf(err, errlen,
+                     "index %s is locked by another cglu-index (pid %s)",
+                     r->opt->db_path, pid);
+        else
+            snprintf(err, errlen, "%s", msg);
         return -1;
     }
     if (xs != XC_OK) {
@@ -746,8 +748,7 @@ static int check_compat(run *r, char *err, size_t errlen)
         xc_metadata_get(r->db, SCHEMA_M_ANALYZER, &ver) != XC_OK ||
         xc_metadata_get(r->db, SCHEMA_M_LANG, &lang) != XC_OK ||
         xc_metadata_get(r->db, SCHEMA_M_FORMAT, &fmt) != XC_OK) {
-        snprintf(err, errlen, "cannot read index %s: %s", r->opt->db_path,
-                 xc_errmsg(r->db));
+        snprintf(err, errlen, "%s", xc_errmsg(r->db));
         goto out;
     }
     if (n > 0 && strcmp(fmt, SCHEMA_FORMAT) != 0) {
@@ -792,8 +793,7 @@ static int write_meta(run *r, char *err, size_t errlen)
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_DOCCOUNT, num);
     if (st != XC_OK) {
-        snprintf(err, errlen, "cannot write index %s: %s", r->opt->db_path,
-                 xc_errmsg(r->db));
+        snprintf(err, errlen, "%s", xc_errmsg(r->db));
         return -1;
     }
     return 0;
@@ -844,13 +844,11 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         /* Emptying happens inside the transaction: a crash keeps the old
          * revision. */
         if (xc_begin(r.db) != XC_OK || xc_delete_all(r.db) != XC_OK) {
-            snprintf(err, errlen, "cannot write index %s: %s", opt->db_path,
-                     xc_errmsg(r.db));
+            snprintf(err, errlen, "%s", xc_errmsg(r.db));
             goto out;
         }
     } else if (!opt->dry_run && xc_begin(r.db) != XC_OK) {
-        snprintf(err, errlen, "cannot write index %s: %s", opt->db_path,
-                 xc_errmsg(r.db));
+        snprintf(err, errlen, "%s", xc_errmsg(r.db));
         goto out;
     }
     if (opt->dry_run && opt->rebuild) {
@@ -887,8 +885,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         /* Nothing changed: cancel, so that no new revision is written. */
         xc_status cs = changed ? xc_commit(r.db) : xc_cancel(r.db);
         if (cs != XC_OK) {
-            snprintf(err, errlen, "cannot write index %s: %s", opt->db_path,
-                     xc_errmsg(r.db));
+            snprintf(err, errlen, "%s", xc_errmsg(r.db));
             goto out;
         }
     }
