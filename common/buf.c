@@ -13,6 +13,7 @@ void buf_init(buf_t *b, size_t max)
     b->len = 0;
     b->cap = 0;
     b->max = max > BUF_MAX_LIMIT ? BUF_MAX_LIMIT : max;
+    b->failed = 0;
 }
 
 buf_status buf_reserve(buf_t *b, size_t extra)
@@ -21,8 +22,10 @@ buf_status buf_reserve(buf_t *b, size_t extra)
     size_t need, cap;
     char *p;
 
-    if (b->len > max || extra > max - b->len)
+    if (b->len > max || extra > max - b->len) {
+        b->failed = 1;
         return BUF_ERR_LIMIT;
+    }
     need = b->len + extra + 1; /* <= BUF_MAX_LIMIT + 1: no overflow */
     if (need <= b->cap)
         return BUF_OK;
@@ -32,8 +35,10 @@ buf_status buf_reserve(buf_t *b, size_t extra)
     if (cap < need || cap > max + 1)
         cap = max + 1; /* the last step lands on the limit */
     p = realloc(b->data, cap);
-    if (p == NULL)
+    if (p == NULL) {
+        b->failed = 1;
         return BUF_ERR_NOMEM; /* old block is still valid and owned */
+    }
     b->data = p;
     b->cap = cap;
     b->data[b->len] = '\0';
@@ -93,6 +98,7 @@ buf_status buf_vprintf(buf_t *b, const char *fmt, va_list ap)
     b->len += (size_t)n;
     return BUF_OK;
 fail:
+    b->failed = 1;
     if (b->cap) /* a truncated attempt may have overwritten the terminator */
         b->data[b->len] = '\0';
     return st;
@@ -111,6 +117,7 @@ buf_status buf_printf(buf_t *b, const char *fmt, ...)
 
 void buf_truncate(buf_t *b, size_t len)
 {
+    b->failed = 0;
     if (len >= b->len)
         return;
     b->len = len;
@@ -119,6 +126,7 @@ void buf_truncate(buf_t *b, size_t len)
 
 void buf_reset(buf_t *b)
 {
+    b->failed = 0;
     b->len = 0;
     if (b->cap)
         b->data[0] = '\0';
@@ -133,6 +141,7 @@ char *buf_detach(buf_t *b, size_t *len)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->failed = 0;
     return p;
 }
 
@@ -142,6 +151,7 @@ void buf_free(buf_t *b)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->failed = 0;
 }
 
 const char *buf_strerror(buf_status st)

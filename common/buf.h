@@ -25,12 +25,16 @@ typedef enum {
  * string (it may also hold NUL bytes of its own). cap includes that
  * terminator, so len <= max and cap <= max + 1. A zeroed buf_t is a valid
  * empty buffer whose max is 0: call buf_init() to give it a real maximum.
- * Every function that fails leaves len and the content unchanged. */
+ * Every function that fails leaves len and the content unchanged, and sets
+ * failed: a writer of a record made of many appends (a JSON line) checks
+ * failed once at the end instead of every call, and never ships a record
+ * with a piece silently missing. */
 typedef struct buf {
     char *data; /* NULL until the first growth */
     size_t len; /* bytes in use, terminator excluded */
     size_t cap; /* bytes allocated, terminator included */
     size_t max; /* largest len allowed */
+    int failed; /* an append failed since the last init/reset/truncate */
 } buf_t;
 
 /* Empty buffer that may hold up to max bytes (clamped to BUF_MAX_LIMIT).
@@ -56,10 +60,10 @@ buf_status buf_vprintf(buf_t *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
 /* Cut the content back to len bytes (len > b->len is ignored): undoes
- * appends after a saved b->len. Keeps the memory. */
+ * appends after a saved b->len, and clears failed. Keeps the memory. */
 void buf_truncate(buf_t *b, size_t len);
 
-/* Empty the buffer but keep its memory for the next use. */
+/* Empty the buffer (and clear failed) but keep its memory. */
 void buf_reset(buf_t *b);
 
 /* Hand the memory over to the caller, who must free() it; *len (may be

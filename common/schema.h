@@ -39,6 +39,8 @@
 #define SCHEMA_M_BUILT "cglu.built"         /* seconds since the epoch */
 #define SCHEMA_M_DOCCOUNT "cglu.doccount"   /* decimal */
 #define SCHEMA_M_FORMAT "cglu.format"       /* SCHEMA_FORMAT */
+#define SCHEMA_M_REBUILD "cglu.rebuild"     /* "1" while a rebuild is
+                                               unfinished */
 /* Bump when the layout above changes: both programs refuse another one. */
 #define SCHEMA_FORMAT "2"
 

@@ -506,30 +506,6 @@ xc_status xc_replace(xc_db *db, const char *idterm, const xc_doc *doc)
     return XC_OK;
 }
 
-xc_status xc_delete_all(xc_db *db)
-{
-    if (!db)
-        return XC_ERR_ARG;
-    if (!need_writer(db))
-        return XC_ERR_ARG;
-    try {
-        Xapian::WritableDatabase &w = db->wdb;
-        std::vector<Xapian::docid> ids;
-        for (auto it = w.postlist_begin(""); it != w.postlist_end(""); ++it)
-            ids.push_back(*it);
-        for (Xapian::docid id : ids)
-            w.delete_document(id);
-        std::vector<std::pair<std::string, Xapian::termcount>> words;
-        for (auto it = w.spellings_begin(); it != w.spellings_end(); ++it)
-            words.emplace_back(*it, it.get_termfreq());
-        for (const auto &wf : words)
-            w.remove_spelling(wf.first, wf.second);
-    } catch (...) {
-        return fail(db, "cannot empty index");
-    }
-    return XC_OK;
-}
-
 xc_status xc_delete(xc_db *db, const char *idterm)
 {
     if (!db)

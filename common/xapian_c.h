@@ -91,9 +91,6 @@ xc_status xc_doc_set_value(xc_doc *doc, unsigned slot, const char *v,
  * The doc keeps belonging to the caller. idterm should also be a term of
  * doc for later lookups. */
 xc_status xc_replace(xc_db *db, const char *idterm, const xc_doc *doc);
-/* Delete every document and spelling word (for a rebuild inside a
- * transaction, so that readers keep the old revision until commit). */
-xc_status xc_delete_all(xc_db *db);
 /* Delete every document indexed by idterm (absent: XC_OK). */
 xc_status xc_delete(xc_db *db, const char *idterm);
 

@@ -45,6 +45,7 @@ typedef struct run {
     size_t done, total;
     double t0, last_bar;
     int pidfile; /* 1 when we wrote the pid file */
+    int rebuild; /* --rebuild, or finishing an interrupted one */
     int bar_shown;
 } run;
 
@@ -159,13 +160,13 @@ static int unspell(run *r, const char *data, size_t len, const char *text)
     return 0;
 }
 
-static int write_meta(run *r, char *err, size_t errlen);
+static int write_meta(run *r, int final, char *err, size_t errlen);
 
 /* Every committed revision carries the analyzer's metadata, so that an
  * index interrupted after a batch is still recognised by the next run. */
 static int commit_batch(run *r, char *err, size_t errlen)
 {
-    if (write_meta(r, err, errlen) != 0)
+    if (write_meta(r, 0, err, errlen) != 0)
         return -1;
     if (spell_flush(r->spell, r->db) != SPELL_OK || xc_commit(r->db) != XC_OK ||
         xc_begin(r->db) != XC_OK) {
@@ -185,6 +186,7 @@ typedef struct item {
     const walk_entry *e;
     const char *root;
     int found;        /* a document with this id is in the index */
+    int rebuilt;      /* found, but rebuilt: counted as added */
     char oldhash[24]; /* its content hash (found only) */
     /* Filled by the worker: */
     int done;
@@ -289,7 +291,7 @@ static void build_item(pipe_ *p, item *it)
         it->fate = F_SKIPPED;
         goto out;
     }
-    it->fate = it->found ? F_UPDATED : F_ADDED;
+    it->fate = it->found && !it->rebuilt ? F_UPDATED : F_ADDED;
     if (doc.recoded)
         snprintf(it->msg, sizeof it->msg,
                  "note %s: not UTF-8, read as Windows-1252", e->relpath);
@@ -379,10 +381,14 @@ static int classify(run *r, const char *root, const walk_entry *e, item *it,
     snprintf(mt, sizeof mt, "%" PRId64, (int64_t)e->mtime);
     snprintf(sz, sizeof sz, "%" PRIu64, (uint64_t)e->size);
     it->found = 1;
-    snprintf(it->oldhash, sizeof it->oldhash, "%s", vals[SCHEMA_V_HASH]);
-    if (strcmp(vals[SCHEMA_V_MTIME], mt) == 0 &&
-        strcmp(vals[SCHEMA_V_SIZE], sz) == 0)
-        result = F_UNCHANGED;
+    if (r->rebuild) {
+        it->rebuilt = 1; /* no hash: read and replace it whatever */
+    } else {
+        snprintf(it->oldhash, sizeof it->oldhash, "%s", vals[SCHEMA_V_HASH]);
+        if (strcmp(vals[SCHEMA_V_MTIME], mt) == 0 &&
+            strcmp(vals[SCHEMA_V_SIZE], sz) == 0)
+            result = F_UNCHANGED;
+    }
     for (int i = 0; i < 4; i++)
         free(vals[i]);
     return result;
@@ -775,7 +781,9 @@ out:
     return rc;
 }
 
-static int write_meta(run *r, char *err, size_t errlen)
+/* final: the run is complete (an unfinished rebuild stays marked, so that
+ * the next run finishes it). */
+static int write_meta(run *r, int final, char *err, size_t errlen)
 {
     char num[32];
     uint32_t n = 0;
@@ -784,6 +792,9 @@ static int write_meta(run *r, char *err, size_t errlen)
         st = xc_metadata_set(r->db, SCHEMA_M_LANG, analyze_lang(r->an));
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_FORMAT, SCHEMA_FORMAT);
+    if (st == XC_OK)
+        st = xc_metadata_set(r->db, SCHEMA_M_REBUILD,
+                             r->rebuild && !final ? "1" : "");
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_BUILT, num);
@@ -797,6 +808,16 @@ static int write_meta(run *r, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+/* 1 when an earlier --rebuild was interrupted after a batch. */
+static int rebuild_pending(run *r)
+{
+    char *v = NULL;
+    int pending = xc_metadata_get(r->db, SCHEMA_M_REBUILD, &v) == XC_OK &&
+                  strcmp(v, "1") == 0;
+    free(v);
+    return pending;
 }
 
 sync_status sync_run(const sync_options *opt, const char *const *roots,
@@ -840,14 +861,13 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     rep->files = r.total;
     if (open_index(&r, err, errlen) != 0 || check_compat(&r, err, errlen) != 0)
         goto out;
-    if (!opt->dry_run && opt->rebuild) {
-        /* Emptying happens inside the transaction: a crash keeps the old
-         * revision. */
-        if (xc_begin(r.db) != XC_OK || xc_delete_all(r.db) != XC_OK) {
-            snprintf(err, errlen, "%s", xc_errmsg(r.db));
-            goto out;
-        }
-    } else if (!opt->dry_run && xc_begin(r.db) != XC_OK) {
+    /* A rebuild re-reads and replaces every document and deletes the rest,
+     * in batches like any run: every committed revision holds each
+     * document in its old or its new form, never a half-empty index. */
+    r.rebuild = opt->rebuild || (r.db && rebuild_pending(&r));
+    if (r.rebuild && !opt->rebuild)
+        logf_(&r, "finishing an interrupted --rebuild");
+    if (!opt->dry_run && xc_begin(r.db) != XC_OK) {
         snprintf(err, errlen, "%s", xc_errmsg(r.db));
         goto out;
     }
@@ -877,10 +897,9 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     else if (delete_gone(&r, err, errlen) != 0)
         goto out;
     if (!opt->dry_run) {
-        int changed =
-            rep->added || rep->updated || rep->deleted || opt->rebuild;
+        int changed = rep->added || rep->updated || rep->deleted || r.rebuild;
         if (changed && (spell_flush(r.spell, r.db) != SPELL_OK ||
-                        write_meta(&r, err, errlen) != 0))
+                        write_meta(&r, 1, err, errlen) != 0))
             goto out;
         /* Nothing changed: cancel, so that no new revision is written. */
         xc_status cs = changed ? xc_commit(r.db) : xc_cancel(r.db);

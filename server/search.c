@@ -57,8 +57,7 @@ static search_status check_meta(xc_db *db, const char *path, char **lang,
         xc_metadata_get(db, SCHEMA_M_FORMAT, &fmt) != XC_OK ||
         xc_metadata_get(db, SCHEMA_M_LANG, lang) != XC_OK ||
         xc_doccount(db, &n) != XC_OK) {
-        snprintf(err, errlen, "cannot read index %s: %s", path,
-                 xc_errmsg(db));
+        snprintf(err, errlen, "cannot read index %s: %s", path, xc_errmsg(db));
         goto fail;
     }
     if (ver[0] == '\0' && n == 0) { /* created, never filled */
@@ -223,8 +222,9 @@ static int opt_uint(const proto_request *req, const char *name, uint64_t def,
     if (st == PROTO_OK)
         return 0;
     char msg[128];
-    snprintf(msg, sizeof msg, "option %s takes a whole number from %llu to %llu",
-             name, (unsigned long long)min, (unsigned long long)max);
+    snprintf(msg, sizeof msg,
+             "option %s takes a whole number from %llu to %llu", name,
+             (unsigned long long)min, (unsigned long long)max);
     error_line(out, "bad_request", msg);
     return -1;
 }
@@ -276,8 +276,7 @@ static char *suggestion(search_ctx *c, const proto_request *req,
         if (xc_termfreq(c->db, term, &tf) != XC_OK || tf > 0)
             continue;
         char *s = NULL;
-        if (xc_spelling_suggest(c->db, w->exact, SPELL_MAX_EDIT, &s) ==
-                XC_OK &&
+        if (xc_spelling_suggest(c->db, w->exact, SPELL_MAX_EDIT, &s) == XC_OK &&
             s[0] && strcmp(s, w->exact) != 0) {
             repl[i] = s;
             any = 1;
@@ -315,8 +314,7 @@ static void do_search(search_ctx *c, const proto_request *req, buf_t *out)
         static const unsigned text_slot[] = {SCHEMA_V_TEXT};
         size_t nslots = snip_len > 0 ? 1 : 0;
         xc_status st = xc_search_values(c->db, q.strict, (uint32_t)offset,
-                                        (uint32_t)limit, text_slot, nslots,
-                                        &m);
+                                        (uint32_t)limit, text_slot, nslots, &m);
         if (st == XC_OK && xc_mset_estimated(m) == 0 && q.relaxed) {
             xc_mset_free(m);
             m = NULL;
@@ -517,10 +515,9 @@ static void do_doc(search_ctx *c, const proto_request *req, buf_t *out)
         return;
     }
     schema_term(SCHEMA_P_ID, req->arg, req->arg_len, term);
-    xc_status st =
-        xc_get_by_id(c->db, term, &data, &len, vals, SCHEMA_NVALUES);
-    if (st == XC_ERR_NOTFOUND || (st == XC_OK && memchr(req->arg, '\0',
-                                                        req->arg_len))) {
+    xc_status st = xc_get_by_id(c->db, term, &data, &len, vals, SCHEMA_NVALUES);
+    if (st == XC_ERR_NOTFOUND ||
+        (st == XC_OK && memchr(req->arg, '\0', req->arg_len))) {
         error_line(out, "not_found", "no document with that id");
         goto out;
     }
@@ -612,9 +609,12 @@ void search_execute(search_ctx *c, const proto_request *req,
         error_line(out, "internal", "verb not handled by a worker");
         break;
     }
-    /* A response cut by the buffer limit is replaced by a short error. */
-    if (out->len == start || out->data[out->len - 1] != '\n') {
+    /* An answer with a piece that did not fit (out's limit, or memory) is
+     * replaced whole by a short error: never a line with a hole in it. */
+    if (out->failed || out->len == start || out->data[out->len - 1] != '\n') {
         buf_truncate(out, start);
-        error_line(out, "internal", "response too large");
+        error_line(out, "too_large",
+                   "the answer is larger than the daemon's limit for one "
+                   "answer (a quarter of --max-output)");
     }
 }

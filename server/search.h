@@ -46,8 +46,9 @@ void search_request_reopen(search_ctx *ctx);
 /* Answer req (verb SEARCH, SUGGEST, DOC or STATS) by appending exactly one
  * JSON line, ending in "\n", to out: {"ok":true,...} or {"ok":false,
  * "error":CODE,"message":TEXT}. stats is only read for STATS (may be NULL
- * otherwise). Never fails to write a line unless out hits its limit, in
- * which case out is reset and a short "internal" error line is written. */
+ * otherwise). When a piece of the answer does not fit in out (its limit,
+ * or memory), everything written by this call is removed and the short
+ * error line "too_large" is written instead: the line is always whole. */
 void search_execute(search_ctx *ctx, const proto_request *req,
                     const search_server_stats *stats, buf_t *out);
 

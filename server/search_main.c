@@ -629,8 +629,10 @@ int main(int argc, char **argv)
     if (!stats && !doc && optind == argc)
         die(2, "no QUERY given (see --help)");
 
-    /* The request line: control characters would split it in two. */
-    buf_init(&req, PROTO_MAX_LINE + 1);
+    /* The request line: control characters would split it in two. The
+     * buffer may grow past the protocol's limit so that a too-long request
+     * is refused below, never sent cut. */
+    buf_init(&req, (size_t)1 << 20);
     if (stats)
         buf_puts(&req, "STATS");
     else if (doc)
@@ -645,7 +647,7 @@ int main(int argc, char **argv)
         buf_putc(&req, ' ');
         buf_puts(&req, argv[i]);
     }
-    if (req.len > PROTO_MAX_LINE)
+    if (req.failed || req.len > PROTO_MAX_LINE)
         die(2, "request longer than %d bytes", PROTO_MAX_LINE);
     for (i = 0; i < (int)req.len; i++)
         if ((unsigned char)req.data[i] < 0x20 || req.data[i] == 0x7F)

@@ -206,6 +206,16 @@ static char *read_password(const char *path, size_t *len)
     }
     while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
         n--;
+    /* AUTH's argument is trimmed like every argument: a password that
+     * starts or ends with a space or tab could never be typed. */
+    if (n > 0 && (p[0] == ' ' || p[0] == '\t' || p[n - 1] == ' ' ||
+                  p[n - 1] == '\t')) {
+        logf_("error",
+              "password file %s: the password starts or ends with a space "
+              "or tab, which AUTH cannot send",
+              path);
+        goto fail;
+    }
     if (n == 0 || n > SERVER_MAX_PASSWORD) {
         logf_("error", "password file %s must hold 1 to %d bytes", path,
               SERVER_MAX_PASSWORD);

@@ -54,7 +54,9 @@ struct conn {
         authed : 1, writing : 1, dirty : 1, lingering : 1;
     slot *head, *tail; /* requests not yet answered, in order */
     unsigned nslots;
-    char *pend; /* input left over by a pause (malloc'd) */
+    unsigned busy; /* of those, on a worker now */
+    size_t held;   /* bytes of finished answers still in slots */
+    char *pend;    /* input left over by a pause (malloc'd) */
     size_t pend_len, pend_off;
     buf_t out;  /* answers waiting for the next write */
     buf_t wout; /* answers being written */
@@ -379,6 +381,7 @@ static void reply(conn *c, const char *p, size_t n)
     c->tail->next = sl;
     c->tail = sl;
     c->nslots++;
+    c->held += n;
     return;
 nomem:
     /* An answer cannot be dropped without breaking the order: the
@@ -439,8 +442,9 @@ static void after_work_cb(uv_work_t *w, int status)
     server *s = c->s;
 
     s->in_flight--;
+    c->busy--;
     stats_latency(s, sl->t0);
-    if (status != 0 || sl->out.len == 0 ||
+    if (status != 0 || sl->out.failed || sl->out.len == 0 ||
         sl->out.data[sl->out.len - 1] != '\n') {
         buf_free(&sl->out);
         if (sl->out.max < sizeof internal)
@@ -449,6 +453,7 @@ static void after_work_cb(uv_work_t *w, int status)
     }
     if (is_error_line(sl->out.data, sl->out.len))
         s->errors++;
+    c->held += sl->out.len;
     sl->done = 1;
     mark_dirty(c); /* no-op when closing: the slot goes with c */
     conn_unref(c);
@@ -479,6 +484,7 @@ static void dispatch(conn *c, const char *line, size_t len, proto_verb verb)
         return;
     }
     c->refs++;
+    c->busy++;
     s->in_flight++;
     if (c->tail)
         c->tail->next = sl;
@@ -588,9 +594,26 @@ static void handle_line(conn *c, const char *line, size_t len)
     }
 }
 
+/* Answers a connection holds: its output and the finished answers
+ * waiting behind a slower one. */
+static size_t held_bytes(const conn *c)
+{
+    return out_bytes(c) + c->held;
+}
+
+/* Whether to stop reading before the next request. One request may run
+ * while less than max_output is held; more run at once only while the held
+ * bytes plus room for each running answer (max_answer) stay within 2 x
+ * max_output. So a client that never reads costs at most about
+ * max(2 x max_output, max_output + max_answer). */
 static int over_limits(const conn *c)
 {
-    return c->nslots >= c->s->max_queue || out_bytes(c) >= c->s->max_output;
+    const server *s = c->s;
+    if (c->nslots >= s->max_queue || held_bytes(c) >= s->max_output)
+        return 1;
+    return c->busy > 0 &&
+           held_bytes(c) + (size_t)(c->busy + 1) * s->max_answer >
+               2 * s->max_output;
 }
 
 static int on_line(void *arg, proto_event ev, const char *line, size_t len)
@@ -652,7 +675,7 @@ static void conn_resume(conn *c)
 
     if (!c->paused || c->closing || c->quit || c->eof || s->stopping)
         return;
-    if (c->nslots > s->max_queue / 2 || out_bytes(c) > s->max_output / 2)
+    if (c->nslots > s->max_queue / 2 || held_bytes(c) > s->max_output / 2)
         return;
     c->paused = 0;
     if (c->pend != NULL) {
@@ -761,6 +784,7 @@ static void conn_flush(conn *c)
         if (c->head == NULL)
             c->tail = NULL;
         c->nslots--;
+        c->held -= sl->out.len;
         if (c->out.len == 0 && c->out.cap <= sl->out.cap) {
             buf_t t = c->out; /* take the slot's memory: no copy */
             c->out = sl->out;
@@ -1246,7 +1270,10 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     s->max_conn = cfg->max_connections;
     s->max_queue = cfg->max_queue;
     s->max_output = cfg->max_output;
-    s->max_answer = cfg->max_output > MIN_ANSWER ? cfg->max_output : MIN_ANSWER;
+    /* A quarter of the output limit per answer: up to 8 requests of one
+     * client run at once within its 2 x max_output (see pressure()). */
+    s->max_answer =
+        cfg->max_output / 4 > MIN_ANSWER ? cfg->max_output / 4 : MIN_ANSWER;
     s->idle_ms = (uint64_t)cfg->idle_timeout_s * 1000;
     s->log = cfg->log;
     s->log_ud = cfg->log_ud;

@@ -809,6 +809,33 @@ def test_kill_mid_run():
         print("     (documents at each kill: %s)" % seen)
 
 
+def test_interrupted_rebuild_is_never_partial():
+    """A --rebuild replaces documents in place: a revision committed by an
+    interrupted rebuild still holds every document (old or new form), and
+    the next plain run finishes the rebuild."""
+    with TempDir() as t:
+        gen_folder(os.path.join(t, "big"), seed=5)
+        db = os.path.join(t, "db")
+        expect(index(t, "--batch-size", "1", "big"), added=BIG_FILES)
+        rev0 = db_info(db)[0]
+        p = start(t, "--rebuild", "--batch-size", "1", "big")
+        # kill after its first batch is committed
+        assert wait_for(lambda: db_info(db)[0] > rev0 or p.poll() is not None,
+                        30)
+        p.send_signal(signal.SIGKILL)
+        Finished(p)
+        check_db(db)
+        assert db_info(db)[1] == BIG_FILES, db_info(db)
+        pending = metadata(db, "cglu.rebuild") == "1"
+        print("     killed %s the rebuild" % ("during" if pending else "after"))
+        if pending:
+            p = index(t, "-v", "--batch-size", "1", "big")
+            assert "finishing an interrupted --rebuild" in p.err, p.err
+            expect(p, files=BIG_FILES, added=BIG_FILES, deleted=0)
+        assert metadata(db, "cglu.rebuild") == ""
+        expect(index(t, "big"), unchanged=BIG_FILES)
+
+
 def interrupt(sig):
     with TempDir() as t:
         gen_folder(os.path.join(t, "big"), seed=2)

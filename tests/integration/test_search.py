@@ -195,6 +195,74 @@ def test_live_reindex_without_restart():
     assert count[0] > 10, count[0]
 
 
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def test_answer_limit_and_memory_bound():
+    """An answer larger than the per-answer limit is one whole too_large
+    error line, never a JSON line with a hole; clients that pipeline big
+    answers and never read cost a bounded amount each."""
+    src = os.path.join(TMP, "big")
+    os.makedirs(src, exist_ok=True)
+    word = "mot%d lié, "
+    with open(os.path.join(src, "big.txt"), "w", encoding="utf-8") as f:
+        f.write("Gros\n\n" + "".join(word % i for i in range(20000)))
+    with open(os.path.join(src, "mid.txt"), "w", encoding="utf-8") as f:
+        f.write("Moyen\n\n" + "".join(word % i for i in range(4000)))
+    db = build_index(src, os.path.join(TMP, "db-big"))
+    # --max-output 256 KB: answers up to 64 KB (a quarter, at least 64 KB).
+    with Daemon(db, "--max-output", "262144") as d:
+        c = Client(d)
+        r = c.req("DOC big.txt")  # about 200 KB of text
+        assert r == {"ok": False, "error": "too_large",
+                     "message": r.get("message")} and r["message"], r
+        r = c.req("DOC mid.txt")  # about 40 KB: fits
+        assert r["ok"] is True and len(r["text"]) > 30000
+        c.close()
+        base = rss_kb(d.proc.pid)
+        socks = []
+        for _ in range(4):
+            s_ = d.connect()
+            s_.sendall(b"DOC mid.txt\n" * 200)
+            socks.append(s_)
+        time.sleep(2)
+        grown = (rss_kb(d.proc.pid) - base) / 1024
+        # 4 clients x (2 x 256 KB + 64 KB) plus allocator slack.
+        assert grown < 16, "daemon grew %.1f MB" % grown
+        print("     4 non-reading clients x 200 DOC of 40 KB: RSS +%.1f MB"
+              % grown)
+        c2 = Client(d)
+        assert c2.req("PING")["pong"] is True
+        c2.close()
+        for s_ in socks:
+            s_.close()
+
+
+def test_client_refuses_a_request_too_long():
+    p = subprocess.run([prog("cglu-search"), "--host", DAEMON.address,
+                        "mission", "x" * 9000], capture_output=True,
+                       timeout=30)
+    assert p.returncode == 2, p
+    assert b"longer than 8192" in p.stderr, p.stderr
+
+
+def test_password_with_edge_spaces_refused():
+    pw = os.path.join(TMP, "pw")
+    with open(pw, "w") as f:
+        f.write("secret \n")
+    os.chmod(pw, 0o600)
+    p = subprocess.run([prog("cglu-searchd"), "--db", DB, "--listen",
+                        "127.0.0.1:0", "--password-file", pw],
+                       capture_output=True, timeout=30)
+    assert p.returncode == 2, p
+    assert len(p.stderr.splitlines()) == 1 and b"space" in p.stderr, p.stderr
+
+
 def test_zz_shutdown_clean():
     C.close()
     DAEMON.proc.terminate()
