@@ -39,3 +39,8 @@ size_t schema_uid(const char *root, const char *relpath, char *out)
         n = (int)sizeof tmp - 1; /* cut paths still hash to distinct keys */
     return schema_term(SCHEMA_P_UID, tmp, (size_t)n, out);
 }
+
+void schema_mtime(int64_t sec, long nsec, char *out)
+{
+    snprintf(out, 32, "%" PRId64 ".%09ld", sec, nsec);
+}

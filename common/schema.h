@@ -4,16 +4,19 @@
 #define CGLU_COMMON_SCHEMA_H
 
 /* Term prefixes (Xapian convention: capital letters). */
-#define SCHEMA_P_ID "Q"    /* Q + document id (relative path): DOC lookup */
-#define SCHEMA_P_UID "U"   /* U + folder + '/' + relative path: the unique
-                              key (two folders may hold the same names) */
-#define SCHEMA_P_STEM "Z"  /* Z + stem of folded word, with positions;
+#define SCHEMA_P_ID "Q" /* Q + document id (relative path): DOC lookup */
+#define SCHEMA_P_UID                                                           \
+    "U" /* U + folder + '/' + relative path: the unique                        \
+           key (two folders may hold the same names) */
+#define SCHEMA_P_STEM                                                          \
+    "Z"                    /* Z + stem of folded word, with positions;         \
                               body and title (title with higher wdf) */
 #define SCHEMA_P_EXACT "E" /* E + exact lowercased form (accents kept) */
-#define SCHEMA_P_FOLD "F"  /* F + fold + '|' + exact form, only for words
-                              whose fold differs from the exact form
-                              (accented words): prefix search expands over
-                              F and E; completion shows the exact form */
+#define SCHEMA_P_FOLD                                                          \
+    "F" /* F + fold + '|' + exact form, only for words                         \
+           whose fold differs from the exact form                              \
+           (accented words): prefix search expands over                        \
+           F and E; completion shows the exact form */
 #define SCHEMA_FOLD_SEP '|'
 #define SCHEMA_P_TITLE "T" /* T + stem of a title word: title:word */
 #define SCHEMA_P_ROOT "R"  /* R + root folder the document came from */
@@ -22,25 +25,27 @@
 #define SCHEMA_TITLE_WDF 5
 
 /* Value slots. */
-#define SCHEMA_V_MTIME 0 /* decimal seconds since the epoch */
+#define SCHEMA_V_MTIME 0 /* "seconds.nanoseconds" since the epoch */
 #define SCHEMA_V_SIZE 1  /* decimal bytes of the source file */
 #define SCHEMA_V_HASH 2  /* hex 64-bit FNV-1a of the file contents */
 #define SCHEMA_V_ROOT 3  /* absolute path of the folder it came from */
-#define SCHEMA_V_TEXT 4  /* the extracted plain text snippets are cut from:
-                            a value, not data, because values are stored
-                            uncompressed (a hit costs no inflate) */
+#define SCHEMA_V_TEXT                                                          \
+    4 /* the extracted plain text snippets are cut from:                       \
+         a value, not data, because values are stored                          \
+         uncompressed (a hit costs no inflate) */
 #define SCHEMA_NVALUES 5
 
 /* Document data: id '\0' title '\0' url (the text is in SCHEMA_V_TEXT). */
 
 /* Metadata keys. */
-#define SCHEMA_M_ANALYZER "cglu.analyzer"   /* ANALYZE_VERSION */
-#define SCHEMA_M_LANG "cglu.lang"           /* e.g. "french" */
-#define SCHEMA_M_BUILT "cglu.built"         /* seconds since the epoch */
-#define SCHEMA_M_DOCCOUNT "cglu.doccount"   /* decimal */
-#define SCHEMA_M_FORMAT "cglu.format"       /* SCHEMA_FORMAT */
-#define SCHEMA_M_REBUILD "cglu.rebuild"     /* "1" while a rebuild is
-                                               unfinished */
+#define SCHEMA_M_ANALYZER "cglu.analyzer" /* ANALYZE_VERSION */
+#define SCHEMA_M_LANG "cglu.lang"         /* e.g. "french" */
+#define SCHEMA_M_BUILT "cglu.built"       /* seconds since the epoch */
+#define SCHEMA_M_DOCCOUNT "cglu.doccount" /* decimal */
+#define SCHEMA_M_FORMAT "cglu.format"     /* SCHEMA_FORMAT */
+#define SCHEMA_M_REBUILD                                                       \
+    "cglu.rebuild" /* "1" while a rebuild is                                   \
+                      unfinished */
 /* Bump when the layout above changes: both programs refuse another one. */
 #define SCHEMA_FORMAT "2"
 
@@ -49,11 +54,16 @@
 #define SCHEMA_TERM_MAX 240
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Write prefix + s[0..n) into out (SCHEMA_TERM_MAX + 1 bytes), NUL-
  * terminated; returns its length. Over the limit: the first bytes of s
  * (cut on a UTF-8 boundary), '#', and 16 hex digits of s's hash. */
 size_t schema_term(const char *prefix, const char *s, size_t n, char *out);
+
+/* The SCHEMA_V_MTIME value of a file: "seconds.nanoseconds", so that an
+ * edit within the same second is still seen. out holds 32 bytes. */
+void schema_mtime(int64_t sec, long nsec, char *out);
 
 /* The unique key term of a document: schema_term("U", root "/" relpath). */
 size_t schema_uid(const char *root, const char *relpath, char *out);

@@ -506,6 +506,34 @@ xc_status xc_replace(xc_db *db, const char *idterm, const xc_doc *doc)
     return XC_OK;
 }
 
+xc_status xc_set_values(xc_db *db, const char *idterm, const unsigned *slots,
+                        const char *const *values, size_t n)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!need_writer(db))
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(idterm) || (n > 0 && (!slots || !values)))
+        return arg_error(db, "xc_set_values needs an id term and values");
+    try {
+        Xapian::WritableDatabase &w = db->wdb;
+        Xapian::PostingIterator it = w.postlist_begin(idterm);
+        if (it == w.postlist_end(idterm)) {
+            put_plain(db->errmsg, sizeof db->errmsg, "no document in index",
+                      db->path.c_str(), idterm);
+            return XC_ERR_NOTFOUND;
+        }
+        Xapian::docid did = *it;
+        Xapian::Document doc = w.get_document(did);
+        for (size_t k = 0; k < n; k++)
+            doc.add_value(slots[k], values[k] ? values[k] : "");
+        w.replace_document(did, doc);
+    } catch (...) {
+        return fail(db, "cannot update a document of index");
+    }
+    return XC_OK;
+}
+
 xc_status xc_delete(xc_db *db, const char *idterm)
 {
     if (!db)

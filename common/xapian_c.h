@@ -49,12 +49,11 @@ typedef struct xc_mset xc_mset;   /* search results */
 /* ---- opening ---------------------------------------------------------- */
 
 /* Open read-only. On failure *out is NULL and err gets a message. */
-xc_status xc_open_read(const char *path, xc_db **out, char *err,
-                       size_t errlen);
+xc_status xc_open_read(const char *path, xc_db **out, char *err, size_t errlen);
 /* Open for writing, creating it when missing (or emptying it when
  * truncate), taking Xapian's write lock: a second writer gets XC_ERR_LOCK. */
-xc_status xc_open_write(const char *path, int truncate, xc_db **out,
-                        char *err, size_t errlen);
+xc_status xc_open_write(const char *path, int truncate, xc_db **out, char *err,
+                        size_t errlen);
 /* Close and free (NULL allowed). A writer's uncommitted changes are
  * discarded (an open transaction is cancelled). Note: outside a
  * transaction Xapian's close() commits pending changes itself, and a
@@ -94,6 +93,12 @@ xc_status xc_replace(xc_db *db, const char *idterm, const xc_doc *doc);
 /* Delete every document indexed by idterm (absent: XC_OK). */
 xc_status xc_delete(xc_db *db, const char *idterm);
 
+/* Set values slots[0..n) of the document of idterm to values[0..n)
+ * (NUL-terminated), keeping its terms and data: cheaper than a rebuild of
+ * the document. Absent: XC_ERR_NOTFOUND. */
+xc_status xc_set_values(xc_db *db, const char *idterm, const unsigned *slots,
+                        const char *const *values, size_t n);
+
 xc_status xc_metadata_set(xc_db *db, const char *key, const char *value);
 /* Add / remove a word of the spelling dictionary (freqinc occurrences). */
 xc_status xc_spelling_add(xc_db *db, const char *word, uint32_t freqinc);
@@ -117,15 +122,14 @@ xc_status xc_termfreq(xc_db *db, const char *term, uint32_t *out);
  * NUL-terminated, *len bytes) and, when values is not NULL, values
  * [0..nvalues) each malloc'd (freed by the caller; empty when unset).
  * Absent: XC_ERR_NOTFOUND. */
-xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data,
-                       size_t *len, char **values, unsigned nvalues);
+xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data, size_t *len,
+                       char **values, unsigned nvalues);
 
 /* Call fn(term, len, ctx) for every term starting with prefix, in byte
  * order, stopping early when fn returns non-zero. */
 typedef int (*xc_term_fn)(const char *term, size_t len, uint32_t termfreq,
                           void *ctx);
-xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn,
-                      void *ctx);
+xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx);
 
 /* Best spelling correction of word from the spelling dictionary within
  * max_edit edits; *out is malloc'd ("" when none), freed by the caller. */
@@ -168,19 +172,19 @@ char *xc_query_describe(const xc_query *q);
 xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
                     uint32_t limit, xc_mset **out);
 void xc_mset_free(xc_mset *m);
-size_t xc_mset_size(const xc_mset *m);             /* hits fetched */
-uint32_t xc_mset_estimated(const xc_mset *m);      /* total matches est. */
+size_t xc_mset_size(const xc_mset *m);        /* hits fetched */
+uint32_t xc_mset_estimated(const xc_mset *m); /* total matches est. */
 /* Hit i (< size): docid, BM25 weight, and the document data (owned by the
  * mset, valid until xc_mset_free; data_len bytes, NUL-terminated). */
-void xc_mset_item(const xc_mset *m, size_t i, uint32_t *docid,
-                  double *weight, const char **data, size_t *data_len);
+void xc_mset_item(const xc_mset *m, size_t i, uint32_t *docid, double *weight,
+                  const char **data, size_t *data_len);
 
 /* The same search, fetching for each hit the document data and the values
  * of slots[0..nslots) (values are stored uncompressed: keeping large text
  * in a value saves a zlib inflate of it per hit). */
 xc_status xc_search_values(xc_db *db, const xc_query *q, uint32_t offset,
-                           uint32_t limit, const unsigned *slots,
-                           size_t nslots, xc_mset **out);
+                           uint32_t limit, const unsigned *slots, size_t nslots,
+                           xc_mset **out);
 /* Value k (an index into the slots given to xc_search_values) of hit i:
  * owned by the mset, NUL-terminated, valid until xc_mset_free; NULL and 0
  * when out of range. */

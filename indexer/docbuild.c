@@ -33,8 +33,7 @@ static int spelling_word(const analyze_token *t)
 }
 
 /* prefix + s into buf (sized ANALYZE_MAX_WORD * 3 + 8). */
-static size_t prefixed(char *buf, const char *prefix, const char *s,
-                       size_t n)
+static size_t prefixed(char *buf, const char *prefix, const char *s, size_t n)
 {
     size_t p = strlen(prefix);
     memcpy(buf, prefix, p);
@@ -155,7 +154,7 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     if (xc_doc_add_term(doc, idterm, n, 0) != XC_OK)
         goto fail;
 
-    snprintf(num, sizeof num, "%" PRId64, in->mtime);
+    schema_mtime(in->mtime, in->mtime_nsec, num);
     if ((st = set_value(doc, SCHEMA_V_MTIME, num)) != DOCBUILD_OK)
         goto fail;
     snprintf(num, sizeof num, "%" PRIu64, in->size);
@@ -168,8 +167,7 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
         goto fail;
 
     /* Data: id \0 title \0 url; the text goes in a value (schema.h). */
-    if (xc_doc_set_value(doc, SCHEMA_V_TEXT, in->text, in->text_len) !=
-        XC_OK) {
+    if (xc_doc_set_value(doc, SCHEMA_V_TEXT, in->text, in->text_len) != XC_OK) {
         st = DOCBUILD_ERR_XAPIAN;
         goto fail;
     }
@@ -194,8 +192,7 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
 fail:
     if (err && errlen)
         snprintf(err, errlen, "cannot build document %s: %s", in->id,
-                 st == DOCBUILD_ERR_NOMEM ? "out of memory"
-                                          : "Xapian error");
+                 st == DOCBUILD_ERR_NOMEM ? "out of memory" : "Xapian error");
     free(data);
     xc_doc_free(doc);
     return st;

@@ -27,6 +27,7 @@ typedef struct docbuild_input {
     size_t text_len;
     const char *root; /* absolute path of the folder given */
     int64_t mtime;
+    long mtime_nsec;
     uint64_t size;
     uint64_t hash;
 } docbuild_input;

@@ -1,5 +1,5 @@
 /* spell: word frequency deltas for Xapian's spelling dictionary, gathered
- * over a whole run and written once at commit time. */
+ * over a batch and written with its commit. */
 #ifndef CGLU_INDEXER_SPELL_H
 #define CGLU_INDEXER_SPELL_H
 

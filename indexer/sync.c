@@ -44,8 +44,9 @@ typedef struct run {
     size_t batch; /* input bytes since the last commit */
     size_t done, total;
     double t0, last_bar;
-    int pidfile; /* 1 when we wrote the pid file */
-    int rebuild; /* --rebuild, or finishing an interrupted one */
+    int pidfile;    /* 1 when we wrote the pid file */
+    int rebuild;    /* --rebuild, or finishing an interrupted one */
+    size_t touched; /* unchanged files whose new mtime was recorded */
     int bar_shown;
 } run;
 
@@ -160,6 +161,11 @@ static int unspell(run *r, const char *data, size_t len, const char *text)
     return 0;
 }
 
+static size_t batch_max(const run *r)
+{
+    return r->opt->batch_bytes ? r->opt->batch_bytes : DEFAULT_BATCH;
+}
+
 static int write_meta(run *r, int final, char *err, size_t errlen);
 
 /* Every committed revision carries the analyzer's metadata, so that an
@@ -187,6 +193,8 @@ typedef struct item {
     const char *root;
     int found;        /* a document with this id is in the index */
     int rebuilt;      /* found, but rebuilt: counted as added */
+    int touched;      /* same bytes, new mtime: only values are updated */
+    size_t pidx;      /* its entry in run.present */
     char oldhash[24]; /* its content hash (found only) */
     /* Filled by the worker: */
     int done;
@@ -278,6 +286,7 @@ static void build_item(pipe_ *p, item *it)
     snprintf(hx, sizeof hx, "%016" PRIx64, hash);
     if (it->found && strcmp(it->oldhash, hx) == 0) {
         it->fate = F_UNCHANGED; /* touched, same bytes */
+        it->touched = 1;
         return;
     }
     extract_status xs =
@@ -309,6 +318,7 @@ static void build_item(pipe_ *p, item *it)
         .text_len = doc.text_len,
         .root = it->root,
         .mtime = (int64_t)e->mtime,
+        .mtime_nsec = e->mtime_nsec,
         .size = (uint64_t)e->size,
         .hash = hash,
     };
@@ -378,7 +388,7 @@ static int classify(run *r, const char *root, const walk_entry *e, item *it,
         return -1;
     }
     char mt[32], sz[32];
-    snprintf(mt, sizeof mt, "%" PRId64, (int64_t)e->mtime);
+    schema_mtime((int64_t)e->mtime, e->mtime_nsec, mt);
     snprintf(sz, sizeof sz, "%" PRIu64, (uint64_t)e->size);
     it->found = 1;
     if (r->rebuild) {
@@ -411,6 +421,20 @@ static int write_item(run *r, item *it, char *err, size_t errlen)
     if (it->fate < 0) {
         snprintf(err, errlen, "out of memory on %s", e->relpath);
         return -1;
+    }
+    if (it->touched && !r->opt->dry_run) {
+        /* Record the new mtime, so that later runs do not read it again. */
+        char mt[32], sz[32];
+        static const unsigned slots[] = {SCHEMA_V_MTIME, SCHEMA_V_SIZE};
+        const char *vals[] = {mt, sz};
+        schema_mtime((int64_t)e->mtime, e->mtime_nsec, mt);
+        snprintf(sz, sizeof sz, "%" PRIu64, (uint64_t)e->size);
+        schema_uid(it->root, e->relpath, idterm);
+        if (xc_set_values(r->db, idterm, slots, vals, 2) != XC_OK) {
+            snprintf(err, errlen, "%s", xc_errmsg(r->db));
+            return -1;
+        }
+        r->touched++;
     }
     if (!it->doc)
         return it->fate;
@@ -473,8 +497,6 @@ static int index_files(run *r, char *err, size_t errlen)
     pthread_t th;
     int started = 0, rc = -1;
     char msg[256];
-    size_t batch_max =
-        r->opt->batch_bytes ? r->opt->batch_bytes : DEFAULT_BATCH;
 
     p.r = r;
     pthread_mutex_init(&p.mu, NULL);
@@ -498,6 +520,7 @@ static int index_files(run *r, char *err, size_t errlen)
                 goto out;
             char uid[SCHEMA_TERM_MAX + 1];
             schema_uid(r->roots[i], e->relpath, uid);
+            it->pidx = r->npresent;
             if (f != F_SKIPPED && add_present(r, uid) != 0) {
                 snprintf(err, errlen, "out of memory");
                 goto out;
@@ -537,14 +560,9 @@ static int index_files(run *r, char *err, size_t errlen)
             goto out;
         count_fate(r->rep, f);
         if (f == F_SKIPPED) {
-            char uid[SCHEMA_TERM_MAX + 1];
-            schema_uid(it->root, it->e->relpath, uid);
-            for (size_t k = 0; k < r->npresent; k++)
-                if (strcmp(r->present[k], uid) == 0) {
-                    free(r->present[k]);
-                    r->present[k] = r->present[--r->npresent];
-                    break;
-                }
+            /* no longer in the index: the deletion pass removes it */
+            free(r->present[it->pidx]);
+            r->present[it->pidx] = NULL;
         }
         r->done++;
         progress(r, 0);
@@ -552,7 +570,7 @@ static int index_files(run *r, char *err, size_t errlen)
         p.consumed = i + 1;
         pthread_cond_broadcast(&p.cv);
         pthread_mutex_unlock(&p.mu);
-        if (!r->opt->dry_run && r->batch >= batch_max &&
+        if (!r->opt->dry_run && r->batch >= batch_max(r) &&
             commit_batch(r, err, errlen) != 0)
             goto out;
     }
@@ -619,6 +637,11 @@ static int delete_gone(run *r, char *err, size_t errlen)
     int rc = -1;
     if (!r->db)
         return 0;
+    size_t kept = 0; /* drop the entries of skipped files */
+    for (size_t i = 0; i < r->npresent; i++)
+        if (r->present[i])
+            r->present[kept++] = r->present[i];
+    r->npresent = kept;
     qsort(r->present, r->npresent, sizeof *r->present, cmp_str);
     for (size_t k = 0; k < r->nroots; k++) {
         char prefix[SCHEMA_TERM_MAX + 1];
@@ -647,6 +670,8 @@ static int delete_gone(run *r, char *err, size_t errlen)
             if (r->opt->verbose && !bad)
                 logf_(r, "deleted %s", data);
         }
+        /* Deleting costs about what indexing the text did: batch it too. */
+        r->batch += dl + (text ? strlen(text) : 0);
         free(data);
         free(text);
         if (bad) {
@@ -655,6 +680,9 @@ static int delete_gone(run *r, char *err, size_t errlen)
             goto out;
         }
         r->rep->deleted++;
+        if (!r->opt->dry_run && r->batch >= batch_max(r) &&
+            commit_batch(r, err, errlen) != 0)
+            goto out;
     }
     rc = 0;
 out:
@@ -897,7 +925,8 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     else if (delete_gone(&r, err, errlen) != 0)
         goto out;
     if (!opt->dry_run) {
-        int changed = rep->added || rep->updated || rep->deleted || r.rebuild;
+        int changed = rep->added || rep->updated || rep->deleted || r.rebuild ||
+                      r.touched;
         if (changed && (spell_flush(r.spell, r.db) != SPELL_OK ||
                         write_meta(&r, 1, err, errlen) != 0))
             goto out;

@@ -17,30 +17,29 @@ typedef enum {
 typedef void (*sync_log_fn)(const char *line, void *ctx);
 
 typedef struct sync_options {
-    const char *db_path;   /* index folder */
-    const char *lang;      /* libstemmer algorithm, "french" */
-    int rebuild;           /* start from an empty index */
-    int dry_run;           /* report, write nothing */
-    int verbose;           /* one log line per file that changes/skips */
-    int progress;          /* progress bar on stderr */
-    size_t max_file_size;  /* bytes; 0: 50 MB */
-    size_t batch_bytes;    /* commit after this much input; 0: 1 MB */
+    const char *db_path;         /* index folder */
+    const char *lang;            /* libstemmer algorithm, "french" */
+    int rebuild;                 /* start from an empty index */
+    int dry_run;                 /* report, write nothing */
+    int verbose;                 /* one log line per file that changes/skips */
+    int progress;                /* progress bar on stderr */
+    size_t max_file_size;        /* bytes; 0: 50 MB */
+    size_t batch_bytes;          /* commit after this much input; 0: 1 MB */
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
-    sync_log_fn log;       /* verbose and warning lines; may be NULL */
+    sync_log_fn log;             /* verbose and warning lines; may be NULL */
     void *log_ctx;
 } sync_options;
 
 typedef struct sync_report {
     unsigned long files, added, updated, deleted, unchanged, skipped, failed;
-    uint64_t bytes;  /* bytes of the files read and analysed */
-    double seconds;  /* wall time of the run */
+    uint64_t bytes; /* bytes of the files read and analysed */
+    double seconds; /* wall time of the run */
 } sync_report;
 
 /* Index the folders roots[0..nroots). The report is filled in every case
  * (zeros when nothing happened); err gets one line when the status is
  * SYNC_ERR_FATAL or SYNC_ERR_INTERRUPTED. */
 sync_status sync_run(const sync_options *opt, const char *const *roots,
-                     size_t nroots, sync_report *rep, char *err,
-                     size_t errlen);
+                     size_t nroots, sync_report *rep, char *err, size_t errlen);
 
 #endif

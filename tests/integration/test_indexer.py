@@ -434,7 +434,7 @@ def test_incremental():
         assert metadata(db, "cglu.analyzer") != ""
         assert re.match(r"^\d+$", metadata(db, "cglu.built"))
         a = doc(db, "a.txt")
-        assert a.values["0"] == str(base), a.values
+        assert a.values["0"] == "%d.000000000" % base, a.values
         assert a.values["1"] == str(os.path.getsize(
             os.path.join(d, "a.txt"))), a.values
         assert re.match(r"^[0-9a-f]{16}$", a.values["2"]), a.values
@@ -461,11 +461,29 @@ def test_incremental():
         expect(index(t, "docs"), updated=1, unchanged=2)
         assert postings(db, "Enouvelle") == []
 
-        # touched, same bytes: unchanged, no new revision
+        # touched, same bytes: unchanged; its new mtime is recorded (one
+        # revision) so that the next run does not read it again
         rev3 = db_info(db)[0]
         os.utime(os.path.join(d, "b.md"), (base + 99, base + 99))
         expect(index(t, "docs"), unchanged=3, updated=0)
-        assert db_info(db)[0] == rev3
+        assert db_info(db)[0] == rev3 + 1
+        assert doc(db, "b.md").values["0"] == "%d.000000000" % (base + 99)
+        p = index(t, "docs")
+        expect(p, unchanged=3, updated=0)
+        assert " 0.0 MB in " in p.out, p.out
+        assert db_info(db)[0] == rev3 + 1
+
+        # an edit within the same second, same size: the nanoseconds tell
+        path = os.path.join(d, "c.html")
+        with open(path, "w") as f:
+            f.write("<p>cerisE</p>")
+        os.utime(path, ns=((base + 5) * 10**9 + 1, (base + 5) * 10**9 + 1))
+        expect(index(t, "docs"), updated=1, unchanged=2)
+        with open(path, "w") as f:
+            f.write("<p>prunes</p>")
+        os.utime(path, ns=((base + 5) * 10**9 + 2, (base + 5) * 10**9 + 2))
+        expect(index(t, "docs"), updated=1, unchanged=2)
+        assert postings(db, "Eprunes") == [docid(db, "c.html")]
 
         # a new file
         write(os.path.join(d, "sub", "e.txt"), "datte\n", base)
