@@ -1,6 +1,7 @@
 /* cglu-index: build or update the search index from folders of documents.
  * Exit status: 0 all went well, 1 some files failed (the rest is
- * committed), 2 usage or fatal error (nothing committed by this run). */
+ * committed), 2 usage or fatal error (the index keeps its last committed
+ * revision). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,7 +37,8 @@ static void usage(FILE *f)
             "the search index.\n\n"
             "  -d, --db PATH          index folder (default %s)\n"
             "      --lang NAME        stemming language (default french)\n"
-            "      --rebuild          start from an empty index\n"
+            "      --rebuild          start from an empty index (in place: "
+            "readers\n                         never see it half-built)\n"
             "  -n, --dry-run          report what would change, write "
             "nothing\n"
             "      --max-file-size MB skip larger files (default 50)\n"
@@ -48,8 +50,8 @@ static void usage(FILE *f)
             "  -h, --help             this help\n"
             "  -V, --version          print the version\n\n"
             "Exit status: 0 success, 1 some files failed (the rest is "
-            "committed),\n2 usage or fatal error (the index is left as "
-            "it was).\n",
+            "committed),\n2 usage or fatal error (the index keeps its last "
+            "committed revision).\n",
             SCHEMA_DEFAULT_DB);
 }
 

@@ -643,9 +643,12 @@ static int delete_gone(run *r, char *err, size_t errlen)
             r->present[kept++] = r->present[i];
     r->npresent = kept;
     qsort(r->present, r->npresent, sizeof *r->present, cmp_str);
-    for (size_t k = 0; k < r->nroots; k++) {
+    /* A rebuild starts from an empty index: documents of every folder
+     * not given go too. Otherwise only our folders' documents are ours. */
+    for (size_t k = 0; k < (r->rebuild ? 1 : r->nroots); k++) {
         char prefix[SCHEMA_TERM_MAX + 1];
-        size_t pl = schema_uid(r->roots[k], "", prefix);
+        size_t pl = r->rebuild ? schema_term(SCHEMA_P_UID, "", 0, prefix)
+                               : schema_uid(r->roots[k], "", prefix);
         if (pl >= SCHEMA_TERM_MAX - 17)
             continue; /* a folder name too long to scan by prefix */
         if (xc_allterms(r->db, prefix, collect_gone, &g) != XC_OK) {

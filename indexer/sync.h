@@ -10,7 +10,8 @@
 typedef enum {
     SYNC_OK = 0,          /* every file indexed, skipped or unchanged */
     SYNC_PARTIAL,         /* some files failed; the rest is committed */
-    SYNC_ERR_FATAL,       /* nothing committed by this run (see err) */
+    SYNC_ERR_FATAL,       /* stopped (see err); batches committed before
+                             stay, the open one is cancelled */
     SYNC_ERR_INTERRUPTED, /* SIGINT/SIGTERM: open batch cancelled */
 } sync_status;
 
