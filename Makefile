@@ -110,6 +110,7 @@ test: $(PROGS) $(UNIT_BIN)
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-asan:
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	$(MAKE) BUILD=build-asan BIN=build-asan/bin CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  CXXFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
