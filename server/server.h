@@ -44,7 +44,9 @@ typedef struct server_config {
     unsigned max_connections; /* more clients get "busy" and are closed */
     unsigned idle_timeout_s;  /* 0 disables the idle timeout */
     unsigned max_queue;       /* requests queued per connection */
-    size_t max_output;        /* bytes buffered per connection */
+    size_t max_output;        /* answers held per connection: reading
+                                 stops past it (about 2x with requests
+                                 running); one answer <= a quarter */
     const char *password;     /* NULL: no AUTH needed; copied */
     size_t password_len;      /* 1..SERVER_MAX_PASSWORD */
     server_log_fn log;        /* NULL: no logs */
