@@ -208,8 +208,8 @@ static char *read_password(const char *path, size_t *len)
         n--;
     /* AUTH's argument is trimmed like every argument: a password that
      * starts or ends with a space or tab could never be typed. */
-    if (n > 0 && (p[0] == ' ' || p[0] == '\t' || p[n - 1] == ' ' ||
-                  p[n - 1] == '\t')) {
+    if (n > 0 &&
+        (p[0] == ' ' || p[0] == '\t' || p[n - 1] == ' ' || p[n - 1] == '\t')) {
         logf_("error",
               "password file %s: the password starts or ends with a space "
               "or tab, which AUTH cannot send",

@@ -109,8 +109,7 @@ static const struct {
     {"chat -\"chien noir\"",
      "Query((" W("chat", "chat") " AND_NOT (Zchien PHRASE 2 Znoir)))", NULL, 0},
     {"gouvernements -gouv*",
-     "Query((" W("gouvern",
-                 "gouvernements") " AND_NOT (" PFX("gouv") ")))",
+     "Query((" W("gouvern", "gouvernements") " AND_NOT (" PFX("gouv") ")))",
      NULL, 0},
     {"-title:foo bar", "Query((" W("bar", "bar") " AND_NOT Tfoo))", NULL, 0},
     /* OR binds two items; alone, leading or trailing it is nothing */
@@ -135,8 +134,7 @@ static const struct {
     {"gouv*", "Query((" PFX("gouv") "))", NULL, 0},
     {"Élé*", "Query((" PFX("ele") "))", NULL, 0},
     {"go*", "Query(" W("go", "go") ")", NULL, 0},
-    {"gouv* local",
-     "Query(((" PFX("gouv") ") AND " W("local", "local") "))",
+    {"gouv* local", "Query(((" PFX("gouv") ") AND " W("local", "local") "))",
      "Query(((" PFX("gouv") ") OR " W("local", "local") "))", 0},
     /* title: */
     {"title:justice chat", "Query((Tjustic AND " W("chat", "chat") "))", NULL,
