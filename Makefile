@@ -54,7 +54,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*_bench.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test test-asan run bench clean install format lint help deps memcheck soak
+.PHONY: all test test-asan run bench clean install format format-check lint help deps memcheck soak
 # Keep object files of tests: they are intermediate but rebuilt otherwise.
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN)
@@ -128,8 +128,12 @@ install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 
+FORMAT_FILES = $(wildcard */*.c */*.h */*.cc tests/*/*.c tests/*/*.h bench/*.c)
 format:
-	clang-format -i $(wildcard */*.c */*.h */*.cc tests/*/*.c bench/*.c)
+	clang-format -i $(FORMAT_FILES)
+# Fails when a file differs from .clang-format's layout (CI runs it).
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
 
 # ---- fuzzing (tests/fuzz/README.md) ----
 # libFuzzer targets tests/fuzz/fuzz_NAME.c, built by clang with ASan+UBSan
