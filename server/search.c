@@ -252,6 +252,17 @@ static void split_data(const char *d, size_t n, stored *s)
     }
 }
 
+/* ,"id":…,"title":…,"url":… of a stored document (hits and DOC). */
+static void put_fields(buf_t *out, const stored *s)
+{
+    key(out, "id");
+    json_str(out, s->id, s->id_len);
+    key(out, "title");
+    json_str(out, s->title, s->title_len);
+    key(out, "url");
+    json_str(out, s->url, s->url_len);
+}
+
 /* ---- SEARCH ------------------------------------------------------------ */
 
 /* "Did you mean": each word unknown to the index replaced by the closest
@@ -363,12 +374,7 @@ static void do_search(search_ctx *c, const proto_request *req, buf_t *out)
             buf_putc(out, ',');
         buf_puts(out, "{\"rank\":");
         json_uint(out, offset + i + 1);
-        key(out, "id");
-        json_str(out, s.id, s.id_len);
-        key(out, "title");
-        json_str(out, s.title, s.title_len);
-        key(out, "url");
-        json_str(out, s.url, s.url_len);
+        put_fields(out, &s);
         key(out, "score");
         json_double(out, w, 4);
         if (snip_len > 0 && s.text) {
@@ -529,12 +535,7 @@ static void do_doc(search_ctx *c, const proto_request *req, buf_t *out)
     s.text = vals[SCHEMA_V_TEXT];
     s.text_len = strlen(s.text);
     buf_puts(out, "{\"ok\":true");
-    key(out, "id");
-    json_str(out, s.id, s.id_len);
-    key(out, "title");
-    json_str(out, s.title, s.title_len);
-    key(out, "url");
-    json_str(out, s.url, s.url_len);
+    put_fields(out, &s);
     key(out, "text");
     json_str(out, s.text, s.text_len);
     buf_puts(out, "}\n");
