@@ -207,13 +207,16 @@ typedef struct item {
 
 /* The pipeline between the two threads: items[next_done] is the next the
  * worker fills; the main thread consumes items[consumed]; the worker stays
- * at most WINDOW items ahead so that memory stays bounded. */
+ * at most WINDOW items and AHEAD_BYTES of input ahead (but always one), so
+ * that memory stays bounded whatever the file sizes. */
 #define WINDOW 16
+#define AHEAD_BYTES ((uint64_t)8 << 20)
 typedef struct pipe_ {
     run *r;
     item *items;
     size_t n;
     size_t consumed;
+    uint64_t ahead; /* input bytes of built items not yet consumed */
     int cancel;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -339,8 +342,10 @@ static void *worker_main(void *arg)
     pipe_ *p = arg;
     for (size_t i = 0; i < p->n; i++) {
         pthread_mutex_lock(&p->mu);
-        while (!p->cancel && i >= p->consumed + WINDOW)
+        while (!p->cancel && (i >= p->consumed + WINDOW ||
+                              (i > p->consumed && p->ahead >= AHEAD_BYTES)))
             pthread_cond_wait(&p->cv, &p->mu);
+        p->ahead += (uint64_t)p->items[i].e->size;
         int cancel = p->cancel;
         pthread_mutex_unlock(&p->mu);
         if (cancel)
@@ -568,6 +573,7 @@ static int index_files(run *r, char *err, size_t errlen)
         progress(r, 0);
         pthread_mutex_lock(&p.mu);
         p.consumed = i + 1;
+        p.ahead -= (uint64_t)it->e->size;
         pthread_cond_broadcast(&p.cv);
         pthread_mutex_unlock(&p.mu);
         if (!r->opt->dry_run && r->batch >= batch_max(r) &&
