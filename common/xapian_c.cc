@@ -218,6 +218,19 @@ template <typename F> static void rerun(xc_db *db, F &&op)
             if (round == XC_RETRY_MAX)
                 throw;
             db->cur().reopen();
+        } catch (const Xapian::DatabaseError &) {
+            /* A reader of an old revision can also meet blocks the writer
+             * has since reused, reported as "EOF reading block" or a
+             * corrupt block rather than as modified (seen with an indexer
+             * killed and rerun under load). If a newer revision exists,
+             * it is the same case: reopen and rerun; otherwise the error
+             * is real and goes to the caller. */
+            if (db->writer || round == XC_RETRY_MAX)
+                throw;
+            Xapian::Database &rd = db->cur();
+            Xapian::rev before = rd.get_revision();
+            if (!rd.reopen() && rd.get_revision() == before)
+                throw;
         }
     }
 }
