@@ -6,6 +6,16 @@
 #include <stdio.h>
 #include <string.h>
 
+uint64_t schema_hash(const char *bytes, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)bytes[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
 size_t schema_term(const char *prefix, const char *s, size_t n, char *out)
 {
     size_t p = strlen(prefix);
@@ -15,11 +25,7 @@ size_t schema_term(const char *prefix, const char *s, size_t n, char *out)
         out[p + n] = '\0';
         return p + n;
     }
-    uint64_t h = 14695981039346656037ull; /* FNV-1a 64 */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
+    uint64_t h = schema_hash(s, n);
     size_t keep = SCHEMA_TERM_MAX - p - 17;
     while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
         keep--; /* do not cut a UTF-8 sequence */

@@ -56,6 +56,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* 64-bit FNV-1a of bytes: the content hash kept in SCHEMA_V_HASH, and what
+ * makes cut terms unique. */
+uint64_t schema_hash(const char *bytes, size_t len);
+
 /* Write prefix + s[0..n) into out (SCHEMA_TERM_MAX + 1 bytes), NUL-
  * terminated; returns its length. Over the limit: the first bytes of s
  * (cut on a UTF-8 boundary), '#', and 16 hex digits of s's hash. */

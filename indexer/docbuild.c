@@ -11,16 +11,6 @@
 /* Gap between title and body positions so a phrase never spans both. */
 #define TITLE_BODY_GAP 64
 
-uint64_t docbuild_hash(const char *bytes, size_t len)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)bytes[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 /* A word worth suggesting: not a stop word, 3+ bytes, not only digits. */
 static int spelling_word(const analyze_token *t)
 {

@@ -50,7 +50,4 @@ docbuild_status docbuild_spell_words(spell_table *spell, const char *words,
 docbuild_status docbuild_spell_text(analyzer *a, const char *text, size_t len,
                                     spell_table *spell, int32_t delta);
 
-/* 64-bit FNV-1a of bytes: the content hash kept in SCHEMA_V_HASH. */
-uint64_t docbuild_hash(const char *bytes, size_t len);
-
 #endif

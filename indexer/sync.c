@@ -284,7 +284,7 @@ static void build_item(pipe_ *p, item *it)
         return;
     }
     it->bytes = len;
-    uint64_t hash = docbuild_hash(p->buf, len);
+    uint64_t hash = schema_hash(p->buf, len);
     char hx[24];
     snprintf(hx, sizeof hx, "%016" PRIx64, hash);
     if (it->found && strcmp(it->oldhash, hx) == 0) {

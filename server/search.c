@@ -462,7 +462,7 @@ static void do_suggest(search_ctx *c, const proto_request *req, buf_t *out)
 {
     uint64_t limit;
     completion comp[SUGGEST_MAX];
-    analyze_token t, last = {0};
+    analyze_token t;
     char exact[ANALYZE_MAX_WORD + 1] = "", fold[ANALYZE_MAX_WORD + 1] = "";
     int have = 0;
 
@@ -471,12 +471,10 @@ static void do_suggest(search_ctx *c, const proto_request *req, buf_t *out)
     /* The last word typed is the prefix to complete. */
     analyze_begin(c->an, req->arg, req->arg_len, 1);
     while (analyze_next(c->an, &t) == 1) {
-        last = t;
         memcpy(exact, t.exact, t.exact_len + 1);
         memcpy(fold, t.fold, t.fold_len + 1);
         have = 1;
     }
-    (void)last;
     suggest_acc acc = {comp, 0, (size_t)limit, 1, 0};
     if (have) {
         char term[SCHEMA_TERM_MAX + 1];

@@ -15,6 +15,23 @@ def prog(name):
     return os.path.join(BIN, name)
 
 
+def proc_rss_mb(pid):
+    """Resident memory of process pid in MB (0 when gone)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return 0.0
+
+
+def proc_fds(pid):
+    """Open file descriptors of process pid."""
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
 def run_all(namespace):
     tests = [(n, f) for n, f in namespace.items()
              if n.startswith("test_") and callable(f)]

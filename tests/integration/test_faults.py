@@ -22,7 +22,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import run_all, prog  # noqa: E402
+from harness import proc_fds, proc_rss_mb, prog, run_all  # noqa: E402
 
 TIMEOUT = 30  # seconds: any one wait
 HOST = "127.0.0.1"
@@ -197,14 +197,10 @@ class Daemon:
         return Conn(self.port, timeout)
 
     def rss_mb(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024.0
-        return 0.0
+        return proc_rss_mb(self.proc.pid)
 
     def nfds(self):
-        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
+        return proc_fds(self.proc.pid)
 
     def stats(self):
         with self.conn() as c:

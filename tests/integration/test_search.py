@@ -11,7 +11,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, prog, run_all  # noqa: E402
+from harness import ROOT, proc_rss_mb, prog, run_all  # noqa: E402
 from daemon import Daemon, build_index  # noqa: E402
 
 TMP = tempfile.mkdtemp(prefix="cglu-search-")
@@ -202,14 +202,6 @@ def sanitized():
     return b"libasan" in p.stdout
 
 
-def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def test_answer_limit_and_memory_bound():
     """An answer larger than the per-answer limit is one whole too_large
     error line, never a JSON line with a hole; clients that pipeline big
@@ -231,14 +223,14 @@ def test_answer_limit_and_memory_bound():
         r = c.req("DOC mid.txt")  # about 40 KB: fits
         assert r["ok"] is True and len(r["text"]) > 30000
         c.close()
-        base = rss_kb(d.proc.pid)
+        base = proc_rss_mb(d.proc.pid)
         socks = []
         for _ in range(4):
             s_ = d.connect()
             s_.sendall(b"DOC mid.txt\n" * 200)
             socks.append(s_)
         time.sleep(2)
-        grown = (rss_kb(d.proc.pid) - base) / 1024
+        grown = proc_rss_mb(d.proc.pid) - base
         # 4 clients x (2 x 256 KB + 64 KB) plus allocator slack; under
         # AddressSanitizer (quarantine, redzones) RSS says nothing about it.
         if not sanitized():

@@ -20,6 +20,10 @@ import threading
 import time
 import unicodedata
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+from harness import proc_fds, proc_rss_mb  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 HOST = "127.0.0.1"
 TIMEOUT = 30        # seconds: any one socket wait or daemon start-up
@@ -126,14 +130,10 @@ class Daemon:
             return f.read().decode(errors="replace")
 
     def rss_mb(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024.0
-        return 0.0
+        return proc_rss_mb(self.proc.pid)
 
     def nfds(self):
-        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
+        return proc_fds(self.proc.pid)
 
     def stop(self):
         """SIGTERM; the exit status (None if it had to be killed)."""
