@@ -582,6 +582,23 @@ static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)
         json_double(out, ss->p50_ms, 3);
         key(out, "latency_p99_ms");
         json_double(out, ss->p99_ms, 3);
+        if (ss->cache_on) {
+            const cache_figures *f = &ss->cache;
+            key(out, "cache");
+            buf_puts(out, "{\"entries\":");
+            json_uint(out, f->entries);
+            key(out, "bytes");
+            json_uint(out, f->bytes);
+            key(out, "max_bytes");
+            json_uint(out, f->max_bytes);
+            key(out, "hits");
+            json_uint(out, f->hits);
+            key(out, "misses");
+            json_uint(out, f->misses);
+            key(out, "evictions");
+            json_uint(out, f->evictions);
+            buf_putc(out, '}');
+        }
     }
     buf_puts(out, "}\n");
 }

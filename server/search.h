@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "server/cache.h"
 #include "server/proto.h"
 
 typedef enum {
@@ -23,6 +24,8 @@ typedef struct search_server_stats {
     uint64_t conn_open, conn_total;
     uint64_t requests, errors;
     double p50_ms, p99_ms; /* over recent requests */
+    int cache_on;          /* the answer cache is enabled: cache is set */
+    cache_figures cache;
 } search_server_stats;
 
 /* One context per worker thread: its own Xapian reader and analyzer. */

@@ -11,6 +11,7 @@
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "server/cache.h"
 #include "server/proto.h"
 #include "server/search.h"
 
@@ -36,7 +37,10 @@ typedef struct slot {
     struct slot *next;
     conn *c;
     uv_work_t work;
-    int done;                  /* out holds the whole answer */
+    int done;      /* out holds the whole answer */
+    int cacheable; /* a SEARCH whose answer may be cached */
+    size_t line_len;
+    uint64_t cache_gen;        /* s->cache_gen at arrival */
     uint64_t t0;               /* uv_hrtime() at arrival */
     search_server_stats stats; /* STATS: snapshot taken at arrival */
     proto_request req;         /* points into line */
@@ -82,6 +86,7 @@ struct server {
     uv_timer_t sweeper;      /* idle timeouts, lingering closes */
     uv_timer_t stop_timer;   /* end of the shutdown grace period */
     uv_timer_t accept_retry; /* out of memory at accept */
+    uv_fs_poll_t watch;      /* the index's version file: commits */
     int stopping, forced, handles_closed, loop_ok;
 
     char *db_path, *password;
@@ -113,7 +118,15 @@ struct server {
     size_t lat_n, lat_pos;
     uint64_t warn_ms[WARN_KINDS], warn_skipped[WARN_KINDS];
 
+    /* Answers of recent SEARCH requests (NULL: no cache). An answer is
+     * stored only if no index change was seen between its request's
+     * arrival and its completion: cache_gen counts those changes. */
+    cache *cache;
+    uint64_t cache_gen;
+    char *watch_path; /* db_path + "/iamglass" */
+
     buf_t scratch; /* one answer built on the loop thread */
+    buf_t hit;     /* an answer from the cache */
     char *help;    /* the HELP answer, built once */
     size_t help_len;
     char rbuf[READ_SIZE];
@@ -221,6 +234,8 @@ static void stats_snapshot(server *s, search_server_stats *st)
     st->requests = s->requests;
     st->errors = s->errors;
     st->p50_ms = st->p99_ms = 0;
+    st->cache_on = s->cache != NULL;
+    cache_figures_get(s->cache, &st->cache);
     if (n == 0)
         return;
     /* O(n log n) on 1024 values per STATS: cheap next to a search. */
@@ -421,6 +436,83 @@ static void reply_msg(conn *c, const char *code, const char *msg)
 
 #define REPLY_LIT(c, lit) reply((c), (lit), sizeof(lit) - 1)
 
+/* ---- Answer cache ---- */
+
+static const char took_key[] = ",\"took_ms\":";
+
+/* The cache key of a SEARCH: its options and query as sent, NUL bytes
+ * included (the verb is SEARCH in any case). req points into line. */
+static void cache_key(const proto_request *req, const char *line, size_t len,
+                      const char **key, size_t *klen)
+{
+    size_t skip = (size_t)(req->verb_text - line) + req->verb_len;
+    *key = line + skip;
+    *klen = len >= skip ? len - skip : 0;
+}
+
+/* Keep a successful SEARCH answer, cut after its "took_ms": key (the
+ * last member, rewritten on each hit). Failures only cost a later miss. */
+static void cache_store(server *s, const slot *sl)
+{
+    const char *key, *ans = sl->out.data;
+    size_t klen, k = sizeof took_key - 1, n = sl->out.len, i;
+
+    if (s->cache == NULL || n < k)
+        return;
+    for (i = n - k + 1; i-- > 0;)
+        if (memcmp(ans + i, took_key, k) == 0)
+            break;
+    if (i == (size_t)-1)
+        return;
+    cache_key(&sl->req, sl->line, sl->line_len, &key, &klen);
+    cache_put(s->cache, key, klen, ans, i + k, uv_now(&s->loop));
+}
+
+/* Answer a SEARCH from the cache when it holds it: 1 if answered. */
+static int answer_from_cache(conn *c, const proto_request *req,
+                             const char *line, size_t len)
+{
+    server *s = c->s;
+    const char *key, *val;
+    size_t klen, vlen;
+    uint64_t t0 = uv_hrtime();
+
+    if (s->cache == NULL)
+        return 0;
+    cache_key(req, line, len, &key, &klen);
+    if (!cache_get(s->cache, key, klen, uv_now(&s->loop), &val, &vlen))
+        return 0;
+    buf_reset(&s->hit);
+    buf_append(&s->hit, val, vlen);
+    json_double(&s->hit, (double)(uv_hrtime() - t0) / 1e6, 3);
+    if (buf_puts(&s->hit, ",\"cached\":true}\n") != BUF_OK)
+        return 0; /* out of memory: the worker answers it */
+    reply(c, s->hit.data, s->hit.len);
+    stats_latency(s, t0);
+    return 1;
+}
+
+/* The index changed (a commit, SIGHUP): cached answers may be false now,
+ * and so may answers being computed on the old revision. */
+static void index_changed(server *s)
+{
+    unsigned i;
+
+    s->cache_gen++;
+    cache_clear(s->cache);
+    for (i = 0; i < s->nctx; i++)
+        search_request_reopen(s->ctx[i]);
+}
+
+static void on_index_file(uv_fs_poll_t *h, int status, const uv_stat_t *prev,
+                          const uv_stat_t *curr)
+{
+    (void)status;
+    (void)prev;
+    (void)curr;
+    index_changed(h->data);
+}
+
 /* ---- Work on the thread pool ---- */
 
 static void work_cb(uv_work_t *w)
@@ -453,13 +545,16 @@ static void after_work_cb(uv_work_t *w, int status)
     }
     if (is_error_line(sl->out.data, sl->out.len))
         s->errors++;
+    else if (sl->cacheable && sl->cache_gen == s->cache_gen)
+        cache_store(s, sl);
     c->held += sl->out.len;
     sl->done = 1;
     mark_dirty(c); /* no-op when closing: the slot goes with c */
     conn_unref(c);
 }
 
-static void dispatch(conn *c, const char *line, size_t len, proto_verb verb)
+static void dispatch(conn *c, const char *line, size_t len, proto_verb verb,
+                     int cacheable)
 {
     server *s = c->s;
     slot *sl = malloc(sizeof *sl + len + 1);
@@ -475,6 +570,9 @@ static void dispatch(conn *c, const char *line, size_t len, proto_verb verb)
     buf_init(&sl->out, s->max_answer);
     sl->c = c;
     sl->t0 = uv_hrtime();
+    sl->cacheable = cacheable;
+    sl->line_len = len;
+    sl->cache_gen = s->cache_gen;
     sl->work.data = sl;
     if (verb == PROTO_V_STATS)
         stats_snapshot(s, &sl->stats);
@@ -588,8 +686,12 @@ static void handle_line(conn *c, const char *line, size_t len)
             warn_limited(s, WARN_AUTH, what);
         }
         break;
-    default: /* SEARCH, SUGGEST, DOC, STATS: the index, on a worker */
-        dispatch(c, line, len, req.verb);
+    case PROTO_V_SEARCH:
+        if (!answer_from_cache(c, &req, line, len))
+            dispatch(c, line, len, req.verb, s->cache != NULL);
+        break;
+    default: /* SUGGEST, DOC, STATS: the index, on a worker */
+        dispatch(c, line, len, req.verb, 0);
         break;
     }
 }
@@ -1036,6 +1138,7 @@ static void server_maybe_done(server *s)
     uv_close((uv_handle_t *)&s->sweeper, NULL);
     uv_close((uv_handle_t *)&s->stop_timer, NULL);
     uv_close((uv_handle_t *)&s->accept_retry, NULL);
+    uv_close((uv_handle_t *)&s->watch, NULL);
 }
 
 void server_stop(server *s)
@@ -1078,10 +1181,7 @@ void server_stop(server *s)
 
 void server_reopen(server *s)
 {
-    unsigned i;
-
-    for (i = 0; i < s->nctx; i++)
-        search_request_reopen(s->ctx[i]);
+    index_changed(s);
 }
 
 /* ---- Set-up ---- */
@@ -1278,6 +1378,15 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     s->log = cfg->log;
     s->log_ud = cfg->log_ud;
     buf_init(&s->scratch, 2 * PROTO_MAX_LINE);
+    buf_init(&s->hit, s->max_answer + 64);
+    if (cfg->cache_bytes > 0 &&
+        cache_new(cfg->cache_bytes, SERVER_CACHE_TTL_MS, &s->cache) != CACHE_OK)
+        goto fail;
+    s->watch_path = malloc(strlen(cfg->db_path) + sizeof "/iamglass");
+    if (s->watch_path == NULL)
+        goto fail;
+    strcpy(s->watch_path, cfg->db_path);
+    strcat(s->watch_path, "/iamglass");
     if (build_help(s) != 0)
         goto fail;
 
@@ -1311,8 +1420,16 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     uv_timer_init(&s->loop, &s->sweeper);
     uv_timer_init(&s->loop, &s->stop_timer);
     uv_timer_init(&s->loop, &s->accept_retry);
+    uv_fs_poll_init(&s->loop, &s->watch);
     s->flusher.data = s->sweeper.data = s->stop_timer.data =
-        s->accept_retry.data = s;
+        s->accept_retry.data = s->watch.data = s;
+    /* Glass rewrites iamglass at each commit: the cache is cleared at most
+     * SERVER_WATCH_MS after one (a missing file is watched too). */
+    if (uv_fs_poll_start(&s->watch, on_index_file, s->watch_path,
+                         SERVER_WATCH_MS) != 0) {
+        seterr(err, errlen, "cannot watch %s", s->watch_path);
+        goto fail;
+    }
     uv_check_start(&s->flusher, on_check);
     /* Timeouts are seen within a quarter of their length (100 ms-1 s). */
     idle = s->idle_ms / 4;
@@ -1380,7 +1497,10 @@ server_status server_free(server *s)
     free(s->free_ctx);
     free(s->db_path);
     free(s->help);
+    free(s->watch_path);
+    cache_free(s->cache);
     buf_free(&s->scratch);
+    buf_free(&s->hit);
     free(s);
     return st;
 }

@@ -13,14 +13,22 @@
 #define SERVER_DEF_IDLE_S 300
 #define SERVER_DEF_MAX_QUEUE 64
 #define SERVER_DEF_MAX_OUTPUT (4u << 20)
+#define SERVER_DEF_CACHE (16u << 20) /* bytes of cached SEARCH answers */
 
 /* Upper bounds accepted by server_open(). */
 #define SERVER_MAX_THREADS 256 /* libuv's pool takes at most 1024 */
 #define SERVER_MAX_CONN_LIMIT 1000000
 #define SERVER_MAX_QUEUE_LIMIT 100000
 #define SERVER_MAX_OUTPUT_LIMIT ((size_t)1 << 30)
+#define SERVER_MAX_CACHE_LIMIT ((size_t)1 << 32)
 #define SERVER_MAX_IDLE_S 86400
 #define SERVER_MAX_PASSWORD 1024
+
+/* A cached answer is served at most this long after it was computed,
+ * whatever happens (a safety net: index commits clear the cache). */
+#define SERVER_CACHE_TTL_MS 60000
+/* How often the index's version file is looked at for a commit. */
+#define SERVER_WATCH_MS 100
 
 /* Latencies kept for the p50/p99 figures of STATS. */
 #define SERVER_LATENCY_RING 1024
@@ -47,6 +55,9 @@ typedef struct server_config {
     size_t max_output;        /* answers held per connection: reading
                                  stops past it (about 2x with requests
                                  running); one answer <= a quarter */
+    size_t cache_bytes;       /* answer cache: 0 disables it; a SEARCH
+                                 repeated on the same index revision is
+                                 answered from it on the loop thread */
     const char *password;     /* NULL: no AUTH needed; copied */
     size_t password_len;      /* 1..SERVER_MAX_PASSWORD */
     server_log_fn log;        /* NULL: no logs */
@@ -91,7 +102,9 @@ server_status server_run(server *s);
  * closes every connection at once; work in flight still completes. */
 void server_stop(server *s);
 
-/* Ask every search context to reopen the index (SIGHUP). Any thread. */
+/* Loop thread only: forget cached answers and ask every search context
+ * to reopen the index before its next request (SIGHUP; also done by the
+ * server itself when the index's version file changes). */
 void server_reopen(server *s);
 
 /* After server_run() returned and the caller closed its own handles:

@@ -35,7 +35,9 @@ SEARCH_KEYS = {"ok", "query", "total", "offset", "limit", "took_ms", "hits"}
 HIT_KEYS = {"rank", "id", "title", "url", "score", "snippet"}
 STATS_KEYS = {"ok", "documents", "terms", "revision", "index_age_s",
               "uptime_s", "connections_open", "connections_total",
-              "requests", "errors", "latency_p50_ms", "latency_p99_ms"}
+              "requests", "errors", "latency_p50_ms", "latency_p99_ms",
+              "cache"}
+CACHE_KEYS = {"entries", "bytes", "max_bytes", "hits", "misses", "evictions"}
 VERBS = ["SEARCH", "SUGGEST", "DOC", "STATS", "PING", "HELP", "QUIT", "AUTH"]
 
 _tmp = tempfile.mkdtemp(prefix="cglu-daemon-")
@@ -741,10 +743,11 @@ def stuck_client(d):
     c = d.conn()
     c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     c.sock.settimeout(1)
-    chunk = b"SEARCH limit=100 gouvernements locaux\n" * 1000
     try:
-        for _ in range(200):
-            c.sock.sendall(chunk)
+        for k in range(200):  # all different: none is a cache hit
+            c.sock.sendall(b"".join(b"SEARCH limit=100 gouvernements locaux "
+                                    b"%d\n" % (k * 1000 + i)
+                                    for i in range(1000)))
     except socket.timeout:
         pass
     return c
@@ -797,6 +800,91 @@ def test_sighup_sees_a_new_revision():
         assert c.req("STATS")["documents"] == corpus_size() + 1
 
 
+# ---- the answer cache --------------------------------------------------
+
+def test_answer_cache():
+    """A repeated SEARCH is answered from the cache: the same answer but
+    for took_ms and "cached":true. Other options or other bytes (past a
+    NUL too) are other queries; errors are never cached; STATS counts."""
+    with Daemon() as d, d.conn() as c:
+        a = c.req("SEARCH limit=3 gouvernements locaux")
+        assert "cached" not in a and len(a["hits"]) == 3, a
+        b = c.req("SEARCH limit=3 gouvernements locaux")
+        assert b.pop("cached") is True, b
+        assert list(b)[-1] == "took_ms" and b["took_ms"] < 1, b
+        del a["took_ms"], b["took_ms"]
+        assert a == b
+        assert "cached" in c.req("search limit=3 gouvernements locaux")
+        assert "cached" not in c.req("SEARCH limit=4 gouvernements locaux")
+        assert "cached" not in c.req("SEARCH limit=3 gouvernements  locaux")
+        assert "cached" not in c.req(b"SEARCH villes\0a")
+        y = c.req(b"SEARCH villes\0b")
+        assert "cached" not in y and y["query"] == "villes\u0000b", y
+        for _ in range(2):
+            is_error(c.req("SEARCH limit=0 villes"), "bad_request")
+        # hits pipelined behind misses (answered by a worker, later) keep
+        # their places in the answer order
+        for i in range(3):
+            c.req("SEARCH limit=%d villes" % (i + 1))
+        c.send("".join("SEARCH limit=%d villes%s\n"
+                       % (1 + i % 3, " cités" if i % 20 == 10 else "")
+                       for i in range(60)))
+        for i in range(60):
+            r = c.json()
+            assert r["limit"] == 1 + i % 3, (i, r)
+            assert r["query"].endswith("cités") == (i % 20 == 10), (i, r)
+            assert ("cached" in r) == (i % 20 != 10), (i, r)
+        st = c.req("STATS")
+        f = st["cache"]
+        assert set(f) == CACHE_KEYS, f
+        assert f["hits"] == 2 + 57, f
+        assert f["entries"] == 11 and f["evictions"] == 0, f
+        assert 0 < f["bytes"] <= f["max_bytes"] == 16 << 20, f
+        assert st["errors"] == 2, st
+
+
+def test_cache_size_option_and_sighup():
+    with Daemon("--cache-size", "0") as d, d.conn() as c:
+        for _ in range(3):
+            assert "cached" not in c.req("SEARCH gouvernements")
+        assert "cache" not in c.req("STATS")
+    with Daemon("--cache-size", "64K") as d, d.conn() as c:
+        for i in range(200):  # about 1 KB each: the budget holds
+            c.req("SEARCH limit=2 snippet=300 villes %d" % i)
+        f = c.req("STATS")["cache"]
+        assert f["max_bytes"] == 65536 and f["bytes"] <= 65536, f
+        assert f["evictions"] > 100 and f["entries"] < 100, f
+        assert "cached" in c.req("SEARCH limit=2 snippet=300 villes 199")
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_log(r"^info: SIGHUP")
+        assert "cached" not in c.req("SEARCH limit=2 snippet=300 villes 199")
+        assert c.req("STATS")["cache"]["entries"] == 1
+
+
+def test_cache_cleared_by_a_commit():
+    """No SIGHUP: a commit is seen through the index's version file and
+    the cached answer is gone within a second."""
+    src = tempfile.mkdtemp(dir=_tmp)
+    for name in os.listdir(CORPUS):
+        shutil.copy(os.path.join(CORPUS, name), src)
+    db = os.path.join(_tmp, "db-cache")
+    subprocess.run([INDEXER, "--db", db, src], check=True,
+                   capture_output=True, timeout=120)
+    with Daemon(db=db) as d, d.conn() as c:
+        assert c.req("SEARCH marimbaphone")["total"] == 0
+        assert c.req("SEARCH marimbaphone")["cached"] is True
+        with open(os.path.join(src, "08-marimba.txt"), "w") as f:
+            f.write("Marimba\n\nUn document marimbaphone.\n")
+        subprocess.run([INDEXER, "-q", "--db", db, src], check=True,
+                       timeout=120)
+        t0 = time.monotonic()
+        while c.req("SEARCH marimbaphone")["total"] != 1:
+            assert time.monotonic() - t0 < 1.0, "stale after 1 s"
+            time.sleep(0.01)
+        assert "cached" not in c.req("STATS")  # STATS is never cached
+        assert c.req("SEARCH marimbaphone")["cached"] is True
+
+
 def test_sigint_idle_exit_0():
     d = Daemon()
     assert d.stop(signal.SIGINT) == 0, d.text()
@@ -828,6 +916,8 @@ def test_bad_options_exit_2():
                  ["--listen", "nohost:80"], ["--max-connections", "-1"],
                  ["--idle-timeout", "1s"], ["--max-output", "12"],
                  ["--max-queue", ""], ["--frobnicate"], ["extra"],
+                 ["--cache-size", "-1"], ["--cache-size", "5000M"],
+                 ["--cache-size", "1G"],
                  ["--password-file", os.path.join(_tmp, "none")]):
         p = run_daemon("--db", index(), *args)
         assert p.returncode == 2, (args, p)
