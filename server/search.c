@@ -214,6 +214,12 @@ static void key(buf_t *out, const char *k)
     json_key(out, k);
 }
 
+static void key_uint(buf_t *out, const char *k, uint64_t v)
+{
+    key(out, k);
+    json_uint(out, v);
+}
+
 /* Option value, or an error line naming it; returns 0 on success. */
 static int opt_uint(const proto_request *req, const char *name, uint64_t def,
                     uint64_t min, uint64_t max, uint64_t *v, buf_t *out)
@@ -570,14 +576,10 @@ static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)
     if (ss) {
         key(out, "uptime_s");
         json_double(out, ss->uptime_s, 1);
-        key(out, "connections_open");
-        json_uint(out, ss->conn_open);
-        key(out, "connections_total");
-        json_uint(out, ss->conn_total);
-        key(out, "requests");
-        json_uint(out, ss->requests);
-        key(out, "errors");
-        json_uint(out, ss->errors);
+        key_uint(out, "connections_open", ss->conn_open);
+        key_uint(out, "connections_total", ss->conn_total);
+        key_uint(out, "requests", ss->requests);
+        key_uint(out, "errors", ss->errors);
         key(out, "latency_p50_ms");
         json_double(out, ss->p50_ms, 3);
         key(out, "latency_p99_ms");
@@ -587,16 +589,11 @@ static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)
             key(out, "cache");
             buf_puts(out, "{\"entries\":");
             json_uint(out, f->entries);
-            key(out, "bytes");
-            json_uint(out, f->bytes);
-            key(out, "max_bytes");
-            json_uint(out, f->max_bytes);
-            key(out, "hits");
-            json_uint(out, f->hits);
-            key(out, "misses");
-            json_uint(out, f->misses);
-            key(out, "evictions");
-            json_uint(out, f->evictions);
+            key_uint(out, "bytes", f->bytes);
+            key_uint(out, "max_bytes", f->max_bytes);
+            key_uint(out, "hits", f->hits);
+            key_uint(out, "misses", f->misses);
+            key_uint(out, "evictions", f->evictions);
             buf_putc(out, '}');
         }
     }

@@ -780,13 +780,19 @@ def test_sigterm_cuts_stuck_clients():
     c.close()
 
 
-def test_sighup_sees_a_new_revision():
+def indexed_copy():
+    """A copy of corpus/ and its own index: (folder, db)."""
     src = tempfile.mkdtemp(dir=_tmp)
     for name in os.listdir(CORPUS):
         shutil.copy(os.path.join(CORPUS, name), src)
-    db = os.path.join(_tmp, "db-reindex")
+    db = src + "-db"
     subprocess.run([INDEXER, "--db", db, src], check=True,
                    capture_output=True, timeout=120)
+    return src, db
+
+
+def test_sighup_sees_a_new_revision():
+    src, db = indexed_copy()
     with Daemon(db=db) as d, d.conn() as c:
         assert c.req("SEARCH xylophonique")["total"] == 0
         with open(os.path.join(src, "07-nouveau.txt"), "w") as f:
@@ -864,12 +870,7 @@ def test_cache_size_option_and_sighup():
 def test_cache_cleared_by_a_commit():
     """No SIGHUP: a commit is seen through the index's version file and
     the cached answer is gone within a second."""
-    src = tempfile.mkdtemp(dir=_tmp)
-    for name in os.listdir(CORPUS):
-        shutil.copy(os.path.join(CORPUS, name), src)
-    db = os.path.join(_tmp, "db-cache")
-    subprocess.run([INDEXER, "--db", db, src], check=True,
-                   capture_output=True, timeout=120)
+    src, db = indexed_copy()
     with Daemon(db=db) as d, d.conn() as c:
         assert c.req("SEARCH marimbaphone")["total"] == 0
         assert c.req("SEARCH marimbaphone")["cached"] is True
