@@ -52,7 +52,7 @@ endif
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*_bench.c)
-BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/xapian_floor
 
 .PHONY: all test test-asan run bench clean install format format-check lint help deps memcheck soak
 # Keep object files of tests: they are intermediate but rebuilt otherwise.
@@ -101,6 +101,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(SAN) -o $@ $^ $(LIBS)
+# The one C++ benchmark: Xapian's own write cost (bench/README.md).
+$(BUILD)/bench/xapian_floor: bench/xapian_floor.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -o $@ $< $(shell pkg-config --libs xapian-core)
 $(BUILD)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@

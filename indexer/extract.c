@@ -11,6 +11,8 @@
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h> /* xmlCreateMemoryParserCtxt, as
+                                      htmlReadMemory() starts */
 #include <libxml/tree.h>
 
 #define BUF_MAX ((size_t)1 << 30) /* no work buffer grows past 1 GiB */
@@ -993,73 +995,46 @@ static int kind_cmp(const void *key, const void *elt)
     return strcmp(key, ((const struct html_kind *)elt)->name);
 }
 
-static int html_kind(const xmlNode *n)
+/* Kind of an element by its (lowercase) name. */
+static int html_kind(const xmlChar *name)
 {
     const struct html_kind *k;
 
-    if (n->name == NULL)
+    if (name == NULL)
         return K_INLINE;
-    k = bsearch(n->name, html_kinds, sizeof html_kinds / sizeof html_kinds[0],
+    k = bsearch(name, html_kinds, sizeof html_kinds / sizeof html_kinds[0],
                 sizeof html_kinds[0], kind_cmp);
     return k != NULL ? k->kind : K_INLINE;
 }
 
-static int is_name(const xmlNode *n, const char *name)
+/* Elements in which libxml2's tree builder keeps whitespace-only text after
+ * an element child (its allowPCData list, sorted for bsearch): we emulate
+ * its choice so that the text is the one a DOM walk gave. */
+static const char *const html_pcdata[] = {
+    "a",    "abbr",       "acronym", "address", "applet",  "b",      "bdo",
+    "big",  "blockquote", "body",    "button",  "caption", "center", "cite",
+    "code", "dd",         "del",     "dfn",     "div",     "dt",     "em",
+    "font", "form",       "h1",      "h2",      "h3",      "h4",     "h5",
+    "h6",   "i",          "iframe",  "ins",     "kbd",     "label",  "legend",
+    "li",   "map",        "menu",    "object",  "ol",      "p",      "pre",
+    "q",    "s",          "samp",    "small",   "span",    "strike", "strong",
+    "td",   "th",         "tt",      "u",       "ul",      "var"};
+
+static int name_cmp(const void *key, const void *elt)
 {
-    return n->type == XML_ELEMENT_NODE && n->name != NULL &&
-           strcmp((const char *)n->name, name) == 0;
+    return strcmp(key, *(const char *const *)elt);
 }
 
-/* Element whose subtree is left out of the body text. */
-static int html_skipped(const xmlNode *n)
+static int allows_pcdata(const xmlChar *name)
 {
-    int kind = html_kind(n);
-    const xmlNode *a;
-
-    if (kind == K_SKIP || xmlHasProp(n, (const xmlChar *)"data-noindex"))
-        return 1;
-    if (kind != K_BANNER)
-        return 0;
-    for (a = n->parent; a != NULL && a->type == XML_ELEMENT_NODE; a = a->parent)
-        if (is_name(a, "article") || is_name(a, "section") ||
-            is_name(a, "main") || is_name(a, "aside"))
-            return 0;
-    return 1;
-}
-
-/* Next node in document order under top (children first when down). */
-static xmlNode *next_node(xmlNode *n, const xmlNode *top, int down)
-{
-    if (down && n->children != NULL)
-        return n->children;
-    for (; n != top; n = n->parent)
-        if (n->next != NULL)
-            return n->next;
-    return NULL;
-}
-
-/* All text under top, script and style left out (normalised later). */
-static void node_text(xmlNode *top, buf *o)
-{
-    xmlNode *n = top;
-    int down;
-
-    while (n != NULL) {
-        down = 1;
-        if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-            if (n->content != NULL)
-                buf_put(o, n->content, strlen((const char *)n->content));
-            buf_putc(o, ' ');
-        } else if (n->type == XML_ELEMENT_NODE && n != top) {
-            down = !is_name(n, "script") && !is_name(n, "style");
-        }
-        n = next_node(n, top, down);
-    }
+    return name != NULL && bsearch(name, html_pcdata,
+                                   sizeof html_pcdata / sizeof html_pcdata[0],
+                                   sizeof html_pcdata[0], name_cmp) != NULL;
 }
 
 typedef struct html_ctx {
     buf *out;
-    int pre;   /* depth of <pre> being walked: newlines are kept */
+    int pre;   /* depth of <pre> being written: newlines are kept */
     int space; /* whitespace seen since the last word */
 } html_ctx;
 
@@ -1076,91 +1051,35 @@ static void html_break(html_ctx *c, int nl)
         buf_put(c->out, "\n\n", (size_t)nl - have);
 }
 
-static void html_text(html_ctx *c, const unsigned char *t)
+static int html_blank(unsigned c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* Append t[0..n) with whitespace collapsed (kept as newlines in <pre>).
+ * The parser delivers text in pieces; the state in c makes the result the
+ * same whatever the cut. */
+static void html_text(html_ctx *c, const unsigned char *t, size_t n)
 {
     buf *o = c->out;
-    size_t k;
+    size_t i = 0, k;
 
-    while (*t != '\0') {
-        if (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r' || *t == '\f') {
-            if (c->pre && *t == '\n')
+    while (i < n) {
+        if (html_blank(t[i])) {
+            if (c->pre && t[i] == '\n')
                 buf_putc(o, '\n');
             else
                 c->space = 1;
-            t++;
+            i++;
             continue;
         }
         if (c->space && o->len > 0 && o->p[o->len - 1] != '\n')
             buf_putc(o, ' ');
         c->space = 0;
-        for (k = 1; t[k] != '\0' && t[k] != ' ' && t[k] != '\t' &&
-                    t[k] != '\n' && t[k] != '\r' && t[k] != '\f';
-             k++)
+        for (k = i + 1; k < n && !html_blank(t[k]); k++)
             ;
-        buf_put(o, t, k);
-        t += k;
-    }
-}
-
-/* Returns 1 when the walk should go into n's children. */
-static int html_enter(html_ctx *c, xmlNode *n)
-{
-    int kind;
-
-    if (n->type == XML_DOCUMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE)
-        return 1;
-    if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-        if (n->content != NULL)
-            html_text(c, n->content);
-        return 0;
-    }
-    if (n->type != XML_ELEMENT_NODE || html_skipped(n))
-        return 0;
-    kind = html_kind(n);
-    if (kind == K_LINE)
-        html_break(c, 1);
-    else if (kind == K_PARA || kind == K_PRE)
-        html_break(c, 2);
-    if (kind == K_PRE)
-        c->pre++;
-    return 1;
-}
-
-static void html_leave(html_ctx *c, xmlNode *n)
-{
-    int kind;
-
-    if (n->type != XML_ELEMENT_NODE || html_skipped(n))
-        return;
-    kind = html_kind(n);
-    if (kind == K_LINE)
-        html_break(c, 1);
-    else if (kind == K_PARA || kind == K_PRE)
-        html_break(c, 2);
-    if (kind == K_PRE)
-        c->pre--;
-}
-
-/* Body text in document order, without recursion (documents nest deep). */
-static void html_body(html_ctx *c, xmlNode *top)
-{
-    xmlNode *n = top;
-
-    while (n != NULL) {
-        if (html_enter(c, n) && n->children != NULL) {
-            n = n->children;
-            continue;
-        }
-        for (;;) {
-            html_leave(c, n);
-            if (n == top)
-                return;
-            if (n->next != NULL) {
-                n = n->next;
-                break;
-            }
-            n = n->parent;
-        }
+        buf_put(o, t + i, k - i);
+        i = k;
     }
 }
 
@@ -1183,57 +1102,335 @@ static int rel_canonical(const xmlChar *rel)
     return 0;
 }
 
-/* Put attribute attr of n in o when o is still empty (first one wins). */
-static void first_prop(xmlNode *n, const char *attr, buf *o)
-{
-    xmlChar *v;
+/* ---- HTML: streaming walk over libxml2's SAX events ----
+ *
+ * libxml2's tree builder is driven by these same events, so walking them
+ * in order is walking the tree it would have built, without its memory
+ * (about 22 bytes per byte of input). Two walks run side by side, each
+ * with its own skip depth: the body walk (text, blocks, skipped elements)
+ * and the meta walk (<title>, first <h1>, description, canonical link). */
 
-    if (o->len > 0)
-        return;
-    v = xmlGetProp(n, (const xmlChar *)attr);
-    if (v != NULL)
-        buf_put(o, v, strlen((const char *)v));
-    xmlFree(v);
+/* Per open element: what its start changed, undone at its end. */
+enum {
+    E_BODY_SKIP = 1 << 0, /* counted in body_skip */
+    E_META_SKIP = 1 << 1, /* counted in meta_skip */
+    E_CAP = 1 << 2,       /* counted in cap_depth (inside a capture) */
+    E_CAP_SKIP = 1 << 3,  /* counted in cap_skip */
+    E_SECTION = 1 << 4,   /* counted in sections */
+    E_PCDATA = 1 << 5,    /* in html_pcdata */
+    E_ADOPTED = 1 << 6,   /* opened after the root closed: the root's
+                             skips were added for it */
+};
+/* The last child that is not a comment, as the tree builder sees it. */
+enum { LC_NONE = 0, LC_TEXT, LC_PCDATA, LC_OTHER };
+
+typedef struct html_elt {
+    uint8_t flags;
+    uint8_t kind; /* K_LINE, K_PARA or K_PRE when the body walk wrote its
+                     start; else K_INLINE */
+    uint8_t last; /* LC_* */
+} html_elt;
+
+typedef struct html_sax {
+    htmlParserCtxtPtr ctxt;
+    html_ctx body;
+    buf *title, *h1, *desc, *canon;
+    html_elt *stack; /* owned, freed by html_extract */
+    size_t depth, scap;
+    size_t body_skip; /* open elements the body walk skips (0: writing) */
+    size_t meta_skip; /* open elements the meta walk skips */
+    size_t cap_depth; /* open elements of the <title>/<h1> captured */
+    size_t cap_skip;  /* open script/style inside the capture */
+    buf *cap;         /* the buffer being captured into */
+    int cap_text;     /* text since the capture's last node boundary */
+    size_t sections;  /* open article/section/main/aside */
+    int root_seen;    /* the first root element was opened */
+    uint8_t root;     /* its E_BODY_SKIP, E_META_SKIP and E_SECTION */
+    int have_title, have_h1;
+    int html401; /* an HTML 4.01 doctype (the tree builder drops blank
+                    text directly in <body> then) */
+    int failed;  /* out of memory: the caller reports it */
+} html_sax;
+
+/* Value of attribute name in a SAX attribute list; *present tells a
+ * missing attribute from one without a value (which reads as ""). */
+static const xmlChar *sax_attr(const xmlChar **atts, const char *name,
+                               int *present)
+{
+    size_t k;
+
+    *present = 0;
+    for (k = 0; atts != NULL && atts[k] != NULL; k += 2)
+        if (strcmp((const char *)atts[k], name) == 0) {
+            *present = 1;
+            return atts[k + 1] != NULL ? atts[k + 1] : (const xmlChar *)"";
+        }
+    return NULL;
 }
 
-/* <title>, <meta name=description>, <link rel=canonical> and the first
- * <h1>, wherever the parser put them. */
-static void html_meta(xmlNode *top, buf *title, buf *h1, buf *desc, buf *canon)
+/* A node boundary inside a capture: the DOM walk put a space after each
+ * text node, so text on either side of a tag or comment stays apart. */
+static void cap_boundary(html_sax *h)
 {
-    xmlNode *n = top;
-    int down, have_title = 0, have_h1 = 0;
-    xmlChar *v;
-
-    while (n != NULL) {
-        down = 1;
-        if (n->type == XML_ELEMENT_NODE) {
-            if (is_name(n, "script") || is_name(n, "style") ||
-                is_name(n, "template") ||
-                xmlHasProp(n, (const xmlChar *)"data-noindex")) {
-                down = 0;
-            } else if (is_name(n, "title") && !have_title) {
-                node_text(n, title);
-                have_title = 1;
-                down = 0;
-            } else if (is_name(n, "h1") && !have_h1) {
-                node_text(n, h1);
-                have_h1 = 1;
-                down = 0;
-            } else if (is_name(n, "meta")) {
-                v = xmlGetProp(n, (const xmlChar *)"name");
-                if (v != NULL &&
-                    strcasecmp((const char *)v, "description") == 0)
-                    first_prop(n, "content", desc);
-                xmlFree(v);
-            } else if (is_name(n, "link")) {
-                v = xmlGetProp(n, (const xmlChar *)"rel");
-                if (v != NULL && rel_canonical(v))
-                    first_prop(n, "href", canon);
-                xmlFree(v);
-            }
-        }
-        n = next_node(n, top, down);
+    if (h->cap_depth > 0 && h->cap_text) {
+        buf_putc(h->cap, ' ');
+        h->cap_text = 0;
     }
+}
+
+static void sax_last(html_sax *h, int last)
+{
+    if (h->depth > 0)
+        h->stack[h->depth - 1].last = (uint8_t)last;
+}
+
+/* The meta walk's part of an element start. */
+static void meta_start(html_sax *h, html_elt *e, const xmlChar *name,
+                       const xmlChar **atts, int noindex)
+{
+    const char *n = (const char *)name;
+    const xmlChar *v;
+    int present;
+
+    if (h->cap_depth > 0) { /* inside <title>/<h1>: only text counts */
+        e->flags |= E_CAP;
+        h->cap_depth++;
+        if (h->cap_skip > 0 || strcmp(n, "script") == 0 ||
+            strcmp(n, "style") == 0) {
+            e->flags |= E_CAP_SKIP;
+            h->cap_skip++;
+        }
+        return;
+    }
+    if (h->meta_skip > 0 || strcmp(n, "script") == 0 ||
+        strcmp(n, "style") == 0 || strcmp(n, "template") == 0 || noindex) {
+        e->flags |= E_META_SKIP;
+        h->meta_skip++;
+    } else if (strcmp(n, "title") == 0 && !h->have_title) {
+        h->have_title = 1;
+        h->cap = h->title;
+    } else if (strcmp(n, "h1") == 0 && !h->have_h1) {
+        h->have_h1 = 1;
+        h->cap = h->h1;
+    } else if (strcmp(n, "meta") == 0) {
+        v = sax_attr(atts, "name", &present);
+        if (v != NULL && strcasecmp((const char *)v, "description") == 0 &&
+            h->desc->len == 0 && (v = sax_attr(atts, "content", &present)))
+            buf_put(h->desc, v, strlen((const char *)v));
+        return;
+    } else if (strcmp(n, "link") == 0) {
+        v = sax_attr(atts, "rel", &present);
+        if (v != NULL && rel_canonical(v) && h->canon->len == 0 &&
+            (v = sax_attr(atts, "href", &present)))
+            buf_put(h->canon, v, strlen((const char *)v));
+        return;
+    } else {
+        return;
+    }
+    if (!(e->flags & E_META_SKIP)) { /* a capture starts here */
+        e->flags |= E_CAP;
+        h->cap_depth = 1;
+        h->cap_text = 0;
+    }
+}
+
+/* The body walk's part of an element start. */
+static void body_start(html_sax *h, html_elt *e, int kind, int noindex)
+{
+    if (h->body_skip > 0 || kind == K_SKIP || noindex ||
+        (kind == K_BANNER && h->sections == 0)) {
+        e->flags |= E_BODY_SKIP;
+        h->body_skip++;
+        return;
+    }
+    if (kind == K_LINE)
+        html_break(&h->body, 1);
+    else if (kind == K_PARA || kind == K_PRE)
+        html_break(&h->body, 2);
+    if (kind == K_PRE)
+        h->body.pre++;
+    e->kind = (uint8_t)kind;
+}
+
+static void sax_start(void *ud, const xmlChar *name, const xmlChar **atts)
+{
+    html_sax *h = ud;
+    html_elt *e;
+    int kind, noindex;
+
+    if (h->failed || name == NULL)
+        return;
+    cap_boundary(h);
+    /* libxml2's tree builder halts the parser past xmlParserMaxDepth (256)
+     * open elements, its guard against deep documents; so do we, so that
+     * the text is the one the tree gave, and the stack stays small. */
+    if (h->depth > xmlParserMaxDepth) {
+        xmlStopParser(h->ctxt);
+        return;
+    }
+    if (h->depth == h->scap) {
+        size_t cap = h->scap ? h->scap * 2 : 64;
+        html_elt *s = realloc(h->stack, cap * sizeof *s);
+        if (s == NULL) {
+            h->failed = 1;
+            xmlStopParser(h->ctxt);
+            return;
+        }
+        h->stack = s;
+        h->scap = cap;
+    }
+    kind = html_kind(name);
+    sax_attr(atts, "data-noindex", &noindex);
+    sax_last(h, allows_pcdata(name) ? LC_PCDATA : LC_OTHER);
+    e = &h->stack[h->depth++];
+    e->flags = allows_pcdata(name) ? E_PCDATA : 0;
+    e->kind = K_INLINE;
+    e->last = LC_NONE;
+    if (h->depth == 1 && h->root_seen) {
+        /* libxml2 reopens <html> for content after </html>, and its tree
+         * builder hangs that under the first root: so it inherits what
+         * the root's skips hid (<html data-noindex> hides it all). */
+        e->flags |= E_ADOPTED;
+        h->body_skip += (h->root & E_BODY_SKIP) != 0;
+        h->meta_skip += (h->root & E_META_SKIP) != 0;
+        h->sections += (h->root & E_SECTION) != 0;
+    }
+    meta_start(h, e, name, atts, noindex);
+    body_start(h, e, kind, noindex);
+    if (strcmp((const char *)name, "article") == 0 ||
+        strcmp((const char *)name, "section") == 0 ||
+        strcmp((const char *)name, "main") == 0 ||
+        strcmp((const char *)name, "aside") == 0) {
+        e->flags |= E_SECTION;
+        h->sections++;
+    }
+    if (h->depth == 1 && !h->root_seen) {
+        h->root_seen = 1;
+        h->root = e->flags & (E_BODY_SKIP | E_META_SKIP | E_SECTION);
+    }
+}
+
+static void sax_end(void *ud, const xmlChar *name)
+{
+    html_sax *h = ud;
+    html_elt *e;
+
+    (void)name; /* libxml2 closes elements in order, implied ones too */
+    if (h->failed)
+        return;
+    if (h->depth == 0)
+        return;
+    e = &h->stack[--h->depth];
+    if (e->flags & E_BODY_SKIP) {
+        h->body_skip--;
+    } else if (e->kind == K_LINE) {
+        html_break(&h->body, 1);
+    } else if (e->kind == K_PARA || e->kind == K_PRE) {
+        html_break(&h->body, 2);
+        if (e->kind == K_PRE)
+            h->body.pre--;
+    }
+    if (e->flags & E_META_SKIP)
+        h->meta_skip--;
+    if (e->flags & E_CAP_SKIP)
+        h->cap_skip--;
+    if (e->flags & E_CAP) {
+        h->cap_depth--;
+        h->cap_text = h->cap_depth > 0 && h->cap_text;
+    }
+    if (e->flags & E_SECTION)
+        h->sections--;
+    if (e->flags & E_ADOPTED) {
+        h->body_skip -= (h->root & E_BODY_SKIP) != 0;
+        h->meta_skip -= (h->root & E_META_SKIP) != 0;
+        h->sections -= (h->root & E_SECTION) != 0;
+    }
+    cap_boundary(h);
+}
+
+/* Whitespace-only text the tree builder would have dropped (libxml2's
+ * areBlanks, the part that looks at the tree: libxml2 already routed the
+ * other cases to ignorableWhitespace). Without it, "a<img> <b>b</b>"
+ * would read "a b" where the DOM walk gave "ab". */
+static int sax_dropped_blank(html_sax *h, const xmlChar *t, int n)
+{
+    const html_elt *e;
+    const xmlChar *cur;
+    int k;
+
+    for (k = 0; k < n; k++)
+        if (!html_blank(t[k]))
+            return 0;
+    cur = h->ctxt->input != NULL ? h->ctxt->input->cur : NULL;
+    if (cur == NULL || *cur != '<' || h->depth == 0)
+        return 0;
+    if (h->html401 && h->ctxt->name != NULL &&
+        strcmp((const char *)h->ctxt->name, "body") == 0)
+        return 1;
+    e = &h->stack[h->depth - 1];
+    if (e->last == LC_NONE)
+        return !(e->flags & E_PCDATA);
+    return e->last == LC_OTHER;
+}
+
+static void sax_text(void *ud, const xmlChar *t, int n)
+{
+    html_sax *h = ud;
+
+    /* Text outside any element has no parent in a tree: dropped. */
+    if (h->failed || n <= 0 || h->depth == 0 || sax_dropped_blank(h, t, n))
+        return;
+    sax_last(h, LC_TEXT);
+    if (h->body_skip == 0)
+        html_text(&h->body, t, (size_t)n);
+    if (h->cap_depth > 0 && h->cap_skip == 0) {
+        buf_put(h->cap, t, (size_t)n);
+        h->cap_text = 1;
+    }
+}
+
+/* Raw text of <script> and <style>: a CDATA node in the tree, which both
+ * walks skip with its element; it still counts as a child. */
+static void sax_cdata(void *ud, const xmlChar *t, int n)
+{
+    html_sax *h = ud;
+
+    (void)t;
+    (void)n;
+    if (h->failed)
+        return;
+    cap_boundary(h);
+    sax_last(h, LC_OTHER);
+}
+
+static void sax_comment(void *ud, const xmlChar *t)
+{
+    (void)t;
+    cap_boundary(ud); /* a comment splits text nodes; not a "last child" */
+}
+
+static void sax_pi(void *ud, const xmlChar *target, const xmlChar *data)
+{
+    html_sax *h = ud;
+
+    (void)target;
+    (void)data;
+    cap_boundary(h);
+    sax_last(h, LC_OTHER);
+}
+
+static void sax_doctype(void *ud, const xmlChar *name, const xmlChar *ext,
+                        const xmlChar *sys)
+{
+    html_sax *h = ud;
+
+    (void)name;
+    (void)sys;
+    h->html401 =
+        ext != NULL &&
+        (xmlStrcasecmp(ext, (const xmlChar *)"-//W3C//DTD HTML 4.01//EN") ==
+             0 ||
+         xmlStrcasecmp(ext, (const xmlChar *)"-//W3C//DTD HTML 4//EN") == 0);
 }
 
 /* ---- public ---- */
@@ -1314,7 +1511,9 @@ static void set_err(char *err, size_t errlen, extract_status st,
                  st == EXTRACT_OK ? "" : extract_strerror(st));
 }
 
-/* Parse and walk an HTML document (s is UTF-8 and NUL-terminated). */
+/* Parse an HTML document (s is UTF-8 and NUL-terminated) and walk its
+ * events. The parser is set up as htmlReadMemory() sets it up, with our
+ * handlers in place of its tree builder; out of memory sets raw->failed. */
 static void html_extract(const char *s, size_t n, buf *raw, buf *title, buf *h1,
                          buf *desc, buf *canon)
 {
@@ -1322,15 +1521,53 @@ static void html_extract(const char *s, size_t n, buf *raw, buf *title, buf *h1,
                HTML_PARSE_NONET |
                HTML_PARSE_IGNORE_ENC; /* the bytes are UTF-8 by now,
                                          whatever <meta charset> says */
-    htmlDocPtr doc;
-    html_ctx c = {raw, 0, 0};
+    xmlSAXHandlerV1 sax;
+    xmlParserCtxtPtr ctxt;
+    xmlCharEncodingHandlerPtr utf8;
+    html_sax h;
 
-    doc = htmlReadMemory(s, (int)n, NULL, "UTF-8", opts);
-    if (doc == NULL) /* nothing the parser could use: treated as empty */
-        return;
-    html_meta((xmlNode *)doc, title, h1, desc, canon);
-    html_body(&c, (xmlNode *)doc);
-    xmlFreeDoc(doc);
+    memset(&h, 0, sizeof h);
+    h.body.out = raw;
+    h.title = title;
+    h.h1 = h1;
+    h.desc = desc;
+    h.canon = canon;
+    memset(&sax, 0, sizeof sax);
+    sax.internalSubset = sax_doctype;
+    sax.startElement = sax_start;
+    sax.endElement = sax_end;
+    sax.characters = sax_text;
+    sax.cdataBlock = sax_cdata;
+    sax.comment = sax_comment;
+    sax.processingInstruction = sax_pi;
+    sax.initialized = 1;
+    ctxt = xmlCreateMemoryParserCtxt(s, (int)n);
+    if (ctxt == NULL || ctxt->sax == NULL)
+        goto fail;
+    memcpy(ctxt->sax, &sax, sizeof sax);
+    ctxt->userData = &h;
+    h.ctxt = ctxt;
+    htmlCtxtUseOptions(ctxt, opts);
+    ctxt->html = 1;
+    utf8 = xmlFindCharEncodingHandler("UTF-8");
+    if (utf8 != NULL) { /* else libxml2 would guess: keep its default */
+        xmlSwitchToEncoding(ctxt, utf8);
+        xmlFree((xmlChar *)ctxt->input->encoding);
+        ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
+    }
+    htmlParseDocument(ctxt);
+    if (ctxt->myDoc != NULL) /* no handler builds one; be sure */
+        xmlFreeDoc(ctxt->myDoc);
+    ctxt->myDoc = NULL;
+    htmlFreeParserCtxt(ctxt);
+    free(h.stack);
+    if (h.failed)
+        raw->failed = 1;
+    return;
+fail:
+    if (ctxt != NULL)
+        htmlFreeParserCtxt(ctxt);
+    raw->failed = 1;
 }
 
 extract_status extract_document(const char *relpath, const char *bytes,
