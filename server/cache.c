@@ -136,6 +136,14 @@ int cache_get(cache *c, const char *key, size_t klen, uint64_t now_ms,
     return 1;
 }
 
+static size_t chain_length(const cache *c, uint64_t h)
+{
+    size_t n = 0;
+    for (const entry *e = c->bucket[h & (c->nbuckets - 1)]; e; e = e->hnext)
+        n++;
+    return n;
+}
+
 /* Twice the buckets when entries outnumber them; on failure the table
  * stays as it is (longer chains, still correct). */
 static void maybe_grow(cache *c)
@@ -173,6 +181,10 @@ cache_status cache_put(cache *c, const char *key, size_t klen, const char *val,
         return CACHE_ERR_NOMEM;
     h = schema_hash(key, klen);
     old = find(c, h, key, klen);
+    if (old == NULL && chain_length(c, h) >= CACHE_MAX_CHAIN) {
+        free(e);
+        return CACHE_ERR_FULL;
+    }
     if (old != NULL)
         drop(c, old);
     while (c->tail != NULL && c->bytes + need > c->max_bytes) {
@@ -205,4 +217,19 @@ void cache_figures_get(const cache *c, cache_figures *f)
     f->hits = c->hits;
     f->misses = c->misses;
     f->evictions = c->evictions;
+}
+
+const char *cache_strerror(cache_status st)
+{
+    switch (st) {
+    case CACHE_OK:
+        return "success";
+    case CACHE_ERR_NOMEM:
+        return "out of memory";
+    case CACHE_ERR_TOO_BIG:
+        return "entry larger than an eighth of the cache";
+    case CACHE_ERR_FULL:
+        return "hash bucket full";
+    }
+    return "unknown cache error";
 }

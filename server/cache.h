@@ -13,13 +13,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Per entry, on top of key and answer bytes, counted against the budget. */
-#define CACHE_ENTRY_OVERHEAD 64
+/* Per entry, on top of key and answer bytes, counted against the budget:
+ * its header, malloc's own and its share of the hash table. */
+#define CACHE_ENTRY_OVERHEAD 96
+/* Entries one hash bucket may hold: keys chosen to collide (the hash is
+ * not keyed) are refused past it, so no look-up walks a long chain. */
+#define CACHE_MAX_CHAIN 8
 
 typedef enum {
     CACHE_OK = 0,
     CACHE_ERR_NOMEM,
     CACHE_ERR_TOO_BIG, /* one entry would take over an eighth of the budget */
+    CACHE_ERR_FULL,    /* its hash bucket holds CACHE_MAX_CHAIN entries */
 } cache_status;
 
 typedef struct cache_figures {
@@ -54,6 +59,9 @@ cache_status cache_put(cache *c, const char *key, size_t klen, const char *val,
 /* Forget every entry (the index changed). Counters are kept. */
 void cache_clear(cache *c);
 
+/* The counters and sizes of c (all 0 when c is NULL) into *f. */
 void cache_figures_get(const cache *c, cache_figures *f);
+
+const char *cache_strerror(cache_status st);
 
 #endif

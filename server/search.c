@@ -175,17 +175,23 @@ void search_request_reopen(search_ctx *c)
     atomic_store(&c->reopen, 1);
 }
 
+uint64_t search_revision(search_ctx *c)
+{
+    return xc_revision(c->db);
+}
+
 /* Move to the newest committed revision now and then: a reindex is seen
  * within REOPEN_EVERY seconds. An index replaced by a new database (other
- * UUID) is opened afresh; on failure the old revision keeps serving. */
-static void maybe_reopen(search_ctx *c)
+ * UUID) is opened afresh. On failure the old revision keeps serving, the
+ * next request tries again, and 0 is returned (else 1). */
+static int maybe_reopen(search_ctx *c)
 {
     double t = now();
     if (!atomic_exchange(&c->reopen, 0) && t - c->last_check < REOPEN_EVERY)
-        return;
+        return 1;
     c->last_check = t;
     if (xc_reopen(c->db, NULL) == XC_OK)
-        return;
+        return 1;
     xc_db *db;
     analyzer *an;
     char err[512];
@@ -194,7 +200,10 @@ static void maybe_reopen(search_ctx *c)
         analyze_free(c->an);
         c->db = db;
         c->an = an;
+        return 1;
     }
+    atomic_store(&c->reopen, 1);
+    return 0;
 }
 
 /* ---- JSON helpers ------------------------------------------------------ */
@@ -601,10 +610,15 @@ static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)
 }
 
 void search_execute(search_ctx *c, const proto_request *req,
-                    const search_server_stats *stats, buf_t *out)
+                    const search_server_stats *stats, buf_t *out,
+                    search_info *info)
 {
     size_t start = out->len;
-    maybe_reopen(c);
+    int current = maybe_reopen(c);
+    if (info != NULL) {
+        info->revision = xc_revision(c->db);
+        info->current = current;
+    }
     switch (req->verb) {
     case PROTO_V_SEARCH:
         do_search(c, req, out);

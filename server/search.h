@@ -46,13 +46,26 @@ void search_close(search_ctx *ctx); /* NULL allowed */
  * newer committed revision by themselves at most every 100 ms. */
 void search_request_reopen(search_ctx *ctx);
 
+/* What an answer was computed from, for the server's answer cache. */
+typedef struct search_info {
+    uint64_t revision; /* the index revision searched */
+    int current;       /* 0 when a reopen was due and failed: the revision may
+                          be older than the newest committed one */
+} search_info;
+
+/* The revision ctx serves now (a worker's context: call it before the
+ * context is handed to a worker, or from its worker). */
+uint64_t search_revision(search_ctx *ctx);
+
 /* Answer req (verb SEARCH, SUGGEST, DOC or STATS) by appending exactly one
  * JSON line, ending in "\n", to out: {"ok":true,...} or {"ok":false,
  * "error":CODE,"message":TEXT}. stats is only read for STATS (may be NULL
  * otherwise). When a piece of the answer does not fit in out (its limit,
  * or memory), everything written by this call is removed and the short
- * error line "too_large" is written instead: the line is always whole. */
+ * error line "too_large" is written instead: the line is always whole.
+ * info (may be NULL) gets what the answer was computed from. */
 void search_execute(search_ctx *ctx, const proto_request *req,
-                    const search_server_stats *stats, buf_t *out);
+                    const search_server_stats *stats, buf_t *out,
+                    search_info *info);
 
 #endif

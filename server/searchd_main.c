@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -339,8 +341,10 @@ int main(int argc, char **argv)
      * and the page faults took about 12 % of the CPU under load. Blocks
      * under 4 MB are reused from the heap instead (+18 % searches/s with
      * snippets at 8 connections; docs/BENCHMARKS.md). */
+#ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
     mallopt(M_TRIM_THRESHOLD, 16 << 20);
+#endif
 
     memset(&cfg, 0, sizeof cfg);
     cfg.db_path = SCHEMA_DEFAULT_DB;
@@ -397,8 +401,9 @@ int main(int argc, char **argv)
             cfg.max_output = (size_t)v;
             break;
         case OPT_CACHE:
-            if (parse_uint(optarg, 0, SERVER_MAX_CACHE_LIMIT, 1, &v) != 0)
-                bad = "wants bytes from 0 (no cache) to 4096M (K, M "
+            if (parse_uint(optarg, 0, SERVER_MAX_CACHE_LIMIT, 1, &v) != 0 ||
+                (v != 0 && v < SERVER_MIN_CACHE))
+                bad = "wants 0 (no cache) or bytes from 64K to 1024M (K, M "
                       "suffixes allowed)";
             cfg.cache_bytes = (size_t)v;
             break;

@@ -3,11 +3,13 @@
 #include "server/server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/buf.h"
 #include "common/json.h"
@@ -41,6 +43,7 @@ typedef struct slot {
     int cacheable; /* a SEARCH whose answer may be cached */
     size_t line_len;
     uint64_t cache_gen;        /* s->cache_gen at arrival */
+    search_info info;          /* what the worker searched */
     uint64_t t0;               /* uv_hrtime() at arrival */
     search_server_stats stats; /* STATS: snapshot taken at arrival */
     proto_request req;         /* points into line */
@@ -86,7 +89,7 @@ struct server {
     uv_timer_t sweeper;      /* idle timeouts, lingering closes */
     uv_timer_t stop_timer;   /* end of the shutdown grace period */
     uv_timer_t accept_retry; /* out of memory at accept */
-    uv_fs_poll_t watch;      /* the index's version file: commits */
+    uv_timer_t watch;        /* looks at the index's version file */
     int stopping, forced, handles_closed, loop_ok;
 
     char *db_path, *password;
@@ -123,7 +126,11 @@ struct server {
      * arrival and its completion: cache_gen counts those changes. */
     cache *cache;
     uint64_t cache_gen;
-    char *watch_path; /* db_path + "/iamglass" */
+    uint64_t max_rev;     /* newest index revision a worker has searched */
+    char *watch_path;     /* db_path + "/iamglass" */
+    struct stat watch_st; /* its last stat (when watch_ok) */
+    int watch_ok;         /* 0: stat failed, commits unseen: no caching */
+    int watch_warned;     /* the failure was logged */
 
     buf_t scratch; /* one answer built on the loop thread */
     buf_t hit;     /* an answer from the cache */
@@ -477,7 +484,7 @@ static int answer_from_cache(conn *c, const proto_request *req,
     size_t klen, vlen;
     uint64_t t0 = uv_hrtime();
 
-    if (s->cache == NULL)
+    if (s->cache == NULL || !s->watch_ok)
         return 0;
     cache_key(req, line, len, &key, &klen);
     if (!cache_get(s->cache, key, klen, uv_now(&s->loop), &val, &vlen))
@@ -485,7 +492,8 @@ static int answer_from_cache(conn *c, const proto_request *req,
     buf_reset(&s->hit);
     buf_append(&s->hit, val, vlen);
     json_double(&s->hit, (double)(uv_hrtime() - t0) / 1e6, 3);
-    if (buf_puts(&s->hit, ",\"cached\":true}\n") != BUF_OK)
+    buf_puts(&s->hit, ",\"cached\":true}\n");
+    if (s->hit.failed)
         return 0; /* out of memory: the worker answers it */
     reply(c, s->hit.data, s->hit.len);
     stats_latency(s, t0);
@@ -504,13 +512,47 @@ static void index_changed(server *s)
         search_request_reopen(s->ctx[i]);
 }
 
-static void on_index_file(uv_fs_poll_t *h, int status, const uv_stat_t *prev,
-                          const uv_stat_t *curr)
+static int same_file_state(const struct stat *a, const struct stat *b)
 {
-    (void)status;
-    (void)prev;
-    (void)curr;
-    index_changed(h->data);
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+           a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Glass renames a new iamglass into place at each commit: a new inode and
+ * times. A stat() of a local file takes microseconds, so it runs on the
+ * loop itself: on libuv's pool (uv_fs_poll) it would wait behind every
+ * queued search while stale answers kept being served from the cache. */
+static void watch_index(server *s)
+{
+    struct stat st;
+    int ok = stat(s->watch_path, &st) == 0;
+
+    if (ok && s->watch_ok && same_file_state(&st, &s->watch_st))
+        return;
+    if (!ok && !s->watch_warned && s->cache != NULL) {
+        s->watch_warned = 1;
+        logf_(s, SERVER_LOG_WARN,
+              "cannot stat %s: %s; no answer caching until it is back",
+              s->watch_path, strerror(errno));
+    }
+    if (ok && s->watch_warned) {
+        s->watch_warned = 0;
+        logf_(s, SERVER_LOG_INFO, "%s is back: answer caching resumes",
+              s->watch_path);
+    }
+    if (ok || s->watch_ok)
+        index_changed(s);
+    s->watch_ok = ok;
+    if (ok)
+        s->watch_st = st;
+}
+
+static void on_watch(uv_timer_t *t)
+{
+    watch_index(t->data);
 }
 
 /* ---- Work on the thread pool ---- */
@@ -521,7 +563,7 @@ static void work_cb(uv_work_t *w)
     server *s = sl->c->s; /* c and s stay alive while work is in flight */
     search_ctx *x = ctx_take(s);
 
-    search_execute(x, &sl->req, &sl->stats, &sl->out);
+    search_execute(x, &sl->req, &sl->stats, &sl->out, &sl->info);
     ctx_give(s, x);
 }
 
@@ -543,9 +585,16 @@ static void after_work_cb(uv_work_t *w, int status)
             sl->out.max = sizeof internal;
         buf_append(&sl->out, internal, sizeof internal - 1);
     }
+    if (sl->info.revision > s->max_rev) {
+        /* a worker met a newer revision before the watch did */
+        if (s->max_rev > 0)
+            index_changed(s);
+        s->max_rev = sl->info.revision;
+    }
     if (is_error_line(sl->out.data, sl->out.len))
         s->errors++;
-    else if (sl->cacheable && sl->cache_gen == s->cache_gen)
+    else if (sl->cacheable && sl->cache_gen == s->cache_gen &&
+             sl->info.current && sl->info.revision == s->max_rev && s->watch_ok)
         cache_store(s, sl);
     c->held += sl->out.len;
     sl->done = 1;
@@ -1261,6 +1310,10 @@ static int check_config(const server_config *c, char *err, size_t n)
     else if (c->max_output < 1 || c->max_output > SERVER_MAX_OUTPUT_LIMIT)
         seterr(err, n, "max output must be 1 to %zu bytes",
                SERVER_MAX_OUTPUT_LIMIT);
+    else if (c->cache_bytes != 0 && (c->cache_bytes < SERVER_MIN_CACHE ||
+                                     c->cache_bytes > SERVER_MAX_CACHE_LIMIT))
+        seterr(err, n, "cache size must be 0 or %zu to %zu bytes",
+               SERVER_MIN_CACHE, SERVER_MAX_CACHE_LIMIT);
     else if (c->idle_timeout_s > SERVER_MAX_IDLE_S)
         seterr(err, n, "idle timeout must be 0 to %d seconds",
                SERVER_MAX_IDLE_S);
@@ -1382,11 +1435,14 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     if (cfg->cache_bytes > 0 &&
         cache_new(cfg->cache_bytes, SERVER_CACHE_TTL_MS, &s->cache) != CACHE_OK)
         goto fail;
-    s->watch_path = malloc(strlen(cfg->db_path) + sizeof "/iamglass");
+    size_t wlen = strlen(cfg->db_path) + sizeof "/iamglass";
+    s->watch_path = malloc(wlen);
     if (s->watch_path == NULL)
         goto fail;
-    strcpy(s->watch_path, cfg->db_path);
-    strcat(s->watch_path, "/iamglass");
+    snprintf(s->watch_path, wlen, "%s/iamglass", cfg->db_path);
+    /* The version file's state before the contexts open: a commit from
+     * now on is seen as a change. */
+    s->watch_ok = stat(s->watch_path, &s->watch_st) == 0;
     if (build_help(s) != 0)
         goto fail;
 
@@ -1402,6 +1458,8 @@ server_status server_open(const server_config *cfg, server **out, char *err,
         }
         s->nctx++;
         s->free_ctx[s->nfree++] = s->ctx[i];
+        if (search_revision(s->ctx[i]) > s->max_rev)
+            s->max_rev = search_revision(s->ctx[i]);
     }
     st = SERVER_ERR_LOOP;
     if (uv_mutex_init(&s->ctx_lock) != 0)
@@ -1420,16 +1478,10 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     uv_timer_init(&s->loop, &s->sweeper);
     uv_timer_init(&s->loop, &s->stop_timer);
     uv_timer_init(&s->loop, &s->accept_retry);
-    uv_fs_poll_init(&s->loop, &s->watch);
+    uv_timer_init(&s->loop, &s->watch);
     s->flusher.data = s->sweeper.data = s->stop_timer.data =
         s->accept_retry.data = s->watch.data = s;
-    /* Glass rewrites iamglass at each commit: the cache is cleared at most
-     * SERVER_WATCH_MS after one (a missing file is watched too). */
-    if (uv_fs_poll_start(&s->watch, on_index_file, s->watch_path,
-                         SERVER_WATCH_MS) != 0) {
-        seterr(err, errlen, "cannot watch %s", s->watch_path);
-        goto fail;
-    }
+    uv_timer_start(&s->watch, on_watch, SERVER_WATCH_MS, SERVER_WATCH_MS);
     uv_check_start(&s->flusher, on_check);
     /* Timeouts are seen within a quarter of their length (100 ms-1 s). */
     idle = s->idle_ms / 4;

@@ -20,7 +20,8 @@
 #define SERVER_MAX_CONN_LIMIT 1000000
 #define SERVER_MAX_QUEUE_LIMIT 100000
 #define SERVER_MAX_OUTPUT_LIMIT ((size_t)1 << 30)
-#define SERVER_MAX_CACHE_LIMIT ((size_t)1 << 32)
+#define SERVER_MIN_CACHE ((size_t)64 << 10) /* or 0: no cache */
+#define SERVER_MAX_CACHE_LIMIT ((size_t)1 << 30)
 #define SERVER_MAX_IDLE_S 86400
 #define SERVER_MAX_PASSWORD 1024
 

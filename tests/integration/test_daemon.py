@@ -500,8 +500,9 @@ def test_auth():
             assert c.req("AUTH s3cret=") == {"ok": True, "auth": True}
             assert c.req("SEARCH gouvernements")["ok"] is True
             assert c.req("HELP")["ok"] is True
-        with d.conn() as c:  # per connection
+        with d.conn() as c:  # per connection; a cached answer too
             is_error(c.req("STATS"), "unauthorized")
+            is_error(c.req("SEARCH gouvernements"), "unauthorized")
             assert c.req("QUIT")["bye"] is True
         p = client(d, "gouvernements", rc=1)
         assert "unauthorized" in p.stderr
@@ -883,7 +884,56 @@ def test_cache_cleared_by_a_commit():
             assert time.monotonic() - t0 < 1.0, "stale after 1 s"
             time.sleep(0.01)
         assert "cached" not in c.req("STATS")  # STATS is never cached
+        # cached again once answers come from the new revision
+        assert wait_until(
+            lambda: "cached" in c.req("SEARCH marimbaphone"), 2)
+
+
+def test_cache_fresh_while_workers_are_busy():
+    """A commit clears the cache even while the worker is busy with a
+    queue of searches: the watch does not wait for a worker, so a query
+    sent a second after the commit gets the new answer (late, behind the
+    queue), never the old cached one."""
+    src, db = indexed_copy()
+    for i in range(300):  # enough text for slow searches
+        with open(os.path.join(src, "gen%03d.txt" % i), "w") as f:
+            f.write("Page %d\n\n" % i + " ".join(
+                "gouvernement%d local%d ville%d région%d monde%d"
+                % (j, j % 7, j % 11, j % 13, (i * j) % 17)
+                for j in range(200)) + "\n")
+    subprocess.run([INDEXER, "-q", "--db", db, src], check=True, timeout=120)
+    slow = "SEARCH limit=100 snippet=1000 gou* loc* vil* rég* mon* page %d"
+    # a cache large enough to keep the stale answer among the flood's
+    with Daemon("--threads", "1", "--cache-size", "512M", db=db) as d, \
+            d.conn(timeout=120) as c:
+        t0 = time.monotonic()
+        for i in range(5):
+            assert c.req(slow % -i)["total"] > 0
+        each = (time.monotonic() - t0) / 5
+        # about 4 s of work queued for the worker: a connection gets at
+        # most 7 searches running or queued at once (the rest waits in its
+        # socket), so the queue is spread over enough connections
+        nconn = max(1, min(300, int(4 / each / 7) + 1))
+        assert c.req("SEARCH marimbaphone")["total"] == 0
         assert c.req("SEARCH marimbaphone")["cached"] is True
+        flood = [d.conn(timeout=120) for _ in range(nconn)]
+        for k, f in enumerate(flood):
+            f.send("".join(slow % (k * 1000 + i) + "\n" for i in range(7)))
+        time.sleep(0.3)
+        with open(os.path.join(src, "08-marimba.txt"), "w") as f:
+            f.write("Marimba\n\nUn document marimbaphone.\n")
+        subprocess.run([INDEXER, "-q", "--db", db, src], check=True,
+                       timeout=120)
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        r = c.req("SEARCH marimbaphone")
+        waited = time.monotonic() - t0
+        assert r["total"] == 1 and "cached" not in r, r
+        print("     one slow search %.1f ms; the fresh answer waited %.2f s "
+              "behind the queue" % (each * 1e3, waited))
+        assert waited > 0.2, "the queue was gone: nothing was tested"
+        for f in flood:
+            f.close()
 
 
 def test_sigint_idle_exit_0():
@@ -918,7 +968,7 @@ def test_bad_options_exit_2():
                  ["--idle-timeout", "1s"], ["--max-output", "12"],
                  ["--max-queue", ""], ["--frobnicate"], ["extra"],
                  ["--cache-size", "-1"], ["--cache-size", "5000M"],
-                 ["--cache-size", "1G"],
+                 ["--cache-size", "1G"], ["--cache-size", "1K"],
                  ["--password-file", os.path.join(_tmp, "none")]):
         p = run_daemon("--db", index(), *args)
         assert p.returncode == 2, (args, p)

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "common/schema.h"
 #include "server/cache.h"
 
 #define S(x) x, sizeof(x) - 1 /* literal with its length, NULs included */
@@ -88,10 +89,11 @@ static void test_replace(void **state)
     cache_free(c);
 }
 
-/* Entries of exactly 100 bytes in a budget of 800 (an eighth each). */
+/* Entries of exactly ENTRY bytes in a budget of 8 (an eighth each). */
+#define ENTRY 200
 static void put100(cache *c, int i, uint64_t now)
 {
-    char key[8], val[100 - CACHE_ENTRY_OVERHEAD - 4];
+    char key[8], val[ENTRY - CACHE_ENTRY_OVERHEAD - 4];
     snprintf(key, sizeof key, "k%03d", i);
     memset(val, 'a' + i % 26, sizeof val);
     assert_int_equal(cache_put(c, key, 4, val, sizeof val, now), CACHE_OK);
@@ -109,13 +111,13 @@ static int has(cache *c, int i)
 static void test_lru_eviction(void **state)
 {
     (void)state;
-    cache *c = make(800, 1000);
+    cache *c = make(8 * ENTRY, 1000);
     cache_figures f;
 
     for (int i = 0; i < 8; i++)
         put100(c, i, 0);
     cache_figures_get(c, &f);
-    assert_int_equal(f.bytes, 800);
+    assert_int_equal(f.bytes, 8 * ENTRY);
     assert_int_equal(f.evictions, 0);
     /* 0 becomes the most recently used: 1 is the next one out */
     assert_true(has(c, 0));
@@ -126,14 +128,14 @@ static void test_lru_eviction(void **state)
     for (int i = 2; i < 8; i++)
         assert_true(has(c, i));
     cache_figures_get(c, &f);
-    assert_int_equal(f.bytes, 800);
+    assert_int_equal(f.bytes, 8 * ENTRY);
     assert_int_equal(f.entries, 8);
     assert_int_equal(f.evictions, 1);
     /* many more: the budget always holds */
     for (int i = 9; i < 200; i++) {
         put100(c, i, 0);
         cache_figures_get(c, &f);
-        assert_true(f.bytes <= 800);
+        assert_true(f.bytes <= 8 * ENTRY);
     }
     assert_true(has(c, 199));
     assert_false(has(c, 150));
@@ -143,8 +145,8 @@ static void test_lru_eviction(void **state)
 static void test_too_big(void **state)
 {
     (void)state;
-    cache *c = make(800, 1000);
-    char big[200];
+    cache *c = make(8 * ENTRY, 1000);
+    char big[ENTRY + 1];
     cache_figures f;
 
     memset(big, 'x', sizeof big);
@@ -161,6 +163,41 @@ static void test_too_big(void **state)
     /* a budget too small for anything: every put is refused */
     c = make(0, 1000);
     assert_int_equal(cache_put(c, S("k"), S("v"), 0), CACHE_ERR_TOO_BIG);
+    cache_free(c);
+}
+
+/* Keys chosen to land in one bucket (the hash is not keyed): the bucket
+ * takes CACHE_MAX_CHAIN of them, then refuses, so no chain grows long. */
+static void test_chain_cap(void **state)
+{
+    (void)state;
+    cache *c = make(1 << 20, 1000);
+    char keys[CACHE_MAX_CHAIN + 1][16], out[64];
+    size_t n = 0;
+    cache_figures f;
+
+    for (int i = 0; n < CACHE_MAX_CHAIN + 1 && i < 1000000; i++) {
+        char k[16];
+        int len = snprintf(k, sizeof k, "q%d", i);
+        /* the table starts with 256 buckets: the low 8 bits pick one */
+        if ((schema_hash(k, (size_t)len) & 255) == 7)
+            memcpy(keys[n++], k, (size_t)len + 1);
+    }
+    assert_int_equal(n, CACHE_MAX_CHAIN + 1);
+    for (size_t i = 0; i < CACHE_MAX_CHAIN; i++)
+        assert_int_equal(cache_put(c, keys[i], strlen(keys[i]), S("v"), 0),
+                         CACHE_OK);
+    assert_int_equal(cache_put(c, keys[CACHE_MAX_CHAIN],
+                               strlen(keys[CACHE_MAX_CHAIN]), S("v"), 0),
+                     CACHE_ERR_FULL);
+    /* a key already there may still be replaced */
+    assert_int_equal(cache_put(c, keys[0], strlen(keys[0]), S("w"), 0),
+                     CACHE_OK);
+    assert_int_equal(get(c, keys[0], strlen(keys[0]), 0, out, sizeof out), 1);
+    assert_string_equal(out, "w");
+    cache_figures_get(c, &f);
+    assert_int_equal(f.entries, CACHE_MAX_CHAIN);
+    assert_string_equal(cache_strerror(CACHE_ERR_FULL), "hash bucket full");
     cache_free(c);
 }
 
@@ -234,8 +271,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hit_and_miss), cmocka_unit_test(test_replace),
         cmocka_unit_test(test_lru_eviction), cmocka_unit_test(test_too_big),
-        cmocka_unit_test(test_expiry),       cmocka_unit_test(test_clear),
-        cmocka_unit_test(test_growth),
+        cmocka_unit_test(test_chain_cap),    cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_clear),        cmocka_unit_test(test_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
