@@ -343,7 +343,7 @@ int main(int argc, char **argv)
      * snippets at 8 connections; docs/BENCHMARKS.md). */
 #ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, 4 << 20);
-    mallopt(M_TRIM_THRESHOLD, 16 << 20);
+    mallopt(M_TRIM_THRESHOLD, 4 << 20);
 #endif
 
     memset(&cfg, 0, sizeof cfg);

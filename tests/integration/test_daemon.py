@@ -846,7 +846,7 @@ def test_answer_cache():
         assert set(f) == CACHE_KEYS, f
         assert f["hits"] == 2 + 57, f
         assert f["entries"] == 11 and f["evictions"] == 0, f
-        assert 0 < f["bytes"] <= f["max_bytes"] == 16 << 20, f
+        assert 0 < f["bytes"] <= f["max_bytes"] == 8 << 20, f
         assert st["errors"] == 2, st
 
 
