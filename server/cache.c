@@ -37,7 +37,7 @@ cache_status cache_new(size_t max_bytes, uint64_t ttl_ms, cache **out)
     *out = NULL;
     if (c == NULL)
         return CACHE_ERR_NOMEM;
-    c->bucket = calloc(MIN_BUCKETS, sizeof *c->bucket);
+    c->bucket = calloc(MIN_BUCKETS, sizeof *c->bucket); // NOLINT: pointers
     if (c->bucket == NULL) {
         free(c);
         return CACHE_ERR_NOMEM;
@@ -51,14 +51,14 @@ cache_status cache_new(size_t max_bytes, uint64_t ttl_ms, cache **out)
 
 static void unlink_lru(cache *c, entry *e)
 {
-    if (e->prev)
-        e->prev->next = e->next;
-    else
+    if (c->head == e)
         c->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
     else
+        e->prev->next = e->next;
+    if (c->tail == e)
         c->tail = e->prev;
+    else
+        e->next->prev = e->prev;
     e->prev = e->next = NULL;
 }
 
@@ -151,7 +151,7 @@ static void maybe_grow(cache *c)
     if (c->entries < c->nbuckets)
         return;
     size_t n = c->nbuckets * 2;
-    entry **b = calloc(n, sizeof *b);
+    entry **b = calloc(n, sizeof *b); // NOLINT: an array of pointers
     if (b == NULL)
         return;
     for (size_t i = 0; i < c->nbuckets; i++) {
