@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make bench: build the corpora (Debian packages), then measure the analyzer
-# and the indexer against Xapian's omindex in the same run. Figures go to
-# stdout; docs/BENCHMARKS.md records them with this command.
+# make bench: build the corpora (Debian packages), then measure the analyzer,
+# the indexer against Xapian's omindex in the same run, Xapian's own write
+# cost, one search's CPU, and the daemon under load (cache off and on).
+# Figures go to stdout; docs/BENCHMARKS.md records them with this command.
 # Usage: bench/run.sh BUILD_DIR [--large]
 set -euo pipefail
 build=${1:-build}
@@ -18,3 +19,9 @@ for c in $corpora; do
         bash bench/omindex.sh "bench/data/$c" "bench/out/omindex-$c"
     done
 done
+echo "== Xapian's own write cost (bench/floor.sh, one repetition)"
+bash bench/floor.sh bin "$build/bench/xapian_floor" 1
+echo "== one search without the daemon (match_bench, one core)"
+"$build/bench/match_bench" bench/out/cglu-man-fr bench/queries.txt 5
+echo "== daemon under load (bench/search.sh)"
+bash bench/search.sh bin "$build/bench/load_bench"
