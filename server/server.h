@@ -13,7 +13,7 @@
 #define SERVER_DEF_IDLE_S 300
 #define SERVER_DEF_MAX_QUEUE 64
 #define SERVER_DEF_MAX_OUTPUT (4u << 20)
-#define SERVER_DEF_CACHE (8u << 20)  /* bytes of cached SEARCH answers */
+#define SERVER_DEF_CACHE (8u << 20) /* bytes of cached SEARCH answers */
 
 /* Upper bounds accepted by server_open(). */
 #define SERVER_MAX_THREADS 256 /* libuv's pool takes at most 1024 */
