@@ -1007,31 +1007,6 @@ static int html_kind(const xmlChar *name)
     return k != NULL ? k->kind : K_INLINE;
 }
 
-/* Elements in which libxml2's tree builder keeps whitespace-only text after
- * an element child (its allowPCData list, sorted for bsearch): we emulate
- * its choice so that the text is the one a DOM walk gave. */
-static const char *const html_pcdata[] = {
-    "a",    "abbr",       "acronym", "address", "applet",  "b",      "bdo",
-    "big",  "blockquote", "body",    "button",  "caption", "center", "cite",
-    "code", "dd",         "del",     "dfn",     "div",     "dt",     "em",
-    "font", "form",       "h1",      "h2",      "h3",      "h4",     "h5",
-    "h6",   "i",          "iframe",  "ins",     "kbd",     "label",  "legend",
-    "li",   "map",        "menu",    "object",  "ol",      "p",      "pre",
-    "q",    "s",          "samp",    "small",   "span",    "strike", "strong",
-    "td",   "th",         "tt",      "u",       "ul",      "var"};
-
-static int name_cmp(const void *key, const void *elt)
-{
-    return strcmp(key, *(const char *const *)elt);
-}
-
-static int allows_pcdata(const xmlChar *name)
-{
-    return name != NULL && bsearch(name, html_pcdata,
-                                   sizeof html_pcdata / sizeof html_pcdata[0],
-                                   sizeof html_pcdata[0], name_cmp) != NULL;
-}
-
 typedef struct html_ctx {
     buf *out;
     int pre;   /* depth of <pre> being written: newlines are kept */
@@ -1117,18 +1092,14 @@ enum {
     E_CAP = 1 << 2,       /* counted in cap_depth (inside a capture) */
     E_CAP_SKIP = 1 << 3,  /* counted in cap_skip */
     E_SECTION = 1 << 4,   /* counted in sections */
-    E_PCDATA = 1 << 5,    /* in html_pcdata */
-    E_ADOPTED = 1 << 6,   /* opened after the root closed: the root's
+    E_ADOPTED = 1 << 5,   /* opened after the root closed: the root's
                              skips were added for it */
 };
-/* The last child that is not a comment, as the tree builder sees it. */
-enum { LC_NONE = 0, LC_TEXT, LC_PCDATA, LC_OTHER };
 
 typedef struct html_elt {
     uint8_t flags;
     uint8_t kind; /* K_LINE, K_PARA or K_PRE when the body walk wrote its
                      start; else K_INLINE */
-    uint8_t last; /* LC_* */
 } html_elt;
 
 typedef struct html_sax {
@@ -1140,16 +1111,14 @@ typedef struct html_sax {
     size_t body_skip; /* open elements the body walk skips (0: writing) */
     size_t meta_skip; /* open elements the meta walk skips */
     size_t cap_depth; /* open elements of the <title>/<h1> captured */
-    size_t cap_skip;  /* open script/style inside the capture */
+    size_t cap_skip;  /* open script/style/data-noindex in the capture */
     buf *cap;         /* the buffer being captured into */
     int cap_text;     /* text since the capture's last node boundary */
     size_t sections;  /* open article/section/main/aside */
     int root_seen;    /* the first root element was opened */
     uint8_t root;     /* its E_BODY_SKIP, E_META_SKIP and E_SECTION */
     int have_title, have_h1;
-    int html401; /* an HTML 4.01 doctype (the tree builder drops blank
-                    text directly in <body> then) */
-    int failed;  /* out of memory: the caller reports it */
+    int failed; /* out of memory: the caller reports it */
 } html_sax;
 
 /* Value of attribute name in a SAX attribute list; *present tells a
@@ -1178,12 +1147,6 @@ static void cap_boundary(html_sax *h)
     }
 }
 
-static void sax_last(html_sax *h, int last)
-{
-    if (h->depth > 0)
-        h->stack[h->depth - 1].last = (uint8_t)last;
-}
-
 /* The meta walk's part of an element start. */
 static void meta_start(html_sax *h, html_elt *e, const xmlChar *name,
                        const xmlChar **atts, int noindex)
@@ -1196,7 +1159,7 @@ static void meta_start(html_sax *h, html_elt *e, const xmlChar *name,
         e->flags |= E_CAP;
         h->cap_depth++;
         if (h->cap_skip > 0 || strcmp(n, "script") == 0 ||
-            strcmp(n, "style") == 0) {
+            strcmp(n, "style") == 0 || noindex) {
             e->flags |= E_CAP_SKIP;
             h->cap_skip++;
         }
@@ -1281,11 +1244,9 @@ static void sax_start(void *ud, const xmlChar *name, const xmlChar **atts)
     }
     kind = html_kind(name);
     sax_attr(atts, "data-noindex", &noindex);
-    sax_last(h, allows_pcdata(name) ? LC_PCDATA : LC_OTHER);
     e = &h->stack[h->depth++];
-    e->flags = allows_pcdata(name) ? E_PCDATA : 0;
+    e->flags = 0;
     e->kind = K_INLINE;
-    e->last = LC_NONE;
     if (h->depth == 1 && h->root_seen) {
         /* libxml2 reopens <html> for content after </html>, and its tree
          * builder hangs that under the first root: so it inherits what
@@ -1348,39 +1309,13 @@ static void sax_end(void *ud, const xmlChar *name)
     cap_boundary(h);
 }
 
-/* Whitespace-only text the tree builder would have dropped (libxml2's
- * areBlanks, the part that looks at the tree: libxml2 already routed the
- * other cases to ignorableWhitespace). Without it, "a<img> <b>b</b>"
- * would read "a b" where the DOM walk gave "ab". */
-static int sax_dropped_blank(html_sax *h, const xmlChar *t, int n)
-{
-    const html_elt *e;
-    const xmlChar *cur;
-    int k;
-
-    for (k = 0; k < n; k++)
-        if (!html_blank(t[k]))
-            return 0;
-    cur = h->ctxt->input != NULL ? h->ctxt->input->cur : NULL;
-    if (cur == NULL || *cur != '<' || h->depth == 0)
-        return 0;
-    if (h->html401 && h->ctxt->name != NULL &&
-        strcmp((const char *)h->ctxt->name, "body") == 0)
-        return 1;
-    e = &h->stack[h->depth - 1];
-    if (e->last == LC_NONE)
-        return !(e->flags & E_PCDATA);
-    return e->last == LC_OTHER;
-}
-
 static void sax_text(void *ud, const xmlChar *t, int n)
 {
     html_sax *h = ud;
 
     /* Text outside any element has no parent in a tree: dropped. */
-    if (h->failed || n <= 0 || h->depth == 0 || sax_dropped_blank(h, t, n))
+    if (h->failed || n <= 0 || h->depth == 0)
         return;
-    sax_last(h, LC_TEXT);
     if (h->body_skip == 0)
         html_text(&h->body, t, (size_t)n);
     if (h->cap_depth > 0 && h->cap_skip == 0) {
@@ -1389,8 +1324,8 @@ static void sax_text(void *ud, const xmlChar *t, int n)
     }
 }
 
-/* Raw text of <script> and <style>: a CDATA node in the tree, which both
- * walks skip with its element; it still counts as a child. */
+/* Raw text of <script> and <style>: skipped with its element, but it
+ * separates the text around it. */
 static void sax_cdata(void *ud, const xmlChar *t, int n)
 {
     html_sax *h = ud;
@@ -1400,13 +1335,12 @@ static void sax_cdata(void *ud, const xmlChar *t, int n)
     if (h->failed)
         return;
     cap_boundary(h);
-    sax_last(h, LC_OTHER);
 }
 
 static void sax_comment(void *ud, const xmlChar *t)
 {
     (void)t;
-    cap_boundary(ud); /* a comment splits text nodes; not a "last child" */
+    cap_boundary(ud); /* a comment splits text nodes */
 }
 
 static void sax_pi(void *ud, const xmlChar *target, const xmlChar *data)
@@ -1416,21 +1350,6 @@ static void sax_pi(void *ud, const xmlChar *target, const xmlChar *data)
     (void)target;
     (void)data;
     cap_boundary(h);
-    sax_last(h, LC_OTHER);
-}
-
-static void sax_doctype(void *ud, const xmlChar *name, const xmlChar *ext,
-                        const xmlChar *sys)
-{
-    html_sax *h = ud;
-
-    (void)name;
-    (void)sys;
-    h->html401 =
-        ext != NULL &&
-        (xmlStrcasecmp(ext, (const xmlChar *)"-//W3C//DTD HTML 4.01//EN") ==
-             0 ||
-         xmlStrcasecmp(ext, (const xmlChar *)"-//W3C//DTD HTML 4//EN") == 0);
 }
 
 /* ---- public ---- */
@@ -1533,7 +1452,6 @@ static void html_extract(const char *s, size_t n, buf *raw, buf *title, buf *h1,
     h.desc = desc;
     h.canon = canon;
     memset(&sax, 0, sizeof sax);
-    sax.internalSubset = sax_doctype;
     sax.startElement = sax_start;
     sax.endElement = sax_end;
     sax.characters = sax_text;
@@ -1556,6 +1474,9 @@ static void html_extract(const char *s, size_t n, buf *raw, buf *title, buf *h1,
         ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
     }
     htmlParseDocument(ctxt);
+    /* libxml2 stops quietly when it runs out of memory: not a whole text */
+    if (ctxt->errNo == XML_ERR_NO_MEMORY)
+        h.failed = 1;
     if (ctxt->myDoc != NULL) /* no handler builds one; be sure */
         xmlFreeDoc(ctxt->myDoc);
     ctxt->myDoc = NULL;
