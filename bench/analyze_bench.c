@@ -5,23 +5,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench_util.h"
 #include "common/analyze.h"
 
 #define PASSES 7
 #define MIN_BYTES (32u << 20) /* each pass analyses at least this much */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -67,7 +55,7 @@ int main(int argc, char **argv)
     double mbs[PASSES];
     unsigned long tokens = 0;
     for (int p = 0; p < PASSES; p++) {
-        double t0 = now();
+        double t0 = bench_now();
         tokens = 0;
         for (unsigned r = 0; r < reps; r++) {
             analyze_token tok;
@@ -75,9 +63,9 @@ int main(int argc, char **argv)
             while (analyze_next(a, &tok) == 1)
                 tokens++;
         }
-        mbs[p] = (double)len * reps / (now() - t0) / 1e6;
+        mbs[p] = (double)len * reps / (bench_now() - t0) / 1e6;
     }
-    qsort(mbs, PASSES, sizeof *mbs, cmp_double);
+    qsort(mbs, PASSES, sizeof *mbs, bench_cmp_double);
     printf("analyze: %.1f MB of input x %u, %lu tokens per pass; median "
            "%.1f MB/s (min %.1f, max %.1f) on one core\n",
            (double)len / 1e6, reps, tokens, mbs[PASSES / 2], mbs[0],

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench_util.h"
 #include "common/analyze.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
@@ -25,19 +26,6 @@ enum { PARSE_ONLY, DATA, TEXT, NMODES };
 static const char *const mode_name[NMODES] = {
     "query_parse alone", "parse + BM25 top 10, data",
     "parse + BM25 top 10, data + whole text"};
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* One query the way search.c's do_search runs it; 0 on success. */
 static int run_one(xc_db *db, analyzer *an, const char *q, int mode)
@@ -124,14 +112,14 @@ int main(int argc, char **argv)
         run_one(db, an, queries[i], TEXT);
     for (size_t r = 0; r < rounds; r++)
         for (int mode = 0; mode < NMODES; mode++) {
-            double t0 = now();
+            double t0 = bench_now();
             for (size_t i = 0; i < nq; i++)
                 if (run_one(db, an, queries[i], mode) != 0) {
                     fprintf(stderr, "match_bench: search failed: %s\n",
                             xc_errmsg(db));
                     goto out;
                 }
-            per[mode][r] = (now() - t0) / (double)nq * 1e6;
+            per[mode][r] = (bench_now() - t0) / (double)nq * 1e6;
         }
     printf("%zu queries x %zu rounds, one thread, index %s\n", nq, rounds,
            argv[1]);
@@ -139,7 +127,7 @@ int main(int argc, char **argv)
         double sum = 0;
         for (size_t r = 0; r < rounds; r++)
             sum += per[mode][r];
-        qsort(per[mode], rounds, sizeof per[mode][0], cmp_double);
+        qsort(per[mode], rounds, sizeof per[mode][0], bench_cmp_double);
         printf("%-40s median %.1f us/query (mean %.1f)\n", mode_name[mode],
                per[mode][rounds / 2], sum / (double)rounds);
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/bench_util.h"
 #include "common/analyze.h"
 #include "common/buf.h"
 #include "server/query.h"
@@ -22,19 +23,6 @@ static const char *const default_queries[] = {
     "fichier",     "processus signal", "option commande",
     "utilisateur", "système",          "configuration réseau",
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -69,7 +57,7 @@ static void report(const char *what, double *v, size_t n)
         printf("%s: no samples\n", what);
         return;
     }
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, bench_cmp_double);
     printf("%s: %zu snippets, median %.1f us, p90 %.1f us, max %.1f us\n", what,
            n, v[n / 2], v[n * 9 / 10], v[n - 1]);
 }
@@ -128,7 +116,7 @@ int main(int argc, char **argv)
         for (size_t q = 0; q < nq; q++) {
             snip_terms st = {qp[q].stems, qp[q].nstems, qp[q].prefixes,
                              qp[q].nprefixes};
-            double t0 = now();
+            double t0 = bench_now();
             for (int r = 0; r < REPS; r++) {
                 buf_reset(&out);
                 if (snip_build(a, text, len, &st, target, &out) != SNIP_OK) {
@@ -137,7 +125,7 @@ int main(int argc, char **argv)
                     goto out;
                 }
             }
-            double us = (now() - t0) / REPS * 1e6;
+            double us = (bench_now() - t0) / REPS * 1e6;
             all[nall++] = us;
             if (out.data && strstr(out.data, "<mark>"))
                 hit[nhit++] = us;
