@@ -25,6 +25,8 @@
 
 #include <uv.h>
 
+#include "common/cli.h"
+
 #define DEF_CONNS 1
 #define MAX_CONNS 4096
 #define MAX_PIPELINE 1024
@@ -127,25 +129,6 @@ static void usage(FILE *f)
 
 /* ---- Setup ---- */
 
-static int parse_count(const char *s, unsigned long long min,
-                       unsigned long long max, unsigned long long *out)
-{
-    unsigned long long v = 0;
-    const char *p = s;
-
-    if (*p < '0' || *p > '9')
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (v > (max - (unsigned)(*p - '0')) / 10)
-            return -1;
-        v = v * 10 + (unsigned)(*p - '0');
-    }
-    if (*p != '\0' || v < min)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse_seconds(const char *s, double *out)
 {
     char *end;
@@ -166,30 +149,12 @@ static int parse_seconds(const char *s, double *out)
 static int parse_host(const char *s, struct sockaddr_storage *sa)
 {
     char ip[64];
-    const char *colon;
-    const char *h = s;
-    size_t hl;
+    const char *ps;
     unsigned long long port;
-    int v6 = *s == '[';
+    int v6;
 
-    if (v6) {
-        const char *close = strchr(s, ']');
-        if (close == NULL || close[1] != ':')
-            return -1;
-        h = s + 1;
-        hl = (size_t)(close - h);
-        colon = close + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (colon == NULL)
-            return -1;
-        hl = (size_t)(colon - s);
-    }
-    if (hl == 0 || hl >= sizeof ip)
-        return -1;
-    memcpy(ip, h, hl);
-    ip[hl] = '\0';
-    if (parse_count(colon + 1, 1, 65535, &port) != 0)
+    if (cli_hostport(s, ip, sizeof ip, &ps, &v6) != 0 || ps == NULL ||
+        cli_uint(ps, 1, 65535, 0, &port) != 0)
         return -1;
     memset(sa, 0, sizeof *sa);
     if (v6)
@@ -773,17 +738,17 @@ int main(int argc, char **argv)
                 bad = "wants IP:PORT, e.g. 127.0.0.1:7878 or [::1]:7878";
             break;
         case OPT_CONNS:
-            if (parse_count(optarg, 1, MAX_CONNS, &v) != 0)
+            if (cli_uint(optarg, 1, MAX_CONNS, 0, &v) != 0)
                 bad = "wants a number from 1 to 4096";
             b.nconns = (size_t)v;
             break;
         case OPT_PIPELINE:
-            if (parse_count(optarg, 1, MAX_PIPELINE, &v) != 0)
+            if (cli_uint(optarg, 1, MAX_PIPELINE, 0, &v) != 0)
                 bad = "wants a number from 1 to 1024";
             b.pipeline = (size_t)v;
             break;
         case OPT_REQUESTS:
-            if (parse_count(optarg, 1, MAX_REQUESTS, &v) != 0)
+            if (cli_uint(optarg, 1, MAX_REQUESTS, 0, &v) != 0)
                 bad = "wants a number from 1 to 10000000";
             b.max_requests = v;
             break;

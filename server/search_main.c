@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/cli.h"
 #include "common/jsonread.h"
 #include "common/schema.h"
 #include "server/proto.h"
@@ -72,28 +73,14 @@ static void usage(FILE *f)
 static void split_host(const char *s, char *host, size_t hn, char *port,
                        size_t pn)
 {
-    const char *colon = NULL, *h = s;
-    size_t hl;
+    const char *ps;
+    int v6;
 
-    if (*s == '[') {
-        const char *close = strchr(s, ']');
-        if (close == NULL || (close[1] != '\0' && close[1] != ':'))
-            die(2, "--host wants HOST:PORT or [IPv6]:PORT, not %s", s);
-        h = s + 1;
-        hl = (size_t)(close - h);
-        if (close[1] == ':')
-            colon = close + 1;
-    } else {
-        colon = strrchr(s, ':');
-        hl = colon ? (size_t)(colon - s) : strlen(s);
-    }
-    if (hl == 0 || hl >= hn ||
-        (colon && (colon[1] == '\0' || strlen(colon + 1) >= pn)))
-        die(2, "--host wants HOST:PORT, not %s", s);
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    if (colon)
-        strcpy(port, colon + 1);
+    if (cli_hostport(s, host, hn, &ps, &v6) != 0 ||
+        (ps != NULL && (*ps == '\0' || strlen(ps) >= pn)))
+        die(2, "--host wants HOST:PORT or [IPv6]:PORT, not %s", s);
+    if (ps != NULL)
+        snprintf(port, pn, "%s", ps);
     else
         snprintf(port, pn, "%d", SCHEMA_DEFAULT_PORT);
 }

@@ -18,6 +18,7 @@
 
 #include <uv.h>
 
+#include "common/cli.h"
 #include "common/schema.h"
 #include "server/server.h"
 
@@ -124,61 +125,19 @@ static void usage(FILE *f)
         SERVER_DEF_CACHE >> 20);
 }
 
-/* Digits only, at most max, with an optional K or M suffix when scale. */
-static int parse_uint(const char *s, unsigned long long min,
-                      unsigned long long max, int scale,
-                      unsigned long long *out)
-{
-    unsigned long long v = 0, mul = 1;
-    const char *p = s;
-
-    *out = 0; /* also on failure */
-    if (*p < '0' || *p > '9')
-        return -1;
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (v > (max - (unsigned)(*p - '0')) / 10)
-            return -1;
-        v = v * 10 + (unsigned)(*p - '0');
-    }
-    if (scale && (*p == 'k' || *p == 'K'))
-        mul = 1024, p++;
-    else if (scale && (*p == 'm' || *p == 'M'))
-        mul = 1024 * 1024, p++;
-    if (*p != '\0' || (v > 0 && mul > max / v) || v * mul < min ||
-        v * mul > max)
-        return -1;
-    *out = v * mul;
-    return 0;
-}
-
 /* "1.2.3.4:PORT" or "[v6]:PORT" into host (numeric) and port. */
 static int parse_listen(const char *s, char *host, unsigned *port)
 {
-    const char *colon, *h = s;
-    size_t hl;
+    const char *ps;
     unsigned long long p;
     unsigned char tmp[16];
+    int v6;
 
-    if (*s == '[') {
-        const char *close = strchr(s, ']');
-        if (close == NULL || close[1] != ':')
-            return -1;
-        h = s + 1;
-        hl = (size_t)(close - h);
-        colon = close + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (colon == NULL)
-            return -1;
-        hl = (size_t)(colon - s);
-    }
-    if (hl == 0 || hl >= MAX_HOST)
+    if (cli_hostport(s, host, MAX_HOST, &ps, &v6) != 0 || ps == NULL)
         return -1;
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    if (inet_pton(*s == '[' ? AF_INET6 : AF_INET, host, tmp) != 1)
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, host, tmp) != 1)
         return -1;
-    if (parse_uint(colon + 1, 0, 65535, 0, &p) != 0)
+    if (cli_uint(ps, 0, 65535, 0, &p) != 0)
         return -1;
     *port = (unsigned)p;
     return 0;
@@ -373,17 +332,17 @@ int main(int argc, char **argv)
                 bad = "wants IP:PORT, e.g. 127.0.0.1:7878 or [::1]:7878";
             break;
         case OPT_THREADS:
-            if (parse_uint(optarg, 1, SERVER_MAX_THREADS, 0, &v) != 0)
+            if (cli_uint(optarg, 1, SERVER_MAX_THREADS, 0, &v) != 0)
                 bad = "wants a number from 1 to 256";
             cfg.threads = (unsigned)v;
             break;
         case OPT_MAXCONN:
-            if (parse_uint(optarg, 1, SERVER_MAX_CONN_LIMIT, 0, &v) != 0)
+            if (cli_uint(optarg, 1, SERVER_MAX_CONN_LIMIT, 0, &v) != 0)
                 bad = "wants a number from 1 to 1000000";
             cfg.max_connections = (unsigned)v;
             break;
         case OPT_IDLE:
-            if (parse_uint(optarg, 0, SERVER_MAX_IDLE_S, 0, &v) != 0)
+            if (cli_uint(optarg, 0, SERVER_MAX_IDLE_S, 0, &v) != 0)
                 bad = "wants seconds from 0 (never) to 86400";
             cfg.idle_timeout_s = (unsigned)v;
             break;
@@ -391,17 +350,17 @@ int main(int argc, char **argv)
             pwfile = optarg;
             break;
         case OPT_MAXQUEUE:
-            if (parse_uint(optarg, 1, SERVER_MAX_QUEUE_LIMIT, 0, &v) != 0)
+            if (cli_uint(optarg, 1, SERVER_MAX_QUEUE_LIMIT, 0, &v) != 0)
                 bad = "wants a number from 1 to 100000";
             cfg.max_queue = (unsigned)v;
             break;
         case OPT_MAXOUT:
-            if (parse_uint(optarg, 1024, SERVER_MAX_OUTPUT_LIMIT, 1, &v) != 0)
+            if (cli_uint(optarg, 1024, SERVER_MAX_OUTPUT_LIMIT, 1, &v) != 0)
                 bad = "wants bytes from 1024 to 1G (K, M suffixes allowed)";
             cfg.max_output = (size_t)v;
             break;
         case OPT_CACHE:
-            if (parse_uint(optarg, 0, SERVER_MAX_CACHE_LIMIT, 1, &v) != 0 ||
+            if (cli_uint(optarg, 0, SERVER_MAX_CACHE_LIMIT, 1, &v) != 0 ||
                 (v != 0 && v < SERVER_MIN_CACHE))
                 bad = "wants 0 (no cache) or bytes from 64K to 1024M (K, M "
                       "suffixes allowed)";
