@@ -1458,8 +1458,8 @@ server_status server_open(const server_config *cfg, server **out, char *err,
         }
         s->nctx++;
         s->free_ctx[s->nfree++] = s->ctx[i];
-        if (search_revision(s->ctx[i]) > s->max_rev)
-            s->max_rev = search_revision(s->ctx[i]);
+        uint64_t rev = search_revision(s->ctx[i]);
+        s->max_rev = rev > s->max_rev ? rev : s->max_rev;
     }
     st = SERVER_ERR_LOOP;
     if (uv_mutex_init(&s->ctx_lock) != 0)
