@@ -11,6 +11,12 @@
 #include "tests/fuzz/fuzz_util.h"
 
 #define TERMS_MAX 1024 /* bytes of the terms line looked at */
+/* Words a terms line of under TERMS_MAX bytes can hold: each takes a byte
+ * and a separating space. Well over SNIP_MAX_TERMS, so that snip_build's
+ * "more terms are ignored" rule stays exercised. */
+#define WORDS_MAX (TERMS_MAX / 2 + 1)
+_Static_assert(WORDS_MAX > 2 * SNIP_MAX_TERMS,
+               "the harness must be able to pass too many terms");
 #define SMALL_MAX 64   /* output limit when the settings ask for one */
 
 static analyzer *an;
@@ -24,14 +30,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* Split line[0..n) at spaces into NUL-terminated copies: words ending in
- * '*' go (without it) to prefixes, the others to stems. */
+ * '*' go (without it) to prefixes, the others to stems. stems and prefixes
+ * hold WORDS_MAX entries each; n < TERMS_MAX keeps within them, and the
+ * loop stops at their capacity all the same. */
 static void split_terms(const char *line, size_t n, char **stems,
                         size_t *nstems, char **prefixes, size_t *nprefixes)
 {
     size_t i = 0;
 
     *nstems = *nprefixes = 0;
-    while (i < n) {
+    while (i < n && *nstems < WORDS_MAX && *nprefixes < WORDS_MAX) {
         while (i < n && line[i] == ' ')
             i++;
         size_t s = i;
@@ -109,7 +117,7 @@ static size_t check_html(const char *s, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *stems[SNIP_MAX_TERMS * 4], *prefixes[SNIP_MAX_TERMS * 4];
+    char *stems[WORDS_MAX], *prefixes[WORDS_MAX];
     size_t nstems, nprefixes;
     buf_t out;
 
@@ -122,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *nl = memchr(rest, '\n', n < TERMS_MAX ? n : TERMS_MAX);
     size_t tl = nl ? (size_t)(nl - rest) : 0;
 
-    /* at most TERMS_MAX / 2 words: within the arrays */
+    /* tl < TERMS_MAX: at most WORDS_MAX words, within the arrays */
     split_terms(rest, tl, stems, &nstems, prefixes, &nprefixes);
     snip_terms terms = {stems, nstems, prefixes, nprefixes};
     size_t skip = nl ? tl + 1 : 0;
