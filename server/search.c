@@ -589,6 +589,7 @@ static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)
         key_uint(out, "connections_total", ss->conn_total);
         key_uint(out, "requests", ss->requests);
         key_uint(out, "errors", ss->errors);
+        key_uint(out, "output_blocked_bytes", ss->output_blocked);
         key(out, "latency_p50_ms");
         json_double(out, ss->p50_ms, 3);
         key(out, "latency_p99_ms");

@@ -23,6 +23,9 @@ typedef struct search_server_stats {
     double uptime_s;
     uint64_t conn_open, conn_total;
     uint64_t requests, errors;
+    /* answers handed to the kernel that it has not taken yet: clients that
+     * read slowly or not at all */
+    uint64_t output_blocked;
     double p50_ms, p99_ms; /* over recent requests */
     int cache_on;          /* the answer cache is enabled: cache is set */
     cache_figures cache;

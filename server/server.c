@@ -240,6 +240,12 @@ static void stats_snapshot(server *s, search_server_stats *st)
     st->conn_total = s->conn_total;
     st->requests = s->requests;
     st->errors = s->errors;
+    /* a walk over at most max_connections: cheap next to a search */
+    st->output_blocked = 0;
+    for (const conn *c = s->conns; c != NULL; c = c->next)
+        if (c->writing)
+            st->output_blocked +=
+                uv_stream_get_write_queue_size((const uv_stream_t *)&c->tcp);
     st->p50_ms = st->p99_ms = 0;
     st->cache_on = s->cache != NULL;
     cache_figures_get(s->cache, &st->cache);
