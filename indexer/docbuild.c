@@ -137,7 +137,7 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     if (xc_doc_add_term(doc, idterm, n, 0) != XC_OK)
         goto fail;
     /* The root term lets a later run find documents by folder. */
-    n = schema_uid(in->root, in->id, idterm);
+    n = schema_uid(in->root, in->relpath, idterm);
     if (xc_doc_add_term(doc, idterm, n, 0) != XC_OK)
         goto fail;
     n = schema_term(SCHEMA_P_ROOT, in->root, strlen(in->root), idterm);

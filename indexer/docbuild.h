@@ -19,7 +19,9 @@ typedef enum {
 
 /* Everything docbuild reads; nothing here is taken over or freed. */
 typedef struct docbuild_input {
-    const char *id; /* relative path, NUL-terminated */
+    const char *id;      /* the public id (DOC): the relative path, after
+                            the folder's prefix when a run has several */
+    const char *relpath; /* path in its folder: with root, the unique key */
     const char *title;
     size_t title_len;
     const char *url;

@@ -357,16 +357,32 @@ static size_t fm_key(const char *s, size_t n)
     return k > 0 && k < n && s[k] == ':' ? k : 0;
 }
 
+/* A YAML boolean: 1 true, 0 false, -1 anything else. */
+static int fm_bool(const char *v, size_t n)
+{
+    static const char *const yes[] = {"true", "yes", "on"};
+    static const char *const no[] = {"false", "no", "off"};
+
+    for (size_t i = 0; i < 3; i++) {
+        if (n == strlen(yes[i]) && strncasecmp(v, yes[i], n) == 0)
+            return 1;
+        if (n == strlen(no[i]) && strncasecmp(v, no[i], n) == 0)
+            return 0;
+    }
+    return -1;
+}
+
 /* When s starts with a front matter block (--- / key: value lines / ---),
  * put its title and url values in title and url and return the offset of
  * what follows; else return 0. The first non-blank line must be a key so
  * that a Markdown thematic break followed by a setext heading is not
  * mistaken for one. */
-static size_t front_matter(const char *s, size_t n, buf *title, buf *url)
+static size_t front_matter(const char *s, size_t n, buf *title, buf *url,
+                           int *unlisted)
 {
     const char *t = NULL, *u = NULL;
     size_t tl = 0, ul = 0, pos, next, len, k;
-    int seen_key = 0;
+    int seen_key = 0, hide = 0;
 
     if (n == 0)
         return 0;
@@ -383,6 +399,7 @@ static size_t front_matter(const char *s, size_t n, buf *title, buf *url)
                 buf_put(title, t, tl);
             if (u != NULL)
                 buf_put(url, u, ul);
+            *unlisted = hide;
             return pos + next;
         }
         v = l;
@@ -394,7 +411,7 @@ static size_t front_matter(const char *s, size_t n, buf *title, buf *url)
         if (!seen_key && k == 0)
             return 0;
         seen_key = 1;
-        if (k != 5 && k != 3)
+        if (k != 5 && k != 3 && k != 9)
             continue;
         v = l + k + 1;
         vl = len - k - 1;
@@ -409,6 +426,10 @@ static size_t front_matter(const char *s, size_t n, buf *title, buf *url)
         } else if (k == 3 && strncasecmp(l, "url", 3) == 0) {
             u = v;
             ul = vl;
+        } else if (k == 5 && strncasecmp(l, "draft", 5) == 0) {
+            hide = fm_bool(v, vl) == 1; /* the last one counts */
+        } else if (k == 9 && strncasecmp(l, "published", 9) == 0) {
+            hide = fm_bool(v, vl) == 0;
         }
     }
     return 0;
@@ -1058,6 +1079,23 @@ static void html_text(html_ctx *c, const unsigned char *t, size_t n)
     }
 }
 
+/* 1 when the list s (tokens separated by commas or blanks, as robots
+ * directives are) holds token, case-insensitively. */
+static int has_token(const xmlChar *s, const char *token)
+{
+    const char *p = (const char *)s;
+    size_t tl = strlen(token);
+
+    while (*p != '\0') {
+        size_t k = strcspn(p, ", \t\r\n");
+        if (k == tl && strncasecmp(p, token, tl) == 0)
+            return 1;
+        p += k;
+        p += strspn(p, ", \t\r\n");
+    }
+    return 0;
+}
+
 /* rel="canonical" (rel is a space-separated list of tokens). */
 static int rel_canonical(const xmlChar *rel)
 {
@@ -1106,6 +1144,7 @@ typedef struct html_sax {
     htmlParserCtxtPtr ctxt;
     html_ctx body;
     buf *title, *h1, *desc, *canon;
+    int *noindex; /* <meta name="robots" content="noindex"> seen */
     html_elt *stack; /* owned, freed by html_extract */
     size_t depth, scap;
     size_t body_skip; /* open elements the body walk skips (0: writing) */
@@ -1180,6 +1219,10 @@ static void meta_start(html_sax *h, html_elt *e, const xmlChar *name,
         if (v != NULL && strcasecmp((const char *)v, "description") == 0 &&
             h->desc->len == 0 && (v = sax_attr(atts, "content", &present)))
             buf_put(h->desc, v, strlen((const char *)v));
+        else if (v != NULL && strcasecmp((const char *)v, "robots") == 0 &&
+                 (v = sax_attr(atts, "content", &present)) != NULL &&
+                 has_token(v, "noindex"))
+            *h->noindex = 1;
         return;
     } else if (strcmp(n, "link") == 0) {
         v = sax_attr(atts, "rel", &present);
@@ -1396,6 +1439,8 @@ const char *extract_strerror(extract_status st)
         return "empty";
     case EXTRACT_SKIP_BINARY:
         return "binary file";
+    case EXTRACT_SKIP_UNLISTED:
+        return "not for publication (draft, or noindex)";
     case EXTRACT_SKIP_TOO_LARGE:
         return "larger than the size limit";
     case EXTRACT_ERR_NOMEM:
@@ -1434,7 +1479,7 @@ static void set_err(char *err, size_t errlen, extract_status st,
  * events. The parser is set up as htmlReadMemory() sets it up, with our
  * handlers in place of its tree builder; out of memory sets raw->failed. */
 static void html_extract(const char *s, size_t n, buf *raw, buf *title, buf *h1,
-                         buf *desc, buf *canon)
+                         buf *desc, buf *canon, int *noindex)
 {
     int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                HTML_PARSE_NONET |
@@ -1451,6 +1496,7 @@ static void html_extract(const char *s, size_t n, buf *raw, buf *title, buf *h1,
     h.h1 = h1;
     h.desc = desc;
     h.canon = canon;
+    h.noindex = noindex;
     memset(&sax, 0, sizeof sax);
     sax.startElement = sax_start;
     sax.endElement = sax_end;
@@ -1503,7 +1549,7 @@ extract_status extract_document(const char *relpath, const char *bytes,
     extract_status st = EXTRACT_OK;
     extract_format fmt;
     size_t body = 0, k;
-    int utf8;
+    int utf8, unlisted = 0;
 
     if (out != NULL)
         memset(out, 0, sizeof *out);
@@ -1547,13 +1593,14 @@ extract_status extract_document(const char *relpath, const char *bytes,
     /* A file that was only a BOM decodes to nothing (src.p NULL). */
     const char *sp = src.p ? src.p : "";
     if (fmt != EXTRACT_FMT_HTML)
-        body = front_matter(sp, src.len, &fm_title, &fm_url);
+        body = front_matter(sp, src.len, &fm_title, &fm_url, &unlisted);
     if (fmt == EXTRACT_FMT_TEXT)
         normalise(sp + body, src.len - body, &text, 0);
     else if (fmt == EXTRACT_FMT_MARKDOWN)
         md_extract(sp + body, src.len - body, &raw, &h1);
     else if (src.len > 0)
-        html_extract(src.p, src.len, &raw, &h_title, &h1, &desc, &canon);
+        html_extract(src.p, src.len, &raw, &h_title, &h1, &desc, &canon,
+                     &unlisted);
     if (fmt != EXTRACT_FMT_TEXT)
         normalise(raw.p, raw.len, &text, 0);
     if (desc.len > 0) { /* the description ends the text, once */
@@ -1603,6 +1650,10 @@ extract_status extract_document(const char *relpath, const char *bytes,
         st = EXTRACT_ERR_NOMEM;
         goto out;
     }
+    if (unlisted) {
+        st = EXTRACT_SKIP_UNLISTED;
+        goto out;
+    }
     if (text.len == 0 && tbuf.len == 0) {
         st = EXTRACT_SKIP_EMPTY;
         goto out;
@@ -1612,6 +1663,7 @@ extract_status extract_document(const char *relpath, const char *bytes,
     out->text = buf_take(&text, &out->text_len);
     out->format = fmt;
     out->recoded = !utf8;
+    out->url_own = k < 2;
     if (out->title == NULL || out->url == NULL || out->text == NULL) {
         extract_doc_free(out);
         st = EXTRACT_ERR_NOMEM;

@@ -25,6 +25,9 @@ typedef enum {
     EXTRACT_SKIP_EMPTY,     /* nothing but whitespace (or markup) in it */
     EXTRACT_SKIP_BINARY,    /* NUL byte or many control bytes in the start */
     EXTRACT_SKIP_TOO_LARGE, /* len > max_size */
+    EXTRACT_SKIP_UNLISTED,  /* front matter "draft: true" or "published:
+                               false", or <meta name="robots"
+                               content="noindex">: not to be published */
     EXTRACT_ERR_NOMEM,      /* out of memory */
     EXTRACT_ERR_ARG,        /* NULL relpath, bytes or out */
 } extract_status;
@@ -44,6 +47,7 @@ typedef struct extract_doc {
     size_t title_len;
     char *url; /* front matter url, canonical link, else the relpath */
     size_t url_len;
+    int url_own; /* 1: the url came from the document itself */
     char *text; /* body text: lines trimmed, spaces collapsed, paragraphs
                    separated by exactly one blank line; may be "" when
                    the title is not */

@@ -44,11 +44,30 @@ static void usage(FILE *f)
             "      --max-file-size MB skip larger files (default 50)\n"
             "      --batch-size MB    commit every MB of input (default "
             "1)\n"
-            "  -q, --quiet            no summary line\n"
+            "      --base-url URL     url of a page without its own (front "
+            "matter url,\n"
+            "                         canonical link): URL + its path, "
+            "percent-encoded;\n"
+            "                         kept for the folder by later runs; "
+            "\"\" removes it\n"
+            "      --follow-symlinks  also follow links that lead outside "
+            "DIR (by\n"
+            "                         default they are skipped: nothing "
+            "from elsewhere\n"
+            "                         is published)\n"
+            "  -q, --quiet            print errors only (no summary, no "
+            "skipped files)\n"
             "  -v, --verbose          one line per changed or skipped "
-            "file\n"
+            "file (files of\n"
+            "                         other types included)\n"
             "  -h, --help             this help\n"
             "  -V, --version          print the version\n\n"
+            "With several folders, ids start with the end of each "
+            "folder's path\n(\"fr/index.txt\", \"en/index.txt\"); with "
+            "one, an id is the file's path in it.\n"
+            "A page whose front matter says \"draft: true\" or "
+            "\"published: false\", or\nwith <meta name=\"robots\" "
+            "content=\"noindex\">, is left out.\n\n"
             "Exit status: 0 success, 1 some files failed (the rest is "
             "committed),\n2 usage or fatal error (the index keeps its last "
             "committed revision).\n",
@@ -74,6 +93,8 @@ int main(int argc, char **argv)
         {"dry-run", no_argument, NULL, 'n'},
         {"max-file-size", required_argument, NULL, 'M'},
         {"batch-size", required_argument, NULL, 'B'},
+        {"base-url", required_argument, NULL, 'U'},
+        {"follow-symlinks", no_argument, NULL, 'F'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -117,8 +138,15 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'U':
+            opt.base_url = optarg;
+            break;
+        case 'F':
+            opt.follow_links = 1;
+            break;
         case 'q':
             quiet = 1;
+            opt.quiet = 1;
             break;
         case 'v':
             opt.verbose = 1;
@@ -133,7 +161,7 @@ int main(int argc, char **argv)
             if (optopt)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",
                         optopt,
-                        strchr("dMBL", optopt) ? "needs a value"
+                        strchr("dMBLU", optopt) ? "needs a value"
                                                : "unknown option");
             else
                 fprintf(stderr,

@@ -20,6 +20,7 @@
 #include "common/xapian_c.h"
 #include "indexer/docbuild.h"
 #include "indexer/extract.h"
+#include "indexer/siteurl.h"
 #include "indexer/spell.h"
 #include "indexer/walk.h"
 
@@ -28,6 +29,18 @@
  * the indexer near 24 MB of RSS and cost no measurable speed (1, 2, 4 and 8
  * MB all index man-fr in 1.5 s). */
 #define DEFAULT_BATCH ((size_t)1 << 20)
+/* Per-folder metadata: key prefix, then the folder's hash and what. */
+#define META_ROOT "cglu.root."
+#define META_ID ".idprefix" /* what ids of its documents start with */
+#define META_URL ".baseurl" /* --base-url in force for it ("" none) */
+
+/* Bytes of a built id or url: a relpath is at most WALK_MAX_DEPTH + 1
+ * names of 255 bytes, 3 bytes each once percent-encoded. */
+#define ID_URL_MAX (SITEURL_MAX_BASE + 3 * 256 * (WALK_MAX_DEPTH + 1) + 1)
+
+/* What a log line is: errors are always shown, warnings unless -q, notes
+ * only with -v. */
+typedef enum { L_ERROR, L_WARN, L_NOTE } level;
 
 typedef struct run {
     const sync_options *opt;
@@ -36,7 +49,12 @@ typedef struct run {
     xc_db *db; /* writer, or reader in a dry run (NULL: no index yet) */
     spell_table *spell;
     char **roots; /* realpath of each folder */
+    const char *const *args; /* each folder as given, for messages */
     size_t nroots;
+    char **idprefix; /* per folder: "" (one folder) or "name/" */
+    char **base;     /* per folder: base url in force, "" none */
+    int *refresh;    /* per folder: ids or urls change, re-read them all */
+    size_t kept;     /* documents kept under entries that could not be read */
     walk_list *lists;
     char **present; /* unique terms that stay in the index (malloc'd),
                        sorted before the deletion pass */
@@ -57,13 +75,14 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void logf_(run *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void logf_(run *r, const char *fmt, ...)
+static void logf_(run *r, level lv, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void logf_(run *r, level lv, const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
-    if (!r->opt->log)
+    if (!r->opt->log || (lv == L_WARN && r->opt->quiet) ||
+        (lv == L_NOTE && !r->opt->verbose))
         return;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
@@ -191,6 +210,9 @@ typedef enum { F_UNCHANGED, F_ADDED, F_UPDATED, F_SKIPPED, F_FAILED } fate;
 typedef struct item {
     const walk_entry *e;
     const char *root;
+    const char *idprefix; /* the folder's (run.idprefix) */
+    const char *base;     /* the folder's base url (run.base), "" none */
+    int refresh;          /* found, but its id or url changes: re-read */
     int found;        /* a document with this id is in the index */
     int rebuilt;      /* found, but rebuilt: counted as added */
     int touched;      /* same bytes, new mtime: only values are updated */
@@ -203,6 +225,7 @@ typedef struct item {
     buf_t words;   /* spelling words of the new text */
     size_t bytes;  /* file size read */
     char msg[300]; /* log line for the main thread ("" for none) */
+    level msg_level;
 } item;
 
 /* The pipeline between the two threads: items[next_done] is the next the
@@ -281,11 +304,19 @@ static void build_item(pipe_ *p, item *it)
     size_t len;
     size_t maxsz = opt->max_file_size ? opt->max_file_size : EXTRACT_MAX_SIZE;
 
+    buf_t id, url;
+
+    /* room for any path the walk gives (64 levels of 255-byte names, each
+     * byte encoded as 3) and the longest base url */
+    buf_init(&id, ID_URL_MAX);
+    buf_init(&url, ID_URL_MAX);
     it->msg[0] = '\0';
+    it->msg_level = L_NOTE;
     int eno = read_file(&p->buf, &p->bufcap, e->path, &len);
     if (eno) {
         snprintf(it->msg, sizeof it->msg, "failed %s: %s", e->relpath,
                  strerror(eno));
+        it->msg_level = L_ERROR;
         it->fate = F_FAILED;
         return;
     }
@@ -293,7 +324,7 @@ static void build_item(pipe_ *p, item *it)
     uint64_t hash = schema_hash(p->buf, len);
     char hx[24];
     snprintf(hx, sizeof hx, "%016" PRIx64, hash);
-    if (it->found && strcmp(it->oldhash, hx) == 0) {
+    if (it->found && !it->refresh && strcmp(it->oldhash, hx) == 0) {
         it->fate = F_UNCHANGED; /* touched, same bytes */
         it->touched = 1;
         return;
@@ -306,6 +337,8 @@ static void build_item(pipe_ *p, item *it)
     }
     if (xs != EXTRACT_OK) {
         snprintf(it->msg, sizeof it->msg, "skipped %s: %s", e->relpath, why);
+        /* a draft is skipped on purpose: no need to say so every run */
+        it->msg_level = xs == EXTRACT_SKIP_UNLISTED ? L_NOTE : L_WARN;
         it->fate = F_SKIPPED;
         goto out;
     }
@@ -316,13 +349,27 @@ static void build_item(pipe_ *p, item *it)
     if (opt->dry_run) {
         snprintf(it->msg, sizeof it->msg, "%s %s (dry run)",
                  it->found ? "would update" : "would add", e->relpath);
+        it->msg_level = L_WARN;
+        goto out;
+    }
+    /* the id: unique across the folders of the run; the url: the page's
+     * own, else the folder's base url and its path */
+    buf_puts(&id, it->idprefix);
+    buf_puts(&id, e->relpath);
+    if (!doc.url_own && it->base[0] != '\0')
+        siteurl_join(it->base, e->relpath, &url);
+    else
+        buf_append(&url, doc.url, doc.url_len);
+    if (id.failed || url.failed) {
+        it->fate = -1;
         goto out;
     }
     docbuild_input in = {
-        .id = e->relpath,
+        .id = id.data,
+        .relpath = e->relpath,
         .title = doc.title,
         .title_len = doc.title_len,
-        .url = doc.url,
+        .url = url.data,
         .text = doc.text,
         .text_len = doc.text_len,
         .root = it->root,
@@ -337,9 +384,12 @@ static void build_item(pipe_ *p, item *it)
         it->fate = -1;
     } else if (ds != DOCBUILD_OK) {
         snprintf(it->msg, sizeof it->msg, "failed %s: %s", e->relpath, why);
+        it->msg_level = L_ERROR;
         it->fate = F_FAILED;
     }
 out:
+    buf_free(&id);
+    buf_free(&url);
     extract_doc_free(&doc);
 }
 
@@ -368,9 +418,10 @@ static void *worker_main(void *arg)
 /* Main side, before the worker: decide from the index alone whether a
  * file must be read. Returns its fate, F_ADDED for "must be read", or -1
  * on a fatal index error. */
-static int classify(run *r, const char *root, const walk_entry *e, item *it,
+static int classify(run *r, size_t ri, const walk_entry *e, item *it,
                     char *err, size_t errlen)
 {
+    const char *root = r->roots[ri];
     char idterm[SCHEMA_TERM_MAX + 1];
     char *vals[4] = {0};
     int result = F_ADDED;
@@ -378,16 +429,20 @@ static int classify(run *r, const char *root, const walk_entry *e, item *it,
         r->opt->max_file_size ? r->opt->max_file_size : EXTRACT_MAX_SIZE;
 
     if (extract_format_of(e->relpath) == EXTRACT_FMT_NONE) {
-        logf_(r, "skipped %s: %s", e->relpath,
+        /* images, stylesheets: expected in a site's folder, counted only */
+        logf_(r, L_NOTE, "skipped %s: %s", e->relpath,
               extract_strerror(EXTRACT_SKIP_TYPE));
         return F_SKIPPED;
     }
     if ((uint64_t)e->size > (uint64_t)maxsz) {
-        logf_(r, "skipped %s: larger than %zu MB", e->relpath, maxsz >> 20);
+        logf_(r, L_WARN, "skipped %s: larger than %zu MB", e->relpath,
+              maxsz >> 20);
         return F_SKIPPED;
     }
     it->e = e;
     it->root = root;
+    it->idprefix = r->idprefix[ri];
+    it->base = r->base[ri];
     if (!r->db)
         return F_ADDED;
     schema_uid(root, e->relpath, idterm);
@@ -404,6 +459,8 @@ static int classify(run *r, const char *root, const walk_entry *e, item *it,
     it->found = 1;
     if (r->rebuild) {
         it->rebuilt = 1; /* no hash: read and replace it whatever */
+    } else if (r->refresh[ri]) {
+        it->refresh = 1; /* same file, but a new id or url: read it */
     } else {
         snprintf(it->oldhash, sizeof it->oldhash, "%s", vals[SCHEMA_V_HASH]);
         if (strcmp(vals[SCHEMA_V_MTIME], mt) == 0 &&
@@ -426,9 +483,8 @@ static int write_item(run *r, item *it, char *err, size_t errlen)
 
     r->rep->bytes += it->bytes;
     r->batch += it->bytes;
-    if (it->msg[0] && (r->opt->verbose || it->fate == F_FAILED ||
-                       it->fate == F_SKIPPED || r->opt->dry_run))
-        logf_(r, "%s", it->msg);
+    if (it->msg[0])
+        logf_(r, it->msg_level, "%s", it->msg);
     if (it->fate < 0) {
         snprintf(err, errlen, "out of memory on %s", e->relpath);
         return -1;
@@ -469,8 +525,7 @@ static int write_item(run *r, item *it, char *err, size_t errlen)
         snprintf(err, errlen, "%s", xc_errmsg(r->db));
         return -1;
     }
-    if (r->opt->verbose)
-        logf_(r, "%s %s", it->found ? "updated" : "added", e->relpath);
+    logf_(r, L_NOTE, "%s %s", it->found ? "updated" : "added", e->relpath);
     return it->fate;
 }
 
@@ -526,7 +581,7 @@ static int index_files(run *r, char *err, size_t errlen)
         for (size_t k = 0; k < r->lists[i].count; k++) {
             const walk_entry *e = &r->lists[i].items[k];
             item *it = &p.items[p.n];
-            int f = classify(r, r->roots[i], e, it, err, errlen);
+            int f = classify(r, i, e, it, err, errlen);
             if (f < 0)
                 goto out;
             char uid[SCHEMA_TERM_MAX + 1];
@@ -614,6 +669,35 @@ typedef struct {
     int oom;
 } gone_ctx;
 
+/* 1 when the document of unique term uid (U + folder + '/' + relpath)
+ * lived under an entry of its folder that could not be read this run: it
+ * may still be there, so it is not deleted. A term too long to hold its
+ * path (cut and hashed) is kept when its folder had any such entry. */
+static int under_unreadable(const run *r, const char *uid)
+{
+    size_t pl = strlen(SCHEMA_P_UID);
+    size_t ul = strlen(uid);
+    int hashed = ul >= SCHEMA_TERM_MAX - 17 && strchr(uid, '#') != NULL;
+
+    for (size_t i = 0; i < r->nroots; i++) {
+        const walk_list *l = &r->lists[i];
+        size_t rl = strlen(r->roots[i]);
+        if (l->nunreadable == 0 || strncmp(uid + pl, r->roots[i], rl) != 0 ||
+            uid[pl + rl] != '/')
+            continue;
+        if (hashed)
+            return 1;
+        const char *rel = uid + pl + rl + 1;
+        for (size_t k = 0; k < l->nunreadable; k++) {
+            size_t n = strlen(l->unreadable[k]);
+            if (strncmp(rel, l->unreadable[k], n) == 0 &&
+                (rel[n] == '\0' || rel[n] == '/'))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 static int collect_gone(const char *term, size_t len, uint32_t tf, void *ctx)
 {
     gone_ctx *g = ctx;
@@ -624,6 +708,11 @@ static int collect_gone(const char *term, size_t len, uint32_t tf, void *ctx)
         return 1;
     }
     if (is_present(g->r, id)) {
+        free(id);
+        return 0;
+    }
+    if (under_unreadable(g->r, id)) {
+        g->r->kept++;
         free(id);
         return 0;
     }
@@ -678,12 +767,12 @@ static int delete_gone(run *r, char *err, size_t errlen)
         const char *term = g.ids[i];
         int bad = read_stored(r, term, &data, &dl, &text) != 0;
         if (!bad && r->opt->dry_run) {
-            logf_(r, "would delete %s (dry run)", data); /* data: id\0... */
+            logf_(r, L_WARN, "would delete %s (dry run)", data); /* id\0.. */
         } else if (!bad) {
             bad = unspell(r, data, dl, text) != 0 ||
                   xc_delete(r->db, term) != XC_OK;
-            if (r->opt->verbose && !bad)
-                logf_(r, "deleted %s", data);
+            if (!bad)
+                logf_(r, L_NOTE, "deleted %s", data);
         }
         /* Deleting costs about what indexing the text did: batch it too. */
         r->batch += dl + (text ? strlen(text) : 0);
@@ -824,6 +913,170 @@ out:
     return rc;
 }
 
+/* The metadata key of folder root (a realpath) for what (META_ID, ...):
+ * its hash, since keys have a length limit and paths do not. */
+static void root_key(const char *root, const char *what, char key[64])
+{
+    snprintf(key, 64, META_ROOT "%016" PRIx64 "%s",
+             schema_hash(root, strlen(root)), what);
+}
+
+/* The last k names of path (all of it, without its leading '/', when it
+ * has fewer), then '/': malloc'd, NULL out of memory. */
+static char *path_tail(const char *path, int k)
+{
+    const char *p = path + strlen(path);
+    int seen = 0;
+    char *out;
+
+    while (p > path && seen < k)
+        if (*--p == '/')
+            seen++;
+    if (*p == '/')
+        p++;
+    return asprintf(&out, "%s/", p) < 0 ? NULL : out;
+}
+
+/* 1 when no prefix is another's, nor the start of another's (a prefix
+ * "a/" and a prefix "a/site/" could give the same id). */
+static int prefixes_apart(char *const *pre, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            if (i != j && strncmp(pre[j], pre[i], strlen(pre[i])) == 0)
+                return 0;
+    return 1;
+}
+
+/* Ids start with "" when one folder is indexed, as they always did; with
+ * several, with the shortest tail of each folder's path that tells it
+ * from the others ("fr/", "en/"; "a/site/", "b/site/"), so that two
+ * folders holding index.txt give two ids. When such tails could still
+ * make one id twice, every folder takes as many names as the one that
+ * needs most. -1 out of memory or the same folder twice. */
+static int make_prefixes(run *r, char *err, size_t errlen)
+{
+    size_t n = r->nroots;
+    int kmax = 1;
+
+    for (size_t i = 0; i < n; i++) {
+        r->idprefix[i] = strdup("");
+        if (!r->idprefix[i])
+            goto nomem;
+    }
+    if (n < 2)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(r->roots[i], r->roots[j]) == 0) {
+                snprintf(err, errlen, "folder %s given twice (as %s and %s)",
+                         r->roots[i], r->args[j], r->args[i]);
+                return -1;
+            }
+    /* each folder: names from the end until no other folder ends alike;
+     * distinct realpaths always get there */
+    for (size_t i = 0; i < n; i++) {
+        for (int k = 1;; k++) {
+            char *mine = path_tail(r->roots[i], k);
+            int alike = 0;
+            if (!mine)
+                goto nomem;
+            for (size_t j = 0; j < n && !alike; j++) {
+                char *other = j == i ? NULL : path_tail(r->roots[j], k);
+                if (j != i && !other) {
+                    free(mine);
+                    goto nomem;
+                }
+                alike = other && strcmp(mine, other) == 0;
+                free(other);
+            }
+            if (!alike || k >= PATH_MAX) { /* k: a bound, never reached */
+                free(r->idprefix[i]);
+                r->idprefix[i] = mine;
+                kmax = k > kmax ? k : kmax;
+                break;
+            }
+            free(mine);
+        }
+    }
+    if (prefixes_apart(r->idprefix, n))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        free(r->idprefix[i]);
+        r->idprefix[i] = path_tail(r->roots[i], kmax);
+        if (!r->idprefix[i])
+            goto nomem;
+    }
+    if (prefixes_apart(r->idprefix, n))
+        return 0;
+    snprintf(err, errlen, "cannot tell the folders %s apart", r->args[0]);
+    return -1;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* Per folder: the base url in force (given, else kept in the index) and
+ * whether its documents must be re-read because their ids or urls change.
+ * -1 with err set on a bad --base-url or an index error. */
+static int folder_settings(run *r, char *err, size_t errlen)
+{
+    char *given = NULL, msg[256];
+    int rc = -1;
+
+    if (r->opt->base_url != NULL &&
+        siteurl_base(r->opt->base_url, &given, msg, sizeof msg) !=
+            SITEURL_OK) {
+        if (given == NULL && msg[0] == '\0')
+            snprintf(msg, sizeof msg, "out of memory");
+        snprintf(err, errlen, "--base-url %s: %s", r->opt->base_url, msg);
+        return -1;
+    }
+    msg[0] = '\0';
+    for (size_t i = 0; i < r->nroots; i++) {
+        char key[64], *kept_id = NULL, *kept_url = NULL;
+        if (r->db) {
+            root_key(r->roots[i], META_ID, key);
+            if (xc_metadata_get(r->db, key, &kept_id) != XC_OK)
+                goto xerr;
+            root_key(r->roots[i], META_URL, key);
+            if (xc_metadata_get(r->db, key, &kept_url) != XC_OK) {
+                free(kept_id);
+                goto xerr;
+            }
+        }
+        const char *kid = kept_id ? kept_id : "";
+        const char *kurl = kept_url ? kept_url : "";
+        r->base[i] = strdup(given ? given : kurl);
+        if (!r->base[i]) {
+            free(kept_id);
+            free(kept_url);
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        int url_changes = strcmp(r->base[i], kurl) != 0;
+        int id_changes = strcmp(r->idprefix[i], kid) != 0;
+        r->refresh[i] = url_changes || id_changes;
+        if (url_changes && kurl[0] != '\0')
+            logf_(r, L_WARN, "base url of %s changes from %s to %s: its "
+                  "pages are read again", r->args[i], kurl,
+                  r->base[i][0] ? r->base[i] : "none");
+        if (id_changes && kid[0] != '\0')
+            logf_(r, L_WARN, "ids of %s now start with \"%s\" (were \"%s\"): "
+                  "its pages are read again", r->args[i], r->idprefix[i],
+                  kid);
+        free(kept_id);
+        free(kept_url);
+    }
+    rc = 0;
+    goto out;
+xerr:
+    snprintf(err, errlen, "%s", xc_errmsg(r->db));
+out:
+    free(given);
+    return rc;
+}
+
 /* final: the run is complete (an unfinished rebuild stays marked, so that
  * the next run finishes it). */
 static int write_meta(run *r, int final, char *err, size_t errlen)
@@ -841,6 +1094,16 @@ static int write_meta(run *r, int final, char *err, size_t errlen)
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_BUILT, num);
+    /* Per folder, once the run is complete: an interrupted run leaves the
+     * old values, so the next one re-reads what it had not yet. */
+    for (size_t i = 0; final && st == XC_OK && i < r->nroots; i++) {
+        char key[64];
+        root_key(r->roots[i], META_ID, key);
+        st = xc_metadata_set(r->db, key, r->idprefix[i]);
+        root_key(r->roots[i], META_URL, key);
+        if (st == XC_OK)
+            st = xc_metadata_set(r->db, key, r->base[i]);
+    }
     if (st == XC_OK)
         st = xc_doccount(r->db, &n);
     snprintf(num, sizeof num, "%u", n);
@@ -880,8 +1143,12 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         snprintf(err, errlen, "%s", msg);
         goto out;
     }
+    r.args = roots;
     if (spell_new(&r.spell) != SPELL_OK ||
         !(r.roots = calloc(nroots, sizeof *r.roots)) ||
+        !(r.idprefix = calloc(nroots, sizeof *r.idprefix)) ||
+        !(r.base = calloc(nroots, sizeof *r.base)) ||
+        !(r.refresh = calloc(nroots, sizeof *r.refresh)) ||
         !(r.lists = calloc(nroots, sizeof *r.lists))) {
         snprintf(err, errlen, "out of memory");
         goto out;
@@ -895,21 +1162,35 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
                      strerror(errno));
             goto out;
         }
-        if (walk_tree(r.roots[i], &r.lists[i], msg, sizeof msg) != WALK_OK) {
+        walk_options wo = {.follow_links = opt->follow_links};
+        if (walk_tree_opts(r.roots[i], &wo, &r.lists[i], msg, sizeof msg) !=
+            WALK_OK) {
             snprintf(err, errlen, "%s", msg);
             goto out;
         }
         r.total += r.lists[i].count;
     }
+    if (make_prefixes(&r, err, errlen) != 0)
+        goto out;
     rep->files = r.total;
-    if (open_index(&r, err, errlen) != 0 || check_compat(&r, err, errlen) != 0)
+    /* links that lead outside a folder: never followed unless asked */
+    for (size_t i = 0; i < nroots; i++) {
+        for (size_t k = 0; k < r.lists[i].noutside; k++)
+            logf_(&r, L_WARN, "skipped %s: leads outside %s",
+                  r.lists[i].outside[k], roots[i]);
+        rep->files += r.lists[i].noutside;
+        rep->skipped += r.lists[i].noutside;
+    }
+    if (open_index(&r, err, errlen) != 0 ||
+        check_compat(&r, err, errlen) != 0 ||
+        folder_settings(&r, err, errlen) != 0)
         goto out;
     /* A rebuild re-reads and replaces every document and deletes the rest,
      * in batches like any run: every committed revision holds each
      * document in its old or its new form, never a half-empty index. */
     r.rebuild = opt->rebuild || (r.db && rebuild_pending(&r));
     if (r.rebuild && !opt->rebuild)
-        logf_(&r, "finishing an interrupted --rebuild");
+        logf_(&r, L_WARN, "finishing an interrupted --rebuild");
     if (!opt->dry_run && xc_begin(r.db) != XC_OK) {
         snprintf(err, errlen, "%s", xc_errmsg(r.db));
         goto out;
@@ -925,20 +1206,23 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         goto interrupted;
     if (stopped(&r))
         goto interrupted;
-    /* A folder that could not be read would look empty: delete nothing
-     * this run rather than drop its documents. */
-    size_t walk_errors = 0;
+    /* An entry that could not be read (a broken link, a loop, a folder
+     * without permission) keeps the documents that lived under it: they
+     * may still be there. Every other vanished document is deleted. */
     for (size_t i = 0; i < nroots; i++) {
-        walk_errors += r.lists[i].errors;
-        for (size_t k = 0; k < r.lists[i].nmessages; k++)
-            logf_(&r, "failed %s", r.lists[i].messages[k]);
+        const walk_list *l = &r.lists[i];
+        rep->failed += l->errors;
+        for (size_t k = 0; k < l->nmessages; k++)
+            logf_(&r, L_ERROR, "failed %s", l->messages[k]);
+        if (l->errors > l->nmessages)
+            logf_(&r, L_ERROR, "failed: %zu more entries of %s could not be "
+                  "read", l->errors - l->nmessages, roots[i]);
     }
-    rep->failed += walk_errors;
-    if (walk_errors)
-        logf_(&r, "%zu entries could not be read: nothing is deleted this run",
-              walk_errors);
-    else if (delete_gone(&r, err, errlen) != 0)
+    if (delete_gone(&r, err, errlen) != 0)
         goto out;
+    if (r.kept)
+        logf_(&r, L_WARN, "kept %zu documents under entries that could not "
+              "be read", r.kept);
     if (!opt->dry_run) {
         int changed = rep->added || rep->updated || rep->deleted || r.rebuild ||
                       r.touched;
@@ -974,8 +1258,15 @@ out:
         walk_list_free(&r.lists[i]);
     for (size_t i = 0; i < nroots && r.roots; i++)
         free(r.roots[i]);
+    for (size_t i = 0; i < nroots && r.idprefix; i++)
+        free(r.idprefix[i]);
+    for (size_t i = 0; i < nroots && r.base; i++)
+        free(r.base[i]);
     free(r.lists);
     free(r.roots);
+    free(r.idprefix);
+    free(r.base);
+    free(r.refresh);
     for (size_t i = 0; i < r.npresent; i++)
         free(r.present[i]);
     free(r.present);

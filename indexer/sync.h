@@ -15,6 +15,7 @@ typedef enum {
     SYNC_ERR_INTERRUPTED, /* SIGINT/SIGTERM: open batch cancelled */
 } sync_status;
 
+/* One log line, without the program's name or a newline. */
 typedef void (*sync_log_fn)(const char *line, void *ctx);
 
 typedef struct sync_options {
@@ -23,6 +24,11 @@ typedef struct sync_options {
     int rebuild;                 /* start from an empty index */
     int dry_run;                 /* report, write nothing */
     int verbose;                 /* one log line per file that changes/skips */
+    int quiet;                   /* log errors only (no skips, no notes) */
+    int follow_links;            /* follow symlinks leading outside a folder */
+    const char *base_url;        /* url of pages without their own: this +
+                                    their path; NULL: what the index keeps
+                                    for the folder; "": none */
     int progress;                /* progress bar on stderr */
     size_t max_file_size;        /* bytes; 0: 50 MB */
     size_t batch_bytes;          /* commit after this much input; 0: 1 MB */

@@ -25,8 +25,10 @@ typedef struct walker {
     walk_list *list;
     const char *root;  /* as the caller gave it, for messages */
     size_t prefix_len; /* bytes of "root/" in every path */
+    char *real;        /* the root, every link resolved */
     size_t max_files;
     int max_depth;
+    int follow_links;
     dir_id *seen; /* open addressing set of folders entered; 0/0 free */
     size_t seen_cap, seen_count;
     deferred *later;
@@ -65,24 +67,58 @@ static const char *reason(int e, char *b, size_t n)
     return r;
 }
 
-/* Count an entry that was skipped; keep its message while there is room. */
-static void note(walker *w, const char *what, const char *path, int e)
+/* Append a copy of s to *list (*n entries). 0, or -1 out of memory. */
+static int push_str(char ***list, size_t *n, const char *s)
+{
+    char **grown, *copy;
+
+    /* grow at powers of two: the capacity is implied by *n */
+    if ((*n & (*n - 1)) == 0) {
+        grown = realloc(*list, (*n ? 2 * *n : 1) * sizeof *grown);
+        if (grown == NULL)
+            return -1;
+        *list = grown;
+    }
+    copy = strdup(s);
+    if (copy == NULL)
+        return -1;
+    (*list)[(*n)++] = copy;
+    return 0;
+}
+
+/* Count an entry that could not be read, remember its relative path (the
+ * documents under it are not gone) and keep its message while there is
+ * room. */
+static walk_status note(walker *w, const char *what, const char *path, int e)
 {
     walk_list *l = w->list;
     char rb[128], *msg;
     int n;
 
     l->errors++;
+    if (push_str(&l->unreadable, &l->nunreadable, path + w->prefix_len) != 0)
+        return WALK_ERR_NOMEM; /* else a document could be deleted wrongly */
     if (l->nmessages >= WALK_MAX_MESSAGES)
-        return;
+        return WALK_OK;
     if (l->messages == NULL) {
         l->messages = calloc(WALK_MAX_MESSAGES, sizeof *l->messages);
         if (l->messages == NULL)
-            return; /* the count is what matters */
+            return WALK_OK; /* the count is what matters */
     }
     n = asprintf(&msg, "%s %s: %s", what, path, reason(e, rb, sizeof rb));
     if (n >= 0)
         l->messages[l->nmessages++] = msg;
+    return WALK_OK;
+}
+
+/* 1 when the canonical path p is the folder real or lies below it. */
+static int inside(const char *p, const char *real)
+{
+    size_t n = strlen(real);
+
+    if (strncmp(p, real, n) != 0)
+        return 0;
+    return p[n] == '\0' || p[n] == '/' || (n > 0 && real[n - 1] == '/');
 }
 
 static size_t id_hash(dir_id id, size_t cap)
@@ -221,10 +257,8 @@ static walk_status read_names(walker *w, const char *path, name **out,
     *out = NULL;
     *count = 0;
     d = opendir(path);
-    if (d == NULL) {
-        note(w, "cannot read folder", path, errno);
-        return WALK_OK;
-    }
+    if (d == NULL)
+        return note(w, "cannot read folder", path, errno);
     for (;;) {
         errno = 0;
         /* readdir_r is deprecated; readdir is safe on a DIR of our own */
@@ -232,7 +266,7 @@ static walk_status read_names(walker *w, const char *path, name **out,
         de = readdir(d);
         if (de == NULL) {
             if (errno != 0)
-                note(w, "cannot read folder", path, errno);
+                st = note(w, "cannot read folder", path, errno);
             break;
         }
         if (de->d_name[0] == '.') /* hidden, and "." and ".." */
@@ -298,8 +332,28 @@ static walk_status walk_dir(walker *w, const char *dir, int depth)
         }
         snprintf(path, dl + nl + 2, "%s%s%s", dir, slash ? "" : "/",
                  names[k].s);
+        int link = is_link(path, names[k].type);
+        if (link && !w->follow_links) {
+            /* where it leads, every link on the way resolved */
+            char *target = realpath(path, NULL);
+            if (target == NULL) { /* broken, or a loop */
+                st = note(w, "cannot follow link", path, errno);
+                free(path);
+                continue;
+            }
+            int in = inside(target, w->real);
+            free(target);
+            if (!in) {
+                if (push_str(&w->list->outside, &w->list->noutside,
+                             path + w->prefix_len) != 0)
+                    st = WALK_ERR_NOMEM;
+                free(path);
+                continue;
+            }
+        }
         if (stat(path, &sb) != 0) {
-            note(w, "cannot stat", path, errno);
+            st = note(w, link ? "cannot follow link" : "cannot stat", path,
+                      errno);
             free(path);
             continue;
         }
@@ -321,7 +375,7 @@ static walk_status walk_dir(walker *w, const char *dir, int depth)
             st = WALK_ERR_TOO_DEEP;
             break;
         }
-        if (is_link(path, names[k].type)) {
+        if (link) {
             st = defer(w, path, depth + 1);
             continue;
         }
@@ -345,12 +399,21 @@ static int entry_cmp(const void *a, const void *b)
 walk_status walk_tree(const char *root, walk_list *out, char *err,
                       size_t errlen)
 {
-    return walk_tree_limits(root, 0, 0, out, err, errlen);
+    return walk_tree_opts(root, NULL, out, err, errlen);
 }
 
 walk_status walk_tree_limits(const char *root, size_t max_files, int max_depth,
                              walk_list *out, char *err, size_t errlen)
 {
+    walk_options o = {max_files, max_depth, 0};
+
+    return walk_tree_opts(root, &o, out, err, errlen);
+}
+
+walk_status walk_tree_opts(const char *root, const walk_options *opt,
+                           walk_list *out, char *err, size_t errlen)
+{
+    static const walk_options defaults = {0, 0, 0};
     walker w = {0};
     walk_status st = WALK_OK;
     char *top = NULL, rb[128];
@@ -365,10 +428,13 @@ walk_status walk_tree_limits(const char *root, size_t max_files, int max_depth,
         set_err(err, errlen, "no folder given");
         goto out;
     }
+    if (opt == NULL)
+        opt = &defaults;
     w.list = out;
     w.root = root;
-    w.max_files = max_files ? max_files : WALK_MAX_FILES;
-    w.max_depth = max_depth > 0 ? max_depth : WALK_MAX_DEPTH;
+    w.max_files = opt->max_files ? opt->max_files : WALK_MAX_FILES;
+    w.max_depth = opt->max_depth > 0 ? opt->max_depth : WALK_MAX_DEPTH;
+    w.follow_links = opt->follow_links;
     w.err = err;
     w.errlen = errlen;
 
@@ -407,6 +473,13 @@ walk_status walk_tree_limits(const char *root, size_t max_files, int max_depth,
         goto out;
     }
     w.prefix_len = rl + (top[rl - 1] == '/' ? 0 : 1);
+    w.real = realpath(top, NULL);
+    if (w.real == NULL) {
+        st = errno == ENOMEM ? WALK_ERR_NOMEM : WALK_ERR_ACCESS;
+        set_err(err, errlen, "cannot read folder %s: %s", root,
+                reason(errno, rb, sizeof rb));
+        goto out;
+    }
 
     id.dev = sb.st_dev;
     id.ino = sb.st_ino;
@@ -436,6 +509,7 @@ out:
         free(w.later[k].path);
     free(w.later);
     free(w.seen);
+    free(w.real);
     free(top);
     return st;
 }
@@ -452,6 +526,12 @@ void walk_list_free(walk_list *list)
     for (k = 0; k < list->nmessages; k++)
         free(list->messages[k]);
     free(list->messages);
+    for (k = 0; k < list->nunreadable; k++)
+        free(list->unreadable[k]);
+    free(list->unreadable);
+    for (k = 0; k < list->noutside; k++)
+        free(list->outside[k]);
+    free(list->outside);
     memset(list, 0, sizeof *list);
 }
 

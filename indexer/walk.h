@@ -46,18 +46,42 @@ typedef struct walk_list {
     char **messages; /* the first WALK_MAX_MESSAGES of those errors, e.g.
                         "cannot read folder docs/x: permission denied" */
     size_t nmessages;
+    /* Relative paths of those entries (every one of them): a document
+     * that lived under one may still be there, so it must not be taken
+     * as deleted. */
+    char **unreadable;
+    size_t nunreadable;
+    /* Relative paths of the symlinks not followed because they lead
+     * outside the root (walk_options.follow_links off). */
+    char **outside;
+    size_t noutside;
 } walk_list;
 
+typedef struct walk_options {
+    size_t max_files; /* files, and separately folders; 0: WALK_MAX_FILES */
+    int max_depth;    /* folder depth; 0: WALK_MAX_DEPTH */
+    int follow_links; /* follow symlinks that lead outside the root too */
+} walk_options;
+
 /* List the regular files under root (a folder). Names starting with '.'
- * are skipped, files and folders alike. Symlinks are followed; a folder is
- * entered once (same dev and inode), so loops end and nothing is listed
- * twice through two folder links. Real folders win over links to them: a
- * linked folder is entered only after every real one was. Other file types
- * (fifos, sockets, devices) are ignored.
+ * are skipped, files and folders alike. A symlink is followed when its
+ * target, all links resolved, lies inside the root (or opt->follow_links
+ * is set); one that leads outside is listed in outside and not followed,
+ * so that no file from elsewhere is ever published. A folder is entered
+ * once (same dev and inode), so loops end and nothing is listed twice
+ * through two folder links. Real folders win over links to them: a linked
+ * folder is entered only after every real one was. Other file types
+ * (fifos, sockets, devices) are ignored. A broken link, a link loop or an
+ * unreadable folder is an error entry (errors, messages, unreadable) and
+ * the walk goes on.
  * WALK_OK: *out holds the list (free it with walk_list_free()). Any other
  * status: *out is empty (items NULL, count 0) and, when err is not NULL, a
  * message is written there: "cannot read folder PATH: reason" for the
- * root, or which limit was passed. */
+ * root, or which limit was passed. opt may be NULL (defaults). */
+walk_status walk_tree_opts(const char *root, const walk_options *opt,
+                           walk_list *out, char *err, size_t errlen);
+
+/* walk_tree_opts with the default options. */
 walk_status walk_tree(const char *root, walk_list *out, char *err,
                       size_t errlen);
 

@@ -31,6 +31,7 @@ static void check_doc(const extract_doc *d, extract_format fmt)
     check_str(d->text, d->text_len);
     FUZZ_CHECK(d->format == fmt);
     FUZZ_CHECK(d->recoded == 0 || d->recoded == 1);
+    FUZZ_CHECK(d->url_own == 0 || d->url_own == 1);
     /* title: one line, cut to its limit */
     FUZZ_CHECK(d->title_len <= EXTRACT_MAX_TITLE);
     FUZZ_CHECK(memchr(d->title, '\n', d->title_len) == NULL);
@@ -84,7 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* a skip or an error leaves *out zeroed and says why */
         FUZZ_CHECK(doc.title == NULL && doc.url == NULL && doc.text == NULL);
         FUZZ_CHECK(st == EXTRACT_SKIP_EMPTY || st == EXTRACT_SKIP_BINARY ||
-                   st == EXTRACT_SKIP_TOO_LARGE || st == EXTRACT_ERR_NOMEM);
+                   st == EXTRACT_SKIP_TOO_LARGE ||
+                   st == EXTRACT_SKIP_UNLISTED || st == EXTRACT_ERR_NOMEM);
         FUZZ_CHECK(st != EXTRACT_SKIP_TOO_LARGE || n > max_size);
         FUZZ_CHECK(err[0] != '\0' && memchr(err, '\0', sizeof err) != NULL);
     }

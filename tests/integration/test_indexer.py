@@ -4,11 +4,13 @@ the index inspected with xapian-delve, xapian-check and xapian-metadata."""
 import errno
 import fcntl
 import glob
+import json
 import os
 import random
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -522,7 +524,13 @@ def test_other_root_kept():
         expect(index(t, "one"), files=1, deleted=1, unchanged=1)
         assert docid(db, "trois.txt") is not None
         assert db_info(db)[1] == 2
-        # both folders in one run
+        # both folders in one run: ids now tell the folders apart, so the
+        # pages are read again once, then left alone
+        p = index(t, "one", "two")
+        expect(p, files=2, updated=2, deleted=0)
+        assert p.err == "", p.err  # no old prefix to report
+        assert docid(db, "one/un.txt") and docid(db, "two/trois.txt")
+        assert docid(db, "un.txt") is None
         expect(index(t, "one", "two"), files=2, unchanged=2, deleted=0)
 
 
@@ -539,6 +547,7 @@ def test_same_name_in_two_roots():
         assert db_info(db)[1] == 2
         assert len(postings(db, "Epomme")) == 1
         assert len(postings(db, "Epoire")) == 1
+        expect(index(t, "one", "two"), files=2, updated=2)
         expect(index(t, "one", "two"), files=2, unchanged=2)
 
 
@@ -690,7 +699,10 @@ def test_unreadable_file_fails():
         write(os.path.join(d, "a.txt"), "alpha\n")
         write(os.path.join(d, "c.txt"), "gamma\n")
         os.symlink(target, os.path.join(d, "b.txt"))
-        p = index(t, "-v", "docs", rc=1)
+        # the target is outside the folder: skipped unless asked
+        p = index(t, "--dry-run", "docs")
+        expect(p, dry=True, files=3, added=2, skipped=1, failed=0)
+        p = index(t, "-v", "--follow-symlinks", "docs", rc=1)
         expect(p, files=3, added=2, failed=1)
         assert re.search(r"^cglu-index: failed b\.txt: ", p.err, re.M), p.err
         db = os.path.join(t, "db")
@@ -702,7 +714,7 @@ def test_unreadable_file_fails():
         expect(index(t, "docs"), added=1, unchanged=2)
         os.unlink(os.path.join(d, "b.txt"))
         os.symlink(target, os.path.join(d, "b.txt"))
-        p = index(t, "docs", rc=1)
+        p = index(t, "--follow-symlinks", "docs", rc=1)
         expect(p, failed=1, deleted=0, unchanged=2)
         assert postings(db, "Ebeta") == [docid(db, "b.txt")]
 
@@ -891,6 +903,248 @@ def test_sigterm_mid_run():
 
 
 # ---- the shipped corpus ----------------------------------------------------
+
+# ---- a real site's folder (symlinks, deletions, cron, urls, ids) -----------
+
+def site(t):
+    """site/ with three pages; outside/ beside it holds a secret."""
+    d = os.path.join(t, "site")
+    write(os.path.join(d, "index.txt"), "Accueil\n\nLes villes du monde.\n")
+    write(os.path.join(d, "b.txt"), "Page B\n\nbéryl unique\n")
+    write(os.path.join(d, "sub", "c.txt"), "Page C\n\ncalcédoine\n")
+    write(os.path.join(t, "outside", "rgb.txt"), "secretissime couleurs\n")
+    write(os.path.join(t, "outside", "deep", "x.md"), "# X\n\nsecretissime\n")
+    return d
+
+
+def test_symlinks_never_escape():
+    with TempDir() as t:
+        d = site(t)
+        db = os.path.join(t, "db")
+        out = os.path.join(t, "outside")
+        os.symlink(out, os.path.join(d, "ext-link"))  # a folder, absolute
+        os.symlink("../outside/rgb.txt", os.path.join(d, "file-link.txt"))
+        os.symlink("ext-link", os.path.join(d, "hop"))  # a link to a link
+        os.symlink("sub", os.path.join(d, "alias"))  # inside: fine
+        os.symlink("sub/c.txt", os.path.join(d, "c-link.txt"))  # inside too
+        p = index(t, "site")
+        expect(p, files=7, added=4, skipped=3, failed=0)
+        for name in ("ext-link", "file-link.txt", "hop"):
+            assert re.search(r"^cglu-index: skipped %s: leads outside site$"
+                             % re.escape(name), p.err, re.M), p.err
+        assert len(p.err.splitlines()) == 3, p.err
+        assert postings(db, "Esecretissime") == []
+        assert docid(db, "ext-link/rgb.txt") is None
+        assert docid(db, "c-link.txt") is not None
+        # -q: expected skips are not errors
+        p = index(t, "-q", "site")
+        assert p.out == "" and p.err == "", (p.out, p.err)
+        # asked for explicitly, links outside are followed
+        p = index(t, "--follow-symlinks", "site")
+        expect(p, files=7, added=3, unchanged=4, skipped=0)
+        assert len(postings(db, "Esecretissime")) == 3
+        # and the next run without it takes them out again
+        p = index(t, "site")
+        expect(p, deleted=3, skipped=3, unchanged=4)
+        assert postings(db, "Esecretissime") == []
+
+
+def test_unreadable_entries_never_block_deletions():
+    for rebuild in ([], ["--rebuild"]):
+        with TempDir() as t:
+            d = site(t)
+            db = os.path.join(t, "db")
+            expect(index(t, "site"), added=3)
+            os.symlink("loop-b", os.path.join(d, "loop-a"))
+            os.symlink("loop-a", os.path.join(d, "loop-b"))
+            os.symlink("nowhere", os.path.join(d, "broken.txt"))
+            os.unlink(os.path.join(d, "b.txt"))
+            p = index(t, *(rebuild + ["site"]), rc=1)
+            got = expect(p, files=2, deleted=1, failed=3)
+            assert docid(db, "b.txt") is None, rebuild
+            assert postings(db, "Ebéryl") == []
+            for name in ("loop-a", "loop-b", "broken.txt"):
+                assert re.search(r"^cglu-index: failed cannot follow link "
+                                 r".*/site/%s: " % re.escape(name), p.err,
+                                 re.M), p.err
+            assert "nothing is deleted" not in p.err
+            assert db_info(db)[1] == 2, got
+            check_db(db)
+            # a folder that becomes unreadable (here: a broken link in
+            # its place) keeps its documents, as it may come back
+            shutil.move(os.path.join(d, "sub"), os.path.join(t, "away"))
+            os.symlink(os.path.join(t, "away-not-here"),
+                       os.path.join(d, "sub"))
+            p = index(t, *(rebuild + ["site"]), rc=1)
+            expect(p, deleted=0, failed=4)
+            assert docid(db, "sub/c.txt") is not None
+            assert "kept 1 documents under entries that could not be read" \
+                in p.err, p.err
+            # gone for good: deleted
+            os.unlink(os.path.join(d, "sub"))
+            p = index(t, *(rebuild + ["site"]), rc=1)
+            expect(p, deleted=1, failed=3)
+            assert docid(db, "sub/c.txt") is None
+
+
+def test_quiet_under_cron():
+    with TempDir() as t:
+        d = site(t)
+        for i in range(30):
+            write(os.path.join(d, "img", "photo%02d.png" % i), b"\x89PNG\r\n")
+        write(os.path.join(d, "style.css"), "body { color: red }\n")
+        write(os.path.join(d, "notes.md"), "---\ndraft: true\n---\nBrouillon\n")
+        p = index(t, "site")
+        expect(p, files=35, added=3, skipped=32, failed=0)
+        assert p.err == "", p.err  # counted, not listed
+        p = index(t, "-q", "site")
+        assert p.out == "" and p.err == "", (p.out, p.err)
+        p = index(t, "-v", "site")
+        expect(p, files=35, unchanged=3, skipped=32)
+        assert len(re.findall(r"^cglu-index: skipped img/photo\d\d\.png: "
+                              r"unsupported type$", p.err, re.M)) == 30, p.err
+        assert "skipped style.css: unsupported type" in p.err
+        assert "skipped notes.md: not for publication" in p.err
+        # -q still prints real failures, one line each
+        os.symlink("nowhere", os.path.join(d, "broken.txt"))
+        p = index(t, "-q", "site", rc=1)
+        assert p.out == "", p.out
+        assert len(p.err.splitlines()) == 1, p.err
+        assert re.match(r"^cglu-index: failed cannot follow link .*"
+                        r"broken\.txt: no such file", p.err), p.err
+
+
+def test_base_url():
+    with TempDir() as t:
+        d = os.path.join(t, "site")
+        write(os.path.join(d, "es", "gobiernos locales.html"),
+              "<html><head><title>Gobiernos</title></head><body>"
+              "<p>ciudades</p></body></html>")
+        write(os.path.join(d, "fr", "été 100%?#.txt"), "Été\n\nvilles\n")
+        write(os.path.join(d, "own.md"),
+              "---\nurl: https://cglu.org/a-propos\n---\n# Propre\n\nx\n")
+        write(os.path.join(d, "canon.html"),
+              "<html><head><link rel=\"canonical\" href=\"/canon/\">"
+              "</head><body><p>y</p></body></html>")
+        db = os.path.join(t, "db")
+        want = {
+            "es/gobiernos locales.html":
+                "https://cglu.org/site/es/gobiernos%20locales.html",
+            "fr/été 100%?#.txt":
+                "https://cglu.org/site/fr/%C3%A9t%C3%A9%20100%25%3F%23.txt",
+            "own.md": "https://cglu.org/a-propos",
+            "canon.html": "/canon/",
+        }
+        p = index(t, "--base-url", "https://cglu.org/site", "site")
+        expect(p, added=4)
+        for ident, url in want.items():
+            assert doc(db, ident).url == url, (ident, doc(db, ident).url)
+        # kept for the folder: a later run without the option is the same
+        p = index(t, "site")
+        expect(p, unchanged=4)
+        assert p.err == "", p.err
+        write(os.path.join(d, "new.txt"), "Nouvelle\n\npage\n")
+        expect(index(t, "site"), added=1, unchanged=4)
+        assert doc(db, "new.txt").url == "https://cglu.org/site/new.txt"
+        # a new base url: said, and every page without its own follows
+        p = index(t, "--base-url", "/recherche/", "site")
+        expect(p, updated=5)
+        assert "base url of site changes from https://cglu.org/site/ to " \
+            "/recherche/: its pages are read again" in p.err, p.err
+        assert doc(db, "new.txt").url == "/recherche/new.txt"
+        assert doc(db, "own.md").url == "https://cglu.org/a-propos"
+        # a bad one: one line, exit 2, the index untouched
+        rev = db_info(db)[0]
+        for bad in ("ftp://x/", "cglu.org/site", "https://", "//cdn/x",
+                    "https://x.org/a b", "https://x.org/?q=1"):
+            p = index(t, "--base-url", bad, "site", rc=2)
+            assert p.out == "" and len(p.err.splitlines()) == 1, p.err
+            assert p.err.startswith("cglu-index: --base-url "), p.err
+        assert db_info(db)[0] == rev
+        # "" takes it away: paths again
+        p = index(t, "--base-url", "", "site")
+        expect(p, updated=5)
+        assert doc(db, "new.txt").url == "new.txt"
+
+
+def searchd_doc(db, *idents):
+    """DOC answers of a real daemon on 127.0.0.1:0 for idents."""
+    d = subprocess.Popen([prog("cglu-searchd"), "--db", db, "--listen",
+                          "127.0.0.1:0"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        first = d.stderr.readline().decode()
+        m = re.match(r"^listening on 127\.0\.0\.1:(\d+)$", first.strip())
+        assert m, first
+        with socket.create_connection(("127.0.0.1", int(m.group(1))),
+                                      timeout=TIMEOUT) as c:
+            f = c.makefile("rwb")
+            out = []
+            for ident in idents:
+                f.write(b"DOC " + ident.encode() + b"\n")
+                f.flush()
+                out.append(json.loads(f.readline()))
+            return out
+    finally:
+        d.terminate()
+        d.communicate(timeout=TIMEOUT)
+
+
+def test_unique_ids_across_folders():
+    with TempDir() as t:
+        write(os.path.join(t, "fr", "index.txt"), "Accueil\n\nbienvenue\n")
+        write(os.path.join(t, "en", "index.txt"), "Home\n\nwelcome\n")
+        write(os.path.join(t, "a", "site", "index.txt"), "A\n\nalpha\n")
+        write(os.path.join(t, "b", "site", "index.txt"), "B\n\nbeta\n")
+        db = os.path.join(t, "db")
+        # one folder: ids unchanged (the relative path)
+        expect(index(t, "fr"), added=1)
+        assert docid(db, "index.txt") is not None
+        # several: each id starts with what tells its folder apart
+        p = index(t, "fr", "en", "a/site", "b/site")
+        expect(p, added=3, updated=1)
+        ids = ["fr/index.txt", "en/index.txt", "a/site/index.txt",
+               "b/site/index.txt"]
+        for ident in ids:
+            assert docid(db, ident) is not None, ident
+        assert docid(db, "index.txt") is None
+        got = searchd_doc(db, *ids)
+        assert [a["id"] for a in got] == ids, got
+        assert [a["text"].split()[-1] for a in got] == [
+            "bienvenue", "welcome", "alpha", "beta"], got
+        # stable from run to run
+        expect(index(t, "fr", "en", "a/site", "b/site"), unchanged=4)
+        # the same folder twice is a usage error
+        p = index(t, "fr", "./fr/", rc=2)
+        assert re.match(r"^cglu-index: folder .*/fr given twice", p.err), \
+            p.err
+
+
+def test_drafts_are_left_out():
+    with TempDir() as t:
+        d = os.path.join(t, "site")
+        write(os.path.join(d, "pub.md"), "# Publié\n\nvisible\n")
+        write(os.path.join(d, "draft.md"),
+              "---\ntitle: Brouillon\ndraft: true\n---\nbrouillonnage\n")
+        write(os.path.join(d, "unpub.txt"),
+              "---\npublished: false\n---\nInédit\n\ninéditable\n")
+        write(os.path.join(d, "noindex.html"),
+              "<html><head><meta name=\"robots\" content=\"noindex, follow\">"
+              "</head><body><p>cachotterie</p></body></html>")
+        write(os.path.join(d, "ok.md"),
+              "---\ndraft: false\npublished: true\n---\n# Prêt\n\nprêt\n")
+        db = os.path.join(t, "db")
+        p = index(t, "site")
+        expect(p, files=5, added=2, skipped=3)
+        assert p.err == "", p.err
+        for w in ("brouillonnage", "inéditable", "cachotterie"):
+            assert postings(db, "E" + w) == [], w
+        # a published page that becomes a draft leaves the index
+        write(os.path.join(d, "pub.md"), "---\ndraft: yes\n---\n# P\n\nvisible\n")
+        p = index(t, "site")
+        expect(p, deleted=1, skipped=4, unchanged=1)
+        assert postings(db, "Evisible") == []
+
 
 def test_corpus():
     corpus = os.path.join(ROOT, "corpus")

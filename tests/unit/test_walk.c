@@ -67,8 +67,9 @@ static void make_link(const fixture *f, const char *target, const char *rel)
  *     b/d/up -> ../..             loop to the root
  *     b/.secret/s.txt             hidden folder
  *     .hidden.txt  .git/config    hidden file and folder
- *     dangling -> nowhere         counted as an error
- *     ext -> ../outside           a folder outside the root
+ *     dangling -> nowhere         counted as an error, kept in unreadable
+ *     ext -> ../outside           a folder outside the root: not followed
+ *                                 (listed in outside) unless asked
  *     filelink.txt -> a.txt       file symlink: listed under its own name
  *     fifo                        not a regular file: ignored
  *     empty/                      nothing to list */
@@ -131,8 +132,7 @@ static int teardown(void **state)
 }
 
 static const char *const expected[] = {
-    "a-b.txt",    "a.txt",     "a/x.txt",      "b/c.md",
-    "b/d/e.html", "ext/o.txt", "filelink.txt",
+    "a-b.txt", "a.txt", "a/x.txt", "b/c.md", "b/d/e.html", "filelink.txt",
 };
 #define NEXPECTED (sizeof expected / sizeof expected[0])
 
@@ -168,8 +168,13 @@ static void test_tree(void **state)
     /* the dangling link is the only error, and its message says so */
     assert_int_equal(l.errors, 1);
     assert_int_equal(l.nmessages, 1);
-    assert_non_null(strstr(l.messages[0], "cannot stat "));
+    assert_non_null(strstr(l.messages[0], "cannot follow link "));
     assert_non_null(strstr(l.messages[0], "/root/dangling: no such file"));
+    assert_int_equal(l.nunreadable, 1);
+    assert_string_equal(l.unreadable[0], "dangling");
+    /* the link to a folder outside the root is not followed */
+    assert_int_equal(l.noutside, 1);
+    assert_string_equal(l.outside[0], "ext");
 
     /* size and mtime come from stat (symlinks followed) */
     for (k = 0; k < l.count; k++) {
@@ -181,7 +186,7 @@ static void test_tree(void **state)
         assert_int_equal(l.items[k].dev, sb.st_dev);
     }
     assert_int_equal(l.items[1].size, 10);            /* a.txt */
-    assert_int_equal(l.items[6].ino, l.items[1].ino); /* link to it */
+    assert_int_equal(l.items[5].ino, l.items[1].ino); /* link to it */
     walk_list_free(&l);
     assert_null(l.items);
     assert_int_equal(l.count, 0);
@@ -345,6 +350,65 @@ static void test_default_depth(void **state)
         WALK_ERR_TOO_DEEP);
 }
 
+/* --follow-symlinks: the folder outside is listed too. */
+static void test_follow_links(void **state)
+{
+    fixture *f = *state;
+    walk_options o = {0, 0, 1};
+    walk_list l;
+
+    assert_int_equal(walk_tree_opts(f->root, &o, &l, NULL, 0), WALK_OK);
+    assert_int_equal(l.count, NEXPECTED + 1);
+    assert_string_equal(l.items[5].relpath, "ext/o.txt");
+    assert_int_equal(l.noutside, 0);
+    assert_int_equal(l.errors, 1); /* still the dangling link */
+    walk_list_free(&l);
+}
+
+/* Every way out of the root is cut: a file link, a link by absolute path,
+ * a link to a link that leads out, a link inside a followed folder link;
+ * links that stay inside (even by an absolute path or through the outside
+ * and back) work; a loop of links is an unreadable entry, not a hang. */
+static void test_links_outside(void **state)
+{
+    fixture *f = *state;
+    walk_list l;
+    char abs[512];
+
+    make_link(f, "../outside/o.txt", "root/secret.txt");
+    snprintf(abs, sizeof abs, "%s/outside", f->base);
+    make_link(f, abs, "root/absout");
+    make_link(f, "ext", "root/hop");
+    make_link(f, "../../outside/o.txt", "root/b/inner.txt");
+    snprintf(abs, sizeof abs, "%s/root/a.txt", f->base);
+    make_link(f, abs, "root/absin.txt");
+    make_link(f, "../root/a-b.txt", "outside/back.txt");
+    make_link(f, "../outside/back.txt", "root/roundtrip.txt");
+    make_link(f, "loop2", "root/loop1");
+    make_link(f, "loop1", "root/loop2");
+    assert_int_equal(walk_tree(f->root, &l, NULL, 0), WALK_OK);
+    /* in walk order; b/ is walked once (alias -> b is the same folder) */
+    assert_int_equal(l.noutside, 5);
+    assert_string_equal(l.outside[0], "absout");
+    assert_string_equal(l.outside[1], "b/inner.txt");
+    assert_string_equal(l.outside[2], "ext");
+    assert_string_equal(l.outside[3], "hop");
+    assert_string_equal(l.outside[4], "secret.txt");
+    assert_int_equal(l.count, NEXPECTED + 2);
+    assert_string_equal(l.items[3].relpath, "absin.txt");
+    assert_string_equal(l.items[7].relpath, "roundtrip.txt");
+    assert_int_equal(l.errors, 3); /* dangling, loop1, loop2 */
+    assert_int_equal(l.nunreadable, 3);
+    assert_string_equal(l.unreadable[0], "dangling");
+    assert_string_equal(l.unreadable[1], "loop1");
+    assert_string_equal(l.unreadable[2], "loop2");
+    for (size_t k = 0; k < l.count; k++)
+        assert_null(strstr(l.items[k].relpath, "o.txt"));
+    walk_list_free(&l);
+    assert_null(l.outside);
+    assert_null(l.unreadable);
+}
+
 /* Many files in one folder, and many links to the same folder. */
 static void test_many(void **state)
 {
@@ -384,6 +448,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_depth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_follow_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_links_outside, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,116 @@
+/* siteurl: --base-url and the urls made from it. */
+#include "indexer/siteurl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+    if (err != NULL && errlen > 0)
+        snprintf(err, errlen, "%s", msg);
+}
+
+siteurl_status siteurl_base(const char *base, char **out, char *err,
+                            size_t errlen)
+{
+    size_t n, start;
+
+    *out = NULL;
+    if (base == NULL) {
+        set_err(err, errlen, "no base url");
+        return SITEURL_ERR_INVALID;
+    }
+    n = strlen(base);
+    if (n == 0) {
+        *out = strdup("");
+        return *out ? SITEURL_OK : SITEURL_ERR_NOMEM;
+    }
+    if (n > SITEURL_MAX_BASE) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "longer than %d bytes", SITEURL_MAX_BASE);
+        return SITEURL_ERR_INVALID;
+    }
+    if (strncasecmp(base, "https://", 8) == 0)
+        start = 8;
+    else if (strncasecmp(base, "http://", 7) == 0)
+        start = 7;
+    else if (base[0] == '/' && base[1] != '/')
+        start = 0; /* a path on the same site ("//host" is not one) */
+    else {
+        set_err(err, errlen,
+                "must start with http://, https:// or / (a path on the "
+                "site)");
+        return SITEURL_ERR_INVALID;
+    }
+    if (start > 0 && (base[start] == '\0' || base[start] == '/')) {
+        set_err(err, errlen, "has no host name");
+        return SITEURL_ERR_INVALID;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)base[i];
+        if (c <= 0x20 || c == 0x7F || c == '"' || c == '<' || c == '>' ||
+            c == '\\' || c == '`') {
+            set_err(err, errlen, "holds a blank, a control character or one "
+                                 "of \" < > \\ `");
+            return SITEURL_ERR_INVALID;
+        }
+        if (c == '?' || c == '#') {
+            set_err(err, errlen, "holds a query or a fragment (? or #)");
+            return SITEURL_ERR_INVALID;
+        }
+    }
+    /* a folder: the page's path is added after a '/' */
+    int slash = base[n - 1] == '/';
+    *out = malloc(n + 2);
+    if (*out == NULL)
+        return SITEURL_ERR_NOMEM;
+    memcpy(*out, base, n);
+    if (!slash)
+        (*out)[n++] = '/';
+    (*out)[n] = '\0';
+    return SITEURL_OK;
+}
+
+static int unreserved(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+           c == '~';
+}
+
+siteurl_status siteurl_join(const char *base, const char *relpath,
+                            buf_t *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t start = out->len;
+
+    buf_puts(out, base);
+    for (const unsigned char *p = (const unsigned char *)relpath; *p; p++) {
+        if (*p == '/' || unreserved(*p)) {
+            buf_putc(out, (char)*p);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            buf_append(out, e, 3);
+        }
+    }
+    if (out->failed) {
+        buf_truncate(out, start);
+        return SITEURL_ERR_NOMEM;
+    }
+    return SITEURL_OK;
+}
+
+const char *siteurl_strerror(siteurl_status st)
+{
+    switch (st) {
+    case SITEURL_OK:
+        return "success";
+    case SITEURL_ERR_INVALID:
+        return "invalid base url";
+    case SITEURL_ERR_NOMEM:
+        return "out of memory";
+    }
+    return "unknown status";
+}
