@@ -1144,7 +1144,7 @@ typedef struct html_sax {
     htmlParserCtxtPtr ctxt;
     html_ctx body;
     buf *title, *h1, *desc, *canon;
-    int *noindex; /* <meta name="robots" content="noindex"> seen */
+    int *noindex;    /* <meta name="robots" content="noindex"> seen */
     html_elt *stack; /* owned, freed by html_extract */
     size_t depth, scap;
     size_t body_skip; /* open elements the body walk skips (0: writing) */

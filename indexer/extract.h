@@ -48,9 +48,9 @@ typedef struct extract_doc {
     char *url; /* front matter url, canonical link, else the relpath */
     size_t url_len;
     int url_own; /* 1: the url came from the document itself */
-    char *text; /* body text: lines trimmed, spaces collapsed, paragraphs
-                   separated by exactly one blank line; may be "" when
-                   the title is not */
+    char *text;  /* body text: lines trimmed, spaces collapsed, paragraphs
+                    separated by exactly one blank line; may be "" when
+                    the title is not */
     size_t text_len;
     extract_format format;
     int recoded; /* 1 when the bytes were not UTF-8 and were decoded as

@@ -162,7 +162,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",
                         optopt,
                         strchr("dMBLU", optopt) ? "needs a value"
-                                               : "unknown option");
+                                                : "unknown option");
             else
                 fprintf(stderr,
                         "cglu-index: unknown option %s (see "

@@ -52,8 +52,9 @@ siteurl_status siteurl_base(const char *base, char **out, char *err,
         unsigned char c = (unsigned char)base[i];
         if (c <= 0x20 || c == 0x7F || c == '"' || c == '<' || c == '>' ||
             c == '\\' || c == '`') {
-            set_err(err, errlen, "holds a blank, a control character or one "
-                                 "of \" < > \\ `");
+            set_err(err, errlen,
+                    "holds a blank, a control character or one "
+                    "of \" < > \\ `");
             return SITEURL_ERR_INVALID;
         }
         if (c == '?' || c == '#') {
@@ -80,12 +81,13 @@ static int unreserved(unsigned char c)
            c == '~';
 }
 
-siteurl_status siteurl_join(const char *base, const char *relpath,
-                            buf_t *out)
+siteurl_status siteurl_join(const char *base, const char *relpath, buf_t *out)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t start = out->len;
+    int failed_before = out->failed;
 
+    out->failed = 0; /* this call's appends alone */
     buf_puts(out, base);
     for (const unsigned char *p = (const unsigned char *)relpath; *p; p++) {
         if (*p == '/' || unreserved(*p)) {
@@ -97,8 +99,10 @@ siteurl_status siteurl_join(const char *base, const char *relpath,
     }
     if (out->failed) {
         buf_truncate(out, start);
+        out->failed = failed_before;
         return SITEURL_ERR_NOMEM;
     }
+    out->failed = failed_before;
     return SITEURL_OK;
 }
 

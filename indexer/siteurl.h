@@ -13,7 +13,7 @@
 typedef enum {
     SITEURL_OK = 0,
     SITEURL_ERR_INVALID, /* not an http(s) url or a path from the site root */
-    SITEURL_ERR_NOMEM,
+    SITEURL_ERR_NOMEM,   /* out of memory, or past the buffer's maximum */
 } siteurl_status;
 
 /* Check base and write its normal form to *out (malloc'd, the caller frees
@@ -29,8 +29,7 @@ siteurl_status siteurl_base(const char *base, char **out, char *err,
  * but A-Z a-z 0-9 - . _ ~ becomes %XX, so spaces, accents, '?', '#' and
  * '%' itself can never change what the url points at. On failure out is
  * left as it was (buf's rule). */
-siteurl_status siteurl_join(const char *base, const char *relpath,
-                            buf_t *out);
+siteurl_status siteurl_join(const char *base, const char *relpath, buf_t *out);
 
 const char *siteurl_strerror(siteurl_status st);
 

@@ -48,7 +48,7 @@ typedef struct run {
     analyzer *an;
     xc_db *db; /* writer, or reader in a dry run (NULL: no index yet) */
     spell_table *spell;
-    char **roots; /* realpath of each folder */
+    char **roots;            /* realpath of each folder */
     const char *const *args; /* each folder as given, for messages */
     size_t nroots;
     char **idprefix; /* per folder: "" (one folder) or "name/" */
@@ -213,11 +213,11 @@ typedef struct item {
     const char *idprefix; /* the folder's (run.idprefix) */
     const char *base;     /* the folder's base url (run.base), "" none */
     int refresh;          /* found, but its id or url changes: re-read */
-    int found;        /* a document with this id is in the index */
-    int rebuilt;      /* found, but rebuilt: counted as added */
-    int touched;      /* same bytes, new mtime: only values are updated */
-    size_t pidx;      /* its entry in run.present */
-    char oldhash[24]; /* its content hash (found only) */
+    int found;            /* a document with this id is in the index */
+    int rebuilt;          /* found, but rebuilt: counted as added */
+    int touched;          /* same bytes, new mtime: only values are updated */
+    size_t pidx;          /* its entry in run.present */
+    char oldhash[24];     /* its content hash (found only) */
     /* Filled by the worker: */
     int done;
     int fate;      /* fate, or -1: fatal (out of memory) */
@@ -418,8 +418,8 @@ static void *worker_main(void *arg)
 /* Main side, before the worker: decide from the index alone whether a
  * file must be read. Returns its fate, F_ADDED for "must be read", or -1
  * on a fatal index error. */
-static int classify(run *r, size_t ri, const walk_entry *e, item *it,
-                    char *err, size_t errlen)
+static int classify(run *r, size_t ri, const walk_entry *e, item *it, char *err,
+                    size_t errlen)
 {
     const char *root = r->roots[ri];
     char idterm[SCHEMA_TERM_MAX + 1];
@@ -1025,8 +1025,7 @@ static int folder_settings(run *r, char *err, size_t errlen)
     int rc = -1;
 
     if (r->opt->base_url != NULL &&
-        siteurl_base(r->opt->base_url, &given, msg, sizeof msg) !=
-            SITEURL_OK) {
+        siteurl_base(r->opt->base_url, &given, msg, sizeof msg) != SITEURL_OK) {
         if (given == NULL && msg[0] == '\0')
             snprintf(msg, sizeof msg, "out of memory");
         snprintf(err, errlen, "--base-url %s: %s", r->opt->base_url, msg);
@@ -1058,13 +1057,15 @@ static int folder_settings(run *r, char *err, size_t errlen)
         int id_changes = strcmp(r->idprefix[i], kid) != 0;
         r->refresh[i] = url_changes || id_changes;
         if (url_changes && kurl[0] != '\0')
-            logf_(r, L_WARN, "base url of %s changes from %s to %s: its "
-                  "pages are read again", r->args[i], kurl,
-                  r->base[i][0] ? r->base[i] : "none");
+            logf_(r, L_WARN,
+                  "base url of %s changes from %s to %s: its "
+                  "pages are read again",
+                  r->args[i], kurl, r->base[i][0] ? r->base[i] : "none");
         if (id_changes && kid[0] != '\0')
-            logf_(r, L_WARN, "ids of %s now start with \"%s\" (were \"%s\"): "
-                  "its pages are read again", r->args[i], r->idprefix[i],
-                  kid);
+            logf_(r, L_WARN,
+                  "ids of %s now start with \"%s\" (were \"%s\"): "
+                  "its pages are read again",
+                  r->args[i], r->idprefix[i], kid);
         free(kept_id);
         free(kept_url);
     }
@@ -1215,14 +1216,18 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         for (size_t k = 0; k < l->nmessages; k++)
             logf_(&r, L_ERROR, "failed %s", l->messages[k]);
         if (l->errors > l->nmessages)
-            logf_(&r, L_ERROR, "failed: %zu more entries of %s could not be "
-                  "read", l->errors - l->nmessages, roots[i]);
+            logf_(&r, L_ERROR,
+                  "failed: %zu more entries of %s could not be "
+                  "read",
+                  l->errors - l->nmessages, roots[i]);
     }
     if (delete_gone(&r, err, errlen) != 0)
         goto out;
     if (r.kept)
-        logf_(&r, L_WARN, "kept %zu documents under entries that could not "
-              "be read", r.kept);
+        logf_(&r, L_WARN,
+              "kept %zu documents under entries that could not "
+              "be read",
+              r.kept);
     if (!opt->dry_run) {
         int changed = rep->added || rep->updated || rep->deleted || r.rebuild ||
                       r.touched;

@@ -17,7 +17,7 @@
 #define WORDS_MAX (TERMS_MAX / 2 + 1)
 _Static_assert(WORDS_MAX > 2 * SNIP_MAX_TERMS,
                "the harness must be able to pass too many terms");
-#define SMALL_MAX 64   /* output limit when the settings ask for one */
+#define SMALL_MAX 64 /* output limit when the settings ask for one */
 
 static analyzer *an;
 

@@ -1143,6 +1143,78 @@ static void test_threads(void **state)
     }
 }
 
+/* Pages not for publication are skipped, whatever else they hold; a
+ * false flag or another value does not hide a page. */
+static void test_unlisted(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *relpath, *in;
+        int hidden;
+    } t[] = {
+        {"a.md", "---\ndraft: true\n---\n# T\n\nx\n", 1},
+        {"a.md", "---\ntitle: T\nDraft: YES\n---\nx\n", 1},
+        {"a.txt", "---\npublished: false\n---\nx\n", 1},
+        {"a.md", "---\npublished: 'off'\n---\nx\n", 1},
+        {"a.md", "---\ndraft: false\n---\nx\n", 0},
+        {"a.md", "---\ndraft: maybe\n---\nx\n", 0},
+        {"a.md", "---\npublished: true\n---\nx\n", 0},
+        {"a.md", "---\ndraft: true\ndraft: false\n---\nx\n", 0},
+        {"a.md", "draft: true\n\nx\n", 0}, /* no front matter */
+        {"a.html",
+         "<head><meta name=\"ROBOTS\" content=\"noarchive,NoIndex\">"
+         "</head><p>x</p>",
+         1},
+        {"a.html", "<meta name=\"robots\" content=\"index, follow\"><p>x</p>",
+         0},
+        {"a.html", "<meta name=\"robots\" content=\"noindexer\"><p>x</p>", 0},
+        {"a.html", "<meta name=\"description\" content=\"noindex\"><p>x</p>",
+         0},
+    };
+    extract_doc d;
+    char err[128];
+
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        extract_status st = extract_document(
+            t[k].relpath, t[k].in, strlen(t[k].in), 0, &d, err, sizeof err);
+        if (st != (t[k].hidden ? EXTRACT_SKIP_UNLISTED : EXTRACT_OK))
+            fail_msg("case %zu: status %d (%s)", k, st, err);
+        if (t[k].hidden) {
+            assert_null(d.text);
+            assert_string_equal(err, "not for publication (draft, or "
+                                     "noindex)");
+        }
+        extract_doc_free(&d);
+    }
+}
+
+/* url_own tells the page's own url from the relative-path fallback. */
+static void test_url_own(void **state)
+{
+    static const struct {
+        const char *relpath, *in, *url;
+        int own;
+    } t[] = {
+        {"a/b.md", "---\nurl: /x/\n---\nx\n", "/x/", 1},
+        {"a/b.md", "# T\n\nx\n", "a/b.md", 0},
+        {"c.html", "<link rel=\"canonical\" href=\"https://e.org/c\"><p>x</p>",
+         "https://e.org/c", 1},
+        {"c.html", "<p>x</p>", "c.html", 0},
+        {"d.txt", "x\n", "d.txt", 0},
+    };
+    extract_doc d;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        assert_int_equal(extract_document(t[k].relpath, t[k].in,
+                                          strlen(t[k].in), 0, &d, NULL, 0),
+                         EXTRACT_OK);
+        assert_string_equal(d.url, t[k].url);
+        assert_int_equal(d.url_own, t[k].own);
+        extract_doc_free(&d);
+    }
+}
+
 static void test_strerror(void **state)
 {
     (void)state;
@@ -1166,6 +1238,8 @@ int main(void)
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_unlisted),
+        cmocka_unit_test(test_url_own),
         cmocka_unit_test(test_threads),
     };
     int rc;
