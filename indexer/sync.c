@@ -1,6 +1,7 @@
 /* sync: the indexer's main loop — walk, compare, extract, analyse, write. */
 #include "indexer/sync.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -818,6 +819,40 @@ static void pidfile_path(const run *r, char *out, size_t n)
     snprintf(out, n, "%s/%s", r->opt->db_path, PIDFILE);
 }
 
+/* 1 when path is a folder that a killed first run left behind: Xapian's
+ * table files (and our pid file) but no version file, so no revision was
+ * ever committed and nothing can be lost by creating it again. Any other
+ * name in it, and it is left alone. */
+static int interrupted_creation(const char *path)
+{
+    static const char *const own[] = {"flintlock", PIDFILE};
+    char vf[PATH_MAX];
+    struct stat st;
+    struct dirent *de;
+    int only_ours = 1;
+    DIR *d;
+
+    if (snprintf(vf, sizeof vf, "%s/iamglass", path) >= (int)sizeof vf ||
+        stat(vf, &st) == 0 || errno != ENOENT)
+        return 0;
+    d = opendir(path);
+    if (d == NULL)
+        return 0;
+    /* readdir_r is deprecated; readdir is safe on a DIR of our own */
+    // cppcheck-suppress readdirCalled
+    while (only_ours && (de = readdir(d)) != NULL) {
+        const char *n = de->d_name;
+        size_t l = strlen(n);
+        int ok = strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+                 (l > 6 && strcmp(n + l - 6, ".glass") == 0);
+        for (size_t k = 0; k < sizeof own / sizeof *own && !ok; k++)
+            ok = strcmp(n, own[k]) == 0;
+        only_ours = ok;
+    }
+    closedir(d);
+    return only_ours;
+}
+
 static int open_index(run *r, char *err, size_t errlen)
 {
     char msg[512];
@@ -838,6 +873,13 @@ static int open_index(run *r, char *err, size_t errlen)
         return -1;
     }
     xc_status xs = xc_open_write(r->opt->db_path, 0, &r->db, msg, sizeof msg);
+    if (xs == XC_ERR_OPEN && interrupted_creation(r->opt->db_path)) {
+        logf_(r, L_WARN,
+              "index %s: its first run was interrupted before "
+              "any commit: created again",
+              r->opt->db_path);
+        xs = xc_open_write(r->opt->db_path, 1, &r->db, msg, sizeof msg);
+    }
     if (xs == XC_ERR_LOCK) {
         char pf[PATH_MAX + 32], pid[32] = "unknown";
         pidfile_path(r, pf, sizeof pf);

@@ -803,6 +803,31 @@ def check_after_crash(t, db, want):
     return had
 
 
+def test_first_run_killed_before_its_first_commit():
+    """A first run killed after Xapian made its tables but before the first
+    commit leaves no version file: the next run creates the index again
+    (nothing was committed, nothing is lost) instead of failing for good.
+    A folder with anything else in it is left alone."""
+    with TempDir() as t:
+        write(os.path.join(t, "docs", "a.txt"), "alpha\n")
+        db = os.path.join(t, "db")
+        for name in ("postlist.glass", "termlist.glass", "flintlock",
+                     "cglu-index.pid"):
+            write(os.path.join(db, name), b"")
+        p = index(t, "docs")
+        expect(p, added=1)
+        assert "its first run was interrupted before any commit: created " \
+            "again" in p.err, p.err
+        check_db(db)
+        shutil.rmtree(db)
+        write(os.path.join(db, "postlist.glass"), b"")
+        write(os.path.join(db, "notes.odt"), b"precious")
+        p = index(t, "docs", rc=2)
+        assert "no such database" in p.err, p.err
+        with open(os.path.join(db, "notes.odt"), "rb") as f:
+            assert f.read() == b"precious"
+
+
 def test_kill_mid_run():
     with TempDir() as t:
         gen_folder(os.path.join(t, "big"))
