@@ -46,6 +46,9 @@
 #define SCHEMA_M_REBUILD                                                       \
     "cglu.rebuild" /* "1" while a rebuild is                                   \
                       unfinished */
+#define SCHEMA_M_EXTRACT                                                       \
+    "cglu.extract" /* EXTRACT_RULES of the last                                \
+                      complete run */
 /* Bump when the layout above changes: both programs refuse another one. */
 #define SCHEMA_FORMAT "2"
 

@@ -357,11 +357,20 @@ static size_t fm_key(const char *s, size_t n)
     return k > 0 && k < n && s[k] == ':' ? k : 0;
 }
 
-/* A YAML boolean: 1 true, 0 false, -1 anything else. */
+/* A YAML boolean: 1 true, 0 false, -1 anything else. A comment after it
+ * (" # ...") does not count; quotes are already off. */
 static int fm_bool(const char *v, size_t n)
 {
     static const char *const yes[] = {"true", "yes", "on"};
     static const char *const no[] = {"false", "no", "off"};
+
+    for (size_t i = 1; i < n; i++)
+        if (v[i] == '#' && is_hspace(v[i - 1])) {
+            n = i;
+            break;
+        }
+    while (n > 0 && is_hspace(v[n - 1]))
+        n--;
 
     for (size_t i = 0; i < 3; i++) {
         if (n == strlen(yes[i]) && strncasecmp(v, yes[i], n) == 0)
@@ -382,7 +391,7 @@ static size_t front_matter(const char *s, size_t n, buf *title, buf *url,
 {
     const char *t = NULL, *u = NULL;
     size_t tl = 0, ul = 0, pos, next, len, k;
-    int seen_key = 0, hide = 0;
+    int seen_key = 0, draft = -1, published = -1;
 
     if (n == 0)
         return 0;
@@ -399,7 +408,8 @@ static size_t front_matter(const char *s, size_t n, buf *title, buf *url,
                 buf_put(title, t, tl);
             if (u != NULL)
                 buf_put(url, u, ul);
-            *unlisted = hide;
+            /* either key can keep the page out, whatever the other says */
+            *unlisted = draft == 1 || published == 0;
             return pos + next;
         }
         v = l;
@@ -427,9 +437,9 @@ static size_t front_matter(const char *s, size_t n, buf *title, buf *url,
             u = v;
             ul = vl;
         } else if (k == 5 && strncasecmp(l, "draft", 5) == 0) {
-            hide = fm_bool(v, vl) == 1; /* the last one counts */
+            draft = fm_bool(v, vl); /* the last one counts */
         } else if (k == 9 && strncasecmp(l, "published", 9) == 0) {
-            hide = fm_bool(v, vl) == 0;
+            published = fm_bool(v, vl);
         }
     }
     return 0;
@@ -1221,7 +1231,7 @@ static void meta_start(html_sax *h, html_elt *e, const xmlChar *name,
             buf_put(h->desc, v, strlen((const char *)v));
         else if (v != NULL && strcasecmp((const char *)v, "robots") == 0 &&
                  (v = sax_attr(atts, "content", &present)) != NULL &&
-                 has_token(v, "noindex"))
+                 (has_token(v, "noindex") || has_token(v, "none")))
             *h->noindex = 1;
         return;
     } else if (strcmp(n, "link") == 0) {

@@ -16,6 +16,9 @@ extern "C" {
 /* A front matter or canonical url longer than this is ignored (the relative
  * path is used instead): cutting a url would make it point elsewhere. */
 #define EXTRACT_MAX_URL 2048
+/* Bump when a page may now be extracted differently (skipped, another
+ * title, url or text): the indexer then reads every page again once. */
+#define EXTRACT_RULES "2" /* 2: drafts and noindex pages left out */
 /* Bytes at the start of a file that are checked for NUL and control bytes. */
 #define EXTRACT_SNIFF 8192
 

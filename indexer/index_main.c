@@ -11,6 +11,7 @@
 
 #include "common/schema.h"
 #include "indexer/extract.h"
+#include "indexer/siteurl.h"
 #include "indexer/sync.h"
 
 #define VERSION "0.1.0"
@@ -46,7 +47,7 @@ static void usage(FILE *f)
             "1)\n"
             "      --base-url URL     url of a page without its own (front "
             "matter url,\n"
-            "                         canonical link): URL + its path, "
+            "                         canonical link): URL + its id, "
             "percent-encoded;\n"
             "                         kept for the folder by later runs; "
             "\"\" removes it\n"
@@ -62,9 +63,9 @@ static void usage(FILE *f)
             "                         other types included)\n"
             "  -h, --help             this help\n"
             "  -V, --version          print the version\n\n"
-            "With several folders, ids start with the end of each "
-            "folder's path\n(\"fr/index.txt\", \"en/index.txt\"); with "
-            "one, an id is the file's path in it.\n"
+            "An id is the file's path in DIR; when the index holds "
+            "several folders,\nit starts with the end of the folder's "
+            "path (\"fr/index.txt\", \"en/index.txt\").\n"
             "A page whose front matter says \"draft: true\" or "
             "\"published: false\", or\nwith <meta name=\"robots\" "
             "content=\"noindex\">, is left out.\n\n"
@@ -179,6 +180,15 @@ int main(int argc, char **argv)
     if (opt.db_path[0] == '\0') {
         fprintf(stderr, "cglu-index: --db needs a path\n");
         return 2;
+    }
+    if (opt.base_url != NULL) { /* a usage error: before any walk */
+        char *norm = NULL, why[128] = "out of memory";
+        if (siteurl_base(opt.base_url, &norm, why, sizeof why) != SITEURL_OK) {
+            fprintf(stderr, "cglu-index: --base-url %s: %s\n", opt.base_url,
+                    why);
+            return 2;
+        }
+        free(norm);
     }
     opt.progress = !quiet && isatty(STDERR_FILENO);
 

@@ -32,8 +32,9 @@
 #define DEFAULT_BATCH ((size_t)1 << 20)
 /* Per-folder metadata: key prefix, then the folder's hash and what. */
 #define META_ROOT "cglu.root."
-#define META_ID ".idprefix" /* what ids of its documents start with */
-#define META_URL ".baseurl" /* --base-url in force for it ("" none) */
+#define META_ID ".idprefix"     /* what ids of its documents start with */
+#define META_URL ".baseurl"     /* --base-url in force for it ("" none) */
+#define META_PENDING ".pending" /* "1": its documents must be read again */
 
 /* Bytes of a built id or url: a relpath is at most WALK_MAX_DEPTH + 1
  * names of 255 bytes, 3 bytes each once percent-encoded. */
@@ -56,6 +57,11 @@ typedef struct run {
     char **base;     /* per folder: base url in force, "" none */
     int *refresh;    /* per folder: ids or urls change, re-read them all */
     size_t kept;     /* documents kept under entries that could not be read */
+    char **others;   /* folders of the index not in this run (realpaths) */
+    size_t nothers;
+    int *other_pending; /* per other folder: its ids change at its next run */
+    int meta_changed;   /* folder settings to write even if no document is */
+    int rules_change;   /* the index's pages were read by older rules */
     walk_list *lists;
     char **present; /* unique terms that stay in the index (malloc'd),
                        sorted before the deletion pass */
@@ -353,12 +359,13 @@ static void build_item(pipe_ *p, item *it)
         it->msg_level = L_WARN;
         goto out;
     }
-    /* the id: unique across the folders of the run; the url: the page's
-     * own, else the folder's base url and its path */
+    /* the id: unique across the folders of the index; the url: the page's
+     * own, else the base url and the id (with several folders, their
+     * names are the site's folders: fr/, en/) */
     buf_puts(&id, it->idprefix);
     buf_puts(&id, e->relpath);
     if (!doc.url_own && it->base[0] != '\0')
-        siteurl_join(it->base, e->relpath, &url);
+        siteurl_join(it->base, id.data, &url);
     else
         buf_append(&url, doc.url, doc.url_len);
     if (id.failed || url.failed) {
@@ -691,6 +698,8 @@ static int under_unreadable(const run *r, const char *uid)
         const char *rel = uid + pl + rl + 1;
         for (size_t k = 0; k < l->nunreadable; k++) {
             size_t n = strlen(l->unreadable[k]);
+            if (n == 0) /* the folder itself */
+                return 1;
             if (strncmp(rel, l->unreadable[k], n) == 0 &&
                 (rel[n] == '\0' || rel[n] == '/'))
                 return 1;
@@ -990,132 +999,251 @@ static int prefixes_apart(char *const *pre, size_t n)
     return 1;
 }
 
-/* Ids start with "" when one folder is indexed, as they always did; with
- * several, with the shortest tail of each folder's path that tells it
- * from the others ("fr/", "en/"; "a/site/", "b/site/"), so that two
- * folders holding index.txt give two ids. When such tails could still
- * make one id twice, every folder takes as many names as the one that
- * needs most. -1 out of memory or the same folder twice. */
-static int make_prefixes(run *r, char *err, size_t errlen)
+/* Usage errors of the folders given, before the index is touched: the
+ * same folder twice, or one inside another (its files would get two ids). */
+static int check_roots(const run *r, char *err, size_t errlen)
 {
-    size_t n = r->nroots;
-    int kmax = 1;
-
-    for (size_t i = 0; i < n; i++) {
-        r->idprefix[i] = strdup("");
-        if (!r->idprefix[i])
-            goto nomem;
-    }
-    if (n < 2)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < i; j++)
+    for (size_t i = 0; i < r->nroots; i++)
+        for (size_t j = 0; j < r->nroots; j++) {
+            size_t n = strlen(r->roots[j]);
+            if (i == j)
+                continue;
             if (strcmp(r->roots[i], r->roots[j]) == 0) {
                 snprintf(err, errlen, "folder %s given twice (as %s and %s)",
                          r->roots[i], r->args[j], r->args[i]);
                 return -1;
             }
-    /* each folder: names from the end until no other folder ends alike;
-     * distinct realpaths always get there */
+            if (strncmp(r->roots[i], r->roots[j], n) == 0 &&
+                (r->roots[i][n] == '/' || n == 1)) {
+                snprintf(err, errlen,
+                         "folder %s is inside folder %s: give only one of "
+                         "them",
+                         r->args[i], r->args[j]);
+                return -1;
+            }
+        }
+    return 0;
+}
+
+/* Id prefixes of the folders paths[0..n) (realpaths, distinct) into
+ * pre[0..n) (malloc'd): "" for a lone folder, as ids always were; else the
+ * shortest tail of each path that no other path ends with ("fr/", "en/";
+ * "a/site/", "b/site/"). When such tails could still make one id twice (a
+ * prefix "a/" beside "a/site/"), every folder takes as many names as the
+ * one that needs most. 0, or -1 out of memory. */
+static int make_prefixes(char *const *paths, size_t n, char **pre)
+{
+    int kmax = 1;
+
+    for (size_t i = 0; i < n; i++)
+        pre[i] = NULL;
+    if (n == 1)
+        return (pre[0] = strdup("")) ? 0 : -1;
     for (size_t i = 0; i < n; i++) {
+        /* distinct paths differ at the latest once one is used whole */
         for (int k = 1;; k++) {
-            char *mine = path_tail(r->roots[i], k);
+            char *mine = path_tail(paths[i], k);
             int alike = 0;
             if (!mine)
-                goto nomem;
+                return -1;
             for (size_t j = 0; j < n && !alike; j++) {
-                char *other = j == i ? NULL : path_tail(r->roots[j], k);
+                char *other = j == i ? NULL : path_tail(paths[j], k);
                 if (j != i && !other) {
                     free(mine);
-                    goto nomem;
+                    return -1;
                 }
                 alike = other && strcmp(mine, other) == 0;
                 free(other);
             }
-            if (!alike || k >= PATH_MAX) { /* k: a bound, never reached */
-                free(r->idprefix[i]);
-                r->idprefix[i] = mine;
+            if (!alike || k >= PATH_MAX) {
+                pre[i] = mine;
                 kmax = k > kmax ? k : kmax;
                 break;
             }
             free(mine);
         }
     }
-    if (prefixes_apart(r->idprefix, n))
+    if (prefixes_apart(pre, n))
         return 0;
     for (size_t i = 0; i < n; i++) {
-        free(r->idprefix[i]);
-        r->idprefix[i] = path_tail(r->roots[i], kmax);
-        if (!r->idprefix[i])
-            goto nomem;
+        free(pre[i]);
+        if (!(pre[i] = path_tail(paths[i], kmax)))
+            return -1;
     }
-    if (prefixes_apart(r->idprefix, n))
-        return 0;
-    snprintf(err, errlen, "cannot tell the folders %s apart", r->args[0]);
-    return -1;
-nomem:
-    snprintf(err, errlen, "out of memory");
-    return -1;
+    return 0;
 }
 
-/* Per folder: the base url in force (given, else kept in the index) and
- * whether its documents must be re-read because their ids or urls change.
- * -1 with err set on a bad --base-url or an index error. */
+typedef struct {
+    run *r;
+    int oom;
+} roots_ctx;
+
+/* xc_allterms callback over R terms: folders of the index not in the run. */
+static int collect_root(const char *term, size_t len, uint32_t tf, void *ctx)
+{
+    roots_ctx *c = ctx;
+    run *r = c->r;
+    size_t pl = strlen(SCHEMA_P_ROOT);
+    (void)tf;
+    if (len <= pl || len >= SCHEMA_TERM_MAX - 17)
+        return 0; /* a path cut and hashed: not recoverable, left out */
+    for (size_t i = 0; i < r->nroots; i++)
+        if (strlen(r->roots[i]) == len - pl &&
+            memcmp(r->roots[i], term + pl, len - pl) == 0)
+            return 0;
+    if (r->nothers % 16 == 0) {
+        char **g = realloc(r->others, (r->nothers + 16) * sizeof *g);
+        if (!g) {
+            c->oom = 1;
+            return 1;
+        }
+        r->others = g;
+    }
+    if (!(r->others[r->nothers] = strndup(term + pl, len - pl))) {
+        c->oom = 1;
+        return 1;
+    }
+    r->nothers++;
+    return 0;
+}
+
+/* 1 when the index holds documents of folder root. */
+static int folder_known(run *r, const char *root)
+{
+    char term[SCHEMA_TERM_MAX + 1];
+    uint32_t n = 0;
+
+    if (!r->db)
+        return 0;
+    schema_term(SCHEMA_P_ROOT, root, strlen(root), term);
+    return xc_termfreq(r->db, term, &n) == XC_OK && n > 0;
+}
+
+/* A per-folder metadata value ("" when absent); NULL on an index error. */
+static char *folder_meta(run *r, const char *root, const char *what)
+{
+    char key[64], *v = NULL;
+
+    root_key(root, what, key);
+    if (!r->db)
+        return strdup("");
+    return xc_metadata_get(r->db, key, &v) == XC_OK ? v : NULL;
+}
+
+/* Per folder: its id prefix among every folder the index will hold (the
+ * run's and the others already in it), the base url in force (given,
+ * else kept in the index), and whether its documents must be read again:
+ * their id or url changes, an earlier run that changed them was
+ * interrupted, or the extraction rules changed since they were read. A
+ * folder of the index that is not in the run and whose prefix changes is
+ * marked, so that its own next run moves its ids. -1 with err set on a
+ * bad --base-url or an index error. */
 static int folder_settings(run *r, char *err, size_t errlen)
 {
-    char *given = NULL, msg[256];
+    char *given = NULL, msg[256] = "", *rules = NULL, **all = NULL,
+         **pre = NULL;
     int rc = -1;
+    size_t nall = 0;
+    uint32_t ndocs = 0;
 
     if (r->opt->base_url != NULL &&
         siteurl_base(r->opt->base_url, &given, msg, sizeof msg) != SITEURL_OK) {
-        if (given == NULL && msg[0] == '\0')
-            snprintf(msg, sizeof msg, "out of memory");
-        snprintf(err, errlen, "--base-url %s: %s", r->opt->base_url, msg);
+        snprintf(err, errlen, "--base-url %s: %s", r->opt->base_url,
+                 msg[0] ? msg : "out of memory");
         return -1;
     }
-    msg[0] = '\0';
-    for (size_t i = 0; i < r->nroots; i++) {
-        char key[64], *kept_id = NULL, *kept_url = NULL;
-        if (r->db) {
-            root_key(r->roots[i], META_ID, key);
-            if (xc_metadata_get(r->db, key, &kept_id) != XC_OK)
-                goto xerr;
-            root_key(r->roots[i], META_URL, key);
-            if (xc_metadata_get(r->db, key, &kept_url) != XC_OK) {
-                free(kept_id);
-                goto xerr;
+    if (r->db && !r->rebuild) { /* a rebuild drops the other folders */
+        roots_ctx c = {r, 0};
+        if (xc_allterms(r->db, SCHEMA_P_ROOT, collect_root, &c) != XC_OK)
+            goto xerr;
+        if (c.oom)
+            goto nomem;
+    }
+    r->other_pending = calloc(r->nothers + 1, sizeof *r->other_pending);
+    if (!r->other_pending)
+        goto nomem;
+    if (r->db && (xc_doccount(r->db, &ndocs) != XC_OK ||
+                  xc_metadata_get(r->db, SCHEMA_M_EXTRACT, &rules) != XC_OK))
+        goto xerr;
+    /* an index of older rules holds pages they let in (drafts) */
+    int rules_change = ndocs > 0 && strcmp(rules, EXTRACT_RULES) != 0;
+    r->rules_change = rules_change;
+    if (rules_change)
+        logf_(r, L_WARN,
+              "pages are now extracted by other rules (drafts and "
+              "noindex pages left out): every page is read again");
+    nall = r->nroots + r->nothers;
+    all = calloc(nall, sizeof *all);
+    pre = calloc(nall, sizeof *pre);
+    if (!all || !pre)
+        goto nomem;
+    memcpy(all, r->roots, r->nroots * sizeof *all);
+    memcpy(all + r->nroots, r->others, r->nothers * sizeof *all);
+    if (make_prefixes(all, nall, pre) != 0)
+        goto nomem;
+    for (size_t i = 0; i < nall; i++) {
+        int mine = i < r->nroots;
+        char *kid = folder_meta(r, all[i], META_ID);
+        char *kurl = folder_meta(r, all[i], META_URL);
+        char *pend = folder_meta(r, all[i], META_PENDING);
+        if (!kid || !kurl || !pend) {
+            free(kid);
+            free(kurl);
+            free(pend);
+            goto xerr;
+        }
+        int id_changes = strcmp(pre[i], kid) != 0;
+        if (mine) {
+            r->idprefix[i] = pre[i];
+            pre[i] = NULL;
+            r->base[i] = strdup(given ? given : kurl);
+            if (!r->base[i]) {
+                free(kid);
+                free(kurl);
+                free(pend);
+                goto nomem;
             }
+            int url_changes = strcmp(r->base[i], kurl) != 0;
+            r->refresh[i] = url_changes || id_changes || rules_change ||
+                            strcmp(pend, "1") == 0;
+            if (url_changes && folder_known(r, all[i]))
+                logf_(r, L_WARN,
+                      "base url of %s changes from %s to %s: its pages are "
+                      "read again",
+                      r->args[i], kurl[0] ? kurl : "none",
+                      r->base[i][0] ? r->base[i] : "none");
+            if (id_changes && kid[0] != '\0')
+                logf_(r, L_WARN,
+                      "ids of %s now start with \"%s\" (were \"%s\"): its "
+                      "pages are read again",
+                      r->args[i], r->idprefix[i], kid);
+            r->meta_changed |= r->refresh[i];
+        } else if (id_changes || rules_change) {
+            r->other_pending[i - r->nroots] = 1;
+            r->meta_changed = 1;
+            if (id_changes)
+                logf_(r, L_WARN,
+                      "ids of %s will start with \"%s\" from its next run "
+                      "(now \"%s\"): another folder joined the index",
+                      all[i], pre[i], kid);
         }
-        const char *kid = kept_id ? kept_id : "";
-        const char *kurl = kept_url ? kept_url : "";
-        r->base[i] = strdup(given ? given : kurl);
-        if (!r->base[i]) {
-            free(kept_id);
-            free(kept_url);
-            snprintf(err, errlen, "out of memory");
-            goto out;
-        }
-        int url_changes = strcmp(r->base[i], kurl) != 0;
-        int id_changes = strcmp(r->idprefix[i], kid) != 0;
-        r->refresh[i] = url_changes || id_changes;
-        if (url_changes && kurl[0] != '\0')
-            logf_(r, L_WARN,
-                  "base url of %s changes from %s to %s: its "
-                  "pages are read again",
-                  r->args[i], kurl, r->base[i][0] ? r->base[i] : "none");
-        if (id_changes && kid[0] != '\0')
-            logf_(r, L_WARN,
-                  "ids of %s now start with \"%s\" (were \"%s\"): "
-                  "its pages are read again",
-                  r->args[i], r->idprefix[i], kid);
-        free(kept_id);
-        free(kept_url);
+        free(kid);
+        free(kurl);
+        free(pend);
     }
     rc = 0;
+    goto out;
+nomem:
+    snprintf(err, errlen, "out of memory");
     goto out;
 xerr:
     snprintf(err, errlen, "%s", xc_errmsg(r->db));
 out:
+    for (size_t i = 0; pre && i < nall; i++)
+        free(pre[i]);
+    free(pre);
+    free(all);
+    free(rules);
     free(given);
     return rc;
 }
@@ -1131,22 +1259,43 @@ static int write_meta(run *r, int final, char *err, size_t errlen)
         st = xc_metadata_set(r->db, SCHEMA_M_LANG, analyze_lang(r->an));
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_FORMAT, SCHEMA_FORMAT);
+    /* a rebuild that kept documents it could not read is not done: the
+     * next run goes on with it */
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_REBUILD,
-                             r->rebuild && !final ? "1" : "");
+                             r->rebuild && (!final || r->kept) ? "1" : "");
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_BUILT, num);
-    /* Per folder, once the run is complete: an interrupted run leaves the
-     * old values, so the next one re-reads what it had not yet. */
-    for (size_t i = 0; final && st == XC_OK && i < r->nroots; i++) {
+    /* Per folder: while a run that changes ids or urls is under way, its
+     * folders are marked, so that an interrupted run is redone whole; the
+     * new values are written when it completes. */
+    for (size_t i = 0; st == XC_OK && i < r->nroots; i++) {
         char key[64];
+        root_key(r->roots[i], META_PENDING, key);
+        if (!final) {
+            if (r->refresh[i])
+                st = xc_metadata_set(r->db, key, "1");
+            continue;
+        }
+        st = xc_metadata_set(r->db, key, "");
         root_key(r->roots[i], META_ID, key);
-        st = xc_metadata_set(r->db, key, r->idprefix[i]);
+        if (st == XC_OK)
+            st = xc_metadata_set(r->db, key, r->idprefix[i]);
         root_key(r->roots[i], META_URL, key);
         if (st == XC_OK)
             st = xc_metadata_set(r->db, key, r->base[i]);
     }
+    for (size_t i = 0; final && st == XC_OK && i < r->nothers; i++) {
+        char key[64];
+        root_key(r->others[i], META_PENDING, key);
+        if (r->other_pending[i])
+            st = xc_metadata_set(r->db, key, "1");
+    }
+    /* every page in the index was read by these rules: at once when the
+     * index had none of older ones, else once all were read again */
+    if ((final || !r->rules_change) && st == XC_OK)
+        st = xc_metadata_set(r->db, SCHEMA_M_EXTRACT, EXTRACT_RULES);
     if (st == XC_OK)
         st = xc_doccount(r->db, &n);
     snprintf(num, sizeof num, "%u", n);
@@ -1213,7 +1362,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         }
         r.total += r.lists[i].count;
     }
-    if (make_prefixes(&r, err, errlen) != 0)
+    if (check_roots(&r, err, errlen) != 0)
         goto out;
     rep->files = r.total;
     /* links that lead outside a folder: never followed unless asked */
@@ -1224,9 +1373,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         rep->files += r.lists[i].noutside;
         rep->skipped += r.lists[i].noutside;
     }
-    if (open_index(&r, err, errlen) != 0 ||
-        check_compat(&r, err, errlen) != 0 ||
-        folder_settings(&r, err, errlen) != 0)
+    if (open_index(&r, err, errlen) != 0 || check_compat(&r, err, errlen) != 0)
         goto out;
     /* A rebuild re-reads and replaces every document and deletes the rest,
      * in batches like any run: every committed revision holds each
@@ -1234,6 +1381,8 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     r.rebuild = opt->rebuild || (r.db && rebuild_pending(&r));
     if (r.rebuild && !opt->rebuild)
         logf_(&r, L_WARN, "finishing an interrupted --rebuild");
+    if (folder_settings(&r, err, errlen) != 0)
+        goto out;
     if (!opt->dry_run && xc_begin(r.db) != XC_OK) {
         snprintf(err, errlen, "%s", xc_errmsg(r.db));
         goto out;
@@ -1254,6 +1403,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
      * may still be there. Every other vanished document is deleted. */
     for (size_t i = 0; i < nroots; i++) {
         const walk_list *l = &r.lists[i];
+        rep->files += l->errors; /* an entry, counted with the files */
         rep->failed += l->errors;
         for (size_t k = 0; k < l->nmessages; k++)
             logf_(&r, L_ERROR, "failed %s", l->messages[k]);
@@ -1267,12 +1417,13 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         goto out;
     if (r.kept)
         logf_(&r, L_WARN,
-              "kept %zu documents under entries that could not "
-              "be read",
-              r.kept);
+              "kept %zu document%s under entries that could not "
+              "be read%s",
+              r.kept, r.kept == 1 ? "" : "s",
+              r.rebuild ? "; the next run goes on with the rebuild" : "");
     if (!opt->dry_run) {
         int changed = rep->added || rep->updated || rep->deleted || r.rebuild ||
-                      r.touched;
+                      r.touched || r.meta_changed;
         if (changed && (spell_flush(r.spell, r.db) != SPELL_OK ||
                         write_meta(&r, 1, err, errlen) != 0))
             goto out;
@@ -1314,6 +1465,10 @@ out:
     free(r.idprefix);
     free(r.base);
     free(r.refresh);
+    for (size_t i = 0; i < r.nothers; i++)
+        free(r.others[i]);
+    free(r.others);
+    free(r.other_pending);
     for (size_t i = 0; i < r.npresent; i++)
         free(r.present[i]);
     free(r.present);

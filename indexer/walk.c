@@ -95,8 +95,11 @@ static walk_status note(walker *w, const char *what, const char *path, int e)
     char rb[128], *msg;
     int n;
 
+    /* the root itself (a read error on it): "" stands for everything */
+    const char *rel = strlen(path) >= w->prefix_len ? path + w->prefix_len : "";
+
     l->errors++;
-    if (push_str(&l->unreadable, &l->nunreadable, path + w->prefix_len) != 0)
+    if (push_str(&l->unreadable, &l->nunreadable, rel) != 0)
         return WALK_ERR_NOMEM; /* else a document could be deleted wrongly */
     if (l->nmessages >= WALK_MAX_MESSAGES)
         return WALK_OK;
@@ -105,10 +108,23 @@ static walk_status note(walker *w, const char *what, const char *path, int e)
         if (l->messages == NULL)
             return WALK_OK; /* the count is what matters */
     }
-    n = asprintf(&msg, "%s %s: %s", what, path, reason(e, rb, sizeof rb));
+    n = asprintf(&msg, "%s: %s: %s", rel[0] ? rel : w->root, what,
+                 reason(e, rb, sizeof rb));
     if (n >= 0)
         l->messages[l->nmessages++] = msg;
     return WALK_OK;
+}
+
+/* 1 when a name of the canonical path p below the folder real starts with
+ * '.': a link must not publish what the walk itself hides. */
+static int hidden_below(const char *p, const char *real)
+{
+    size_t n = strlen(real);
+
+    for (p += n; *p != '\0'; p++)
+        if (*p == '.' && p[-1] == '/')
+            return 1;
+    return 0;
 }
 
 /* 1 when the canonical path p is the folder real or lies below it. */
@@ -342,7 +358,12 @@ static walk_status walk_dir(walker *w, const char *dir, int depth)
                 continue;
             }
             int in = inside(target, w->real);
+            int hidden = in && hidden_below(target, w->real);
             free(target);
+            if (hidden) {
+                free(path);
+                continue;
+            }
             if (!in) {
                 if (push_str(&w->list->outside, &w->list->noutside,
                              path + w->prefix_len) != 0)

@@ -44,11 +44,12 @@ typedef struct walk_list {
     size_t errors;   /* entries that could not be stat'ed and folders that
                         could not be read: skipped, the walk went on */
     char **messages; /* the first WALK_MAX_MESSAGES of those errors, e.g.
-                        "cannot read folder docs/x: permission denied" */
+                        "docs/x: cannot read folder: permission denied"
+                        (the root as given when it is the root itself) */
     size_t nmessages;
-    /* Relative paths of those entries (every one of them): a document
-     * that lived under one may still be there, so it must not be taken
-     * as deleted. */
+    /* Relative paths of those entries (every one of them; "" for the root
+     * itself): a document that lived under one may still be there, so it
+     * must not be taken as deleted. */
     char **unreadable;
     size_t nunreadable;
     /* Relative paths of the symlinks not followed because they lead
@@ -69,6 +70,7 @@ typedef struct walk_options {
  * is set); one that leads outside is listed in outside and not followed,
  * so that no file from elsewhere is ever published. A folder is entered
  * once (same dev and inode), so loops end and nothing is listed twice
+ * (a link to a hidden name inside the root is skipped like the name)
  * through two folder links. Real folders win over links to them: a linked
  * folder is entered only after every real one was. Other file types
  * (fifos, sockets, devices) are ignored. A broken link, a link loop or an

@@ -513,25 +513,27 @@ def test_other_root_kept():
         write(os.path.join(t, "two", "trois.txt"), "autre dossier\n")
         db = os.path.join(t, "db")
         expect(index(t, "one"), added=2)
-        expect(index(t, "two"), files=1, added=1, deleted=0)
+        # a second folder in the index: ids tell the folders apart; the
+        # first one's move at its own next run, and the run says so
+        p = index(t, "two")
+        expect(p, files=1, added=1, deleted=0)
+        assert re.search(r'^cglu-index: ids of .*/one will start with '
+                         r'"one/" from its next run \(now ""\)', p.err,
+                         re.M), p.err
         assert db_info(db)[1] == 3
         assert doc(db, "un.txt").values["3"] == os.path.realpath(
             os.path.join(t, "one"))
-        assert doc(db, "trois.txt").values["3"] == os.path.realpath(
+        assert doc(db, "two/trois.txt").values["3"] == os.path.realpath(
             os.path.join(t, "two"))
         # a deletion in one folder does not touch the other's documents
         os.unlink(os.path.join(t, "one", "deux.txt"))
-        expect(index(t, "one"), files=1, deleted=1, unchanged=1)
-        assert docid(db, "trois.txt") is not None
+        expect(index(t, "one"), files=1, deleted=1, updated=1)
+        assert docid(db, "two/trois.txt") is not None
+        assert docid(db, "one/un.txt") is not None
         assert db_info(db)[1] == 2
-        # both folders in one run: ids now tell the folders apart, so the
-        # pages are read again once, then left alone
-        p = index(t, "one", "two")
-        expect(p, files=2, updated=2, deleted=0)
-        assert p.err == "", p.err  # no old prefix to report
-        assert docid(db, "one/un.txt") and docid(db, "two/trois.txt")
-        assert docid(db, "un.txt") is None
+        # both folders in one run, or each alone: the same ids
         expect(index(t, "one", "two"), files=2, unchanged=2, deleted=0)
+        expect(index(t, "two"), files=1, unchanged=1, deleted=0)
 
 
 def test_same_name_in_two_roots():
@@ -547,8 +549,9 @@ def test_same_name_in_two_roots():
         assert db_info(db)[1] == 2
         assert len(postings(db, "Epomme")) == 1
         assert len(postings(db, "Epoire")) == 1
-        expect(index(t, "one", "two"), files=2, updated=2)
+        expect(index(t, "one", "two"), files=2, updated=1, unchanged=1)
         expect(index(t, "one", "two"), files=2, unchanged=2)
+        assert docid(db, "one/index.md") and docid(db, "two/index.md")
 
 
 def test_rebuild():
@@ -828,6 +831,49 @@ def test_first_run_killed_before_its_first_commit():
             assert f.read() == b"precious"
 
 
+def all_urls(db):
+    """The url of every document, from the stored data."""
+    n = db_info(db)[1]
+    args = ["xapian-delve", "-d"]
+    for did in postings(db, "R" + os.path.realpath(os.path.dirname(db)) +
+                        "/big"):
+        args += ["-r", str(did)]
+    out = tool(*(args + [db]))
+    urls = re.findall(r"^Data for record #\d+:\n[^\0]*\0[^\0]*\0(.*)$", out,
+                      re.M)
+    assert len(urls) == n, (len(urls), n)
+    return urls
+
+
+def test_interrupted_url_change_is_redone():
+    """A run that changes the base url and is killed after some batches
+    leaves its folder marked: the next run reads every page again, so no
+    mix of old and new urls stays."""
+    with TempDir() as t:
+        gen_folder(os.path.join(t, "big"), nfiles=300, nwords=1000)
+        db = os.path.join(t, "db")
+        expect(index(t, "--base-url", "https://a.example/", "big"),
+               added=300)
+        rev0 = db_info(db)[0]
+        p = start(t, "--base-url", "https://b.example/", "--batch-size", "1",
+                  "big")
+        assert wait_for(lambda: db_info(db)[0] > rev0 or
+                        p.poll() is not None, 30)
+        p.send_signal(signal.SIGKILL)
+        f = Finished(p)
+        assert f.returncode == -signal.SIGKILL, "finished before the kill"
+        urls = all_urls(db)
+        mixed = sum(u.startswith("https://b.example/") for u in urls)
+        assert 0 < mixed < 300, mixed  # the kill fell inside the run
+        # no option: the kept base url (a) again, on every page
+        p = index(t, "big")
+        expect(p, updated=300)
+        assert all(u.startswith("https://a.example/") for u in all_urls(db))
+        expect(index(t, "big"), unchanged=300)
+        print("     %d of 300 urls changed before the kill; all restored"
+              % mixed)
+
+
 def test_kill_mid_run():
     with TempDir() as t:
         gen_folder(os.path.join(t, "big"))
@@ -961,6 +1007,12 @@ def test_symlinks_never_escape():
         assert postings(db, "Esecretissime") == []
         assert docid(db, "ext-link/rgb.txt") is None
         assert docid(db, "c-link.txt") is not None
+        # a link to a hidden name publishes nothing either
+        write(os.path.join(d, ".env"), "MOTDEPASSE=hunter2\n")
+        os.symlink(".env", os.path.join(d, "env.txt"))
+        expect(index(t, "site"), files=7, unchanged=4, skipped=3)
+        assert postings(db, "Ehunter2") == []
+        os.unlink(os.path.join(d, "env.txt"))
         # -q: expected skips are not errors
         p = index(t, "-q", "site")
         assert p.out == "" and p.err == "", (p.out, p.err)
@@ -985,12 +1037,12 @@ def test_unreadable_entries_never_block_deletions():
             os.symlink("nowhere", os.path.join(d, "broken.txt"))
             os.unlink(os.path.join(d, "b.txt"))
             p = index(t, *(rebuild + ["site"]), rc=1)
-            got = expect(p, files=2, deleted=1, failed=3)
+            got = expect(p, files=5, deleted=1, failed=3)
             assert docid(db, "b.txt") is None, rebuild
             assert postings(db, "Ebéryl") == []
             for name in ("loop-a", "loop-b", "broken.txt"):
-                assert re.search(r"^cglu-index: failed cannot follow link "
-                                 r".*/site/%s: " % re.escape(name), p.err,
+                assert re.search(r"^cglu-index: failed %s: cannot follow "
+                                 r"link: " % re.escape(name), p.err,
                                  re.M), p.err
             assert "nothing is deleted" not in p.err
             assert db_info(db)[1] == 2, got
@@ -1001,15 +1053,20 @@ def test_unreadable_entries_never_block_deletions():
             os.symlink(os.path.join(t, "away-not-here"),
                        os.path.join(d, "sub"))
             p = index(t, *(rebuild + ["site"]), rc=1)
-            expect(p, deleted=0, failed=4)
+            expect(p, files=5, deleted=0, failed=4)
             assert docid(db, "sub/c.txt") is not None
-            assert "kept 1 documents under entries that could not be read" \
+            assert "kept 1 document under entries that could not be read" \
                 in p.err, p.err
+            # a rebuild that kept a page it could not read is not done
+            assert ("the next run goes on with the rebuild" in p.err) == \
+                bool(rebuild), p.err
+            assert metadata(db, "cglu.rebuild") == ("1" if rebuild else "")
             # gone for good: deleted
             os.unlink(os.path.join(d, "sub"))
             p = index(t, *(rebuild + ["site"]), rc=1)
             expect(p, deleted=1, failed=3)
             assert docid(db, "sub/c.txt") is None
+            assert metadata(db, "cglu.rebuild") == ""
 
 
 def test_quiet_under_cron():
@@ -1035,8 +1092,8 @@ def test_quiet_under_cron():
         p = index(t, "-q", "site", rc=1)
         assert p.out == "", p.out
         assert len(p.err.splitlines()) == 1, p.err
-        assert re.match(r"^cglu-index: failed cannot follow link .*"
-                        r"broken\.txt: no such file", p.err), p.err
+        assert re.match(r"^cglu-index: failed broken\.txt: cannot follow "
+                        r"link: no such file", p.err), p.err
 
 
 def test_base_url():
@@ -1090,6 +1147,11 @@ def test_base_url():
         p = index(t, "--base-url", "", "site")
         expect(p, updated=5)
         assert doc(db, "new.txt").url == "new.txt"
+        # several folders: the base url, then the id (fr/, en/)
+        write(os.path.join(t, "en", "home.txt"), "Home\n\nx\n")
+        p = index(t, "--base-url", "https://cglu.org/", "site", "en")
+        assert doc(db, "en/home.txt").url == "https://cglu.org/en/home.txt"
+        assert doc(db, "site/new.txt").url == "https://cglu.org/site/new.txt"
 
 
 def searchd_doc(db, *idents):
@@ -1139,10 +1201,20 @@ def test_unique_ids_across_folders():
             "bienvenue", "welcome", "alpha", "beta"], got
         # stable from run to run
         expect(index(t, "fr", "en", "a/site", "b/site"), unchanged=4)
-        # the same folder twice is a usage error
+        # the same folder twice, or one inside another, is a usage error
+        rev = db_info(db)[0]
         p = index(t, "fr", "./fr/", rc=2)
         assert re.match(r"^cglu-index: folder .*/fr given twice", p.err), \
             p.err
+        os.makedirs(os.path.join(t, "a", "site", "sub"))
+        p = index(t, "a", "a/site/sub", rc=2)
+        assert p.err == "cglu-index: folder a/site/sub is inside folder a: " \
+            "give only one of them\n", p.err
+        assert db_info(db)[0] == rev
+        # a folder indexed alone keeps the id it got beside the others
+        expect(index(t, "a/site"), unchanged=1)
+        expect(index(t, "en"), unchanged=1)
+        assert docid(db, "a/site/index.txt") and docid(db, "en/index.txt")
 
 
 def test_drafts_are_left_out():
@@ -1169,6 +1241,20 @@ def test_drafts_are_left_out():
         p = index(t, "site")
         expect(p, deleted=1, skipped=4, unchanged=1)
         assert postings(db, "Evisible") == []
+        # an index made by older extraction rules (which let drafts in) is
+        # read again once, even where mtime and size did not change
+        st = os.stat(os.path.join(d, "ok.md"))
+        write(os.path.join(d, "ok.md"),
+              "---\ndraft: true \npublished: true\n---\n# Prêt\n\nprêt\n")
+        os.utime(os.path.join(d, "ok.md"), ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert os.stat(os.path.join(d, "ok.md")).st_size == st.st_size
+        expect(index(t, "site"), unchanged=1)  # same mtime and size
+        tool("xapian-metadata", "set", db, "cglu.extract", "1")
+        p = index(t, "site")
+        expect(p, deleted=1, skipped=5)
+        assert "every page is read again" in p.err, p.err
+        assert metadata(db, "cglu.extract") == "2"
+        assert db_info(db)[1] == 0
 
 
 def test_corpus():

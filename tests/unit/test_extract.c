@@ -1160,6 +1160,11 @@ static void test_unlisted(void **state)
         {"a.md", "---\ndraft: maybe\n---\nx\n", 0},
         {"a.md", "---\npublished: true\n---\nx\n", 0},
         {"a.md", "---\ndraft: true\ndraft: false\n---\nx\n", 0},
+        {"a.md", "---\ndraft: true\npublished: true\n---\nx\n", 1},
+        {"a.md", "---\npublished: false\ndraft: false\n---\nx\n", 1},
+        {"a.md", "---\ndraft: true # wip\n---\nx\n", 1},
+        {"a.md", "---\ndraft: \"true\"\n---\nx\n", 1},
+        {"a.md", "---\ndraft: true#x\n---\nx\n", 0},
         {"a.md", "draft: true\n\nx\n", 0}, /* no front matter */
         {"a.html",
          "<head><meta name=\"ROBOTS\" content=\"noarchive,NoIndex\">"
@@ -1167,6 +1172,7 @@ static void test_unlisted(void **state)
          1},
         {"a.html", "<meta name=\"robots\" content=\"index, follow\"><p>x</p>",
          0},
+        {"a.html", "<meta name=\"robots\" content=\"none\"><p>x</p>", 1},
         {"a.html", "<meta name=\"robots\" content=\"noindexer\"><p>x</p>", 0},
         {"a.html", "<meta name=\"description\" content=\"noindex\"><p>x</p>",
          0},
