@@ -1005,9 +1005,10 @@ static int check_roots(const run *r, char *err, size_t errlen)
 {
     for (size_t i = 0; i < r->nroots; i++)
         for (size_t j = 0; j < r->nroots; j++) {
+            if (i == j || !r->roots[i] || !r->roots[j])
+                continue; /* every root is set by now; the analyzer can't
+                             tell */
             size_t n = strlen(r->roots[j]);
-            if (i == j)
-                continue;
             if (strcmp(r->roots[i], r->roots[j]) == 0) {
                 snprintf(err, errlen, "folder %s given twice (as %s and %s)",
                          r->roots[i], r->args[j], r->args[i]);
