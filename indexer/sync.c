@@ -1179,7 +1179,8 @@ static int folder_settings(run *r, char *err, size_t errlen)
     if (!all || !pre)
         goto nomem;
     memcpy(all, r->roots, r->nroots * sizeof *all);
-    memcpy(all + r->nroots, r->others, r->nothers * sizeof *all);
+    if (r->nothers) /* others is NULL when there are none */
+        memcpy(all + r->nroots, r->others, r->nothers * sizeof *all);
     if (make_prefixes(all, nall, pre) != 0)
         goto nomem;
     for (size_t i = 0; i < nall; i++) {
