@@ -2,19 +2,11 @@
 # Layout: common/ (analyzer, Xapian wrapper, shared helpers), indexer/,
 # server/; every *_main.c is a program, every other .c/.cc goes into
 # build/libcglu.a that programs and tests link against.
-
-# Install missing Debian packages before anything asks pkg-config.
-DEPS_OK := $(shell command -v xapian-config >/dev/null 2>&1 && \
-	test -f /usr/include/libstemmer.h -a -f /usr/include/utf8proc.h \
-	  -a -f /usr/include/uv.h -a -f /usr/include/cmocka.h \
-	  -a -f /usr/include/libxml2/libxml/HTMLparser.h && echo yes)
-ifneq ($(DEPS_OK),yes)
-$(info deps: installing missing packages with scripts/deps.sh)
-DEPS_RUN := $(shell sh scripts/deps.sh >&2 || echo failed)
-ifeq ($(DEPS_RUN),failed)
-$(error scripts/deps.sh failed: install the packages it lists by hand)
-endif
-endif
+#
+# `make` only builds and `make clean` only removes; `make deps` installs the
+# Debian packages (scripts/deps.sh). The README's two commands, `make run`
+# and `make test`, install what is missing first and then build in a make
+# that reads this file again, once pkg-config and xapian-config can answer.
 
 CC ?= cc
 CXX ?= c++
@@ -27,12 +19,13 @@ PREFIX ?= /usr/local
 
 PKGS := libuv libutf8proc libxml-2.0
 WARN := -Wall -Wextra -Werror
-CPPFLAGS_ALL := -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS)) \
+CPPFLAGS_ALL := -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 	$(shell xapian-config --cxxflags 2>/dev/null | tr ' ' '\n' | grep '^-I' | tr '\n' ' ')
 ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
 ALL_CXXFLAGS := -std=c++17 $(WARN) $(CXXFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
-LIBS := $(shell xapian-config --libs) -lstemmer $(shell pkg-config --libs $(PKGS)) -lm -lpthread
-TEST_LIBS := $(shell pkg-config --libs cmocka)
+LIBS := $(shell xapian-config --libs 2>/dev/null) -lstemmer \
+	$(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 SRC_DIRS := common indexer server
 MAINS := $(wildcard $(addsuffix /*_main.c,$(SRC_DIRS)))
@@ -41,29 +34,30 @@ LIB_CC := $(wildcard $(addsuffix /*.cc,$(SRC_DIRS)))
 LIB_OBJ := $(LIB_C:%.c=$(BUILD)/obj/%.o) $(LIB_CC:%.cc=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libcglu.a
 
-PROGS := $(BIN)/cglu-index
-ifneq ($(wildcard server/searchd_main.c),)
-PROGS += $(BIN)/cglu-searchd
-endif
-ifneq ($(wildcard server/search_main.c),)
-PROGS += $(BIN)/cglu-search
-endif
+# Each program and its main: one link rule below serves them all.
+MAIN_cglu-index := indexer/index_main
+MAIN_cglu-searchd := server/searchd_main
+MAIN_cglu-search := server/search_main
+PROGS := $(BIN)/cglu-index $(BIN)/cglu-searchd $(BIN)/cglu-search
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*_bench.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/xapian_floor
 
-.PHONY: all test test-asan run bench clean install format format-check lint help deps memcheck soak
+.PHONY: all test test-asan check check-asan run serve bench clean install \
+	format format-check lint help deps memcheck soak
 # Keep object files of tests: they are intermediate but rebuilt otherwise.
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN)
 
 help:
-	@echo "make           build bin/ programs, tests and benchmarks"
-	@echo "make run       build, index corpus/ into var/cglu.db, serve it"
-	@echo "make test      build and run every unit and integration test"
+	@echo "make           build bin/ programs, tests and benchmarks (only)"
+	@echo "make deps      install the Debian packages (scripts/deps.sh)"
+	@echo "make run       deps, build, index corpus/ into var/cglu.db, serve it"
+	@echo "make test      deps, build and run every unit and integration test"
 	@echo "make test-asan the same suite under ASan+UBSan (build-asan/)"
+	@echo "make check     the suite without the deps step"
 	@echo "make bench     run the benchmarks (see docs/BENCHMARKS.md)"
 	@echo "make install PREFIX=/usr/local"
 
@@ -85,13 +79,8 @@ $(LIB): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/cglu-index: $(BUILD)/obj/indexer/index_main.o $(LIB)
-	@mkdir -p $(dir $@)
-	$(CXX) $(SAN) -o $@ $^ $(LIBS)
-$(BIN)/cglu-searchd: $(BUILD)/obj/server/searchd_main.o $(LIB)
-	@mkdir -p $(dir $@)
-	$(CXX) $(SAN) -o $@ $^ $(LIBS)
-$(BIN)/cglu-search: $(BUILD)/obj/server/search_main.o $(LIB)
+.SECONDEXPANSION:
+$(PROGS): $(BIN)/%: $(BUILD)/obj/$$(MAIN_$$*).o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(SAN) -o $@ $^ $(LIBS)
 
@@ -109,21 +98,28 @@ $(BUILD)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-test: $(PROGS) $(UNIT_BIN)
+# The README's commands: the packages first, then a make that sees them.
+test: deps
+	@$(MAKE) --no-print-directory check
+test-asan: deps
+	@$(MAKE) --no-print-directory check-asan
+run: deps
+	@$(MAKE) --no-print-directory serve
+
+check: $(PROGS) $(UNIT_BIN)
 	sh tests/run.sh $(BUILD) $(BIN)
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer.
-test-asan:
+check-asan:
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	$(MAKE) BUILD=build-asan BIN=build-asan/bin CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  CXXFLAGS="-O1 -g -fno-omit-frame-pointer" \
-	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 
-run: $(PROGS)
+serve: $(PROGS)
 	$(BIN)/cglu-index corpus/
-	@if [ -x $(BIN)/cglu-searchd ]; then \
-	  echo "serving var/cglu.db; query it with: $(BIN)/cglu-search 'gouvernements locaux'"; \
-	  exec $(BIN)/cglu-searchd; fi
+	@echo "serving var/cglu.db; query it with: $(BIN)/cglu-search 'gouvernements locaux'"
+	exec $(BIN)/cglu-searchd
 
 bench: all
 	sh bench/run.sh $(BUILD)
@@ -205,6 +201,7 @@ lint:
 	exit $$st
 
 clean:
-	rm -rf build build-asan build-fuzz bin
+	rm -rf $(BUILD) $(BIN) build-asan $(FUZZ_BUILD)
 
--include $(shell find $(BUILD) build-asan -name '*.d' 2>/dev/null)
+# Header dependencies of every flavour (plain, ASan, fuzz).
+-include $(shell find $(BUILD) build-asan $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
