@@ -32,7 +32,8 @@ size_t schema_term(const char *prefix, const char *s, size_t n, char *out)
     memcpy(out, prefix, p);
     memcpy(out + p, s, keep);
     snprintf(out + p + keep, 18, "#%016" PRIx64, h);
-    return strlen(out);
+    /* not strlen(out): a NUL kept from s would drop the hash from the term */
+    return p + keep + 17;
 }
 
 size_t schema_uid(const char *root, const char *relpath, char *out)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tests/unit/unit_util.h"
 #include "common/xapian_c.h"
 
 typedef struct {
@@ -25,28 +26,19 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/test_xapian_c.XXXXXX");
-    if (!mkdtemp(f->dir)) {
+    if (unit_tmpdir("test_xapian_c", f->dir, sizeof f->dir, f->db,
+                    sizeof f->db) != 0) {
         free(f);
         return -1;
     }
-    snprintf(f->db, sizeof f->db, "%s/db", f->dir);
     *state = f;
     return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int type,
-                    struct FTW *ftw)
-{
-    (void)sb;
-    (void)ftw;
-    return type == FTW_DP ? rmdir(path) : unlink(path);
 }
 
 static int teardown(void **state)
 {
     fixture *f = *state;
-    int rc = nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = unit_rmtree(f->dir);
     free(f);
     return rc == 0 ? 0 : -1;
 }

@@ -1,0 +1,566 @@
+/* test_docbuild: documents as schema.h lays them out, and spelling words. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/unit/unit_util.h"
+#include "common/analyze.h"
+#include "common/buf.h"
+#include "common/schema.h"
+#include "common/xapian_c.h"
+#include "indexer/docbuild.h"
+#include "indexer/spell.h"
+
+typedef struct {
+    char dir[64];  /* mkdtemp directory, removed by teardown */
+    char db[128];  /* dir/db */
+    char err[512]; /* open and build errors */
+    analyzer *a;
+    xc_db *w; /* writer on db */
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    if (unit_tmpdir("test_docbuild", f->dir, sizeof f->dir, f->db,
+                    sizeof f->db) != 0) {
+        free(f);
+        return -1;
+    }
+    *state = f;
+    if (analyze_new("french", &f->a, f->err, sizeof f->err) != ANALYZE_OK)
+        return -1;
+    if (xc_open_write(f->db, 1, &f->w, f->err, sizeof f->err) != XC_OK)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    xc_close(f->w);
+    analyze_free(f->a);
+    int rc = unit_rmtree(f->dir);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+/* The input every test starts from. */
+static docbuild_input sample(void)
+{
+    docbuild_input in;
+    memset(&in, 0, sizeof in);
+    in.id = "fr/guide/\xc3\xa9lus.md";
+    in.relpath = "guide/\xc3\xa9lus.md";
+    in.title = "\xc3\x89lus locaux";
+    in.title_len = strlen(in.title);
+    in.url = "https://ex.org/guide/\xc3\xa9lus";
+    in.text = "Les gouvernements locaux de 2024 coop\xc3\xa8rent.";
+    in.text_len = strlen(in.text);
+    in.root = "/srv/cglu";
+    in.mtime = 1700000000;
+    in.mtime_nsec = 123456789;
+    in.size = 4096;
+    in.hash = 0xdeadbeefull;
+    return in;
+}
+
+/* Build in, store it under its Q term (written to idterm) and commit. */
+static void store(fixture *f, const docbuild_input *in, buf_t *words,
+                  char *idterm)
+{
+    xc_doc *doc = NULL;
+    assert_int_equal(
+        docbuild_make(f->a, in, words, &doc, f->err, sizeof f->err),
+        DOCBUILD_OK);
+    assert_non_null(doc);
+    schema_term(SCHEMA_P_ID, in->id, strlen(in->id), idterm);
+    assert_int_equal(xc_replace(f->w, idterm, doc), XC_OK);
+    assert_int_equal(xc_commit(f->w), XC_OK);
+    xc_doc_free(doc);
+}
+
+/* Every term of the index, each followed by '\n'. */
+static int add_term(const char *t, size_t len, uint32_t tf, void *ctx)
+{
+    buf_t *b = ctx;
+    (void)tf;
+    if (buf_append(b, t, len) != BUF_OK || buf_putc(b, '\n') != BUF_OK)
+        return 1;
+    return 0;
+}
+
+static void all_terms(xc_db *db, const char *prefix, buf_t *b)
+{
+    buf_init(b, 1 << 20);
+    assert_int_equal(xc_allterms(db, prefix, add_term, b), XC_OK);
+    assert_int_equal(b->failed, 0);
+}
+
+static uint32_t tf(xc_db *db, const char *term)
+{
+    uint32_t n = 99;
+    assert_int_equal(xc_termfreq(db, term, &n), XC_OK);
+    return n;
+}
+
+static uint64_t doc_length(xc_db *db)
+{
+    uint32_t dc = 0, last = 0;
+    uint64_t total = 0;
+    assert_int_equal(xc_stats(db, &dc, &total, &last), XC_OK);
+    assert_int_equal(dc, 1);
+    return total;
+}
+
+/* Number of documents matching a phrase (or near, window > 0) of terms. */
+static size_t hits(xc_db *db, xc_qop op, uint32_t window, const char *t1,
+                   const char *t2)
+{
+    xc_query *kids[2] = {xc_query_term(t1, strlen(t1), 1),
+                         xc_query_term(t2, strlen(t2), 1)};
+    xc_query *q = xc_query_combine(op, kids, 2, window);
+    xc_mset *m = NULL;
+    assert_non_null(q);
+    assert_int_equal(xc_search(db, q, 0, 10, &m), XC_OK);
+    size_t n = xc_mset_size(m);
+    xc_mset_free(m);
+    xc_query_free(q);
+    return n;
+}
+
+/* Best correction of word in the spelling dictionary ("" when none). */
+static void suggest(xc_db *db, const char *word, const char *want)
+{
+    char *s = NULL;
+    assert_int_equal(xc_spelling_suggest(db, word, 2, &s), XC_OK);
+    assert_non_null(s);
+    if (strcmp(s, want) != 0)
+        fail_msg("suggest %s: got \"%s\", want \"%s\"", word, s, want);
+    free(s);
+}
+
+/* Data is id '\0' title '\0' url; values are mtime, size, hash, root,
+ * text; terms are Z (stem, positions), E (exact), F (fold|exact, accented
+ * words only), T (title stems), Q (id), U (root/relpath), R (root). */
+static void test_layout(void **state)
+{
+    fixture *f = *state;
+    docbuild_input in = sample();
+    char idterm[SCHEMA_TERM_MAX + 1];
+    buf_t terms;
+
+    store(f, &in, NULL, idterm);
+    assert_string_equal(idterm, "Qfr/guide/\xc3\xa9lus.md");
+
+    all_terms(f->w, "", &terms);
+    assert_string_equal(terms.data, "E2024\n"
+                                    "Ecoop\xc3\xa8rent\n"
+                                    "Ede\n"
+                                    "Egouvernements\n"
+                                    "Eles\n"
+                                    "Elocaux\n"
+                                    "E\xc3\xa9lus\n"
+                                    "Fcooperent|coop\xc3\xa8rent\n"
+                                    "Felus|\xc3\xa9lus\n"
+                                    "Qfr/guide/\xc3\xa9lus.md\n"
+                                    "R/srv/cglu\n"
+                                    "Telus\n"
+                                    "Tlocal\n"
+                                    "U/srv/cglu/guide/\xc3\xa9lus.md\n"
+                                    "Z2024\n"
+                                    "Zcooperent\n"
+                                    "Zde\n"
+                                    "Zelus\n"
+                                    "Zgouvern\n"
+                                    "Zle\n"
+                                    "Zlocal\n");
+    buf_free(&terms);
+    assert_int_equal(tf(f->w, "U/srv/cglu/guide/\xc3\xa9lus.md"), 1);
+
+    /* wdf: a title word counts SCHEMA_TITLE_WDF in Z, E and F and 1 in T,
+     * a body word 1; Q, U and R count 0. Title: élus 5+5+5+1, locaux
+     * 5+5+1; body: les, gouvernements, locaux, de, 2024 2 each,
+     * coopèrent 3. */
+    assert_int_equal(SCHEMA_TITLE_WDF, 5);
+    assert_int_equal(doc_length(f->w), 16 + 11 + 5 * 2 + 3);
+
+    char *data = NULL, *v[SCHEMA_NVALUES];
+    size_t len = 0;
+    assert_int_equal(xc_get_by_id(f->w, idterm, &data, &len, v, SCHEMA_NVALUES),
+                     XC_OK);
+    static const char want[] = "fr/guide/\xc3\xa9lus.md\0"
+                               "\xc3\x89lus locaux\0"
+                               "https://ex.org/guide/\xc3\xa9lus";
+    assert_int_equal(len, sizeof want - 1);
+    assert_memory_equal(data, want, sizeof want); /* and the terminator */
+    assert_string_equal(v[SCHEMA_V_MTIME], "1700000000.123456789");
+    assert_string_equal(v[SCHEMA_V_SIZE], "4096");
+    assert_string_equal(v[SCHEMA_V_HASH], "00000000deadbeef");
+    assert_string_equal(v[SCHEMA_V_ROOT], "/srv/cglu");
+    assert_string_equal(v[SCHEMA_V_TEXT], in.text);
+    free(data);
+    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
+        free(v[i]);
+}
+
+static void test_positions(void **state)
+{
+    fixture *f = *state;
+    docbuild_input in = sample();
+    char idterm[SCHEMA_TERM_MAX + 1];
+
+    store(f, &in, NULL, idterm);
+    /* title words, then body words, each in order */
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zelus", "Zlocal"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zlocal", "Zelus"), 0);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zle", "Zgouvern"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zgouvern", "Zlocal"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Z2024", "Zcooperent"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zde", "Zgouvern"), 0);
+    /* a phrase never spans the title and the body: a wide gap between */
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zlocal", "Zle"), 0);
+    assert_int_equal(hits(f->w, XC_Q_NEAR, 64, "Zelus", "Zle"), 0);
+    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zelus", "Zle"), 1);
+    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zelus", "Zcooperent"), 1);
+}
+
+/* Spelling words: exact forms, title then body, one per occurrence, each
+ * NUL-terminated; no stop words, no words under 3 bytes, no numbers. */
+static void test_words(void **state)
+{
+    fixture *f = *state;
+    docbuild_input in = sample();
+    char idterm[SCHEMA_TERM_MAX + 1];
+    buf_t words;
+
+    buf_init(&words, 4096);
+    store(f, &in, &words, idterm);
+    static const char want[] = "\xc3\xa9lus\0locaux\0gouvernements\0locaux\0"
+                               "coop\xc3\xa8rent";
+    assert_int_equal(words.len, sizeof want);
+    assert_memory_equal(words.data, want, sizeof want);
+    assert_int_equal(words.failed, 0);
+
+    in.title = "Le \xc3\xa9t\xc3\xa9 \xc3\xa7"
+               "a x86";
+    in.title_len = strlen(in.title);
+    in.text = "ab abc 12345 123a \xc3\xa7"
+              "a au-dessus";
+    in.text_len = strlen(in.text);
+    buf_reset(&words);
+    store(f, &in, &words, idterm);
+    static const char want2[] = "\xc3\xa7"
+                                "a\0x86\0abc\0"
+                                "123a\0\xc3\xa7"
+                                "a\0dessus";
+    assert_int_equal(words.len, sizeof want2);
+    assert_memory_equal(words.data, want2, sizeof want2);
+
+    /* the same terms with or without words */
+    buf_t with, without;
+    all_terms(f->w, "", &with);
+    store(f, &in, NULL, idterm);
+    all_terms(f->w, "", &without);
+    assert_string_equal(with.data, without.data);
+    buf_free(&with);
+    buf_free(&without);
+    buf_free(&words);
+}
+
+static void test_empty_fields(void **state)
+{
+    fixture *f = *state;
+    docbuild_input in = sample();
+    char idterm[SCHEMA_TERM_MAX + 1];
+    buf_t words, terms;
+
+    in.id = "a";
+    in.relpath = "a";
+    in.title = "";
+    in.title_len = 0;
+    in.url = "";
+    in.text = "";
+    in.text_len = 0;
+    in.mtime = 0;
+    in.mtime_nsec = 0;
+    in.size = UINT64_MAX;
+    in.hash = 0;
+    buf_init(&words, 4096);
+    store(f, &in, &words, idterm);
+    assert_int_equal(words.len, 0);
+    all_terms(f->w, "", &terms);
+    assert_string_equal(terms.data, "Qa\nR/srv/cglu\nU/srv/cglu/a\n");
+    buf_free(&terms);
+    assert_int_equal(doc_length(f->w), 0);
+
+    char *data = NULL, *v[SCHEMA_NVALUES];
+    size_t len = 0;
+    assert_int_equal(xc_get_by_id(f->w, "Qa", &data, &len, v, SCHEMA_NVALUES),
+                     XC_OK);
+    assert_int_equal(len, 3);
+    assert_memory_equal(data, "a\0\0", 4);
+    assert_string_equal(v[SCHEMA_V_MTIME], "0.000000000");
+    assert_string_equal(v[SCHEMA_V_SIZE], "18446744073709551615");
+    assert_string_equal(v[SCHEMA_V_HASH], "0000000000000000");
+    assert_string_equal(v[SCHEMA_V_TEXT], "");
+    free(data);
+    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
+        free(v[i]);
+
+    /* the other extreme of the numbers */
+    in.hash = UINT64_MAX;
+    in.size = 0;
+    in.mtime = INT64_MAX;
+    in.mtime_nsec = 999999999;
+    store(f, &in, NULL, idterm);
+    assert_int_equal(xc_get_by_id(f->w, "Qa", NULL, NULL, v, SCHEMA_NVALUES),
+                     XC_OK);
+    assert_string_equal(v[SCHEMA_V_MTIME], "9223372036854775807.999999999");
+    assert_string_equal(v[SCHEMA_V_SIZE], "0");
+    assert_string_equal(v[SCHEMA_V_HASH], "ffffffffffffffff");
+    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
+        free(v[i]);
+    buf_free(&words);
+}
+
+/* Invalid UTF-8 separates words; the text value keeps the bytes. */
+static void test_invalid_utf8(void **state)
+{
+    fixture *f = *state;
+    docbuild_input in = sample();
+    char idterm[SCHEMA_TERM_MAX + 1];
+    buf_t terms;
+    static const char text[] = "alpha\xff"
+                               "omega\xc3 gamma\x80\xfe"
+                               "delta \xc3";
+
+    in.title = "titre\xe2\x82";
+    in.title_len = strlen(in.title);
+    in.text = text;
+    in.text_len = sizeof text - 1;
+    store(f, &in, NULL, idterm);
+    all_terms(f->w, "E", &terms);
+    assert_string_equal(terms.data, "Ealpha\nEdelta\nEgamma\nEomega\nEtitre\n");
+    buf_free(&terms);
+    char *v[SCHEMA_NVALUES];
+    assert_int_equal(xc_get_by_id(f->w, idterm, NULL, NULL, v, SCHEMA_NVALUES),
+                     XC_OK);
+    assert_memory_equal(v[SCHEMA_V_TEXT], text, sizeof text);
+    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
+        free(v[i]);
+}
+
+/* Ids and roots past Xapian's term limit are cut and hashed as
+ * schema_term() says; the data and values keep them whole. */
+static void test_long_id_and_root(void **state)
+{
+    fixture *f = *state;
+    docbuild_input in = sample();
+    char id[401], root[301], q[SCHEMA_TERM_MAX + 1];
+    char u[SCHEMA_TERM_MAX + 1], r[SCHEMA_TERM_MAX + 1];
+    char idterm[SCHEMA_TERM_MAX + 1];
+
+    memset(id, 'i', sizeof id - 1);
+    id[sizeof id - 1] = '\0';
+    memcpy(id + 230, "\xc3\xa9", 2);
+    memset(root, 'r', sizeof root - 1);
+    root[0] = '/';
+    root[sizeof root - 1] = '\0';
+    in.id = id;
+    in.relpath = id + 100;
+    in.root = root;
+    store(f, &in, NULL, idterm);
+    assert_int_equal(schema_term(SCHEMA_P_ID, id, strlen(id), q),
+                     SCHEMA_TERM_MAX);
+    assert_string_equal(idterm, q);
+    schema_uid(root, id + 100, u);
+    schema_term(SCHEMA_P_ROOT, root, strlen(root), r);
+    assert_int_equal(tf(f->w, q), 1);
+    assert_int_equal(tf(f->w, u), 1);
+    assert_int_equal(tf(f->w, r), 1);
+
+    buf_t terms;
+    all_terms(f->w, "", &terms);
+    size_t n = 0;
+    for (char *p = terms.data, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+        assert_true((size_t)(nl - p) <= SCHEMA_TERM_MAX);
+        n++;
+    }
+    assert_int_equal(n, 21);
+    buf_free(&terms);
+
+    char *data = NULL, *v[SCHEMA_NVALUES];
+    size_t len = 0;
+    assert_int_equal(xc_get_by_id(f->w, q, &data, &len, v, SCHEMA_NVALUES),
+                     XC_OK);
+    assert_string_equal(data, id);
+    assert_int_equal(len, 400 + 1 + in.title_len + 1 + strlen(in.url));
+    assert_string_equal(v[SCHEMA_V_ROOT], root);
+    free(data);
+    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
+        free(v[i]);
+}
+
+/* A words buffer that reaches its limit fails the build: no document, and
+ * err says which. */
+static void test_words_limit(void **state)
+{
+    fixture *f = *state;
+    docbuild_input in = sample();
+    buf_t words;
+    xc_doc *doc = (xc_doc *)&words; /* must be reset to NULL */
+    char err[128];
+
+    buf_init(&words, 6); /* "élus\0" fits, "locaux\0" does not */
+    assert_int_equal(docbuild_make(f->a, &in, &words, &doc, err, sizeof err),
+                     DOCBUILD_ERR_NOMEM);
+    assert_null(doc);
+    assert_string_equal(err,
+                        "cannot build document fr/guide/\xc3\xa9lus.md: out of "
+                        "memory");
+    assert_int_equal(words.failed, 1);
+
+    /* err may be NULL or empty; a short err is cut, still terminated */
+    buf_reset(&words);
+    doc = (xc_doc *)&words;
+    assert_int_equal(docbuild_make(f->a, &in, &words, &doc, NULL, 0),
+                     DOCBUILD_ERR_NOMEM);
+    assert_null(doc);
+    buf_reset(&words);
+    err[0] = 'x';
+    assert_int_equal(docbuild_make(f->a, &in, &words, &doc, err, 0),
+                     DOCBUILD_ERR_NOMEM);
+    assert_int_equal(err[0], 'x');
+    buf_reset(&words);
+    memset(err, 'x', sizeof err);
+    assert_int_equal(docbuild_make(f->a, &in, &words, &doc, err, 10),
+                     DOCBUILD_ERR_NOMEM);
+    assert_string_equal(err, "cannot bu");
+    assert_int_equal(err[10], 'x');
+    buf_free(&words);
+
+    /* room for every word: the same input builds */
+    buf_init(&words, 45);
+    assert_int_equal(docbuild_make(f->a, &in, &words, &doc, err, sizeof err),
+                     DOCBUILD_OK);
+    assert_non_null(doc);
+    assert_int_equal(words.len, 45);
+    xc_doc_free(doc);
+    buf_free(&words);
+}
+
+static void test_spell_words(void **state)
+{
+    fixture *f = *state;
+    spell_table *sp = NULL;
+
+    assert_int_equal(spell_new(&sp), SPELL_OK);
+    static const char w[] = "maison\0raison\0maison\0maison";
+    assert_int_equal(docbuild_spell_words(sp, w, sizeof w), DOCBUILD_OK);
+    assert_int_equal(spell_count(sp), 2);
+    assert_int_equal(docbuild_spell_words(sp, w, 0), DOCBUILD_OK);
+    assert_int_equal(spell_count(sp), 2);
+    assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
+    assert_int_equal(xc_commit(f->w), XC_OK);
+    /* "saison" is one edit from both: the more frequent one wins */
+    suggest(f->w, "saison", "maison");
+    /* +1 per occurrence: maison 3, raison 1 */
+    static const char m[] = "maison";
+    assert_int_equal(spell_add(sp, m, 6, -1), SPELL_OK);
+    assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
+    suggest(f->w, "saison", "maison"); /* 2 against 1 */
+    assert_int_equal(spell_add(sp, m, 6, -2), SPELL_OK);
+    assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
+    suggest(f->w, "saison", "raison"); /* maison is gone */
+
+    /* the words a build gathers, fed to the table */
+    docbuild_input in = sample();
+    char idterm[SCHEMA_TERM_MAX + 1];
+    buf_t words;
+    buf_init(&words, 4096);
+    store(f, &in, &words, idterm);
+    assert_int_equal(docbuild_spell_words(sp, words.data, words.len),
+                     DOCBUILD_OK);
+    assert_int_equal(spell_count(sp), 4);
+    assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
+    suggest(f->w, "gouvernemants", "gouvernements");
+    suggest(f->w, "lcaux", "locaux");
+    suggest(f->w, "coop\xc3\xa8rant", "coop\xc3\xa8rent");
+
+    /* the old text taken off with -1 cancels what it added */
+    assert_int_equal(docbuild_spell_text(f->a, in.title, in.title_len, sp, -1),
+                     DOCBUILD_OK);
+    assert_int_equal(docbuild_spell_text(f->a, in.text, in.text_len, sp, -1),
+                     DOCBUILD_OK);
+    assert_int_equal(spell_count(sp), 4);
+    assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
+    assert_int_equal(spell_count(sp), 0);
+    suggest(f->w, "gouvernemants", "");
+    suggest(f->w, "lcaux", "");
+    suggest(f->w, "coop\xc3\xa8rant", "");
+    buf_free(&words);
+    spell_free(sp);
+}
+
+static void test_spell_text(void **state)
+{
+    fixture *f = *state;
+    spell_table *sp = NULL;
+
+    assert_int_equal(spell_new(&sp), SPELL_OK);
+    assert_int_equal(docbuild_spell_text(f->a, "", 0, sp, 1), DOCBUILD_OK);
+    assert_int_equal(spell_count(sp), 0);
+    /* stop words, short words and numbers are not spelling words */
+    static const char t[] = "Le la de \xc3\xa9t\xc3\xa9 ab 2024 12 a";
+    assert_int_equal(docbuild_spell_text(f->a, t, sizeof t - 1, sp, 1),
+                     DOCBUILD_OK);
+    assert_int_equal(spell_count(sp), 0);
+    /* any bytes: NUL and invalid UTF-8 separate words; only len is read */
+    static const char b[] = "abc\0def\xff"
+                            "ghi\xc3 jkl";
+    assert_int_equal(docbuild_spell_text(f->a, b, 11, sp, 1), DOCBUILD_OK);
+    assert_int_equal(spell_count(sp), 3);
+    assert_int_equal(docbuild_spell_text(f->a, b, sizeof b - 1, sp, 1),
+                     DOCBUILD_OK);
+    assert_int_equal(spell_count(sp), 4);
+    spell_free(sp);
+
+    /* delta per occurrence: 2 occurrences x 2 */
+    assert_int_equal(spell_new(&sp), SPELL_OK);
+    static const char g[] = "Gouvernement, GOUVERNEMENT.";
+    assert_int_equal(docbuild_spell_text(f->a, g, sizeof g - 1, sp, 2),
+                     DOCBUILD_OK);
+    assert_int_equal(spell_count(sp), 1);
+    assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
+    suggest(f->w, "gouvernemant", "gouvernement");
+    assert_int_equal(docbuild_spell_text(f->a, g, 12, sp, -3), DOCBUILD_OK);
+    assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
+    suggest(f->w, "gouvernemant", "gouvernement"); /* 4 - 3 left */
+    assert_int_equal(docbuild_spell_text(f->a, g, 12, sp, -1), DOCBUILD_OK);
+    assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
+    suggest(f->w, "gouvernemant", "");
+    spell_free(sp);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_layout),       T(test_positions),    T(test_words),
+        T(test_empty_fields), T(test_invalid_utf8), T(test_long_id_and_root),
+        T(test_words_limit),  T(test_spell_words),  T(test_spell_text),
+    };
+#undef T
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
