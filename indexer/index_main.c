@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/schema.h"
 #include "indexer/extract.h"
 #include "indexer/siteurl.h"
@@ -75,11 +76,14 @@ static void usage(FILE *f)
             SCHEMA_DEFAULT_DB);
 }
 
+/* Largest --max-file-size and --batch-size, in MB (1 TB). */
+#define MAX_MB (1024 * 1024)
+
+/* A number of MB from 1 to MAX_MB, digits only (common/cli's rule). */
 static int parse_mb(const char *s, size_t *out)
 {
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v == 0 || v > 1024 * 1024)
+    unsigned long long v;
+    if (cli_uint(s, 1, MAX_MB, 0, &v) != 0)
         return -1;
     *out = (size_t)v << 20;
     return 0;
@@ -127,15 +131,19 @@ int main(int argc, char **argv)
             break;
         case 'M':
             if (parse_mb(optarg, &opt.max_file_size) != 0) {
-                fprintf(stderr, "cglu-index: --max-file-size takes a "
-                                "number of MB from 1 to 1048576\n");
+                fprintf(stderr,
+                        "cglu-index: --max-file-size takes a number of MB "
+                        "from 1 to %d\n",
+                        MAX_MB);
                 return 2;
             }
             break;
         case 'B':
             if (parse_mb(optarg, &opt.batch_bytes) != 0) {
-                fprintf(stderr, "cglu-index: --batch-size takes a number "
-                                "of MB from 1 to 1048576\n");
+                fprintf(stderr,
+                        "cglu-index: --batch-size takes a number of MB from 1 "
+                        "to %d\n",
+                        MAX_MB);
                 return 2;
             }
             break;

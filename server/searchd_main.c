@@ -321,6 +321,7 @@ int main(int argc, char **argv)
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
         const char *bad = NULL;
+        char badbuf[128]; /* a message naming its limits */
         switch (opt) {
         case OPT_DB:
             if (*optarg == '\0')
@@ -332,38 +333,63 @@ int main(int argc, char **argv)
                 bad = "wants IP:PORT, e.g. 127.0.0.1:7878 or [::1]:7878";
             break;
         case OPT_THREADS:
-            if (cli_uint(optarg, 1, SERVER_MAX_THREADS, 0, &v) != 0)
-                bad = "wants a number from 1 to 256";
+            if (cli_uint(optarg, 1, SERVER_MAX_THREADS, 0, &v) != 0) {
+                snprintf(badbuf, sizeof badbuf, "wants a number from 1 to %d",
+                         SERVER_MAX_THREADS);
+                bad = badbuf;
+            }
             cfg.threads = (unsigned)v;
             break;
         case OPT_MAXCONN:
-            if (cli_uint(optarg, 1, SERVER_MAX_CONN_LIMIT, 0, &v) != 0)
-                bad = "wants a number from 1 to 1000000";
+            if (cli_uint(optarg, 1, SERVER_MAX_CONN_LIMIT, 0, &v) != 0) {
+                snprintf(badbuf, sizeof badbuf, "wants a number from 1 to %d",
+                         SERVER_MAX_CONN_LIMIT);
+                bad = badbuf;
+            }
             cfg.max_connections = (unsigned)v;
             break;
         case OPT_IDLE:
-            if (cli_uint(optarg, 0, SERVER_MAX_IDLE_S, 0, &v) != 0)
-                bad = "wants seconds from 0 (never) to 86400";
+            if (cli_uint(optarg, 0, SERVER_MAX_IDLE_S, 0, &v) != 0) {
+                snprintf(badbuf, sizeof badbuf,
+                         "wants seconds from 0 (never) to %d",
+                         SERVER_MAX_IDLE_S);
+                bad = badbuf;
+            }
             cfg.idle_timeout_s = (unsigned)v;
             break;
         case OPT_PWFILE:
             pwfile = optarg;
             break;
         case OPT_MAXQUEUE:
-            if (cli_uint(optarg, 1, SERVER_MAX_QUEUE_LIMIT, 0, &v) != 0)
-                bad = "wants a number from 1 to 100000";
+            if (cli_uint(optarg, 1, SERVER_MAX_QUEUE_LIMIT, 0, &v) != 0) {
+                snprintf(badbuf, sizeof badbuf, "wants a number from 1 to %d",
+                         SERVER_MAX_QUEUE_LIMIT);
+                bad = badbuf;
+            }
             cfg.max_queue = (unsigned)v;
             break;
         case OPT_MAXOUT:
-            if (cli_uint(optarg, 1024, SERVER_MAX_OUTPUT_LIMIT, 1, &v) != 0)
-                bad = "wants bytes from 1024 to 1G (K, M suffixes allowed)";
+            if (cli_uint(optarg, SERVER_MIN_OUTPUT, SERVER_MAX_OUTPUT_LIMIT, 1,
+                         &v) != 0) {
+                snprintf(badbuf, sizeof badbuf,
+                         "wants bytes from %zu to %zuG (K, M suffixes "
+                         "allowed)",
+                         (size_t)SERVER_MIN_OUTPUT,
+                         (size_t)SERVER_MAX_OUTPUT_LIMIT >> 30);
+                bad = badbuf;
+            }
             cfg.max_output = (size_t)v;
             break;
         case OPT_CACHE:
             if (cli_uint(optarg, 0, SERVER_MAX_CACHE_LIMIT, 1, &v) != 0 ||
-                (v != 0 && v < SERVER_MIN_CACHE))
-                bad = "wants 0 (no cache) or bytes from 64K to 1024M (K, M "
-                      "suffixes allowed)";
+                (v != 0 && v < SERVER_MIN_CACHE)) {
+                snprintf(badbuf, sizeof badbuf,
+                         "wants 0 (no cache) or bytes from %zuK to %zuM (K, M "
+                         "suffixes allowed)",
+                         (size_t)SERVER_MIN_CACHE >> 10,
+                         (size_t)SERVER_MAX_CACHE_LIMIT >> 20);
+                bad = badbuf;
+            }
             cfg.cache_bytes = (size_t)v;
             break;
         case 'h':

@@ -28,6 +28,10 @@
 #define MIN_ANSWER (64u << 10) /* smallest cap on one answer */
 #define LOG_EVERY_MS 1000      /* a repeated warning: at most once a second */
 #define LOG_LINE 512
+/* A plain number macro as a string literal, for messages built at compile
+ * time (PROTO_MAX_LINE in the line_too_long answer). */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 enum { WARN_ACCEPT, WARN_BUSY, WARN_NOMEM, WARN_AUTH, WARN_KINDS };
 
@@ -780,8 +784,8 @@ static int on_line(void *arg, proto_event ev, const char *line, size_t len)
     if (ev == PROTO_EV_TOO_LONG) {
         c->s->requests++;
         reply_msg(c, "line_too_long",
-                  "request line longer than 8192 bytes: ignored up to its "
-                  "end");
+                  "request line longer than " STR(
+                      PROTO_MAX_LINE) " bytes: ignored up to its end");
     } else {
         handle_line(c, line, len);
     }

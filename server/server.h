@@ -19,6 +19,7 @@
 #define SERVER_MAX_THREADS 256 /* libuv's pool takes at most 1024 */
 #define SERVER_MAX_CONN_LIMIT 1000000
 #define SERVER_MAX_QUEUE_LIMIT 100000
+#define SERVER_MIN_OUTPUT 1024 /* --max-output: at least this many bytes */
 #define SERVER_MAX_OUTPUT_LIMIT ((size_t)1 << 30)
 #define SERVER_MIN_CACHE ((size_t)64 << 10) /* or 0: no cache */
 #define SERVER_MAX_CACHE_LIMIT ((size_t)1 << 30)
