@@ -270,14 +270,27 @@ def test_password_with_edge_spaces_refused():
     assert len(p.stderr.splitlines()) == 1 and b"space" in p.stderr, p.stderr
 
 
-def test_zz_shutdown_clean():
-    C.close()
-    DAEMON.proc.terminate()
-    assert DAEMON.proc.wait(timeout=10) == 0
+def test_shutdown_clean():
+    """A daemon of its own (the shared one serves every test, in any order):
+    SIGTERM after a search exits 0, logs its stop, and no sanitizer report."""
+    d = Daemon(DB)
+    c = Client(d)
+    try:
+        assert c.ids("gouvernements") == ["gouv.txt"]
+    finally:
+        c.close()
+        rc = d.stop()
+    log = d.text()
+    os.unlink(d.logpath)
+    assert rc == 0, log
+    assert log.rstrip("\n").split("\n")[-1] == "info: stopped", log
+    assert "Sanitizer" not in log and "runtime error" not in log, log
 
 
 try:
     run_all(globals())
 finally:
+    C.close()
     DAEMON.stop()
+    os.unlink(DAEMON.logpath)
     shutil.rmtree(TMP, ignore_errors=True)
