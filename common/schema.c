@@ -26,14 +26,14 @@ size_t schema_term(const char *prefix, const char *s, size_t n, char *out)
         return p + n;
     }
     uint64_t h = schema_hash(s, n);
-    size_t keep = SCHEMA_TERM_MAX - p - 17;
+    size_t keep = SCHEMA_TERM_MAX - p - SCHEMA_CUT_TAIL;
     while (keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80)
         keep--; /* do not cut a UTF-8 sequence */
     memcpy(out, prefix, p);
     memcpy(out + p, s, keep);
-    snprintf(out + p + keep, 18, "#%016" PRIx64, h);
+    snprintf(out + p + keep, SCHEMA_CUT_TAIL + 1, "#%016" PRIx64, h);
     /* not strlen(out): a NUL kept from s would drop the hash from the term */
-    return p + keep + 17;
+    return p + keep + SCHEMA_CUT_TAIL;
 }
 
 size_t schema_uid(const char *root, const char *relpath, char *out)

@@ -55,6 +55,8 @@
 /* Xapian refuses terms over 245 bytes; longer ids and roots are cut and
  * followed by a hash so they stay unique. */
 #define SCHEMA_TERM_MAX 240
+/* What ends a cut term: '#' and 16 hex digits of the hash. */
+#define SCHEMA_CUT_TAIL 17
 
 #include <stddef.h>
 #include <stdint.h>

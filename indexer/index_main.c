@@ -12,7 +12,6 @@
 #include "common/cli.h"
 #include "common/schema.h"
 #include "indexer/extract.h"
-#include "indexer/siteurl.h"
 #include "indexer/sync.h"
 
 #define VERSION "0.1.0"
@@ -188,15 +187,6 @@ int main(int argc, char **argv)
     if (opt.db_path[0] == '\0') {
         fprintf(stderr, "cglu-index: --db needs a path\n");
         return 2;
-    }
-    if (opt.base_url != NULL) { /* a usage error: before any walk */
-        char *norm = NULL, why[128] = "out of memory";
-        if (siteurl_base(opt.base_url, &norm, why, sizeof why) != SITEURL_OK) {
-            fprintf(stderr, "cglu-index: --base-url %s: %s\n", opt.base_url,
-                    why);
-            return 2;
-        }
-        free(norm);
     }
     opt.progress = !quiet && isatty(STDERR_FILENO);
 

@@ -60,6 +60,7 @@ typedef struct run {
     char **others;   /* folders of the index not in this run (realpaths) */
     size_t nothers;
     int *other_pending; /* per other folder: its ids change at its next run */
+    char *given_base;   /* --base-url in its normal form; NULL: not given */
     int meta_changed;   /* folder settings to write even if no document is */
     int rules_change;   /* the index's pages were read by older rules */
     walk_list *lists;
@@ -685,7 +686,8 @@ static int under_unreadable(const run *r, const char *uid)
 {
     size_t pl = strlen(SCHEMA_P_UID);
     size_t ul = strlen(uid);
-    int hashed = ul >= SCHEMA_TERM_MAX - 17 && strchr(uid, '#') != NULL;
+    int hashed =
+        ul >= SCHEMA_TERM_MAX - SCHEMA_CUT_TAIL && strchr(uid, '#') != NULL;
 
     for (size_t i = 0; i < r->nroots; i++) {
         const walk_list *l = &r->lists[i];
@@ -760,7 +762,7 @@ static int delete_gone(run *r, char *err, size_t errlen)
         char prefix[SCHEMA_TERM_MAX + 1];
         size_t pl = r->rebuild ? schema_term(SCHEMA_P_UID, "", 0, prefix)
                                : schema_uid(r->roots[k], "", prefix);
-        if (pl >= SCHEMA_TERM_MAX - 17)
+        if (pl >= SCHEMA_TERM_MAX - SCHEMA_CUT_TAIL)
             continue; /* a folder name too long to scan by prefix */
         if (xc_allterms(r->db, prefix, collect_gone, &g) != XC_OK) {
             snprintf(err, errlen, "%s", xc_errmsg(r->db));
@@ -1086,7 +1088,7 @@ static int collect_root(const char *term, size_t len, uint32_t tf, void *ctx)
     run *r = c->r;
     size_t pl = strlen(SCHEMA_P_ROOT);
     (void)tf;
-    if (len <= pl || len >= SCHEMA_TERM_MAX - 17)
+    if (len <= pl || len >= SCHEMA_TERM_MAX - SCHEMA_CUT_TAIL)
         return 0; /* a path cut and hashed: not recoverable, left out */
     for (size_t i = 0; i < r->nroots; i++)
         if (strlen(r->roots[i]) == len - pl &&
@@ -1137,22 +1139,16 @@ static char *folder_meta(run *r, const char *root, const char *what)
  * their id or url changes, an earlier run that changed them was
  * interrupted, or the extraction rules changed since they were read. A
  * folder of the index that is not in the run and whose prefix changes is
- * marked, so that its own next run moves its ids. -1 with err set on a
- * bad --base-url or an index error. */
+ * marked, so that its own next run moves its ids. -1 with err set on an
+ * index error. */
 static int folder_settings(run *r, char *err, size_t errlen)
 {
-    char *given = NULL, msg[256] = "", *rules = NULL, **all = NULL,
-         **pre = NULL;
+    const char *given = r->given_base;
+    char *rules = NULL, **all = NULL, **pre = NULL;
     int rc = -1;
     size_t nall = 0;
     uint32_t ndocs = 0;
 
-    if (r->opt->base_url != NULL &&
-        siteurl_base(r->opt->base_url, &given, msg, sizeof msg) != SITEURL_OK) {
-        snprintf(err, errlen, "--base-url %s: %s", r->opt->base_url,
-                 msg[0] ? msg : "out of memory");
-        return -1;
-    }
     if (r->db && !r->rebuild) { /* a rebuild drops the other folders */
         roots_ctx c = {r, 0};
         if (xc_allterms(r->db, SCHEMA_P_ROOT, collect_root, &c) != XC_OK)
@@ -1246,7 +1242,6 @@ out:
     free(pre);
     free(all);
     free(rules);
-    free(given);
     return rc;
 }
 
@@ -1338,6 +1333,15 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         goto out;
     }
     r.args = roots;
+    /* a bad --base-url is a usage error: said before any walk */
+    if (opt->base_url != NULL) {
+        char why[128] = "out of memory"; /* kept when that is the reason */
+        if (siteurl_base(opt->base_url, &r.given_base, why, sizeof why) !=
+            SITEURL_OK) {
+            snprintf(err, errlen, "--base-url %s: %s", opt->base_url, why);
+            goto out;
+        }
+    }
     if (spell_new(&r.spell) != SPELL_OK ||
         !(r.roots = calloc(nroots, sizeof *r.roots)) ||
         !(r.idprefix = calloc(nroots, sizeof *r.idprefix)) ||
@@ -1467,6 +1471,7 @@ out:
     free(r.idprefix);
     free(r.base);
     free(r.refresh);
+    free(r.given_base);
     for (size_t i = 0; i < r.nothers; i++)
         free(r.others[i]);
     free(r.others);
