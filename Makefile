@@ -27,7 +27,7 @@ LIBS := $(shell xapian-config --libs 2>/dev/null) -lstemmer \
 	$(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-SRC_DIRS := common indexer server
+SRC_DIRS := common indexer search server client
 MAINS := $(wildcard $(addsuffix /*_main.c,$(SRC_DIRS)))
 LIB_C := $(filter-out $(MAINS),$(wildcard $(addsuffix /*.c,$(SRC_DIRS))))
 LIB_CC := $(wildcard $(addsuffix /*.cc,$(SRC_DIRS)))
@@ -37,7 +37,7 @@ LIB := $(BUILD)/libcglu.a
 # Each program and its main: one link rule below serves them all.
 MAIN_cglu-index := indexer/index_main
 MAIN_cglu-searchd := server/searchd_main
-MAIN_cglu-search := server/search_main
+MAIN_cglu-search := client/search_main
 PROGS := $(BIN)/cglu-index $(BIN)/cglu-searchd $(BIN)/cglu-search
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -142,7 +142,7 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_LIB_C := common/analyze.c common/buf.c common/json.c common/schema.c \
-	server/proto.c server/query.c server/snip.c indexer/extract.c
+	server/proto.c search/query.c search/snip.c indexer/extract.c
 FUZZ_LIB_CC := common/xapian_c.cc
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer
 # UBSan findings must abort, or libFuzzer does not count them as crashes.

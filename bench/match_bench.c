@@ -17,7 +17,7 @@
 #include "common/analyze.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
-#include "server/query.h"
+#include "search/query.h"
 
 #define MAX_QUERIES 10000
 #define MAX_ROUNDS 100

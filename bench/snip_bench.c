@@ -12,8 +12,8 @@
 #include "bench/bench_util.h"
 #include "common/analyze.h"
 #include "common/buf.h"
-#include "server/query.h"
-#include "server/snip.h"
+#include "search/query.h"
+#include "search/snip.h"
 
 #define REPS 20
 #define MAX_QUERIES 16

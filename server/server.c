@@ -15,7 +15,7 @@
 #include "common/json.h"
 #include "server/cache.h"
 #include "server/proto.h"
-#include "server/search.h"
+#include "search/search.h"
 
 #define READ_SIZE 65536        /* one read; shared by every connection */
 #define LISTEN_BACKLOG 1024    /* the kernel clamps it to somaxconn */

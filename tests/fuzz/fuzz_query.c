@@ -6,7 +6,7 @@
 
 #include "common/analyze.h"
 #include "common/xapian_c.h"
-#include "server/query.h"
+#include "search/query.h"
 #include "tests/fuzz/fuzz_util.h"
 
 static analyzer *an; /* created once: the daemon keeps one per thread */

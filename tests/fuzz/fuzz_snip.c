@@ -7,7 +7,7 @@
 
 #include "common/analyze.h"
 #include "common/buf.h"
-#include "server/snip.h"
+#include "search/snip.h"
 #include "tests/fuzz/fuzz_util.h"
 
 #define TERMS_MAX 1024 /* bytes of the terms line looked at */

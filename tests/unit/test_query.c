@@ -15,7 +15,7 @@
 #include "common/analyze.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
-#include "server/query.h"
+#include "search/query.h"
 
 static analyzer *fr;
 

@@ -12,8 +12,8 @@
 
 #include "common/analyze.h"
 #include "common/buf.h"
-#include "server/query.h"
-#include "server/snip.h"
+#include "search/query.h"
+#include "search/snip.h"
 
 static analyzer *fr;
 

@@ -1,7 +1,7 @@
 /* search: run one SEARCH, SUGGEST, DOC or STATS request against the index
  * on a worker thread and write its one-line JSON answer. */
-#ifndef CGLU_SERVER_SEARCH_H
-#define CGLU_SERVER_SEARCH_H
+#ifndef CGLU_SEARCH_SEARCH_H
+#define CGLU_SEARCH_SEARCH_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * only at words whose first folded letters could match (a word is stemmed
  * only then), a sliding window over the matches picks the region, and the
  * region is emitted HTML-escaped with its matches marked. */
-#include "server/snip.h"
+#include "search/snip.h"
 
 #include <stdint.h>
 #include <string.h>

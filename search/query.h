@@ -1,6 +1,6 @@
 /* query: turn a user's search text into Xapian query trees, forgivingly. */
-#ifndef CGLU_SERVER_QUERY_H
-#define CGLU_SERVER_QUERY_H
+#ifndef CGLU_SEARCH_QUERY_H
+#define CGLU_SEARCH_QUERY_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* query: a forgiving parser from search text to Xapian query trees; every
  * word goes through the same analyzer as the documents. */
-#include "server/query.h"
+#include "search/query.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* snip: the highlighted excerpt of a document shown under a search hit. */
-#ifndef CGLU_SERVER_SNIP_H
-#define CGLU_SERVER_SNIP_H
+#ifndef CGLU_SEARCH_SNIP_H
+#define CGLU_SEARCH_SNIP_H
 
 #include <stddef.h>
 

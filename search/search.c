@@ -1,6 +1,6 @@
 /* search: the worker side of the daemon — queries, snippets, suggestions,
  * documents and statistics, each answered as one JSON line. */
-#include "server/search.h"
+#include "search/search.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -14,8 +14,8 @@
 #include "common/json.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
-#include "server/query.h"
-#include "server/snip.h"
+#include "search/query.h"
+#include "search/snip.h"
 
 #define DEFAULT_LIMIT 10
 #define MAX_LIMIT 100
