@@ -9,6 +9,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "common/utf8.h"
+
 /* A word longer than this in the input cannot fold to ANALYZE_MAX_WORD
  * bytes or less in any realistic way; skip it before normalising. */
 #define RAW_MAX (ANALYZE_MAX_WORD * 4)
@@ -160,44 +162,6 @@ void analyze_begin(analyzer *a, const char *text, size_t len,
 uint32_t analyze_position(const analyzer *a)
 {
     return a->position;
-}
-
-/* Decode one code point at s[0..n): returns its byte length and sets *cp,
- * or 0 for an invalid or truncated sequence (a separator byte). */
-size_t analyze_utf8_decode(const unsigned char *s, size_t n, int32_t *cp)
-{
-    unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = (int32_t)c;
-        return 1;
-    }
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    if (c < 0xE0) {
-        if (n < 2 || (s[1] & 0xC0) != 0x80)
-            return 0;
-        *cp = (int32_t)(((c & 0x1F) << 6) | (s[1] & 0x3F));
-        return 2;
-    }
-    if (c < 0xF0) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-            return 0;
-        int32_t v = (int32_t)(((c & 0x0F) << 12) | ((s[1] & 0x3F) << 6) |
-                              (s[2] & 0x3F));
-        if (v < 0x800 || (v >= 0xD800 && v <= 0xDFFF))
-            return 0;
-        *cp = v;
-        return 3;
-    }
-    if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-        (s[3] & 0xC0) != 0x80)
-        return 0;
-    int32_t v = (int32_t)(((c & 0x07) << 18) | ((s[1] & 0x3F) << 12) |
-                          ((s[2] & 0x3F) << 6) | (s[3] & 0x3F));
-    if (v < 0x10000 || v > 0x10FFFF)
-        return 0;
-    *cp = v;
-    return 4;
 }
 
 int analyze_is_word_cp(int32_t cp)
@@ -403,7 +367,7 @@ int analyze_next(analyzer *a, analyze_token *tok)
                 i++;
                 continue;
             }
-            k = analyze_utf8_decode(t + i, len - i, &cp);
+            k = utf8_decode(t + i, len - i, &cp, NULL);
             if (k && analyze_is_word_cp(cp))
                 break;
             i += k ? k : 1;
@@ -420,7 +384,7 @@ int analyze_next(analyzer *a, analyze_token *tok)
                 i++;
             if (i >= len || t[i] < 0x80)
                 break;
-            k = analyze_utf8_decode(t + i, len - i, &cp);
+            k = utf8_decode(t + i, len - i, &cp, NULL);
             if (!k || !analyze_is_word_cp(cp))
                 break;
             ascii = 0;
@@ -430,12 +394,12 @@ int analyze_next(analyzer *a, analyze_token *tok)
         a->at = end;
         /* French elision: "l'", "qu’" ... directly followed by a word. */
         if (a->french && end < len) {
-            k = analyze_utf8_decode(t + end, len - end, &cp);
+            k = utf8_decode(t + end, len - end, &cp, NULL);
             if (k && is_apostrophe(cp) && end + k < len &&
                 is_elision(a->text + start, end - start)) {
                 int32_t next = 0;
                 size_t k2 =
-                    analyze_utf8_decode(t + end + k, len - end - k, &next);
+                    utf8_decode(t + end + k, len - end - k, &next, NULL);
                 if (k2 && analyze_is_word_cp(next)) {
                     a->at = end + k;
                     continue;

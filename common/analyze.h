@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/utf8.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -80,11 +82,6 @@ void analyze_set_stemming(analyzer *a, int on);
  * The same function the tokens get their stem from. */
 const char *analyze_stem(analyzer *a, const char *fold, size_t len,
                          size_t *stem_len);
-
-/* Decode one UTF-8 code point at s[0..n): its byte length and *cp, or 0
- * for an invalid or truncated sequence (which the analyzer treats as a
- * separator byte). Shared with the snippet builder so both agree on words. */
-size_t analyze_utf8_decode(const unsigned char *s, size_t n, int32_t *cp);
 
 /* 1 when code point cp belongs to a word: letters, combining marks,
  * digits (Unicode categories L*, M*, N*). */

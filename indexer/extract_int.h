@@ -1,0 +1,94 @@
+/* extract_int: what the parts of the extractor share (private to
+ * indexer/extract*.c): extract.c picks the format and decodes the bytes,
+ * extract_text.c normalises text and reads front matter, extract_md.c and
+ * extract_html.c turn markup into text. Every writer appends to a buf_t
+ * created with extract_buf_init() and ignores the status of each append:
+ * a failed append sets the buffer's failed flag, and extract_document()
+ * checks the flags before each buf_reset() and at the end (any failure
+ * makes the document EXTRACT_ERR_NOMEM). */
+#ifndef CGLU_INDEXER_EXTRACT_INT_H
+#define CGLU_INDEXER_EXTRACT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "indexer/extract.h"
+
+/* No work buffer reaches 1 GiB: its content stays below it, which bounds
+ * the Windows-1252 recoding (up to 3 bytes out per byte in) and the
+ * memory of one document whatever max_size the caller passes. */
+#define EXTRACT_BUF_MAX (((size_t)1 << 30) - 1)
+
+/* An empty work buffer with the EXTRACT_BUF_MAX limit. */
+static inline void extract_buf_init(buf_t *b)
+{
+    buf_init(b, EXTRACT_BUF_MAX);
+}
+
+static inline int extract_hspace(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* ---- extract.c ---- */
+
+/* The code point of byte c read as Windows-1252: c itself, except for
+ * 0x80-0x9F (the five bytes that have none give U+FFFD). */
+int32_t extract_cp1252(unsigned char c);
+
+/* Append the UTF-8 of cp, a scalar value (U+FFFD for anything else). */
+void extract_put_cp(buf_t *o, int32_t cp);
+
+/* ---- extract_text.c ---- */
+
+/* Length of the line at s[0..n) without its line end ("\n" or "\r\n");
+ * *next is the offset of the following line (n at the end). */
+size_t extract_line(const char *s, size_t n, size_t *next);
+
+/* Move *s and cut *n past leading and trailing spaces and tabs. */
+void extract_trim(const char **s, size_t *n);
+
+/* Append s[0..n) (valid UTF-8; s may be NULL when n == 0) to o: runs of
+ * spaces, tabs, control characters and no-break spaces become one space,
+ * lines are trimmed, at most one blank line is kept in a row and none at
+ * either end. With one_line, line breaks are spaces too. */
+void extract_normalise(const char *s, size_t n, buf_t *o, int one_line);
+
+/* Empty o, then put s[0..n) there normalised to one line and cut at
+ * EXTRACT_MAX_TITLE bytes on a character boundary. */
+void extract_title(const char *s, size_t n, buf_t *o);
+
+/* When s[0..n) starts with a front matter block (--- / key: value lines /
+ * ---), append its title and url values to title and url, set *unlisted
+ * (draft: true or published: false) and return the offset of what
+ * follows; else return 0 and change nothing. */
+size_t extract_front_matter(const char *s, size_t n, buf_t *title, buf_t *url,
+                            int *unlisted);
+
+/* ---- extract_md.c ---- */
+
+/* Append the text of Markdown s[0..n) to o, and the text of its first
+ * heading that has some to heading. */
+void extract_md(const char *s, size_t n, buf_t *o, buf_t *heading);
+
+/* ---- extract_html.c ---- */
+
+/* What extract_html() finds beside the body text; the caller initialises
+ * and frees the buffers. */
+typedef struct extract_html_meta {
+    buf_t title; /* text of the first <title> */
+    buf_t h1;    /* text of the first <h1> */
+    buf_t desc;  /* content of the first <meta name="description"> */
+    buf_t canon; /* href of the first <link rel="canonical"> */
+    int noindex; /* <meta name="robots" content="noindex"> (or "none") */
+} extract_html_meta;
+
+/* Parse the HTML document s[0..n) (UTF-8, NUL-terminated at n, n > 0 and
+ * at most INT_MAX) with libxml2 and append its body text to raw, the rest
+ * to meta. EXTRACT_OK, or EXTRACT_ERR_NOMEM when libxml2 or a buffer ran
+ * out of memory (what was written is then incomplete). */
+extract_status extract_html(const char *s, size_t n, buf_t *raw,
+                            extract_html_meta *meta);
+
+#endif
