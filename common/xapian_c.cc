@@ -26,6 +26,8 @@ struct xc_db {
     bool writer = false;
     bool in_txn = false; /* a writer's transaction is open */
     std::string path;
+    /* BM25 parameters (xc_set_bm25); Xapian's defaults until set */
+    double k1 = 1, k2 = 0, k3 = 1, b = 0.5, min_normlen = 0.5;
     char errmsg[XC_ERRMSG_MAX] = "";
 
     Xapian::Database &cur()
@@ -356,6 +358,18 @@ xc_status xc_reopen(xc_db *db, int *changed)
     return XC_OK;
 }
 
+void xc_set_bm25(xc_db *db, double k1, double k2, double k3, double b,
+                 double min_normlen)
+{
+    if (!db)
+        return;
+    db->k1 = k1;
+    db->k2 = k2;
+    db->k3 = k3;
+    db->b = b;
+    db->min_normlen = min_normlen;
+}
+
 uint64_t xc_revision(xc_db *db)
 {
     if (!db)
@@ -366,6 +380,21 @@ uint64_t xc_revision(xc_db *db)
         fail(db, "cannot read revision of index");
         return 0;
     }
+}
+
+xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN])
+{
+    if (out)
+        out[0] = '\0';
+    if (!db || !out)
+        return XC_ERR_ARG;
+    try {
+        std::string u = db->cur().get_uuid();
+        snprintf(out, XC_UUID_LEN, "%s", u.c_str());
+    } catch (...) {
+        return fail(db, "cannot read the UUID of index");
+    }
+    return XC_OK;
 }
 
 /* ---- writing ------------------------------------------------------------ */
@@ -990,7 +1019,8 @@ static xc_status search_common(xc_db *db, const xc_query *q, uint32_t offset,
         rerun(db, [&] {
             Xapian::Enquire enq(db->cur());
             enq.set_query(q->q);
-            enq.set_weighting_scheme(Xapian::BM25Weight());
+            enq.set_weighting_scheme(Xapian::BM25Weight(
+                db->k1, db->k2, db->k3, db->b, db->min_normlen));
             Xapian::MSet ms = enq.get_mset(offset, limit);
             m->hits.clear();
             m->hits.reserve(ms.size());

@@ -66,8 +66,20 @@ const char *xc_errmsg(const xc_db *db);
 /* Reader: move to the newest committed revision; *changed (may be NULL)
  * is 1 when the revision moved. */
 xc_status xc_reopen(xc_db *db, int *changed);
+/* BM25 parameters of the searches on db from now on (Xapian's BM25Weight:
+ * k1, k2, k3, b, min_normlen; the caller keeps them in range, e.g.
+ * search/rank.h). Until called, Xapian's defaults. db may be NULL. */
+void xc_set_bm25(xc_db *db, double k1, double k2, double k3, double b,
+                 double min_normlen);
 /* Revision number of the open database (0 when unknown). */
 uint64_t xc_revision(xc_db *db);
+/* Bytes of a database UUID string, its NUL included. */
+#define XC_UUID_LEN 37
+/* UUID of the database the handle reads, as of its last open or reopen,
+ * into out (XC_UUID_LEN bytes; "" on failure). A reopen keeps the handle
+ * even when the path now holds another database with the same revision
+ * number: the UUID is what tells them apart. */
+xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN]);
 
 /* ---- writing (writer handles) ----------------------------------------- */
 

@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "common/index_meta.h"
 #include "common/schema.h"
+#include "common/version.h"
 #include "indexer/extract.h"
 #include "indexer/sync.h"
-
-#define VERSION "0.1.0"
 
 static volatile sig_atomic_t stop_flag;
 
@@ -37,7 +37,7 @@ static void usage(FILE *f)
             "Index the .txt, .md and .html files of DIR (and below) into "
             "the search index.\n\n"
             "  -d, --db PATH          index folder (default %s)\n"
-            "      --lang NAME        stemming language (default french)\n"
+            "      --lang NAME        stemming language (default %s)\n"
             "      --rebuild          start from an empty index (in place: "
             "readers\n                         never see it half-built)\n"
             "  -n, --dry-run          report what would change, write "
@@ -72,7 +72,7 @@ static void usage(FILE *f)
             "Exit status: 0 success, 1 some files failed (the rest is "
             "committed),\n2 usage or fatal error (the index keeps its last "
             "committed revision).\n",
-            SCHEMA_DEFAULT_DB);
+            SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG);
 }
 
 /* Largest --max-file-size and --batch-size, in MB (1 TB). */
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     };
     sync_options opt = {
         .db_path = SCHEMA_DEFAULT_DB,
-        .lang = "french",
+        .lang = INDEX_META_DEFAULT_LANG,
         .stop = &stop_flag,
         .log = log_line,
     };
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("cglu-index " VERSION "\n");
+            printf("cglu-index " CGLU_VERSION "\n");
             return 0;
         default:
             if (optopt)

@@ -1,0 +1,89 @@
+/* pipeline: read, extract and build documents on a worker thread ahead of
+ * the writer, which takes them back in the order they were queued. Only
+ * the writer touches the database; the worker needs none. */
+#ifndef CGLU_INDEXER_PIPELINE_H
+#define CGLU_INDEXER_PIPELINE_H
+
+#include <stddef.h>
+
+#include "common/buf.h"
+#include "common/xapian_c.h"
+#include "indexer/runlog.h"
+#include "indexer/walk.h"
+
+typedef enum {
+    PIPELINE_OK = 0,
+    PIPELINE_ERR_NOMEM,    /* out of memory */
+    PIPELINE_ERR_ANALYZER, /* the worker's analyzer (err says why) */
+    PIPELINE_ERR_THREAD,   /* the worker thread could not start */
+} pipeline_status;
+
+/* What became of a file; the writer uses the same words for the files it
+ * decides about without reading them. */
+typedef enum {
+    PIPELINE_FATAL = -1, /* out of memory: the run stops */
+    PIPELINE_UNCHANGED,
+    PIPELINE_ADDED,
+    PIPELINE_UPDATED,
+    PIPELINE_SKIPPED,
+    PIPELINE_FAILED,
+} pipeline_fate;
+
+/* One file to read. The strings it points to belong to the writer and
+ * must outlive the pipeline. */
+typedef struct pipeline_item {
+    /* Set by the writer before it queues the item: */
+    const walk_entry *e;
+    const char *root;     /* realpath of its folder */
+    const char *idprefix; /* what ids of the folder start with */
+    const char *base;     /* base url of the folder, "" none */
+    int refresh;          /* found, but its id or url changes: re-read */
+    int found;            /* a document with this id is in the index */
+    int rebuilt;          /* found, but rebuilt: counted as added */
+    char oldhash[24];     /* its content hash (found only) */
+    size_t pidx;          /* the writer's own (unused here) */
+    /* Set by the worker: */
+    int done;               /* built (the pipeline's, under its lock) */
+    pipeline_fate fate;     /* what became of it */
+    int touched;            /* same bytes, new mtime: update values only */
+    xc_doc *doc;            /* to write (ADDED/UPDATED, not dry runs);
+                               the pipeline's: see pipeline_release */
+    buf_t words;            /* spelling words of the new text (same) */
+    size_t bytes;           /* bytes of the file read */
+    char msg[300];          /* a log line for the writer, "" none */
+    runlog_level msg_level; /* and its level */
+} pipeline_item;
+
+typedef struct pipeline pipeline;
+
+/* A pipeline for at most cap items whose worker analyses in lang, skips
+ * files over max_file_size bytes (0: EXTRACT_MAX_SIZE), and builds no
+ * document when dry_run. On failure *out is NULL and err says why. */
+pipeline_status pipeline_new(size_t cap, const char *lang, size_t max_file_size,
+                             int dry_run, pipeline **out, char *err,
+                             size_t errlen);
+
+/* The next free item, zeroed, for the writer to fill; it is queued only by
+ * pipeline_queue (else the next call hands it out again). NULL when cap
+ * items are queued. */
+pipeline_item *pipeline_slot(pipeline *p);
+/* Queue the item pipeline_slot gave. Every item is queued before
+ * pipeline_start. */
+void pipeline_queue(pipeline *p);
+
+/* Start the worker. It stays at most a window of items and a bound of
+ * input bytes ahead of the writer, so memory stays bounded. */
+pipeline_status pipeline_start(pipeline *p, char *err, size_t errlen);
+
+/* The next item in queue order once built, waiting for it; NULL when every
+ * queued item was taken. Valid until pipeline_free. */
+pipeline_item *pipeline_next(pipeline *p);
+/* The writer is done with it: its document and words are freed (the rest
+ * of it stays readable) and the worker may go further ahead. */
+void pipeline_release(pipeline *p, pipeline_item *it);
+
+/* Stop the worker (waiting for the file it is on) and free everything,
+ * documents not taken included. NULL allowed. */
+void pipeline_free(pipeline *p);
+
+#endif
