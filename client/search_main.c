@@ -1,5 +1,7 @@
 /* cglu-search: command-line client of cglu-searchd: sends one request,
- * prints the answer readably (or raw with --json).
+ * prints the answer readably (or raw with --json). Options and the
+ * connection are here; answers are read by client/answer.c and printed by
+ * client/display.c.
  * Exit status: 0 success, 1 error answered by the server or bad answer,
  * 2 bad usage or cannot connect. */
 #include <errno.h>
@@ -15,19 +17,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/answer.h"
+#include "client/display.h"
 #include "common/buf.h"
 #include "common/cli.h"
-#include "common/jsonread.h"
+#include "common/passfile.h"
 #include "common/schema.h"
+#include "common/version.h"
 #include "server/proto.h"
 
-#define VERSION "0.1.0"
 #define DEFAULT_HOST "127.0.0.1"
 #define TIMEOUT_MS 30000       /* connect, and each read or write */
 #define MAX_ANSWER (64u << 20) /* one answer line */
-#define MAX_TOKENS 1000000     /* JSON tokens in one answer */
 #define MAX_LIMIT 10000        /* --limit; the server has its own cap */
-#define MAX_PASSWORD 1024
 
 static const char *prog = "cglu-search";
 
@@ -74,15 +76,13 @@ static void split_host(const char *s, char *host, size_t hn, char *port,
                        size_t pn)
 {
     const char *ps;
+    unsigned long long p = SCHEMA_DEFAULT_PORT;
     int v6;
 
     if (cli_hostport(s, host, hn, &ps, &v6) != 0 ||
-        (ps != NULL && (*ps == '\0' || strlen(ps) >= pn)))
+        (ps != NULL && cli_uint(ps, 1, 65535, 0, &p) != 0))
         die(2, "--host wants HOST:PORT or [IPv6]:PORT, not %s", s);
-    if (ps != NULL)
-        snprintf(port, pn, "%s", ps);
-    else
-        snprintf(port, pn, "%d", SCHEMA_DEFAULT_PORT);
+    snprintf(port, pn, "%llu", p);
 }
 
 /* Wait for fd to be ready for events; 0, or -1 with errno (ETIMEDOUT). */
@@ -137,6 +137,7 @@ static int connect_to(const char *spec)
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
     rc = getaddrinfo(host, port, &hints, &res);
     if (rc != 0)
         die(2, "cannot connect to %s: %s", spec, gai_strerror(rc));
@@ -198,340 +199,23 @@ static void read_line(int fd, buf_t *in, buf_t *line)
     }
 }
 
-/* ---- Printing ---- */
-
-static int tty;
-
-/* Write s[0..n) for a terminal: C0 and C1 controls and DEL (which could
- * drive the terminal) become '?', except "\n" and "\t" when keep_nl. */
-static void put_clean(const char *s, size_t n, int keep_nl)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '\n' || c == '\t' || c == '\r') {
-            putchar(keep_nl && c != '\r' ? c : ' ');
-        } else if (c < 0x20 || c == 0x7F) {
-            putchar('?');
-        } else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
-                   (unsigned char)s[i + 1] <= 0x9F) {
-            putchar('?'); /* U+0080-U+009F */
-            i++;
-        } else {
-            putchar(c);
-        }
-    }
-}
-
-/* Code point cp as UTF-8 into out (4 bytes); 0 if not printable. */
-static size_t utf8_put(unsigned long cp, char *out)
-{
-    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-        return 0;
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* An entity at s[0..n) ("&amp;"...): its length, and its text in out. */
-static size_t entity(const char *s, size_t n, char *out, size_t *outlen)
-{
-    static const struct {
-        const char *name, *text;
-    } named[] = {{"&amp;", "&"},   {"&lt;", "<"},   {"&gt;", ">"},
-                 {"&quot;", "\""}, {"&apos;", "'"}, {"&nbsp;", " "}};
-    const char *semi = memchr(s, ';', n < 12 ? n : 12);
-    unsigned long cp = 0;
-    size_t i, len;
-
-    if (semi == NULL)
-        return 0;
-    len = (size_t)(semi - s) + 1;
-    for (i = 0; i < sizeof named / sizeof named[0]; i++)
-        if (strlen(named[i].name) == len &&
-            memcmp(s, named[i].name, len) == 0) {
-            *outlen = strlen(named[i].text);
-            memcpy(out, named[i].text, *outlen);
-            return len;
-        }
-    if (len < 4 || s[1] != '#')
-        return 0;
-    if (s[2] == 'x' || s[2] == 'X') {
-        for (i = 3; i < len - 1; i++) {
-            char c = s[i];
-            int h = c >= '0' && c <= '9'   ? c - '0'
-                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                           : -1;
-            if (h < 0 || i == 3 + 6)
-                return 0;
-            cp = cp * 16 + (unsigned long)h;
-        }
-        if (len == 4)
-            return 0;
-    } else {
-        for (i = 2; i < len - 1; i++) {
-            if (s[i] < '0' || s[i] > '9' || i == 2 + 7)
-                return 0;
-            cp = cp * 10 + (unsigned long)(s[i] - '0');
-        }
-    }
-    *outlen = utf8_put(cp, out);
-    if (*outlen == 0) {
-        out[0] = '?';
-        *outlen = 1;
-    }
-    return len;
-}
-
-/* An HTML snippet: <mark> becomes bold on a terminal (else nothing),
- * entities are decoded, line breaks become spaces. */
-static void put_html(const char *s, size_t n)
-{
-    size_t i = 0, start = 0, el, ol;
-    char ent[8];
-
-    while (i < n) {
-        if (s[i] == '<' && n - i >= 6 && memcmp(s + i, "<mark>", 6) == 0) {
-            put_clean(s + start, i - start, 0);
-            if (tty)
-                fputs("\033[1m", stdout);
-            i += 6;
-            start = i;
-        } else if (s[i] == '<' && n - i >= 7 &&
-                   memcmp(s + i, "</mark>", 7) == 0) {
-            put_clean(s + start, i - start, 0);
-            if (tty)
-                fputs("\033[0m", stdout);
-            i += 7;
-            start = i;
-        } else if (s[i] == '&' && (el = entity(s + i, n - i, ent, &ol)) > 0) {
-            put_clean(s + start, i - start, 0);
-            put_clean(ent, ol, 0);
-            i += el;
-            start = i;
-        } else {
-            i++;
-        }
-    }
-    put_clean(s + start, n - start, 0);
-    if (tty)
-        fputs("\033[0m", stdout); /* never leave the terminal bold */
-}
-
 /* ---- Answers ---- */
 
-typedef struct answer {
-    jsonread_doc d;
-    buf_t tmp;
-} answer;
-
-/* The string member key of object obj, decoded into a->tmp; NULL when
- * absent or not a string. *len gets its length. */
-static const char *get_str(answer *a, size_t obj, const char *key, size_t *len)
-{
-    size_t i = jsonread_get(&a->d, obj, key);
-
-    buf_reset(&a->tmp);
-    if (i == JSONREAD_NONE || jsonread_string(&a->d, i, &a->tmp) != 0)
-        return NULL;
-    *len = a->tmp.len;
-    return a->tmp.data ? a->tmp.data : "";
-}
-
-static double get_num(answer *a, size_t obj, const char *key, double def)
-{
-    double v;
-    size_t i = jsonread_get(&a->d, obj, key);
-
-    if (i == JSONREAD_NONE || jsonread_number(&a->d, i, &v) != 0)
-        return def;
-    return v;
-}
-
-static int get_bool(answer *a, size_t obj, const char *key)
-{
-    int v;
-    size_t i = jsonread_get(&a->d, obj, key);
-
-    return i != JSONREAD_NONE && jsonread_bool(&a->d, i, &v) == 0 && v;
-}
-
-static void print_member(answer *a, size_t obj, const char *key,
-                         const char *before, const char *after, int html)
-{
-    size_t len;
-    const char *s = get_str(a, obj, key, &len);
-
-    if (s == NULL)
-        return;
-    fputs(before, stdout);
-    if (html)
-        put_html(s, len);
-    else
-        put_clean(s, len, 0);
-    fputs(after, stdout);
-}
-
-static void print_search(answer *a)
-{
-    size_t hits = jsonread_get(&a->d, 0, "hits"), h, len;
-    double total = get_num(a, 0, "total", 0);
-    double offset = get_num(a, 0, "offset", 0);
-    const char *s;
-    size_t n = 0;
-
-    s = get_str(a, 0, "suggestion", &len);
-    if (s != NULL && len > 0) {
-        fputs("did you mean: ", stdout);
-        put_clean(s, len, 0);
-        fputs("?\n", stdout);
-    }
-    if (get_bool(a, 0, "relaxed"))
-        fputs("no document holds every word: showing those with some\n",
-              stdout);
-    if (hits != JSONREAD_NONE)
-        n = a->d.toks[hits].count;
-    if (total == 0) {
-        fputs("no results\n", stdout);
-        return;
-    }
-    printf("%.0f result%s", total, total == 1 ? "" : "s");
-    if (n > 0 && (offset > 0 || (double)n < total))
-        printf(", %.0f to %.0f shown", offset + 1, offset + (double)n);
-    printf(" (%.1f ms)\n", get_num(a, 0, "took_ms", 0));
-    if (hits == JSONREAD_NONE)
-        return;
-    for (h = jsonread_first(&a->d, hits); h != JSONREAD_NONE;
-         h = jsonread_next(&a->d, hits, h)) {
-        printf("\n%3.0f. ", get_num(a, h, "rank", 0));
-        print_member(a, h, "title", "", "\n", 0);
-        print_member(a, h, "url", "     ", "\n", 0);
-        print_member(a, h, "snippet", "     ", "\n", 1);
-    }
-}
-
-static void print_suggest(answer *a)
-{
-    size_t arr = jsonread_get(&a->d, 0, "suggestions"), i;
-
-    if (arr == JSONREAD_NONE)
-        return;
-    for (i = jsonread_first(&a->d, arr); i != JSONREAD_NONE;
-         i = jsonread_next(&a->d, arr, i)) {
-        buf_reset(&a->tmp);
-        if (jsonread_string(&a->d, i, &a->tmp) != 0)
-            continue;
-        put_clean(a->tmp.data ? a->tmp.data : "", a->tmp.len, 0);
-        putchar('\n');
-    }
-}
-
-static void print_doc(answer *a)
-{
-    size_t len;
-    const char *s;
-
-    print_member(a, 0, "title", "", "\n", 0);
-    print_member(a, 0, "url", "", "\n", 0);
-    s = get_str(a, 0, "text", &len);
-    if (s != NULL) {
-        putchar('\n');
-        put_clean(s, len, 1);
-        if (len == 0 || s[len - 1] != '\n')
-            putchar('\n');
-    }
-}
-
-/* Every member but "ok", as "key: value", numbers as the server wrote
- * them. */
-static void print_stats(answer *a, const char *text)
-{
-    size_t k;
-
-    for (k = jsonread_first(&a->d, 0); k != JSONREAD_NONE;
-         k = jsonread_next(&a->d, 0, jsonread_next(&a->d, 0, k))) {
-        size_t v = k + 1;
-        const jsonread_tok *t = &a->d.toks[v];
-        buf_reset(&a->tmp);
-        jsonread_string(&a->d, k, &a->tmp);
-        if (a->tmp.len == 2 && memcmp(a->tmp.data, "ok", 2) == 0)
-            continue;
-        put_clean(a->tmp.data ? a->tmp.data : "", a->tmp.len, 0);
-        fputs(": ", stdout);
-        if (t->type == JSONREAD_STRING) {
-            buf_reset(&a->tmp);
-            jsonread_string(&a->d, v, &a->tmp);
-            put_clean(a->tmp.data ? a->tmp.data : "", a->tmp.len, 0);
-        } else {
-            put_clean(text + t->start, t->len, 0);
-        }
-        putchar('\n');
-    }
-}
-
-/* Parse an answer line; on {"ok":false} print its message and exit 1. */
+/* Parse an answer line into a; on the server's error print it and exit
+ * 1, on a bad answer exit 1 too. */
 static void check_answer(answer *a, const buf_t *line)
 {
-    jsonread_status st;
-    const char *code, *msg;
-    size_t len, clen;
-    char codebuf[64];
+    char err[256];
+    answer_status st = answer_parse(a, line->data, line->len, err, sizeof err);
 
-    st = jsonread_parse(&a->d, line->data, line->len, MAX_TOKENS);
-    if (st != JSONREAD_OK)
-        die(1, "the server sent a bad answer: %s", jsonread_strerror(st));
-    if (jsonread_typeof(&a->d, 0) != JSONREAD_OBJECT)
-        die(1, "the server sent a bad answer: not an object");
-    if (get_bool(a, 0, "ok"))
-        return;
-    code = get_str(a, 0, "error", &clen);
-    snprintf(codebuf, sizeof codebuf, "%.*s", code ? (int)clen : 5,
-             code ? code : "error");
-    msg = get_str(a, 0, "message", &len);
-    fprintf(stderr, "%s: %s: ", prog, codebuf);
-    fflush(stderr);
-    if (msg != NULL)
-        fwrite(msg, 1, len, stderr);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-static char *read_password(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *p = malloc(MAX_PASSWORD + 3);
-    size_t n = 0;
-
-    if (f == NULL || p == NULL)
-        die(2, "cannot read %s: %s", path, strerror(errno));
-    n = fread(p, 1, MAX_PASSWORD + 3, f);
-    fclose(f);
-    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-        n--;
-    if (n == 0 || n > MAX_PASSWORD || memchr(p, '\n', n) != NULL)
-        die(2, "%s must hold one line of 1 to %d bytes", path, MAX_PASSWORD);
-    *len = n;
-    return p;
+    if (st == ANSWER_ERR_SERVER) {
+        display_error(stderr, prog, a);
+        exit(1);
+    }
+    if (st == ANSWER_ERR_NOMEM)
+        die(1, "out of memory");
+    if (st != ANSWER_OK)
+        die(1, "the server sent a bad answer: %s", err);
 }
 
 enum {
@@ -560,7 +244,9 @@ int main(int argc, char **argv)
     };
     const char *host, *doc = NULL, *pwfile = NULL;
     int opt, json = 0, suggest = 0, stats = 0, fd, i;
-    long limit = 0;
+    unsigned long long limit = 0;
+    char *pw = NULL;
+    size_t pwlen = 0;
     buf_t req, in, line;
     answer a;
     char hostbuf[32];
@@ -576,16 +262,11 @@ int main(int argc, char **argv)
         case OPT_JSON:
             json = 1;
             break;
-        case OPT_LIMIT: {
-            char *end;
-            errno = 0;
-            limit = strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || optarg[0] == '-' ||
-                optarg[0] == '+' || limit < 1 || limit > MAX_LIMIT)
-                die(2, "--limit wants a number from 1 to %d, not %s", MAX_LIMIT,
+        case OPT_LIMIT:
+            if (cli_uint(optarg, 1, MAX_LIMIT, 0, &limit) != 0)
+                die(2, "--limit wants a number from 1 to %d: %s", MAX_LIMIT,
                     optarg);
             break;
-        }
         case OPT_SUGGEST:
             suggest = 1;
             break;
@@ -602,7 +283,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("cglu-search " VERSION "\n");
+            printf("cglu-search " CGLU_VERSION "\n");
             return 0;
         default:
             die(2, "unknown or incomplete option %s (see --help)",
@@ -629,7 +310,7 @@ int main(int argc, char **argv)
     else
         buf_puts(&req, "SEARCH");
     if (limit > 0 && !stats && !doc)
-        buf_printf(&req, " limit=%ld", limit);
+        buf_printf(&req, " limit=%llu", limit);
     for (i = optind; i < argc; i++) {
         buf_putc(&req, ' ');
         buf_puts(&req, argv[i]);
@@ -641,23 +322,30 @@ int main(int argc, char **argv)
             req.data[i] = ' ';
     buf_putc(&req, '\n');
 
+    if (pwfile != NULL) { /* before connecting: a bad file costs nothing */
+        char err[512];
+        int loose;
+        if (passfile_read(pwfile, &pw, &pwlen, &loose, err, sizeof err) !=
+            PASSFILE_OK)
+            die(2, "%s", err);
+        if (loose)
+            fprintf(stderr,
+                    "%s: warning: password file %s is readable by every "
+                    "user\n",
+                    prog, pwfile);
+    }
     signal(SIGPIPE, SIG_IGN);
-    tty = isatty(STDOUT_FILENO);
     fd = connect_to(host);
     buf_init(&in, MAX_ANSWER);
     buf_init(&line, MAX_ANSWER);
-    memset(&a, 0, sizeof a);
-    buf_init(&a.tmp, MAX_ANSWER);
-    if (pwfile != NULL) {
-        size_t pl;
-        char *pw = read_password(pwfile, &pl);
+    if (pw != NULL) {
         send_all(fd, "AUTH ", 5);
-        send_all(fd, pw, pl);
+        send_all(fd, pw, pwlen);
         send_all(fd, "\n", 1);
-        free(pw);
+        passfile_free(pw, pwlen);
         read_line(fd, &in, &line);
         check_answer(&a, &line);
-        jsonread_free(&a.d);
+        answer_free(&a);
     }
     send_all(fd, req.data, req.len);
     read_line(fd, &in, &line);
@@ -669,16 +357,15 @@ int main(int argc, char **argv)
     check_answer(&a, &line);
     if (!json) {
         if (stats)
-            print_stats(&a, line.data);
+            display_stats(stdout, &a);
         else if (doc)
-            print_doc(&a);
+            display_doc(stdout, &a);
         else if (suggest)
-            print_suggest(&a);
+            display_suggest(stdout, &a);
         else
-            print_search(&a);
+            display_search(stdout, &a, isatty(STDOUT_FILENO));
     }
-    jsonread_free(&a.d);
-    buf_free(&a.tmp);
+    answer_free(&a);
     buf_free(&req);
     buf_free(&in);
     buf_free(&line);

@@ -2,7 +2,6 @@
  * Exit status: 0 after SIGTERM or SIGINT, 2 on bad options or an index it
  * cannot serve, 1 on any other failure (address in use...). */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <getopt.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -13,16 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <uv.h>
 
 #include "common/cli.h"
+#include "common/passfile.h"
 #include "common/schema.h"
+#include "common/version.h"
 #include "server/server.h"
 
-#define VERSION "0.1.0"
 #define DEFAULT_HOST "127.0.0.1"
 #define MAX_HOST 64
 #define FD_SPARE 64 /* descriptors besides clients: index, logs, pool */
@@ -143,59 +142,10 @@ static int parse_listen(const char *s, char *host, unsigned *port)
     return 0;
 }
 
-/* The file's content without its trailing newline; malloc'd. */
-static char *read_password(const char *path, size_t *len)
-{
-    char *p = NULL;
-    size_t n;
-    struct stat st;
-    FILE *f = fopen(path, "rb");
-
-    if (f == NULL) {
-        logf_("error", "cannot read password file %s: %s", path,
-              strerror(errno));
-        return NULL;
-    }
-    if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IROTH))
-        defer_warn("password file %s is readable by every user", path);
-    p = malloc(SERVER_MAX_PASSWORD + 3);
-    if (p == NULL) {
-        logf_("error", "out of memory");
-        goto out;
-    }
-    n = fread(p, 1, SERVER_MAX_PASSWORD + 3, f);
-    if (ferror(f)) {
-        logf_("error", "cannot read password file %s: %s", path,
-              strerror(errno));
-        goto fail;
-    }
-    while (n > 0 && (p[n - 1] == '\n' || p[n - 1] == '\r'))
-        n--;
-    /* AUTH's argument is trimmed like every argument: a password that
-     * starts or ends with a space or tab could never be typed. */
-    if (n > 0 &&
-        (p[0] == ' ' || p[0] == '\t' || p[n - 1] == ' ' || p[n - 1] == '\t')) {
-        logf_("error",
-              "password file %s: the password starts or ends with a space "
-              "or tab, which AUTH cannot send",
-              path);
-        goto fail;
-    }
-    if (n == 0 || n > SERVER_MAX_PASSWORD) {
-        logf_("error", "password file %s must hold 1 to %d bytes", path,
-              SERVER_MAX_PASSWORD);
-        goto fail;
-    }
-    *len = n;
-    goto out;
-fail:
-    explicit_bzero(p, SERVER_MAX_PASSWORD + 3);
-    free(p);
-    p = NULL;
-out:
-    fclose(f);
-    return p;
-}
+/* The password file's rule is common/passfile's; its limit is the
+ * daemon's. */
+_Static_assert(PASSFILE_MAX == SERVER_MAX_PASSWORD,
+               "a password file must fit what AUTH accepts");
 
 /* Enough descriptors for --max-connections, if the hard limit allows. */
 static void raise_fd_limit(unsigned max_conn)
@@ -396,7 +346,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("cglu-searchd " VERSION "\n");
+            printf("cglu-searchd " CGLU_VERSION "\n");
             return 0;
         default:
             if (optopt != 0 && optopt < 256)
@@ -418,9 +368,14 @@ int main(int argc, char **argv)
         return 2;
     }
     if (pwfile != NULL) {
-        password = read_password(pwfile, &pwlen);
-        if (password == NULL)
+        int loose;
+        if (passfile_read(pwfile, &password, &pwlen, &loose, err, sizeof err) !=
+            PASSFILE_OK) {
+            log_line("error", err);
             return 2;
+        }
+        if (loose)
+            defer_warn("password file %s is readable by every user", pwfile);
         cfg.password = password;
         cfg.password_len = pwlen;
     }
@@ -430,10 +385,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit(cfg.max_connections);
     st = server_open(&cfg, &srv, err, sizeof err);
-    if (password != NULL) {
-        explicit_bzero(password, pwlen);
-        free(password);
-    }
+    passfile_free(password, pwlen); /* server_open() made its copy */
     if (st != SERVER_OK) {
         log_line("error", err);
         return st == SERVER_ERR_NOMEM || st == SERVER_ERR_LOOP ||

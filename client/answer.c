@@ -1,0 +1,191 @@
+/* answer: cglu-searchd's answer lines, read with jansson. jansson parses;
+ * the scans below only count values before it builds them and find the
+ * raw text of values it has accepted. */
+#include "client/answer.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void seterr(char *err, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    size_t i;
+
+    if (err == NULL || n == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+    for (i = 0; err[i] != '\0'; i++) /* jansson quotes the server's bytes */
+        if ((unsigned char)err[i] < 0x20 || (unsigned char)err[i] >= 0x7F)
+            err[i] = '?';
+}
+
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+    while (i < n &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Index just past the string whose opening quote is s[i]; an escape
+ * never ends it, as in jansson. */
+static size_t skip_string(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return n;
+}
+
+/* Keys and values in s[0..n), counted up to max + 1 before jansson builds
+ * them: a ',', ':', '[' or '{' outside strings comes before each but the
+ * first, so this bounds them (an empty container counts once too often).
+ * jansson stops at the first fault, and until then ends strings where
+ * this scan does, so it never builds more values than counted. */
+static size_t count_values(const char *s, size_t n, size_t max)
+{
+    size_t i = 0, count = 1;
+
+    while (i < n && count <= max) {
+        if (s[i] == '"') {
+            i = skip_string(s, n, i);
+            continue;
+        }
+        if (s[i] == ',' || s[i] == ':' || s[i] == '[' || s[i] == '{')
+            count++;
+        i++;
+    }
+    return count;
+}
+
+/* Index just past the value that starts at s[i], in text jansson has
+ * accepted: only strings and nesting need following. */
+static size_t skip_value(const char *s, size_t n, size_t i)
+{
+    size_t depth = 0;
+
+    while (i < n) {
+        char c = s[i];
+        if (c == '"') {
+            i = skip_string(s, n, i);
+            if (depth == 0)
+                return i;
+            continue;
+        }
+        if (c == '[' || c == '{') {
+            depth++;
+        } else if (c == ']' || c == '}') {
+            if (depth == 0) /* the end of a number or literal */
+                return i;
+            if (--depth == 0)
+                return i + 1;
+        } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' ||
+                                  c == '\n' || c == '\r')) {
+            return i;
+        }
+        i++;
+    }
+    return n;
+}
+
+answer_status answer_parse(answer *a, const char *text, size_t len, char *err,
+                           size_t errlen)
+{
+    /* A key twice could be read two ways: refused. NUL is the server's
+     * way of passing a document's NUL bytes on. */
+    const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
+    json_error_t je;
+
+    a->root = NULL;
+    a->text = text != NULL ? text : "";
+    a->len = text != NULL ? len : 0;
+    if (count_values(a->text, a->len, ANSWER_MAX_VALUES) > ANSWER_MAX_VALUES) {
+        seterr(err, errlen, "more than %d keys and values", ANSWER_MAX_VALUES);
+        return ANSWER_ERR_BAD;
+    }
+    a->root = json_loadb(a->text, a->len, flags, &je);
+    if (a->root == NULL && je.text[0] == '\0') { /* only malloc fails so */
+        seterr(err, errlen, "out of memory");
+        return ANSWER_ERR_NOMEM;
+    }
+    if (a->root == NULL) {
+        seterr(err, errlen, "%s (byte %d)", je.text, je.position);
+        return ANSWER_ERR_BAD;
+    }
+    if (!json_is_object(a->root)) {
+        answer_free(a);
+        seterr(err, errlen, "not an object");
+        return ANSWER_ERR_BAD;
+    }
+    if (!json_is_true(json_object_get(a->root, "ok")))
+        return ANSWER_ERR_SERVER;
+    return ANSWER_OK;
+}
+
+void answer_free(answer *a)
+{
+    if (a == NULL)
+        return;
+    json_decref(a->root);
+    a->root = NULL;
+}
+
+void answer_error(const answer *a, const char **code, size_t *code_len,
+                  const char **msg, size_t *msg_len)
+{
+    json_t *c = a->root ? json_object_get(a->root, "error") : NULL;
+    json_t *m = a->root ? json_object_get(a->root, "message") : NULL;
+
+    *code = json_is_string(c) ? json_string_value(c) : NULL;
+    *code_len = json_is_string(c) ? json_string_length(c) : 0;
+    *msg = json_is_string(m) ? json_string_value(m) : NULL;
+    *msg_len = json_is_string(m) ? json_string_length(m) : 0;
+}
+
+int answer_next_span(const answer *a, size_t *pos, answer_span *span)
+{
+    const char *s = a->text;
+    size_t n = a->len, i = *pos;
+
+    if (a->root == NULL)
+        return 0;
+    if (i == 0) /* before the root's "{" */
+        i = skip_ws(s, n, 0) + 1;
+    i = skip_ws(s, n, i);
+    if (i < n && s[i] == ',')
+        i = skip_ws(s, n, i + 1);
+    if (i >= n || s[i] != '"') { /* "}": no member left */
+        *pos = n;
+        return 0;
+    }
+    i = skip_ws(s, n, skip_string(s, n, i)); /* the key, then ":" */
+    i = skip_ws(s, n, i + 1);
+    span->start = i;
+    span->len = skip_value(s, n, i) - i;
+    *pos = i + span->len;
+    return 1;
+}
+
+const char *answer_strerror(answer_status st)
+{
+    switch (st) {
+    case ANSWER_OK:
+        return "success";
+    case ANSWER_ERR_SERVER:
+        return "the server answered an error";
+    case ANSWER_ERR_BAD:
+        return "not a valid answer";
+    case ANSWER_ERR_NOMEM:
+        return "out of memory";
+    }
+    return "unknown answer status";
+}

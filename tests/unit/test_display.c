@@ -1,0 +1,211 @@
+/* test_display: cglu-search's readable output (exact text of each kind
+ * of answer; nothing from the server reaches the terminal as control). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "client/display.h"
+
+#define S(x) x, sizeof(x) - 1 /* literal with its length, NULs included */
+
+/* Output captured in memory: open, write, then check and close. */
+typedef struct capture {
+    FILE *f;
+    char *text;
+    size_t len;
+} capture;
+
+static FILE *cap_open(capture *c)
+{
+    c->text = NULL;
+    c->len = 0;
+    c->f = open_memstream(&c->text, &c->len);
+    assert_non_null(c->f);
+    return c->f;
+}
+
+/* What was written must be want[0..want_len). */
+static void cap_check(capture *c, const char *want, size_t want_len)
+{
+    assert_int_equal(fclose(c->f), 0);
+    if (c->len != want_len || memcmp(c->text, want, want_len) != 0)
+        fail_msg("got \"%.*s\"\nwant \"%.*s\"", (int)c->len, c->text,
+                 (int)want_len, want);
+    free(c->text);
+}
+
+/* a parsed from the literal line (kept by the answer: static storage). */
+static void load(answer *a, const char *line, size_t len)
+{
+    answer_status st = answer_parse(a, line, len, NULL, 0);
+
+    assert_true(st == ANSWER_OK || st == ANSWER_ERR_SERVER);
+}
+
+static void test_clean(void **state)
+{
+    capture c;
+
+    (void)state;
+    display_clean(cap_open(&c), S("a\x1b[2Jb\x7f\xc2\x85\xc2\xa0\x01"), 0);
+    cap_check(&c, S("a?[2Jb??\xc2\xa0?")); /* C0, DEL, C1 (U+0085) */
+    display_clean(cap_open(&c), S("l1\nl2\tx\r\n\0"), 1);
+    cap_check(&c, S("l1\nl2\tx \n?"));
+    display_clean(cap_open(&c), S("l1\nl2\tx\r\n"), 0);
+    cap_check(&c, S("l1 l2 x  "));
+    display_clean(cap_open(&c), S("cut \xc2"), 0); /* lone lead byte */
+    cap_check(&c, S("cut \xc2"));
+}
+
+static void test_html(void **state)
+{
+    static const char snip[] =
+        "l&#39;<mark>eau</mark> &amp; &lt;b&gt; &quot;q&quot; &apos;"
+        "&nbsp;&#233; &unknown; &amp \x1b<b>";
+    capture c;
+
+    (void)state;
+    display_html(cap_open(&c), S(snip), 0);
+    cap_check(&c, S("l'eau & <b> \"q\" ' &#233; &unknown; &amp ?<b>"));
+    display_html(cap_open(&c), S(snip), 1);
+    cap_check(&c, S("l'\033[1meau\033[0m & <b> \"q\" ' &#233; &unknown; "
+                    "&amp ?<b>\033[0m"));
+    /* A decoded entity starts no markup: "&lt;mark&gt;" stays text. */
+    display_html(cap_open(&c), S("&lt;mark&gt;x"), 1);
+    cap_check(&c, S("<mark>x\033[0m"));
+}
+
+static const char search_answer[] =
+    "{\"ok\":true,\"query\":\"eau\",\"total\":12,\"offset\":0,\"limit\":2,"
+    "\"hits\":[{\"rank\":1,\"id\":\"a.txt\",\"title\":\"L\\u0027eau\","
+    "\"url\":\"http://x/a\",\"score\":1.5,\"snippet\":\"l&#39;<mark>eau"
+    "</mark>\\nici\"},{\"rank\":2,\"id\":\"b.txt\",\"title\":\"B\\u001b\","
+    "\"url\":null,\"score\":1}],\"took_ms\":0.421}\n";
+
+static void test_search(void **state)
+{
+    answer a;
+    capture c;
+
+    (void)state;
+    load(&a, S(search_answer));
+    display_search(cap_open(&c), &a, 0);
+    cap_check(&c, S("12 results, 1 to 2 shown (0.4 ms)\n"
+                    "\n  1. L'eau\n     http://x/a\n     l'eau ici\n"
+                    "\n  2. B?\n"));
+    answer_free(&a);
+
+    load(&a, S("{\"ok\":true,\"total\":0,\"hits\":[],\"suggestion\":"
+               "\"gouvernements\",\"took_ms\":1}"));
+    display_search(cap_open(&c), &a, 0);
+    cap_check(&c, S("did you mean: gouvernements?\nno results\n"));
+    answer_free(&a);
+
+    load(&a, S("{\"ok\":true,\"total\":1,\"offset\":0,\"relaxed\":true,"
+               "\"suggestion\":\"\",\"hits\":[{\"rank\":1,\"title\":\"T\"}],"
+               "\"took_ms\":12.345}"));
+    display_search(cap_open(&c), &a, 0);
+    cap_check(&c, S("no document holds every word: showing those with some\n"
+                    "1 result (12.3 ms)\n\n  1. T\n"));
+    answer_free(&a);
+
+    load(&a, S("{\"ok\":true,\"total\":30,\"offset\":10,\"hits\":[{\"rank\":11,"
+               "\"title\":\"T\"}],\"took_ms\":0}"));
+    display_search(cap_open(&c), &a, 0);
+    cap_check(&c, S("30 results, 11 to 11 shown (0.0 ms)\n\n 11. T\n"));
+    answer_free(&a);
+}
+
+static void test_suggest(void **state)
+{
+    answer a;
+    capture c;
+
+    (void)state;
+    load(&a, S("{\"ok\":true,\"prefix\":\"gouv\",\"suggestions\":[\"gouv"
+               "ernements\",3,\"gouv\\u0007\",\"\\u00e9\"]}"));
+    display_suggest(cap_open(&c), &a);
+    cap_check(&c, S("gouvernements\ngouv?\n\xc3\xa9\n"));
+    answer_free(&a);
+}
+
+static void test_doc(void **state)
+{
+    answer a;
+    capture c;
+
+    (void)state;
+    load(&a, S("{\"ok\":true,\"id\":\"a\",\"title\":\"T\\n1\",\"url\":\"u\","
+               "\"text\":\"l1\\nl2\\r\\n\\ttab\\u001b\"}"));
+    display_doc(cap_open(&c), &a);
+    cap_check(&c, S("T 1\nu\n\nl1\nl2 \n\ttab?\n"));
+    answer_free(&a);
+    load(&a, S("{\"ok\":true,\"title\":\"T\",\"text\":\"ends\\n\"}"));
+    display_doc(cap_open(&c), &a);
+    cap_check(&c, S("T\n\nends\n"));
+    answer_free(&a);
+}
+
+static void test_stats(void **state)
+{
+    static const char line[] =
+        "{\"ok\":true,\"documents\":6,\"uptime_s\":0.9,\"latency_p50_ms\":"
+        "0.000,\"s\":\"a\\u001bb\",\"cache\":{\"entries\":0, \"hit\":0.50}"
+        ",\"n\":null,\"k\\u00e9\":[1 ,2]}\n";
+    answer a;
+    capture c;
+
+    (void)state;
+    load(&a, S(line));
+    display_stats(cap_open(&c), &a);
+    cap_check(&c, S("documents: 6\nuptime_s: 0.9\nlatency_p50_ms: 0.000\n"
+                    "s: a?b\ncache: {\"entries\":0, \"hit\":0.50}\n"
+                    "n: null\nk\xc3\xa9: [1 ,2]\n"));
+    answer_free(&a);
+}
+
+static void test_error(void **state)
+{
+    char longer[200];
+    answer a;
+    capture c;
+
+    (void)state;
+    load(&a, S("{\"ok\":false,\"error\":\"not_found\",\"message\":\"no "
+               "document x\"}\n"));
+    display_error(cap_open(&c), "cglu-search", &a);
+    cap_check(&c, S("cglu-search: not_found: no document x\n"));
+    answer_free(&a);
+    load(&a, S("{\"message\":\"m\\u001b[31m\\nx\"}"));
+    display_error(cap_open(&c), "p", &a);
+    cap_check(&c, S("p: error: m?[31m x\n"));
+    answer_free(&a);
+    load(&a, S("{\"ok\":false,\"error\":\"e\"}"));
+    display_error(cap_open(&c), "p", &a);
+    cap_check(&c, S("p: e: \n"));
+    answer_free(&a);
+    /* A code is cut at 63 bytes. */
+    snprintf(longer, sizeof longer, "{\"ok\":false,\"error\":\"%0100d\"}", 0);
+    load(&a, longer, strlen(longer));
+    display_error(cap_open(&c), "p", &a);
+    cap_check(&c, S("p: 000000000000000000000000000000000000000000000000000000"
+                    "000000000: \n"));
+    answer_free(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean),  cmocka_unit_test(test_html),
+        cmocka_unit_test(test_search), cmocka_unit_test(test_suggest),
+        cmocka_unit_test(test_doc),    cmocka_unit_test(test_stats),
+        cmocka_unit_test(test_error),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
