@@ -1,13 +1,25 @@
-"""Start a real cglu-index + cglu-searchd pair on 127.0.0.1:0 for tests."""
+"""The one cglu-searchd helper of the Python tests (integration and soak):
+Daemon runs the real daemon on 127.0.0.1, port 0 (the port read from the
+first line of its log), Conn is one TCP client of it. Every wait is
+bounded; the daemon's log goes to a file, never to a pipe that nobody
+reads (a daemon that logs more than a pipe holds would block)."""
+import atexit
+import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 
-from harness import ROOT, prog
+from harness import (ROOT, after_each_test, proc_fds, proc_rss_mb, prog,
+                     scope)
+
+HOST = "127.0.0.1"
+TIMEOUT = 30  # seconds: any one wait (start, stop, an answer)
+MAX_ANSWER = 64 << 20  # bytes: an answer line longer than this is a bug
 
 
 def build_index(src=None, db=None):
@@ -20,63 +32,257 @@ def build_index(src=None, db=None):
     return db
 
 
-class Daemon:
-    """cglu-searchd on a free loopback port; use as a context manager. Its
-    log goes to a file, never to a pipe that nobody reads (a daemon that
-    logs more than a pipe holds would block)."""
+def remove_db(db):
+    shutil.rmtree(os.path.dirname(db), ignore_errors=True)
 
-    def __init__(self, db, *args, timeout=30):
-        fd, self.logpath = tempfile.mkstemp(prefix="cglu-searchd-",
-                                            suffix=".log")
-        self.log = os.fdopen(fd, "wb")
-        self.proc = subprocess.Popen(
-            [prog("cglu-searchd"), "--db", db, "--listen", "127.0.0.1:0"]
-            + list(args), stdin=subprocess.DEVNULL, stderr=self.log)
-        deadline = time.monotonic() + timeout
-        while "\n" not in self.text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise AssertionError("daemon did not start: %r"
-                                     % self.text())
-            time.sleep(0.01)
-        line = self.text().split("\n", 1)[0]
-        m = re.match(r"^listening on 127\.0\.0\.1:(\d+)$", line.strip())
-        if not m:
-            self.stop()
-            raise AssertionError("unexpected first log line: %r" % line)
-        self.port = int(m.group(1))
-        self.address = "127.0.0.1:%d" % self.port
 
-    def text(self):
-        """The daemon's log so far."""
-        with open(self.logpath, "rb") as f:
-            return f.read().decode(errors="replace")
+def asan_env(quarantine_mb):
+    """The environment with a small AddressSanitizer quarantine, so that
+    the RSS of an ASan build shows what the daemon really holds."""
+    return dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=%d:" %
+                quarantine_mb + os.environ.get("ASAN_OPTIONS", ""))
+
+
+class ConnectionClosed(AssertionError):
+    """The server closed the connection before a whole answer line."""
+
+
+class Conn:
+    """One TCP client of the daemon: sends lines, reads answer lines
+    (bytes or JSON), every wait bounded by timeout. A context manager."""
+
+    def __init__(self, port, timeout=TIMEOUT):
+        self.timeout = timeout
+        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+        self.buf = b""  # received, not read yet
+
+    def send(self, data):
+        """Send str (as UTF-8) or bytes as they are."""
+        self.sock.sendall(data.encode() if isinstance(data, str) else data)
+
+    def line(self, limit=MAX_ANSWER):
+        """The next answer line, without its "\\n"."""
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise ConnectionClosed("connection closed, got %r"
+                                       % self.buf[:200])
+            self.buf += chunk
+            assert len(self.buf) < limit, "answer line too long"
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line
+
+    def json(self):
+        """The next answer, decoded. Strict: it must be UTF-8 and JSON
+        whatever was sent."""
+        return json.loads(self.line().decode("utf-8"))
+
+    def req(self, text):
+        """Send one request line (str or bytes), return its answer."""
+        self.send(text + ("\n" if isinstance(text, str) else b"\n"))
+        return self.json()
+
+    def ids(self, query):
+        """The ids of the hits of SEARCH query, in rank order."""
+        r = self.req("SEARCH " + query)
+        assert r["ok"], r
+        return [h["id"] for h in r["hits"]]
+
+    def closed(self, timeout=TIMEOUT):
+        """True when the server closes (EOF or reset) within timeout; what
+        comes before goes to buf."""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(1 << 16)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except socket.timeout:
+            return False
+        except ConnectionResetError:
+            return True
+        finally:
+            self.sock.settimeout(self.timeout)
+
+    def close(self):
+        self.sock.close()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.stop()
-        os.unlink(self.logpath)
+        self.close()
+        return False
 
-    def stop(self):
-        """SIGTERM (SIGKILL after 10 s); returns the exit status. Once."""
+
+# ---- the daemon --------------------------------------------------------
+
+_live = []      # every Daemon not closed yet
+_logdir = []    # the folder of the logs, made on first use
+
+
+def _logs():
+    if not _logdir:
+        _logdir.append(tempfile.mkdtemp(prefix="cglu-searchd-logs-"))
+    return _logdir[0]
+
+
+class Daemon:
+    """cglu-searchd --db db --listen 127.0.0.1:0 args, started and
+    listening when the constructor returns.
+
+    As a context manager it is stopped (SIGTERM) at the end of the block;
+    then, when the block raised nothing, check_exit asserts exit status 0
+    and no sanitizer report, and check_log that the log ends with
+    "info: stopped" and that every line after the first is "info: ",
+    "warn: " or "error: " something. A daemon a test leaves running is
+    stopped after that test; any left at exit are killed."""
+
+    def __init__(self, db, *args, env=None, preexec=None, binary=None,
+                 check_exit=False, check_log=False, timeout=TIMEOUT):
+        self.check_exit, self.check_log = check_exit, check_log
+        self.killed = False
+        self.owner = scope()
+        fd, self.logpath = tempfile.mkstemp(dir=_logs(), suffix=".log")
+        self.logfile = os.fdopen(fd, "wb")
+        self.proc = subprocess.Popen(
+            [os.path.abspath(binary or prog("cglu-searchd")), "--db", db,
+             "--listen", HOST + ":0"] + list(args),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=self.logfile, preexec_fn=preexec, env=env)
+        _live.append(self)
+        deadline = time.monotonic() + timeout
+        while not self.log():
+            if self.proc.poll() is not None:
+                self._fail("daemon exited %d" % self.proc.returncode)
+            if time.monotonic() > deadline:
+                self._fail("daemon silent for %d s" % timeout)
+            time.sleep(0.01)
+        first = self.log()[0]
+        m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first)
+        if not m or int(m.group(1)) == 0:
+            self._fail("unexpected first log line %r" % first)
+        self.port = int(m.group(1))
+        self.address = "%s:%d" % (HOST, self.port)
+
+    def _fail(self, why):
+        """Start-up failed: stop it, raise with its log."""
+        log = self.text()
+        self.close()
+        raise AssertionError("%s: %s" % (why, log[-3000:]))
+
+    # -- its log
+
+    def text(self):
+        """The daemon's log so far ("" once closed)."""
+        try:
+            with open(self.logpath, "rb") as f:
+                return f.read().decode(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def log(self):
+        """The complete lines of its log so far."""
+        return self.text().split("\n")[:-1]
+
+    def wait_log(self, pattern, timeout=TIMEOUT):
+        """Wait until a log line matches pattern (re.search)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(re.search(pattern, line) for line in self.log()):
+                return
+            time.sleep(0.02)
+        raise AssertionError("no log line matching %r in:\n%s"
+                             % (pattern, self.text()))
+
+    # -- clients and figures
+
+    def conn(self, timeout=TIMEOUT):
+        return Conn(self.port, timeout)
+
+    def stats(self):
+        """A STATS answer, on a connection of its own."""
+        with self.conn() as c:
+            return c.req("STATS")
+
+    def rss_mb(self):
+        return proc_rss_mb(self.proc.pid)
+
+    def nfds(self):
+        return proc_fds(self.proc.pid)
+
+    # -- signals and stopping
+
+    def send_signal(self, sig):
+        """Send sig, if it still runs."""
         if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if not self.log.closed:
-            self.log.close()
-        return self.proc.returncode
+            self.proc.send_signal(sig)
 
-    def connect(self, timeout=10):
-        s = socket.create_connection(("127.0.0.1", self.port), timeout)
-        s.settimeout(timeout)
-        return s
+    def stop(self, sig=signal.SIGTERM, timeout=TIMEOUT):
+        """Send sig (if it still runs), wait at most timeout, then SIGKILL
+        (killed is set); returns the exit status."""
+        self.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.killed = True
+            self.proc.kill()
+            return self.proc.wait()
+
+    def close(self):
+        """Stop it (if it still runs) and remove its log; the status."""
+        rc = self.stop()
+        if not self.logfile.closed:
+            self.logfile.close()
+        try:
+            os.unlink(self.logpath)
+        except FileNotFoundError:
+            pass
+        if self in _live:
+            _live.remove(self)
+        return rc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        rc = self.stop()
+        log = self.text()
+        self.close()
+        if exc_type is None and self.check_exit:
+            tail = log[-3000:]
+            assert not self.killed, \
+                "daemon did not stop in %d s: killed\n%s" % (TIMEOUT, tail)
+            assert rc == 0, "daemon exit %d:\n%s" % (rc, tail)
+            assert "Sanitizer" not in log and "runtime error" not in log, \
+                tail
+        if exc_type is None and self.check_log:
+            lines = log.split("\n")[:-1]
+            assert lines[-1] == "info: stopped", lines[-3:]
+            for line in lines[1:]:
+                assert re.match(r"(info|warn|error): \S", line), line
+        return False
 
 
-def remove_db(db):
-    shutil.rmtree(os.path.dirname(db), ignore_errors=True)
+def _stop_left_by(test):
+    """After each test: stop and remove the daemons it left."""
+    for d in [d for d in _live if d.owner == test]:
+        if d.proc.poll() is None:
+            print("     %s left a daemon running: stopped" % test)
+        try:
+            d.close()
+        except Exception as e:  # noqa: BLE001 (never hide the test's result)
+            print("     stopping a daemon left by %s: %r" % (test, e))
+
+
+def _at_exit():
+    for d in list(_live):
+        d.stop(signal.SIGKILL, 5)
+        _live.remove(d)
+    if _logdir:
+        shutil.rmtree(_logdir[0], ignore_errors=True)
+
+
+after_each_test(_stop_left_by)
+atexit.register(_at_exit)

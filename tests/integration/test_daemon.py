@@ -17,13 +17,13 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import run_all, prog, ROOT  # noqa: E402
+from harness import fixture, run_all, prog, ROOT  # noqa: E402
+from daemon import HOST, TIMEOUT, Daemon, asan_env  # noqa: E402
 
-TIMEOUT = 30  # seconds: any one wait
-HOST = "127.0.0.1"
 # Absolute: CGLU_BIN may be relative and commands run elsewhere.
 DAEMON = os.path.abspath(prog("cglu-searchd"))
 CLIENT = os.path.abspath(prog("cglu-search"))
@@ -42,19 +42,16 @@ VERBS = ["SEARCH", "SUGGEST", "DOC", "STATS", "PING", "HELP", "QUIT", "AUTH"]
 
 _tmp = tempfile.mkdtemp(prefix="cglu-daemon-")
 atexit.register(shutil.rmtree, _tmp, True)
-_index = None
 
 
+@fixture
 def index():
-    """The index of corpus/, built once for all tests."""
-    global _index
-    if _index is None:
-        db = os.path.join(_tmp, "db")
-        p = subprocess.run([INDEXER, "--db", db, CORPUS],
-                           capture_output=True, timeout=120)
-        assert p.returncode == 0, p.stderr.decode(errors="replace")
-        _index = db
-    return _index
+    """The index of corpus/, built once for all tests (none writes it)."""
+    db = os.path.join(_tmp, "db")
+    p = subprocess.run([INDEXER, "--db", db, CORPUS],
+                       capture_output=True, timeout=120)
+    assert p.returncode == 0, p.stderr.decode(errors="replace")
+    yield db
 
 
 def corpus_size():
@@ -63,144 +60,12 @@ def corpus_size():
 
 # ---- a daemon and its clients ------------------------------------------
 
-class Conn:
-    """One TCP client with a line reader (every wait bounded)."""
-
-    def __init__(self, port, timeout=TIMEOUT):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
-        self.buf = b""
-
-    def send(self, data):
-        if isinstance(data, str):
-            data = data.encode()
-        self.sock.sendall(data)
-
-    def line(self, limit=64 << 20):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(1 << 16)
-            if not chunk:
-                raise AssertionError("connection closed, got %r"
-                                     % self.buf[:200])
-            self.buf += chunk
-            assert len(self.buf) < limit, "answer line too long"
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line
-
-    def json(self):
-        raw = self.line()
-        # Strict: the answer must be UTF-8 and JSON whatever was sent.
-        return json.loads(raw.decode("utf-8"))
-
-    def req(self, text):
-        self.send(text + ("\n" if isinstance(text, str) else b"\n"))
-        return self.json()
-
-    def closed(self, timeout=TIMEOUT):
-        """True when the server closes (EOF or reset) within timeout."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(1 << 16)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except socket.timeout:
-            return False
-        except ConnectionResetError:
-            return True
-        finally:
-            self.sock.settimeout(TIMEOUT)
-
-    def close(self):
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-
-class Daemon:
-    """cglu-searchd on 127.0.0.1:0, stderr in a file (never a full pipe)."""
-
-    def __init__(self, *args, db=None, preexec=None, env=None):
-        fd, self.errpath = tempfile.mkstemp(dir=_tmp, suffix=".log")
-        self.err = os.fdopen(fd, "wb")
-        cmd = [DAEMON, "--db", db or index(), "--listen", HOST + ":0"]
-        self.proc = subprocess.Popen(
-            cmd + list(args), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=self.err, preexec_fn=preexec,
-            env=env)
-        deadline = time.monotonic() + TIMEOUT
-        while not self.log():
-            if self.proc.poll() is not None:
-                raise AssertionError("daemon exited %d: %s"
-                                     % (self.proc.returncode, self.text()))
-            assert time.monotonic() < deadline, "daemon silent"
-            time.sleep(0.01)
-        first = self.log()[0]
-        m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first)
-        assert m, "first line: %r" % first
-        self.port = int(m.group(1))
-        assert self.port > 0
-
-    def text(self):
-        with open(self.errpath, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def log(self):
-        """Complete stderr lines so far."""
-        t = self.text()
-        return t.split("\n")[:-1]
-
-    def wait_log(self, pattern, timeout=TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(re.search(pattern, line) for line in self.log()):
-                return
-            time.sleep(0.02)
-        raise AssertionError("no log line matching %r in:\n%s"
-                             % (pattern, self.text()))
-
-    def conn(self, timeout=TIMEOUT):
-        return Conn(self.port, timeout)
-
-    def stop(self, sig=signal.SIGTERM):
-        """Signal, wait (bounded), return the exit status."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        try:
-            return self.proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError("daemon did not stop: " + self.text())
-
-    def rss_kb(self):
-        with open("/proc/%d/status" % self.proc.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, *exc):
-        rc = self.stop()
-        self.err.close()
-        if exc_type is None:
-            log = self.text()
-            assert rc == 0, "daemon exit %d:\n%s" % (rc, log)
-            assert "Sanitizer" not in log and "runtime error" not in log, log
-            lines = log.split("\n")[:-1]
-            assert lines[-1] == "info: stopped", lines[-3:]
-            for line in lines[1:]:
-                assert re.match(r"(info|warn|error): \S", line), line
-        os.unlink(self.errpath)
-        return False
+def searchd(*args, db=None, **kw):
+    """The shared Daemon on the corpus index (or db), its exit checked at
+    the end of a with block: status 0, no sanitizer report, a log that
+    ends with "info: stopped" and whose every line is well formed."""
+    return Daemon(db or index(), *args, check_exit=True, check_log=True,
+                  **kw)
 
 
 def wait_until(pred, timeout=TIMEOUT, step=0.02):
@@ -228,7 +93,7 @@ def first_id(c):
 # ---- verbs -------------------------------------------------------------
 
 def test_ping_help_quit():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         assert c.req("PING") == {"ok": True, "pong": True}
         assert c.req("  ping\t") == {"ok": True, "pong": True}
         h = c.req("HELP")
@@ -242,7 +107,7 @@ def test_ping_help_quit():
 
 
 def test_search():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         a = c.req("SEARCH gouvernements locaux")
         assert a["ok"] is True and SEARCH_KEYS <= set(a), a
         assert a["query"] == "gouvernements locaux"
@@ -268,7 +133,7 @@ def test_search():
 
 
 def test_search_relaxed_and_phrase():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         # No document holds both: the any-word results, flagged relaxed.
         a = c.req("SEARCH barcelone zzqxwvkj")
         assert a["ok"] is True and a.get("relaxed") is True, a
@@ -283,7 +148,7 @@ def test_search_relaxed_and_phrase():
 
 
 def test_suggest():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         a = c.req("SUGGEST gouv")
         assert a["ok"] is True
         assert a["suggestions"], a
@@ -295,7 +160,7 @@ def test_suggest():
 
 
 def test_doc():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         ident = first_id(c)
         a = c.req("DOC " + ident)
         assert a["ok"] is True and a["id"] == ident
@@ -308,7 +173,7 @@ def test_doc():
 
 
 def test_stats():
-    with Daemon() as d, d.conn() as c, d.conn() as c2:
+    with searchd() as d, d.conn() as c, d.conn() as c2:
         c2.req("PING")
         c.req("SEARCH gouvernements")
         a = c.req("STATS")
@@ -327,7 +192,7 @@ def test_stats():
 # ---- errors and framing ------------------------------------------------
 
 def test_errors():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         e = is_error(c.req("FROB x y"), "unknown_verb")
         assert e["verb"] == "FROB" and "FROB" in e["message"]
         for line, key in [("SEARCH foo=1 x", "foo"),
@@ -350,7 +215,7 @@ def test_errors():
 
 
 def test_line_too_long():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         c.send("SEARCH " + "a" * 9000 + "\nPING\n")
         is_error(c.json(), "line_too_long")
         assert c.json() == {"ok": True, "pong": True}
@@ -369,7 +234,7 @@ def test_line_too_long():
 
 
 def test_garbage_bytes():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         samples = [b"\xff\xfe\x00BAD", b"\x00", b"\xc3(", b"\xe2\x80\xa8X",
                    b"PIN\x00G", b"\x1b[31mRED", b'"}{\\', b"\xed\xa0\x80Z",
                    b"\xf4\x90\x80\x80"]
@@ -396,7 +261,7 @@ def test_random_input():
               b"gouv", b"locaux", b"x" * 3000, b"\\"]
     rng = random.Random(1)
     data = b"".join(rng.choice(pieces) for _ in range(30000))
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         pos = 0
         while pos < len(data):
             n = rng.randint(1, 4096)
@@ -416,7 +281,7 @@ def test_random_input():
 
 
 def test_pipelining_1000():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         reqs, want = [], []
         for i in range(1000):
             if i % 3 == 0:
@@ -442,7 +307,7 @@ def test_pipelining_1000():
 
 def test_backpressure_keeps_order():
     """Tiny limits: reading pauses and resumes many times, in order."""
-    with Daemon("--max-queue", "2", "--max-output", "1024") as d, \
+    with searchd("--max-queue", "2", "--max-output", "1024") as d, \
             d.conn() as c:
         n = 400
         c.send("".join("SEARCH limit=100 gouvernements q%d\nPING\n" % i
@@ -454,7 +319,7 @@ def test_backpressure_keeps_order():
 
 
 def test_slow_client_bytes():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         for b in b"PING\r\nSEARCH limit=1 mission\n":
             c.send(bytes([b]))
         assert c.json()["pong"] is True
@@ -462,7 +327,7 @@ def test_slow_client_bytes():
 
 
 def test_quit_discards_the_rest():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         c.send("PING\nQUIT\nPING\nSEARCH x\n")
         assert c.json()["pong"] is True
         assert c.json()["bye"] is True
@@ -471,7 +336,7 @@ def test_quit_discards_the_rest():
 
 
 def test_half_close_gets_answers():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         c.send("SEARCH limit=1 gouvernements\nPING\nPING")  # last: no "\n"
         c.sock.shutdown(socket.SHUT_WR)
         assert c.json()["ok"] is True
@@ -487,7 +352,7 @@ def test_auth():
     with open(pw, "w") as f:
         f.write("s3cret=\n")
     os.chmod(pw, 0o600)
-    with Daemon("--password-file", pw) as d:
+    with searchd("--password-file", pw) as d:
         with d.conn() as c:
             assert c.req("PING")["pong"] is True
             for line in ("SEARCH x", "HELP", "STATS", "DOC a", "FROB",
@@ -509,15 +374,74 @@ def test_auth():
         p = client(d, "--password-file", pw, "gouvernements")
         assert "1." in p.stdout
         d.wait_log(r"^warn: AUTH failed from 127\.0\.0\.1:\d+")
-    with Daemon() as d, d.conn() as c:  # no password: AUTH is a no-op
+    with searchd() as d, d.conn() as c:  # no password: AUTH is a no-op
         assert c.req("AUTH anything")["ok"] is True
         assert c.req("STATS")["ok"] is True
+
+
+def password_file(name, data, mode=0o600):
+    """A password file in _tmp holding data (bytes), with mode."""
+    path = os.path.join(_tmp, name)
+    with open(path, "wb") as f:
+        f.write(data)
+    os.chmod(path, mode)
+    return path
+
+
+def test_password_file_two_lines_refused():
+    """common/passfile's rule: more than one line is refused, by the client
+    before it connects and by the daemon before it listens."""
+    pw = password_file("pw-two-lines", b"a\nb\n")
+    with Listener() as ls:
+        p = client(None, "--password-file", pw, "x", rc=2, port=ls.port)
+        line = one_line(p.stderr)
+        assert "password file" in line and pw in line, line
+        assert "one line" in line, line
+        assert p.stdout == ""
+        assert ls.nobody_came(), "the client connected with a bad file"
+    p = run_daemon("--db", index(), "--listen", HOST + ":0",
+                   "--password-file", pw)
+    assert p.returncode == 2, p
+    line = one_line(p.stderr.decode())
+    assert line.startswith("error: password file ") and pw in line, line
+    assert "one line" in line, line
+
+
+def test_password_file_crlf():
+    """A trailing "\r\n" is no part of the password, for both."""
+    pw = password_file("pw-crlf", b"s3cret\r\n")
+    with searchd("--password-file", pw) as d:
+        with d.conn() as c:
+            is_error(c.req("STATS"), "unauthorized")
+            assert c.req("AUTH s3cret") == {"ok": True, "auth": True}
+            assert c.req("STATS")["ok"] is True
+        p = client(d, "--password-file", pw, "gouvernements")
+        assert re.search(r"^\s+1\. \S", p.stdout, re.M), p.stdout
+        assert p.stderr == "", p.stderr  # 0600: no warning
+        p = client(d, "--password-file", pw, "--json", "--stats")
+        assert json.loads(p.stdout)["ok"] is True
+        p = client(d, "gouvernements", rc=1)
+        assert "unauthorized" in p.stderr
+
+
+def test_password_file_world_readable_warns():
+    """A file every user may read is used all the same, with one warning
+    line: the client's on its stderr, the daemon's in its log."""
+    pw = password_file("pw-0644", b"s3cret\n", 0o644)
+    with searchd("--password-file", pw) as d:
+        d.wait_log(r"^warn: password file %s is readable by every user$"
+                   % re.escape(pw))
+        p = client(d, "--password-file", pw, "gouvernements")
+        assert re.search(r"^\s+1\. \S", p.stdout, re.M), p.stdout
+        assert one_line(p.stderr) == (
+            "cglu-search: warning: password file %s is readable by every "
+            "user" % pw), p.stderr
 
 
 # ---- limits ------------------------------------------------------------
 
 def test_busy():
-    with Daemon("--max-connections", "2") as d:
+    with searchd("--max-connections", "2") as d:
         c1, c2 = d.conn(), d.conn()
         assert c1.req("PING")["pong"] and c2.req("PING")["pong"]
         with d.conn() as c3:
@@ -543,7 +467,7 @@ def _try(fn):
 
 def test_500_connections():
     n = 500
-    with Daemon() as d:
+    with searchd() as d:
         socks = []
         try:
             for _ in range(n):
@@ -580,7 +504,7 @@ def test_500_connections():
 
 
 def test_disconnect_mid_response():
-    with Daemon() as d:
+    with searchd() as d:
         for linger in (False, True):
             c = d.conn()
             c.send("".join("SEARCH limit=100 gouvernements %d\n" % i
@@ -601,13 +525,11 @@ def test_disconnect_mid_response():
 
 def test_client_that_never_reads():
     # A small ASan quarantine, so that RSS shows what is really held.
-    env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=4:" +
-               os.environ.get("ASAN_OPTIONS", ""))
-    with Daemon("--max-output", "65536", "--max-queue", "16",
-                env=env) as d:
+    with searchd("--max-output", "65536", "--max-queue", "16",
+                 env=asan_env(4)) as d:
         c = d.conn()
         c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        rss0 = d.rss_kb()
+        rss0 = d.rss_mb() * 1024  # KB
         line = b"SEARCH limit=100 gouvernements locaux\n"
         chunk = line * 1000
         c.sock.settimeout(2)
@@ -624,7 +546,7 @@ def test_client_that_never_reads():
             sent * 1000)
         with d.conn() as c2:  # others are served meanwhile
             assert c2.req("PING")["pong"] is True
-        grown = d.rss_kb() - rss0
+        grown = d.rss_mb() * 1024 - rss0
         assert grown < 64 * 1024, "daemon grew by %d KB" % grown
         c.close()
 
@@ -635,7 +557,7 @@ def test_client_that_never_reads():
 
 
 def test_idle_timeout():
-    with Daemon("--idle-timeout", "1") as d:
+    with searchd("--idle-timeout", "1") as d:
         idle, busy = d.conn(), d.conn()
         assert idle.req("PING")["pong"] is True
         # traffic on busy every 0.25 s until idle is closed (at most 40
@@ -661,7 +583,7 @@ def test_fd_exhaustion():
     """Clients past RLIMIT_NOFILE: logged, dropped, no spin, no crash."""
     def low_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
-    with Daemon("--threads", "1", preexec=low_limit) as d:
+    with searchd("--threads", "1", preexec=low_limit) as d:
         socks = []
         try:
             for _ in range(80):
@@ -704,7 +626,7 @@ def cpu_seconds(pid):
 # ---- signals and start-up ----------------------------------------------
 
 def test_sighup_reopens():
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         d.proc.send_signal(signal.SIGHUP)
         d.wait_log(r"^info: SIGHUP")
         assert c.req("PING")["pong"] is True
@@ -714,7 +636,7 @@ def test_sighup_reopens():
 
 
 def test_sigterm_finishes_in_flight():
-    d = Daemon()
+    d = searchd()
     c = d.conn()
     c.send("".join("SEARCH limit=100 gouvernements %d\n" % i
                    for i in range(200)))
@@ -773,7 +695,7 @@ def stuck_client(d):
 def test_sigterm_cuts_stuck_clients():
     # One signal: the grace period (5 s, a timer of the daemon's), then
     # the client is cut. No upper bound on the time: that is the machine's.
-    d = Daemon("--max-output", "65536")
+    d = searchd("--max-output", "65536")
     c = stuck_client(d)
     t0 = time.monotonic()
     d.proc.send_signal(signal.SIGTERM)
@@ -786,7 +708,7 @@ def test_sigterm_cuts_stuck_clients():
     assert "Sanitizer" not in d.text()
     c.close()
     # Two signals: the second cuts at once, within the grace period.
-    d = Daemon("--max-output", "65536")
+    d = searchd("--max-output", "65536")
     c = stuck_client(d)
     t0 = time.monotonic()
     d.proc.send_signal(signal.SIGTERM)
@@ -816,7 +738,7 @@ def indexed_copy():
 
 def test_sighup_sees_a_new_revision():
     src, db = indexed_copy()
-    with Daemon(db=db) as d, d.conn() as c:
+    with searchd(db=db) as d, d.conn() as c:
         assert c.req("SEARCH xylophonique")["total"] == 0
         with open(os.path.join(src, "07-nouveau.txt"), "w") as f:
             f.write("Nouveau\n\nUn document xylophonique tout neuf.\n")
@@ -835,7 +757,7 @@ def test_answer_cache():
     """A repeated SEARCH is answered from the cache: the same answer but
     for took_ms and "cached":true. Other options or other bytes (past a
     NUL too) are other queries; errors are never cached; STATS counts."""
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         a = c.req("SEARCH limit=3 gouvernements locaux")
         assert "cached" not in a and len(a["hits"]) == 3, a
         b = c.req("SEARCH limit=3 gouvernements locaux")
@@ -873,11 +795,11 @@ def test_answer_cache():
 
 
 def test_cache_size_option_and_sighup():
-    with Daemon("--cache-size", "0") as d, d.conn() as c:
+    with searchd("--cache-size", "0") as d, d.conn() as c:
         for _ in range(3):
             assert "cached" not in c.req("SEARCH gouvernements")
         assert "cache" not in c.req("STATS")
-    with Daemon("--cache-size", "64K") as d, d.conn() as c:
+    with searchd("--cache-size", "64K") as d, d.conn() as c:
         for i in range(200):  # about 1 KB each: the budget holds
             c.req("SEARCH limit=2 snippet=300 villes %d" % i)
         f = c.req("STATS")["cache"]
@@ -894,7 +816,7 @@ def test_cache_cleared_by_a_commit():
     """No SIGHUP: a commit is seen through the index's version file and
     the cached answer is gone within a second."""
     src, db = indexed_copy()
-    with Daemon(db=db) as d, d.conn() as c:
+    with searchd(db=db) as d, d.conn() as c:
         assert c.req("SEARCH marimbaphone")["total"] == 0
         assert c.req("SEARCH marimbaphone")["cached"] is True
         with open(os.path.join(src, "08-marimba.txt"), "w") as f:
@@ -930,7 +852,7 @@ def test_cache_fresh_while_workers_are_busy():
     subprocess.run([INDEXER, "-q", "--db", db, src], check=True, timeout=120)
     slow = "SEARCH limit=100 snippet=1000 gou* loc* vil* rég* mon* page %d"
     # a cache large enough to keep the stale answer among the flood's
-    with Daemon("--threads", "1", "--cache-size", "512M", db=db) as d, \
+    with searchd("--threads", "1", "--cache-size", "512M", db=db) as d, \
             d.conn(timeout=120) as c:
         t0 = time.monotonic()
         for i in range(5):
@@ -963,7 +885,7 @@ def test_cache_fresh_while_workers_are_busy():
 
 
 def test_sigint_idle_exit_0():
-    d = Daemon()
+    d = searchd()
     assert d.stop(signal.SIGINT) == 0, d.text()
     assert d.log()[-1] == "info: stopped"
 
@@ -1008,7 +930,7 @@ def test_bad_options_exit_2():
 
 
 def test_address_in_use_exit_1():
-    with Daemon() as d:
+    with searchd() as d:
         p = run_daemon("--db", index(), "--listen", "%s:%d" % (HOST, d.port))
         assert p.returncode == 1, p
         assert b"address already in use" in p.stderr.lower()
@@ -1025,7 +947,7 @@ def client(d, *args, rc=0, port=None):
 
 
 def test_client():
-    with Daemon() as d:
+    with searchd() as d:
         p = client(d, "gouvernements", "locaux")
         assert re.search(r"^\d+ results? ", p.stdout, re.M), p.stdout
         assert re.search(r"^\s+1\. \S", p.stdout, re.M), p.stdout
@@ -1071,7 +993,7 @@ def test_client():
 def test_client_tty_bold():
     """On a terminal <mark> becomes bold (checked through a pty)."""
     import pty
-    with Daemon() as d:
+    with searchd() as d:
         pid, fd = pty.fork()
         if pid == 0:
             os.execv(CLIENT, [CLIENT, "--host", "%s:%d" % (HOST, d.port),
@@ -1090,6 +1012,124 @@ def test_client_tty_bold():
         os.close(fd)
         assert os.WEXITSTATUS(status) == 0, out
         assert b"\x1b[1m" in out and b"<mark>" not in out, out
+
+
+def one_line(text):
+    """text is exactly one line ending in "\n": that line."""
+    assert text.endswith("\n") and text.count("\n") == 1, repr(text)
+    return text[:-1]
+
+
+class Listener:
+    """A socket listening on 127.0.0.1, port 0, that never accepts: tells
+    whether a client connected (the kernel queues the connection)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+
+    def nobody_came(self):
+        self.sock.setblocking(False)
+        try:
+            conn, _ = self.sock.accept()
+        except BlockingIOError:
+            return True
+        conn.close()
+        return False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+        return False
+
+
+class FakeServer:
+    """A server of one connection on 127.0.0.1, port 0, in a thread: it
+    accepts one client, reads its request line (kept in request), sends
+    answer (bytes, as they are; None: nothing) and closes. Every wait is
+    bounded; the end of the with block joins the thread."""
+
+    def __init__(self, answer):
+        self.answer, self.request, self.error = answer, None, None
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(1)
+        self.sock.settimeout(TIMEOUT)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+            with conn:
+                conn.settimeout(TIMEOUT)
+                buf = b""
+                while b"\n" not in buf and len(buf) < 1 << 20:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    buf += chunk
+                self.request = buf
+                if self.answer is not None:
+                    conn.sendall(self.answer)
+        except Exception as e:  # noqa: BLE001 (raised in the test's thread)
+            self.error = e
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        self.thread.join(TIMEOUT)
+        self.sock.close()
+        if exc_type is None:
+            assert not self.thread.is_alive(), "fake server still waiting"
+            if self.error is not None:
+                raise self.error
+        return False
+
+
+def test_client_bad_answers():
+    """Anything but one JSON object is a bad answer: exit 1 and one line
+    on stderr; so is a server that closes without answering."""
+    for answer in (b'{"ok":true\n', b"[1]\n", b"x\n"):
+        with FakeServer(answer) as fs:
+            p = client(None, "x", rc=1, port=fs.port)
+        assert fs.request == b"SEARCH x\n", fs.request
+        line = one_line(p.stderr)
+        assert line.startswith("cglu-search: ") and "bad answer" in line, \
+            (answer, line)
+        assert p.stdout == "", (answer, p.stdout)
+    with FakeServer(None) as fs:
+        p = client(None, "x", rc=1, port=fs.port)
+    assert fs.request == b"SEARCH x\n", fs.request
+    line = one_line(p.stderr)
+    assert "closed the connection without answering" in line, line
+    assert p.stdout == ""
+    # the same server and client, a good answer: exit 0
+    with FakeServer(b'{"ok":true,"pong":true}\n') as fs:
+        p = client(None, "--json", "x", port=fs.port)
+    assert p.stdout == '{"ok":true,"pong":true}\n' and p.stderr == "", p
+
+
+def test_client_limit_refused():
+    """--limit takes digits only, 1 to 10000, refused before connecting."""
+    for bad in (" 5", "0", "5 ", "+5", "-5", "", "0x5", "10001"):
+        with Listener() as ls:
+            p = client(None, "--limit", bad, "x", rc=2, port=ls.port)
+            line = one_line(p.stderr)
+            assert "--limit" in line, (bad, line)
+            assert ls.nobody_came(), "--limit %r: the client connected" % bad
+        assert p.stdout == ""
+    for good in ("5", "10000"):
+        with FakeServer(b'{"ok":true,"pong":true}\n') as fs:
+            client(None, "--limit", good, "x", port=fs.port)
+        assert fs.request == b"SEARCH limit=%s x\n" % good.encode(), \
+            fs.request
 
 
 # ---- docs/PROTOCOL.md --------------------------------------------------
@@ -1141,7 +1181,7 @@ def test_protocol_examples():
     for n, ex in enumerate(examples):
         needs_pw = any(req.startswith("AUTH ") for req, _ in ex)
         args = ("--password-file", pw) if needs_pw else ()
-        with Daemon(*args) as d, d.conn() as c:
+        with searchd(*args) as d, d.conn() as c:
             for req, answers in ex:
                 c.send(req + "\n")
                 for want in answers:
@@ -1159,7 +1199,7 @@ def test_protocol_examples():
 def test_latency_figures():
     """Not a benchmark (bench/search.sh is): prints round-trip times and
     checks that 10,000 pipelined PINGs all come back."""
-    with Daemon() as d, d.conn() as c:
+    with searchd() as d, d.conn() as c:
         def timed(line, n):
             t = []
             for _ in range(n):

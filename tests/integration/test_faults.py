@@ -22,10 +22,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import proc_fds, proc_rss_mb, prog, run_all  # noqa: E402
+from harness import fixture, prog, run_all  # noqa: E402
+from daemon import HOST, TIMEOUT, Conn, Daemon, asan_env  # noqa: E402
 
-TIMEOUT = 30  # seconds: any one wait
-HOST = "127.0.0.1"
 DAEMON = os.path.abspath(prog("cglu-searchd"))
 INDEXER = os.path.abspath(prog("cglu-index"))
 
@@ -63,8 +62,7 @@ ASAN = sanitized()
 # looser; the normal figures are the ones the tests are about.
 RSS_BOUND_MB = 250 if ASAN else 150
 # A small quarantine, so that RSS shows what the daemon really holds.
-ASAN_ENV = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=16:" +
-                os.environ.get("ASAN_OPTIONS", ""))
+ASAN_ENV = asan_env(16)
 
 TMP = tempfile.mkdtemp(prefix="cglu-faults-")
 atexit.register(shutil.rmtree, TMP, True)
@@ -118,18 +116,16 @@ def gen_folder(path, nfiles, nwords, seed, extra=None, every=10):
     return marked
 
 
-_corpus = None
 NFILES = 1000
 
 
+@fixture
 def corpus():
     """1000 files, ~4 MB: about 1 s to index, 2 s to rebuild (more under
-    ASan)."""
-    global _corpus
-    if _corpus is None:
-        _corpus = os.path.join(TMP, "corpus")
-        gen_folder(_corpus, NFILES, 500, seed=1)
-    return _corpus
+    ASan). Made once; the tests only read it."""
+    path = os.path.join(TMP, "corpus")
+    gen_folder(path, NFILES, 500, seed=1)
+    yield path
 
 
 # ---- indexer and index helpers -----------------------------------------
@@ -174,102 +170,11 @@ def db_info(db):
 
 # ---- daemon and clients -------------------------------------------------
 
-class Daemon:
-    """cglu-searchd on 127.0.0.1:0, stderr in a file (never a full pipe)."""
-
-    def __init__(self, db, *args, env=None):
-        fd, self.errpath = tempfile.mkstemp(dir=TMP, suffix=".log")
-        self.err = os.fdopen(fd, "wb")
-        self.proc = subprocess.Popen(
-            [DAEMON, "--db", db, "--listen", HOST + ":0"] + list(args),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self.err, env=env or ASAN_ENV)
-        deadline = time.monotonic() + TIMEOUT
-        while "\n" not in self.text():
-            if self.proc.poll() is not None:
-                raise AssertionError("daemon exited %d: %s"
-                                     % (self.proc.returncode, self.text()))
-            assert time.monotonic() < deadline, "daemon silent"
-            time.sleep(0.01)
-        first = self.text().split("\n")[0]
-        m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)", first)
-        assert m, "first line: %r" % first
-        self.port = int(m.group(1))
-
-    def text(self):
-        with open(self.errpath, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def conn(self, timeout=TIMEOUT):
-        return Conn(self.port, timeout)
-
-    def rss_mb(self):
-        return proc_rss_mb(self.proc.pid)
-
-    def nfds(self):
-        return proc_fds(self.proc.pid)
-
-    def stats(self):
-        with self.conn() as c:
-            return c.req("STATS")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, *exc):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.err.close()
-        log = self.text()
-        os.unlink(self.errpath)
-        if exc_type is None:
-            assert rc == 0, "daemon exit %d:\n%s" % (rc, log[-3000:])
-            assert "Sanitizer" not in log and "runtime error" not in log, \
-                log[-3000:]
-        return False
-
-
-class Conn:
-    """One TCP client with a line reader (every wait bounded)."""
-
-    def __init__(self, port, timeout=TIMEOUT):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data.encode() if isinstance(data, str) else data)
-
-    def line(self):
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(1 << 16)
-            if not chunk:
-                raise AssertionError("connection closed, got %r"
-                                     % self.buf[:200])
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line
-
-    def json(self):
-        return json.loads(self.line().decode("utf-8"))
-
-    def req(self, text):
-        self.send(text + ("\n" if isinstance(text, str) else b"\n"))
-        return self.json()
-
-    def close(self):
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
+def searchd(db, *args, env=None):
+    """The shared Daemon on db, with a small ASan quarantine unless env is
+    given; at the end of a with block it must exit 0 with no sanitizer
+    report in its log."""
+    return Daemon(db, *args, env=env or ASAN_ENV, check_exit=True)
 
 
 def wait_until(pred, timeout, step=0.01):
@@ -432,7 +337,7 @@ def test_kill_indexer_while_serving():
     r = random.Random(20240601)
     halt = threading.Event()
     kills, finished, counts = 0, 0, []
-    with Daemon(db, "--threads", "2") as d:
+    with searchd(db, "--threads", "2") as d:
         w = Worker(searcher, d.port, ["SEARCH limit=5 ville",
                                       'SEARCH "ville région"',
                                       "SEARCH com*"], halt)
@@ -512,7 +417,7 @@ def test_rebuild_under_load():
     lines = ["SEARCH limit=10 ville", 'SEARCH snippet=100 "ville région"',
              "SEARCH com* -mairie", "SUGGEST com", "STATS",
              "SEARCH ville OR commune", "SEARCH " + word]
-    with Daemon(db, "--threads", "2") as d:
+    with searchd(db, "--threads", "2") as d:
         workers = [Worker(searcher, d.port, lines[i % 7:] + lines[:i % 7],
                           halt) for i in range(8)]
         try:
@@ -769,7 +674,7 @@ def test_abusive_clients():
     nconn = min(2000, hard - 200)
     db = os.path.join(TMP, "abuse.db")
     index(db, corpus())
-    with Daemon(db, "--max-connections", "4096") as d:
+    with searchd(db, "--max-connections", "4096") as d:
         with d.conn() as c:
             assert c.req("PING")["pong"] is True
         assert wait_until(lambda: d.stats()["connections_open"] == 1, 5)
@@ -895,7 +800,7 @@ def test_queries_of_death():
     # thread, so the PING figure shows whether a query blocks the loop,
     # not how the kernel shares 2 cores among 3 busy threads. No answer
     # cache: every round is searched again.
-    with Daemon(db, "--threads", "1", "--cache-size", "0") as d, \
+    with searchd(db, "--threads", "1", "--cache-size", "0") as d, \
             d.conn() as c:
         pr = Prober(d.port, gap=0.05)
         deadline = time.monotonic() + 60

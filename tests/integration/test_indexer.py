@@ -4,13 +4,11 @@ the index inspected with xapian-delve, xapian-check and xapian-metadata."""
 import errno
 import fcntl
 import glob
-import json
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import run_all, prog, ROOT  # noqa: E402
+from daemon import Daemon  # noqa: E402
 
 TIMEOUT = 60  # seconds, for any one command
 SUMMARY = re.compile(
@@ -1156,25 +1155,8 @@ def test_base_url():
 
 def searchd_doc(db, *idents):
     """DOC answers of a real daemon on 127.0.0.1:0 for idents."""
-    d = subprocess.Popen([prog("cglu-searchd"), "--db", db, "--listen",
-                          "127.0.0.1:0"], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        first = d.stderr.readline().decode()
-        m = re.match(r"^listening on 127\.0\.0\.1:(\d+)$", first.strip())
-        assert m, first
-        with socket.create_connection(("127.0.0.1", int(m.group(1))),
-                                      timeout=TIMEOUT) as c:
-            f = c.makefile("rwb")
-            out = []
-            for ident in idents:
-                f.write(b"DOC " + ident.encode() + b"\n")
-                f.flush()
-                out.append(json.loads(f.readline()))
-            return out
-    finally:
-        d.terminate()
-        d.communicate(timeout=TIMEOUT)
+    with Daemon(db) as d, d.conn(timeout=TIMEOUT) as c:
+        return [c.req("DOC " + ident) for ident in idents]
 
 
 def test_unique_ids_across_folders():

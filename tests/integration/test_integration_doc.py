@@ -1,7 +1,6 @@
 """docs/INTEGRATION.md: its Python and PHP examples run against a real
 daemon, and the document shows them exactly as they are in docs/examples."""
 import importlib.util
-import io
 import os
 import re
 import shutil
@@ -16,11 +15,20 @@ EX = os.path.join(ROOT, "docs", "examples")
 
 
 def load_example(address):
+    """The example module, reading CGLU_SEARCHD=address when loaded (the
+    environment is given back as it was: no test sees another's)."""
+    old = os.environ.get("CGLU_SEARCHD")
     os.environ["CGLU_SEARCHD"] = address
-    spec = importlib.util.spec_from_file_location(
-        "search_site", os.path.join(EX, "search_site.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "search_site", os.path.join(EX, "search_site.py"))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        if old is None:
+            del os.environ["CGLU_SEARCHD"]
+        else:
+            os.environ["CGLU_SEARCHD"] = old
     return mod
 
 

@@ -6,13 +6,10 @@ report at the end; exits 1 on any unexpected error, RSS growth or
 descriptor leak (README.md). Standard library only; 127.0.0.1 only."""
 import argparse
 import collections
-import json
 import os
 import random
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,11 +19,9 @@ import unicodedata
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "integration"))
-from harness import proc_fds, proc_rss_mb  # noqa: E402
+from daemon import TIMEOUT, Conn, Daemon, asan_env  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-HOST = "127.0.0.1"
-TIMEOUT = 30        # seconds: any one socket wait or daemon start-up
 REINDEX_EVERY = 60  # seconds
 FIRST_REINDEX = 30  # seconds after the start (so a 2-minute run has two)
 FD_SLACK = 2
@@ -100,77 +95,6 @@ def vocabulary(folder, rnd, nfiles=200):
     if len(words) < 50:
         sys.exit("soak: corpus %s has too few words" % folder)
     return words, phrases[:2000] or words[:100]
-
-
-# ---- daemon ------------------------------------------------------------
-
-class Daemon:
-    def __init__(self, bindir, db, workdir):
-        self.errpath = os.path.join(workdir, "searchd.log")
-        self.err = open(self.errpath, "wb")
-        env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=16:" +
-                   os.environ.get("ASAN_OPTIONS", ""))
-        self.proc = subprocess.Popen(
-            [os.path.join(bindir, "cglu-searchd"), "--db", db, "--listen",
-             HOST + ":0"], stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=self.err, env=env)
-        deadline = time.monotonic() + TIMEOUT
-        while "\n" not in self.text():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                sys.exit("soak: daemon did not start: " + self.text())
-            time.sleep(0.01)
-        m = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)",
-                         self.text().split("\n")[0])
-        if not m:
-            sys.exit("soak: unexpected first line: " + self.text())
-        self.port = int(m.group(1))
-
-    def text(self):
-        with open(self.errpath, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def rss_mb(self):
-        return proc_rss_mb(self.proc.pid)
-
-    def nfds(self):
-        return proc_fds(self.proc.pid)
-
-    def stop(self):
-        """SIGTERM; the exit status (None if it had to be killed)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            rc = None
-        self.err.close()
-        return rc
-
-
-class Conn:
-    def __init__(self, port):
-        self.sock = socket.create_connection((HOST, port), timeout=TIMEOUT)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def answer(self):
-        """One answer line as JSON (strict UTF-8)."""
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(1 << 16)
-            if not chunk:
-                raise ConnectionError("closed by the server")
-            self.buf += chunk
-            if len(self.buf) > 64 << 20:
-                raise ValueError("answer line over 64 MB")
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line.decode("utf-8"))
-
-    def close(self):
-        self.sock.close()
 
 
 # ---- shared state ------------------------------------------------------
@@ -326,7 +250,7 @@ class Client(threading.Thread):
         if self.conn is not None:
             if quit_first:
                 self.conn.send(b"QUIT\n")
-                a = self.conn.answer()
+                a = self.conn.json()
                 assert a == {"ok": True, "bye": True}, a
                 self.served("quit", a)
             self.conn.close()
@@ -345,7 +269,7 @@ class Client(threading.Thread):
         reqs = [self.pick() for _ in range(n)]
         self.conn.send(b"".join(r[0] + b"\n" for r in reqs))
         for line, kind, check in reqs:
-            a = self.conn.answer()
+            a = self.conn.json()
             self.served(kind, a)
             try:
                 check(a)
@@ -386,7 +310,7 @@ def query_once(port, line):
     c = Conn(port)
     try:
         c.send(line.encode() + b"\n")
-        return c.answer()
+        return c.json()
     finally:
         c.close()
 
@@ -430,7 +354,7 @@ def reindex(rnd, k, args, st, daemon, corpus, db, ndocs):
             else:
                 a = query_once(daemon.port, "SEARCH " + word)
                 ok = a["ok"] and a["total"] >= 1
-        except (OSError, ValueError, KeyError) as e:
+        except (OSError, ValueError, KeyError, AssertionError) as e:
             a, ok = repr(e), False
         lag = time.monotonic() - t1
         if ok or lag > 1.0:
@@ -464,7 +388,12 @@ def main():
             sys.exit("soak: cglu-index exit %d: %s" % (
                 p.returncode, p.stderr.decode(errors="replace")))
         words, phrases = vocabulary(corpus, rnd)
-        daemon = Daemon(args.bin, db, work)
+        try:
+            daemon = Daemon(db, binary=os.path.join(args.bin,
+                                                    "cglu-searchd"),
+                            env=asan_env(16))
+        except AssertionError as e:
+            sys.exit("soak: daemon did not start: %s" % e)
         ndocs = query_once(daemon.port, "STATS")["documents"]
         time.sleep(0.2)  # our STATS connection closed
         fd_start, rss_boot = daemon.nfds(), daemon.rss_mb()
@@ -527,6 +456,7 @@ def main():
         stats = query_once(daemon.port, "STATS")
         rc = daemon.stop()
         log = daemon.text()
+        daemon.close()
         daemon = None
 
         served = sum(st.served.values())
@@ -573,7 +503,7 @@ def main():
         return 1 if fails else 0
     finally:
         if daemon is not None:
-            daemon.stop()
+            daemon.close()
         shutil.rmtree(work, ignore_errors=True)
 
 
