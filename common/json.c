@@ -7,50 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/utf8.h"
+
 /* ASCII bytes copied as they are: printable, not '"' or '\'. */
 static int plain(unsigned char c)
 {
     return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-}
-
-/* Length of the well-formed UTF-8 sequence that starts p[0..n) (n >= 1),
- * per Unicode table 3-7; 0 when ill-formed, with *bad set to the length of
- * the maximal subpart to replace by one U+FFFD (1 to 3 bytes). */
-static size_t utf8_seq(const unsigned char *p, size_t n, size_t *bad)
-{
-    unsigned c = p[0], lo = 0x80, hi = 0xbf;
-    size_t need, i;
-
-    if (c < 0x80)
-        return 1;
-    if (c < 0xc2 || c > 0xf4) { /* continuation, overlong C0/C1, > U+10FFFF */
-        *bad = 1;
-        return 0;
-    }
-    if (c < 0xe0) {
-        need = 1;
-    } else if (c < 0xf0) {
-        need = 2;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong */
-        else if (c == 0xed)
-            hi = 0x9f; /* surrogates D800-DFFF */
-    } else {
-        need = 3;
-        if (c == 0xf0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xf4)
-            hi = 0x8f; /* past U+10FFFF */
-    }
-    for (i = 1; i <= need; i++) {
-        if (i >= n || p[i] < lo || p[i] > hi) {
-            *bad = i; /* p[i] is not part of it: it starts the next one */
-            return 0;
-        }
-        lo = 0x80;
-        hi = 0xbf;
-    }
-    return need + 1;
 }
 
 /* U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: E2 80 A8/A9. */
@@ -113,7 +75,7 @@ buf_status json_str(buf_t *b, const char *s, size_t len)
             }
             if (*p < 0x80)
                 break;
-            seq = utf8_seq(p, (size_t)(end - p), &bad);
+            seq = utf8_decode(p, (size_t)(end - p), NULL, &bad);
             if (seq == 0 || js_newline(p, seq))
                 break;
             p += seq;
@@ -125,7 +87,8 @@ buf_status json_str(buf_t *b, const char *s, size_t len)
             st = escape_ascii(b, *p);
             p++;
         } else if (seq == 0) {
-            st = buf_append(b, "\xef\xbf\xbd", 3); /* U+FFFD */
+            st = buf_append(b, UTF8_REPLACEMENT_STR,
+                            sizeof UTF8_REPLACEMENT_STR - 1);
             p += bad;
         } else {
             st = buf_append(b, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
@@ -218,4 +181,49 @@ buf_status json_bool(buf_t *b, int v)
 buf_status json_null(buf_t *b)
 {
     return buf_append(b, "null", 4);
+}
+
+/* ---- Error answers ---- */
+
+const char *json_err_code(json_err e)
+{
+    static const char *const codes[JSON_ERR_KINDS] = {
+        [JSON_ERR_BAD_REQUEST] = "bad_request",
+        [JSON_ERR_NOT_FOUND] = "not_found",
+        [JSON_ERR_UNAUTHORIZED] = "unauthorized",
+        [JSON_ERR_UNKNOWN_VERB] = "unknown_verb",
+        [JSON_ERR_LINE_TOO_LONG] = "line_too_long",
+        [JSON_ERR_BUSY] = "busy",
+        [JSON_ERR_TOO_LARGE] = "too_large",
+        [JSON_ERR_INTERNAL] = "internal",
+    };
+    return (unsigned)e < JSON_ERR_KINDS ? codes[e] : "internal";
+}
+
+buf_status json_error_line(buf_t *b, json_err e, const char *msg,
+                           size_t msg_len, const char *extra_key,
+                           const char *extra, size_t extra_len)
+{
+    size_t start = b->len;
+    const char *code = json_err_code(e);
+    buf_status st = buf_puts(b, "{\"ok\":false,\"error\":");
+
+    if (st == BUF_OK)
+        st = json_str(b, code, strlen(code));
+    if (st == BUF_OK)
+        st = buf_puts(b, ",\"message\":");
+    if (st == BUF_OK)
+        st = json_str(b, msg, msg_len);
+    if (st == BUF_OK && extra_key != NULL) {
+        st = buf_putc(b, ',');
+        if (st == BUF_OK)
+            st = json_key(b, extra_key);
+        if (st == BUF_OK)
+            st = json_str(b, extra, extra_len);
+    }
+    if (st == BUF_OK)
+        st = buf_puts(b, "}\n");
+    if (st != BUF_OK)
+        buf_truncate(b, start);
+    return st;
 }

@@ -52,6 +52,33 @@ buf_status json_double(buf_t *b, double v, int decimals);
 buf_status json_bool(buf_t *b, int v); /* true when v != 0, else false */
 buf_status json_null(buf_t *b);
 
+/* ---- Error answers ----
+ * Every front end answers a failure with the same object,
+ * {"ok":false,"error":CODE,"message":TEXT} (PROTOCOL.md lists the codes);
+ * this is the one place that writes it. */
+typedef enum {
+    JSON_ERR_BAD_REQUEST = 0, /* a malformed or out-of-range request */
+    JSON_ERR_NOT_FOUND,       /* DOC: no document with that id */
+    JSON_ERR_UNAUTHORIZED,    /* AUTH first, or a wrong password */
+    JSON_ERR_UNKNOWN_VERB,    /* not a verb of the protocol */
+    JSON_ERR_LINE_TOO_LONG,   /* a request line past the protocol's limit */
+    JSON_ERR_BUSY,            /* too many connections */
+    JSON_ERR_TOO_LARGE,       /* the answer would pass the answer limit */
+    JSON_ERR_INTERNAL,        /* out of memory, index failure */
+    JSON_ERR_KINDS
+} json_err;
+
+/* The code's spelling in answers ("bad_request"); static storage. */
+const char *json_err_code(json_err e);
+
+/* Append one error line, ending in "\n", to b: msg[0..msg_len) (any bytes,
+ * escaped), then, when extra_key is not NULL, the member
+ * "extra_key":extra[0..extra_len). Returns as the writers above: on
+ * failure nothing is appended. */
+buf_status json_error_line(buf_t *b, json_err e, const char *msg,
+                           size_t msg_len, const char *extra_key,
+                           const char *extra, size_t extra_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,8 +21,7 @@
 #define SCHEMA_P_TITLE "T" /* T + stem of a title word: title:word */
 #define SCHEMA_P_ROOT "R"  /* R + root folder the document came from */
 
-/* Within-document frequency added for each title occurrence (body: 1). */
-#define SCHEMA_TITLE_WDF 5
+/* Title words are weighted by RANK_TITLE_WDF (search/rank.h). */
 
 /* Value slots. */
 #define SCHEMA_V_MTIME 0 /* "seconds.nanoseconds" since the epoch */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/schema.h"
+#include "search/rank.h"
 
 /* Gap between title and body positions so a phrase never spans both. */
 #define TITLE_BODY_GAP 64
@@ -39,7 +40,7 @@ static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
     char term[ANALYZE_MAX_WORD * 3 + 8];
     analyze_token t;
     int r;
-    uint32_t wdf = title ? SCHEMA_TITLE_WDF : 1;
+    uint32_t wdf = title ? RANK_TITLE_WDF : 1;
 
     analyze_begin(a, text, len, analyze_position(a));
     while ((r = analyze_next(a, &t)) == 1) {

@@ -1,6 +1,6 @@
-/* search: the worker side of the daemon — queries, snippets, suggestions,
- * documents and statistics, each answered as one JSON line. */
-#include "search/search.h"
+/* engine: queries, snippets, suggestions, documents and statistics from
+ * one Xapian reader, as typed results (search/render writes the JSON). */
+#include "search/engine.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -11,28 +11,22 @@
 #include <time.h>
 
 #include "common/analyze.h"
-#include "common/json.h"
+#include "common/index_meta.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
 #include "search/query.h"
+#include "search/rank.h"
 #include "search/snip.h"
 
-#define DEFAULT_LIMIT 10
-#define MAX_LIMIT 100
-#define MAX_OFFSET 10000
-#define DEFAULT_SNIPPET 200
-#define MAX_SNIPPET 1000
-#define SUGGEST_DEFAULT 10
-#define SUGGEST_MAX 50
 #define SUGGEST_SCAN 5000 /* vocabulary terms looked at per prefix */
 #define REOPEN_EVERY 0.1  /* seconds between looks for a new revision */
 #define SPELL_MAX_EDIT 2
 
-struct search_ctx {
+struct engine_ctx {
     char *path;
     xc_db *db;
     analyzer *an;
-    atomic_int reopen; /* set by search_request_reopen (SIGHUP) */
+    atomic_int reopen; /* set by engine_request_reopen (SIGHUP) */
     double last_check;
     buf_t scratch; /* snippet text, reused */
 };
@@ -44,82 +38,80 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Read the analyzer version and language an index was built with and
- * refuse another version; *lang is malloc'd. */
-static search_status check_meta(xc_db *db, const char *path, char **lang,
+/* The index's layout and analyzer, by common/index_meta's rule (an index
+ * without documents is served whatever it records); *lang is the language
+ * to analyse queries with, malloc'd. */
+static engine_status check_meta(xc_db *db, const char *path, char **lang,
                                 char *err, size_t errlen)
 {
-    char *ver = NULL, *fmt = NULL;
-    uint32_t n = 0;
-    search_status st = SEARCH_ERR_OPEN;
+    index_meta_info mi;
+    char why[512];
+    engine_status st = ENGINE_ERR_INCOMPATIBLE;
+
     *lang = NULL;
-    if (xc_metadata_get(db, SCHEMA_M_ANALYZER, &ver) != XC_OK ||
-        xc_metadata_get(db, SCHEMA_M_FORMAT, &fmt) != XC_OK ||
-        xc_metadata_get(db, SCHEMA_M_LANG, lang) != XC_OK ||
-        xc_doccount(db, &n) != XC_OK) {
-        snprintf(err, errlen, "cannot read index %s: %s", path, xc_errmsg(db));
-        goto fail;
-    }
-    if (ver[0] == '\0' && n == 0) { /* created, never filled */
-        free(*lang);
-        *lang = strdup("french");
-    } else if (strcmp(fmt, SCHEMA_FORMAT) != 0) {
+    switch (index_meta_check(db, NULL, &mi, why, sizeof why)) {
+    case INDEX_META_OK:
+    case INDEX_META_EMPTY:
+        *lang = mi.lang; /* taken: index_meta_info_free leaves it */
+        mi.lang = NULL;
+        st = ENGINE_OK;
+        break;
+    case INDEX_META_ERR_FORMAT:
         snprintf(err, errlen,
                  "index %s has layout \"%s\", this daemon reads \"%s\": "
                  "rebuild it with cglu-index --rebuild",
-                 path, fmt, SCHEMA_FORMAT);
-        st = SEARCH_ERR_INCOMPATIBLE;
-        goto fail;
-    } else if (strcmp(ver, ANALYZE_VERSION) != 0) {
+                 path, mi.format, SCHEMA_FORMAT);
+        break;
+    case INDEX_META_ERR_ANALYZER:
+    case INDEX_META_ERR_LANG: /* not without a language asked for */
         snprintf(err, errlen,
                  "index %s was built by analyzer \"%s\", this daemon has "
                  "\"%s\": rebuild it with cglu-index --rebuild",
-                 path, ver, ANALYZE_VERSION);
-        st = SEARCH_ERR_INCOMPATIBLE;
-        goto fail;
-    }
-    free(ver);
-    free(fmt);
-    if (!*lang) {
+                 path, mi.analyzer, ANALYZE_VERSION);
+        break;
+    case INDEX_META_ERR_NOMEM:
         snprintf(err, errlen, "out of memory");
-        return SEARCH_ERR_NOMEM;
+        st = ENGINE_ERR_NOMEM;
+        break;
+    case INDEX_META_ERR_READ:
+    case INDEX_META_ERR_ARG:
+        snprintf(err, errlen, "cannot read index %s: %s", path, why);
+        st = ENGINE_ERR_OPEN;
+        break;
     }
-    return SEARCH_OK;
-fail:
-    free(ver);
-    free(fmt);
-    free(*lang);
-    *lang = NULL;
+    index_meta_info_free(&mi);
     return st;
 }
 
-static search_status open_all(const char *path, xc_db **db, analyzer **an,
+static engine_status open_all(const char *path, xc_db **db, analyzer **an,
                               char *err, size_t errlen)
 {
     struct stat sb;
     char msg[512], *lang = NULL;
-    search_status st;
+    engine_status st;
     *db = NULL;
     *an = NULL;
     if (stat(path, &sb) != 0) {
         snprintf(err, errlen, "no index at %s (%s): run cglu-index DIR first",
                  path, strerror(errno));
-        return SEARCH_ERR_MISSING;
+        return ENGINE_ERR_MISSING;
     }
     if (xc_open_read(path, db, msg, sizeof msg) != XC_OK) {
         snprintf(err, errlen, "%s", msg);
-        return SEARCH_ERR_OPEN;
+        return ENGINE_ERR_OPEN;
     }
+    xc_set_bm25(*db, RANK_BM25_K1, RANK_BM25_K2, RANK_BM25_K3, RANK_BM25_B,
+                RANK_BM25_MIN_NORMLEN);
     st = check_meta(*db, path, &lang, err, errlen);
-    if (st != SEARCH_OK)
+    if (st != ENGINE_OK)
         goto fail;
     if (analyze_new(lang, an, msg, sizeof msg) != ANALYZE_OK) {
         snprintf(err, errlen, "index %s: %s", path, msg);
-        st = SEARCH_ERR_INCOMPATIBLE;
+        st = ENGINE_ERR_INCOMPATIBLE;
         goto fail;
     }
     free(lang);
-    return SEARCH_OK;
+    return ENGINE_OK;
 fail:
     free(lang);
     xc_close(*db);
@@ -127,39 +119,39 @@ fail:
     return st;
 }
 
-search_status search_check(const char *db_path, char *err, size_t errlen)
+engine_status engine_check(const char *db_path, char *err, size_t errlen)
 {
     xc_db *db;
     analyzer *an;
-    search_status st = open_all(db_path, &db, &an, err, errlen);
+    engine_status st = open_all(db_path, &db, &an, err, errlen);
     xc_close(db);
     analyze_free(an);
     return st;
 }
 
-search_status search_open(const char *db_path, search_ctx **out, char *err,
+engine_status engine_open(const char *db_path, engine_ctx **out, char *err,
                           size_t errlen)
 {
-    search_ctx *c = calloc(1, sizeof *c);
-    search_status st = SEARCH_ERR_NOMEM;
+    engine_ctx *c = calloc(1, sizeof *c);
+    engine_status st = ENGINE_ERR_NOMEM;
     *out = NULL;
     if (!c || !(c->path = strdup(db_path))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
     st = open_all(db_path, &c->db, &c->an, err, errlen);
-    if (st != SEARCH_OK)
+    if (st != ENGINE_OK)
         goto fail;
     buf_init(&c->scratch, 1 << 20);
     c->last_check = now();
     *out = c;
-    return SEARCH_OK;
+    return ENGINE_OK;
 fail:
-    search_close(c);
+    engine_close(c);
     return st;
 }
 
-void search_close(search_ctx *c)
+void engine_close(engine_ctx *c)
 {
     if (!c)
         return;
@@ -170,12 +162,12 @@ void search_close(search_ctx *c)
     free(c);
 }
 
-void search_request_reopen(search_ctx *c)
+void engine_request_reopen(engine_ctx *c)
 {
     atomic_store(&c->reopen, 1);
 }
 
-uint64_t search_revision(search_ctx *c)
+uint64_t engine_revision(engine_ctx *c)
 {
     return xc_revision(c->db);
 }
@@ -184,7 +176,7 @@ uint64_t search_revision(search_ctx *c)
  * within REOPEN_EVERY seconds. An index replaced by a new database (other
  * UUID) is opened afresh. On failure the old revision keeps serving, the
  * next request tries again, and 0 is returned (else 1). */
-static int maybe_reopen(search_ctx *c)
+static int maybe_reopen(engine_ctx *c)
 {
     double t = now();
     if (!atomic_exchange(&c->reopen, 0) && t - c->last_check < REOPEN_EVERY)
@@ -195,7 +187,7 @@ static int maybe_reopen(search_ctx *c)
     xc_db *db;
     analyzer *an;
     char err[512];
-    if (open_all(c->path, &db, &an, err, sizeof err) == SEARCH_OK) {
+    if (open_all(c->path, &db, &an, err, sizeof err) == ENGINE_OK) {
         xc_close(c->db);
         analyze_free(c->an);
         c->db = db;
@@ -206,83 +198,57 @@ static int maybe_reopen(search_ctx *c)
     return 0;
 }
 
-/* ---- JSON helpers ------------------------------------------------------ */
+/* ---- Results ----------------------------------------------------------- */
 
-static void error_line(buf_t *out, const char *code, const char *msg)
+void engine_result_init(engine_result *r, size_t max_bytes)
 {
-    buf_puts(out, "{\"ok\":false,\"error\":");
-    json_str(out, code, strlen(code));
-    buf_puts(out, ",\"message\":");
-    json_str(out, msg, strlen(msg));
-    buf_puts(out, "}\n");
+    memset(r, 0, sizeof *r);
+    buf_init(&r->store, max_bytes);
 }
 
-static void key(buf_t *out, const char *k)
+void engine_result_free(engine_result *r)
 {
-    buf_putc(out, ',');
-    json_key(out, k);
+    buf_free(&r->store);
 }
 
-static void key_uint(buf_t *out, const char *k, uint64_t v)
+static void fail(engine_result *r, json_err e, const char *msg)
 {
-    key(out, k);
-    json_uint(out, v);
+    r->ok = 0;
+    r->error = e;
+    snprintf(r->message, sizeof r->message, "%s", msg);
 }
 
-/* Option value, or an error line naming it; returns 0 on success. */
-static int opt_uint(const proto_request *req, const char *name, uint64_t def,
-                    uint64_t min, uint64_t max, uint64_t *v, buf_t *out)
+/* Copy p[0..n) into the store. A store past its limit fails the whole
+ * result at the end (engine_run), so no caller checks each copy. */
+static engine_span keep(engine_result *r, const char *p, size_t n)
 {
-    proto_status st = proto_opt_uint(req, name, def, min, max, v);
-    if (st == PROTO_OK)
-        return 0;
-    char msg[128];
-    snprintf(msg, sizeof msg,
-             "option %s takes a whole number from %llu to %llu", name,
-             (unsigned long long)min, (unsigned long long)max);
-    error_line(out, "bad_request", msg);
-    return -1;
+    engine_span sp = {r->store.len, n};
+    if (buf_append(&r->store, p, n) != BUF_OK)
+        sp.len = 0;
+    return sp;
 }
 
-/* Split stored data id\0title\0url (text comes from SCHEMA_V_TEXT). */
-typedef struct {
-    const char *id, *title, *url, *text;
-    size_t id_len, title_len, url_len, text_len;
-} stored;
-
-static void split_data(const char *d, size_t n, stored *s)
+/* Stored data id\0title\0url (the text is in SCHEMA_V_TEXT): each field
+ * copied into the store. */
+static void split_data(engine_result *r, const char *d, size_t n,
+                       engine_span *id, engine_span *title, engine_span *url)
 {
     const char *end = d + n, *p = d;
-    const char **f[3] = {&s->id, &s->title, &s->url};
-    size_t *l[3] = {&s->id_len, &s->title_len, &s->url_len};
-    s->text = "";
-    s->text_len = 0;
+    engine_span *f[3] = {id, title, url};
     for (int i = 0; i < 3; i++) {
         const char *z = i < 2 ? memchr(p, '\0', (size_t)(end - p)) : NULL;
         if (!z)
             z = end;
-        *f[i] = p;
-        *l[i] = (size_t)(z - p);
+        *f[i] = keep(r, p, (size_t)(z - p));
         p = z < end ? z + 1 : end;
     }
-}
-
-/* ,"id":…,"title":…,"url":… of a stored document (hits and DOC). */
-static void put_fields(buf_t *out, const stored *s)
-{
-    key(out, "id");
-    json_str(out, s->id, s->id_len);
-    key(out, "title");
-    json_str(out, s->title, s->title_len);
-    key(out, "url");
-    json_str(out, s->url, s->url_len);
 }
 
 /* ---- SEARCH ------------------------------------------------------------ */
 
 /* "Did you mean": each word unknown to the index replaced by the closest
  * known word; NULL when nothing was replaced. */
-static char *suggestion(search_ctx *c, const proto_request *req,
+static char *suggestion(engine_ctx *c, const engine_request *req,
                         const query_parsed *q)
 {
     char *repl[QUERY_MAX_TERMS] = {0};
@@ -311,102 +277,73 @@ static char *suggestion(search_ctx *c, const proto_request *req,
         }
     }
     if (any)
-        out = query_replace_words(req->arg, req->arg_len, q->words,
+        out = query_replace_words(req->text, req->text_len, q->words,
                                   (const char *const *)repl, n);
     for (size_t i = 0; i < n; i++)
         free(repl[i]);
     return out;
 }
 
-static void do_search(search_ctx *c, const proto_request *req, buf_t *out)
+static void do_search(engine_ctx *c, const engine_request *req,
+                      engine_result *r)
 {
-    uint64_t limit, offset, snip_len;
     query_parsed q = {0};
     xc_mset *m = NULL;
-    int relaxed = 0;
     double t0 = now();
 
-    if (opt_uint(req, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, &limit, out) ||
-        opt_uint(req, "offset", 0, 0, MAX_OFFSET, &offset, out) ||
-        opt_uint(req, "snippet", DEFAULT_SNIPPET, 0, MAX_SNIPPET, &snip_len,
-                 out))
-        return;
-    if (query_parse(c->an, req->arg, req->arg_len, &q) != QUERY_OK) {
-        error_line(out, "internal", "out of memory");
+    r->limit = req->limit;
+    r->offset = req->offset;
+    r->query = keep(r, req->text, req->text_len);
+    if (query_parse(c->an, req->text, req->text_len, &q) != QUERY_OK) {
+        fail(r, JSON_ERR_INTERNAL, "out of memory");
         return;
     }
     if (!q.empty) {
         /* The text (for snippets) only when asked for. */
         static const unsigned text_slot[] = {SCHEMA_V_TEXT};
-        size_t nslots = snip_len > 0 ? 1 : 0;
-        xc_status st = xc_search_values(c->db, q.strict, (uint32_t)offset,
-                                        (uint32_t)limit, text_slot, nslots, &m);
+        size_t nslots = req->snippet > 0 ? 1 : 0;
+        xc_status st = xc_search_values(c->db, q.strict, req->offset,
+                                        req->limit, text_slot, nslots, &m);
         if (st == XC_OK && xc_mset_estimated(m) == 0 && q.relaxed) {
             xc_mset_free(m);
             m = NULL;
-            st = xc_search_values(c->db, q.relaxed, (uint32_t)offset,
-                                  (uint32_t)limit, text_slot, nslots, &m);
-            relaxed = 1;
+            st = xc_search_values(c->db, q.relaxed, req->offset, req->limit,
+                                  text_slot, nslots, &m);
+            r->relaxed = 1;
         }
         if (st != XC_OK) {
-            error_line(out, "internal", xc_errmsg(c->db));
+            fail(r, JSON_ERR_INTERNAL, xc_errmsg(c->db));
             goto out;
         }
     }
     char *sugg = q.empty ? NULL : suggestion(c, req, &q);
-
-    buf_puts(out, "{\"ok\":true");
-    key(out, "query");
-    json_str(out, req->arg, req->arg_len);
-    key(out, "total");
-    json_uint(out, m ? xc_mset_estimated(m) : 0);
-    key(out, "offset");
-    json_uint(out, offset);
-    key(out, "limit");
-    json_uint(out, limit);
-    if (relaxed) {
-        key(out, "relaxed");
-        json_bool(out, 1);
-    }
     if (sugg) {
-        key(out, "suggestion");
-        json_str(out, sugg, strlen(sugg));
+        r->has_suggestion = 1;
+        r->suggestion = keep(r, sugg, strlen(sugg));
         free(sugg);
     }
-    key(out, "hits");
-    buf_putc(out, '[');
-    size_t nhits = m ? xc_mset_size(m) : 0;
-    for (size_t i = 0; i < nhits; i++) {
+    r->total = m ? xc_mset_estimated(m) : 0;
+    r->nhits = m ? xc_mset_size(m) : 0;
+    if (r->nhits > ENGINE_LIMIT_MAX) /* cannot happen: limit is at most it */
+        r->nhits = ENGINE_LIMIT_MAX;
+    for (size_t i = 0; i < r->nhits; i++) {
+        engine_hit *h = &r->hits[i];
         uint32_t docid;
-        double w;
-        const char *data;
-        size_t dlen;
-        stored s;
-        xc_mset_item(m, i, &docid, &w, &data, &dlen);
-        split_data(data, dlen, &s);
-        xc_mset_value(m, i, 0, &s.text, &s.text_len);
-        if (i)
-            buf_putc(out, ',');
-        buf_puts(out, "{\"rank\":");
-        json_uint(out, offset + i + 1);
-        put_fields(out, &s);
-        key(out, "score");
-        json_double(out, w, 4);
-        if (snip_len > 0 && s.text) {
-            buf_reset(&c->scratch);
+        const char *data, *text = NULL;
+        size_t dlen, tlen = 0;
+        xc_mset_item(m, i, &docid, &h->score, &data, &dlen);
+        h->rank = (uint64_t)req->offset + i + 1;
+        split_data(r, data, dlen, &h->id, &h->title, &h->url);
+        xc_mset_value(m, i, 0, &text, &tlen);
+        if (req->snippet > 0 && text) {
+            size_t at = r->store.len;
             snip_terms st = {q.stems, q.nstems, q.prefixes, q.nprefixes};
-            snip_build(c->an, s.text, s.text_len, &st, (size_t)snip_len,
-                       &c->scratch);
-            key(out, "snippet");
-            json_str(out, c->scratch.data ? c->scratch.data : "",
-                     c->scratch.len);
+            snip_build(c->an, text, tlen, &st, req->snippet, &r->store);
+            h->has_snippet = 1;
+            h->snippet = (engine_span){at, r->store.len - at};
         }
-        buf_putc(out, '}');
     }
-    buf_putc(out, ']');
-    key(out, "took_ms");
-    json_double(out, (now() - t0) * 1e3, 3);
-    buf_puts(out, "}\n");
+    r->took_ms = (now() - t0) * 1e3;
 out:
     xc_mset_free(m);
     query_parsed_free(&q);
@@ -473,24 +410,22 @@ static int cmp_completion(const void *x, const void *y)
     return strcmp(a->word, b->word);
 }
 
-static void do_suggest(search_ctx *c, const proto_request *req, buf_t *out)
+static void do_suggest(engine_ctx *c, const engine_request *req,
+                       engine_result *r)
 {
-    uint64_t limit;
-    completion comp[SUGGEST_MAX];
+    completion comp[ENGINE_SUGGEST_MAX];
     analyze_token t;
     char exact[ANALYZE_MAX_WORD + 1] = "", fold[ANALYZE_MAX_WORD + 1] = "";
     int have = 0;
 
-    if (opt_uint(req, "limit", SUGGEST_DEFAULT, 1, SUGGEST_MAX, &limit, out))
-        return;
     /* The last word typed is the prefix to complete. */
-    analyze_begin(c->an, req->arg, req->arg_len, 1);
+    analyze_begin(c->an, req->text, req->text_len, 1);
     while (analyze_next(c->an, &t) == 1) {
         memcpy(exact, t.exact, t.exact_len + 1);
         memcpy(fold, t.fold, t.fold_len + 1);
         have = 1;
     }
-    suggest_acc acc = {comp, 0, (size_t)limit, 1, 0};
+    suggest_acc acc = {comp, 0, req->limit, 1, 0};
     if (have) {
         char term[SCHEMA_TERM_MAX + 1];
         xc_status st;
@@ -503,69 +438,55 @@ static void do_suggest(search_ctx *c, const proto_request *req, buf_t *out)
             st = xc_allterms(c->db, term, suggest_term, &acc);
         }
         if (st != XC_OK) {
-            error_line(out, "internal", xc_errmsg(c->db));
+            fail(r, JSON_ERR_INTERNAL, xc_errmsg(c->db));
             return;
         }
     }
     qsort(comp, acc.n, sizeof *comp, cmp_completion);
-    buf_puts(out, "{\"ok\":true");
-    key(out, "prefix");
-    json_str(out, exact, strlen(exact));
-    key(out, "suggestions");
-    buf_putc(out, '[');
-    for (size_t i = 0; i < acc.n; i++) {
-        if (i)
-            buf_putc(out, ',');
-        json_str(out, comp[i].word, strlen(comp[i].word));
-    }
-    buf_puts(out, "]}\n");
+    r->prefix = keep(r, exact, strlen(exact));
+    for (size_t i = 0; i < acc.n; i++)
+        r->words[i] = keep(r, comp[i].word, strlen(comp[i].word));
+    r->nwords = acc.n;
 }
 
 /* ---- DOC, STATS -------------------------------------------------------- */
 
-static void do_doc(search_ctx *c, const proto_request *req, buf_t *out)
+static void do_doc(engine_ctx *c, const engine_request *req, engine_result *r)
 {
     char term[SCHEMA_TERM_MAX + 1], *data = NULL;
     char *vals[SCHEMA_NVALUES] = {0};
     size_t len = 0;
-    stored s;
-    if (req->arg_len == 0) {
-        error_line(out, "bad_request", "DOC needs a document id");
+    if (req->text_len == 0) {
+        fail(r, JSON_ERR_BAD_REQUEST, "DOC needs a document id");
         return;
     }
-    schema_term(SCHEMA_P_ID, req->arg, req->arg_len, term);
+    schema_term(SCHEMA_P_ID, req->text, req->text_len, term);
     xc_status st = xc_get_by_id(c->db, term, &data, &len, vals, SCHEMA_NVALUES);
     if (st == XC_ERR_NOTFOUND ||
-        (st == XC_OK && memchr(req->arg, '\0', req->arg_len))) {
-        error_line(out, "not_found", "no document with that id");
+        (st == XC_OK && memchr(req->text, '\0', req->text_len))) {
+        fail(r, JSON_ERR_NOT_FOUND, "no document with that id");
         goto out;
     }
     if (st != XC_OK) {
-        error_line(out, "internal", xc_errmsg(c->db));
+        fail(r, JSON_ERR_INTERNAL, xc_errmsg(c->db));
         goto out;
     }
-    split_data(data, len, &s);
-    s.text = vals[SCHEMA_V_TEXT];
-    s.text_len = strlen(s.text);
-    buf_puts(out, "{\"ok\":true");
-    put_fields(out, &s);
-    key(out, "text");
-    json_str(out, s.text, s.text_len);
-    buf_puts(out, "}\n");
+    split_data(r, data, len, &r->doc_id, &r->doc_title, &r->doc_url);
+    r->doc_text = keep(r, vals[SCHEMA_V_TEXT], strlen(vals[SCHEMA_V_TEXT]));
 out:
     free(data);
     for (int i = 0; i < SCHEMA_NVALUES; i++)
         free(vals[i]);
 }
 
-static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)
+static void do_stats(engine_ctx *c, engine_result *r)
 {
     uint32_t docs = 0, lastid = 0;
     uint64_t total = 0;
     char *built = NULL;
     if (xc_stats(c->db, &docs, &total, &lastid) != XC_OK ||
         xc_metadata_get(c->db, SCHEMA_M_BUILT, &built) != XC_OK) {
-        error_line(out, "internal", xc_errmsg(c->db));
+        fail(r, JSON_ERR_INTERNAL, xc_errmsg(c->db));
         return;
     }
     char *end;
@@ -573,76 +494,51 @@ static void do_stats(search_ctx *c, const search_server_stats *ss, buf_t *out)
     if (end == built || *end != '\0')
         b = 0; /* missing or corrupt: index_age_s is then -1 */
     free(built);
-    buf_puts(out, "{\"ok\":true");
-    key(out, "documents");
-    json_uint(out, docs);
-    key(out, "terms");
-    json_uint(out, total);
-    key(out, "revision");
-    json_uint(out, xc_revision(c->db));
-    key(out, "index_age_s");
-    json_int(out, b > 0 ? (int64_t)time(NULL) - b : -1);
-    if (ss) {
-        key(out, "uptime_s");
-        json_double(out, ss->uptime_s, 1);
-        key_uint(out, "connections_open", ss->conn_open);
-        key_uint(out, "connections_total", ss->conn_total);
-        key_uint(out, "requests", ss->requests);
-        key_uint(out, "errors", ss->errors);
-        key_uint(out, "output_blocked_bytes", ss->output_blocked);
-        key(out, "latency_p50_ms");
-        json_double(out, ss->p50_ms, 3);
-        key(out, "latency_p99_ms");
-        json_double(out, ss->p99_ms, 3);
-        if (ss->cache_on) {
-            const cache_figures *f = &ss->cache;
-            key(out, "cache");
-            buf_puts(out, "{\"entries\":");
-            json_uint(out, f->entries);
-            key_uint(out, "bytes", f->bytes);
-            key_uint(out, "max_bytes", f->max_bytes);
-            key_uint(out, "hits", f->hits);
-            key_uint(out, "misses", f->misses);
-            key_uint(out, "evictions", f->evictions);
-            buf_putc(out, '}');
-        }
-    }
-    buf_puts(out, "}\n");
+    r->documents = docs;
+    r->terms = total;
+    r->index_age_s = b > 0 ? (int64_t)time(NULL) - b : -1;
 }
 
-void search_execute(search_ctx *c, const proto_request *req,
-                    const search_server_stats *stats, buf_t *out,
-                    search_info *info)
+static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
 {
-    size_t start = out->len;
-    int current = maybe_reopen(c);
-    if (info != NULL) {
-        info->revision = xc_revision(c->db);
-        info->current = current;
-    }
-    switch (req->verb) {
-    case PROTO_V_SEARCH:
-        do_search(c, req, out);
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void engine_run(engine_ctx *c, const engine_request *req, engine_result *r)
+{
+    engine_request q = *req;
+    buf_t store = r->store;
+
+    /* Everything but the store's memory is reset. */
+    buf_reset(&store);
+    memset(r, 0, sizeof *r);
+    r->store = store;
+    r->op = req->op;
+    r->ok = 1;
+    r->current = maybe_reopen(c);
+    r->revision = xc_revision(c->db);
+    q.limit =
+        clamp(q.limit, 1,
+              q.op == ENGINE_SUGGEST ? ENGINE_SUGGEST_MAX : ENGINE_LIMIT_MAX);
+    q.offset = clamp(q.offset, 0, ENGINE_OFFSET_MAX);
+    q.snippet = clamp(q.snippet, 0, ENGINE_SNIPPET_MAX);
+    switch (q.op) {
+    case ENGINE_SEARCH:
+        do_search(c, &q, r);
         break;
-    case PROTO_V_SUGGEST:
-        do_suggest(c, req, out);
+    case ENGINE_SUGGEST:
+        do_suggest(c, &q, r);
         break;
-    case PROTO_V_DOC:
-        do_doc(c, req, out);
+    case ENGINE_DOC:
+        do_doc(c, &q, r);
         break;
-    case PROTO_V_STATS:
-        do_stats(c, stats, out);
+    case ENGINE_STATS:
+        do_stats(c, r);
         break;
     default:
-        error_line(out, "internal", "verb not handled by a worker");
+        fail(r, JSON_ERR_INTERNAL, "unknown engine operation");
         break;
     }
-    /* An answer with a piece that did not fit (out's limit, or memory) is
-     * replaced whole by a short error: never a line with a hole in it. */
-    if (out->failed || out->len == start || out->data[out->len - 1] != '\n') {
-        buf_truncate(out, start);
-        error_line(out, "too_large",
-                   "the answer is larger than the daemon's limit for one "
-                   "answer (a quarter of --max-output)");
-    }
+    if (r->ok && r->store.failed)
+        fail(r, JSON_ERR_TOO_LARGE, ENGINE_TOO_LARGE_MSG);
 }

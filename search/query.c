@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/schema.h"
+#include "search/rank.h"
 
 #define STEM_MAX (ANALYZE_MAX_WORD * 2) /* analyzer's stem buffer */
 #define TERM_MAX (STEM_MAX + 2)         /* one prefix letter + stem + NUL */
@@ -206,7 +207,7 @@ static xc_query *word_query(const qtok *t)
     xc_query *sub[2];
     sub[0] = term_query(SCHEMA_P_STEM[0], t->stem);
     sub[1] = xc_query_scale(term_query(SCHEMA_P_EXACT[0], t->exact),
-                            QUERY_EXACT_BOOST);
+                            RANK_EXACT_BOOST);
     return xc_query_combine(XC_Q_AND_MAYBE, sub, 2, 0);
 }
 
@@ -457,8 +458,9 @@ static int assemble(pstate *st, int use_stop, int relaxed, xc_query **out)
     if (nprox >= 2) {
         /* adjacent plain words rank higher; the window lets the stop
          * words the query dropped sit between them */
-        xc_query *pair[2] = {core,
-                             phrase_query(prox, nprox, (uint32_t)nprox + 2)};
+        xc_query *pair[2] = {
+            core,
+            phrase_query(prox, nprox, (uint32_t)nprox + RANK_PROXIMITY_SLACK)};
         core = xc_query_combine(XC_Q_AND_MAYBE, pair, 2, 0);
         if (!core)
             goto out;

@@ -16,9 +16,6 @@
 #define QUERY_MAX_PHRASE_LEN 16 /* words of one phrase; longer ones cut */
 #define QUERY_MAX_EXCLUDED 16   /* -word / -"phrase" items */
 #define QUERY_MAX_EXPANSION 64  /* terms a prefix gouv* expands to */
-/* Weight factor of the exact form (E term) added to each plain word, so
- * that "élus" ranks documents spelling "élus" above those with "elus". */
-#define QUERY_EXACT_BOOST 0.5
 
 typedef enum {
     QUERY_OK = 0,

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "common/utf8.h"
+
 /* Leading folded bytes compared before a word is analysed (at most). The
  * French stemmer only rewrites the last two letters of what it keeps
  * ("indicateur" -> "indiqu", "fréquemment" -> "frequent") and turns y into
@@ -66,9 +68,8 @@ const char *snip_strerror(snip_status st)
 
 /* ---- characters -------------------------------------------------------- */
 
-/* The analyzer's own rules, so that snippets and the index agree on what
- * a word is. */
-#define decode analyze_utf8_decode
+/* The analyzer's own rules (its decoder is common/utf8's), so that
+ * snippets and the index agree on what a word is. */
 #define is_word_cp analyze_is_word_cp
 
 static int is_ascii_word(unsigned c)
@@ -91,7 +92,7 @@ static size_t step(const unsigned char *t, size_t n, size_t i, int *kind)
         return 1;
     }
     int32_t cp;
-    size_t k = decode(t + i, n - i, &cp);
+    size_t k = utf8_decode(t + i, n - i, &cp, NULL);
     if (!k) {
         *kind = CH_BAD;
         return 1;
@@ -113,7 +114,7 @@ static size_t prev_start(const unsigned char *t, size_t n, size_t pos)
     int32_t cp;
     while (j > 0 && pos - j < 4 && (t[j] & 0xC0) == 0x80)
         j--;
-    if (decode(t + j, n - j, &cp) == pos - j)
+    if (utf8_decode(t + j, n - j, &cp, NULL) == pos - j)
         return j;
     return pos - 1;
 }
@@ -128,7 +129,7 @@ static int kind_at(const unsigned char *t, size_t n, size_t i)
 static int word_at(const unsigned char *t, size_t n, size_t i)
 {
     int32_t cp;
-    size_t k = decode(t + i, n - i, &cp);
+    size_t k = utf8_decode(t + i, n - i, &cp, NULL);
     return k && is_word_cp(cp);
 }
 
@@ -143,7 +144,7 @@ static size_t word_end(const unsigned char *t, size_t n, size_t i)
             continue;
         }
         int32_t cp;
-        size_t k = decode(t + i, n - i, &cp);
+        size_t k = utf8_decode(t + i, n - i, &cp, NULL);
         if (!k || !is_word_cp(cp))
             break;
         i += k;
@@ -378,7 +379,7 @@ static void scan(snip *sn)
         size_t k = 1;
         if (t[i] >= 0x80) {
             int32_t cp;
-            k = decode(t + i, n - i, &cp);
+            k = utf8_decode(t + i, n - i, &cp, NULL);
             if (!k || !is_word_cp(cp)) {
                 i += k ? k : 1;
                 continue;

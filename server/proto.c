@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "server/verbs.h"
+
 /* ---- Framer ---- */
 
 void proto_framer_init(proto_framer *f)
@@ -87,24 +89,6 @@ size_t proto_feed(proto_framer *f, const char *data, size_t len,
 
 /* ---- Parser ---- */
 
-static const char *const search_keys[] = {"limit", "offset", "snippet", NULL};
-static const char *const suggest_keys[] = {"limit", NULL};
-
-static const struct verb_def {
-    const char *name; /* as proto_verb_name() returns it */
-    proto_verb verb;
-    const char *const *keys; /* allowed option keys; NULL: no options */
-} verbs[] = {
-    {"SEARCH", PROTO_V_SEARCH, search_keys},
-    {"SUGGEST", PROTO_V_SUGGEST, suggest_keys},
-    {"DOC", PROTO_V_DOC, NULL},
-    {"STATS", PROTO_V_STATS, NULL},
-    {"PING", PROTO_V_PING, NULL},
-    {"HELP", PROTO_V_HELP, NULL},
-    {"QUIT", PROTO_V_QUIT, NULL},
-    {"AUTH", PROTO_V_AUTH, NULL},
-};
-
 static int is_ws(char c)
 {
     return c == ' ' || c == '\t';
@@ -118,9 +102,7 @@ static char lower(char c)
     return c;
 }
 
-/* s[0..n) equals the C string name, ignoring ASCII case. A NUL byte in s
- * never matches: name has none and the lengths must agree. */
-static int eq_nocase(const char *s, size_t n, const char *name)
+int proto_eq_nocase(const char *s, size_t n, const char *name)
 {
     size_t i;
 
@@ -165,12 +147,12 @@ static void set_arg(proto_request *req, const char *p, const char *end)
     req->arg_len = (size_t)(end - p);
 }
 
-static int key_allowed(const struct verb_def *d, const proto_opt *o)
+static int key_allowed(const verb_def *d, const proto_opt *o)
 {
-    const char *const *k;
-
-    for (k = d->keys; *k != NULL; k++)
-        if (eq_nocase(o->key, o->key_len, *k))
+    if (d->opts == NULL)
+        return 0;
+    for (size_t i = 0; i < d->nopts; i++)
+        if (proto_eq_nocase(o->key, o->key_len, d->opts[i].name))
             return 1;
     return 0;
 }
@@ -178,7 +160,7 @@ static int key_allowed(const struct verb_def *d, const proto_opt *o)
 proto_status proto_parse(const char *line, size_t len, proto_request *req)
 {
     const char *p = line ? line : "", *end = p + len, *w, *eq;
-    const struct verb_def *d = NULL;
+    const verb_def *d;
     size_t i, j;
 
     memset(req, 0, sizeof *req);
@@ -194,16 +176,14 @@ proto_status proto_parse(const char *line, size_t len, proto_request *req)
         req->arg = p;
         return PROTO_OK;
     }
-    for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (eq_nocase(w, req->verb_len, verbs[i].name))
-            d = &verbs[i];
+    d = verbs_find(w, req->verb_len);
     if (d == NULL) {
         req->verb = PROTO_V_UNKNOWN;
         set_arg(req, p, end);
         return PROTO_ERR_VERB;
     }
     req->verb = d->verb;
-    while (d->keys != NULL) { /* options, for the verbs that have some */
+    while (d->opts != NULL) { /* options, for the verbs that have some */
         while (p < end && is_ws(*p))
             p++;
         w = p;
@@ -253,7 +233,7 @@ proto_status proto_opt_uint(const proto_request *req, const char *key,
 
     *out = 0;
     for (i = 0; i < req->nopts && o == NULL; i++)
-        if (eq_nocase(req->opts[i].key, req->opts[i].key_len, key))
+        if (proto_eq_nocase(req->opts[i].key, req->opts[i].key_len, key))
             o = &req->opts[i];
     if (o == NULL) {
         *out = def;
@@ -278,14 +258,11 @@ proto_status proto_opt_uint(const proto_request *req, const char *key,
 
 const char *proto_verb_name(proto_verb v)
 {
-    size_t i;
+    const verb_def *d = verbs_of(v);
 
     if (v == PROTO_V_EMPTY)
         return "";
-    for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (verbs[i].verb == v)
-            return verbs[i].name;
-    return "?";
+    return d != NULL ? d->name : "?";
 }
 
 const char *proto_strerror(proto_status st)

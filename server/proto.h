@@ -97,8 +97,9 @@ size_t proto_framer_pending(const proto_framer *f);
  *            the rest of the word; keys are case-insensitive
  *   argument = everything after the options, trimmed; words after the
  *            first non-option word are argument even if they hold an "="
- * Options are parsed only for the verbs that have some (SEARCH: limit,
- * offset, snippet; SUGGEST: limit). For the other verbs the whole rest of
+ * Options are parsed only for the verbs that have some, and only the keys
+ * server/verbs.c's table lists for the verb (SEARCH: limit, offset,
+ * snippet; SUGGEST: limit). For the other verbs the whole rest of
  * the line is the argument: a DOC id or an AUTH token may hold "=" (base64
  * padding) and must not be mistaken for an option.
  * The argument may hold any byte, NUL included (lengths are used, never
@@ -174,6 +175,11 @@ proto_status proto_parse(const char *line, size_t len, proto_request *req);
 proto_status proto_opt_uint(const proto_request *req, const char *key,
                             uint64_t def, uint64_t min, uint64_t max,
                             uint64_t *out);
+
+/* s[0..n) equals the C string name, ignoring ASCII case only (tolower()
+ * would follow the locale: Turkish dotless i). A NUL byte in s never
+ * matches: name has none and the lengths must agree. */
+int proto_eq_nocase(const char *s, size_t n, const char *name);
 
 /* Upper-case name of a verb ("SEARCH"; "" for PROTO_V_EMPTY, "?" for
  * PROTO_V_UNKNOWN); static storage. */

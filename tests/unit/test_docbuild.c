@@ -18,6 +18,7 @@
 #include "common/xapian_c.h"
 #include "indexer/docbuild.h"
 #include "indexer/spell.h"
+#include "search/rank.h"
 
 typedef struct {
     char dir[64];  /* mkdtemp directory, removed by teardown */
@@ -188,11 +189,11 @@ static void test_layout(void **state)
     buf_free(&terms);
     assert_int_equal(tf(f->w, "U/srv/cglu/guide/\xc3\xa9lus.md"), 1);
 
-    /* wdf: a title word counts SCHEMA_TITLE_WDF in Z, E and F and 1 in T,
+    /* wdf: a title word counts RANK_TITLE_WDF in Z, E and F and 1 in T,
      * a body word 1; Q, U and R count 0. Title: élus 5+5+5+1, locaux
      * 5+5+1; body: les, gouvernements, locaux, de, 2024 2 each,
      * coopèrent 3. */
-    assert_int_equal(SCHEMA_TITLE_WDF, 5);
+    assert_int_equal(RANK_TITLE_WDF, 5);
     assert_int_equal(doc_length(f->w), 16 + 11 + 5 * 2 + 3);
 
     char *data = NULL, *v[SCHEMA_NVALUES];

@@ -16,6 +16,7 @@
 #include "common/schema.h"
 #include "common/xapian_c.h"
 #include "search/query.h"
+#include "search/rank.h"
 
 static analyzer *fr;
 
@@ -430,7 +431,7 @@ static void index_field(xc_doc *doc, const char *text, int title)
 {
     analyze_token t;
     char term[ANALYZE_MAX_WORD * 2 + 8];
-    uint32_t wdf = title ? SCHEMA_TITLE_WDF : 1;
+    uint32_t wdf = title ? RANK_TITLE_WDF : 1;
     analyze_begin(fr, text, strlen(text), analyze_position(fr));
     while (analyze_next(fr, &t) == 1) {
         int n = snprintf(term, sizeof term, "Z%s", t.stem);

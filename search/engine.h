@@ -1,0 +1,140 @@
+/* engine: the search engine every front end calls. A typed request
+ * (what to do, the text, numbers already checked against the bounds below)
+ * goes in; a typed result comes out, which search/render turns into the
+ * JSON answer. Nothing here knows a protocol, a socket or libuv: the line
+ * protocol, HTTP, benchmarks and tests all call the same functions.
+ *
+ * One engine_ctx per thread: it holds its own Xapian reader and analyzer
+ * and is used by one thread at a time. */
+#ifndef CGLU_SEARCH_ENGINE_H
+#define CGLU_SEARCH_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/json.h"
+
+/* Bounds of a request's numbers; front ends check them (and name them in
+ * their errors) before a request reaches the engine. */
+#define ENGINE_LIMIT_DEFAULT 10
+#define ENGINE_LIMIT_MAX 100
+#define ENGINE_OFFSET_MAX 10000
+#define ENGINE_SNIPPET_DEFAULT 200 /* characters; 0: no snippet */
+#define ENGINE_SNIPPET_MAX 1000
+#define ENGINE_SUGGEST_DEFAULT 10
+#define ENGINE_SUGGEST_MAX 50
+/* Longest error message a result carries (Xapian's are cut there). */
+#define ENGINE_MESSAGE_MAX 512
+/* The message of JSON_ERR_TOO_LARGE: the result, or its rendering, passed
+ * the byte limit its caller set (the daemon's is max_output / 4). */
+#define ENGINE_TOO_LARGE_MSG                                                   \
+    "the answer is larger than the daemon's limit for one answer (a "          \
+    "quarter of --max-output)"
+
+typedef enum {
+    ENGINE_OK = 0,
+    ENGINE_ERR_MISSING,      /* no index at that path */
+    ENGINE_ERR_INCOMPATIBLE, /* other analyzer version, layout or language */
+    ENGINE_ERR_OPEN,         /* any other failure to open */
+    ENGINE_ERR_NOMEM,
+} engine_status;
+
+typedef enum {
+    ENGINE_SEARCH = 0, /* ranked hits of text */
+    ENGINE_SUGGEST,    /* completions of the last word of text */
+    ENGINE_DOC,        /* the document whose id is text */
+    ENGINE_STATS,      /* figures of the index */
+} engine_op;
+
+/* The request: text points into the caller's memory and is read only
+ * during engine_run(). Numbers within the bounds above (engine_run()
+ * clamps what is out of them); a front end fills in the defaults. */
+typedef struct engine_request {
+    engine_op op;
+    const char *text; /* query, prefix or document id; any bytes */
+    size_t text_len;
+    uint32_t limit;   /* SEARCH, SUGGEST */
+    uint32_t offset;  /* SEARCH */
+    uint32_t snippet; /* SEARCH: target characters, 0 for none */
+} engine_request;
+
+/* Bytes store[off .. off + len) of the result that holds it. */
+typedef struct engine_span {
+    size_t off, len;
+} engine_span;
+
+typedef struct engine_hit {
+    uint64_t rank; /* 1-based, offset included */
+    double score;
+    engine_span id, title, url;
+    engine_span snippet; /* has_snippet: highlighted, HTML-escaped */
+    int has_snippet;
+} engine_hit;
+
+/* What engine_run() found. The caller owns it: engine_result_init() once,
+ * reuse it for any number of requests, engine_result_free() at the end.
+ * Spans point into store, valid until the next engine_run(). */
+typedef struct engine_result {
+    engine_op op;
+    json_err error; /* meaningful when !ok */
+    int ok;
+    char message[ENGINE_MESSAGE_MAX]; /* !ok: why, one line */
+    uint64_t revision; /* index revision the answer was computed on */
+    int current;       /* 0 when a due reopen failed: revision may be old */
+    buf_t store;       /* the bytes spans point to */
+
+    /* SEARCH */
+    engine_span query; /* the text as sent */
+    uint64_t total;    /* estimated matches */
+    uint32_t offset, limit;
+    int relaxed; /* no document held every word: any word matched */
+    int has_suggestion;
+    engine_span suggestion; /* "did you mean" */
+    engine_hit hits[ENGINE_LIMIT_MAX];
+    size_t nhits;
+    double took_ms;
+
+    /* SUGGEST */
+    engine_span prefix;
+    engine_span words[ENGINE_SUGGEST_MAX];
+    size_t nwords;
+
+    /* DOC: id, title, url, text */
+    engine_span doc_id, doc_title, doc_url, doc_text;
+
+    /* STATS */
+    uint64_t documents, terms;
+    int64_t index_age_s; /* -1: build time unknown */
+} engine_result;
+
+/* max_bytes bounds store: a result that would need more is the error
+ * JSON_ERR_TOO_LARGE. */
+void engine_result_init(engine_result *r, size_t max_bytes);
+void engine_result_free(engine_result *r); /* the store; r itself is yours */
+
+typedef struct engine_ctx engine_ctx;
+
+/* Check that db_path holds an index this build can serve. err gets one
+ * line ("no index at var/cglu.db: run cglu-index DIR first", ...). */
+engine_status engine_check(const char *db_path, char *err, size_t errlen);
+
+/* Open a context. On success *out is set, freed with engine_close();
+ * on failure *out is NULL and err says why. */
+engine_status engine_open(const char *db_path, engine_ctx **out, char *err,
+                          size_t errlen);
+void engine_close(engine_ctx *ctx); /* NULL allowed */
+
+/* Ask the context to reopen the index before its next request (SIGHUP).
+ * Thread-safe: may be called from any thread. Contexts also look for a
+ * newer committed revision by themselves at most every 100 ms. */
+void engine_request_reopen(engine_ctx *ctx);
+
+/* The revision ctx serves now (from the thread that uses ctx). */
+uint64_t engine_revision(engine_ctx *ctx);
+
+/* Run req into *res (initialised by engine_result_init()). Always sets
+ * res->ok; on failure res->error and res->message say why. */
+void engine_run(engine_ctx *ctx, const engine_request *req, engine_result *res);
+
+#endif

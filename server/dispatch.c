@@ -1,0 +1,378 @@
+/* dispatch: one request line, from the verb table's rules (AUTH, options
+ * and their bounds, loop or worker) to its answer: answered on the loop,
+ * from the answer cache, or by a worker running the engine and the
+ * renderer. Answers keep request order (conn.c). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/json.h"
+#include "server/server_int.h"
+#include "server/verbs.h"
+
+/* A worker: one engine context and the result it fills, used by one
+ * thread at a time. */
+struct worker {
+    engine_ctx *eng;
+    engine_result res;
+};
+
+/* ---- Workers ---- */
+
+server_status dispatch_workers_open(server *s, unsigned n, char *err,
+                                    size_t errlen)
+{
+    /* arrays of worker pointers: sizeof of a pointer is meant */
+    s->workers = calloc(n, sizeof *s->workers);           // NOLINT
+    s->free_workers = calloc(n, sizeof *s->free_workers); // NOLINT
+    if (s->workers == NULL || s->free_workers == NULL)
+        return SERVER_ERR_NOMEM;
+    for (unsigned i = 0; i < n; i++) {
+        worker *w = calloc(1, sizeof *w);
+        if (w == NULL)
+            return SERVER_ERR_NOMEM;
+        s->workers[s->nworkers++] = w;
+        engine_result_init(&w->res, s->max_answer);
+        engine_status es = engine_open(s->db_path, &w->eng, err, errlen);
+        if (es != ENGINE_OK)
+            return es == ENGINE_ERR_NOMEM ? SERVER_ERR_NOMEM : SERVER_ERR_INDEX;
+        s->free_workers[s->nfree++] = w;
+        uint64_t rev = engine_revision(w->eng);
+        s->max_rev = rev > s->max_rev ? rev : s->max_rev;
+    }
+    return SERVER_OK;
+}
+
+void dispatch_workers_close(server *s)
+{
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        engine_close(s->workers[i]->eng);
+        engine_result_free(&s->workers[i]->res);
+        free(s->workers[i]);
+    }
+    free(s->workers);
+    free(s->free_workers);
+    s->workers = s->free_workers = NULL;
+    s->nworkers = s->nfree = 0;
+}
+
+void dispatch_workers_reopen(server *s)
+{
+    for (unsigned i = 0; i < s->nworkers; i++)
+        engine_request_reopen(s->workers[i]->eng);
+}
+
+/* Worker thread. The pool holds one worker per thread, so one is always
+ * free; the wait only guards against libuv running more work at once. */
+static worker *worker_take(server *s)
+{
+    worker *w;
+
+    uv_mutex_lock(&s->pool_lock);
+    while (s->nfree == 0)
+        uv_cond_wait(&s->pool_cond, &s->pool_lock);
+    w = s->free_workers[--s->nfree];
+    uv_mutex_unlock(&s->pool_lock);
+    return w;
+}
+
+static void worker_give(server *s, worker *w)
+{
+    uv_mutex_lock(&s->pool_lock);
+    s->free_workers[s->nfree++] = w;
+    uv_cond_signal(&s->pool_cond);
+    uv_mutex_unlock(&s->pool_lock);
+}
+
+/* ---- Answer cache ---- */
+
+/* The key of a request is the typed request itself: the numbers in
+ * engine_request's order, then the text (any bytes). So "limit=10 x" and
+ * "x" share their answer, which is the same. */
+#define KEY_HEAD 16
+#define KEY_MAX (KEY_HEAD + PROTO_MAX_LINE)
+
+static size_t cache_key(const engine_request *r, char key[KEY_MAX])
+{
+    uint32_t head[4] = {(uint32_t)r->op, r->limit, r->offset, r->snippet};
+    size_t n = r->text_len < PROTO_MAX_LINE ? r->text_len : PROTO_MAX_LINE;
+
+    memcpy(key, head, KEY_HEAD);
+    memcpy(key + KEY_HEAD, r->text, n);
+    return KEY_HEAD + n;
+}
+
+/* Keep a successful SEARCH answer up to its took_ms, the one part that
+ * changes (render_info.keep). Failures only cost a later miss. */
+static void cache_store(server *s, const slot *sl)
+{
+    char key[KEY_MAX];
+
+    if (s->cache == NULL || sl->rinfo.keep == 0)
+        return;
+    cache_put(s->cache, key, cache_key(&sl->req, key), sl->out.data,
+              sl->rinfo.keep, uv_now(&s->loop));
+}
+
+/* Answer a request from the cache when it holds it: 1 if answered. */
+static int answer_from_cache(conn *c, const engine_request *req)
+{
+    server *s = c->s;
+    char key[KEY_MAX];
+    const char *val;
+    size_t vlen;
+    uint64_t t0 = uv_hrtime();
+
+    if (s->cache == NULL || !s->watch_ok)
+        return 0;
+    if (!cache_get(s->cache, key, cache_key(req, key), uv_now(&s->loop), &val,
+                   &vlen))
+        return 0;
+    buf_reset(&s->hit);
+    if (render_cached(&s->hit, val, vlen, (double)(uv_hrtime() - t0) / 1e6) !=
+        BUF_OK)
+        return 0; /* out of memory: the worker answers it */
+    conn_reply(c, s->hit.data, s->hit.len);
+    server_latency(s, t0);
+    return 1;
+}
+
+/* ---- Work on the thread pool ---- */
+
+static void work_cb(uv_work_t *wk)
+{
+    slot *sl = wk->data;
+    server *s = sl->c->s; /* c and s stay alive while work is in flight */
+    worker *w = worker_take(s);
+
+    engine_run(w->eng, &sl->req, &w->res);
+    sl->revision = w->res.revision;
+    sl->current = w->res.current;
+    render_result(&w->res, sl->req.op == ENGINE_STATS ? &sl->figures : NULL,
+                  &sl->out, &sl->rinfo);
+    worker_give(s, w);
+}
+
+static void after_work_cb(uv_work_t *wk, int status)
+{
+    slot *sl = wk->data;
+    conn *c = sl->c;
+    server *s = c->s;
+
+    s->in_flight--;
+    c->busy--;
+    server_latency(s, sl->t0);
+    if (status != 0 || sl->out.failed || sl->out.len == 0 ||
+        sl->out.data[sl->out.len - 1] != '\n') {
+        static const char msg[] = "request failed";
+        buf_free(&sl->out);
+        sl->out.max = BUF_MAX_LIMIT; /* a few bytes, whatever the cap */
+        json_error_line(&sl->out, JSON_ERR_INTERNAL, msg, sizeof msg - 1, NULL,
+                        NULL, 0);
+        sl->rinfo.ok = 0;
+        sl->rinfo.keep = 0;
+    }
+    if (sl->revision > s->max_rev) {
+        /* a worker met a newer revision before the watch did */
+        if (s->max_rev > 0)
+            watch_changed(s);
+        s->max_rev = sl->revision;
+    }
+    if (!sl->rinfo.ok)
+        s->errors++;
+    else if (sl->cacheable && sl->cache_gen == s->cache_gen && sl->current &&
+             sl->revision == s->max_rev && s->watch_ok)
+        cache_store(s, sl);
+    c->held += sl->out.len;
+    sl->done = 1;
+    conn_mark_dirty(c); /* no-op when closing: the slot goes with c */
+    conn_unref(c);
+}
+
+/* Queue req on a worker; its answer takes its place in c's order. */
+static void to_worker(conn *c, const engine_request *req, int cacheable)
+{
+    server *s = c->s;
+    slot *sl = malloc(sizeof *sl + req->text_len + 1);
+
+    if (sl == NULL) {
+        conn_reply_msg(c, JSON_ERR_INTERNAL, "out of memory");
+        return;
+    }
+    memset(sl, 0, sizeof *sl);
+    /* text may be NULL only when text_len is 0 */
+    if (req->text_len > 0)
+        memcpy(sl->text, req->text, req->text_len);
+    sl->text[req->text_len] = '\0';
+    sl->req = *req;
+    sl->req.text = sl->text;
+    buf_init(&sl->out, s->max_answer);
+    sl->c = c;
+    sl->t0 = uv_hrtime();
+    sl->cacheable = cacheable;
+    sl->cache_gen = s->cache_gen;
+    sl->work.data = sl;
+    if (req->op == ENGINE_STATS)
+        server_figures(s, &sl->figures);
+    if (uv_queue_work(&s->loop, &sl->work, work_cb, after_work_cb) != 0) {
+        free(sl);
+        conn_reply_msg(c, JSON_ERR_INTERNAL, "cannot queue the request");
+        return;
+    }
+    c->refs++;
+    c->busy++;
+    s->in_flight++;
+    if (c->tail)
+        c->tail->next = sl;
+    else
+        c->head = sl;
+    c->tail = sl;
+    c->nslots++;
+}
+
+/* ---- Requests ---- */
+
+/* Constant time in the length of the secret, whatever the guess. */
+static int secret_equal(const char *guess, size_t glen, const char *secret,
+                        size_t slen)
+{
+    unsigned char d = glen != slen;
+    size_t i;
+
+    for (i = 0; i < slen; i++) {
+        unsigned char g = i < glen ? (unsigned char)guess[i] : 0;
+        d |= g ^ (unsigned char)secret[i];
+    }
+    return d == 0;
+}
+
+/* "prefix" + up to ECHO_MAX bytes of p + "suffix": client bytes are
+ * escaped later by json_str(), so this may hold anything. */
+static size_t echo_msg(char *out, size_t n, const char *prefix, const char *p,
+                       size_t len, const char *suffix)
+{
+    size_t a = strlen(prefix), z = strlen(suffix), k;
+
+    if (len > ECHO_MAX)
+        len = ECHO_MAX;
+    k = a + len + 2 + z;
+    if (k > n)
+        return 0;
+    /* out is length-delimited (the length is returned), not a C string */
+    memcpy(out, prefix, a); // NOLINT(bugprone-not-null-terminated-result)
+    out[a] = '"';
+    memcpy(out + a + 1, p, len); // NOLINT(bugprone-not-null-terminated-result)
+    out[a + 1 + len] = '"';
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
+    memcpy(out + a + 2 + len, suffix, z);
+    return k;
+}
+
+static void auth(conn *c, const proto_request *req)
+{
+    server *s = c->s;
+
+    if (s->password == NULL ||
+        secret_equal(req->arg, req->arg_len, s->password, s->password_len)) {
+        c->authed = 1;
+        CONN_REPLY_LIT(c, "{\"ok\":true,\"auth\":true}\n");
+    } else {
+        char who[80], what[160];
+        c->authed = 0;
+        conn_reply_msg(c, JSON_ERR_UNAUTHORIZED, "wrong password");
+        conn_peer_name(c, who, sizeof who);
+        snprintf(what, sizeof what, "AUTH failed from %s", who);
+        server_warn(s, WARN_AUTH, what);
+    }
+}
+
+void dispatch_line(conn *c, const char *line, size_t len)
+{
+    server *s = c->s;
+    proto_request req;
+    proto_status st = proto_parse(line, len, &req);
+    const verb_def *d = verbs_of(req.verb);
+    engine_request er;
+    char msg[256];
+    size_t n;
+
+    if (req.verb == PROTO_V_EMPTY)
+        return; /* no answer: a human pressed Enter */
+    s->requests++;
+    if (!c->authed && (d == NULL || !d->open)) {
+        conn_reply_msg(c, JSON_ERR_UNAUTHORIZED, "AUTH PASSWORD first");
+        return;
+    }
+    if (st == PROTO_ERR_VERB) {
+        n = echo_msg(msg, sizeof msg, "unknown verb ", req.verb_text,
+                     req.verb_len, ": HELP lists the verbs");
+        conn_reply_error(c, JSON_ERR_UNKNOWN_VERB, msg, n, "verb",
+                         req.verb_text,
+                         req.verb_len > ECHO_MAX ? ECHO_MAX : req.verb_len);
+        return;
+    }
+    if (st != PROTO_OK) {
+        char pre[64];
+        snprintf(pre, sizeof pre, "%s for %s: ", proto_strerror(st),
+                 proto_verb_name(req.verb));
+        n = echo_msg(msg, sizeof msg, pre, req.bad, req.bad_len, "");
+        conn_reply_error(c, JSON_ERR_BAD_REQUEST, msg, n, NULL, NULL, 0);
+        return;
+    }
+    if (d->on_worker) {
+        if (verbs_request(d, &req, &er, msg, sizeof msg) != 0)
+            conn_reply_msg(c, JSON_ERR_BAD_REQUEST, msg);
+        else if (!d->cacheable || !answer_from_cache(c, &er))
+            to_worker(c, &er, d->cacheable && s->cache != NULL);
+        return;
+    }
+    switch (req.verb) {
+    case PROTO_V_PING:
+        CONN_REPLY_LIT(c, "{\"ok\":true,\"pong\":true}\n");
+        break;
+    case PROTO_V_HELP:
+        conn_reply(c, s->help, s->help_len);
+        break;
+    case PROTO_V_QUIT:
+        CONN_REPLY_LIT(c, "{\"ok\":true,\"bye\":true}\n");
+        c->quit = 1;
+        break;
+    case PROTO_V_AUTH:
+        auth(c, &req);
+        break;
+    default: /* a loop verb the table has and this switch lacks */
+        conn_reply_msg(c, JSON_ERR_INTERNAL, "verb not handled");
+        break;
+    }
+}
+
+/* HELP's answer, from the verb table, built once. */
+int dispatch_build_help(server *s)
+{
+    buf_t b;
+    size_t i, n;
+    const verb_def *v = verbs_all(&n);
+    int bad = 0;
+
+    buf_init(&b, 8192);
+    bad |= buf_puts(&b, "{\"ok\":true,\"verbs\":[");
+    for (i = 0; i < n; i++) {
+        bad |= buf_puts(&b, i ? ",{" : "{");
+        bad |= json_key(&b, "verb");
+        bad |= json_str(&b, v[i].name, strlen(v[i].name));
+        bad |= buf_putc(&b, ',');
+        bad |= json_key(&b, "usage");
+        bad |= json_str(&b, v[i].usage, strlen(v[i].usage));
+        bad |= buf_putc(&b, ',');
+        bad |= json_key(&b, "help");
+        bad |= json_str(&b, v[i].help, strlen(v[i].help));
+        bad |= buf_putc(&b, '}');
+    }
+    bad |= buf_printf(&b, "],\"max_line\":%d}\n", PROTO_MAX_LINE);
+    if (bad) {
+        buf_free(&b);
+        return -1;
+    }
+    s->help = buf_detach(&b, &s->help_len);
+    return 0;
+}

@@ -1,0 +1,190 @@
+/* server_int: what the daemon's modules share inside server/ (not an API:
+ * searchd_main uses server.h). One struct server per daemon, one struct
+ * conn per client connection, one struct slot per request in flight.
+ *
+ *   listen.c   accepts, refuses with "busy", watches the fd limit
+ *   conn.c     reads, frames, pauses and resumes, writes in order, lingers
+ *   dispatch.c one request line: the verb table's rules, the answer cache,
+ *              the hand-off to a worker (engine + renderer) and back
+ *   watch.c    notices a new index revision: empties the cache
+ *   server.c   set-up, statistics, logs, shutdown
+ * Everything here runs on the loop thread, except the worker side of
+ * dispatch.c (work_cb), which touches only its slot and its worker. */
+#ifndef CGLU_SERVER_SERVER_INT_H
+#define CGLU_SERVER_SERVER_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "common/buf.h"
+#include "search/engine.h"
+#include "search/render.h"
+#include "server/cache.h"
+#include "server/proto.h"
+#include "server/server.h"
+
+#define READ_SIZE 65536        /* one read; shared by every connection */
+#define LOG_LINE 512           /* longest log line */
+#define ECHO_MAX 64            /* bytes of a client's verb or key echoed back */
+#define MIN_ANSWER (64u << 10) /* smallest cap on one answer */
+
+enum { WARN_ACCEPT, WARN_BUSY, WARN_NOMEM, WARN_AUTH, WARN_KINDS };
+
+typedef struct conn conn;
+typedef struct worker worker; /* dispatch.c: an engine and its result */
+
+/* One request of a connection, from its arrival to its answer being
+ * handed to the connection's output, in request order. */
+typedef struct slot {
+    struct slot *next;
+    conn *c;
+    uv_work_t work;
+    int done;               /* out holds the whole answer */
+    int cacheable;          /* a SEARCH whose answer may be cached */
+    uint64_t cache_gen;     /* s->cache_gen at arrival */
+    uint64_t revision;      /* the index revision the worker searched */
+    int current;            /* 0: a due reopen failed (engine_result) */
+    render_info rinfo;      /* what the renderer reports of out */
+    uint64_t t0;            /* uv_hrtime() at arrival */
+    render_figures figures; /* STATS: snapshot taken at arrival */
+    engine_request req;     /* its text points into text below */
+    buf_t out;              /* the answer line */
+    char text[];            /* copy of the request's text */
+} slot;
+
+struct conn {
+    uv_tcp_t tcp;
+    struct server *s;
+    conn *prev, *next; /* s->conns, while not closing */
+    conn *dirty_next;  /* s->dirty, while dirty */
+    int refs;          /* handle until closed + work in flight + dirty */
+    unsigned closing : 1, reading : 1, paused : 1, quit : 1, eof : 1,
+        authed : 1, writing : 1, dirty : 1, lingering : 1;
+    slot *head, *tail; /* requests not yet answered, in order */
+    unsigned nslots;
+    unsigned busy; /* of those, on a worker now */
+    size_t held;   /* bytes of finished answers still in slots */
+    char *pend;    /* input left over by a pause (malloc'd) */
+    size_t pend_len, pend_off;
+    buf_t out;  /* answers waiting for the next write */
+    buf_t wout; /* answers being written */
+    uv_write_t wreq;
+    uv_shutdown_t sreq;
+    uint64_t last_ms;   /* uv_now() of the last sign of life */
+    uint64_t linger_ms; /* uv_now() when lingering began */
+    size_t last_wq;     /* write queue size seen by the last sweep */
+    proto_framer fr;
+};
+
+struct server {
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_check_t flusher;      /* writes the answers of a loop turn */
+    uv_timer_t sweeper;      /* idle timeouts, lingering closes */
+    uv_timer_t stop_timer;   /* end of the shutdown grace period */
+    uv_timer_t accept_retry; /* out of memory at accept */
+    uv_timer_t watch;        /* looks for a new index revision */
+    int stopping, forced, handles_closed, loop_ok;
+
+    char *db_path, *password;
+    size_t password_len;
+    unsigned max_conn, max_queue;
+    size_t max_output, max_answer;
+    uint64_t idle_ms;
+    uint64_t fd_limit; /* RLIMIT_NOFILE at start (0: unknown) */
+    server_log_fn log;
+    void *log_ud;
+    char addr[80];
+
+    /* The fixed pool of workers, one per thread of libuv's pool. */
+    worker **workers;
+    unsigned nworkers;
+    worker **free_workers; /* a stack of nfree */
+    unsigned nfree;
+    uv_mutex_t pool_lock;
+    uv_cond_t pool_cond;
+    int sync_ok;
+
+    conn *conns;    /* open connections */
+    conn *dirty;    /* connections with answers to flush this turn */
+    uint64_t nconn; /* conn structures allocated (open or closing) */
+    unsigned nrejects;
+    uint64_t conn_open, conn_total, requests, errors, in_flight;
+    uint64_t start_ns;
+    double lat[SERVER_LATENCY_RING]; /* ms, a ring */
+    size_t lat_n, lat_pos;
+    uint64_t warn_ms[WARN_KINDS], warn_skipped[WARN_KINDS];
+
+    /* Answers of recent SEARCH requests (NULL: no cache). An answer is
+     * stored only if no index change was seen between its request's
+     * arrival and its completion: cache_gen counts those changes. */
+    cache *cache;
+    uint64_t cache_gen;
+    uint64_t max_rev; /* newest index revision a worker has searched */
+    struct index_meta_watch *revwatch; /* the index's revision (watch.c) */
+    char watch_err[256];               /* why the last look failed */
+    int watch_ok;     /* 0: cannot read the index, commits unseen: no cache */
+    int watch_warned; /* the failure was logged */
+
+    buf_t scratch; /* one answer built on the loop thread */
+    buf_t hit;     /* an answer from the cache */
+    buf_t busy;    /* the answer of a refused client (listen.c) */
+    char *help;    /* the HELP answer, built once */
+    size_t help_len;
+    char rbuf[READ_SIZE];
+};
+
+/* server.c */
+void server_logf(struct server *s, server_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A warning that a flood could repeat: at most one line a second. */
+void server_warn(struct server *s, int kind, const char *what);
+void server_figures(struct server *s, render_figures *f);
+void server_latency(struct server *s, uint64_t t0);
+void server_maybe_done(struct server *s); /* stopping: close the handles */
+/* err[0..n) gets the message (err may be NULL). */
+void server_seterr(char *err, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* conn.c */
+void conn_peer_name(conn *c, char *out, size_t n);
+void conn_close(conn *c);
+void conn_unref(conn *c);
+void conn_on_close(uv_handle_t *h);
+void conn_read_start(conn *c);
+void conn_read_stop(conn *c);
+void conn_mark_dirty(conn *c);
+void conn_maybe_finish(conn *c);
+void conn_on_check(uv_check_t *h);
+void conn_on_sweep(uv_timer_t *t);
+/* Queue the answer p[0..n) behind the requests still pending. */
+void conn_reply(conn *c, const char *p, size_t n);
+/* Queue an error line (counted in the errors figure); extra_key, when
+ * not NULL, adds the member extra_key:extra[0..extra_len). */
+void conn_reply_error(conn *c, json_err e, const char *msg, size_t msg_len,
+                      const char *extra_key, const char *extra,
+                      size_t extra_len);
+void conn_reply_msg(conn *c, json_err e, const char *msg);
+#define CONN_REPLY_LIT(c, lit) conn_reply((c), (lit), sizeof(lit) - 1)
+
+/* listen.c */
+server_status listen_start(struct server *s, const server_config *cfg,
+                           char *err, size_t n);
+
+/* dispatch.c */
+void dispatch_line(conn *c, const char *line, size_t len);
+int dispatch_build_help(struct server *s);
+/* One worker per thread, each with its engine on db_path. */
+server_status dispatch_workers_open(struct server *s, unsigned n, char *err,
+                                    size_t errlen);
+void dispatch_workers_close(struct server *s);
+void dispatch_workers_reopen(struct server *s); /* before the next request */
+
+/* watch.c */
+int watch_init(struct server *s); /* 0, or -1 out of memory */
+void watch_free(struct server *s);
+void watch_changed(struct server *s); /* the index changed: cache emptied */
+void watch_on_timer(uv_timer_t *t);
+
+#endif

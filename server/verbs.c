@@ -1,0 +1,89 @@
+/* verbs: the protocol's verb table (see verbs.h). */
+#include "server/verbs.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const verb_opt search_opts[] = {
+    {"limit", ENGINE_LIMIT_DEFAULT, 1, ENGINE_LIMIT_MAX,
+     offsetof(engine_request, limit)},
+    {"offset", 0, 0, ENGINE_OFFSET_MAX, offsetof(engine_request, offset)},
+    {"snippet", ENGINE_SNIPPET_DEFAULT, 0, ENGINE_SNIPPET_MAX,
+     offsetof(engine_request, snippet)},
+};
+
+static const verb_opt suggest_opts[] = {
+    {"limit", ENGINE_SUGGEST_DEFAULT, 1, ENGINE_SUGGEST_MAX,
+     offsetof(engine_request, limit)},
+};
+
+#define OPTS(a) (a), sizeof(a) / sizeof((a)[0])
+
+static const verb_def verbs[] = {
+    {"SEARCH", PROTO_V_SEARCH, "SEARCH [limit=N] [offset=N] [snippet=N] QUERY",
+     "ranked documents matching QUERY", 0, 1, ENGINE_SEARCH, 1,
+     OPTS(search_opts)},
+    {"SUGGEST", PROTO_V_SUGGEST, "SUGGEST [limit=N] PREFIX",
+     "completions of PREFIX", 0, 1, ENGINE_SUGGEST, 0, OPTS(suggest_opts)},
+    {"DOC", PROTO_V_DOC, "DOC ID", "one document, with its text", 0, 1,
+     ENGINE_DOC, 0, NULL, 0},
+    {"STATS", PROTO_V_STATS, "STATS", "index and server figures", 0, 1,
+     ENGINE_STATS, 0, NULL, 0},
+    {"PING", PROTO_V_PING, "PING", "liveness check", 1, 0, ENGINE_SEARCH, 0,
+     NULL, 0},
+    {"HELP", PROTO_V_HELP, "HELP", "this list", 0, 0, ENGINE_SEARCH, 0, NULL,
+     0},
+    {"QUIT", PROTO_V_QUIT, "QUIT", "close the connection", 1, 0, ENGINE_SEARCH,
+     0, NULL, 0},
+    {"AUTH", PROTO_V_AUTH, "AUTH PASSWORD",
+     "authenticate when the server asks for it", 1, 0, ENGINE_SEARCH, 0, NULL,
+     0},
+};
+
+#define NVERBS (sizeof verbs / sizeof verbs[0])
+
+const verb_def *verbs_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NVERBS; i++)
+        if (proto_eq_nocase(name, len, verbs[i].name))
+            return &verbs[i];
+    return NULL;
+}
+
+const verb_def *verbs_of(proto_verb v)
+{
+    for (size_t i = 0; i < NVERBS; i++)
+        if (verbs[i].verb == v)
+            return &verbs[i];
+    return NULL;
+}
+
+const verb_def *verbs_all(size_t *n)
+{
+    *n = NVERBS;
+    return verbs;
+}
+
+int verbs_request(const verb_def *d, const proto_request *req,
+                  engine_request *out, char *msg, size_t msglen)
+{
+    /* Every number a verb takes is one of its options, whose default the
+     * loop below fills in (no call into the engine: the parser's fuzzer
+     * links this table alone). */
+    *out = (engine_request){
+        .op = d->op, .text = req->arg, .text_len = req->arg_len};
+    for (size_t i = 0; i < d->nopts; i++) {
+        const verb_opt *o = &d->opts[i];
+        uint64_t v;
+        if (proto_opt_uint(req, o->name, o->def, o->min, o->max, &v) !=
+            PROTO_OK) {
+            snprintf(msg, msglen,
+                     "option %s takes a whole number from %u to %u", o->name,
+                     (unsigned)o->min, (unsigned)o->max);
+            return -1;
+        }
+        uint32_t v32 = (uint32_t)v;
+        memcpy((char *)out + o->field, &v32, sizeof v32);
+    }
+    return 0;
+}

@@ -1,0 +1,258 @@
+/* test_render: the one writer of answers, from hand-made engine results:
+ * each operation's JSON, the cut a cache keeps (up to took_ms) and the
+ * cached answer rebuilt from it, error lines, and the too_large rule (a
+ * line that does not fit is never sent with a hole in it). Also the verb
+ * table: HELP's rows, options within their bounds, and their errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/buf.h"
+#include "common/json.h"
+#include "search/engine.h"
+#include "search/render.h"
+#include "server/proto.h"
+#include "server/verbs.h"
+
+static engine_span put(engine_result *r, const char *s)
+{
+    engine_span sp = {r->store.len, strlen(s)};
+    assert_int_equal(buf_puts(&r->store, s), BUF_OK);
+    return sp;
+}
+
+static void search_result(engine_result *r)
+{
+    engine_result_init(r, 1 << 16);
+    r->op = ENGINE_SEARCH;
+    r->ok = 1;
+    r->query = put(r, "cités \"unies\"");
+    r->total = 7;
+    r->offset = 0;
+    r->limit = 2;
+    r->has_suggestion = 1;
+    r->suggestion = put(r, "cites");
+    r->nhits = 2;
+    for (size_t i = 0; i < 2; i++) {
+        engine_hit *h = &r->hits[i];
+        h->rank = i + 1;
+        h->score = 2.5 - (double)i;
+        h->id = put(r, i ? "b.md" : "a.md");
+        h->title = put(r, "Titre <b>");
+        h->url = put(r, "/a");
+        h->has_snippet = i == 0;
+        h->snippet = put(r, "<mark>cités</mark>");
+    }
+    r->took_ms = 1.25;
+}
+
+static void test_search_answer_and_cache_cut(void **state)
+{
+    engine_result r;
+    render_info info;
+    buf_t out;
+    (void)state;
+
+    search_result(&r);
+    buf_init(&out, 1 << 16);
+    buf_puts(&out, "previous line\n"); /* render appends */
+    render_result(&r, NULL, &out, &info);
+    const char *line = out.data + strlen("previous line\n");
+    assert_string_equal(
+        line, "{\"ok\":true,\"query\":\"cités \\\"unies\\\"\",\"total\":7,"
+              "\"offset\":0,\"limit\":2,\"suggestion\":\"cites\",\"hits\":["
+              "{\"rank\":1,\"id\":\"a.md\",\"title\":\"Titre <b>\",\"url\":"
+              "\"/a\",\"score\":2.5000,\"snippet\":\"<mark>cités</mark>\"},"
+              "{\"rank\":2,\"id\":\"b.md\",\"title\":\"Titre <b>\",\"url\":"
+              "\"/a\",\"score\":1.5000}],\"took_ms\":1.250}\n");
+    assert_true(info.ok);
+    /* the cache keeps the answer up to and including "took_ms": */
+    assert_true(info.keep > 0);
+    assert_memory_equal(line + info.keep - strlen(",\"took_ms\":"),
+                        ",\"took_ms\":", strlen(",\"took_ms\":"));
+    buf_t again;
+    buf_init(&again, 1 << 16);
+    assert_int_equal(render_cached(&again, line, info.keep, 0.5), BUF_OK);
+    assert_int_equal(again.len, info.keep + strlen("0.500,\"cached\":true}\n"));
+    assert_string_equal(again.data + info.keep, "0.500,\"cached\":true}\n");
+    buf_free(&again);
+    buf_free(&out);
+    engine_result_free(&r);
+}
+
+static void test_other_answers(void **state)
+{
+    engine_result r;
+    render_info info;
+    render_figures f;
+    buf_t out;
+    (void)state;
+
+    engine_result_init(&r, 4096);
+    buf_init(&out, 4096);
+    r.op = ENGINE_SUGGEST;
+    r.ok = 1;
+    r.prefix = put(&r, "cit");
+    r.words[0] = put(&r, "cités");
+    r.words[1] = put(&r, "citoyens");
+    r.nwords = 2;
+    render_result(&r, NULL, &out, &info);
+    assert_string_equal(out.data,
+                        "{\"ok\":true,\"prefix\":\"cit\","
+                        "\"suggestions\":[\"cités\",\"citoyens\"]}\n");
+    assert_true(info.ok);
+    assert_int_equal(info.keep, 0); /* only SEARCH answers are cut */
+
+    buf_reset(&out);
+    buf_reset(&r.store);
+    r.op = ENGINE_DOC;
+    r.doc_id = put(&r, "a.md");
+    r.doc_title = put(&r, "T");
+    r.doc_url = put(&r, "/a");
+    r.doc_text = put(&r, "x\ny");
+    render_result(&r, NULL, &out, NULL);
+    assert_string_equal(out.data, "{\"ok\":true,\"id\":\"a.md\",\"title\":"
+                                  "\"T\",\"url\":\"/a\",\"text\":\"x\\ny\"}\n");
+
+    buf_reset(&out);
+    r.op = ENGINE_STATS;
+    r.documents = 3;
+    r.terms = 40;
+    r.revision = 9;
+    r.index_age_s = -1;
+    render_result(&r, NULL, &out, NULL);
+    assert_string_equal(out.data, "{\"ok\":true,\"documents\":3,\"terms\":40,"
+                                  "\"revision\":9,\"index_age_s\":-1}\n");
+    memset(&f, 0, sizeof f);
+    f.requests = 5;
+    f.cache_on = 1;
+    f.cache_hits = 2;
+    buf_reset(&out);
+    render_result(&r, &f, &out, NULL);
+    assert_non_null(strstr(out.data, ",\"requests\":5,"));
+    assert_non_null(strstr(out.data, ",\"cache\":{\"entries\":0,\"bytes\":0,"
+                                     "\"max_bytes\":0,\"hits\":2,"));
+    buf_free(&out);
+    engine_result_free(&r);
+}
+
+static void test_errors_and_too_large(void **state)
+{
+    engine_result r;
+    render_info info;
+    buf_t out;
+    (void)state;
+
+    engine_result_init(&r, 4096);
+    buf_init(&out, 4096);
+    r.op = ENGINE_DOC;
+    r.ok = 0;
+    r.error = JSON_ERR_NOT_FOUND;
+    snprintf(r.message, sizeof r.message, "no document with that id");
+    render_result(&r, NULL, &out, &info);
+    assert_string_equal(out.data, "{\"ok\":false,\"error\":\"not_found\","
+                                  "\"message\":\"no document with that "
+                                  "id\"}\n");
+    assert_false(info.ok);
+    engine_result_free(&r);
+
+    /* An answer past out's limit: the whole line becomes too_large. */
+    search_result(&r);
+    buf_free(&out);
+    buf_init(&out, 200);
+    buf_puts(&out, "kept\n");
+    render_result(&r, NULL, &out, &info);
+    assert_false(info.ok);
+    assert_int_equal(info.keep, 0);
+    assert_true(strncmp(out.data, "kept\n{\"ok\":false,\"error\":\"too_large\"",
+                        strlen("kept\n{\"ok\":false,\"error\":\"too_"
+                               "large\"")) == 0);
+    assert_int_equal(out.data[out.len - 1], '\n');
+    buf_free(&out);
+    engine_result_free(&r);
+
+    /* Every code has its spelling; the extra member is escaped. */
+    buf_init(&out, 4096);
+    assert_int_equal(
+        json_error_line(&out, JSON_ERR_UNKNOWN_VERB, "m", 1, "verb", "a\"b", 3),
+        BUF_OK);
+    assert_string_equal(out.data, "{\"ok\":false,\"error\":\"unknown_verb\","
+                                  "\"message\":\"m\",\"verb\":\"a\\\"b\"}\n");
+    assert_string_equal(json_err_code(JSON_ERR_BUSY), "busy");
+    assert_string_equal(json_err_code(JSON_ERR_LINE_TOO_LONG), "line_too_long");
+    buf_free(&out);
+}
+
+static void test_verb_table(void **state)
+{
+    size_t n;
+    const verb_def *all = verbs_all(&n);
+    proto_request req;
+    engine_request er;
+    char msg[128];
+    (void)state;
+
+    assert_int_equal(n, 8);
+    for (size_t i = 0; i < n; i++) {
+        assert_ptr_equal(verbs_of(all[i].verb), &all[i]);
+        assert_ptr_equal(verbs_find(all[i].name, strlen(all[i].name)), &all[i]);
+        assert_string_equal(proto_verb_name(all[i].verb), all[i].name);
+    }
+    assert_ptr_equal(verbs_find("search", 6), verbs_of(PROTO_V_SEARCH));
+    assert_null(verbs_find("SEARCH\0", 7));
+    assert_null(verbs_find("SEARC", 5));
+    /* only PING, QUIT and AUTH are answered before AUTH */
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(all[i].open, all[i].verb == PROTO_V_PING ||
+                                          all[i].verb == PROTO_V_QUIT ||
+                                          all[i].verb == PROTO_V_AUTH);
+
+    const char *line = "SEARCH limit=100 offset=7 snippet=0 x a=b";
+    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
+    assert_int_equal(
+        verbs_request(verbs_of(req.verb), &req, &er, msg, sizeof msg), 0);
+    assert_int_equal(er.op, ENGINE_SEARCH);
+    assert_int_equal(er.limit, ENGINE_LIMIT_MAX);
+    assert_int_equal(er.offset, 7);
+    assert_int_equal(er.snippet, 0);
+    assert_int_equal(er.text_len, 5);
+    assert_memory_equal(er.text, "x a=b", 5);
+
+    line = "SUGGEST cit";
+    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
+    assert_int_equal(
+        verbs_request(verbs_of(req.verb), &req, &er, msg, sizeof msg), 0);
+    assert_int_equal(er.limit, ENGINE_SUGGEST_DEFAULT);
+
+    line = "SEARCH limit=101 x";
+    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
+    assert_int_equal(
+        verbs_request(verbs_of(req.verb), &req, &er, msg, sizeof msg), -1);
+    assert_string_equal(msg, "option limit takes a whole number from 1 to 100");
+    line = "SUGGEST limit=x y";
+    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
+    assert_int_equal(
+        verbs_request(verbs_of(req.verb), &req, &er, msg, sizeof msg), -1);
+    assert_string_equal(msg, "option limit takes a whole number from 1 to 50");
+    /* DOC has no options: "a=b" is its argument */
+    line = "DOC a=b";
+    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
+    assert_int_equal(req.nopts, 0);
+    assert_int_equal(req.arg_len, 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_search_answer_and_cache_cut),
+        cmocka_unit_test(test_other_answers),
+        cmocka_unit_test(test_errors_and_too_large),
+        cmocka_unit_test(test_verb_table),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
