@@ -7,14 +7,11 @@
 #include "common/analyze.h"
 #include "tests/fuzz/fuzz_util.h"
 
-static analyzer *an; /* one per thread in the programs: one here */
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    FUZZ_CHECK(analyze_new("french", &an, NULL, 0) == ANALYZE_OK);
-    return 0;
+    return fuzz_init_french();
 }
 
 /* One token's forms: NUL-terminated at their length, bounded, and the
@@ -28,11 +25,12 @@ static void check_forms(const analyze_token *t)
     FUZZ_CHECK(strlen(t->exact) == t->exact_len);
     FUZZ_CHECK(strlen(t->fold) == t->fold_len);
     FUZZ_CHECK(strlen(t->stem) == t->stem_len);
-    FUZZ_CHECK(fuzz_utf8_valid(t->exact, t->exact_len));
-    FUZZ_CHECK(fuzz_utf8_valid(t->fold, t->fold_len));
-    FUZZ_CHECK(fuzz_utf8_valid(t->stem, t->stem_len));
+    FUZZ_CHECK(ref_utf8_valid(t->exact, t->exact_len));
+    FUZZ_CHECK(ref_utf8_valid(t->fold, t->fold_len));
+    FUZZ_CHECK(ref_utf8_valid(t->stem, t->stem_len));
     FUZZ_CHECK(t->stopword == 0 || t->stopword == 1);
-    FUZZ_CHECK(t->stopword == analyze_is_stopword(an, t->exact, t->exact_len));
+    FUZZ_CHECK(t->stopword ==
+               analyze_is_stopword(fuzz_fr, t->exact, t->exact_len));
 }
 
 /* Tokenize text[0..len) twice, with and without stemming, starting at
@@ -47,10 +45,10 @@ static void run(const char *text, size_t len, uint32_t first)
     int r;
 
     FUZZ_CHECK(spans != NULL);
-    analyze_set_stemming(an, 1);
-    analyze_begin(an, text, len, first);
-    FUZZ_CHECK(analyze_position(an) == first);
-    while ((r = analyze_next(an, &t)) == 1) {
+    analyze_set_stemming(fuzz_fr, 1);
+    analyze_begin(fuzz_fr, text, len, first);
+    FUZZ_CHECK(analyze_position(fuzz_fr) == first);
+    while ((r = analyze_next(fuzz_fr, &t)) == 1) {
         check_forms(&t);
         /* inside the input, in order, not overlapping */
         FUZZ_CHECK(t.length > 0);
@@ -62,28 +60,28 @@ static void run(const char *text, size_t len, uint32_t first)
         spans[2 * count + 1] = t.length;
         FUZZ_CHECK(t.position == first + count); /* consecutive */
         count++;
-        FUZZ_CHECK(analyze_position(an) == first + count);
+        FUZZ_CHECK(analyze_position(fuzz_fr) == first + count);
         /* the stem is analyze_stem() of the fold (which reuses the
          * buffer t.stem points to: keep a copy) */
         memcpy(stem, t.stem, t.stem_len + 1);
-        const char *s = analyze_stem(an, t.fold, t.fold_len, &sl);
+        const char *s = analyze_stem(fuzz_fr, t.fold, t.fold_len, &sl);
         FUZZ_CHECK(s != NULL && sl == t.stem_len && strcmp(s, stem) == 0);
     }
-    FUZZ_CHECK(r == 0);                    /* -1 is out of memory only */
-    FUZZ_CHECK(analyze_next(an, &t) == 0); /* stays at the end */
+    FUZZ_CHECK(r == 0);                         /* -1 is out of memory only */
+    FUZZ_CHECK(analyze_next(fuzz_fr, &t) == 0); /* stays at the end */
 
     /* stemming off: the same tokens, stem == fold */
-    analyze_set_stemming(an, 0);
-    analyze_begin(an, text, len, first);
+    analyze_set_stemming(fuzz_fr, 0);
+    analyze_begin(fuzz_fr, text, len, first);
     for (size_t i = 0; i < count; i++) {
-        FUZZ_CHECK(analyze_next(an, &t) == 1);
+        FUZZ_CHECK(analyze_next(fuzz_fr, &t) == 1);
         check_forms(&t);
         FUZZ_CHECK(t.offset == spans[2 * i] && t.length == spans[2 * i + 1]);
         FUZZ_CHECK(t.stem_len == t.fold_len &&
                    memcmp(t.stem, t.fold, t.fold_len) == 0);
     }
-    FUZZ_CHECK(analyze_next(an, &t) == 0);
-    analyze_set_stemming(an, 1);
+    FUZZ_CHECK(analyze_next(fuzz_fr, &t) == 0);
+    analyze_set_stemming(fuzz_fr, 1);
     free(spans);
 }
 

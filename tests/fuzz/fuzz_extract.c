@@ -21,7 +21,7 @@ static void check_str(const char *s, size_t n)
 {
     FUZZ_CHECK(s != NULL);
     FUZZ_CHECK(s[n] == '\0' && memchr(s, '\0', n) == NULL);
-    FUZZ_CHECK(fuzz_utf8_valid(s, n));
+    FUZZ_CHECK(ref_utf8_valid(s, n));
 }
 
 static void check_doc(const extract_doc *d, extract_format fmt)

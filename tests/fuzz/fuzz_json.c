@@ -8,6 +8,7 @@
 #include "common/buf.h"
 #include "common/json.h"
 #include "tests/fuzz/fuzz_util.h"
+#include "tests/unit/ref_json.h"
 
 typedef struct bytes {
     unsigned char *p;
@@ -23,23 +24,13 @@ static void put_byte(bytes *b, unsigned char c)
     b->p[b->len++] = c;
 }
 
-static void put_cp(bytes *b, unsigned long cp)
+static void put_cp(bytes *b, uint32_t cp)
 {
-    if (cp < 0x80) {
-        put_byte(b, (unsigned char)cp);
-    } else if (cp < 0x800) {
-        put_byte(b, (unsigned char)(0xC0 | (cp >> 6)));
-        put_byte(b, (unsigned char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        put_byte(b, (unsigned char)(0xE0 | (cp >> 12)));
-        put_byte(b, (unsigned char)(0x80 | ((cp >> 6) & 0x3F)));
-        put_byte(b, (unsigned char)(0x80 | (cp & 0x3F)));
-    } else {
-        put_byte(b, (unsigned char)(0xF0 | (cp >> 18)));
-        put_byte(b, (unsigned char)(0x80 | ((cp >> 12) & 0x3F)));
-        put_byte(b, (unsigned char)(0x80 | ((cp >> 6) & 0x3F)));
-        put_byte(b, (unsigned char)(0x80 | (cp & 0x3F)));
-    }
+    unsigned char e[4];
+    size_t n = ref_utf8_put(cp, e);
+
+    for (size_t i = 0; i < n; i++)
+        put_byte(b, e[i]);
 }
 
 /* Bytes of the maximal ill-formed subpart at s[0..n) (Unicode 3.9, table
@@ -79,10 +70,10 @@ static size_t bad_len(const unsigned char *s, size_t n)
 static void expected(const unsigned char *in, size_t n, bytes *out)
 {
     size_t i = 0, k;
-    unsigned long cp;
+    uint32_t cp;
 
     while (i < n) {
-        k = fuzz_utf8_seq(in + i, n - i, &cp);
+        k = ref_utf8_seq(in + i, n - i, &cp);
         if (k) {
             memcpy(out->p + out->len, in + i, k);
             out->len += k;
@@ -92,25 +83,6 @@ static void expected(const unsigned char *in, size_t n, bytes *out)
             i += bad_len(in + i, n - i);
         }
     }
-}
-
-static unsigned hex4(const char *s)
-{
-    unsigned v = 0;
-
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
-        else
-            FUZZ_CHECK(!"\\u not followed by 4 hex digits");
-    }
-    return v;
 }
 
 /* Parse the JSON string s[0..n) strictly (RFC 8259) and decode it. */
@@ -130,40 +102,20 @@ static void decode(const char *s, size_t n, bytes *out)
         FUZZ_CHECK(i + 1 < n - 1);
         char e = s[i + 1];
         i += 2;
-        switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-            put_byte(out, (unsigned char)e);
-            break;
-        case 'b':
-            put_byte(out, '\b');
-            break;
-        case 'f':
-            put_byte(out, '\f');
-            break;
-        case 'n':
-            put_byte(out, '\n');
-            break;
-        case 'r':
-            put_byte(out, '\r');
-            break;
-        case 't':
-            put_byte(out, '\t');
-            break;
-        case 'u': {
-            FUZZ_CHECK(n - 1 - i >= 4);
-            unsigned long cp = hex4(s + i);
-            i += 4;
-            /* json_str never needs a surrogate pair: UTF-8 carries those
-             * code points, so a lone or paired surrogate is an error */
-            FUZZ_CHECK(cp < 0xD800 || cp > 0xDFFF);
-            put_cp(out, cp);
-            break;
+        if (e != 'u') {
+            int u = ref_json_unescape(e);
+            FUZZ_CHECK(u >= 0); /* a known escape */
+            put_byte(out, (unsigned char)u);
+            continue;
         }
-        default:
-            FUZZ_CHECK(!"unknown escape");
-        }
+        uint32_t cp;
+        FUZZ_CHECK(n - 1 - i >= 4);
+        FUZZ_CHECK(ref_json_hex4(s + i, &cp)); /* 4 hex digits */
+        i += 4;
+        /* json_str never needs a surrogate pair: UTF-8 carries those code
+         * points, so a lone or paired surrogate is an error */
+        FUZZ_CHECK(cp < 0xD800 || cp > 0xDFFF);
+        put_cp(out, cp);
     }
 }
 
@@ -181,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(in, data, size);
     buf_init(&b, (size_t)1 << 24);
     FUZZ_CHECK(json_str(&b, in, size) == BUF_OK);
-    FUZZ_CHECK(fuzz_utf8_valid(b.data, b.len));
+    FUZZ_CHECK(ref_utf8_valid(b.data, b.len));
     /* U+2028 and U+2029 break JavaScript: they must be escaped */
     FUZZ_CHECK(memmem(b.data, b.len, "\xE2\x80\xA8", 3) == NULL);
     FUZZ_CHECK(memmem(b.data, b.len, "\xE2\x80\xA9", 3) == NULL);

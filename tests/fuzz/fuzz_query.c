@@ -9,14 +9,11 @@
 #include "search/query.h"
 #include "tests/fuzz/fuzz_util.h"
 
-static analyzer *an; /* created once: the daemon keeps one per thread */
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    FUZZ_CHECK(analyze_new("french", &an, NULL, 0) == ANALYZE_OK);
-    return 0;
+    return fuzz_init_french();
 }
 
 static void check_describe(const xc_query *q)
@@ -38,14 +35,14 @@ static void check_word(const char *text, const query_word *w)
     size_t el = strlen(w->exact), fl = strlen(w->fold);
     FUZZ_CHECK(el > 0 && el <= ANALYZE_MAX_WORD);
     FUZZ_CHECK(fl > 0 && fl <= ANALYZE_MAX_WORD);
-    FUZZ_CHECK(fuzz_utf8_valid(w->exact, el));
-    FUZZ_CHECK(fuzz_utf8_valid(w->fold, fl));
-    analyze_begin(an, text + w->offset, w->length, 1);
-    FUZZ_CHECK(analyze_next(an, &tok) == 1);
+    FUZZ_CHECK(ref_utf8_valid(w->exact, el));
+    FUZZ_CHECK(ref_utf8_valid(w->fold, fl));
+    analyze_begin(fuzz_fr, text + w->offset, w->length, 1);
+    FUZZ_CHECK(analyze_next(fuzz_fr, &tok) == 1);
     FUZZ_CHECK(tok.offset == 0 && tok.length == w->length);
     FUZZ_CHECK(strcmp(tok.exact, w->exact) == 0);
     FUZZ_CHECK(strcmp(tok.fold, w->fold) == 0);
-    FUZZ_CHECK(analyze_next(an, &tok) == 0);
+    FUZZ_CHECK(analyze_next(fuzz_fr, &tok) == 0);
 }
 
 static void check_list(char **list, size_t n, size_t maxlen)
@@ -56,7 +53,7 @@ static void check_list(char **list, size_t n, size_t maxlen)
         FUZZ_CHECK(list[i] != NULL);
         size_t l = strlen(list[i]);
         FUZZ_CHECK(l > 0 && l <= maxlen);
-        FUZZ_CHECK(fuzz_utf8_valid(list[i], l));
+        FUZZ_CHECK(ref_utf8_valid(list[i], l));
         for (size_t j = 0; j < i; j++) /* documented as distinct */
             FUZZ_CHECK(strcmp(list[i], list[j]) != 0);
     }
@@ -71,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(text != NULL);
     if (size)
         memcpy(text, data, size);
-    query_status st = query_parse(an, text, size, &q);
+    query_status st = query_parse(fuzz_fr, text, size, &q);
     if (st != QUERY_OK) {
         /* only memory can fail, and then *out is zeroed */
         FUZZ_CHECK(st == QUERY_ERR_NOMEM);

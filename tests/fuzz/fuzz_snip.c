@@ -19,14 +19,11 @@ _Static_assert(WORDS_MAX > 2 * SNIP_MAX_TERMS,
                "the harness must be able to pass too many terms");
 #define SMALL_MAX 64 /* output limit when the settings ask for one */
 
-static analyzer *an;
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    FUZZ_CHECK(analyze_new("french", &an, NULL, 0) == ANALYZE_OK);
-    return 0;
+    return fuzz_init_french();
 }
 
 /* Split line[0..n) at spaces into NUL-terminated copies: words ending in
@@ -73,7 +70,7 @@ static size_t check_html(const char *s, size_t n)
     size_t i = 0, shown = 0;
     int in_mark = 0;
 
-    FUZZ_CHECK(fuzz_utf8_valid(s, n));
+    FUZZ_CHECK(ref_utf8_valid(s, n));
     while (i < n) {
         unsigned c = u[i];
         if (c == '<') {
@@ -146,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     buf_init(&out, small ? SMALL_MAX : 1u << 20);
     FUZZ_CHECK(buf_putc(&out, 'P') == BUF_OK);
     snip_status st = snip_build(
-        an, text, len, nstems + nprefixes ? &terms : NULL, target, &out);
+        fuzz_fr, text, len, nstems + nprefixes ? &terms : NULL, target, &out);
     if (st == SNIP_OK) {
         size_t t = target < 1 ? 1 : target;
         size_t shown = check_html(out.data + 1, out.len - 1);
@@ -160,8 +157,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* the analyzer is handed back with stemming on */
     analyze_token tok;
-    analyze_begin(an, "gouvernements", 13, 1);
-    FUZZ_CHECK(analyze_next(an, &tok) == 1 && strcmp(tok.stem, "gouvern") == 0);
+    analyze_begin(fuzz_fr, "gouvernements", 13, 1);
+    FUZZ_CHECK(analyze_next(fuzz_fr, &tok) == 1 &&
+               strcmp(tok.stem, "gouvern") == 0);
     buf_free(&out);
     free(text);
     for (size_t i = 0; i < nstems; i++)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/unit_util.h"
 #include "common/analyze.h"
 
 typedef struct {
@@ -19,33 +20,18 @@ typedef struct {
     int stopword;
 } word;
 
-static analyzer *fr;
-
-static int setup(void **state)
-{
-    (void)state;
-    return analyze_new("french", &fr, NULL, 0) == ANALYZE_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    analyze_free(fr);
-    return 0;
-}
-
 /* Analyse text that must give exactly one token. */
 static void one_word(const char *text, word *w)
 {
     analyze_token t;
-    analyze_begin(fr, text, strlen(text), 1);
-    if (analyze_next(fr, &t) != 1)
+    analyze_begin(unit_fr, text, strlen(text), 1);
+    if (analyze_next(unit_fr, &t) != 1)
         fail_msg("no token in \"%s\"", text);
     snprintf(w->exact, sizeof w->exact, "%s", t.exact);
     snprintf(w->fold, sizeof w->fold, "%s", t.fold);
     snprintf(w->stem, sizeof w->stem, "%s", t.stem);
     w->stopword = t.stopword;
-    if (analyze_next(fr, &t) != 0)
+    if (analyze_next(unit_fr, &t) != 0)
         fail_msg("more than one token in \"%s\"", text);
 }
 
@@ -108,22 +94,30 @@ static const struct {
     {"e\xcc\x81lus", "élus", 1}, /* decomposed é composes back */
 };
 
+/* a and b, one word each, analysed alone: their stems match or not as
+ * same_stem says, and so do their exact forms as same_exact says. */
+static void check_pair(const char *a, const char *b, int same_stem,
+                       int same_exact)
+{
+    word wa, wb;
+    one_word(a, &wa);
+    one_word(b, &wb);
+    if ((strcmp(wa.stem, wb.stem) == 0) != same_stem)
+        fail_msg("stems %s: %s→%s, %s→%s", same_stem ? "differ" : "match", a,
+                 wa.stem, b, wb.stem);
+    if (same_stem && strcmp(wa.fold, wb.fold) != 0 &&
+        strcmp(wa.stem, wb.stem) != 0)
+        fail_msg("folds differ: %s, %s", wa.fold, wb.fold);
+    if ((strcmp(wa.exact, wb.exact) == 0) != same_exact)
+        fail_msg("exact forms %s and %s should %s", wa.exact, wb.exact,
+                 same_exact ? "be equal" : "differ");
+}
+
 static void test_matching_pairs(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof match / sizeof *match; i++) {
-        word a, b;
-        one_word(match[i].a, &a);
-        one_word(match[i].b, &b);
-        if (strcmp(a.stem, b.stem) != 0)
-            fail_msg("stems differ: %s→%s, %s→%s", match[i].a, a.stem,
-                     match[i].b, b.stem);
-        if (strcmp(a.fold, b.fold) != 0 && strcmp(a.stem, b.stem) != 0)
-            fail_msg("folds differ: %s, %s", a.fold, b.fold);
-        if ((strcmp(a.exact, b.exact) == 0) != match[i].same_exact)
-            fail_msg("exact forms %s and %s should %s", a.exact, b.exact,
-                     match[i].same_exact ? "be equal" : "differ");
-    }
+    for (size_t i = 0; i < sizeof match / sizeof *match; i++)
+        check_pair(match[i].a, match[i].b, 1, match[i].same_exact);
     assert_true(sizeof match / sizeof *match >= 40);
 }
 
@@ -137,16 +131,8 @@ static const struct {
 static void test_non_matching_pairs(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof nomatch / sizeof *nomatch; i++) {
-        word a, b;
-        one_word(nomatch[i].a, &a);
-        one_word(nomatch[i].b, &b);
-        if (strcmp(a.stem, b.stem) == 0)
-            fail_msg("stems match: %s, %s → %s", nomatch[i].a, nomatch[i].b,
-                     a.stem);
-        if (strcmp(a.exact, b.exact) == 0)
-            fail_msg("exact forms match: %s", a.exact);
-    }
+    for (size_t i = 0; i < sizeof nomatch / sizeof *nomatch; i++)
+        check_pair(nomatch[i].a, nomatch[i].b, 0, 0);
 }
 
 static void test_forms(void **state)
@@ -182,8 +168,8 @@ static void test_positions_offsets_hyphens(void **state)
     };
     analyze_token t;
     size_t n = 0;
-    analyze_begin(fr, text, strlen(text), 1);
-    while (analyze_next(fr, &t) == 1) {
+    analyze_begin(unit_fr, text, strlen(text), 1);
+    while (analyze_next(unit_fr, &t) == 1) {
         assert_true(n < sizeof want / sizeof *want);
         assert_string_equal(t.exact, want[n].exact);
         assert_int_equal(t.offset, want[n].off);
@@ -194,23 +180,30 @@ static void test_positions_offsets_hyphens(void **state)
         n++;
     }
     assert_int_equal(n, sizeof want / sizeof *want);
-    assert_int_equal(analyze_position(fr), n + 1);
+    assert_int_equal(analyze_position(unit_fr), n + 1);
+}
+
+/* text[0..len) gives exactly the exact forms want[0..n), in order. */
+static void expect_words(const char *text, size_t len, const char *const *want,
+                         size_t n)
+{
+    analyze_token t;
+    size_t k = 0;
+    analyze_begin(unit_fr, text, len, 1);
+    while (analyze_next(unit_fr, &t) == 1) {
+        assert_true(k < n);
+        assert_string_equal(t.exact, want[k]);
+        k++;
+    }
+    assert_int_equal(k, n);
 }
 
 static void test_apostrophe_not_elision(void **state)
 {
     (void)state;
     const char *text = "aujourd'hui l' l'";
-    analyze_token t;
-    const char *want[] = {"aujourd", "hui", "l", "l"};
-    size_t n = 0;
-    analyze_begin(fr, text, strlen(text), 1);
-    while (analyze_next(fr, &t) == 1) {
-        assert_true(n < 4);
-        assert_string_equal(t.exact, want[n]);
-        n++;
-    }
-    assert_int_equal(n, 4);
+    const char *const want[] = {"aujourd", "hui", "l", "l"};
+    expect_words(text, strlen(text), want, 4);
 }
 
 static void test_invalid_bytes_are_separators(void **state)
@@ -220,16 +213,8 @@ static void test_invalid_bytes_are_separators(void **state)
                         "cd\0ef\xc3"
                         "gh\xe2\x82"
                         "ij \xed\xa0\x80kl \xc3\xa9";
-    const char *want[] = {"ab", "cd", "ef", "gh", "ij", "kl", "é"};
-    analyze_token t;
-    size_t n = 0;
-    analyze_begin(fr, text, sizeof text - 1, 1);
-    while (analyze_next(fr, &t) == 1) {
-        assert_true(n < 7);
-        assert_string_equal(t.exact, want[n]);
-        n++;
-    }
-    assert_int_equal(n, 7);
+    const char *const want[] = {"ab", "cd", "ef", "gh", "ij", "kl", "é"};
+    expect_words(text, sizeof text - 1, want, 7);
 }
 
 static void test_truncated_sequence_at_end(void **state)
@@ -243,8 +228,8 @@ static void test_truncated_sequence_at_end(void **state)
         assert_non_null(copy);
         memcpy(copy, w, cut);
         analyze_token t;
-        analyze_begin(fr, copy, cut, 1);
-        while (analyze_next(fr, &t) == 1)
+        analyze_begin(unit_fr, copy, cut, 1);
+        while (analyze_next(unit_fr, &t) == 1)
             assert_true(t.offset + t.length <= cut);
         free(copy);
     }
@@ -257,24 +242,24 @@ static void test_long_words_skipped(void **state)
     memset(text, 'a', 300);
     memcpy(text + 300, " mot", 5);
     analyze_token t;
-    analyze_begin(fr, text, strlen(text), 1);
-    assert_int_equal(analyze_next(fr, &t), 1);
+    analyze_begin(unit_fr, text, strlen(text), 1);
+    assert_int_equal(analyze_next(unit_fr, &t), 1);
     assert_string_equal(t.exact, "mot");
     assert_int_equal(t.position, 1);
-    assert_int_equal(analyze_next(fr, &t), 0);
+    assert_int_equal(analyze_next(unit_fr, &t), 0);
 }
 
 static void test_empty_and_null(void **state)
 {
     (void)state;
     analyze_token t;
-    analyze_begin(fr, "", 0, 1);
-    assert_int_equal(analyze_next(fr, &t), 0);
-    analyze_begin(fr, NULL, 10, 1);
-    assert_int_equal(analyze_next(fr, &t), 0);
-    analyze_begin(fr, " ,;!? ", 6, 7);
-    assert_int_equal(analyze_next(fr, &t), 0);
-    assert_int_equal(analyze_position(fr), 7);
+    analyze_begin(unit_fr, "", 0, 1);
+    assert_int_equal(analyze_next(unit_fr, &t), 0);
+    analyze_begin(unit_fr, NULL, 10, 1);
+    assert_int_equal(analyze_next(unit_fr, &t), 0);
+    analyze_begin(unit_fr, " ,;!? ", 6, 7);
+    assert_int_equal(analyze_next(unit_fr, &t), 0);
+    assert_int_equal(analyze_position(unit_fr), 7);
 }
 
 static void test_languages(void **state)
@@ -302,10 +287,10 @@ static void test_languages(void **state)
 static void test_stopwords(void **state)
 {
     (void)state;
-    assert_true(analyze_is_stopword(fr, "les", 3));
-    assert_true(analyze_is_stopword(fr, "été", strlen("été")));
-    assert_false(analyze_is_stopword(fr, "ville", 5));
-    assert_false(analyze_is_stopword(fr, "", 0));
+    assert_true(analyze_is_stopword(unit_fr, "les", 3));
+    assert_true(analyze_is_stopword(unit_fr, "été", strlen("été")));
+    assert_false(analyze_is_stopword(unit_fr, "ville", 5));
+    assert_false(analyze_is_stopword(unit_fr, "", 0));
 }
 
 /* Pseudo-random bytes: no crash, offsets in bounds, positions increase. */
@@ -322,8 +307,8 @@ static void test_random_bytes(void **state)
         }
         analyze_token t;
         uint32_t last = 0;
-        analyze_begin(fr, buf, n, 1);
-        while (analyze_next(fr, &t) == 1) {
+        analyze_begin(unit_fr, buf, n, 1);
+        while (analyze_next(unit_fr, &t) == 1) {
             assert_true(t.offset + t.length <= n);
             assert_true(t.position > last);
             assert_true(t.exact_len <= ANALYZE_MAX_WORD);
@@ -348,5 +333,5 @@ int main(void)
         cmocka_unit_test(test_stopwords),
         cmocka_unit_test(test_random_bytes),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_fr_setup, unit_fr_teardown);
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/unit_util.h"
 #include "client/answer.h"
 
 #define S(x) x, sizeof(x) - 1 /* literal with its length, NULs included */
@@ -322,10 +323,9 @@ static void test_spans(void **state)
 static void test_strerror(void **state)
 {
     (void)state;
-    assert_string_equal(answer_strerror(ANSWER_OK), "success");
-    assert_string_equal(answer_strerror(ANSWER_ERR_NOMEM), "out of memory");
-    assert_string_equal(answer_strerror((answer_status)99),
-                        "unknown answer status");
+    UNIT_MESSAGES(answer_strerror, {ANSWER_OK, "success"},
+                  {ANSWER_ERR_NOMEM, "out of memory"},
+                  {99, "unknown answer status"});
 }
 
 int main(void)

@@ -1,4 +1,5 @@
-/* test_buf: the growable byte buffer: growth, limits, failure rules. */
+/* test_buf: the growable byte buffer: growth, limits, failure rules,
+ * printf, reuse and messages. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,16 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/unit_util.h"
 #include "common/buf.h"
+
+/* test_nomem asks for 2^60 bytes: under ASan, make malloc return NULL as
+ * libc does instead of reporting an error. Unused without ASan. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
 
 /* The invariants every buffer keeps, whatever happened to it. */
 static void check_invariants(const buf_t *b)
@@ -258,10 +268,8 @@ static buf_status vp(buf_t *b, const char *fmt, ...)
 static buf_status vp(buf_t *b, const char *fmt, ...)
 {
     va_list ap;
-    buf_status st;
-
     va_start(ap, fmt);
-    st = buf_vprintf(b, fmt, ap);
+    buf_status st = buf_vprintf(b, fmt, ap);
     va_end(ap);
     return st;
 }
@@ -466,15 +474,186 @@ static void test_free_reuse(void **state)
     buf_free(&b);
 }
 
-static void test_strerror(void **state)
+/* ---- one byte at a time, small limits, no memory, formats, reuse ---- */
+
+static void test_buf_grow(void **state)
+{
+    buf_t b;
+    size_t i, prev_cap = 0;
+    char c;
+
+    (void)state;
+    buf_init(&b, 1000);
+    assert_null(b.data);
+    for (i = 0; i < 1000; i++) {
+        c = (char)('a' + i % 26);
+        assert_int_equal(buf_append(&b, &c, 1), BUF_OK);
+        assert_int_equal(b.len, i + 1);
+        assert_int_equal(b.data[b.len], '\0');
+        assert_int_equal(b.data[i], c);
+        assert_true(b.cap <= b.max + 1);
+        if (b.cap != prev_cap) { /* 64, 128, ..., 512, then the limit */
+            assert_true(b.cap == 64 || b.cap == 2 * prev_cap ||
+                        b.cap == b.max + 1);
+            prev_cap = b.cap;
+        }
+    }
+    assert_int_equal(b.cap, 1001);
+    /* Full: one more byte is refused and changes nothing. */
+    assert_int_equal(buf_putc(&b, 'x'), BUF_ERR_LIMIT);
+    assert_int_equal(buf_append(&b, "", 0), BUF_OK);
+    assert_int_equal(b.len, 1000);
+    assert_int_equal(b.data[1000], '\0');
+    assert_int_equal(b.data[999], 'a' + 999 % 26);
+    buf_free(&b);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.max, 1000);
+}
+
+static void test_buf_limit(void **state)
+{
+    buf_t b, z;
+
+    (void)state;
+    buf_init(&b, 10);
+    assert_int_equal(buf_puts(&b, "0123456"), BUF_OK);
+    assert_int_equal(b.cap, 11); /* first allocation clamped to the max */
+    assert_int_equal(buf_puts(&b, "7890"), BUF_ERR_LIMIT);
+    assert_string_equal(b.data, "0123456");
+    assert_int_equal(buf_puts(&b, "789"), BUF_OK);
+    assert_string_equal(b.data, "0123456789");
+    assert_int_equal(buf_reserve(&b, 1), BUF_ERR_LIMIT);
+    assert_int_equal(buf_reserve(&b, 0), BUF_OK);
+    assert_int_equal(buf_reserve(&b, (size_t)-1), BUF_ERR_LIMIT);
+    buf_free(&b);
+
+    memset(&z, 0, sizeof z); /* zeroed: valid, but max 0 */
+    assert_int_equal(buf_putc(&z, 'x'), BUF_ERR_LIMIT);
+    assert_null(z.data);
+    buf_reset(&z);
+    buf_free(&z);
+
+    buf_init(&b, (size_t)-1);
+    assert_int_equal(b.max, BUF_MAX_LIMIT);
+    buf_free(&b);
+}
+
+static void test_buf_nomem(void **state)
+{
+    buf_t b;
+
+    (void)state;
+    buf_init(&b, BUF_MAX_LIMIT);
+    assert_int_equal(buf_puts(&b, "kept"), BUF_OK);
+    /* 2^60 bytes cannot be allocated: a status, not an abort (kept under
+     * 2^63 so that valgrind sees a plain failed malloc, not a fishy size). */
+    assert_int_equal(buf_reserve(&b, (size_t)1 << 60), BUF_ERR_NOMEM);
+    assert_int_equal(buf_append(&b, "x", ((size_t)1 << 60)), BUF_ERR_NOMEM);
+    assert_string_equal(b.data, "kept");
+    assert_int_equal(buf_puts(&b, "!"), BUF_OK);
+    assert_string_equal(b.data, "kept!");
+    buf_free(&b);
+}
+
+static void test_buf_printf(void **state)
+{
+    char big[3000];
+    buf_t b;
+    char *data_before;
+
+    (void)state;
+    memset(big, 'z', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    buf_init(&b, 4096);
+    assert_int_equal(buf_printf(&b, "%d-%s-%zu", -42, "x", (size_t)7), BUF_OK);
+    assert_string_equal(b.data, "-42-x-7");
+    /* Larger than the free space: grows and formats again. */
+    assert_int_equal(buf_printf(&b, "[%s]", big), BUF_OK);
+    assert_int_equal(b.len, 7 + 2 + 2999);
+    assert_int_equal(b.data[7], '[');
+    assert_int_equal(b.data[b.len - 1], ']');
+    assert_int_equal(b.data[b.len], '\0');
+    /* Past the max: refused, content and terminator intact even though
+     * the first attempt wrote a truncated copy into the free space. */
+    data_before = b.data;
+    assert_int_equal(buf_printf(&b, "%s%s", big, big), BUF_ERR_LIMIT);
+    assert_int_equal(b.len, 3008);
+    assert_int_equal(b.data[b.len], '\0');
+    assert_ptr_equal(b.data, data_before);
+    assert_int_equal(buf_printf(&b, "%s", ""), BUF_OK);
+    assert_int_equal(b.len, 3008);
+    buf_free(&b);
+
+    /* On a buffer never allocated. */
+    buf_init(&b, 100);
+    assert_int_equal(buf_printf(&b, "%05d", 42), BUF_OK);
+    assert_string_equal(b.data, "00042");
+    buf_free(&b);
+    buf_init(&b, 3);
+    assert_int_equal(buf_printf(&b, "%d", 1234), BUF_ERR_LIMIT);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(buf_printf(&b, "%d", 123), BUF_OK);
+    assert_string_equal(b.data, "123");
+    buf_free(&b);
+}
+
+static void test_buf_reset_truncate_detach(void **state)
+{
+    buf_t b;
+    char *data, *got;
+    size_t cap, len;
+
+    (void)state;
+    buf_init(&b, 1 << 20);
+    assert_int_equal(buf_append(&b, "a\0b", 3), BUF_OK);
+    assert_int_equal(b.len, 3);
+    assert_memory_equal(b.data, "a\0b", 4);
+    assert_int_equal(buf_puts(&b, "cdef"), BUF_OK);
+    buf_truncate(&b, 4);
+    assert_memory_equal(b.data, "a\0bc", 5);
+    buf_truncate(&b, 99); /* longer than len: ignored */
+    assert_int_equal(b.len, 4);
+    data = b.data;
+    cap = b.cap;
+    buf_reset(&b);
+    assert_int_equal(b.len, 0);
+    assert_ptr_equal(b.data, data); /* memory kept */
+    assert_int_equal(b.cap, cap);
+    assert_int_equal(b.data[0], '\0');
+    assert_int_equal(buf_puts(&b, "again"), BUF_OK);
+    assert_ptr_equal(b.data, data);
+    got = buf_detach(&b, &len);
+    assert_ptr_equal(got, data);
+    assert_int_equal(len, 5);
+    assert_string_equal(got, "again");
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+    assert_int_equal(buf_puts(&b, "new"), BUF_OK); /* still usable */
+    assert_string_equal(b.data, "new");
+    free(got);
+    buf_free(&b);
+    assert_null(buf_detach(&b, NULL));
+}
+
+static void test_buf_strerror(void **state)
 {
     (void)state;
     assert_string_equal(buf_strerror(BUF_OK), "success");
-    assert_string_equal(buf_strerror(BUF_ERR_LIMIT),
-                        "buffer size limit reached");
-    assert_string_equal(buf_strerror(BUF_ERR_NOMEM), "out of memory");
-    assert_string_equal(buf_strerror(BUF_ERR_FORMAT), "formatting error");
-    assert_string_equal(buf_strerror((buf_status)42), "unknown buffer error");
+    assert_non_null(strstr(buf_strerror(BUF_ERR_LIMIT), "limit"));
+    assert_non_null(strstr(buf_strerror(BUF_ERR_NOMEM), "memory"));
+    assert_non_null(strstr(buf_strerror(BUF_ERR_FORMAT), "format"));
+}
+
+static void test_strerror(void **state)
+{
+    (void)state;
+    UNIT_MESSAGES(buf_strerror, {BUF_OK, "success"},
+                  {BUF_ERR_LIMIT, "buffer size limit reached"},
+                  {BUF_ERR_NOMEM, "out of memory"},
+                  {BUF_ERR_FORMAT, "formatting error"},
+                  {42, "unknown buffer error"});
 }
 
 int main(void)
@@ -493,7 +672,13 @@ int main(void)
         cmocka_unit_test(test_truncate_reset),
         cmocka_unit_test(test_detach),
         cmocka_unit_test(test_free_reuse),
+        cmocka_unit_test(test_buf_grow),
+        cmocka_unit_test(test_buf_limit),
+        cmocka_unit_test(test_buf_nomem),
+        cmocka_unit_test(test_buf_printf),
+        cmocka_unit_test(test_buf_reset_truncate_detach),
         cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_buf_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

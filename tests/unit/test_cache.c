@@ -41,26 +41,40 @@ static int get(cache *c, const char *k, size_t kn, uint64_t now, char *out,
     return 1;
 }
 
+/* A hit on k[0..kn) at now, whose answer is want. */
+static void hit(cache *c, const char *k, size_t kn, uint64_t now,
+                const char *want)
+{
+    char out[64];
+
+    assert_int_equal(get(c, k, kn, now, out, sizeof out), 1);
+    assert_string_equal(out, want);
+}
+
+/* A miss on k[0..kn) at now. */
+static void miss(cache *c, const char *k, size_t kn, uint64_t now)
+{
+    char out[64];
+
+    assert_int_equal(get(c, k, kn, now, out, sizeof out), 0);
+}
+
 static void test_hit_and_miss(void **state)
 {
     (void)state;
     cache *c = make(1 << 20, 1000);
-    char out[64];
     cache_figures f;
 
-    assert_int_equal(get(c, S("a"), 0, out, sizeof out), 0);
+    miss(c, S("a"), 0);
     assert_int_equal(cache_put(c, S("a"), S("answer a"), 0), CACHE_OK);
-    assert_int_equal(get(c, S("a"), 10, out, sizeof out), 1);
-    assert_string_equal(out, "answer a");
+    hit(c, S("a"), 10, "answer a");
     /* keys differ past a NUL byte, and by length */
     assert_int_equal(cache_put(c, S("q\0x"), S("one"), 0), CACHE_OK);
     assert_int_equal(cache_put(c, S("q\0y"), S("two"), 0), CACHE_OK);
-    assert_int_equal(get(c, S("q\0x"), 0, out, sizeof out), 1);
-    assert_string_equal(out, "one");
-    assert_int_equal(get(c, S("q\0y"), 0, out, sizeof out), 1);
-    assert_string_equal(out, "two");
-    assert_int_equal(get(c, S("q"), 0, out, sizeof out), 0);
-    assert_int_equal(get(c, S("a "), 0, out, sizeof out), 0);
+    hit(c, S("q\0x"), 0, "one");
+    hit(c, S("q\0y"), 0, "two");
+    miss(c, S("q"), 0);
+    miss(c, S("a "), 0);
     cache_figures_get(c, &f);
     assert_int_equal(f.entries, 3);
     assert_int_equal(f.hits, 3);
@@ -75,13 +89,11 @@ static void test_replace(void **state)
 {
     (void)state;
     cache *c = make(1 << 20, 1000);
-    char out[64];
     cache_figures f;
 
     assert_int_equal(cache_put(c, S("k"), S("old answer"), 0), CACHE_OK);
     assert_int_equal(cache_put(c, S("k"), S("new"), 0), CACHE_OK);
-    assert_int_equal(get(c, S("k"), 0, out, sizeof out), 1);
-    assert_string_equal(out, "new");
+    hit(c, S("k"), 0, "new");
     cache_figures_get(c, &f);
     assert_int_equal(f.entries, 1);
     assert_int_equal(f.bytes, CACHE_ENTRY_OVERHEAD + 1 + 3);
@@ -172,7 +184,7 @@ static void test_chain_cap(void **state)
 {
     (void)state;
     cache *c = make(1 << 20, 1000);
-    char keys[CACHE_MAX_CHAIN + 1][16], out[64];
+    char keys[CACHE_MAX_CHAIN + 1][16];
     size_t n = 0;
     cache_figures f;
 
@@ -193,8 +205,7 @@ static void test_chain_cap(void **state)
     /* a key already there may still be replaced */
     assert_int_equal(cache_put(c, keys[0], strlen(keys[0]), S("w"), 0),
                      CACHE_OK);
-    assert_int_equal(get(c, keys[0], strlen(keys[0]), 0, out, sizeof out), 1);
-    assert_string_equal(out, "w");
+    hit(c, keys[0], strlen(keys[0]), 0, "w");
     cache_figures_get(c, &f);
     assert_int_equal(f.entries, CACHE_MAX_CHAIN);
     assert_string_equal(cache_strerror(CACHE_ERR_FULL), "hash bucket full");
@@ -210,7 +221,7 @@ static void test_expiry(void **state)
 
     assert_int_equal(cache_put(c, S("k"), S("v"), 5000), CACHE_OK);
     assert_int_equal(get(c, S("k"), 6000, out, sizeof out), 1); /* 1000 ms */
-    assert_int_equal(get(c, S("k"), 6001, out, sizeof out), 0);
+    miss(c, S("k"), 6001);
     cache_figures_get(c, &f);
     assert_int_equal(f.entries, 0); /* the stale entry is gone */
     assert_int_equal(f.bytes, 0);
@@ -245,7 +256,7 @@ static void test_growth(void **state)
 {
     (void)state;
     cache *c = make(64 << 20, 1000);
-    char key[16], out[64], want[64];
+    char key[16], want[64];
     cache_figures f;
 
     for (int i = 0; i < 5000; i++) {
@@ -257,8 +268,7 @@ static void test_growth(void **state)
     for (int i = 0; i < 5000; i++) {
         int n = snprintf(key, sizeof key, "query %d", i);
         snprintf(want, sizeof want, "answer %d", i);
-        assert_int_equal(get(c, key, (size_t)n, 0, out, sizeof out), 1);
-        assert_string_equal(out, want);
+        hit(c, key, (size_t)n, 0, want);
     }
     cache_figures_get(c, &f);
     assert_int_equal(f.entries, 5000);

@@ -88,68 +88,79 @@ static const char search_answer[] =
     "</mark>\\nici\"},{\"rank\":2,\"id\":\"b.txt\",\"title\":\"B\\u001b\","
     "\"url\":null,\"score\":1}],\"took_ms\":0.421}\n";
 
-static void test_search(void **state)
+/* How a test shows an answer: the display_* call, its other arguments
+ * fixed. */
+typedef void (*show_fn)(FILE *f, const answer *a);
+
+static void show_search(FILE *f, const answer *a)
+{
+    display_search(f, a, 0);
+}
+
+static void show_error(FILE *f, const answer *a)
+{
+    display_error(f, "p", a);
+}
+
+static void show_error_prog(FILE *f, const answer *a)
+{
+    display_error(f, "cglu-search", a);
+}
+
+/* line[0..len) read, then shown: the output must be want[0..want_len). */
+static void shows(show_fn show, const char *line, size_t len, const char *want,
+                  size_t want_len)
 {
     answer a;
     capture c;
 
+    load(&a, line, len);
+    show(cap_open(&c), &a);
+    cap_check(&c, want, want_len);
+    answer_free(&a);
+}
+
+static void test_search(void **state)
+{
     (void)state;
-    load(&a, S(search_answer));
-    display_search(cap_open(&c), &a, 0);
-    cap_check(&c, S("12 results, 1 to 2 shown (0.4 ms)\n"
-                    "\n  1. L'eau\n     http://x/a\n     l'eau ici\n"
-                    "\n  2. B?\n"));
-    answer_free(&a);
-
-    load(&a, S("{\"ok\":true,\"total\":0,\"hits\":[],\"suggestion\":"
-               "\"gouvernements\",\"took_ms\":1}"));
-    display_search(cap_open(&c), &a, 0);
-    cap_check(&c, S("did you mean: gouvernements?\nno results\n"));
-    answer_free(&a);
-
-    load(&a, S("{\"ok\":true,\"total\":1,\"offset\":0,\"relaxed\":true,"
-               "\"suggestion\":\"\",\"hits\":[{\"rank\":1,\"title\":\"T\"}],"
-               "\"took_ms\":12.345}"));
-    display_search(cap_open(&c), &a, 0);
-    cap_check(&c, S("no document holds every word: showing those with some\n"
-                    "1 result (12.3 ms)\n\n  1. T\n"));
-    answer_free(&a);
-
-    load(&a, S("{\"ok\":true,\"total\":30,\"offset\":10,\"hits\":[{\"rank\":11,"
-               "\"title\":\"T\"}],\"took_ms\":0}"));
-    display_search(cap_open(&c), &a, 0);
-    cap_check(&c, S("30 results, 11 to 11 shown (0.0 ms)\n\n 11. T\n"));
-    answer_free(&a);
+    shows(show_search, S(search_answer),
+          S("12 results, 1 to 2 shown (0.4 ms)\n"
+            "\n  1. L'eau\n     http://x/a\n     l'eau ici\n"
+            "\n  2. B?\n"));
+    shows(show_search,
+          S("{\"ok\":true,\"total\":0,\"hits\":[],\"suggestion\":"
+            "\"gouvernements\",\"took_ms\":1}"),
+          S("did you mean: gouvernements?\nno results\n"));
+    shows(show_search,
+          S("{\"ok\":true,\"total\":1,\"offset\":0,\"relaxed\":true,"
+            "\"suggestion\":\"\",\"hits\":[{\"rank\":1,\"title\":\"T\"}],"
+            "\"took_ms\":12.345}"),
+          S("no document holds every word: showing those with some\n"
+            "1 result (12.3 ms)\n\n  1. T\n"));
+    shows(show_search,
+          S("{\"ok\":true,\"total\":30,\"offset\":10,\"hits\":[{\"rank\":11,"
+            "\"title\":\"T\"}],\"took_ms\":0}"),
+          S("30 results, 11 to 11 shown (0.0 ms)\n\n 11. T\n"));
 }
 
 static void test_suggest(void **state)
 {
-    answer a;
-    capture c;
-
     (void)state;
-    load(&a, S("{\"ok\":true,\"prefix\":\"gouv\",\"suggestions\":[\"gouv"
-               "ernements\",3,\"gouv\\u0007\",\"\\u00e9\"]}"));
-    display_suggest(cap_open(&c), &a);
-    cap_check(&c, S("gouvernements\ngouv?\n\xc3\xa9\n"));
-    answer_free(&a);
+    shows(display_suggest,
+          S("{\"ok\":true,\"prefix\":\"gouv\",\"suggestions\":[\"gouv"
+            "ernements\",3,\"gouv\\u0007\",\"\\u00e9\"]}"),
+          S("gouvernements\ngouv?\n\xc3\xa9\n"));
 }
 
 static void test_doc(void **state)
 {
-    answer a;
-    capture c;
-
     (void)state;
-    load(&a, S("{\"ok\":true,\"id\":\"a\",\"title\":\"T\\n1\",\"url\":\"u\","
-               "\"text\":\"l1\\nl2\\r\\n\\ttab\\u001b\"}"));
-    display_doc(cap_open(&c), &a);
-    cap_check(&c, S("T 1\nu\n\nl1\nl2 \n\ttab?\n"));
-    answer_free(&a);
-    load(&a, S("{\"ok\":true,\"title\":\"T\",\"text\":\"ends\\n\"}"));
-    display_doc(cap_open(&c), &a);
-    cap_check(&c, S("T\n\nends\n"));
-    answer_free(&a);
+    shows(display_doc,
+          S("{\"ok\":true,\"id\":\"a\",\"title\":\"T\\n1\",\"url\":\"u\","
+            "\"text\":\"l1\\nl2\\r\\n\\ttab\\u001b\"}"),
+          S("T 1\nu\n\nl1\nl2 \n\ttab?\n"));
+    shows(display_doc, S("{\"ok\":true,\"title\":\"T\",\"text\":\"ends\\n\"}"),
+          S("T\n\nends\n"));
 }
 
 static void test_stats(void **state)
@@ -158,45 +169,31 @@ static void test_stats(void **state)
         "{\"ok\":true,\"documents\":6,\"uptime_s\":0.9,\"latency_p50_ms\":"
         "0.000,\"s\":\"a\\u001bb\",\"cache\":{\"entries\":0, \"hit\":0.50}"
         ",\"n\":null,\"k\\u00e9\":[1 ,2]}\n";
-    answer a;
-    capture c;
 
     (void)state;
-    load(&a, S(line));
-    display_stats(cap_open(&c), &a);
-    cap_check(&c, S("documents: 6\nuptime_s: 0.9\nlatency_p50_ms: 0.000\n"
-                    "s: a?b\ncache: {\"entries\":0, \"hit\":0.50}\n"
-                    "n: null\nk\xc3\xa9: [1 ,2]\n"));
-    answer_free(&a);
+    shows(display_stats, S(line),
+          S("documents: 6\nuptime_s: 0.9\nlatency_p50_ms: 0.000\n"
+            "s: a?b\ncache: {\"entries\":0, \"hit\":0.50}\n"
+            "n: null\nk\xc3\xa9: [1 ,2]\n"));
 }
 
 static void test_error(void **state)
 {
     char longer[200];
-    answer a;
-    capture c;
 
     (void)state;
-    load(&a, S("{\"ok\":false,\"error\":\"not_found\",\"message\":\"no "
-               "document x\"}\n"));
-    display_error(cap_open(&c), "cglu-search", &a);
-    cap_check(&c, S("cglu-search: not_found: no document x\n"));
-    answer_free(&a);
-    load(&a, S("{\"message\":\"m\\u001b[31m\\nx\"}"));
-    display_error(cap_open(&c), "p", &a);
-    cap_check(&c, S("p: error: m?[31m x\n"));
-    answer_free(&a);
-    load(&a, S("{\"ok\":false,\"error\":\"e\"}"));
-    display_error(cap_open(&c), "p", &a);
-    cap_check(&c, S("p: e: \n"));
-    answer_free(&a);
+    shows(show_error_prog,
+          S("{\"ok\":false,\"error\":\"not_found\",\"message\":\"no "
+            "document x\"}\n"),
+          S("cglu-search: not_found: no document x\n"));
+    shows(show_error, S("{\"message\":\"m\\u001b[31m\\nx\"}"),
+          S("p: error: m?[31m x\n"));
+    shows(show_error, S("{\"ok\":false,\"error\":\"e\"}"), S("p: e: \n"));
     /* A code is cut at 63 bytes. */
     snprintf(longer, sizeof longer, "{\"ok\":false,\"error\":\"%0100d\"}", 0);
-    load(&a, longer, strlen(longer));
-    display_error(cap_open(&c), "p", &a);
-    cap_check(&c, S("p: 000000000000000000000000000000000000000000000000000000"
-                    "000000000: \n"));
-    answer_free(&a);
+    shows(show_error, longer, strlen(longer),
+          S("p: 000000000000000000000000000000000000000000000000000000"
+            "000000000: \n"));
 }
 
 int main(void)

@@ -21,27 +21,19 @@
 #include "search/rank.h"
 
 typedef struct {
-    char dir[64];  /* mkdtemp directory, removed by teardown */
-    char db[128];  /* dir/db */
-    char err[512]; /* open and build errors */
+    unit_db u; /* the folder, the database path, messages: first */
     analyzer *a;
-    xc_db *w; /* writer on db */
+    xc_db *w; /* writer on u.db */
 } fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    if (unit_tmpdir("test_docbuild", f->dir, sizeof f->dir, f->db,
-                    sizeof f->db) != 0) {
-        free(f);
-        return -1;
-    }
+    fixture *f = unit_db_new(sizeof *f);
+
     *state = f;
-    if (analyze_new("french", &f->a, f->err, sizeof f->err) != ANALYZE_OK)
+    if (f == NULL || unit_db_create(&f->u, &f->w) != 0)
         return -1;
-    if (xc_open_write(f->db, 1, &f->w, f->err, sizeof f->err) != XC_OK)
+    if (analyze_new("french", &f->a, f->u.err, sizeof f->u.err) != ANALYZE_OK)
         return -1;
     return 0;
 }
@@ -49,11 +41,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
+
     xc_close(f->w);
     analyze_free(f->a);
-    int rc = unit_rmtree(f->dir);
-    free(f);
-    return rc == 0 ? 0 : -1;
+    return unit_db_free(&f->u);
 }
 
 /* The input every test starts from. */
@@ -82,7 +73,7 @@ static void store(fixture *f, const docbuild_input *in, buf_t *words,
 {
     xc_doc *doc = NULL;
     assert_int_equal(
-        docbuild_make(f->a, in, words, &doc, f->err, sizeof f->err),
+        docbuild_make(f->a, in, words, &doc, f->u.err, sizeof f->u.err),
         DOCBUILD_OK);
     assert_non_null(doc);
     schema_term(SCHEMA_P_ID, in->id, strlen(in->id), idterm);
@@ -124,6 +115,31 @@ static uint64_t doc_length(xc_db *db)
     return total;
 }
 
+/* A stored document read back: its data (NULL unless asked for) and its
+ * values. */
+typedef struct stored {
+    char *data;
+    size_t len;
+    char *v[SCHEMA_NVALUES];
+} stored;
+
+static void fetch(fixture *f, const char *idterm, int with_data, stored *d)
+{
+    d->data = NULL;
+    d->len = 0;
+    assert_int_equal(xc_get_by_id(f->w, idterm, with_data ? &d->data : NULL,
+                                  with_data ? &d->len : NULL, d->v,
+                                  SCHEMA_NVALUES),
+                     XC_OK);
+}
+
+static void stored_free(stored *d)
+{
+    free(d->data);
+    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
+        free(d->v[i]);
+}
+
 /* Number of documents matching a phrase (or near, window > 0) of terms. */
 static size_t hits(xc_db *db, xc_qop op, uint32_t window, const char *t1,
                    const char *t2)
@@ -138,17 +154,6 @@ static size_t hits(xc_db *db, xc_qop op, uint32_t window, const char *t1,
     xc_mset_free(m);
     xc_query_free(q);
     return n;
-}
-
-/* Best correction of word in the spelling dictionary ("" when none). */
-static void suggest(xc_db *db, const char *word, const char *want)
-{
-    char *s = NULL;
-    assert_int_equal(xc_spelling_suggest(db, word, 2, &s), XC_OK);
-    assert_non_null(s);
-    if (strcmp(s, want) != 0)
-        fail_msg("suggest %s: got \"%s\", want \"%s\"", word, s, want);
-    free(s);
 }
 
 /* Data is id '\0' title '\0' url; values are mtime, size, hash, root,
@@ -196,23 +201,19 @@ static void test_layout(void **state)
     assert_int_equal(RANK_TITLE_WDF, 5);
     assert_int_equal(doc_length(f->w), 16 + 11 + 5 * 2 + 3);
 
-    char *data = NULL, *v[SCHEMA_NVALUES];
-    size_t len = 0;
-    assert_int_equal(xc_get_by_id(f->w, idterm, &data, &len, v, SCHEMA_NVALUES),
-                     XC_OK);
+    stored d;
+    fetch(f, idterm, 1, &d);
     static const char want[] = "fr/guide/\xc3\xa9lus.md\0"
                                "\xc3\x89lus locaux\0"
                                "https://ex.org/guide/\xc3\xa9lus";
-    assert_int_equal(len, sizeof want - 1);
-    assert_memory_equal(data, want, sizeof want); /* and the terminator */
-    assert_string_equal(v[SCHEMA_V_MTIME], "1700000000.123456789");
-    assert_string_equal(v[SCHEMA_V_SIZE], "4096");
-    assert_string_equal(v[SCHEMA_V_HASH], "00000000deadbeef");
-    assert_string_equal(v[SCHEMA_V_ROOT], "/srv/cglu");
-    assert_string_equal(v[SCHEMA_V_TEXT], in.text);
-    free(data);
-    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
-        free(v[i]);
+    assert_int_equal(d.len, sizeof want - 1);
+    assert_memory_equal(d.data, want, sizeof want); /* and the terminator */
+    assert_string_equal(d.v[SCHEMA_V_MTIME], "1700000000.123456789");
+    assert_string_equal(d.v[SCHEMA_V_SIZE], "4096");
+    assert_string_equal(d.v[SCHEMA_V_HASH], "00000000deadbeef");
+    assert_string_equal(d.v[SCHEMA_V_ROOT], "/srv/cglu");
+    assert_string_equal(d.v[SCHEMA_V_TEXT], in.text);
+    stored_free(&d);
 }
 
 static void test_positions(void **state)
@@ -305,19 +306,15 @@ static void test_empty_fields(void **state)
     buf_free(&terms);
     assert_int_equal(doc_length(f->w), 0);
 
-    char *data = NULL, *v[SCHEMA_NVALUES];
-    size_t len = 0;
-    assert_int_equal(xc_get_by_id(f->w, "Qa", &data, &len, v, SCHEMA_NVALUES),
-                     XC_OK);
-    assert_int_equal(len, 3);
-    assert_memory_equal(data, "a\0\0", 4);
-    assert_string_equal(v[SCHEMA_V_MTIME], "0.000000000");
-    assert_string_equal(v[SCHEMA_V_SIZE], "18446744073709551615");
-    assert_string_equal(v[SCHEMA_V_HASH], "0000000000000000");
-    assert_string_equal(v[SCHEMA_V_TEXT], "");
-    free(data);
-    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
-        free(v[i]);
+    stored d;
+    fetch(f, "Qa", 1, &d);
+    assert_int_equal(d.len, 3);
+    assert_memory_equal(d.data, "a\0\0", 4);
+    assert_string_equal(d.v[SCHEMA_V_MTIME], "0.000000000");
+    assert_string_equal(d.v[SCHEMA_V_SIZE], "18446744073709551615");
+    assert_string_equal(d.v[SCHEMA_V_HASH], "0000000000000000");
+    assert_string_equal(d.v[SCHEMA_V_TEXT], "");
+    stored_free(&d);
 
     /* the other extreme of the numbers */
     in.hash = UINT64_MAX;
@@ -325,13 +322,11 @@ static void test_empty_fields(void **state)
     in.mtime = INT64_MAX;
     in.mtime_nsec = 999999999;
     store(f, &in, NULL, idterm);
-    assert_int_equal(xc_get_by_id(f->w, "Qa", NULL, NULL, v, SCHEMA_NVALUES),
-                     XC_OK);
-    assert_string_equal(v[SCHEMA_V_MTIME], "9223372036854775807.999999999");
-    assert_string_equal(v[SCHEMA_V_SIZE], "0");
-    assert_string_equal(v[SCHEMA_V_HASH], "ffffffffffffffff");
-    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
-        free(v[i]);
+    fetch(f, "Qa", 0, &d);
+    assert_string_equal(d.v[SCHEMA_V_MTIME], "9223372036854775807.999999999");
+    assert_string_equal(d.v[SCHEMA_V_SIZE], "0");
+    assert_string_equal(d.v[SCHEMA_V_HASH], "ffffffffffffffff");
+    stored_free(&d);
     buf_free(&words);
 }
 
@@ -354,12 +349,10 @@ static void test_invalid_utf8(void **state)
     all_terms(f->w, "E", &terms);
     assert_string_equal(terms.data, "Ealpha\nEdelta\nEgamma\nEomega\nEtitre\n");
     buf_free(&terms);
-    char *v[SCHEMA_NVALUES];
-    assert_int_equal(xc_get_by_id(f->w, idterm, NULL, NULL, v, SCHEMA_NVALUES),
-                     XC_OK);
-    assert_memory_equal(v[SCHEMA_V_TEXT], text, sizeof text);
-    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
-        free(v[i]);
+    stored d;
+    fetch(f, idterm, 0, &d);
+    assert_memory_equal(d.v[SCHEMA_V_TEXT], text, sizeof text);
+    stored_free(&d);
 }
 
 /* Ids and roots past Xapian's term limit are cut and hashed as
@@ -401,16 +394,12 @@ static void test_long_id_and_root(void **state)
     assert_int_equal(n, 21);
     buf_free(&terms);
 
-    char *data = NULL, *v[SCHEMA_NVALUES];
-    size_t len = 0;
-    assert_int_equal(xc_get_by_id(f->w, q, &data, &len, v, SCHEMA_NVALUES),
-                     XC_OK);
-    assert_string_equal(data, id);
-    assert_int_equal(len, 400 + 1 + in.title_len + 1 + strlen(in.url));
-    assert_string_equal(v[SCHEMA_V_ROOT], root);
-    free(data);
-    for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
-        free(v[i]);
+    stored d;
+    fetch(f, q, 1, &d);
+    assert_string_equal(d.data, id);
+    assert_int_equal(d.len, 400 + 1 + in.title_len + 1 + strlen(in.url));
+    assert_string_equal(d.v[SCHEMA_V_ROOT], root);
+    stored_free(&d);
 }
 
 /* A words buffer that reaches its limit fails the build: no document, and
@@ -475,15 +464,15 @@ static void test_spell_words(void **state)
     assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
     assert_int_equal(xc_commit(f->w), XC_OK);
     /* "saison" is one edit from both: the more frequent one wins */
-    suggest(f->w, "saison", "maison");
+    unit_suggest(f->w, "saison", 2, "maison");
     /* +1 per occurrence: maison 3, raison 1 */
     static const char m[] = "maison";
     assert_int_equal(spell_add(sp, m, 6, -1), SPELL_OK);
     assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
-    suggest(f->w, "saison", "maison"); /* 2 against 1 */
+    unit_suggest(f->w, "saison", 2, "maison"); /* 2 against 1 */
     assert_int_equal(spell_add(sp, m, 6, -2), SPELL_OK);
     assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
-    suggest(f->w, "saison", "raison"); /* maison is gone */
+    unit_suggest(f->w, "saison", 2, "raison"); /* maison is gone */
 
     /* the words a build gathers, fed to the table */
     docbuild_input in = sample();
@@ -495,9 +484,9 @@ static void test_spell_words(void **state)
                      DOCBUILD_OK);
     assert_int_equal(spell_count(sp), 4);
     assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
-    suggest(f->w, "gouvernemants", "gouvernements");
-    suggest(f->w, "lcaux", "locaux");
-    suggest(f->w, "coop\xc3\xa8rant", "coop\xc3\xa8rent");
+    unit_suggest(f->w, "gouvernemants", 2, "gouvernements");
+    unit_suggest(f->w, "lcaux", 2, "locaux");
+    unit_suggest(f->w, "coop\xc3\xa8rant", 2, "coop\xc3\xa8rent");
 
     /* the old text taken off with -1 cancels what it added */
     assert_int_equal(docbuild_spell_text(f->a, in.title, in.title_len, sp, -1),
@@ -507,9 +496,9 @@ static void test_spell_words(void **state)
     assert_int_equal(spell_count(sp), 4);
     assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
     assert_int_equal(spell_count(sp), 0);
-    suggest(f->w, "gouvernemants", "");
-    suggest(f->w, "lcaux", "");
-    suggest(f->w, "coop\xc3\xa8rant", "");
+    unit_suggest(f->w, "gouvernemants", 2, "");
+    unit_suggest(f->w, "lcaux", 2, "");
+    unit_suggest(f->w, "coop\xc3\xa8rant", 2, "");
     buf_free(&words);
     spell_free(sp);
 }
@@ -544,24 +533,28 @@ static void test_spell_text(void **state)
                      DOCBUILD_OK);
     assert_int_equal(spell_count(sp), 1);
     assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
-    suggest(f->w, "gouvernemant", "gouvernement");
+    unit_suggest(f->w, "gouvernemant", 2, "gouvernement");
     assert_int_equal(docbuild_spell_text(f->a, g, 12, sp, -3), DOCBUILD_OK);
     assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
-    suggest(f->w, "gouvernemant", "gouvernement"); /* 4 - 3 left */
+    unit_suggest(f->w, "gouvernemant", 2, "gouvernement"); /* 4 - 3 left */
     assert_int_equal(docbuild_spell_text(f->a, g, 12, sp, -1), DOCBUILD_OK);
     assert_int_equal(spell_flush(sp, f->w), SPELL_OK);
-    suggest(f->w, "gouvernemant", "");
+    unit_suggest(f->w, "gouvernemant", 2, "");
     spell_free(sp);
 }
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_layout),       T(test_positions),    T(test_words),
-        T(test_empty_fields), T(test_invalid_utf8), T(test_long_id_and_root),
-        T(test_words_limit),  T(test_spell_words),  T(test_spell_text),
+        UNIT_TEST_FIXTURE(test_layout),
+        UNIT_TEST_FIXTURE(test_positions),
+        UNIT_TEST_FIXTURE(test_words),
+        UNIT_TEST_FIXTURE(test_empty_fields),
+        UNIT_TEST_FIXTURE(test_invalid_utf8),
+        UNIT_TEST_FIXTURE(test_long_id_and_root),
+        UNIT_TEST_FIXTURE(test_words_limit),
+        UNIT_TEST_FIXTURE(test_spell_words),
+        UNIT_TEST_FIXTURE(test_spell_text),
     };
-#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,41 +17,7 @@
 #include "common/schema.h"
 #include "common/xapian_c.h"
 
-typedef struct {
-    char dir[64];  /* mkdtemp directory, removed by teardown */
-    char db[128];  /* dir/db: the database path */
-    char err[512]; /* messages */
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    if (unit_tmpdir("test_index_meta", f->dir, sizeof f->dir, f->db,
-                    sizeof f->db) != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int rc = unit_rmtree(f->dir);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
-
-static xc_db *open_writer(fixture *f)
-{
-    xc_db *w = NULL;
-    if (xc_open_write(f->db, 0, &w, f->err, sizeof f->err) != XC_OK)
-        fail_msg("open_write %s: %s", f->db, f->err);
-    return w;
-}
+typedef unit_db fixture; /* a fresh folder per test: unit_util.h */
 
 /* What cglu-index records, each value NULL to leave it unset. */
 static void put_meta(xc_db *w, const char *format, const char *analyzer,
@@ -77,12 +43,12 @@ static void put_doc(xc_db *w, const char *id)
     xc_doc_free(d);
 }
 
-/* An index at f->db holding ndocs documents and the metadata given,
- * committed. */
+/* Documents d0 .. d(ndocs - 1) and the metadata given (NULL: left as it
+ * is) written to the index at f->db, made when missing, and committed. */
 static void make_index(fixture *f, int ndocs, const char *format,
                        const char *analyzer, const char *lang)
 {
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     put_meta(w, format, analyzer, lang);
     for (int i = 0; i < ndocs; i++) {
         char id[16];
@@ -97,13 +63,21 @@ static void make_index(fixture *f, int ndocs, const char *format,
 static index_meta_status check(fixture *f, const char *want_lang,
                                index_meta_info *mi)
 {
-    xc_db *r = NULL;
-    if (xc_open_read(f->db, &r, f->err, sizeof f->err) != XC_OK)
-        fail_msg("open_read %s: %s", f->db, f->err);
+    xc_db *r = unit_open_read(f);
     index_meta_status st =
         index_meta_check(r, want_lang, mi, f->err, sizeof f->err);
     xc_close(r);
     return st;
+}
+
+/* index_meta_check on a fresh reader of f->db answers st (the info it
+ * fills is dropped). */
+static void expect(fixture *f, const char *want_lang, index_meta_status st)
+{
+    index_meta_info mi;
+
+    assert_int_equal(check(f, want_lang, &mi), st);
+    index_meta_info_free(&mi);
 }
 
 static void test_new_index(void **state)
@@ -126,7 +100,7 @@ static void test_new_index(void **state)
     index_meta_info_free(&mi); /* twice is harmless */
 
     /* a writer's handle answers the same */
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     assert_int_equal(index_meta_check(w, NULL, &mi, NULL, 0), INDEX_META_EMPTY);
     index_meta_info_free(&mi);
     xc_close(w);
@@ -138,7 +112,7 @@ static void test_compatible(void **state)
     index_meta_info mi;
 
     make_index(f, 3, SCHEMA_FORMAT, ANALYZE_VERSION, "french");
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     assert_int_equal(xc_metadata_set(w, SCHEMA_M_EXTRACT, "2"), XC_OK);
     assert_int_equal(xc_metadata_set(w, SCHEMA_M_REBUILD, "1"), XC_OK);
     assert_int_equal(xc_commit(w), XC_OK);
@@ -179,17 +153,11 @@ static void test_other_analyzer(void **state)
     assert_non_null(strstr(f->err, ANALYZE_VERSION));
     index_meta_info_free(&mi);
     /* the analyzer is checked before the language, and for the daemon */
-    assert_int_equal(check(f, "english", &mi), INDEX_META_ERR_ANALYZER);
-    index_meta_info_free(&mi);
-    assert_int_equal(check(f, NULL, &mi), INDEX_META_ERR_ANALYZER);
-    index_meta_info_free(&mi);
+    expect(f, "english", INDEX_META_ERR_ANALYZER);
+    expect(f, NULL, INDEX_META_ERR_ANALYZER);
     /* an index of documents that records no analyzer is not ours */
-    xc_db *w = open_writer(f);
-    assert_int_equal(xc_metadata_set(w, SCHEMA_M_ANALYZER, ""), XC_OK);
-    assert_int_equal(xc_commit(w), XC_OK);
-    xc_close(w);
-    assert_int_equal(check(f, NULL, &mi), INDEX_META_ERR_ANALYZER);
-    index_meta_info_free(&mi);
+    make_index(f, 0, NULL, "", NULL);
+    expect(f, NULL, INDEX_META_ERR_ANALYZER);
 }
 
 static void test_other_format(void **state)
@@ -204,13 +172,9 @@ static void test_other_format(void **state)
     assert_non_null(strstr(f->err, "\"1\""));
     assert_non_null(strstr(f->err, "\"" SCHEMA_FORMAT "\""));
     index_meta_info_free(&mi);
-    assert_int_equal(check(f, NULL, &mi), INDEX_META_ERR_FORMAT);
-    index_meta_info_free(&mi);
+    expect(f, NULL, INDEX_META_ERR_FORMAT);
     /* documents without any metadata: not of this layout */
-    xc_db *w = open_writer(f);
-    put_meta(w, "", "", "");
-    assert_int_equal(xc_commit(w), XC_OK);
-    xc_close(w);
+    make_index(f, 0, "", "", "");
     assert_int_equal(check(f, NULL, &mi), INDEX_META_ERR_FORMAT);
     assert_string_equal(mi.format, "");
     index_meta_info_free(&mi);
@@ -227,14 +191,10 @@ static void test_other_language(void **state)
     assert_non_null(strstr(f->err, "english"));
     assert_non_null(strstr(f->err, "french"));
     index_meta_info_free(&mi);
-    assert_int_equal(check(f, "english", &mi), INDEX_META_OK);
-    index_meta_info_free(&mi);
+    expect(f, "english", INDEX_META_OK);
     /* the daemon takes the index's language, whatever it is: whether
      * libstemmer knows it is analyze_new's to say */
-    xc_db *w = open_writer(f);
-    put_meta(w, NULL, NULL, "klingon");
-    assert_int_equal(xc_commit(w), XC_OK);
-    xc_close(w);
+    make_index(f, 0, NULL, NULL, "klingon");
     assert_int_equal(check(f, NULL, &mi), INDEX_META_OK);
     assert_string_equal(mi.lang, "klingon");
     index_meta_info_free(&mi);
@@ -247,7 +207,7 @@ static void test_emptied_index(void **state)
 
     /* documents of another layout, analyzer and language, all deleted */
     make_index(f, 2, "1", "cglu-analyze-0", "english");
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     assert_int_equal(xc_delete(w, SCHEMA_P_UID "d0"), XC_OK);
     assert_int_equal(xc_delete(w, SCHEMA_P_UID "d1"), XC_OK);
     assert_int_equal(xc_commit(w), XC_OK);
@@ -260,8 +220,7 @@ static void test_emptied_index(void **state)
     assert_string_equal(mi.analyzer, "cglu-analyze-0");
     assert_string_equal(mi.lang, "english"); /* recorded: kept */
     index_meta_info_free(&mi);
-    assert_int_equal(check(f, NULL, &mi), INDEX_META_EMPTY);
-    index_meta_info_free(&mi);
+    expect(f, NULL, INDEX_META_EMPTY);
 }
 
 static void test_bad_arguments(void **state)
@@ -279,7 +238,7 @@ static void test_bad_arguments(void **state)
     index_meta_info_free(&mi);
     index_meta_info_free(NULL);
     make_index(f, 0, NULL, NULL, NULL);
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     assert_int_equal(index_meta_check(w, NULL, NULL, NULL, 0),
                      INDEX_META_ERR_ARG);
     xc_close(w);
@@ -327,7 +286,7 @@ static void test_watch(void **state)
     assert_true(rev > rev1);
     rev1 = rev;
     /* a writer's open transaction is no new revision */
-    xc_db *wr = open_writer(f);
+    xc_db *wr = unit_open_write(f);
     assert_int_equal(xc_begin(wr), XC_OK);
     put_doc(wr, "x");
     assert_int_equal(look(w, &changed, &rev, f), INDEX_META_OK);
@@ -375,14 +334,14 @@ static void test_watch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_new_index, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_compatible, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_analyzer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_format, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_other_language, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_emptied_index, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
+        UNIT_TEST_ON_DB(test_new_index),
+        UNIT_TEST_ON_DB(test_compatible),
+        UNIT_TEST_ON_DB(test_other_analyzer),
+        UNIT_TEST_ON_DB(test_other_format),
+        UNIT_TEST_ON_DB(test_other_language),
+        UNIT_TEST_ON_DB(test_emptied_index),
+        UNIT_TEST_ON_DB(test_bad_arguments),
+        UNIT_TEST_ON_DB(test_watch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
-/* test_json: the growable buffer (common/buf) and the JSON writers
- * (common/json), checked against expected bytes and a strict decoder. */
+/* test_json: the JSON writers (common/json), checked against expected
+ * bytes and a strict decoder. */
 #include <locale.h>
 #include <math.h>
 #include <setjmp.h>
@@ -12,112 +12,15 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/ref_json.h"
+#include "tests/unit/ref_utf8.h"
 #include "common/buf.h"
 #include "common/json.h"
-
-/* The out-of-memory test asks for 2^63 bytes: under ASan, make malloc
- * return NULL as libc does instead of reporting an error. Unused without
- * ASan. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "allocator_may_return_null=1";
-}
 
 #define S(x) x, sizeof(x) - 1 /* literal with its length, NULs included */
 #define FFFD "\xef\xbf\xbd"
 
 /* ---- A strict JSON string decoder, written apart from json.c ---- */
-
-/* Decode one UTF-8 character the classic way (lead byte, code point, then
- * range checks); returns its length or 0 when ill-formed. */
-static size_t dec_utf8(const unsigned char *p, size_t n, uint32_t *cp)
-{
-    size_t len, i;
-    uint32_t c, minv;
-
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    if ((p[0] & 0xe0) == 0xc0) {
-        len = 2, c = p[0] & 0x1f, minv = 0x80;
-    } else if ((p[0] & 0xf0) == 0xe0) {
-        len = 3, c = p[0] & 0x0f, minv = 0x800;
-    } else if ((p[0] & 0xf8) == 0xf0) {
-        len = 4, c = p[0] & 0x07, minv = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (p[i] & 0x3f);
-    }
-    if (c < minv || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
-static int valid_utf8(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0, k;
-    uint32_t cp;
-
-    while (i < n) {
-        k = dec_utf8(p + i, n - i, &cp);
-        if (k == 0)
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
-static size_t put_utf8(char *o, uint32_t c)
-{
-    if (c < 0x80) {
-        o[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        o[0] = (char)(0xc0 | (c >> 6));
-        o[1] = (char)(0x80 | (c & 0x3f));
-        return 2;
-    }
-    if (c < 0x10000) {
-        o[0] = (char)(0xe0 | (c >> 12));
-        o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (c & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | (c >> 18));
-    o[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-    o[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-    o[3] = (char)(0x80 | (c & 0x3f));
-    return 4;
-}
-
-static int hex4(const char *p, uint32_t *v)
-{
-    int i;
-
-    *v = 0;
-    for (i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (d < 0)
-            return 0;
-        *v = (*v << 4) | (uint32_t)d;
-    }
-    return 1;
-}
 
 /* s[0..n) must be exactly one JSON string (RFC 8259) in well-formed UTF-8
  * with no raw DEL, U+2028 or U+2029 (json_str's extra promises). Its
@@ -137,49 +40,31 @@ static int json_decode_str(const char *s, size_t n, char *out, size_t *outlen)
         if (p[i] == '\\') {
             if (i + 1 >= n - 1)
                 return 0;
-            switch (s[i + 1]) {
-            case '"':
-            case '\\':
-            case '/':
-                out[o++] = s[i + 1];
-                break;
-            case 'b':
-                out[o++] = '\b';
-                break;
-            case 'f':
-                out[o++] = '\f';
-                break;
-            case 'n':
-                out[o++] = '\n';
-                break;
-            case 'r':
-                out[o++] = '\r';
-                break;
-            case 't':
-                out[o++] = '\t';
-                break;
-            case 'u':
-                if (i + 6 > n - 1 || !hex4(s + i + 2, &cp))
+            if (s[i + 1] != 'u') {
+                int c = ref_json_unescape(s[i + 1]);
+                if (c < 0)
                     return 0;
-                if (cp >= 0xd800 && cp <= 0xdbff) { /* needs a low half */
-                    if (i + 12 > n - 1 || s[i + 6] != '\\' || s[i + 7] != 'u' ||
-                        !hex4(s + i + 8, &lo) || lo < 0xdc00 || lo > 0xdfff)
-                        return 0;
-                    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-                    i += 6;
-                } else if (cp >= 0xdc00 && cp <= 0xdfff) {
+                out[o++] = (char)c;
+                i += 2;
+                continue;
+            }
+            if (i + 6 > n - 1 || !ref_json_hex4(s + i + 2, &cp))
+                return 0;
+            if (cp >= 0xd800 && cp <= 0xdbff) { /* needs a low half */
+                if (i + 12 > n - 1 || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+                    !ref_json_hex4(s + i + 8, &lo) || lo < 0xdc00 ||
+                    lo > 0xdfff)
                     return 0;
-                }
-                o += put_utf8(out + o, cp);
-                i += 4;
-                break;
-            default:
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                i += 6;
+            } else if (cp >= 0xdc00 && cp <= 0xdfff) {
                 return 0;
             }
-            i += 2;
+            o += ref_utf8_put(cp, (unsigned char *)out + o);
+            i += 6;
             continue;
         }
-        k = dec_utf8(p + i, n - 1 - i, &cp);
+        k = ref_utf8_seq(p + i, n - 1 - i, &cp);
         if (k == 0 || cp == 0x2028 || cp == 0x2029)
             return 0;
         memcpy(out + o, s + i, k);
@@ -188,178 +73,6 @@ static int json_decode_str(const char *s, size_t n, char *out, size_t *outlen)
     }
     *outlen = o;
     return 1;
-}
-
-/* ---- buf ---- */
-
-static void test_buf_grow(void **state)
-{
-    buf_t b;
-    size_t i, prev_cap = 0;
-    char c;
-
-    (void)state;
-    buf_init(&b, 1000);
-    assert_null(b.data);
-    for (i = 0; i < 1000; i++) {
-        c = (char)('a' + i % 26);
-        assert_int_equal(buf_append(&b, &c, 1), BUF_OK);
-        assert_int_equal(b.len, i + 1);
-        assert_int_equal(b.data[b.len], '\0');
-        assert_int_equal(b.data[i], c);
-        assert_true(b.cap <= b.max + 1);
-        if (b.cap != prev_cap) { /* 64, 128, ..., 512, then the limit */
-            assert_true(b.cap == 64 || b.cap == 2 * prev_cap ||
-                        b.cap == b.max + 1);
-            prev_cap = b.cap;
-        }
-    }
-    assert_int_equal(b.cap, 1001);
-    /* Full: one more byte is refused and changes nothing. */
-    assert_int_equal(buf_putc(&b, 'x'), BUF_ERR_LIMIT);
-    assert_int_equal(buf_append(&b, "", 0), BUF_OK);
-    assert_int_equal(b.len, 1000);
-    assert_int_equal(b.data[1000], '\0');
-    assert_int_equal(b.data[999], 'a' + 999 % 26);
-    buf_free(&b);
-    assert_null(b.data);
-    assert_int_equal(b.len, 0);
-    assert_int_equal(b.max, 1000);
-}
-
-static void test_buf_limit(void **state)
-{
-    buf_t b, z;
-
-    (void)state;
-    buf_init(&b, 10);
-    assert_int_equal(buf_puts(&b, "0123456"), BUF_OK);
-    assert_int_equal(b.cap, 11); /* first allocation clamped to the max */
-    assert_int_equal(buf_puts(&b, "7890"), BUF_ERR_LIMIT);
-    assert_string_equal(b.data, "0123456");
-    assert_int_equal(buf_puts(&b, "789"), BUF_OK);
-    assert_string_equal(b.data, "0123456789");
-    assert_int_equal(buf_reserve(&b, 1), BUF_ERR_LIMIT);
-    assert_int_equal(buf_reserve(&b, 0), BUF_OK);
-    assert_int_equal(buf_reserve(&b, (size_t)-1), BUF_ERR_LIMIT);
-    buf_free(&b);
-
-    memset(&z, 0, sizeof z); /* zeroed: valid, but max 0 */
-    assert_int_equal(buf_putc(&z, 'x'), BUF_ERR_LIMIT);
-    assert_null(z.data);
-    buf_reset(&z);
-    buf_free(&z);
-
-    buf_init(&b, (size_t)-1);
-    assert_int_equal(b.max, BUF_MAX_LIMIT);
-    buf_free(&b);
-}
-
-static void test_buf_nomem(void **state)
-{
-    buf_t b;
-
-    (void)state;
-    buf_init(&b, BUF_MAX_LIMIT);
-    assert_int_equal(buf_puts(&b, "kept"), BUF_OK);
-    /* 2^60 bytes cannot be allocated: a status, not an abort (kept under
-     * 2^63 so that valgrind sees a plain failed malloc, not a fishy size). */
-    assert_int_equal(buf_reserve(&b, (size_t)1 << 60), BUF_ERR_NOMEM);
-    assert_int_equal(buf_append(&b, "x", ((size_t)1 << 60)), BUF_ERR_NOMEM);
-    assert_string_equal(b.data, "kept");
-    assert_int_equal(buf_puts(&b, "!"), BUF_OK);
-    assert_string_equal(b.data, "kept!");
-    buf_free(&b);
-}
-
-static void test_buf_printf(void **state)
-{
-    char big[3000];
-    buf_t b;
-    char *data_before;
-
-    (void)state;
-    memset(big, 'z', sizeof big - 1);
-    big[sizeof big - 1] = '\0';
-    buf_init(&b, 4096);
-    assert_int_equal(buf_printf(&b, "%d-%s-%zu", -42, "x", (size_t)7), BUF_OK);
-    assert_string_equal(b.data, "-42-x-7");
-    /* Larger than the free space: grows and formats again. */
-    assert_int_equal(buf_printf(&b, "[%s]", big), BUF_OK);
-    assert_int_equal(b.len, 7 + 2 + 2999);
-    assert_int_equal(b.data[7], '[');
-    assert_int_equal(b.data[b.len - 1], ']');
-    assert_int_equal(b.data[b.len], '\0');
-    /* Past the max: refused, content and terminator intact even though
-     * the first attempt wrote a truncated copy into the free space. */
-    data_before = b.data;
-    assert_int_equal(buf_printf(&b, "%s%s", big, big), BUF_ERR_LIMIT);
-    assert_int_equal(b.len, 3008);
-    assert_int_equal(b.data[b.len], '\0');
-    assert_ptr_equal(b.data, data_before);
-    assert_int_equal(buf_printf(&b, "%s", ""), BUF_OK);
-    assert_int_equal(b.len, 3008);
-    buf_free(&b);
-
-    /* On a buffer never allocated. */
-    buf_init(&b, 100);
-    assert_int_equal(buf_printf(&b, "%05d", 42), BUF_OK);
-    assert_string_equal(b.data, "00042");
-    buf_free(&b);
-    buf_init(&b, 3);
-    assert_int_equal(buf_printf(&b, "%d", 1234), BUF_ERR_LIMIT);
-    assert_int_equal(b.len, 0);
-    assert_int_equal(buf_printf(&b, "%d", 123), BUF_OK);
-    assert_string_equal(b.data, "123");
-    buf_free(&b);
-}
-
-static void test_buf_reset_truncate_detach(void **state)
-{
-    buf_t b;
-    char *data, *got;
-    size_t cap, len;
-
-    (void)state;
-    buf_init(&b, 1 << 20);
-    assert_int_equal(buf_append(&b, S("a\0b")), BUF_OK);
-    assert_int_equal(b.len, 3);
-    assert_memory_equal(b.data, "a\0b", 4);
-    assert_int_equal(buf_puts(&b, "cdef"), BUF_OK);
-    buf_truncate(&b, 4);
-    assert_memory_equal(b.data, "a\0bc", 5);
-    buf_truncate(&b, 99); /* longer than len: ignored */
-    assert_int_equal(b.len, 4);
-    data = b.data;
-    cap = b.cap;
-    buf_reset(&b);
-    assert_int_equal(b.len, 0);
-    assert_ptr_equal(b.data, data); /* memory kept */
-    assert_int_equal(b.cap, cap);
-    assert_int_equal(b.data[0], '\0');
-    assert_int_equal(buf_puts(&b, "again"), BUF_OK);
-    assert_ptr_equal(b.data, data);
-    got = buf_detach(&b, &len);
-    assert_ptr_equal(got, data);
-    assert_int_equal(len, 5);
-    assert_string_equal(got, "again");
-    assert_null(b.data);
-    assert_int_equal(b.len, 0);
-    assert_int_equal(b.cap, 0);
-    assert_int_equal(buf_puts(&b, "new"), BUF_OK); /* still usable */
-    assert_string_equal(b.data, "new");
-    free(got);
-    buf_free(&b);
-    assert_null(buf_detach(&b, NULL));
-}
-
-static void test_buf_strerror(void **state)
-{
-    (void)state;
-    assert_string_equal(buf_strerror(BUF_OK), "success");
-    assert_non_null(strstr(buf_strerror(BUF_ERR_LIMIT), "limit"));
-    assert_non_null(strstr(buf_strerror(BUF_ERR_NOMEM), "memory"));
-    assert_non_null(strstr(buf_strerror(BUF_ERR_FORMAT), "format"));
 }
 
 /* ---- json_str ---- */
@@ -457,7 +170,7 @@ static void test_json_str_table(void **state)
         if (!json_decode_str(b.data, b.len, dec, &declen))
             fail_msg("case %zu: output is not a valid JSON string", i);
         /* Valid input comes back unchanged after decoding. */
-        if (valid_utf8(c->in, c->len)) {
+        if (ref_utf8_valid(c->in, c->len)) {
             assert_int_equal(declen, c->len);
             assert_memory_equal(dec, c->in, c->len);
         }
@@ -494,7 +207,7 @@ static void test_json_str_random(void **state)
         assert_int_equal(b.data[b.len], '\0');
         if (!json_decode_str(b.data, b.len, dec, &declen))
             fail_msg("round %d: invalid JSON: %s", round, b.data);
-        if (valid_utf8((const char *)in, n)) {
+        if (ref_utf8_valid((const char *)in, n)) {
             valid++;
             assert_int_equal(declen, n);
             assert_memory_equal(dec, in, n);
@@ -692,12 +405,6 @@ static void test_json_double_locale(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_buf_grow),
-        cmocka_unit_test(test_buf_limit),
-        cmocka_unit_test(test_buf_nomem),
-        cmocka_unit_test(test_buf_printf),
-        cmocka_unit_test(test_buf_reset_truncate_detach),
-        cmocka_unit_test(test_buf_strerror),
         cmocka_unit_test(test_json_str_table),
         cmocka_unit_test(test_json_str_random),
         cmocka_unit_test(test_json_str_long),

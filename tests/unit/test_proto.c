@@ -91,6 +91,17 @@ static void feed_all(proto_framer *f, const char *data, size_t len, rec *r)
     }
 }
 
+/* A new recorder for f, which is (re)initialised; pause: the recorder
+ * answers PROTO_PAUSE to every event. */
+static rec *rec_start(proto_framer *f, int pause)
+{
+    rec *r = rec_new();
+
+    proto_framer_init(f);
+    r->pause = pause;
+    return r;
+}
+
 static void rec_equal(const rec *a, const rec *b)
 {
     size_t i;
@@ -196,10 +207,9 @@ static int teardown_long(void **state)
 static void test_framer_one_chunk(void **state)
 {
     proto_framer f;
-    rec *r = rec_new();
+    rec *r = rec_start(&f, 0);
 
     (void)state;
-    proto_framer_init(&f);
     r->f = &f;
     r->data = small_in;
     r->data_len = sizeof small_in - 1;
@@ -218,6 +228,22 @@ static void test_framer_one_chunk(void **state)
     rec_free(r);
 }
 
+/* data[0..n) fed to a new framer in three pieces cut at i <= j, each taken
+ * whole, gives the events w[0..nw) and leaves pending bytes held. */
+static void check_split(const char *data, size_t n, size_t i, size_t j,
+                        const want *w, size_t nw, size_t pending)
+{
+    proto_framer f;
+    rec *r = rec_start(&f, 0);
+
+    assert_int_equal(proto_feed(&f, data, i, on_event, r), i);
+    assert_int_equal(proto_feed(&f, data + i, j - i, on_event, r), j - i);
+    assert_int_equal(proto_feed(&f, data + j, n - j, on_event, r), n - j);
+    rec_matches(r, w, nw);
+    assert_int_equal(proto_framer_pending(&f), pending);
+    rec_free(r);
+}
+
 /* Three chunks cut at every pair of positions give the same lines. */
 static void test_framer_every_split(void **state)
 {
@@ -225,39 +251,24 @@ static void test_framer_every_split(void **state)
     size_t i, j;
 
     (void)state;
-    for (i = 0; i <= n; i++) {
-        for (j = i; j <= n; j++) {
-            proto_framer f;
-            rec *r = rec_new();
-
-            proto_framer_init(&f);
-            assert_int_equal(proto_feed(&f, small_in, i, on_event, r), i);
-            assert_int_equal(proto_feed(&f, small_in + i, j - i, on_event, r),
-                             j - i);
-            assert_int_equal(proto_feed(&f, small_in + j, n - j, on_event, r),
-                             n - j);
-            rec_matches(r, small_want, NSMALL);
-            assert_int_equal(proto_framer_pending(&f), 4);
-            rec_free(r);
-        }
-    }
+    for (i = 0; i <= n; i++)
+        for (j = i; j <= n; j++)
+            check_split(small_in, n, i, j, small_want, NSMALL, 4);
 }
 
 static void test_framer_one_byte(void **state)
 {
     proto_framer f;
-    rec *r = rec_new();
+    rec *r = rec_start(&f, 0);
     size_t i;
 
     (void)state;
-    proto_framer_init(&f);
     for (i = 0; i < sizeof small_in - 1; i++)
         assert_int_equal(proto_feed(&f, small_in + i, 1, on_event, r), 1);
     rec_matches(r, small_want, NSMALL);
     rec_free(r);
 
-    r = rec_new();
-    proto_framer_init(&f);
+    r = rec_start(&f, 0);
     for (i = 0; i < long_len; i++) {
         assert_int_equal(proto_feed(&f, long_in + i, 1, on_event, r), 1);
         assert_true(proto_framer_pending(&f) <= PROTO_MAX_LINE + 1);
@@ -272,18 +283,8 @@ static void test_framer_limit_every_split(void **state)
     size_t i;
 
     (void)state;
-    for (i = 0; i <= long_len; i++) {
-        proto_framer f;
-        rec *r = rec_new();
-
-        proto_framer_init(&f);
-        assert_int_equal(proto_feed(&f, long_in, i, on_event, r), i);
-        assert_int_equal(proto_feed(&f, long_in + i, long_len - i, on_event, r),
-                         long_len - i);
-        rec_matches(r, long_want, nlong);
-        assert_int_equal(proto_framer_pending(&f), 0);
-        rec_free(r);
-    }
+    for (i = 0; i <= long_len; i++)
+        check_split(long_in, long_len, i, long_len, long_want, nlong, 0);
 }
 
 /* A 1 MB line without "\n": one too-long event, nothing kept, whichever
@@ -302,9 +303,8 @@ static void test_framer_huge_line(void **state)
     assert_true(sizeof(proto_framer) <= PROTO_MAX_LINE + 1 + 32);
     for (chunk = 1; chunk <= mb; chunk *= 16) {
         proto_framer f;
-        rec *r = rec_new();
+        rec *r = rec_start(&f, 0);
 
-        proto_framer_init(&f);
         for (i = 0; i < mb; i += chunk) {
             assert_int_equal(proto_feed(&f, big + i, chunk, on_event, r),
                              chunk);
@@ -322,9 +322,8 @@ static void test_framer_huge_line(void **state)
     /* With its "\n" in the same chunk: one event, nothing to discard. */
     {
         proto_framer f;
-        rec *r = rec_new();
+        rec *r = rec_start(&f, 0);
 
-        proto_framer_init(&f);
         big[mb - 6] = '\n';
         memcpy(big + mb - 5, "PING\n", 5);
         assert_int_equal(proto_feed(&f, big, mb, on_event, r), mb);
@@ -341,12 +340,11 @@ static void test_framer_pause(void **state)
     static const want w3[] = {{NULL, 0}, {S("ok")}};
     static char over[9000 + 5];
     proto_framer f;
-    rec *r = rec_new();
+    rec *r;
 
     (void)state;
-    r->pause = 1;
     /* Each pause stops right after the line's "\n". */
-    proto_framer_init(&f);
+    r = rec_start(&f, 1);
     assert_int_equal(proto_feed(&f, S("a\nbb\nccc\n"), on_event, r), 2);
     assert_int_equal(proto_feed(&f, S("bb\nccc\n"), on_event, r), 3);
     assert_int_equal(proto_feed(&f, S("ccc\n"), on_event, r), 4);
@@ -354,9 +352,7 @@ static void test_framer_pause(void **state)
     rec_free(r);
 
     /* Pause on a line that was held in the framer. */
-    r = rec_new();
-    r->pause = 1;
-    proto_framer_init(&f);
+    r = rec_start(&f, 1);
     assert_int_equal(proto_feed(&f, S("ab"), on_event, r), 2);
     assert_int_equal(proto_feed(&f, S("c\nd\n"), on_event, r), 2);
     assert_int_equal(r->n, 1);
@@ -366,9 +362,7 @@ static void test_framer_pause(void **state)
     rec_free(r);
 
     /* Pause on a too-long line whose "\n" is in the data. */
-    r = rec_new();
-    r->pause = 1;
-    proto_framer_init(&f);
+    r = rec_start(&f, 1);
     memset(over, 'x', 9000);
     memcpy(over + 9000, "\nok\n", 4);
     assert_int_equal(proto_feed(&f, over, 9004, on_event, r), 9001);
@@ -378,9 +372,7 @@ static void test_framer_pause(void **state)
 
     /* Too long without its "\n": all of data is dropped, the pause cannot
      * keep any; the rest of the line is dropped on the next feed. */
-    r = rec_new();
-    r->pause = 1;
-    proto_framer_init(&f);
+    r = rec_start(&f, 1);
     assert_int_equal(proto_feed(&f, over, 9000, on_event, r), 9000);
     assert_int_equal(r->n, 1);
     assert_int_equal(proto_feed(&f, S("yy\nok\n"), on_event, r), 6);
@@ -398,10 +390,8 @@ static void test_framer_pause_every_split(void **state)
     (void)state;
     for (i = 0; i <= n; i++) {
         proto_framer f;
-        rec *r = rec_new();
+        rec *r = rec_start(&f, 1);
 
-        r->pause = 1;
-        proto_framer_init(&f);
         feed_all(&f, small_in, i, r);
         feed_all(&f, small_in + i, n - i, r);
         rec_matches(r, small_want, NSMALL);
@@ -409,10 +399,8 @@ static void test_framer_pause_every_split(void **state)
     }
     for (i = 0; i <= long_len; i += 97) {
         proto_framer f;
-        rec *r = rec_new(), *all = rec_new();
+        rec *r = rec_start(&f, 1), *all = rec_new();
 
-        r->pause = 1;
-        proto_framer_init(&f);
         feed_all(&f, long_in, i, r);
         feed_all(&f, long_in + i, long_len - i, r);
         proto_framer_init(&f);
@@ -430,7 +418,7 @@ static void test_framer_pipelined(void **state)
     char *in = malloc(1000 * 64);
     size_t len = 0, i;
     proto_framer f;
-    rec *r = rec_new();
+    rec *r = rec_start(&f, 0);
 
     (void)state;
     assert_non_null(in);
@@ -438,7 +426,6 @@ static void test_framer_pipelined(void **state)
         len += (size_t)sprintf(in + len, "%s limit=%zu q%zu%s",
                                i % 2 ? "search" : "SEARCH", i % 100 + 1, i,
                                i % 3 ? "\n" : "\r\n");
-    proto_framer_init(&f);
     r->f = &f;
     r->data = in;
     r->data_len = len;

@@ -51,6 +51,15 @@ static void search_result(engine_result *r)
     r->took_ms = 1.25;
 }
 
+/* r and out set up for one answer to op (4 KB each). */
+static void start(engine_result *r, buf_t *out, engine_op op, int ok)
+{
+    engine_result_init(r, 4096);
+    buf_init(out, 4096);
+    r->op = op;
+    r->ok = ok;
+}
+
 static void test_search_answer_and_cache_cut(void **state)
 {
     engine_result r;
@@ -93,10 +102,7 @@ static void test_other_answers(void **state)
     buf_t out;
     (void)state;
 
-    engine_result_init(&r, 4096);
-    buf_init(&out, 4096);
-    r.op = ENGINE_SUGGEST;
-    r.ok = 1;
+    start(&r, &out, ENGINE_SUGGEST, 1);
     r.prefix = put(&r, "cit");
     r.words[0] = put(&r, "cités");
     r.words[1] = put(&r, "citoyens");
@@ -148,10 +154,7 @@ static void test_errors_and_too_large(void **state)
     buf_t out;
     (void)state;
 
-    engine_result_init(&r, 4096);
-    buf_init(&out, 4096);
-    r.op = ENGINE_DOC;
-    r.ok = 0;
+    start(&r, &out, ENGINE_DOC, 0);
     r.error = JSON_ERR_NOT_FOUND;
     snprintf(r.message, sizeof r.message, "no document with that id");
     render_result(&r, NULL, &out, &info);
@@ -188,6 +191,16 @@ static void test_errors_and_too_large(void **state)
     buf_free(&out);
 }
 
+/* verbs_request on line, which must parse: 0 and *er, or -1 and msg. */
+static int request(const char *line, engine_request *er, char *msg,
+                   size_t msglen)
+{
+    proto_request req;
+
+    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
+    return verbs_request(verbs_of(req.verb), &req, er, msg, msglen);
+}
+
 static void test_verb_table(void **state)
 {
     size_t n;
@@ -212,10 +225,9 @@ static void test_verb_table(void **state)
                                           all[i].verb == PROTO_V_QUIT ||
                                           all[i].verb == PROTO_V_AUTH);
 
-    const char *line = "SEARCH limit=100 offset=7 snippet=0 x a=b";
-    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
-    assert_int_equal(
-        verbs_request(verbs_of(req.verb), &req, &er, msg, sizeof msg), 0);
+    assert_int_equal(request("SEARCH limit=100 offset=7 snippet=0 x a=b", &er,
+                             msg, sizeof msg),
+                     0);
     assert_int_equal(er.op, ENGINE_SEARCH);
     assert_int_equal(er.limit, ENGINE_LIMIT_MAX);
     assert_int_equal(er.offset, 7);
@@ -223,24 +235,15 @@ static void test_verb_table(void **state)
     assert_int_equal(er.text_len, 5);
     assert_memory_equal(er.text, "x a=b", 5);
 
-    line = "SUGGEST cit";
-    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
-    assert_int_equal(
-        verbs_request(verbs_of(req.verb), &req, &er, msg, sizeof msg), 0);
+    assert_int_equal(request("SUGGEST cit", &er, msg, sizeof msg), 0);
     assert_int_equal(er.limit, ENGINE_SUGGEST_DEFAULT);
 
-    line = "SEARCH limit=101 x";
-    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
-    assert_int_equal(
-        verbs_request(verbs_of(req.verb), &req, &er, msg, sizeof msg), -1);
+    assert_int_equal(request("SEARCH limit=101 x", &er, msg, sizeof msg), -1);
     assert_string_equal(msg, "option limit takes a whole number from 1 to 100");
-    line = "SUGGEST limit=x y";
-    assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
-    assert_int_equal(
-        verbs_request(verbs_of(req.verb), &req, &er, msg, sizeof msg), -1);
+    assert_int_equal(request("SUGGEST limit=x y", &er, msg, sizeof msg), -1);
     assert_string_equal(msg, "option limit takes a whole number from 1 to 50");
     /* DOC has no options: "a=b" is its argument */
-    line = "DOC a=b";
+    const char *line = "DOC a=b";
     assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
     assert_int_equal(req.nopts, 0);
     assert_int_equal(req.arg_len, 3);

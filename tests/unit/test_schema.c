@@ -50,31 +50,32 @@ static void test_hash(void **state)
 
 static void test_term_short(void **state)
 {
-    (void)state;
-    term_buf t;
+    static const struct {
+        const char *prefix, *s;
+        size_t n;
+        const char *want; /* prefix + s[0..n), then its NUL */
+    } t[] = {
+        {"Q", "a/b.md", 6, "Qa/b.md"},
+        /* only s[0..n) is used */
+        {"R", "/srv/docs", 4, "R/srv"},
+        {"Q", "", 0, "Q"},
+        {"", "x", 1, "x"},
+        {"", "", 0, ""},
+        /* bytes are copied as they are: UTF-8, invalid UTF-8, NUL */
+        {"U", "\xc3\xa9t\xc3\xa9", 5, "U\xc3\xa9t\xc3\xa9"},
+        {"U", "\xff\x80", 2, "U\xff\x80"},
+        {"Q", "a\0b", 3, "Qa\0b"},
+    };
+    term_buf b;
 
-    fill(&t);
-    assert_int_equal(schema_term("Q", "a/b.md", 6, t.out), 7);
-    assert_string_equal(t.out, "Qa/b.md");
-    check_guard(&t);
-    /* only s[0..n) is used */
-    assert_int_equal(schema_term("R", "/srv/docs", 4, t.out), 5);
-    assert_string_equal(t.out, "R/srv");
-    assert_int_equal(schema_term("Q", "", 0, t.out), 1);
-    assert_string_equal(t.out, "Q");
-    assert_int_equal(schema_term("", "x", 1, t.out), 1);
-    assert_string_equal(t.out, "x");
-    assert_int_equal(schema_term("", "", 0, t.out), 0);
-    assert_string_equal(t.out, "");
-    /* bytes are copied as they are: UTF-8, invalid UTF-8, NUL */
-    assert_int_equal(schema_term("U", "\xc3\xa9t\xc3\xa9", 5, t.out), 6);
-    assert_string_equal(t.out, "U\xc3\xa9t\xc3\xa9");
-    assert_int_equal(schema_term("U", "\xff\x80", 2, t.out), 3);
-    assert_string_equal(t.out, "U\xff\x80");
-    fill(&t);
-    assert_int_equal(schema_term("Q", "a\0b", 3, t.out), 4);
-    assert_memory_equal(t.out, "Qa\0b", 5);
-    check_guard(&t);
+    (void)state;
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        size_t len = strlen(t[k].prefix) + t[k].n;
+        fill(&b);
+        assert_int_equal(schema_term(t[k].prefix, t[k].s, t[k].n, b.out), len);
+        assert_memory_equal(b.out, t[k].want, len + 1);
+        check_guard(&b);
+    }
 }
 
 /* Check out (of length len) is the cut form of prefix + s[0..n): the first
@@ -93,6 +94,19 @@ static void check_cut(const term_buf *t, size_t len, const char *prefix,
         assert_memory_equal(t->out + p, s, keep);
     assert_memory_equal(t->out + p + keep, hex, 18); /* and its NUL */
     check_guard(t);
+}
+
+/* schema_term(prefix, s[0..n)) into t, filled first, is the cut form
+ * that keeps keep bytes of s (check_cut); its length. */
+static size_t term_cut(term_buf *t, const char *prefix, const char *s, size_t n,
+                       size_t keep)
+{
+    size_t len;
+
+    fill(t);
+    len = schema_term(prefix, s, n, t->out);
+    check_cut(t, len, prefix, s, n, keep);
+    return len;
 }
 
 static void test_term_limit(void **state)
@@ -116,21 +130,13 @@ static void test_term_limit(void **state)
     assert_null(strchr(t.out, '#'));
 
     /* one byte over: cut and hashed, to exactly the limit */
-    fill(&t);
-    len = schema_term("Q", s, SCHEMA_TERM_MAX, t.out);
-    check_cut(&t, len, "Q", s, SCHEMA_TERM_MAX, SCHEMA_TERM_MAX - 18);
+    term_cut(&t, "Q", s, SCHEMA_TERM_MAX, SCHEMA_TERM_MAX - 18);
     assert_string_equal(t.out + SCHEMA_TERM_MAX - 17, "#8ebc3ca2aa94ae15");
-    fill(&t);
-    len = schema_term("Q", s, 300, t.out);
-    check_cut(&t, len, "Q", s, 300, SCHEMA_TERM_MAX - 18);
+    term_cut(&t, "Q", s, 300, SCHEMA_TERM_MAX - 18);
     assert_string_equal(t.out + SCHEMA_TERM_MAX - 17, "#ee7717eba7a17e21");
     assert_int_equal(strlen(t.out), SCHEMA_TERM_MAX);
-    fill(&t);
-    len = schema_term("", s, 241, t.out);
-    check_cut(&t, len, "", s, 241, SCHEMA_TERM_MAX - 17);
-    fill(&t);
-    len = schema_term("XYZ", s, 600, t.out);
-    check_cut(&t, len, "XYZ", s, 600, SCHEMA_TERM_MAX - 20);
+    term_cut(&t, "", s, 241, SCHEMA_TERM_MAX - 17);
+    term_cut(&t, "XYZ", s, 600, SCHEMA_TERM_MAX - 20);
 
     /* a NUL in the part kept: the length still covers the hash, so two
      * long strings that differ after it stay two terms */
@@ -168,44 +174,32 @@ static void test_term_utf8_cut(void **state)
     (void)state;
     char s[400];
     term_buf t;
-    size_t len;
 
     /* "é" (2 bytes) across the cut at 222 bytes of s (prefix "Q") */
     memset(s, 'a', sizeof s);
     memcpy(s + 221, "\xc3\xa9", 2);
-    fill(&t);
-    len = schema_term("Q", s, 300, t.out);
-    check_cut(&t, len, "Q", s, 300, 221);
-    assert_int_equal(len, SCHEMA_TERM_MAX - 1);
+    assert_int_equal(term_cut(&t, "Q", s, 300, 221), SCHEMA_TERM_MAX - 1);
     /* just before the cut: kept whole */
     memset(s, 'a', sizeof s);
     memcpy(s + 220, "\xc3\xa9", 2);
-    len = schema_term("Q", s, 300, t.out);
-    check_cut(&t, len, "Q", s, 300, 222);
+    term_cut(&t, "Q", s, 300, 222);
     /* "€" (3 bytes) ending right after the cut */
     memset(s, 'a', sizeof s);
     memcpy(s + 220, "\xe2\x82\xac", 3);
-    len = schema_term("Q", s, 300, t.out);
-    check_cut(&t, len, "Q", s, 300, 220);
+    term_cut(&t, "Q", s, 300, 220);
     memcpy(s + 221, "\xe2\x82\xac", 3);
-    len = schema_term("Q", s, 300, t.out);
-    check_cut(&t, len, "Q", s, 300, 221);
+    term_cut(&t, "Q", s, 300, 221);
     /* a 4-byte sequence: every offset around the cut */
     for (size_t at = 216; at <= 224; at++) {
         memset(s, 'a', sizeof s);
         memcpy(s + at, "\xf0\x9f\x98\x80", 4);
-        fill(&t);
-        len = schema_term("Q", s, 300, t.out);
-        size_t want = at < 222 && at + 4 > 222 ? at : 222;
-        check_cut(&t, len, "Q", s, 300, want);
+        term_cut(&t, "Q", s, 300, at < 222 && at + 4 > 222 ? at : 222);
     }
     /* text made only of 2-byte letters: the cut falls between two */
     for (size_t i = 0; i + 1 < sizeof s; i += 2)
         memcpy(s + i, "\xc3\xa9", 2);
-    len = schema_term("Q", s, 300, t.out);
-    check_cut(&t, len, "Q", s, 300, 222);
-    len = schema_term("QX", s, 300, t.out);
-    check_cut(&t, len, "QX", s, 300, 220);
+    term_cut(&t, "Q", s, 300, 222);
+    term_cut(&t, "QX", s, 300, 220);
 }
 
 static void test_term_invalid_utf8(void **state)
@@ -213,23 +207,18 @@ static void test_term_invalid_utf8(void **state)
     (void)state;
     char s[300];
     term_buf t;
-    size_t len;
 
     /* only continuation bytes: no boundary at all, nothing of s is kept */
     memset(s, 0x80, sizeof s);
-    fill(&t);
-    len = schema_term("Q", s, sizeof s, t.out);
-    check_cut(&t, len, "Q", s, sizeof s, 0);
+    term_cut(&t, "Q", s, sizeof s, 0);
     assert_string_equal(t.out, "Q#71f9060b992bce15");
     /* a stray lead byte just before the cut is a boundary like any other */
     memset(s, 'a', sizeof s);
     s[221] = (char)0xC3;
-    len = schema_term("Q", s, sizeof s, t.out);
-    check_cut(&t, len, "Q", s, sizeof s, 222);
+    term_cut(&t, "Q", s, sizeof s, 222);
     /* 0xFF bytes are not continuation bytes */
     memset(s, 0xFF, sizeof s);
-    len = schema_term("Q", s, sizeof s, t.out);
-    check_cut(&t, len, "Q", s, sizeof s, 222);
+    term_cut(&t, "Q", s, sizeof s, 222);
 }
 
 /* Every length from 0 to 500 and every alignment of multi-byte text: the

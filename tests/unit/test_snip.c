@@ -10,25 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/ref_utf8.h"
+#include "tests/unit/unit_util.h"
 #include "common/analyze.h"
 #include "common/buf.h"
 #include "search/query.h"
 #include "search/snip.h"
-
-static analyzer *fr;
-
-static int setup(void **state)
-{
-    (void)state;
-    return analyze_new("french", &fr, NULL, 0) == ANALYZE_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    analyze_free(fr);
-    return 0;
-}
 
 /* Snippet of text[0..len) for the highlights of query; malloc'd. */
 static char *snip_n(const char *query, const char *text, size_t len,
@@ -36,10 +23,10 @@ static char *snip_n(const char *query, const char *text, size_t len,
 {
     query_parsed q;
     buf_t b;
-    assert_int_equal(query_parse(fr, query, strlen(query), &q), QUERY_OK);
+    assert_int_equal(query_parse(unit_fr, query, strlen(query), &q), QUERY_OK);
     snip_terms t = {q.stems, q.nstems, q.prefixes, q.nprefixes};
     buf_init(&b, 1 << 20);
-    assert_int_equal(snip_build(fr, text, len, &t, target, &b), SNIP_OK);
+    assert_int_equal(snip_build(unit_fr, text, len, &t, target, &b), SNIP_OK);
     query_parsed_free(&q);
     char *s = buf_detach(&b, NULL);
     return s ? s : strdup("");
@@ -50,27 +37,10 @@ static char *snip(const char *query, const char *text, size_t target)
     return snip_n(query, text, strlen(text), target);
 }
 
+/* s (NUL-terminated) is well-formed UTF-8. */
 static int valid_utf8(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        size_t k = c < 0x80                ? 1
-                   : c >= 0xC2 && c < 0xE0 ? 2
-                   : c >= 0xE0 && c < 0xF0 ? 3
-                   : c >= 0xF0 && c < 0xF5 ? 4
-                                           : 0;
-        if (!k)
-            return 0;
-        for (size_t i = 1; i < k; i++)
-            if ((p[i] & 0xC0) != 0x80)
-                return 0;
-        if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) ||
-            (c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] >= 0x90))
-            return 0;
-        p += k;
-    }
-    return 1;
+    return ref_utf8_valid(s, strlen(s));
 }
 
 /* Marks are balanced and never nested; returns how many. */
@@ -121,12 +91,10 @@ static char *plain(const char *s)
     return o;
 }
 
+/* Characters of s (NUL-terminated). */
 static size_t utf8_chars(const char *s)
 {
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
+    return ref_utf8_chars(s, strlen(s));
 }
 
 static int starts_with(const char *s, const char *p)
@@ -229,8 +197,8 @@ static void test_marks_latin1_initials(void **state)
         snprintf(text, sizeof text, "avant %s apres", word);
         /* query by the word itself (its stem) and by its prefix */
         analyze_token t;
-        analyze_begin(fr, word, strlen(word), 1);
-        assert_int_equal(analyze_next(fr, &t), 1);
+        analyze_begin(unit_fr, word, strlen(word), 1);
+        assert_int_equal(analyze_next(unit_fr, &t), 1);
         char pre[16];
         snprintf(pre, sizeof pre, "%.*s*", (int)(t.fold_len - 3), t.fold);
         const char *queries[] = {word, pre};
@@ -363,7 +331,7 @@ static void test_ellipses_and_beginning(void **state)
     /* no terms at all */
     buf_t b;
     buf_init(&b, 1024);
-    assert_int_equal(snip_build(fr, french, strlen(french), NULL, 20, &b),
+    assert_int_equal(snip_build(unit_fr, french, strlen(french), NULL, 20, &b),
                      SNIP_OK);
     assert_true(starts_with(b.data, "Le gouvernement"));
     buf_free(&b);
@@ -479,21 +447,21 @@ static void test_empty_and_limits(void **state)
     assert_int_equal(buf_puts(&b, "x"), BUF_OK);
     /* empty text: nothing appended */
     query_parsed q;
-    assert_int_equal(query_parse(fr, "chat", 4, &q), QUERY_OK);
+    assert_int_equal(query_parse(unit_fr, "chat", 4, &q), QUERY_OK);
     snip_terms t = {q.stems, q.nstems, q.prefixes, q.nprefixes};
-    assert_int_equal(snip_build(fr, "", 0, &t, 200, &b), SNIP_OK);
-    assert_int_equal(snip_build(fr, NULL, 5, &t, 200, &b), SNIP_OK);
+    assert_int_equal(snip_build(unit_fr, "", 0, &t, 200, &b), SNIP_OK);
+    assert_int_equal(snip_build(unit_fr, NULL, 5, &t, 200, &b), SNIP_OK);
     assert_int_equal(b.len, 1);
     /* a full buffer: an error and the buffer as it was */
-    assert_int_equal(snip_build(fr, french, strlen(french), &t, 200, &b),
+    assert_int_equal(snip_build(unit_fr, french, strlen(french), &t, 200, &b),
                      SNIP_ERR_LIMIT);
     assert_int_equal(b.len, 1);
     assert_string_equal(b.data, "x");
     buf_free(&b);
     /* the analyzer stems again afterwards */
     analyze_token tok;
-    analyze_begin(fr, "gouvernements", 13, 1);
-    assert_int_equal(analyze_next(fr, &tok), 1);
+    analyze_begin(unit_fr, "gouvernements", 13, 1);
+    assert_int_equal(analyze_next(unit_fr, &tok), 1);
     assert_string_equal(tok.stem, "gouvern");
     query_parsed_free(&q);
     /* more terms than SNIP_MAX_TERMS are ignored, not a failure */
@@ -502,7 +470,8 @@ static void test_empty_and_limits(void **state)
         stems[i] = "chat";
     snip_terms many = {stems, SNIP_MAX_TERMS + 10, NULL, 0};
     buf_init(&b, 1024);
-    assert_int_equal(snip_build(fr, "le chat", 7, &many, 200, &b), SNIP_OK);
+    assert_int_equal(snip_build(unit_fr, "le chat", 7, &many, 200, &b),
+                     SNIP_OK);
     assert_string_equal(b.data, "le <mark>chat</mark>");
     buf_free(&b);
 }
@@ -538,5 +507,5 @@ int main(void)
         cmocka_unit_test(test_empty_and_limits),
         cmocka_unit_test(test_many_matches),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, unit_fr_setup, unit_fr_teardown);
 }

@@ -16,55 +16,33 @@
 #include "indexer/spell.h"
 
 typedef struct {
-    char dir[64];  /* mkdtemp directory, removed by teardown */
-    char db[128];  /* dir/db */
-    char err[512]; /* open errors */
-    xc_db *w;      /* writer on db */
+    unit_db u; /* the folder, the database path, messages: first */
+    xc_db *w;  /* writer on u.db */
     spell_table *t;
 } fixture;
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    if (unit_tmpdir("test_spell", f->dir, sizeof f->dir, f->db, sizeof f->db) !=
-        0) {
-        free(f);
-        return -1;
-    }
+    fixture *f = unit_db_new(sizeof *f);
+
     *state = f;
-    if (xc_open_write(f->db, 1, &f->w, f->err, sizeof f->err) != XC_OK)
+    if (f == NULL || unit_db_create(&f->u, &f->w) != 0)
         return -1;
-    if (spell_new(&f->t) != SPELL_OK)
-        return -1;
-    return 0;
+    return spell_new(&f->t) == SPELL_OK ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     fixture *f = *state;
+
     spell_free(f->t);
     xc_close(f->w);
-    int rc = unit_rmtree(f->dir);
-    free(f);
-    return rc == 0 ? 0 : -1;
+    return unit_db_free(&f->u);
 }
 
 static spell_status add(spell_table *t, const char *w, int32_t delta)
 {
     return spell_add(t, w, strlen(w), delta);
-}
-
-/* Best correction of word in db's spelling dictionary ("" when none). */
-static void suggest(xc_db *db, const char *word, const char *want)
-{
-    char *s = NULL;
-    assert_int_equal(xc_spelling_suggest(db, word, 2, &s), XC_OK);
-    assert_non_null(s);
-    if (strcmp(s, want) != 0)
-        fail_msg("suggest %s: got \"%s\", want \"%s\"", word, s, want);
-    free(s);
 }
 
 static void flush(fixture *f)
@@ -133,18 +111,18 @@ static void test_hash_collisions(void **state)
     assert_int_equal(add(t, "yacxa", 1), SPELL_OK);
     assert_int_equal(spell_count(t), 4);
     flush(f);
-    suggest(f->w, "costaring", "costarring");
-    suggest(f->w, "liqid", "liquid");
-    suggest(f->w, "glbvz", "glbvs");
-    suggest(f->w, "yacxe", "yacxa");
+    unit_suggest(f->w, "costaring", 2, "costarring");
+    unit_suggest(f->w, "liqid", 2, "liquid");
+    unit_suggest(f->w, "glbvz", 2, "glbvs");
+    unit_suggest(f->w, "yacxe", 2, "yacxa");
     /* each word got its own total: removing them one by one */
     assert_int_equal(add(t, "costarring", -3), SPELL_OK);
     assert_int_equal(add(t, "yacxa", -2), SPELL_OK);
     flush(f);
-    suggest(f->w, "costaring", "");
-    suggest(f->w, "yacxe", "");
-    suggest(f->w, "liqid", "liquid");
-    suggest(f->w, "glbvz", "glbvs");
+    unit_suggest(f->w, "costaring", 2, "");
+    unit_suggest(f->w, "yacxe", 2, "");
+    unit_suggest(f->w, "liqid", 2, "liquid");
+    unit_suggest(f->w, "glbvz", 2, "glbvs");
 }
 
 /* Many words: the table grows past its first size and every word is
@@ -190,7 +168,7 @@ static void test_copied(void **state)
     memset(w, 'q', sizeof w - 1);
     assert_int_equal(spell_count(f->t), 1);
     flush(f);
-    suggest(f->w, "gouvernemant", "gouvernement");
+    unit_suggest(f->w, "gouvernemant", 2, "gouvernement");
 }
 
 /* Deltas add up; positive ones add to the dictionary, negative ones take
@@ -209,26 +187,26 @@ static void test_flush_deltas(void **state)
     assert_int_equal(spell_count(t), 2);
     flush(f);
     /* "saison" is one edit from both: the more frequent wins */
-    suggest(f->w, "saison", "maison"); /* 3 against 2 */
-    suggest(f->w, "vida", "");
+    unit_suggest(f->w, "saison", 2, "maison"); /* 3 against 2 */
+    unit_suggest(f->w, "vida", 2, "");
     assert_int_equal(add(t, "maison", -2), SPELL_OK);
     flush(f);
-    suggest(f->w, "saison", "raison"); /* 1 against 2 */
+    unit_suggest(f->w, "saison", 2, "raison"); /* 1 against 2 */
     assert_int_equal(add(t, "raison", -2), SPELL_OK);
     assert_int_equal(add(t, "maison", 0), SPELL_OK);
     flush(f);
-    suggest(f->w, "saison", "maison"); /* raison is gone */
+    unit_suggest(f->w, "saison", 2, "maison"); /* raison is gone */
     /* taking from a word the dictionary does not hold is no error */
     assert_int_equal(add(t, "absent", -3), SPELL_OK);
     flush(f);
-    suggest(f->w, "absant", "");
+    unit_suggest(f->w, "absant", 2, "");
 
     /* the emptied table is reused; an empty flush is fine */
     flush(f);
     assert_int_equal(add(t, "chemin", 1), SPELL_OK);
     assert_int_equal(spell_count(t), 1);
     flush(f);
-    suggest(f->w, "chemun", "chemin");
+    unit_suggest(f->w, "chemun", 2, "chemin");
 }
 
 /* Words Xapian refuses make the flush fail with SPELL_ERR_DB. */
@@ -255,7 +233,8 @@ static void test_flush_errors(void **state)
     /* a read-only handle cannot take the words */
     assert_int_equal(xc_commit(f->w), XC_OK);
     xc_db *r = NULL;
-    assert_int_equal(xc_open_read(f->db, &r, f->err, sizeof f->err), XC_OK);
+    assert_int_equal(xc_open_read(f->u.db, &r, f->u.err, sizeof f->u.err),
+                     XC_OK);
     assert_int_equal(add(t, "lecture", 1), SPELL_OK);
     assert_int_equal(spell_flush(t, r), SPELL_ERR_DB);
     spell_free(t);
@@ -293,17 +272,15 @@ static void test_full(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_free),
-        T(test_count),
-        T(test_hash_collisions),
-        T(test_growth),
-        T(test_copied),
-        T(test_flush_deltas),
-        T(test_flush_errors),
-        T(test_full),
+        UNIT_TEST_FIXTURE(test_count),
+        UNIT_TEST_FIXTURE(test_hash_collisions),
+        UNIT_TEST_FIXTURE(test_growth),
+        UNIT_TEST_FIXTURE(test_copied),
+        UNIT_TEST_FIXTURE(test_flush_deltas),
+        UNIT_TEST_FIXTURE(test_flush_errors),
+        UNIT_TEST_FIXTURE(test_full),
     };
-#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

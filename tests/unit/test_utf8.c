@@ -11,35 +11,11 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/ref_utf8.h"
 #include "common/analyze.h"
 #include "common/utf8.h"
 
-/* ---- reference, by code point value (RFC 3629) ---- */
-
-/* Encode a scalar value the textbook way. */
-static size_t ref_encode(uint32_t cp, unsigned char *o)
-{
-    if (cp < 0x80) {
-        o[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (unsigned char)(0xC0 + (cp >> 6));
-        o[1] = (unsigned char)(0x80 + (cp & 63));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (unsigned char)(0xE0 + (cp >> 12));
-        o[1] = (unsigned char)(0x80 + ((cp >> 6) & 63));
-        o[2] = (unsigned char)(0x80 + (cp & 63));
-        return 3;
-    }
-    o[0] = (unsigned char)(0xF0 + (cp >> 18));
-    o[1] = (unsigned char)(0x80 + ((cp >> 12) & 63));
-    o[2] = (unsigned char)(0x80 + ((cp >> 6) & 63));
-    o[3] = (unsigned char)(0x80 + (cp & 63));
-    return 4;
-}
+/* ---- reference, by code point value (RFC 3629; encoder: ref_utf8.h) ---- */
 
 /* Prefixes of the encodings of every scalar value: p1[b0], p2[b0 b1],
  * p3 bit b0 b1 b2. A sequence is ill-formed at its first byte that makes
@@ -60,7 +36,7 @@ static void build_prefixes(void)
         size_t k;
         if (cp >= 0xD800 && cp <= 0xDFFF)
             continue;
-        k = ref_encode(cp, e);
+        k = ref_utf8_put(cp, e);
         if (k < 2)
             continue;
         p1[e[0]] = 1;
@@ -357,7 +333,7 @@ static void test_decode_every_scalar(void **state)
         size_t k;
         if (cp >= 0xD800 && cp <= 0xDFFF)
             continue;
-        k = ref_encode(cp, e);
+        k = ref_utf8_put(cp, e);
         assert_int_equal(utf8_decode(e, k, &got, NULL), k);
         assert_int_equal(got, (int32_t)cp);
         if (k > 1) /* one byte short is always a cut, never a shorter one */
@@ -367,41 +343,30 @@ static void test_decode_every_scalar(void **state)
 
 /* ---- validator ---- */
 
+/* Well-formed and ill-formed strings, each whole (strlen). */
 static void test_valid(void **state)
 {
-    static const struct {
-        const char *s;
-        size_t n; /* 0: strlen */
-        int valid;
-    } t[] = {
-        {"", 0, 1},
-        {"plain ASCII\n\t", 0, 1},
-        {"Ça coûte 5 € — 😀", 0, 1},
-        {"\xF4\x8F\xBF\xBF\xEF\xBF\xBF\xDF\xBF\x7F", 0, 1},
-        {"a\0b", 3, 1}, /* NUL is well-formed */
-        {"abc\x80", 0, 0},
-        {"\xC0\xAF", 0, 0},
-        {"x\xE0\x9F\xBF", 0, 0},
-        {"x\xF0\x8F\xBF\xBF", 0, 0},
-        {"x\xED\xA0\x80y", 0, 0},
-        {"x\xF4\x90\x80\x80", 0, 0},
-        {"x\xF5\x80\x80\x80", 0, 0},
-        {"x\xFF", 0, 0},
-        {"caf\xC3", 0, 0},
-        {"\xE2\x82", 0, 0},
-        {"\xF0\x9F\x98", 0, 0},
-        {"\xC3\xA9\xC3", 0, 0},
-        {"\xC3\x41", 0, 0},
-    };
+    static const char *const good[] = {
+        "", "plain ASCII\n\t", "Ça coûte 5 € — 😀",
+        "\xF4\x8F\xBF\xBF\xEF\xBF\xBF\xDF\xBF\x7F"};
+    static const char *const bad[] = {
+        "abc\x80",           "\xC0\xAF",       "x\xE0\x9F\xBF",
+        "x\xF0\x8F\xBF\xBF", "x\xED\xA0\x80y", "x\xF4\x90\x80\x80",
+        "x\xF5\x80\x80\x80", "x\xFF",          "caf\xC3",
+        "\xE2\x82",          "\xF0\x9F\x98",   "\xC3\xA9\xC3",
+        "\xC3\x41"};
     size_t k;
 
     (void)state;
     assert_int_equal(utf8_valid(NULL, 0), 1);
-    for (k = 0; k < sizeof t / sizeof t[0]; k++) {
-        size_t n = t[k].n ? t[k].n : strlen(t[k].s);
-        if (utf8_valid((const unsigned char *)t[k].s, n) != t[k].valid)
-            fail_msg("row %zu: valid %d, want %d", k, !t[k].valid, t[k].valid);
-    }
+    /* NUL is well-formed */
+    assert_int_equal(utf8_valid((const unsigned char *)"a\0b", 3), 1);
+    for (k = 0; k < sizeof good / sizeof good[0]; k++)
+        if (utf8_valid((const unsigned char *)good[k], strlen(good[k])) != 1)
+            fail_msg("good row %zu: ill-formed", k);
+    for (k = 0; k < sizeof bad / sizeof bad[0]; k++)
+        if (utf8_valid((const unsigned char *)bad[k], strlen(bad[k])) != 0)
+            fail_msg("bad row %zu: well-formed", k);
 }
 
 /* utf8_valid agrees with walking the reference decoder over random
@@ -466,7 +431,7 @@ static void test_encode(void **state)
         if (cp >= 0xD800 && cp <= 0xDFFF)
             continue;
         memset(out, 0x55, sizeof out);
-        n = ref_encode(cp, want);
+        n = ref_utf8_put(cp, want);
         assert_int_equal(utf8_encode((int32_t)cp, out), n);
         assert_memory_equal(out, want, n);
         assert_int_equal((unsigned char)out[n], 0x55); /* no terminator */

@@ -12,14 +12,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/unit/unit_util.h"
 #include "indexer/walk.h"
 
 typedef struct fixture {
-    char base[64];  /* mkdtemp: holds root/ and outside/ */
+    unit_db u;      /* u.dir: the base, holding root/ and outside/ */
     char root[128]; /* the tree that is walked */
 } fixture;
 
@@ -27,7 +27,7 @@ static void make_dir(const fixture *f, const char *rel)
 {
     char p[512];
 
-    snprintf(p, sizeof p, "%s/%s", f->base, rel);
+    snprintf(p, sizeof p, "%s/%s", f->u.dir, rel);
     if (mkdir(p, 0755) != 0)
         fail_msg("mkdir %s: %s", p, strerror(errno));
 }
@@ -37,7 +37,7 @@ static void make_file(const fixture *f, const char *rel, const char *body)
     char p[512];
     FILE *fp;
 
-    snprintf(p, sizeof p, "%s/%s", f->base, rel);
+    snprintf(p, sizeof p, "%s/%s", f->u.dir, rel);
     fp = fopen(p, "w");
     if (fp == NULL) {
         fail_msg("create %s: %s", p, strerror(errno));
@@ -51,9 +51,31 @@ static void make_link(const fixture *f, const char *target, const char *rel)
 {
     char p[512];
 
-    snprintf(p, sizeof p, "%s/%s", f->base, rel);
+    snprintf(p, sizeof p, "%s/%s", f->u.dir, rel);
     if (symlink(target, p) != 0)
         fail_msg("symlink %s: %s", p, strerror(errno));
+}
+
+/* One entry of a tree, under base: "name/" is a folder, "name=body" a
+ * file, "name -> target" a link. */
+static void make(const fixture *f, const char *spec)
+{
+    char rel[256];
+    const char *sep;
+    size_t n = strlen(spec);
+
+    if (spec[n - 1] == '/') {
+        snprintf(rel, sizeof rel, "%.*s", (int)(n - 1), spec);
+        make_dir(f, rel);
+    } else if ((sep = strstr(spec, " -> ")) != NULL) {
+        snprintf(rel, sizeof rel, "%.*s", (int)(sep - spec), spec);
+        make_link(f, sep + 4, rel);
+    } else {
+        sep = strchr(spec, '=');
+        assert_non_null(sep);
+        snprintf(rel, sizeof rel, "%.*s", (int)(sep - spec), spec);
+        make_file(f, rel, sep + 1);
+    }
 }
 
 /* base/
@@ -72,38 +94,42 @@ static void make_link(const fixture *f, const char *target, const char *rel)
  *                                 (listed in outside) unless asked
  *     filelink.txt -> a.txt       file symlink: listed under its own name
  *     fifo                        not a regular file: ignored
- *     empty/                      nothing to list */
+ *     empty/                      nothing to list
+ * made by setup() in this order (the fifo apart). */
+static const char *const tree[] = {
+    "outside/",
+    "outside/o.txt=dehors",
+    "root/",
+    "root/a.txt=0123456789",
+    "root/a-b.txt=ab",
+    "root/a/",
+    "root/a/x.txt=x",
+    "root/b/",
+    "root/b/c.md=# c",
+    "root/b/d/",
+    "root/b/d/e.html=<p>e</p>",
+    "root/b/d/loop -> ../../b",
+    "root/b/d/up -> ../..",
+    "root/b/.secret/",
+    "root/b/.secret/s.txt=secret",
+    "root/.hidden.txt=hidden",
+    "root/.git/",
+    "root/.git/config=[core]",
+    "root/alias -> b",
+    "root/dangling -> nowhere",
+    "root/ext -> ../outside",
+    "root/filelink.txt -> a.txt",
+    "root/empty/",
+};
+
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
+    fixture *f = unit_db_new(sizeof *f);
 
     assert_non_null(f);
-    snprintf(f->base, sizeof f->base, "/tmp/cglu-walk-XXXXXX");
-    assert_non_null(mkdtemp(f->base));
-    snprintf(f->root, sizeof f->root, "%s/root", f->base);
-    make_dir(f, "outside");
-    make_file(f, "outside/o.txt", "dehors");
-    make_dir(f, "root");
-    make_file(f, "root/a.txt", "0123456789");
-    make_file(f, "root/a-b.txt", "ab");
-    make_dir(f, "root/a");
-    make_file(f, "root/a/x.txt", "x");
-    make_dir(f, "root/b");
-    make_file(f, "root/b/c.md", "# c");
-    make_dir(f, "root/b/d");
-    make_file(f, "root/b/d/e.html", "<p>e</p>");
-    make_link(f, "../../b", "root/b/d/loop");
-    make_link(f, "../..", "root/b/d/up");
-    make_dir(f, "root/b/.secret");
-    make_file(f, "root/b/.secret/s.txt", "secret");
-    make_file(f, "root/.hidden.txt", "hidden");
-    make_dir(f, "root/.git");
-    make_file(f, "root/.git/config", "[core]");
-    make_link(f, "b", "root/alias");
-    make_link(f, "nowhere", "root/dangling");
-    make_link(f, "../outside", "root/ext");
-    make_link(f, "a.txt", "root/filelink.txt");
-    make_dir(f, "root/empty");
+    snprintf(f->root, sizeof f->root, "%s/root", f->u.dir);
+    for (size_t k = 0; k < sizeof tree / sizeof tree[0]; k++)
+        make(f, tree[k]);
     {
         char p[512];
         snprintf(p, sizeof p, "%s/fifo", f->root);
@@ -113,21 +139,11 @@ static int setup(void **state)
     return 0;
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag,
-                  struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int teardown(void **state)
 {
     fixture *f = *state;
 
-    nftw(f->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
+    unit_db_free(&f->u);
     return 0;
 }
 
@@ -212,7 +228,7 @@ static void test_relative_root(void **state)
     char cwd[512];
 
     assert_non_null(getcwd(cwd, sizeof cwd));
-    assert_int_equal(chdir(f->base), 0);
+    assert_int_equal(chdir(f->u.dir), 0);
     assert_int_equal(walk_tree("root", &l, NULL, 0), WALK_OK);
     assert_int_equal(chdir(cwd), 0);
     check_list(&l, "root");
@@ -226,7 +242,7 @@ static void test_root_is_link(void **state)
     walk_list l;
     char link[256];
 
-    snprintf(link, sizeof link, "%s/rootlink", f->base);
+    snprintf(link, sizeof link, "%s/rootlink", f->u.dir);
     assert_int_equal(symlink("root", link), 0);
     assert_int_equal(walk_tree(link, &l, NULL, 0), WALK_OK);
     check_list(&l, link);
@@ -252,7 +268,7 @@ static void test_root_errors(void **state)
     size_t k;
 
     for (k = 0; k < sizeof t / sizeof t[0]; k++) {
-        snprintf(root, sizeof root, "%s/%s", f->base, t[k].rel);
+        snprintf(root, sizeof root, "%s/%s", f->u.dir, t[k].rel);
         if (walk_tree(root, &l, err, sizeof err) != t[k].st)
             fail_msg("%s: %s", t[k].rel, err);
         snprintf(want, sizeof want, "cannot read folder %s: %s", root,
@@ -275,7 +291,7 @@ static void test_unreadable(void **state)
 
     if (geteuid() == 0)
         skip();
-    snprintf(p, sizeof p, "%s/root/empty", f->base);
+    snprintf(p, sizeof p, "%s/root/empty", f->u.dir);
     assert_int_equal(chmod(p, 0), 0);
     assert_int_equal(walk_tree(f->root, &l, err, sizeof err), WALK_OK);
     assert_int_equal(l.count, NEXPECTED);
@@ -330,15 +346,15 @@ static void test_default_depth(void **state)
     size_t len;
     int k;
 
-    len = (size_t)snprintf(p, sizeof p, "%s/deep", f->base);
+    len = (size_t)snprintf(p, sizeof p, "%s/deep", f->u.dir);
     assert_int_equal(mkdir(p, 0755), 0);
     for (k = 0; k < WALK_MAX_DEPTH; k++) {
         len += (size_t)snprintf(p + len, sizeof p - len, "/d");
         assert_int_equal(mkdir(p, 0755), 0);
     }
     snprintf(p + len, sizeof p - len, "/bottom.txt");
-    make_file(f, p + strlen(f->base) + 1, "fond");
-    snprintf(p, sizeof p, "%s/deep", f->base);
+    make_file(f, p + strlen(f->u.dir) + 1, "fond");
+    snprintf(p, sizeof p, "%s/deep", f->u.dir);
     assert_int_equal(walk_tree(p, &l, err, sizeof err), WALK_OK);
     assert_int_equal(l.count, 1);
     assert_int_equal(strlen(l.items[0].relpath),
@@ -376,11 +392,11 @@ static void test_links_outside(void **state)
     char abs[512];
 
     make_link(f, "../outside/o.txt", "root/secret.txt");
-    snprintf(abs, sizeof abs, "%s/outside", f->base);
+    snprintf(abs, sizeof abs, "%s/outside", f->u.dir);
     make_link(f, abs, "root/absout");
     make_link(f, "ext", "root/hop");
     make_link(f, "../../outside/o.txt", "root/b/inner.txt");
-    snprintf(abs, sizeof abs, "%s/root/a.txt", f->base);
+    snprintf(abs, sizeof abs, "%s/root/a.txt", f->u.dir);
     make_link(f, abs, "root/absin.txt");
     make_link(f, "../root/a-b.txt", "outside/back.txt");
     make_link(f, "../outside/back.txt", "root/roundtrip.txt");
@@ -427,7 +443,7 @@ static void test_many(void **state)
         snprintf(rel, sizeof rel, "many/l%03d", k);
         make_link(f, "real", rel);
     }
-    snprintf(rel, sizeof rel, "%s/many", f->base);
+    snprintf(rel, sizeof rel, "%s/many", f->u.dir);
     assert_int_equal(walk_tree(rel, &l, NULL, 0), WALK_OK);
     assert_int_equal(l.count, 500);
     for (k = 0; k < 500; k++) {
@@ -441,17 +457,17 @@ static void test_many(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_tree, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_trailing_slashes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_relative_root, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_root_is_link, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_root_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_default_depth, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_many, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_follow_links, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_links_outside, setup, teardown),
+        UNIT_TEST_FIXTURE(test_tree),
+        UNIT_TEST_FIXTURE(test_trailing_slashes),
+        UNIT_TEST_FIXTURE(test_relative_root),
+        UNIT_TEST_FIXTURE(test_root_is_link),
+        UNIT_TEST_FIXTURE(test_root_errors),
+        UNIT_TEST_FIXTURE(test_unreadable),
+        UNIT_TEST_FIXTURE(test_limits),
+        UNIT_TEST_FIXTURE(test_default_depth),
+        UNIT_TEST_FIXTURE(test_many),
+        UNIT_TEST_FIXTURE(test_follow_links),
+        UNIT_TEST_FIXTURE(test_links_outside),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,70 +6,23 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tests/unit/unit_util.h"
 #include "common/xapian_c.h"
 
-typedef struct {
-    char dir[64];  /* mkdtemp directory, removed by teardown */
-    char db[128];  /* dir/db: the database path */
-    char err[512]; /* open errors */
-} fixture;
+typedef unit_db fixture; /* a fresh folder per test: unit_util.h */
 
-static int setup(void **state)
+/* Index idterm (wdf 0) with data, words of text as positional terms from
+ * 1, and the extra terms given (space-separated, no positions). */
+static void put_doc_as(xc_db *w, const char *idterm, const char *data,
+                       const char *text, const char *extra)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    if (unit_tmpdir("test_xapian_c", f->dir, sizeof f->dir, f->db,
-                    sizeof f->db) != 0) {
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    int rc = unit_rmtree(f->dir);
-    free(f);
-    return rc == 0 ? 0 : -1;
-}
-
-static xc_db *open_writer(fixture *f)
-{
-    xc_db *w = NULL;
-    xc_status st = xc_open_write(f->db, 0, &w, f->err, sizeof f->err);
-    if (st != XC_OK)
-        fail_msg("open_write %s: %s", f->db, f->err);
-    return w;
-}
-
-static xc_db *open_reader(fixture *f)
-{
-    xc_db *r = NULL;
-    xc_status st = xc_open_read(f->db, &r, f->err, sizeof f->err);
-    if (st != XC_OK)
-        fail_msg("open_read %s: %s", f->db, f->err);
-    return r;
-}
-
-/* Index "Q"+id with data id, words of text as positional terms from 1, and
- * the extra terms given (space-separated, no positions). */
-static void put_doc(xc_db *w, const char *id, const char *text,
-                    const char *extra)
-{
-    char idterm[64], buf[256];
+    char buf[256];
     xc_doc *d = NULL;
     uint32_t pos = 1;
-    snprintf(idterm, sizeof idterm, "Q%s", id);
     assert_int_equal(xc_doc_new(&d), XC_OK);
     assert_int_equal(xc_doc_add_term(d, idterm, strlen(idterm), 0), XC_OK);
     snprintf(buf, sizeof buf, "%s", text);
@@ -80,9 +33,18 @@ static void put_doc(xc_db *w, const char *id, const char *text,
     for (char *save, *t = strtok_r(buf, " ", &save); t;
          t = strtok_r(NULL, " ", &save))
         assert_int_equal(xc_doc_add_term(d, t, strlen(t), 1), XC_OK);
-    assert_int_equal(xc_doc_set_data(d, id, strlen(id)), XC_OK);
+    assert_int_equal(xc_doc_set_data(d, data, strlen(data)), XC_OK);
     assert_int_equal(xc_replace(w, idterm, d), XC_OK);
     xc_doc_free(d);
+}
+
+/* Index "Q"+id with data id (put_doc_as). */
+static void put_doc(xc_db *w, const char *id, const char *text,
+                    const char *extra)
+{
+    char idterm[64];
+    snprintf(idterm, sizeof idterm, "Q%s", id);
+    put_doc_as(w, idterm, id, text, extra);
 }
 
 /* Run q (freed here) and write the sorted data of every hit, comma
@@ -205,7 +167,7 @@ static void test_roundtrip(void **state)
     /* schema layout: id NUL title NUL url NUL text */
     static const char data[] = "doc1\0Titre\0/doc1.txt\0hello world world";
     size_t data_len = sizeof data - 1;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     xc_doc *d = NULL;
     assert_int_equal(xc_doc_new(&d), XC_OK);
     assert_int_equal(xc_doc_add_term(d, "Qdoc1", 5, 0), XC_OK);
@@ -221,7 +183,7 @@ static void test_roundtrip(void **state)
     assert_int_equal(xc_commit(w), XC_OK);
 
     check_roundtrip(w, data, data_len);
-    xc_db *r = open_reader(f);
+    xc_db *r = unit_open_read(f);
     check_roundtrip(r, data, data_len);
     xc_close(r);
     xc_close(w);
@@ -232,20 +194,14 @@ static void test_roundtrip(void **state)
 static void test_replace_by_id(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     put_doc(w, "one", "old words", NULL);
     assert_int_equal(xc_commit(w), XC_OK);
     /* same id, new content: the document is replaced, not added */
-    xc_doc *d = NULL;
-    assert_int_equal(xc_doc_new(&d), XC_OK);
-    assert_int_equal(xc_doc_add_term(d, "Qone", 4, 0), XC_OK);
-    assert_int_equal(xc_doc_add_posting(d, "fresh", 5, 1, 1), XC_OK);
-    assert_int_equal(xc_doc_set_data(d, "new data", 8), XC_OK);
-    assert_int_equal(xc_replace(w, "Qone", d), XC_OK);
-    xc_doc_free(d);
+    put_doc_as(w, "Qone", "new data", "fresh", NULL);
     assert_int_equal(xc_commit(w), XC_OK);
 
-    xc_db *r = open_reader(f);
+    xc_db *r = unit_open_read(f);
     uint32_t n = 0;
     assert_int_equal(xc_doccount(r, &n), XC_OK);
     assert_int_equal(n, 1);
@@ -267,7 +223,7 @@ static void test_replace_by_id(void **state)
 static void test_delete(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     put_doc(w, "a", "alpha", NULL);
     put_doc(w, "b", "beta", NULL);
     assert_int_equal(xc_commit(w), XC_OK);
@@ -295,7 +251,7 @@ static void test_delete(void **state)
 static void test_transactions(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     uint32_t n = 99;
 
     /* cancelled transaction: nothing lands */
@@ -318,7 +274,7 @@ static void test_transactions(void **state)
     put_doc(w, "t3", "three", NULL);
     xc_close(w);
 
-    xc_db *r = open_reader(f);
+    xc_db *r = unit_open_read(f);
     char hits[64];
     hits_of(r, term("two"), hits, sizeof hits);
     assert_string_equal(hits, "t2");
@@ -364,7 +320,7 @@ static void test_open_missing(void **state)
 static void test_second_writer_locked(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     xc_db *w2 = (xc_db *)&w2;
     assert_int_equal(xc_open_write(f->db, 0, &w2, f->err, sizeof f->err),
                      XC_ERR_LOCK);
@@ -375,14 +331,14 @@ static void test_second_writer_locked(void **state)
     assert_int_equal(xc_open_write(f->db, 1, &w2, f->err, sizeof f->err),
                      XC_ERR_LOCK);
     xc_close(w);
-    w2 = open_writer(f); /* the lock went with the first writer */
+    w2 = unit_open_write(f); /* the lock went with the first writer */
     xc_close(w2);
 }
 
 static void test_corrupt_index(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     put_doc(w, "x", "some words", NULL);
     assert_int_equal(xc_commit(w), XC_OK);
     xc_close(w);
@@ -404,7 +360,7 @@ static void test_corrupt_index(void **state)
 
 static void index_small_corpus(fixture *f)
 {
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     put_doc(w, "d1", "a b c", "Fcat");
     put_doc(w, "d2", "c b a", "Fcat");
     put_doc(w, "d3", "a d", "Fcar Fcatalogue");
@@ -449,7 +405,7 @@ static void test_queries(void **state)
 {
     fixture *f = *state;
     index_small_corpus(f);
-    xc_db *r = open_reader(f);
+    xc_db *r = unit_open_read(f);
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         xc_query *q;
         if (queries[i].kind == WILDCARD) {
@@ -477,7 +433,7 @@ static void test_query_nodes(void **state)
 {
     fixture *f = *state;
     index_small_corpus(f);
-    xc_db *r = open_reader(f);
+    xc_db *r = unit_open_read(f);
 
     /* a NULL child voids the tree, and the other children are freed (the
      * sanitizer build checks for leaks) */
@@ -540,7 +496,7 @@ static const struct {
 static void test_spelling(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     assert_int_equal(xc_spelling_add(w, "gouvernement", 3), XC_OK);
     assert_int_equal(xc_spelling_add(w, "gouverneur", 1), XC_OK);
     assert_int_equal(xc_spelling_add(w, "communes", 1), XC_OK);
@@ -548,17 +504,10 @@ static void test_spelling(void **state)
     assert_int_equal(xc_commit(w), XC_OK);
     xc_close(w);
 
-    xc_db *r = open_reader(f);
-    for (size_t i = 0; i < sizeof spelling / sizeof spelling[0]; i++) {
-        char *s = NULL;
-        assert_int_equal(
-            xc_spelling_suggest(r, spelling[i].word, spelling[i].max_edit, &s),
-            XC_OK);
-        if (strcmp(s, spelling[i].want) != 0)
-            fail_msg("suggest %s: got \"%s\", want \"%s\"", spelling[i].word, s,
+    xc_db *r = unit_open_read(f);
+    for (size_t i = 0; i < sizeof spelling / sizeof spelling[0]; i++)
+        unit_suggest(r, spelling[i].word, spelling[i].max_edit,
                      spelling[i].want);
-        free(s);
-    }
     char *s = (char *)"sentinel";
     assert_int_equal(xc_spelling_suggest(r, "x", XC_MAX_EDIT + 1, &s),
                      XC_ERR_ARG);
@@ -571,10 +520,10 @@ static void test_spelling(void **state)
 static void test_reopen_sees_commit(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     put_doc(w, "first", "un", NULL);
     assert_int_equal(xc_commit(w), XC_OK);
-    xc_db *r = open_reader(f);
+    xc_db *r = unit_open_read(f);
     uint64_t rev = xc_revision(r);
     assert_true(rev > 0);
 
@@ -605,27 +554,14 @@ static void test_reopen_sees_commit(void **state)
 
 static void write_round(xc_db *w, int round)
 {
-    char id[32], text[128];
+    char id[32], text[128], idterm[32];
     for (int i = 0; i < MOD_DOCS; i++) {
         snprintf(id, sizeof id, "r%d-%d", round, i);
         snprintf(text, sizeof text, "shared word%d round%d filler%d", i % 97,
                  round, i);
         /* same id term per i across rounds, new data each round */
-        xc_doc *d = NULL;
-        char idterm[32];
         snprintf(idterm, sizeof idterm, "Q%d", i);
-        assert_int_equal(xc_doc_new(&d), XC_OK);
-        assert_int_equal(xc_doc_add_term(d, idterm, strlen(idterm), 0), XC_OK);
-        uint32_t pos = 1;
-        char buf[128];
-        snprintf(buf, sizeof buf, "%s", text);
-        for (char *save, *t = strtok_r(buf, " ", &save); t;
-             t = strtok_r(NULL, " ", &save))
-            assert_int_equal(xc_doc_add_posting(d, t, strlen(t), pos++, 1),
-                             XC_OK);
-        assert_int_equal(xc_doc_set_data(d, id, strlen(id)), XC_OK);
-        assert_int_equal(xc_replace(w, idterm, d), XC_OK);
-        xc_doc_free(d);
+        put_doc_as(w, idterm, id, text, NULL);
     }
     /* metadata and the spelling table change every round too */
     char v[32];
@@ -643,9 +579,9 @@ static void write_round(xc_db *w, int round)
 static void test_modified_reader_retries(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     write_round(w, 0);
-    xc_db *r = open_reader(f);
+    xc_db *r = unit_open_read(f);
     uint64_t rev0 = xc_revision(r);
     for (int round = 1; round <= MOD_ROUNDS; round++)
         write_round(w, round);
@@ -761,11 +697,11 @@ static const struct {
 static void test_modified_reader_other_calls(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     int round = 0;
     write_round(w, round);
     for (size_t i = 0; i < sizeof mod_calls / sizeof mod_calls[0]; i++) {
-        xc_db *r = open_reader(f);
+        xc_db *r = unit_open_read(f);
         uint64_t rev0 = xc_revision(r);
         int opened = round;
         for (int k = 0; k < MOD_ROUNDS; k++)
@@ -806,9 +742,9 @@ static int walk_term(const char *t, size_t len, uint32_t tf, void *ctx)
 static void test_modified_during_allterms(void **state)
 {
     fixture *f = *state;
-    walk k = {.w = open_writer(f)};
+    walk k = {.w = unit_open_write(f)};
     write_round(k.w, 0);
-    xc_db *r = open_reader(f);
+    xc_db *r = unit_open_read(f);
     uint64_t rev0 = xc_revision(r);
     assert_int_equal(xc_allterms(r, "", walk_term, &k), XC_OK);
     assert_true(xc_revision(r) > rev0); /* it did reopen */
@@ -825,7 +761,7 @@ static void test_modified_during_allterms(void **state)
 static void test_bad_arguments(void **state)
 {
     fixture *f = *state;
-    xc_db *w = open_writer(f);
+    xc_db *w = unit_open_write(f);
     xc_doc *d = NULL;
     assert_int_equal(xc_doc_new(&d), XC_OK);
     assert_int_equal(xc_doc_add_term(d, "", 0, 1), XC_ERR_ARG);
@@ -853,26 +789,21 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replace_by_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_second_writer_locked, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_index, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_queries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_query_nodes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spelling, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reopen_sees_commit, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_modified_reader_retries, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_modified_reader_other_calls, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_modified_during_allterms, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+        UNIT_TEST_ON_DB(test_roundtrip),
+        UNIT_TEST_ON_DB(test_replace_by_id),
+        UNIT_TEST_ON_DB(test_delete),
+        UNIT_TEST_ON_DB(test_transactions),
+        UNIT_TEST_ON_DB(test_open_missing),
+        UNIT_TEST_ON_DB(test_second_writer_locked),
+        UNIT_TEST_ON_DB(test_corrupt_index),
+        UNIT_TEST_ON_DB(test_queries),
+        UNIT_TEST_ON_DB(test_query_nodes),
+        UNIT_TEST_ON_DB(test_spelling),
+        UNIT_TEST_ON_DB(test_reopen_sees_commit),
+        UNIT_TEST_ON_DB(test_modified_reader_retries),
+        UNIT_TEST_ON_DB(test_modified_reader_other_calls),
+        UNIT_TEST_ON_DB(test_modified_during_allterms),
+        UNIT_TEST_ON_DB(test_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
