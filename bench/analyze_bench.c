@@ -1,12 +1,13 @@
 /* analyze_bench: throughput of common/analyze on real text, one core.
  * Usage: analyze_bench FILE...  (prints the median of 7 timed passes) */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench/bench_util.h"
 #include "common/analyze.h"
+#include "common/clock.h"
 
 #define PASSES 7
 #define MIN_BYTES (32u << 20) /* each pass analyses at least this much */
@@ -24,24 +25,11 @@ int main(int argc, char **argv)
         return 2;
     }
     for (int i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        if (!f) {
+        int st = bench_read_file(argv[i], &text, &len, SIZE_MAX);
+        if (st == -1)
             fprintf(stderr, "analyze_bench: cannot open %s\n", argv[i]);
+        if (st != 0)
             goto out;
-        }
-        char chunk[65536];
-        size_t n;
-        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-            char *t = realloc(text, len + n);
-            if (!t) {
-                fclose(f);
-                goto out;
-            }
-            text = t;
-            memcpy(text + len, chunk, n);
-            len += n;
-        }
-        fclose(f);
     }
     if (len == 0) {
         fprintf(stderr, "analyze_bench: no input\n");
@@ -55,7 +43,7 @@ int main(int argc, char **argv)
     double mbs[PASSES];
     unsigned long tokens = 0;
     for (int p = 0; p < PASSES; p++) {
-        double t0 = bench_now();
+        double t0 = clock_now();
         tokens = 0;
         for (unsigned r = 0; r < reps; r++) {
             analyze_token tok;
@@ -63,7 +51,7 @@ int main(int argc, char **argv)
             while (analyze_next(a, &tok) == 1)
                 tokens++;
         }
-        mbs[p] = (double)len * reps / (bench_now() - t0) / 1e6;
+        mbs[p] = (double)len * reps / (clock_now() - t0) / 1e6;
     }
     qsort(mbs, PASSES, sizeof *mbs, bench_cmp_double);
     printf("analyze: %.1f MB of input x %u, %lu tokens per pass; median "

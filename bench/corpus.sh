@@ -29,10 +29,8 @@ SMALL_PKGS="manpages-fr gimp-help-fr"
 LARGE_PKGS="lilypond-doc-html-fr libreoffice-help-fr debian-reference-fr developers-reference-fr
 kicad-doc-fr debian-edu-doc-fr aptitude-doc-fr debian-faq-fr maint-guide-fr"
 
-die() {
-    echo "corpus.sh: error: $*" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$HERE/lib.sh"
 log() { echo "corpus.sh: $*"; }
 
 usage() {
@@ -55,8 +53,7 @@ t_start=$(date +%s.%N)
 
 # Prints "N files, X.X MB" for the .txt/.htm(l) files under a directory (MB = 10^6 bytes).
 figures() {
-    find "$1" -type f \( -name '*.txt' -o -name '*.html' -o -name '*.htm' \) -printf '%s\n' |
-        awk '{ s += $1; n++ } END { printf "%d files, %.1f MB\n", n, s / 1e6 }'
+    input_size "$1" | awk '{ printf "%d files, %.1f MB\n", $1, $2 / 1e6 }'
 }
 
 # Installs the Debian packages providing the given commands when one is missing.

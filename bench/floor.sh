@@ -7,10 +7,8 @@
 # document into memory first and times only Xapian's work (bench/README.md).
 # Usage: bench/floor.sh BIN_DIR FLOOR_BINARY [REPS]   (REPS 1-5, default 3)
 set -euo pipefail
-die() {
-    echo "floor.sh: error: $*" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 [ $# -ge 2 ] && [ $# -le 3 ] || die "usage: $0 BIN_DIR FLOOR_BINARY [REPS]"
 cd "$(dirname "$0")/.."
 bin=$1

@@ -3,10 +3,8 @@
 # the same form as bench/omindex.sh, then time a no-change rerun.
 # Usage: bench/index.sh BIN_DIR CORPUS_DIR OUT_DB
 set -euo pipefail
-die() {
-    echo "index.sh: error: $*" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 [ $# -eq 3 ] || die "usage: $0 BIN_DIR CORPUS_DIR OUT_DB"
 bin=$1
 corpus=$2
@@ -15,8 +13,7 @@ db=$3
 name=$(basename "$corpus")
 rm -rf "${db:?}"
 mkdir -p "$(dirname "$db")"
-read -r nfiles bytes < <(find "$corpus" -type f \( -name '*.txt' -o -name '*.html' -o -name '*.htm' \) \
-    -printf '%s\n' | awk '{ s += $1; n++ } END { print n + 0, s + 0 }')
+read -r nfiles bytes < <(input_size "$corpus")
 timefile=$(mktemp)
 trap 'rm -f "$timefile"' EXIT
 t0=$(date +%s.%N)
@@ -25,9 +22,7 @@ t0=$(date +%s.%N)
 t1=$(date +%s.%N)
 "$bin/cglu-index" -q --db "$db" "$corpus" || die "rerun failed"
 t2=$(date +%s.%N)
-rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$timefile")
-docs=$(xapian-delve "$db" | awk -F' = ' '/number of documents/ { print $2 }')
-index_bytes=$(du -sb "$db" | cut -f1)
+index_figures "$db" "$timefile"
 awk -v n="$name" -v d="$docs" -v b="$bytes" -v t0="$t0" -v t1="$t1" -v t2="$t2" \
     -v r="$rss_kb" -v i="$index_bytes" 'BEGIN {
     s = t1 - t0; rr = t2 - t1

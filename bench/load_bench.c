@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/resource.h>
 
 #include <uv.h>
 
@@ -281,20 +280,6 @@ static int load_queries(bench *b, const char *path, const char *opts)
 out:
     fclose(f);
     return rc;
-}
-
-/* Enough descriptors for the connections, if the hard limit allows. */
-static void raise_fd_limit(size_t nconns)
-{
-    struct rlimit rl;
-    rlim_t want = (rlim_t)nconns + 32;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
-        return;
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
-                      ? want
-                      : rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* ---- Answers ---- */
@@ -587,17 +572,26 @@ static void bench_start(bench *b)
     }
 }
 
+/* A connection that will not open: counted, its first error kept for
+ * the message, closed. */
+static void connect_failed(conn *c, int err)
+{
+    bench *b = c->b;
+
+    if (b->connect_error == 0)
+        b->connect_error = err;
+    b->connect_failed++;
+    b->errors++;
+    conn_close(c);
+}
+
 static void on_connect(uv_connect_t *req, int status)
 {
     conn *c = req->data;
     bench *b = c->b;
 
     if (status != 0) {
-        if (b->connect_error == 0)
-            b->connect_error = status;
-        b->connect_failed++;
-        b->errors++;
-        conn_close(c);
+        connect_failed(c, status);
     } else if (c->state == C_CONNECTING) {
         c->state = C_OPEN;
         b->connected++;
@@ -635,15 +629,10 @@ static int bench_connect(bench *b, const struct sockaddr *sa)
         c->creq.data = c;
         c->state = C_CONNECTING;
         r = uv_tcp_connect(&c->creq, &c->tcp, sa, on_connect);
-        if (r != 0) {
-            /* Refused before trying (no descriptor...): on_connect will
-             * not run, so count it here. */
-            if (b->connect_error == 0)
-                b->connect_error = r;
-            b->connect_failed++;
-            b->errors++;
-            conn_close(c);
-        }
+        /* Refused before trying (no descriptor...): on_connect will not
+         * run, so count it here. */
+        if (r != 0)
+            connect_failed(c, r);
     }
     if (b->connected + b->connect_failed == b->nconns)
         bench_start(b);
@@ -730,6 +719,7 @@ int main(int argc, char **argv)
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         const char *bad = NULL;
+        char why[64]; /* a message naming its bounds */
         switch (opt) {
         case OPT_HOST:
             b.host = optarg;
@@ -738,18 +728,15 @@ int main(int argc, char **argv)
                 bad = "wants IP:PORT, e.g. 127.0.0.1:7878 or [::1]:7878";
             break;
         case OPT_CONNS:
-            if (cli_uint(optarg, 1, MAX_CONNS, 0, &v) != 0)
-                bad = "wants a number from 1 to 4096";
+            bad = cli_uint_why(optarg, 1, MAX_CONNS, &v, why, sizeof why);
             b.nconns = (size_t)v;
             break;
         case OPT_PIPELINE:
-            if (cli_uint(optarg, 1, MAX_PIPELINE, 0, &v) != 0)
-                bad = "wants a number from 1 to 1024";
+            bad = cli_uint_why(optarg, 1, MAX_PIPELINE, &v, why, sizeof why);
             b.pipeline = (size_t)v;
             break;
         case OPT_REQUESTS:
-            if (cli_uint(optarg, 1, MAX_REQUESTS, 0, &v) != 0)
-                bad = "wants a number from 1 to 10000000";
+            bad = cli_uint_why(optarg, 1, MAX_REQUESTS, &v, why, sizeof why);
             b.max_requests = v;
             break;
         case OPT_SECONDS:
@@ -788,7 +775,7 @@ int main(int argc, char **argv)
         }
         if (bad != NULL) {
             fprintf(stderr, "load_bench: --%s %s: %s\n",
-                    longopts[opt - OPT_HOST].name, bad, optarg);
+                    cli_optname(longopts, opt), bad, optarg);
             return 2;
         }
     }
@@ -829,7 +816,8 @@ int main(int argc, char **argv)
             goto nomem;
     }
     signal(SIGPIPE, SIG_IGN); /* a write to a closed socket is an error */
-    raise_fd_limit(b.nconns);
+    /* enough descriptors for the connections, if the hard limit allows */
+    cli_fd_limit((unsigned long long)b.nconns + 32);
     if (uv_loop_init(&loop) != 0) {
         fprintf(stderr, "load_bench: uv_loop_init failed\n");
         goto out;

@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench/bench_util.h"
 #include "common/analyze.h"
+#include "common/clock.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
 #include "search/query.h"
@@ -112,14 +112,14 @@ int main(int argc, char **argv)
         run_one(db, an, queries[i], TEXT);
     for (size_t r = 0; r < rounds; r++)
         for (int mode = 0; mode < NMODES; mode++) {
-            double t0 = bench_now();
+            double t0 = clock_now();
             for (size_t i = 0; i < nq; i++)
                 if (run_one(db, an, queries[i], mode) != 0) {
                     fprintf(stderr, "match_bench: search failed: %s\n",
                             xc_errmsg(db));
                     goto out;
                 }
-            per[mode][r] = (bench_now() - t0) / (double)nq * 1e6;
+            per[mode][r] = (clock_now() - t0) / (double)nq * 1e6;
         }
     printf("%zu queries x %zu rounds, one thread, index %s\n", nq, rounds,
            argv[1]);

@@ -10,11 +10,8 @@
 # omindex's own output goes to OUT_DB.log. The corpus is read from a warm
 # page cache when it was just built or indexed: compare runs made alike.
 set -euo pipefail
-
-die() {
-    echo "omindex.sh: error: $*" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 [ $# -eq 2 ] || die "usage: $0 CORPUS_DIR OUT_DB"
 corpus=$1
@@ -55,8 +52,7 @@ if [ -e "$db" ]; then
 fi
 mkdir -p "$(dirname "$db")" || die "cannot create the parent of '$db'"
 
-read -r nfiles bytes < <(find "$corpus" -type f \( -name '*.txt' -o -name '*.html' -o -name '*.htm' \) \
-    -printf '%s\n' | awk '{ s += $1; n++ } END { print n + 0, s + 0 }')
+read -r nfiles bytes < <(input_size "$corpus")
 [ "$nfiles" -gt 0 ] || die "no .txt/.html/.htm files under $corpus"
 
 timefile=$(mktemp)
@@ -73,11 +69,9 @@ if ! /usr/bin/time -v -o "$timefile" omindex --db "$db" --url / --stemmer=french
 fi
 t1=$(date +%s.%N)
 
-rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$timefile")
+index_figures "$db" "$timefile"
 cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$timefile")
-docs=$(xapian-delve "$db" | awk -F' = ' '/number of documents/ { print $2 }')
 [ -n "$docs" ] || die "cannot read the document count of $db"
-index_bytes=$(du -sb "$db" | cut -f1)
 
 awk -v name="$name" -v docs="$docs" -v bytes="$bytes" -v t0="$t0" -v t1="$t1" \
     -v rss="$rss_kb" -v idx="$index_bytes" -v cpu="$cpu" 'BEGIN {

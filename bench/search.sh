@@ -13,10 +13,8 @@
 # Environment: LOAD_SECONDS (default 5, at most 30) and LOAD_REQUESTS
 # (default 20000, at most 1000000) bound each run.
 set -euo pipefail
-die() {
-    echo "search.sh: error: $*" >&2
-    exit 1
-}
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 [ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 BIN_DIR [LOAD_BENCH]"
 cd "$(dirname "$0")/.."
 bin=$1

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench/bench_util.h"
 #include "common/analyze.h"
+#include "common/clock.h"
 #include "common/buf.h"
 #include "search/query.h"
 #include "search/snip.h"
@@ -24,31 +24,18 @@ static const char *const default_queries[] = {
     "utilisateur", "système",          "configuration réseau",
 };
 
+/* The file's content (at most MAX_FILE bytes), "" when empty; NULL when
+ * it cannot be read. */
 static char *read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
     char *text = NULL;
-    size_t n = 0;
-    if (!f)
+
+    *len = 0;
+    if (bench_read_file(path, &text, len, MAX_FILE) != 0) {
+        free(text);
         return NULL;
-    char chunk[65536];
-    size_t k;
-    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0 && n + k <= MAX_FILE) {
-        char *t = realloc(text, n + k + 1);
-        if (!t) {
-            free(text);
-            fclose(f);
-            return NULL;
-        }
-        text = t;
-        memcpy(text + n, chunk, k);
-        n += k;
     }
-    fclose(f);
-    if (!text)
-        text = calloc(1, 1);
-    *len = n;
-    return text;
+    return text ? text : calloc(1, 1);
 }
 
 static void report(const char *what, double *v, size_t n)
@@ -116,7 +103,7 @@ int main(int argc, char **argv)
         for (size_t q = 0; q < nq; q++) {
             snip_terms st = {qp[q].stems, qp[q].nstems, qp[q].prefixes,
                              qp[q].nprefixes};
-            double t0 = bench_now();
+            double t0 = clock_now();
             for (int r = 0; r < REPS; r++) {
                 buf_reset(&out);
                 if (snip_build(a, text, len, &st, target, &out) != SNIP_OK) {
@@ -125,7 +112,7 @@ int main(int argc, char **argv)
                     goto out;
                 }
             }
-            double us = (bench_now() - t0) / REPS * 1e6;
+            double us = (clock_now() - t0) / REPS * 1e6;
             all[nall++] = us;
             if (out.data && strstr(out.data, "<mark>"))
                 hit[nhit++] = us;

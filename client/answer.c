@@ -7,22 +7,23 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/errmsg.h"
+
 static void seterr(char *err, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* errmsg_set(), then every byte outside printable ASCII becomes '?':
+ * jansson quotes the server's bytes. */
 static void seterr(char *err, size_t n, const char *fmt, ...)
 {
     va_list ap;
-    size_t i;
 
-    if (err == NULL || n == 0)
-        return;
     va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
+    errmsg_vset(err, n, fmt, ap);
     va_end(ap);
-    for (i = 0; err[i] != '\0'; i++) /* jansson quotes the server's bytes */
-        if ((unsigned char)err[i] < 0x20 || (unsigned char)err[i] >= 0x7F)
-            err[i] = '?';
+    for (; err != NULL && n > 0 && *err != '\0'; err++)
+        if ((unsigned char)*err < 0x20 || (unsigned char)*err >= 0x7F)
+            *err = '?';
 }
 
 static size_t skip_ws(const char *s, size_t n, size_t i)

@@ -23,7 +23,6 @@
 #include "common/cli.h"
 #include "common/passfile.h"
 #include "common/schema.h"
-#include "common/version.h"
 #include "server/proto.h"
 
 #define DEFAULT_HOST "127.0.0.1"
@@ -249,7 +248,7 @@ int main(int argc, char **argv)
     size_t pwlen = 0;
     buf_t req, in, line;
     answer a;
-    char hostbuf[32];
+    char hostbuf[32], why[64];
 
     snprintf(hostbuf, sizeof hostbuf, DEFAULT_HOST ":%d", SCHEMA_DEFAULT_PORT);
     host = hostbuf;
@@ -263,9 +262,9 @@ int main(int argc, char **argv)
             json = 1;
             break;
         case OPT_LIMIT:
-            if (cli_uint(optarg, 1, MAX_LIMIT, 0, &limit) != 0)
-                die(2, "--limit wants a number from 1 to %d: %s", MAX_LIMIT,
-                    optarg);
+            if (cli_uint_why(optarg, 1, MAX_LIMIT, &limit, why, sizeof why) !=
+                NULL)
+                die(2, "--limit %s: %s", why, optarg);
             break;
         case OPT_SUGGEST:
             suggest = 1;
@@ -283,8 +282,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("cglu-search " CGLU_VERSION "\n");
-            return 0;
+            return cli_version("cglu-search");
         default:
             die(2, "unknown or incomplete option %s (see --help)",
                 argv[optind - 1]);

@@ -30,7 +30,7 @@ struct analyzer {
     utf8proc_int32_t cps[CP_MAX];
     char exact[CP_MAX * 4 + 1];
     char fold[CP_MAX * 4 + 1];
-    char stem[ANALYZE_MAX_WORD * 2 + 1];
+    char stem[ANALYZE_MAX_STEM + 1];
 };
 
 /* Snowball's French stop word list (snowball-website algorithms/french). */

@@ -18,6 +18,9 @@ extern "C" {
 /* Words longer than this many bytes (after folding) are skipped: they are
  * hashes, base64 or garbage, and Xapian limits term length anyway. */
 #define ANALYZE_MAX_WORD 64
+/* Longest stem in bytes (its NUL excluded): room for a stemmer that would
+ * lengthen a word, though Snowball's French only shortens. */
+#define ANALYZE_MAX_STEM (ANALYZE_MAX_WORD * 2)
 
 typedef enum {
     ANALYZE_OK = 0,

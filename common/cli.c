@@ -1,7 +1,11 @@
 /* cli: command-line values shared by the programs. */
 #include "common/cli.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+
+#include "common/version.h"
 
 int cli_uint(const char *s, unsigned long long min, unsigned long long max,
              int scale, unsigned long long *out)
@@ -26,6 +30,16 @@ int cli_uint(const char *s, unsigned long long min, unsigned long long max,
         return -1;
     *out = v * mul;
     return 0;
+}
+
+const char *cli_uint_why(const char *s, unsigned long long min,
+                         unsigned long long max, unsigned long long *out,
+                         char *why, size_t n)
+{
+    if (cli_uint(s, min, max, 0, out) == 0)
+        return NULL;
+    snprintf(why, n, "wants a number from %llu to %llu", min, max);
+    return why;
 }
 
 int cli_hostport(const char *s, char *host, size_t hn, const char **port,
@@ -53,5 +67,34 @@ int cli_hostport(const char *s, char *host, size_t hn, const char **port,
     host[hl] = '\0';
     if (colon != NULL)
         *port = colon + 1;
+    return 0;
+}
+
+const char *cli_optname(const struct option *opts, int val)
+{
+    for (; opts->name != NULL; opts++)
+        if (opts->val == val)
+            return opts->name;
+    return "?";
+}
+
+unsigned long long cli_fd_limit(unsigned long long want)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return want;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+                      ? (rlim_t)want
+                      : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return want;
+    return rl.rlim_cur;
+}
+
+int cli_version(const char *prog)
+{
+    printf("%s " CGLU_VERSION "\n", prog);
     return 0;
 }

@@ -2,12 +2,12 @@
  * revision watch that goes through the Xapian wrapper. */
 #include "common/index_meta.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/analyze.h"
+#include "common/errmsg.h"
 #include "common/schema.h"
 
 struct index_meta_watch {
@@ -17,18 +17,6 @@ struct index_meta_watch {
     uint64_t rev; /* revision and UUID of the last look */
     char uuid[XC_UUID_LEN];
 };
-
-static void put_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void put_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 const char *index_meta_strerror(index_meta_status st)
 {
@@ -72,11 +60,11 @@ index_meta_status index_meta_check(xc_db *db, const char *want_lang,
     index_meta_status st = INDEX_META_ERR_READ;
     char *rebuild = NULL;
 
-    put_err(err, errlen, "%s", "");
+    errmsg_set(err, errlen, "%s", "");
     if (out)
         memset(out, 0, sizeof *out);
     if (!db || !out) {
-        put_err(err, errlen, "no index handle or result given");
+        errmsg_set(err, errlen, "no index handle or result given");
         return INDEX_META_ERR_ARG;
     }
     xc_status xs = xc_doccount(db, &mi.doccount);
@@ -92,7 +80,7 @@ index_meta_status index_meta_check(xc_db *db, const char *want_lang,
         xs = xc_metadata_get(db, SCHEMA_M_REBUILD, &rebuild);
     if (xs != XC_OK) {
         st = xs == XC_ERR_NOMEM ? INDEX_META_ERR_NOMEM : INDEX_META_ERR_READ;
-        put_err(err, errlen, "%s", xc_errmsg(db));
+        errmsg_set(err, errlen, "%s", xc_errmsg(db));
         goto fail;
     }
     mi.revision = xc_revision(db);
@@ -104,21 +92,22 @@ index_meta_status index_meta_check(xc_db *db, const char *want_lang,
             mi.lang = strdup(INDEX_META_DEFAULT_LANG);
             if (!mi.lang) {
                 st = INDEX_META_ERR_NOMEM;
-                put_err(err, errlen, "out of memory");
+                errmsg_set(err, errlen, "out of memory");
                 goto fail;
             }
         }
     } else if (strcmp(mi.format, SCHEMA_FORMAT) != 0) {
         st = INDEX_META_ERR_FORMAT;
-        put_err(err, errlen, "layout \"%s\", not \"%s\"", mi.format,
-                SCHEMA_FORMAT);
+        errmsg_set(err, errlen, "layout \"%s\", not \"%s\"", mi.format,
+                   SCHEMA_FORMAT);
     } else if (strcmp(mi.analyzer, ANALYZE_VERSION) != 0) {
         st = INDEX_META_ERR_ANALYZER;
-        put_err(err, errlen, "analyzer \"%s\", not \"%s\"", mi.analyzer,
-                ANALYZE_VERSION);
+        errmsg_set(err, errlen, "analyzer \"%s\", not \"%s\"", mi.analyzer,
+                   ANALYZE_VERSION);
     } else if (want_lang && strcmp(mi.lang, want_lang) != 0) {
         st = INDEX_META_ERR_LANG;
-        put_err(err, errlen, "language \"%s\", not \"%s\"", mi.lang, want_lang);
+        errmsg_set(err, errlen, "language \"%s\", not \"%s\"", mi.lang,
+                   want_lang);
     } else {
         st = INDEX_META_OK;
     }
@@ -173,13 +162,13 @@ index_meta_status index_meta_watch_poll(index_meta_watch *w, int *changed,
     char uuid[XC_UUID_LEN];
     char msg[512];
 
-    put_err(err, errlen, "%s", "");
+    errmsg_set(err, errlen, "%s", "");
     if (changed)
         *changed = 0;
     if (revision)
         *revision = 0;
     if (!w || !changed || !revision) {
-        put_err(err, errlen, "no watch or result given");
+        errmsg_set(err, errlen, "no watch or result given");
         return INDEX_META_ERR_ARG;
     }
     /* The cheap path: Xapian's reopen reads the version file and returns
@@ -204,7 +193,7 @@ index_meta_status index_meta_watch_poll(index_meta_watch *w, int *changed,
         w->db = NULL;
         *changed = w->readable;
         w->readable = 0;
-        put_err(err, errlen, "%s", msg);
+        errmsg_set(err, errlen, "%s", msg);
         return INDEX_META_ERR_READ;
     }
     uint64_t rev = xc_revision(w->db);

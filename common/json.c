@@ -22,29 +22,18 @@ static int js_newline(const unsigned char *p, size_t seq)
            (p[2] == 0xa8 || p[2] == 0xa9);
 }
 
-/* Escape for one byte below 0x80 that is not plain. */
+/* Escape for one byte below 0x80 that is not plain: a backslash and the
+ * letter JSON names it by, else \u00XX. */
 static buf_status escape_ascii(buf_t *b, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
+    static const char letter[0x80] = {
+        ['"'] = '"',  ['\\'] = '\\', ['\b'] = 'b', ['\f'] = 'f',
+        ['\n'] = 'n', ['\r'] = 'r',  ['\t'] = 't'};
+    char s[2] = {'\\', letter[c]};
     char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 
-    switch (c) {
-    case '"':
-        return buf_append(b, "\\\"", 2);
-    case '\\':
-        return buf_append(b, "\\\\", 2);
-    case '\b':
-        return buf_append(b, "\\b", 2);
-    case '\f':
-        return buf_append(b, "\\f", 2);
-    case '\n':
-        return buf_append(b, "\\n", 2);
-    case '\r':
-        return buf_append(b, "\\r", 2);
-    case '\t':
-        return buf_append(b, "\\t", 2);
-    }
-    return buf_append(b, u, sizeof u);
+    return letter[c] ? buf_append(b, s, 2) : buf_append(b, u, sizeof u);
 }
 
 buf_status json_str(buf_t *b, const char *s, size_t len)

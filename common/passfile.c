@@ -3,26 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void seterr(char *err, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || n == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
+#include "common/errmsg.h"
 
 static int is_blank(char c)
 {
@@ -46,15 +32,15 @@ passfile_status passfile_read(const char *path, char **pw, size_t *len,
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         rc = PASSFILE_ERR_READ;
-        seterr(err, errlen, "cannot read password file %s: %s", path,
-               strerror(errno));
+        errmsg_set(err, errlen, "cannot read password file %s: %s", path,
+                   strerror(errno));
         goto out;
     }
     loose = fstat(fd, &st) == 0 && (st.st_mode & S_IROTH) != 0;
     p = malloc(cap);
     if (p == NULL) {
         rc = PASSFILE_ERR_NOMEM;
-        seterr(err, errlen, "out of memory");
+        errmsg_set(err, errlen, "out of memory");
         goto out;
     }
     while (n < cap) { /* to the end: a pipe may give it in pieces */
@@ -63,8 +49,8 @@ passfile_status passfile_read(const char *path, char **pw, size_t *len,
             continue;
         if (r < 0) {
             rc = PASSFILE_ERR_READ;
-            seterr(err, errlen, "cannot read password file %s: %s", path,
-                   strerror(errno));
+            errmsg_set(err, errlen, "cannot read password file %s: %s", path,
+                       strerror(errno));
             goto out;
         }
         if (r == 0)
@@ -81,14 +67,14 @@ passfile_status passfile_read(const char *path, char **pw, size_t *len,
     else if (is_blank(p[0]) || is_blank(p[n - 1]))
         rc = PASSFILE_ERR_SPACE;
     if (rc == PASSFILE_ERR_SPACE)
-        seterr(err, errlen,
-               "password file %s: the password starts or ends with a space "
-               "or tab, which AUTH cannot send",
-               path);
+        errmsg_set(err, errlen,
+                   "password file %s: the password starts or ends with a space "
+                   "or tab, which AUTH cannot send",
+                   path);
     else if (rc != PASSFILE_OK)
-        seterr(err, errlen,
-               "password file %s must hold one line of 1 to %d bytes", path,
-               PASSFILE_MAX);
+        errmsg_set(err, errlen,
+                   "password file %s must hold one line of 1 to %d bytes", path,
+                   PASSFILE_MAX);
 out:
     if (fd >= 0)
         close(fd);

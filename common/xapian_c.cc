@@ -237,6 +237,77 @@ template <typename F> static void rerun(xc_db *db, F &&op)
     }
 }
 
+/* Run op, catching everything: an exception becomes the status classify()
+ * gives it, and "WHAT PATH: ..." the last error kept on db. db NULL: a
+ * document edit, which has no handle to keep a message on: status only. */
+template <typename F>
+static xc_status guard(xc_db *db, const char *what, F &&op) noexcept
+{
+    try {
+        op();
+    } catch (...) {
+        return db ? fail(db, what) : classify(NULL, 0, "", "");
+    }
+    return XC_OK;
+}
+
+/* guard() around a read, which rerun() repeats after the index changed. */
+template <typename F>
+static xc_status guard_read(xc_db *db, const char *what, F &&op)
+{
+    return guard(db, what, [&] { rerun(db, op); });
+}
+
+/* Constructors that return NULL for any exception (queries, copies). */
+template <typename F> static auto or_null(F &&make) noexcept -> decltype(make())
+{
+    try {
+        return make();
+    } catch (...) {
+        return NULL;
+    }
+}
+
+/* Out of memory after a read that succeeded ("WHAT PATH: out of memory"). */
+static xc_status nomem(xc_db *db, const char *what) noexcept
+{
+    put_plain(db->errmsg, sizeof db->errmsg, what, db->path.c_str(),
+              "out of memory");
+    return XC_ERR_NOMEM;
+}
+
+/* No document has the id term idterm. */
+static xc_status not_found(xc_db *db, const char *idterm) noexcept
+{
+    put_plain(db->errmsg, sizeof db->errmsg, "no document in index",
+              db->path.c_str(), idterm);
+    return XC_ERR_NOTFOUND;
+}
+
+/* *out = a malloc'd copy of s; XC_ERR_NOMEM with "WHAT PATH: ..." when the
+ * copy fails. */
+static xc_status dup_out(xc_db *db, const std::string &s, char **out,
+                         const char *what) noexcept
+{
+    *out = dup_string(s);
+    return *out ? XC_OK : nomem(db, what);
+}
+
+/* A write under a key (an id term, a metadata key, a word): the checks
+ * every such entry point makes (a writer's handle, the key, args_ok for
+ * the others, else usage is the message), then op under guard(). */
+template <typename F>
+static xc_status keyed_write(xc_db *db, const char *key, bool args_ok,
+                             const char *usage, const char *what,
+                             F &&op) noexcept
+{
+    if (!db || !need_writer(db))
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(key) || !args_ok)
+        return arg_error(db, usage);
+    return guard(db, what, op);
+}
+
 extern "C" {
 
 const char *xc_strerror(xc_status st)
@@ -346,16 +417,13 @@ xc_status xc_reopen(xc_db *db, int *changed)
         *changed = 0;
     if (!db)
         return XC_ERR_ARG;
-    try {
+    return guard(db, "cannot reopen index", [&] {
         Xapian::Database &d = db->cur();
         Xapian::rev before = d.get_revision();
         d.reopen();
         if (changed)
             *changed = d.get_revision() != before;
-    } catch (...) {
-        return fail(db, "cannot reopen index");
-    }
-    return XC_OK;
+    });
 }
 
 void xc_set_bm25(xc_db *db, double k1, double k2, double k3, double b,
@@ -388,42 +456,32 @@ xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN])
         out[0] = '\0';
     if (!db || !out)
         return XC_ERR_ARG;
-    try {
+    return guard(db, "cannot read the UUID of index", [&] {
         std::string u = db->cur().get_uuid();
         snprintf(out, XC_UUID_LEN, "%s", u.c_str());
-    } catch (...) {
-        return fail(db, "cannot read the UUID of index");
-    }
-    return XC_OK;
+    });
 }
 
 /* ---- writing ------------------------------------------------------------ */
 
 xc_status xc_begin(xc_db *db)
 {
-    if (!db)
-        return XC_ERR_ARG;
-    if (!need_writer(db))
+    if (!db || !need_writer(db))
         return XC_ERR_ARG;
     if (db->in_txn)
         return arg_error(db, "a transaction is already open");
-    try {
+    return guard(db, "cannot begin a transaction on index", [&] {
         /* unflushed: the whole batch becomes visible at once or never */
         db->wdb.begin_transaction(false);
         db->in_txn = true;
-    } catch (...) {
-        return fail(db, "cannot begin a transaction on index");
-    }
-    return XC_OK;
+    });
 }
 
 xc_status xc_commit(xc_db *db)
 {
-    if (!db)
+    if (!db || !need_writer(db))
         return XC_ERR_ARG;
-    if (!need_writer(db))
-        return XC_ERR_ARG;
-    try {
+    return guard(db, "cannot commit index", [&] {
         if (db->in_txn) {
             /* over in all cases, even when it throws (Xapian's contract) */
             db->in_txn = false;
@@ -432,27 +490,19 @@ xc_status xc_commit(xc_db *db)
         /* an unflushed transaction only hands its changes to the pending
          * set: commit() is what makes them durable and visible */
         db->wdb.commit();
-    } catch (...) {
-        return fail(db, "cannot commit index");
-    }
-    return XC_OK;
+    });
 }
 
 xc_status xc_cancel(xc_db *db)
 {
-    if (!db)
-        return XC_ERR_ARG;
-    if (!need_writer(db))
+    if (!db || !need_writer(db))
         return XC_ERR_ARG;
     if (!db->in_txn)
         return XC_OK; /* nothing to drop: lets error paths call it blindly */
-    try {
+    return guard(db, "cannot cancel the transaction on index", [&] {
         db->in_txn = false; /* cancelled even when it throws */
         db->wdb.cancel_transaction();
-    } catch (...) {
-        return fail(db, "cannot cancel the transaction on index");
-    }
-    return XC_OK;
+    });
 }
 
 xc_status xc_doc_new(xc_doc **out)
@@ -475,23 +525,14 @@ void xc_doc_free(xc_doc *doc)
     delete doc;
 }
 
-/* Document edits have no handle to keep a message on: status only. */
-static xc_status doc_status() noexcept
-{
-    return classify(NULL, 0, "", "");
-}
-
 xc_status xc_doc_add_posting(xc_doc *doc, const char *term, size_t len,
                              uint32_t pos, uint32_t wdfinc)
 {
     if (!doc || !key_ok(term, len))
         return XC_ERR_ARG;
-    try {
+    return guard(NULL, "", [&] {
         doc->doc.add_posting(std::string(term, len), pos, wdfinc);
-    } catch (...) {
-        return doc_status();
-    }
-    return XC_OK;
+    });
 }
 
 xc_status xc_doc_add_term(xc_doc *doc, const char *term, size_t len,
@@ -499,24 +540,17 @@ xc_status xc_doc_add_term(xc_doc *doc, const char *term, size_t len,
 {
     if (!doc || !key_ok(term, len))
         return XC_ERR_ARG;
-    try {
-        doc->doc.add_term(std::string(term, len), wdfinc);
-    } catch (...) {
-        return doc_status();
-    }
-    return XC_OK;
+    return guard(NULL, "",
+                 [&] { doc->doc.add_term(std::string(term, len), wdfinc); });
 }
 
 xc_status xc_doc_set_data(xc_doc *doc, const char *data, size_t len)
 {
     if (!doc || (!data && len > 0))
         return XC_ERR_ARG;
-    try {
+    return guard(NULL, "", [&] {
         doc->doc.set_data(len ? std::string(data, len) : std::string());
-    } catch (...) {
-        return doc_status();
-    }
-    return XC_OK;
+    });
 }
 
 xc_status xc_doc_set_value(xc_doc *doc, unsigned slot, const char *v,
@@ -524,120 +558,68 @@ xc_status xc_doc_set_value(xc_doc *doc, unsigned slot, const char *v,
 {
     if (!doc || (!v && len > 0) || slot == Xapian::BAD_VALUENO)
         return XC_ERR_ARG;
-    try {
+    return guard(NULL, "", [&] {
         doc->doc.add_value(slot, len ? std::string(v, len) : std::string());
-    } catch (...) {
-        return doc_status();
-    }
-    return XC_OK;
+    });
 }
 
 xc_status xc_replace(xc_db *db, const char *idterm, const xc_doc *doc)
 {
-    if (!db)
-        return XC_ERR_ARG;
-    if (!need_writer(db))
-        return XC_ERR_ARG;
-    if (!cstr_key_ok(idterm) || !doc)
-        return arg_error(db, "xc_replace needs an id term and a document");
-    try {
-        db->wdb.replace_document(idterm, doc->doc);
-    } catch (...) {
-        return fail(db, "cannot replace a document in index");
-    }
-    return XC_OK;
+    return keyed_write(db, idterm, doc != NULL,
+                       "xc_replace needs an id term and a document",
+                       "cannot replace a document in index",
+                       [&] { db->wdb.replace_document(idterm, doc->doc); });
 }
 
 xc_status xc_set_values(xc_db *db, const char *idterm, const unsigned *slots,
                         const char *const *values, size_t n)
 {
-    if (!db)
-        return XC_ERR_ARG;
-    if (!need_writer(db))
-        return XC_ERR_ARG;
-    if (!cstr_key_ok(idterm) || (n > 0 && (!slots || !values)))
-        return arg_error(db, "xc_set_values needs an id term and values");
-    try {
+    bool found = false;
+    auto update = [&] {
         Xapian::WritableDatabase &w = db->wdb;
         Xapian::PostingIterator it = w.postlist_begin(idterm);
-        if (it == w.postlist_end(idterm)) {
-            put_plain(db->errmsg, sizeof db->errmsg, "no document in index",
-                      db->path.c_str(), idterm);
-            return XC_ERR_NOTFOUND;
-        }
+        if (it == w.postlist_end(idterm))
+            return;
+        found = true;
         Xapian::docid did = *it;
         Xapian::Document doc = w.get_document(did);
         for (size_t k = 0; k < n; k++)
             doc.add_value(slots[k], values[k] ? values[k] : "");
         w.replace_document(did, doc);
-    } catch (...) {
-        return fail(db, "cannot update a document of index");
-    }
-    return XC_OK;
+    };
+    xc_status st = keyed_write(db, idterm, n == 0 || (slots && values),
+                               "xc_set_values needs an id term and values",
+                               "cannot update a document of index", update);
+    return st == XC_OK && !found ? not_found(db, idterm) : st;
 }
 
 xc_status xc_delete(xc_db *db, const char *idterm)
 {
-    if (!db)
-        return XC_ERR_ARG;
-    if (!need_writer(db))
-        return XC_ERR_ARG;
-    if (!cstr_key_ok(idterm))
-        return arg_error(db, "xc_delete needs an id term");
-    try {
-        db->wdb.delete_document(idterm);
-    } catch (...) {
-        return fail(db, "cannot delete a document from index");
-    }
-    return XC_OK;
+    return keyed_write(db, idterm, true, "xc_delete needs an id term",
+                       "cannot delete a document from index",
+                       [&] { db->wdb.delete_document(idterm); });
 }
 
 xc_status xc_metadata_set(xc_db *db, const char *key, const char *value)
 {
-    if (!db)
-        return XC_ERR_ARG;
-    if (!need_writer(db))
-        return XC_ERR_ARG;
-    if (!cstr_key_ok(key) || !value)
-        return arg_error(db, "xc_metadata_set needs a key and a value");
-    try {
-        db->wdb.set_metadata(key, value);
-    } catch (...) {
-        return fail(db, "cannot set metadata in index");
-    }
-    return XC_OK;
+    return keyed_write(db, key, value != NULL,
+                       "xc_metadata_set needs a key and a value",
+                       "cannot set metadata in index",
+                       [&] { db->wdb.set_metadata(key, value); });
 }
 
 xc_status xc_spelling_add(xc_db *db, const char *word, uint32_t freqinc)
 {
-    if (!db)
-        return XC_ERR_ARG;
-    if (!need_writer(db))
-        return XC_ERR_ARG;
-    if (!cstr_key_ok(word))
-        return arg_error(db, "xc_spelling_add needs a word");
-    try {
-        db->wdb.add_spelling(word, freqinc);
-    } catch (...) {
-        return fail(db, "cannot add a spelling word to index");
-    }
-    return XC_OK;
+    return keyed_write(db, word, true, "xc_spelling_add needs a word",
+                       "cannot add a spelling word to index",
+                       [&] { db->wdb.add_spelling(word, freqinc); });
 }
 
 xc_status xc_spelling_remove(xc_db *db, const char *word, uint32_t freqdec)
 {
-    if (!db)
-        return XC_ERR_ARG;
-    if (!need_writer(db))
-        return XC_ERR_ARG;
-    if (!cstr_key_ok(word))
-        return arg_error(db, "xc_spelling_remove needs a word");
-    try {
-        db->wdb.remove_spelling(word, freqdec);
-    } catch (...) {
-        return fail(db, "cannot remove a spelling word from index");
-    }
-    return XC_OK;
+    return keyed_write(db, word, true, "xc_spelling_remove needs a word",
+                       "cannot remove a spelling word from index",
+                       [&] { db->wdb.remove_spelling(word, freqdec); });
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -651,18 +633,9 @@ xc_status xc_metadata_get(xc_db *db, const char *key, char **out)
     if (!cstr_key_ok(key) || !out)
         return arg_error(db, "xc_metadata_get needs a key and an output");
     std::string v;
-    try {
-        rerun(db, [&] { v = db->cur().get_metadata(key); });
-        *out = dup_string(v);
-    } catch (...) {
-        return fail(db, "cannot read metadata of index");
-    }
-    if (!*out) {
-        put_plain(db->errmsg, sizeof db->errmsg, "cannot read metadata of",
-                  db->path.c_str(), "out of memory");
-        return XC_ERR_NOMEM;
-    }
-    return XC_OK;
+    xc_status st = guard_read(db, "cannot read metadata of index",
+                              [&] { v = db->cur().get_metadata(key); });
+    return st != XC_OK ? st : dup_out(db, v, out, "cannot read metadata of");
 }
 
 xc_status xc_doccount(xc_db *db, uint32_t *out)
@@ -673,12 +646,8 @@ xc_status xc_doccount(xc_db *db, uint32_t *out)
         return XC_ERR_ARG;
     if (!out)
         return arg_error(db, "xc_doccount needs an output");
-    try {
-        rerun(db, [&] { *out = db->cur().get_doccount(); });
-    } catch (...) {
-        return fail(db, "cannot count documents of index");
-    }
-    return XC_OK;
+    return guard_read(db, "cannot count documents of index",
+                      [&] { *out = db->cur().get_doccount(); });
 }
 
 xc_status xc_stats(xc_db *db, uint32_t *doccount, uint64_t *total_length,
@@ -691,15 +660,13 @@ xc_status xc_stats(xc_db *db, uint32_t *doccount, uint64_t *total_length,
         st = XC_ERR_ARG;
         goto out;
     }
-    try {
-        rerun(db, [&] {
-            Xapian::Database &d = db->cur();
-            dc = d.get_doccount();
-            total = d.get_total_length();
-            last = d.get_lastdocid();
-        });
-    } catch (...) {
-        st = fail(db, "cannot read statistics of index");
+    st = guard_read(db, "cannot read statistics of index", [&] {
+        Xapian::Database &d = db->cur();
+        dc = d.get_doccount();
+        total = d.get_total_length();
+        last = d.get_lastdocid();
+    });
+    if (st != XC_OK) {
         dc = last = 0;
         total = 0;
     }
@@ -721,13 +688,11 @@ xc_status xc_termfreq(xc_db *db, const char *term, uint32_t *out)
         return XC_ERR_ARG;
     if (!cstr_key_ok(term) || !out)
         return arg_error(db, "xc_termfreq needs a term and an output");
-    try {
-        rerun(db, [&] { *out = db->cur().get_termfreq(term); });
-    } catch (...) {
+    xc_status st = guard_read(db, "cannot read a term frequency of index",
+                              [&] { *out = db->cur().get_termfreq(term); });
+    if (st != XC_OK)
         *out = 0;
-        return fail(db, "cannot read a term frequency of index");
-    }
-    return XC_OK;
+    return st;
 }
 
 xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data, size_t *len,
@@ -748,32 +713,27 @@ xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data, size_t *len,
     std::string d;
     std::vector<std::string> vals;
     bool found = false;
-    try {
-        rerun(db, [&] {
-            Xapian::Database &x = db->cur();
-            found = false;
-            vals.clear();
-            Xapian::PostingIterator it = x.postlist_begin(idterm);
-            if (it == x.postlist_end(idterm))
-                return;
-            Xapian::Document doc = x.get_document(*it);
-            if (data) /* values only: skip reading the stored text */
-                d = doc.get_data();
-            if (values) {
-                vals.reserve(nvalues);
-                for (unsigned i = 0; i < nvalues; i++)
-                    vals.push_back(doc.get_value(i));
-            }
-            found = true;
-        });
-    } catch (...) {
-        return fail(db, "cannot read a document of index");
-    }
-    if (!found) {
-        put_plain(db->errmsg, sizeof db->errmsg, "no document in index",
-                  db->path.c_str(), idterm);
-        return XC_ERR_NOTFOUND;
-    }
+    xc_status st = guard_read(db, "cannot read a document of index", [&] {
+        Xapian::Database &x = db->cur();
+        found = false;
+        vals.clear();
+        Xapian::PostingIterator it = x.postlist_begin(idterm);
+        if (it == x.postlist_end(idterm))
+            return;
+        Xapian::Document doc = x.get_document(*it);
+        if (data) /* values only: skip reading the stored text */
+            d = doc.get_data();
+        if (values) {
+            vals.reserve(nvalues);
+            for (unsigned i = 0; i < nvalues; i++)
+                vals.push_back(doc.get_value(i));
+        }
+        found = true;
+    });
+    if (st != XC_OK)
+        return st;
+    if (!found)
+        return not_found(db, idterm);
 
     /* Copy out only now, so a rerun never leaves half-filled outputs. */
     char *dcopy = NULL;
@@ -799,9 +759,7 @@ nomem:
             free(values[i]);
             values[i] = NULL;
         }
-    put_plain(db->errmsg, sizeof db->errmsg, "cannot read a document of",
-              db->path.c_str(), "out of memory");
-    return XC_ERR_NOMEM;
+    return nomem(db, "cannot read a document of");
 }
 
 xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx)
@@ -810,7 +768,7 @@ xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx)
         return XC_ERR_ARG;
     if (!fn || (prefix && strnlen(prefix, XC_MAX_TERM + 1) > XC_MAX_TERM))
         return arg_error(db, "xc_allterms needs a callback and a prefix");
-    try {
+    return guard(db, "cannot list the terms of index", [&] {
         std::string pfx(prefix ? prefix : "");
         std::string last; /* last term handed to fn */
         bool started = false;
@@ -834,10 +792,7 @@ xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx)
                     return;
             }
         });
-    } catch (...) {
-        return fail(db, "cannot list the terms of index");
-    }
-    return XC_OK;
+    });
 }
 
 xc_status xc_spelling_suggest(xc_db *db, const char *word, unsigned max_edit,
@@ -851,19 +806,10 @@ xc_status xc_spelling_suggest(xc_db *db, const char *word, unsigned max_edit,
         return arg_error(db, "xc_spelling_suggest needs a word, an output "
                              "and max_edit <= XC_MAX_EDIT");
     std::string s;
-    try {
-        rerun(db,
-              [&] { s = db->cur().get_spelling_suggestion(word, max_edit); });
-        *out = dup_string(s);
-    } catch (...) {
-        return fail(db, "cannot suggest a spelling from index");
-    }
-    if (!*out) {
-        put_plain(db->errmsg, sizeof db->errmsg, "cannot suggest from",
-                  db->path.c_str(), "out of memory");
-        return XC_ERR_NOMEM;
-    }
-    return XC_OK;
+    xc_status st = guard_read(db, "cannot suggest a spelling from index", [&] {
+        s = db->cur().get_spelling_suggestion(word, max_edit);
+    });
+    return st != XC_OK ? st : dup_out(db, s, out, "cannot suggest from");
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -874,11 +820,9 @@ xc_query *xc_query_term(const char *term, size_t len, uint32_t wqf)
 {
     if (!key_ok(term, len))
         return NULL;
-    try {
+    return or_null([&] {
         return new xc_query{Xapian::Query(std::string(term, len), wqf)};
-    } catch (...) {
-        return NULL;
-    }
+    });
 }
 
 xc_query *xc_query_wildcard(const char *prefix, size_t len,
@@ -887,7 +831,7 @@ xc_query *xc_query_wildcard(const char *prefix, size_t len,
     /* an empty prefix would expand to every term of the index */
     if (!key_ok(prefix, len))
         return NULL;
-    try {
+    return or_null([&] {
         /* 0 is "no limit", as in Xapian; but 1.4's MOST_FREQUENT takes it
          * literally and expands to nothing, so ask for no limit plainly */
         int type = max_expansion ? Xapian::Query::WILDCARD_LIMIT_MOST_FREQUENT
@@ -895,9 +839,7 @@ xc_query *xc_query_wildcard(const char *prefix, size_t len,
         return new xc_query{Xapian::Query(Xapian::Query::OP_WILDCARD,
                                           std::string(prefix, len),
                                           max_expansion, type)};
-    } catch (...) {
-        return NULL;
-    }
+    });
 }
 
 static Xapian::Query build(xc_qop op, xc_query *const *children, size_t n,
@@ -976,11 +918,7 @@ xc_query *xc_query_scale(xc_query *q, double factor)
 
 xc_query *xc_query_match_nothing(void)
 {
-    try {
-        return new xc_query{Xapian::Query()};
-    } catch (...) {
-        return NULL;
-    }
+    return or_null([] { return new xc_query{Xapian::Query()}; });
 }
 
 void xc_query_free(xc_query *q)
@@ -992,11 +930,7 @@ char *xc_query_describe(const xc_query *q)
 {
     if (!q)
         return NULL;
-    try {
-        return dup_string(q->q.get_description());
-    } catch (...) {
-        return NULL;
-    }
+    return or_null([&] { return dup_string(q->q.get_description()); });
 }
 
 /* Shared by xc_search (document data) and xc_search_values (value slots:
@@ -1014,7 +948,7 @@ static xc_status search_common(xc_db *db, const xc_query *q, uint32_t offset,
     if (limit > XC_MAX_FETCH)
         return arg_error(db, "xc_search limit past XC_MAX_FETCH");
     xc_mset *m = NULL;
-    try {
+    xc_status st = guard(db, "cannot search index", [&] {
         m = new xc_mset;
         rerun(db, [&] {
             Xapian::Enquire enq(db->cur());
@@ -1037,8 +971,8 @@ static xc_status search_common(xc_db *db, const xc_query *q, uint32_t offset,
             }
             m->estimated = ms.get_matches_estimated();
         });
-    } catch (...) {
-        xc_status st = fail(db, "cannot search index");
+    });
+    if (st != XC_OK) {
         delete m;
         return st;
     }

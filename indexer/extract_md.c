@@ -88,32 +88,37 @@ static size_t md_code(buf_t *o, const char *s, size_t n, size_t i)
     return i + r;
 }
 
+/* Index of the close that ends a group opened before s[from] (nested
+ * open/close pairs and '\' escapes skipped); lim or more when none is
+ * before lim. */
+static size_t md_close(const char *s, size_t from, size_t lim, char open,
+                       char close)
+{
+    size_t k, nest = 0;
+
+    for (k = from; k < lim; k++) {
+        if (s[k] == '\\')
+            k++;
+        else if (s[k] == open)
+            nest++;
+        else if (s[k] == close && nest-- == 0)
+            break;
+    }
+    return k;
+}
+
 /* Link or image at s[i] == '[': its text, and the index after it; 0 when
  * this is not [text](target) nor [text][ref]. */
 static size_t md_link(md *m, const char *s, size_t n, size_t i, int depth)
 {
-    size_t lim = min_sz(n, i + MD_SCAN_MAX), k, e, nest = 0, end;
+    size_t lim = min_sz(n, i + MD_SCAN_MAX), k, e, end;
 
-    for (k = i + 1; k < lim; k++) {
-        if (s[k] == '\\')
-            k++;
-        else if (s[k] == '[')
-            nest++;
-        else if (s[k] == ']' && nest-- == 0)
-            break;
-    }
+    k = md_close(s, i + 1, lim, '[', ']');
     if (k >= lim || k + 1 >= n)
         return 0;
     if (s[k + 1] == '(') {
         lim = min_sz(n, k + 2 + MD_SCAN_MAX);
-        for (nest = 0, e = k + 2; e < lim; e++) {
-            if (s[e] == '\\')
-                e++;
-            else if (s[e] == '(')
-                nest++;
-            else if (s[e] == ')' && nest-- == 0)
-                break;
-        }
+        e = md_close(s, k + 2, lim, '(', ')');
         if (e >= lim)
             return 0;
         end = e + 1;
@@ -304,7 +309,7 @@ static size_t md_delim(buf_t *o, const char *s, size_t n, size_t i)
 static void md_inline(md *m, const char *s, size_t n, int depth, int table)
 {
     buf_t *o = m->out;
-    size_t i = 0, j, k;
+    size_t i = 0, j, k, at;
 
     while (i < n) {
         if (m->in_comment) {
@@ -334,20 +339,14 @@ static void md_inline(md *m, const char *s, size_t n, int depth, int table)
         case '`':
             i = md_code(o, s, n, i);
             break;
-        case '!':
-            if (i + 1 < n && s[i + 1] == '[' &&
-                (k = md_link(m, s, n, i + 1, depth)) != 0) {
-                i = k;
-            } else {
-                buf_putc(o, '!');
-                i++;
-            }
-            break;
+        case '!': /* an image "![alt](url)": its alt text, as a link's */
         case '[':
-            if ((k = md_link(m, s, n, i, depth)) != 0) {
+            at = s[i] == '!' ? i + 1 : i;
+            if (at < n && s[at] == '[' &&
+                (k = md_link(m, s, n, at, depth)) != 0) {
                 i = k;
             } else {
-                buf_putc(o, '[');
+                buf_putc(o, s[i]);
                 i++;
             }
             break;

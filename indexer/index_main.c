@@ -12,7 +12,6 @@
 #include "common/cli.h"
 #include "common/index_meta.h"
 #include "common/schema.h"
-#include "common/version.h"
 #include "indexer/extract.h"
 #include "indexer/sync.h"
 
@@ -78,12 +77,16 @@ static void usage(FILE *f)
 /* Largest --max-file-size and --batch-size, in MB (1 TB). */
 #define MAX_MB (1024 * 1024)
 
-/* A number of MB from 1 to MAX_MB, digits only (common/cli's rule). */
-static int parse_mb(const char *s, size_t *out)
+/* --NAME's value: a number of MB from 1 to MAX_MB, digits only
+ * (common/cli's rule), into *out in bytes; -1 after the message. */
+static int parse_mb(const char *name, const char *s, size_t *out)
 {
     unsigned long long v;
-    if (cli_uint(s, 1, MAX_MB, 0, &v) != 0)
+    if (cli_uint(s, 1, MAX_MB, 0, &v) != 0) {
+        fprintf(stderr, "cglu-index: --%s takes a number of MB from 1 to %d\n",
+                name, MAX_MB);
         return -1;
+    }
     *out = (size_t)v << 20;
     return 0;
 }
@@ -129,22 +132,12 @@ int main(int argc, char **argv)
             opt.dry_run = 1;
             break;
         case 'M':
-            if (parse_mb(optarg, &opt.max_file_size) != 0) {
-                fprintf(stderr,
-                        "cglu-index: --max-file-size takes a number of MB "
-                        "from 1 to %d\n",
-                        MAX_MB);
+            if (parse_mb("max-file-size", optarg, &opt.max_file_size) != 0)
                 return 2;
-            }
             break;
         case 'B':
-            if (parse_mb(optarg, &opt.batch_bytes) != 0) {
-                fprintf(stderr,
-                        "cglu-index: --batch-size takes a number of MB from 1 "
-                        "to %d\n",
-                        MAX_MB);
+            if (parse_mb("batch-size", optarg, &opt.batch_bytes) != 0)
                 return 2;
-            }
             break;
         case 'U':
             opt.base_url = optarg;
@@ -163,8 +156,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("cglu-index " CGLU_VERSION "\n");
-            return 0;
+            return cli_version("cglu-index");
         default:
             if (optopt)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",

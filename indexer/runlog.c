@@ -3,20 +3,14 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
+
+#include "common/clock.h"
 
 /* Bytes of a log line; longer ones are cut (messages name one file). */
 #define RUNLOG_LINE_MAX 1024
 /* Seconds between two redraws of the bar: more is flicker and cost. */
 #define RUNLOG_BAR_EVERY 0.1
 #define RUNLOG_BAR_WIDTH 30 /* as many as the '#' drawn from below */
-
-double runlog_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void runlog_printf(runlog *l, runlog_level lv, const char *fmt, ...)
 {
@@ -40,7 +34,7 @@ void runlog_progress(runlog *l, size_t done, size_t total, uint64_t bytes,
 {
     if (!l->progress)
         return;
-    double t = runlog_now();
+    double t = clock_now();
     if (!final && t - l->last_bar < RUNLOG_BAR_EVERY)
         return;
     l->last_bar = t;

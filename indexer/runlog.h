@@ -19,12 +19,11 @@ typedef struct runlog {
     int verbose;   /* show notes */
     int progress;  /* draw the progress bar on stderr */
     int bar_shown; /* the bar is on stderr's last line now */
-    double t0;     /* runlog_now() at the start of the run */
+    double t0;     /* clock_now() at the start of the run */
     double last_bar;
 } runlog;
 
 /* Seconds on the monotonic clock. */
-double runlog_now(void);
 
 /* Format one line (cut at 1 KB) and hand it to l->fn, after wiping the
  * progress bar, unless its level is filtered out. */

@@ -6,11 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-static void set_err(char *err, size_t errlen, const char *msg)
-{
-    if (err != NULL && errlen > 0)
-        snprintf(err, errlen, "%s", msg);
-}
+#include "common/errmsg.h"
 
 siteurl_status siteurl_base(const char *base, char **out, char *err,
                             size_t errlen)
@@ -19,7 +15,7 @@ siteurl_status siteurl_base(const char *base, char **out, char *err,
 
     *out = NULL;
     if (base == NULL) {
-        set_err(err, errlen, "no base url");
+        errmsg_set(err, errlen, "no base url");
         return SITEURL_ERR_INVALID;
     }
     n = strlen(base);
@@ -28,8 +24,7 @@ siteurl_status siteurl_base(const char *base, char **out, char *err,
         return *out ? SITEURL_OK : SITEURL_ERR_NOMEM;
     }
     if (n > SITEURL_MAX_BASE) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "longer than %d bytes", SITEURL_MAX_BASE);
+        errmsg_set(err, errlen, "longer than %d bytes", SITEURL_MAX_BASE);
         return SITEURL_ERR_INVALID;
     }
     if (strncasecmp(base, "https://", 8) == 0)
@@ -39,26 +34,26 @@ siteurl_status siteurl_base(const char *base, char **out, char *err,
     else if (base[0] == '/' && base[1] != '/')
         start = 0; /* a path on the same site ("//host" is not one) */
     else {
-        set_err(err, errlen,
-                "must start with http://, https:// or / (a path on the "
-                "site)");
+        errmsg_set(err, errlen,
+                   "must start with http://, https:// or / (a path on the "
+                   "site)");
         return SITEURL_ERR_INVALID;
     }
     if (start > 0 && (base[start] == '\0' || base[start] == '/')) {
-        set_err(err, errlen, "has no host name");
+        errmsg_set(err, errlen, "has no host name");
         return SITEURL_ERR_INVALID;
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)base[i];
         if (c <= 0x20 || c == 0x7F || c == '"' || c == '<' || c == '>' ||
             c == '\\' || c == '`') {
-            set_err(err, errlen,
-                    "holds a blank, a control character or one "
-                    "of \" < > \\ `");
+            errmsg_set(err, errlen,
+                       "holds a blank, a control character or one "
+                       "of \" < > \\ `");
             return SITEURL_ERR_INVALID;
         }
         if (c == '?' || c == '#') {
-            set_err(err, errlen, "holds a query or a fragment (? or #)");
+            errmsg_set(err, errlen, "holds a query or a fragment (? or #)");
             return SITEURL_ERR_INVALID;
         }
     }

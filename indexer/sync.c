@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common/analyze.h"
+#include "common/clock.h"
 #include "common/index_meta.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
@@ -710,7 +711,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     r.log.quiet = opt->quiet;
     r.log.verbose = opt->verbose;
     r.log.progress = opt->progress;
-    r.log.t0 = runlog_now();
+    r.log.t0 = clock_now();
     err[0] = '\0';
     if (analyze_new(opt->lang, &r.an, msg, sizeof msg) != ANALYZE_OK) {
         snprintf(err, errlen, "%s", msg);
@@ -859,6 +860,6 @@ out:
     free(r.present);
     spell_free(r.spell);
     analyze_free(r.an);
-    rep->seconds = runlog_now() - r.log.t0;
+    rep->seconds = clock_now() - r.log.t0;
     return status;
 }

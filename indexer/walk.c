@@ -4,11 +4,12 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "common/errmsg.h"
 
 typedef struct dir_id {
     dev_t dev;
@@ -42,17 +43,6 @@ typedef struct name {
     unsigned char type; /* d_type */
 } name;
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* strerror, thread-safe and starting lowercase ("no such file ..."). */
 static const char *reason(int e, char *b, size_t n)
 {
@@ -65,6 +55,26 @@ static const char *reason(int e, char *b, size_t n)
     if (b[0] >= 'A' && b[0] <= 'Z')
         b[0] = (char)(b[0] - 'A' + 'a');
     return r;
+}
+
+/* Room for one more item of size bytes in the array *arr (a pointer to a
+ * pointer of any type) holding n of *cap: the capacity doubles, from first.
+ * 0, or -1 out of memory with the array and *cap unchanged. */
+static int grow(void *arr, size_t n, size_t *cap, size_t size, size_t first)
+{
+    void *old, *p;
+    size_t c = *cap ? 2 * *cap : first;
+
+    if (n < *cap)
+        return 0;
+    memcpy(&old, arr, sizeof old); /* the pointer, whatever its type */
+    p = realloc(old, c * size);
+    if (p == NULL)
+        return -1;
+    memcpy(arr, &p, sizeof p);
+    *cap = c;
+    // cppcheck-suppress memleak ; p is now *arr, stored by the memcpy above
+    return 0;
 }
 
 /* Append a copy of s to *list (*n entries). 0, or -1 out of memory. */
@@ -180,8 +190,8 @@ static walk_status seen_add(walker *w, dir_id id)
     if (id_free(id))
         id.ino = (ino_t)-1; /* 0/0 marks a free slot; no real folder has it */
     if (w->seen_count >= w->max_files) {
-        set_err(w->err, w->errlen, "too many folders in %s: more than %zu",
-                w->root, w->max_files);
+        errmsg_set(w->err, w->errlen, "too many folders in %s: more than %zu",
+                   w->root, w->max_files);
         return WALK_ERR_TOO_MANY;
     }
     if (2 * (w->seen_count + 1) > w->seen_cap) {
@@ -209,19 +219,13 @@ static walk_status add_file(walker *w, char *path, const struct stat *st)
 
     if (l->count >= w->max_files) {
         free(path);
-        set_err(w->err, w->errlen, "too many files in %s: more than %zu",
-                w->root, w->max_files);
+        errmsg_set(w->err, w->errlen, "too many files in %s: more than %zu",
+                   w->root, w->max_files);
         return WALK_ERR_TOO_MANY;
     }
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        walk_entry *items = realloc(l->items, cap * sizeof *items);
-        if (items == NULL) {
-            free(path);
-            return WALK_ERR_NOMEM;
-        }
-        l->items = items;
-        l->cap = cap;
+    if (grow(&l->items, l->count, &l->cap, sizeof *l->items, 64) != 0) {
+        free(path);
+        return WALK_ERR_NOMEM;
     }
     e = &l->items[l->count++];
     e->path = path;
@@ -237,15 +241,10 @@ static walk_status add_file(walker *w, char *path, const struct stat *st)
 /* Takes ownership of path. */
 static walk_status defer(walker *w, char *path, int depth)
 {
-    if (w->later_count == w->later_cap) {
-        size_t cap = w->later_cap ? 2 * w->later_cap : 16;
-        deferred *later = realloc(w->later, cap * sizeof *later);
-        if (later == NULL) {
-            free(path);
-            return WALK_ERR_NOMEM;
-        }
-        w->later = later;
-        w->later_cap = cap;
+    if (grow(&w->later, w->later_count, &w->later_cap, sizeof *w->later, 16) !=
+        0) {
+        free(path);
+        return WALK_ERR_NOMEM;
     }
     w->later[w->later_count].path = path;
     w->later[w->later_count].depth = depth;
@@ -265,7 +264,7 @@ static walk_status read_names(walker *w, const char *path, name **out,
                               size_t *count)
 {
     walk_status st = WALK_OK;
-    name *names = NULL, *grown;
+    name *names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
     DIR *d;
@@ -287,14 +286,9 @@ static walk_status read_names(walker *w, const char *path, name **out,
         }
         if (de->d_name[0] == '.') /* hidden, and "." and ".." */
             continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 32;
-            grown = realloc(names, cap * sizeof *names);
-            if (grown == NULL) {
-                st = WALK_ERR_NOMEM;
-                goto out;
-            }
-            names = grown;
+        if (grow(&names, n, &cap, sizeof *names, 32) != 0) {
+            st = WALK_ERR_NOMEM;
+            goto out;
         }
         names[n].s = strdup(de->d_name);
         if (names[n].s == NULL) {
@@ -389,9 +383,9 @@ static walk_status walk_dir(walker *w, const char *dir, int depth)
             continue;
         }
         if (depth + 1 > w->max_depth) {
-            set_err(w->err, w->errlen,
-                    "folder %s is more than %d levels below %s", path,
-                    w->max_depth, w->root);
+            errmsg_set(w->err, w->errlen,
+                       "folder %s is more than %d levels below %s", path,
+                       w->max_depth, w->root);
             free(path);
             st = WALK_ERR_TOO_DEEP;
             break;
@@ -446,7 +440,7 @@ walk_status walk_tree_opts(const char *root, const walk_options *opt,
         memset(out, 0, sizeof *out);
     if (root == NULL || out == NULL || root[0] == '\0') {
         st = WALK_ERR_ARG;
-        set_err(err, errlen, "no folder given");
+        errmsg_set(err, errlen, "no folder given");
         goto out;
     }
     if (opt == NULL)
@@ -462,14 +456,14 @@ walk_status walk_tree_opts(const char *root, const walk_options *opt,
     if (stat(root, &sb) != 0) {
         int e = errno;
         st = e == ENOENT || e == ENOTDIR ? WALK_ERR_NOT_FOUND : WALK_ERR_ACCESS;
-        set_err(err, errlen, "cannot read folder %s: %s", root,
-                reason(e, rb, sizeof rb));
+        errmsg_set(err, errlen, "cannot read folder %s: %s", root,
+                   reason(e, rb, sizeof rb));
         goto out;
     }
     if (!S_ISDIR(sb.st_mode)) {
         st = WALK_ERR_NOT_DIR;
-        set_err(err, errlen, "cannot read folder %s: %s", root,
-                reason(ENOTDIR, rb, sizeof rb));
+        errmsg_set(err, errlen, "cannot read folder %s: %s", root,
+                   reason(ENOTDIR, rb, sizeof rb));
         goto out;
     }
     /* the root's own listing must work: an empty result would otherwise
@@ -478,8 +472,8 @@ walk_status walk_tree_opts(const char *root, const walk_options *opt,
         DIR *d = opendir(root);
         if (d == NULL) {
             st = WALK_ERR_ACCESS;
-            set_err(err, errlen, "cannot read folder %s: %s", root,
-                    reason(errno, rb, sizeof rb));
+            errmsg_set(err, errlen, "cannot read folder %s: %s", root,
+                       reason(errno, rb, sizeof rb));
             goto out;
         }
         closedir(d);
@@ -497,8 +491,8 @@ walk_status walk_tree_opts(const char *root, const walk_options *opt,
     w.real = realpath(top, NULL);
     if (w.real == NULL) {
         st = errno == ENOMEM ? WALK_ERR_NOMEM : WALK_ERR_ACCESS;
-        set_err(err, errlen, "cannot read folder %s: %s", root,
-                reason(errno, rb, sizeof rb));
+        errmsg_set(err, errlen, "cannot read folder %s: %s", root,
+                   reason(errno, rb, sizeof rb));
         goto out;
     }
 
@@ -523,7 +517,7 @@ walk_status walk_tree_opts(const char *root, const walk_options *opt,
         qsort(out->items, out->count, sizeof *out->items, entry_cmp);
 out:
     if (st == WALK_ERR_NOMEM)
-        set_err(err, errlen, "cannot list folder %s: out of memory", root);
+        errmsg_set(err, errlen, "cannot list folder %s: out of memory", root);
     if (st != WALK_OK)
         walk_list_free(out);
     for (k = 0; k < w.later_count; k++)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "common/analyze.h"
+#include "common/clock.h"
 #include "common/index_meta.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
@@ -30,13 +31,6 @@ struct engine_ctx {
     double last_check;
     buf_t scratch; /* snippet text, reused */
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* The index's layout and analyzer, by common/index_meta's rule (an index
  * without documents is served whatever it records); *lang is the language
@@ -143,7 +137,7 @@ engine_status engine_open(const char *db_path, engine_ctx **out, char *err,
     if (st != ENGINE_OK)
         goto fail;
     buf_init(&c->scratch, 1 << 20);
-    c->last_check = now();
+    c->last_check = clock_now();
     *out = c;
     return ENGINE_OK;
 fail:
@@ -178,7 +172,7 @@ uint64_t engine_revision(engine_ctx *c)
  * next request tries again, and 0 is returned (else 1). */
 static int maybe_reopen(engine_ctx *c)
 {
-    double t = now();
+    double t = clock_now();
     if (!atomic_exchange(&c->reopen, 0) && t - c->last_check < REOPEN_EVERY)
         return 1;
     c->last_check = t;
@@ -289,7 +283,7 @@ static void do_search(engine_ctx *c, const engine_request *req,
 {
     query_parsed q = {0};
     xc_mset *m = NULL;
-    double t0 = now();
+    double t0 = clock_now();
 
     r->limit = req->limit;
     r->offset = req->offset;
@@ -343,7 +337,7 @@ static void do_search(engine_ctx *c, const engine_request *req,
             h->snippet = (engine_span){at, r->store.len - at};
         }
     }
-    r->took_ms = (now() - t0) * 1e3;
+    r->took_ms = (clock_now() - t0) * 1e3;
 out:
     xc_mset_free(m);
     query_parsed_free(&q);

@@ -8,15 +8,14 @@
 #include "common/schema.h"
 #include "search/rank.h"
 
-#define STEM_MAX (ANALYZE_MAX_WORD * 2) /* analyzer's stem buffer */
-#define TERM_MAX (STEM_MAX + 2)         /* one prefix letter + stem + NUL */
+#define TERM_MAX (ANALYZE_MAX_STEM + 2) /* one prefix letter + stem + NUL */
 /* Positive tokens kept: QUERY_MAX_TERMS that count, and as many plain stop
  * words, which only count when the query has nothing else. */
 #define MAX_TOKS (QUERY_MAX_TERMS * 2)
 #define MAX_ITEMS MAX_TOKS
 
 typedef struct qtok {
-    char stem[STEM_MAX + 1];
+    char stem[ANALYZE_MAX_STEM + 1];
     char exact[ANALYZE_MAX_WORD + 1];
     char fold[ANALYZE_MAX_WORD + 1];
     size_t offset, length; /* span in the query text */
@@ -143,7 +142,7 @@ static void analyse_span(pstate *st, size_t s, size_t e)
         /* the analyzer bounds these; a token past the buffers is dropped
          * rather than overflow them, should those bounds ever change */
         if (t.exact_len > ANALYZE_MAX_WORD || t.fold_len > ANALYZE_MAX_WORD ||
-            t.stem_len > STEM_MAX)
+            t.stem_len > ANALYZE_MAX_STEM)
             continue;
         qtok *q = &st->scratch[st->nscratch++];
         memcpy(q->stem, t.stem, t.stem_len + 1);

@@ -20,6 +20,12 @@ static void key_uint(buf_t *out, const char *k, uint64_t v)
     json_uint(out, v);
 }
 
+static void key_double(buf_t *out, const char *k, double v, int decimals)
+{
+    key(out, k);
+    json_double(out, v, decimals);
+}
+
 static void key_span(buf_t *out, const char *k, const engine_result *r,
                      engine_span sp)
 {
@@ -52,8 +58,7 @@ static void put_search(const engine_result *r, buf_t *out, size_t start,
         key_span(out, "id", r, h->id);
         key_span(out, "title", r, h->title);
         key_span(out, "url", r, h->url);
-        key(out, "score");
-        json_double(out, h->score, 4);
+        key_double(out, "score", h->score, 4);
         if (h->has_snippet)
             key_span(out, "snippet", r, h->snippet);
         buf_putc(out, '}');
@@ -100,17 +105,14 @@ static void put_stats(const engine_result *r, const render_figures *f,
     key(out, "index_age_s");
     json_int(out, r->index_age_s);
     if (f) {
-        key(out, "uptime_s");
-        json_double(out, f->uptime_s, 1);
+        key_double(out, "uptime_s", f->uptime_s, 1);
         key_uint(out, "connections_open", f->conn_open);
         key_uint(out, "connections_total", f->conn_total);
         key_uint(out, "requests", f->requests);
         key_uint(out, "errors", f->errors);
         key_uint(out, "output_blocked_bytes", f->output_blocked);
-        key(out, "latency_p50_ms");
-        json_double(out, f->p50_ms, 3);
-        key(out, "latency_p99_ms");
-        json_double(out, f->p99_ms, 3);
+        key_double(out, "latency_p50_ms", f->p50_ms, 3);
+        key_double(out, "latency_p99_ms", f->p99_ms, 3);
         if (f->cache_on) {
             key(out, "cache");
             buf_puts(out, "{\"entries\":");

@@ -468,6 +468,19 @@ static int text_before(const snip *sn, size_t p)
     return 0;
 }
 
+/* Count a character of kind met walking backwards: a run of blanks counts
+ * one, dropped characters none. */
+static inline void count_back(int kind, size_t *count, int *in_space)
+{
+    if (kind == CH_SPACE) {
+        *count += !*in_space;
+        *in_space = 1;
+    } else if (kind != CH_DROP) {
+        (*count)++;
+        *in_space = 0;
+    }
+}
+
 /* Position about nchars shown characters before pos (a run of blanks
  * counts one), never before 0. */
 static size_t back_chars(const snip *sn, size_t pos, size_t nchars)
@@ -477,14 +490,7 @@ static size_t back_chars(const snip *sn, size_t pos, size_t nchars)
     size_t from = pos;
     while (pos > 0 && count < nchars && from - pos < floor_bytes) {
         pos = prev_start(sn->t, sn->n, pos);
-        int kind = kind_at(sn->t, sn->n, pos);
-        if (kind == CH_SPACE) {
-            count += !in_space;
-            in_space = 1;
-        } else if (kind != CH_DROP) {
-            count++;
-            in_space = 0;
-        }
+        count_back(kind_at(sn->t, sn->n, pos), &count, &in_space);
     }
     return pos;
 }
@@ -529,14 +535,7 @@ static size_t find_sentence(const snip *sn, size_t ms, size_t limit)
         if (pos == 0 || count >= limit || ms - pos > max_bytes)
             return (size_t)-1;
         pos = prev_start(sn->t, sn->n, pos);
-        kind = kind_at(sn->t, sn->n, pos);
-        if (kind == CH_SPACE) {
-            count += !in_space;
-            in_space = 1;
-        } else if (kind != CH_DROP) {
-            count++;
-            in_space = 0;
-        }
+        count_back(kind_at(sn->t, sn->n, pos), &count, &in_space);
     }
 }
 
@@ -634,6 +633,17 @@ static void put(emitter *em, const char *s, size_t n)
     em->len += n;
 }
 
+/* The bytes a snippet escapes for HTML, and their entities (n 0: the byte
+ * is copied as it is). */
+static const struct {
+    char s[7];
+    unsigned char n;
+} entity[256] = {['&'] = {"&amp;", 5},
+                 ['<'] = {"&lt;", 4},
+                 ['>'] = {"&gt;", 4},
+                 ['"'] = {"&quot;", 6},
+                 ['\''] = {"&#39;", 5}};
+
 /* Emit t[from..to): escaped, blanks collapsed, controls dropped. */
 static void emit_text(emitter *em, const unsigned char *t, size_t n,
                       size_t from, size_t to)
@@ -647,29 +657,12 @@ static void emit_text(emitter *em, const unsigned char *t, size_t n,
             if (em->pending)
                 put(em, " ", 1);
             em->pending = 0;
-            if (kind == CH_BAD) {
+            if (kind == CH_BAD)
                 put(em, "\xEF\xBF\xBD", 3);
-            } else {
-                switch (t[from]) {
-                case '&':
-                    put(em, "&amp;", 5);
-                    break;
-                case '<':
-                    put(em, "&lt;", 4);
-                    break;
-                case '>':
-                    put(em, "&gt;", 4);
-                    break;
-                case '"':
-                    put(em, "&quot;", 6);
-                    break;
-                case '\'':
-                    put(em, "&#39;", 5);
-                    break;
-                default:
-                    put(em, (const char *)t + from, k);
-                }
-            }
+            else if (entity[t[from]].n)
+                put(em, entity[t[from]].s, entity[t[from]].n);
+            else
+                put(em, (const char *)t + from, k);
         }
         from += k;
     }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errmsg.h"
 #include "common/json.h"
 #include "server/server_int.h"
 
@@ -178,7 +179,7 @@ server_status listen_start(server *s, const server_config *cfg, char *err,
     buf_init(&s->busy, 256);
     if (json_error_line(&s->busy, JSON_ERR_BUSY, busy, sizeof busy - 1, NULL,
                         NULL, 0) != BUF_OK) {
-        server_seterr(err, n, "out of memory");
+        errmsg_set(err, n, "out of memory");
         return SERVER_ERR_NOMEM;
     }
 
@@ -192,10 +193,10 @@ server_status listen_start(server *s, const server_config *cfg, char *err,
     else
         rc = uv_ip4_addr(cfg->host, (int)cfg->port, (struct sockaddr_in *)&ss);
     if (rc != 0) {
-        server_seterr(err, n,
-                      "bad listen address %s: an IPv4 or IPv6 address is "
-                      "needed",
-                      cfg->host);
+        errmsg_set(err, n,
+                   "bad listen address %s: an IPv4 or IPv6 address is "
+                   "needed",
+                   cfg->host);
         return SERVER_ERR_LISTEN;
     }
     uv_tcp_init(&s->loop, &s->listener);
@@ -207,8 +208,8 @@ server_status listen_start(server *s, const server_config *cfg, char *err,
     if (rc == 0)
         rc = uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
     if (rc != 0) {
-        server_seterr(err, n, "cannot listen on %s%s%s:%u: %s", v6 ? "[" : "",
-                      cfg->host, v6 ? "]" : "", cfg->port, uv_strerror(rc));
+        errmsg_set(err, n, "cannot listen on %s%s%s:%u: %s", v6 ? "[" : "",
+                   cfg->host, v6 ? "]" : "", cfg->port, uv_strerror(rc));
         return SERVER_ERR_LISTEN;
     }
     if (v6) {

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -19,7 +18,6 @@
 #include "common/cli.h"
 #include "common/passfile.h"
 #include "common/schema.h"
-#include "common/version.h"
 #include "server/server.h"
 
 #define DEFAULT_HOST "127.0.0.1"
@@ -142,6 +140,18 @@ static int parse_listen(const char *s, char *host, unsigned *port)
     return 0;
 }
 
+/* --threads, --max-connections, --max-queue: a count from 1 to max into
+ * *to; NULL, or why holding the message (cli_uint_why()). */
+static const char *parse_count(const char *s, unsigned max, unsigned *to,
+                               char *why, size_t n)
+{
+    unsigned long long v;
+    const char *bad = cli_uint_why(s, 1, max, &v, why, n);
+
+    *to = (unsigned)v;
+    return bad;
+}
+
 /* The password file's rule is common/passfile's; its limit is the
  * daemon's. */
 _Static_assert(PASSFILE_MAX == SERVER_MAX_PASSWORD,
@@ -150,19 +160,13 @@ _Static_assert(PASSFILE_MAX == SERVER_MAX_PASSWORD,
 /* Enough descriptors for --max-connections, if the hard limit allows. */
 static void raise_fd_limit(unsigned max_conn)
 {
-    struct rlimit rl;
-    rlim_t want = (rlim_t)max_conn + FD_SPARE;
+    unsigned long long want = (unsigned long long)max_conn + FD_SPARE;
+    unsigned long long got = cli_fd_limit(want);
 
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
-        return;
-    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
-                      ? want
-                      : rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
+    if (got < want)
         defer_warn("only %llu file descriptors: fewer than %u clients can "
                    "connect",
-                   (unsigned long long)rl.rlim_cur, max_conn);
+                   got, max_conn);
 }
 
 /* ---- Signals ---- */
@@ -255,18 +259,19 @@ int main(int argc, char **argv)
     mallopt(M_TRIM_THRESHOLD, 4 << 20);
 #endif
 
-    memset(&cfg, 0, sizeof cfg);
-    cfg.db_path = SCHEMA_DEFAULT_DB;
-    cfg.port = SCHEMA_DEFAULT_PORT;
-    cfg.threads = cores < 1                    ? 1
-                  : cores > SERVER_MAX_THREADS ? SERVER_MAX_THREADS
-                                               : cores;
-    cfg.max_connections = SERVER_DEF_MAX_CONN;
-    cfg.idle_timeout_s = SERVER_DEF_IDLE_S;
-    cfg.max_queue = SERVER_DEF_MAX_QUEUE;
-    cfg.max_output = SERVER_DEF_MAX_OUTPUT;
-    cfg.cache_bytes = SERVER_DEF_CACHE;
-    cfg.log = on_server_log;
+    cfg = (server_config){
+        .db_path = SCHEMA_DEFAULT_DB,
+        .port = SCHEMA_DEFAULT_PORT,
+        .threads = cores < 1                    ? 1
+                   : cores > SERVER_MAX_THREADS ? SERVER_MAX_THREADS
+                                                : cores,
+        .max_connections = SERVER_DEF_MAX_CONN,
+        .idle_timeout_s = SERVER_DEF_IDLE_S,
+        .max_queue = SERVER_DEF_MAX_QUEUE,
+        .max_output = SERVER_DEF_MAX_OUTPUT,
+        .cache_bytes = SERVER_DEF_CACHE,
+        .log = on_server_log,
+    };
 
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
@@ -283,20 +288,12 @@ int main(int argc, char **argv)
                 bad = "wants IP:PORT, e.g. 127.0.0.1:7878 or [::1]:7878";
             break;
         case OPT_THREADS:
-            if (cli_uint(optarg, 1, SERVER_MAX_THREADS, 0, &v) != 0) {
-                snprintf(badbuf, sizeof badbuf, "wants a number from 1 to %d",
-                         SERVER_MAX_THREADS);
-                bad = badbuf;
-            }
-            cfg.threads = (unsigned)v;
+            bad = parse_count(optarg, SERVER_MAX_THREADS, &cfg.threads, badbuf,
+                              sizeof badbuf);
             break;
         case OPT_MAXCONN:
-            if (cli_uint(optarg, 1, SERVER_MAX_CONN_LIMIT, 0, &v) != 0) {
-                snprintf(badbuf, sizeof badbuf, "wants a number from 1 to %d",
-                         SERVER_MAX_CONN_LIMIT);
-                bad = badbuf;
-            }
-            cfg.max_connections = (unsigned)v;
+            bad = parse_count(optarg, SERVER_MAX_CONN_LIMIT,
+                              &cfg.max_connections, badbuf, sizeof badbuf);
             break;
         case OPT_IDLE:
             if (cli_uint(optarg, 0, SERVER_MAX_IDLE_S, 0, &v) != 0) {
@@ -311,12 +308,8 @@ int main(int argc, char **argv)
             pwfile = optarg;
             break;
         case OPT_MAXQUEUE:
-            if (cli_uint(optarg, 1, SERVER_MAX_QUEUE_LIMIT, 0, &v) != 0) {
-                snprintf(badbuf, sizeof badbuf, "wants a number from 1 to %d",
-                         SERVER_MAX_QUEUE_LIMIT);
-                bad = badbuf;
-            }
-            cfg.max_queue = (unsigned)v;
+            bad = parse_count(optarg, SERVER_MAX_QUEUE_LIMIT, &cfg.max_queue,
+                              badbuf, sizeof badbuf);
             break;
         case OPT_MAXOUT:
             if (cli_uint(optarg, SERVER_MIN_OUTPUT, SERVER_MAX_OUTPUT_LIMIT, 1,
@@ -346,8 +339,7 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         case 'V':
-            printf("cglu-searchd " CGLU_VERSION "\n");
-            return 0;
+            return cli_version("cglu-searchd");
         default:
             if (optopt != 0 && optopt < 256)
                 logf_("error", "unknown or incomplete option -%c (see --help)",
@@ -358,7 +350,7 @@ int main(int argc, char **argv)
             return 2;
         }
         if (bad != NULL) {
-            logf_("error", "--%s %s: %s", longopts[opt - OPT_DB].name, bad,
+            logf_("error", "--%s %s: %s", cli_optname(longopts, opt), bad,
                   optarg);
             return 2;
         }

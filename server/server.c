@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "common/errmsg.h"
 #include "server/server_int.h"
 
 #define STOP_GRACE_MS 5000 /* shutdown: then cut clients that do not read */
@@ -160,46 +161,34 @@ void server_reopen(server *s)
     watch_changed(s);
 }
 
-void server_seterr(char *err, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || n == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, n, fmt, ap);
-    va_end(ap);
-}
-
 static int check_config(const server_config *c, char *err, size_t n)
 {
     if (c->db_path == NULL || c->host == NULL)
-        server_seterr(err, n, "no index path or no address");
+        errmsg_set(err, n, "no index path or no address");
     else if (c->threads < 1 || c->threads > SERVER_MAX_THREADS)
-        server_seterr(err, n, "threads must be 1 to %d", SERVER_MAX_THREADS);
+        errmsg_set(err, n, "threads must be 1 to %d", SERVER_MAX_THREADS);
     else if (c->port > 65535)
-        server_seterr(err, n, "port must be 0 to 65535");
+        errmsg_set(err, n, "port must be 0 to 65535");
     else if (c->max_connections < 1 ||
              c->max_connections > SERVER_MAX_CONN_LIMIT)
-        server_seterr(err, n, "max connections must be 1 to %d",
-                      SERVER_MAX_CONN_LIMIT);
+        errmsg_set(err, n, "max connections must be 1 to %d",
+                   SERVER_MAX_CONN_LIMIT);
     else if (c->max_queue < 1 || c->max_queue > SERVER_MAX_QUEUE_LIMIT)
-        server_seterr(err, n, "max queue must be 1 to %d",
-                      SERVER_MAX_QUEUE_LIMIT);
+        errmsg_set(err, n, "max queue must be 1 to %d", SERVER_MAX_QUEUE_LIMIT);
     else if (c->max_output < 1 || c->max_output > SERVER_MAX_OUTPUT_LIMIT)
-        server_seterr(err, n, "max output must be 1 to %zu bytes",
-                      SERVER_MAX_OUTPUT_LIMIT);
+        errmsg_set(err, n, "max output must be 1 to %zu bytes",
+                   SERVER_MAX_OUTPUT_LIMIT);
     else if (c->cache_bytes != 0 && (c->cache_bytes < SERVER_MIN_CACHE ||
                                      c->cache_bytes > SERVER_MAX_CACHE_LIMIT))
-        server_seterr(err, n, "cache size must be 0 or %zu to %zu bytes",
-                      SERVER_MIN_CACHE, SERVER_MAX_CACHE_LIMIT);
+        errmsg_set(err, n, "cache size must be 0 or %zu to %zu bytes",
+                   SERVER_MIN_CACHE, SERVER_MAX_CACHE_LIMIT);
     else if (c->idle_timeout_s > SERVER_MAX_IDLE_S)
-        server_seterr(err, n, "idle timeout must be 0 to %d seconds",
-                      SERVER_MAX_IDLE_S);
+        errmsg_set(err, n, "idle timeout must be 0 to %d seconds",
+                   SERVER_MAX_IDLE_S);
     else if (c->password != NULL &&
              (c->password_len < 1 || c->password_len > SERVER_MAX_PASSWORD))
-        server_seterr(err, n, "password must be 1 to %d bytes",
-                      SERVER_MAX_PASSWORD);
+        errmsg_set(err, n, "password must be 1 to %d bytes",
+                   SERVER_MAX_PASSWORD);
     else
         return 0;
     return -1;
@@ -287,7 +276,7 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     }
     s->sync_ok = 1;
     if (uv_loop_init(&s->loop) != 0) {
-        server_seterr(err, errlen, "cannot create the event loop");
+        errmsg_set(err, errlen, "cannot create the event loop");
         goto fail;
     }
     s->loop_ok = 1;
@@ -314,7 +303,7 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     return SERVER_OK;
 fail:
     if (st == SERVER_ERR_NOMEM)
-        server_seterr(err, errlen, "out of memory");
+        errmsg_set(err, errlen, "out of memory");
     if (s != NULL) {
         s->stopping = 1; /* nothing is running: just free */
         if (s->loop_ok)

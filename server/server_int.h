@@ -143,9 +143,6 @@ void server_warn(struct server *s, int kind, const char *what);
 void server_figures(struct server *s, render_figures *f);
 void server_latency(struct server *s, uint64_t t0);
 void server_maybe_done(struct server *s); /* stopping: close the handles */
-/* err[0..n) gets the message (err may be NULL). */
-void server_seterr(char *err, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* conn.c */
 void conn_peer_name(conn *c, char *out, size_t n);

@@ -18,21 +18,28 @@ count() { # $1: pattern holding N; prints N or 0
     sed -n "$1" "$log" | tail -n 1
 }
 
+# tally TEST RC PASSED FAILED COUNT: add what TEST, which exited RC,
+# reported (empty: 0); an exit status other than 0 with no failure counted
+# is one failure, "without a COUNT".
+tally() {
+    p=${3:-0}
+    f=${4:-0}
+    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "run.sh: $1 exited $2 without a $5" >&2
+        f=1
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
 for t in "$BUILD"/tests/test_*; do
     [ -x "$t" ] || continue
     timeout 300 "$t" >"$log" 2>&1
     rc=$?
     cat "$log"
-    p=$(count 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')
-    f=$(count 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')
-    p=${p:-0}
-    f=${f:-0}
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        echo "run.sh: $t exited $rc without a cmocka failure count" >&2
-        f=1
-    fi
-    passed=$((passed + p))
-    failed=$((failed + f))
+    tally "$t" "$rc" "$(count 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')" \
+        "$(count 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p')" \
+        "cmocka failure count"
 done
 
 for t in tests/integration/test_*.py; do
@@ -41,17 +48,8 @@ for t in tests/integration/test_*.py; do
     rc=$?
     cat "$log"
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
-    p=${line%% passed*}
     f=${line#*passed, }
-    f=${f%% failed*}
-    p=${p:-0}
-    f=${f:-0}
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        echo "run.sh: $t exited $rc without a failure count" >&2
-        f=1
-    fi
-    passed=$((passed + p))
-    failed=$((failed + f))
+    tally "$t" "$rc" "${line%% passed*}" "${f%% failed*}" "failure count"
 done
 
 echo "$passed passed, $failed failed"

@@ -2,11 +2,15 @@
 Daemon runs the real daemon on 127.0.0.1, port 0 (the port read from the
 first line of its log), Conn is one TCP client of it. Every wait is
 bounded; the daemon's log goes to a file, never to a pipe that nobody
-reads (a daemon that logs more than a pipe holds would block)."""
+reads (a daemon that logs more than a pipe holds would block). Also the
+index helpers the tests share: cglu-index runs, xapian-check and
+xapian-delve, generated folders of French-like text."""
 import atexit
 import json
 import os
+import random
 import re
+import selectors
 import shutil
 import signal
 import socket
@@ -36,11 +40,127 @@ def remove_db(db):
     shutil.rmtree(os.path.dirname(db), ignore_errors=True)
 
 
+def run_indexer(args, rc=0, cwd=None, env=None, timeout=120):
+    """cglu-index with args; p.out and p.err are its output as text. Its
+    exit status is checked when rc is not None."""
+    cmd = [os.path.abspath(prog("cglu-index"))] + list(args)
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=timeout,
+                       env=env)
+    p.out = p.stdout.decode("utf-8", "replace")
+    p.err = p.stderr.decode("utf-8", "replace")
+    if rc is not None:
+        assert p.returncode == rc, "%s: exit %d, want %d\nstdout: %s\n" \
+            "stderr: %s" % (" ".join(cmd), p.returncode, rc, p.out, p.err)
+    return p
+
+
+def check_db(db, copy=False):
+    """The index passes xapian-check; copy: check a copy (xapian-check
+    opens the tables read/write, which a read-only file system refuses)."""
+    if copy:
+        dst = os.path.join(tempfile.mkdtemp(prefix="cglu-check-"), "db")
+        try:
+            shutil.copytree(db, dst)
+            return check_db(dst)
+        finally:
+            shutil.rmtree(os.path.dirname(dst), ignore_errors=True)
+    p = subprocess.run(["xapian-check", db], capture_output=True,
+                       timeout=TIMEOUT)
+    out = p.stdout.decode("utf-8", "replace")
+    assert p.returncode == 0 and "No errors found" in out, \
+        "xapian-check %s: exit %d\n%s%s" % (
+            db, p.returncode, out, p.stderr.decode(errors="replace"))
+
+
+def db_info(db):
+    """(revision, documents) from xapian-delve's summary."""
+    out = subprocess.run(["xapian-delve", db], capture_output=True,
+                         timeout=TIMEOUT, check=True).stdout.decode()
+    rev = re.search(r"^revision = (\d+)$", out, re.M)
+    n = re.search(r"^number of documents = (\d+)$", out, re.M)
+    assert rev and n, out
+    return int(rev.group(1)), int(n.group(1))
+
+
+# A small French vocabulary: generated documents reuse it, as real text
+# does (a vocabulary of random words makes Xapian's spelling table, and so
+# the run, much slower than real documents would).
+WORDS = ("le la les de des du un une et en à au aux pour par sur dans "
+         "ville région commune développement économie publique local "
+         "gouvernement coopération démocratie autonomie association réseau "
+         "mondial action politique citoyen territoire service culture "
+         "éducation santé habitant quartier mairie budget transport "
+         "logement").split()
+
+
+def gen_folder(path, nfiles, nwords, seed, vocab=WORDS, cum_weights=None,
+               extra=None, every=10):
+    """nfiles .txt files "Document numéro I" of nwords words of vocab
+    (drawn by cum_weights, else evenly) in 20 subfolders; extra (a word)
+    goes into every every-th file. Returns the number of files holding
+    extra."""
+    r = random.Random(seed)
+    marked = 0
+    for i in range(nfiles):
+        if cum_weights:
+            words = r.choices(vocab, cum_weights=cum_weights, k=nwords)
+        else:
+            words = [r.choice(vocab) for _ in range(nwords)]
+        if extra and i % every == 0:
+            words.append(extra)
+            marked += 1
+        sub = os.path.join(path, "d%02d" % (i % 20))
+        os.makedirs(sub, exist_ok=True)
+        with open(os.path.join(sub, "f%04d.txt" % i), "w",
+                  encoding="utf-8") as f:
+            f.write("Document numéro %d\n\n%s\n" % (i, " ".join(words)))
+    return marked
+
+
+def wait_until(pred, timeout=TIMEOUT, step=0.01):
+    """Poll pred every step seconds for at most timeout seconds; its last
+    value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(step)
+    return pred()
+
+
 def asan_env(quarantine_mb):
     """The environment with a small AddressSanitizer quarantine, so that
     the RSS of an ASan build shows what the daemon really holds."""
     return dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=%d:" %
                 quarantine_mb + os.environ.get("ASAN_OPTIONS", ""))
+
+
+PONG = b'{"ok":true,"pong":true}\n'
+
+
+def ping_each(socks, timeout=TIMEOUT):
+    """PING on every connected socket of socks at once (they are left
+    non-blocking) and read the answers together: each must be exactly a
+    pong. Returns how many were answered within timeout."""
+    sel = selectors.DefaultSelector()
+    try:
+        for s in socks:
+            s.sendall(b"PING\n")
+            s.setblocking(False)
+            sel.register(s, selectors.EVENT_READ, [b""])
+        done, deadline = 0, time.monotonic() + timeout
+        while done < len(socks) and time.monotonic() < deadline:
+            for key, _ in sel.select(timeout=1):
+                chunk = key.fileobj.recv(100)
+                assert chunk, "closed by the server"
+                key.data[0] += chunk
+                if key.data[0].endswith(b"\n"):
+                    assert key.data[0] == PONG, key.data[0]
+                    sel.unregister(key.fileobj)
+                    done += 1
+        return done
+    finally:
+        sel.close()
 
 
 class ConnectionClosed(AssertionError):

@@ -9,7 +9,6 @@ import os
 import random
 import re
 import resource
-import selectors
 import shutil
 import signal
 import socket
@@ -22,7 +21,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import fixture, run_all, prog, ROOT  # noqa: E402
-from daemon import HOST, TIMEOUT, Daemon, asan_env  # noqa: E402
+from daemon import (  # noqa: E402
+    HOST, TIMEOUT, Daemon, asan_env, ping_each, wait_until)
 
 # Absolute: CGLU_BIN may be relative and commands run elsewhere.
 DAEMON = os.path.abspath(prog("cglu-searchd"))
@@ -66,15 +66,6 @@ def searchd(*args, db=None, **kw):
     ends with "info: stopped" and whose every line is well formed."""
     return Daemon(db or index(), *args, check_exit=True, check_log=True,
                   **kw)
-
-
-def wait_until(pred, timeout=TIMEOUT, step=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return False
 
 
 def is_error(ans, code):
@@ -474,23 +465,7 @@ def test_500_connections():
                 socks.append(socket.create_connection((HOST, d.port),
                                                       timeout=TIMEOUT))
             t0 = time.monotonic()
-            for s in socks:
-                s.sendall(b"PING\n")
-            sel = selectors.DefaultSelector()
-            for s in socks:
-                s.setblocking(False)
-                sel.register(s, selectors.EVENT_READ, [b""])
-            done, deadline = 0, time.monotonic() + TIMEOUT
-            while done < n and time.monotonic() < deadline:
-                for key, _ in sel.select(timeout=1):
-                    chunk = key.fileobj.recv(100)
-                    assert chunk, "closed"
-                    key.data[0] += chunk
-                    if key.data[0].endswith(b"\n"):
-                        assert json.loads(key.data[0]) == \
-                            {"ok": True, "pong": True}
-                        sel.unregister(key.fileobj)
-                        done += 1
+            done = ping_each(socks)
             took = time.monotonic() - t0
             assert done == n, "%d of %d answered" % (done, n)
             with d.conn() as c:

@@ -8,9 +8,7 @@ import atexit
 import json
 import os
 import random
-import re
 import resource
-import selectors
 import shutil
 import signal
 import socket
@@ -23,7 +21,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import fixture, prog, run_all  # noqa: E402
-from daemon import HOST, TIMEOUT, Conn, Daemon, asan_env  # noqa: E402
+from daemon import (  # noqa: E402
+    HOST, TIMEOUT, WORDS, Conn, Daemon, asan_env, check_db, db_info,
+    gen_folder, ping_each, run_indexer, wait_until)
 
 DAEMON = os.path.abspath(prog("cglu-searchd"))
 INDEXER = os.path.abspath(prog("cglu-index"))
@@ -69,12 +69,6 @@ atexit.register(shutil.rmtree, TMP, True)
 
 # ---- generated French-like documents -----------------------------------
 
-WORDS = ("le la les de des du un une et en à au aux pour par sur dans "
-         "ville région commune développement économie publique local "
-         "gouvernement coopération démocratie autonomie association réseau "
-         "mondial action politique citoyen territoire service culture "
-         "éducation santé habitant quartier mairie budget transport "
-         "logement").split()
 SYLLABLES = ("ba be bé ca co com con de dé di ga gou la lé li ma mé mo na "
              "né pa po pro ra ré ri sa sé ta té to va vé vi tion ment eur "
              "ère ique age").split()
@@ -98,22 +92,10 @@ for _i in range(len(VOCAB)):
     CUM.append((CUM[-1] if CUM else 0) + 1.0 / (_i + 1))
 
 
-def gen_folder(path, nfiles, nwords, seed, extra=None, every=10):
-    """nfiles .txt files in 20 subfolders; extra (a word) goes into every
-    every-th file. Returns the number of files holding extra."""
-    r = random.Random(seed)
-    marked = 0
-    for i in range(nfiles):
-        words = r.choices(VOCAB, cum_weights=CUM, k=nwords)
-        if extra and i % every == 0:
-            words.append(extra)
-            marked += 1
-        sub = os.path.join(path, "d%02d" % (i % 20))
-        os.makedirs(sub, exist_ok=True)
-        with open(os.path.join(sub, "f%04d.txt" % i), "w",
-                  encoding="utf-8") as f:
-            f.write("Document numéro %d\n\n%s\n" % (i, " ".join(words)))
-    return marked
+def gen_text(path, nfiles, nwords, seed, extra=None, every=10):
+    """gen_folder() over VOCAB by its Zipf-like weights; the number of
+    files holding extra."""
+    return gen_folder(path, nfiles, nwords, seed, VOCAB, CUM, extra, every)
 
 
 NFILES = 1000
@@ -124,48 +106,16 @@ def corpus():
     """1000 files, ~4 MB: about 1 s to index, 2 s to rebuild (more under
     ASan). Made once; the tests only read it."""
     path = os.path.join(TMP, "corpus")
-    gen_folder(path, NFILES, 500, seed=1)
+    gen_text(path, NFILES, 500, seed=1)
     yield path
 
 
 # ---- indexer and index helpers -----------------------------------------
 
 def index(db, folder, *args, rc=0, timeout=120):
-    p = subprocess.run([INDEXER, "-q", "--db", db] + list(args) + [folder],
-                       capture_output=True, timeout=timeout)
-    p.err = p.stderr.decode("utf-8", "replace")
-    if rc is not None:
-        assert p.returncode == rc, "cglu-index %s: exit %d, want %d\n%s" % (
-            " ".join(args), p.returncode, rc, p.err)
-    return p
-
-
-def check_db(db, copy=False):
-    """xapian-check passes; copy: check a copy (xapian-check opens the
-    tables read/write, which a read-only file system refuses)."""
-    if copy:
-        dst = os.path.join(TMP, "check-copy")
-        shutil.rmtree(dst, ignore_errors=True)
-        shutil.copytree(db, dst)
-        try:
-            return check_db(dst)
-        finally:
-            shutil.rmtree(dst, ignore_errors=True)
-    p = subprocess.run(["xapian-check", db], capture_output=True,
-                       timeout=TIMEOUT)
-    assert p.returncode == 0, "xapian-check %s: exit %d\n%s%s" % (
-        db, p.returncode, p.stdout.decode(errors="replace"),
-        p.stderr.decode(errors="replace"))
-
-
-def db_info(db):
-    """(revision, documents) from xapian-delve's summary."""
-    out = subprocess.run(["xapian-delve", db], capture_output=True,
-                         timeout=TIMEOUT, check=True).stdout.decode()
-    rev = re.search(r"^revision = (\d+)$", out, re.M)
-    n = re.search(r"^number of documents = (\d+)$", out, re.M)
-    assert rev and n, out
-    return int(rev.group(1)), int(n.group(1))
+    """cglu-index -q --db db args folder (run_indexer())."""
+    return run_indexer(["-q", "--db", db] + list(args) + [folder], rc=rc,
+                       timeout=timeout)
 
 
 # ---- daemon and clients -------------------------------------------------
@@ -175,15 +125,6 @@ def searchd(db, *args, env=None):
     given; at the end of a with block it must exit 0 with no sanitizer
     report in its log."""
     return Daemon(db, *args, env=env or ASAN_ENV, check_exit=True)
-
-
-def wait_until(pred, timeout, step=0.01):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return pred()
 
 
 # The PING prober runs in its own interpreter: threads of this one that
@@ -412,7 +353,7 @@ def test_rebuild_under_load():
     index(db, src)
     new = os.path.join(TMP, "new")
     word = "zorglubienne"
-    marked = gen_folder(new, NFILES, 300, seed=2, extra=word)
+    marked = gen_text(new, NFILES, 300, seed=2, extra=word)
     halt = threading.Event()
     lines = ["SEARCH limit=10 ville", 'SEARCH snippet=100 "ville région"',
              "SEARCH com* -mairie", "SUGGEST com", "STATS",
@@ -485,8 +426,8 @@ def one_error_line(p, *needles):
 def test_disk_full_and_read_only():
     small = os.path.join(TMP, "small")
     big = os.path.join(TMP, "big")
-    gen_folder(small, 5, 200, seed=3)
-    gen_folder(big, 400, 800, seed=4)  # ~2.5 MB of text: cannot fit
+    gen_text(small, 5, 200, seed=3)
+    gen_text(big, 400, 800, seed=4)  # ~2.5 MB of text: cannot fit
     with Tmpfs() as fs:
         if not fs.mounted:
             print("     SKIPPED: cannot mount a tmpfs (%s)" % fs.why)
@@ -557,33 +498,17 @@ def many_connections(port, n, hold):
     """Open n connections at once, PING on each, keep them until hold is
     set (at most 60 s), then close them all."""
     socks = []
-    sel = selectors.DefaultSelector()
     try:
         t0 = time.monotonic()
         for _ in range(n):
             socks.append(socket.create_connection((HOST, port),
                                                   timeout=TIMEOUT))
         opened = time.monotonic() - t0
-        for s in socks:
-            s.sendall(b"PING\n")
-            s.setblocking(False)
-            sel.register(s, selectors.EVENT_READ, [b""])
-        done, deadline = 0, time.monotonic() + TIMEOUT
-        while done < n and time.monotonic() < deadline:
-            for key, _ in sel.select(timeout=1):
-                chunk = key.fileobj.recv(100)
-                assert chunk, "closed by the server"
-                key.data[0] += chunk
-                if key.data[0].endswith(b"\n"):
-                    assert key.data[0] == b'{"ok":true,"pong":true}\n', \
-                        key.data[0]
-                    sel.unregister(key.fileobj)
-                    done += 1
+        done = ping_each(socks)
         assert done == n, "%d of %d connections answered" % (done, n)
         hold.wait(60)
         return opened
     finally:
-        sel.close()
         for s in socks:
             s.close()
 

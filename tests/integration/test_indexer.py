@@ -5,7 +5,6 @@ import errno
 import fcntl
 import glob
 import os
-import random
 import re
 import shutil
 import signal
@@ -16,7 +15,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import run_all, prog, ROOT  # noqa: E402
-from daemon import Daemon  # noqa: E402
+from daemon import (  # noqa: E402
+    Daemon, check_db, db_info, gen_folder, run_indexer, wait_until)
 
 TIMEOUT = 60  # seconds, for any one command
 SUMMARY = re.compile(
@@ -32,15 +32,6 @@ INDEXER = os.path.abspath(prog("cglu-index"))
 FIELDS = ("files", "added", "updated", "deleted", "unchanged", "skipped",
           "failed")
 
-# A small French vocabulary: generated documents reuse it, as real text
-# does (a vocabulary of random words makes Xapian's spelling table, and so
-# the run, much slower than real documents would).
-VOCAB = ("le la les de des du un une et en à au aux pour par sur dans "
-         "ville région commune développement économie publique local "
-         "gouvernement coopération démocratie autonomie association réseau "
-         "mondial action politique citoyen territoire service culture "
-         "éducation santé habitant quartier mairie budget transport "
-         "logement").split()
 BIG_FILES = 1000  # ~7 MB: about 1 s to index, 2-3 s under ASan
 BIG_WORDS = 1000
 
@@ -71,15 +62,8 @@ def write(path, content, mtime=None):
 def index(cwd, *args, rc=0, db="db", env=None):
     """Run cglu-index in cwd (so that no default var/ lands in the tree);
     check its exit status when rc is not None."""
-    cmd = [INDEXER] + (["--db", db] if db else []) + list(args)
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=TIMEOUT,
-                       env=env)
-    p.out = p.stdout.decode("utf-8", "replace")
-    p.err = p.stderr.decode("utf-8", "replace")
-    if rc is not None:
-        assert p.returncode == rc, "%s: exit %d, want %d\nstdout: %s\n" \
-            "stderr: %s" % (" ".join(cmd), p.returncode, rc, p.out, p.err)
-    return p
+    return run_indexer((["--db", db] if db else []) + list(args), rc=rc,
+                       cwd=cwd, env=env, timeout=TIMEOUT)
 
 
 def summary(p, dry=False):
@@ -106,15 +90,6 @@ def tool(*args, rc=0):
         assert p.returncode == rc, "%s: exit %d\n%s%s" % (
             " ".join(args), p.returncode, out, p.stderr.decode())
     return out
-
-
-def db_info(db):
-    """revision and number of documents, from xapian-delve's summary."""
-    out = tool("xapian-delve", db)
-    rev = re.search(r"^revision = (\d+)$", out, re.M)
-    n = re.search(r"^number of documents = (\d+)$", out, re.M)
-    assert rev and n, out
-    return int(rev.group(1)), int(n.group(1))
 
 
 def postings(db, term):
@@ -166,37 +141,18 @@ def doc(db, ident):
     return d
 
 
-def check_db(db):
-    """The index passes xapian-check."""
-    p = subprocess.run(["xapian-check", db], capture_output=True,
-                       timeout=TIMEOUT)
-    out = p.stdout.decode("utf-8", "replace")
-    assert p.returncode == 0 and "No errors found" in out, \
-        "xapian-check %s: exit %d\n%s%s" % (db, p.returncode, out,
-                                            p.stderr.decode())
-
-
 def metadata(db, key):
     return tool("xapian-metadata", "get", db, key).rstrip("\n")
 
 
-def gen_folder(path, nfiles=BIG_FILES, nwords=BIG_WORDS, seed=1):
-    """nfiles .txt files of French-ish text in 20 subfolders."""
-    r = random.Random(seed)
-    for i in range(nfiles):
-        words = " ".join(r.choice(VOCAB) for _ in range(nwords))
-        write(os.path.join(path, "d%02d" % (i % 20), "f%04d.txt" % i),
-              "Document numéro %d\n\n%s\n" % (i, words))
+def gen_big(path, nfiles=BIG_FILES, nwords=BIG_WORDS, seed=1):
+    """nfiles .txt files of French-ish text (WORDS) in 20 subfolders."""
+    gen_folder(path, nfiles, nwords, seed)
 
 
 def wait_for(pred, limit=10.0):
     """Poll pred every 5 ms for at most limit seconds."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.005)
-    return pred()
+    return wait_until(pred, limit, 0.005)
 
 
 def start(cwd, *args, db="db"):
@@ -505,16 +461,24 @@ def test_incremental():
         check_db(db)
 
 
+def two_roots(t, one, two):
+    """Folders t/one and t/two holding the files of one and two ({name:
+    content}), indexed one after the other into t/db: (db, the second
+    run)."""
+    for folder, files in (("one", one), ("two", two)):
+        for name, content in files.items():
+            write(os.path.join(t, folder, name), content)
+    expect(index(t, "one"), added=len(one))
+    return os.path.join(t, "db"), index(t, "two")
+
+
 def test_other_root_kept():
     with TempDir() as t:
-        write(os.path.join(t, "one", "un.txt"), "premier dossier\n")
-        write(os.path.join(t, "one", "deux.txt"), "second fichier\n")
-        write(os.path.join(t, "two", "trois.txt"), "autre dossier\n")
-        db = os.path.join(t, "db")
-        expect(index(t, "one"), added=2)
         # a second folder in the index: ids tell the folders apart; the
         # first one's move at its own next run, and the run says so
-        p = index(t, "two")
+        db, p = two_roots(t, {"un.txt": "premier dossier\n",
+                              "deux.txt": "second fichier\n"},
+                          {"trois.txt": "autre dossier\n"})
         expect(p, files=1, added=1, deleted=0)
         assert re.search(r'^cglu-index: ids of .*/one will start with '
                          r'"one/" from its next run \(now ""\)', p.err,
@@ -539,11 +503,8 @@ def test_same_name_in_two_roots():
     # Folders often share names (index.html, README.md): a run over one
     # folder must not replace the other folder's document of that name.
     with TempDir() as t:
-        write(os.path.join(t, "one", "index.md"), "# Un\n\npomme\n")
-        write(os.path.join(t, "two", "index.md"), "# Deux\n\npoire\n")
-        db = os.path.join(t, "db")
-        expect(index(t, "one"), added=1)
-        p = index(t, "two")
+        db, p = two_roots(t, {"index.md": "# Un\n\npomme\n"},
+                          {"index.md": "# Deux\n\npoire\n"})
         expect(p, added=1, updated=0, deleted=0)
         assert db_info(db)[1] == 2
         assert len(postings(db, "Epomme")) == 1
@@ -748,7 +709,7 @@ def test_lock_held_by_other_process():
 
 def test_lock_two_indexers():
     with TempDir() as t:
-        gen_folder(os.path.join(t, "big"))
+        gen_big(os.path.join(t, "big"))
         write(os.path.join(t, "small", "a.txt"), "alpha\n")
         db = os.path.join(t, "db")
         pidfile = os.path.join(db, "cglu-index.pid")
@@ -849,7 +810,7 @@ def test_interrupted_url_change_is_redone():
     leaves its folder marked: the next run reads every page again, so no
     mix of old and new urls stays."""
     with TempDir() as t:
-        gen_folder(os.path.join(t, "big"), nfiles=300, nwords=1000)
+        gen_big(os.path.join(t, "big"), nfiles=300, nwords=1000)
         db = os.path.join(t, "db")
         expect(index(t, "--base-url", "https://a.example/", "big"),
                added=300)
@@ -875,7 +836,7 @@ def test_interrupted_url_change_is_redone():
 
 def test_kill_mid_run():
     with TempDir() as t:
-        gen_folder(os.path.join(t, "big"))
+        gen_big(os.path.join(t, "big"))
         want = reference_count(t)
         db = os.path.join(t, "db")
         seen = []
@@ -914,7 +875,7 @@ def test_interrupted_rebuild_is_never_partial():
     interrupted rebuild still holds every document (old or new form), and
     the next plain run finishes the rebuild."""
     with TempDir() as t:
-        gen_folder(os.path.join(t, "big"), seed=5)
+        gen_big(os.path.join(t, "big"), seed=5)
         db = os.path.join(t, "db")
         expect(index(t, "--batch-size", "1", "big"), added=BIG_FILES)
         rev0 = db_info(db)[0]
@@ -938,7 +899,7 @@ def test_interrupted_rebuild_is_never_partial():
 
 def interrupt(sig):
     with TempDir() as t:
-        gen_folder(os.path.join(t, "big"), seed=2)
+        gen_big(os.path.join(t, "big"), seed=2)
         want = BIG_FILES
         db = os.path.join(t, "db")
         # SIGINT: 1 MB batches, some committed before the signal; SIGTERM:

@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+# lib.sh: what the bench scripts share; sourced (. "$(dirname "$0")/lib.sh"),
+# never run.
+
+# die MESSAGE: "SCRIPT: error: MESSAGE" on stderr, then exit 1.
+die() {
+    echo "${0##*/}: error: $*" >&2
+    exit 1
+}
+
+# input_size DIR: prints "FILES BYTES" of the .txt/.html/.htm files under
+# DIR, the input an indexer reads (MB figures are BYTES / 10^6).
+input_size() {
+    find "$1" -type f \( -name '*.txt' -o -name '*.html' -o -name '*.htm' \) \
+        -printf '%s\n' | awk '{ s += $1; n++ } END { print n + 0, s + 0 }'
+}
+
+# index_figures DB TIMEFILE: sets rss_kb (the peak RSS that /usr/bin/time -v
+# wrote to TIMEFILE), docs (DB's document count, "" when xapian-delve
+# cannot tell) and index_bytes (DB's size on disk).
+index_figures() {
+    rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$2")
+    docs=$(xapian-delve "$1" | awk -F' = ' '/number of documents/ { print $2 }')
+    index_bytes=$(du -sb "$1" | cut -f1)
+}
