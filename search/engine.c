@@ -217,8 +217,10 @@ static void fail(engine_result *r, json_err e, const char *msg)
 static engine_span keep(engine_result *r, const char *p, size_t n)
 {
     engine_span sp = {r->store.len, n};
-    if (buf_append(&r->store, p, n) != BUF_OK)
+    if (buf_append(&r->store, p, n) != BUF_OK) {
         sp.len = 0;
+        r->full = 1;
+    }
     return sp;
 }
 
@@ -332,7 +334,14 @@ static void do_search(engine_ctx *c, const engine_request *req,
         if (req->snippet > 0 && text) {
             size_t at = r->store.len;
             snip_terms st = {q.stems, q.nstems, q.prefixes, q.nprefixes};
-            snip_build(c->an, text, tlen, &st, req->snippet, &r->store);
+            /* A failed snippet cuts the store back, which clears its
+             * failure flag: the result remembers it. */
+            snip_status ss =
+                snip_build(c->an, text, tlen, &st, req->snippet, &r->store);
+            if (ss == SNIP_ERR_LIMIT)
+                r->full = 1;
+            else if (ss != SNIP_OK)
+                fail(r, JSON_ERR_INTERNAL, "out of memory");
             h->has_snippet = 1;
             h->snippet = (engine_span){at, r->store.len - at};
         }
@@ -533,6 +542,6 @@ void engine_run(engine_ctx *c, const engine_request *req, engine_result *r)
         fail(r, JSON_ERR_INTERNAL, "unknown engine operation");
         break;
     }
-    if (r->ok && r->store.failed)
+    if (r->ok && (r->full || r->store.failed))
         fail(r, JSON_ERR_TOO_LARGE, ENGINE_TOO_LARGE_MSG);
 }

@@ -83,6 +83,8 @@ typedef struct engine_result {
     uint64_t revision; /* index revision the answer was computed on */
     int current;       /* 0 when a due reopen failed: revision may be old */
     buf_t store;       /* the bytes spans point to */
+    int full; /* a copy into store failed (its limit): the result is the
+                 error JSON_ERR_TOO_LARGE; sticky, unlike store.failed */
 
     /* SEARCH */
     engine_span query; /* the text as sent */
