@@ -1,4 +1,4 @@
-/* snip_bench: time of one snippet (server/snip) on whole documents.
+/* snip_bench: time of one snippet (search/snip) on whole documents.
  * Usage: snip_bench [-q QUERY]... [-t TARGET] FILE...
  * For every file and query (default: a few 1-2 word queries) it builds the
  * snippet REPS times and keeps the mean; it prints the median, p90 and max
