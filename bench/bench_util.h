@@ -38,8 +38,9 @@ static inline int bench_read_file(const char *path, char **text, size_t *len,
         *len += k;
         (*text)[*len] = '\0';
     }
+    int bad = ferror(f); /* a read error is not an end of file */
     fclose(f);
-    return 0;
+    return bad ? -1 : 0;
 }
 
 #endif

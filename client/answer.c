@@ -114,7 +114,8 @@ answer_status answer_parse(answer *a, const char *text, size_t len, char *err,
         return ANSWER_ERR_BAD;
     }
     a->root = json_loadb(a->text, a->len, flags, &je);
-    if (a->root == NULL && je.text[0] == '\0') { /* only malloc fails so */
+    if (a->root == NULL && (je.text[0] == '\0' ||
+                            json_error_code(&je) == json_error_out_of_memory)) {
         seterr(err, errlen, "out of memory");
         return ANSWER_ERR_NOMEM;
     }

@@ -193,7 +193,10 @@ static void read_line(int fd, buf_t *in, buf_t *line)
             die(1, "cannot read the answer: %s", strerror(errno));
         if (r == 0)
             die(1, "the server closed the connection without answering");
-        if (buf_append(in, chunk, (size_t)r) != BUF_OK)
+        buf_status bs = buf_append(in, chunk, (size_t)r);
+        if (bs == BUF_ERR_NOMEM)
+            die(1, "out of memory");
+        if (bs != BUF_OK)
             die(1, "answer longer than %u bytes", MAX_ANSWER);
     }
 }

@@ -19,21 +19,6 @@
 /* Bytes of such a key: the prefix, 16 hex digits, the longest what. */
 #define META_KEY_MAX 64
 
-const char *folders_strerror(folders_status st)
-{
-    switch (st) {
-    case FOLDERS_OK:
-        return "success";
-    case FOLDERS_ERR_USAGE:
-        return "folders overlap";
-    case FOLDERS_ERR_NOMEM:
-        return "out of memory";
-    case FOLDERS_ERR_INDEX:
-        return "cannot read index";
-    }
-    return "unknown status";
-}
-
 folders_status folders_init(folders *f, const char *const *args, size_t n)
 {
     memset(f, 0, sizeof *f);

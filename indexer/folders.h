@@ -16,8 +16,6 @@ typedef enum {
     FOLDERS_ERR_INDEX, /* the index could not be read (err says why) */
 } folders_status;
 
-const char *folders_strerror(folders_status st);
-
 /* Every array has n entries, is malloc'd with its strings and freed by
  * folders_free; args is the caller's. */
 typedef struct folders {

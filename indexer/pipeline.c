@@ -56,8 +56,9 @@ struct pipeline {
     int dry_run;
 };
 
-/* Read the whole file into *buf; 0 on success, else errno. */
-static int read_file(char **buf, size_t *cap, const char *path, size_t *len)
+/* Read the file into *buf, at most limit bytes; 0 on success, else errno. */
+static int read_file(char **buf, size_t *cap, const char *path, size_t limit,
+                     size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -69,7 +70,9 @@ static int read_file(char **buf, size_t *cap, const char *path, size_t *len)
         e = errno;
         goto out;
     }
-    size_t want = (size_t)st.st_size;
+    /* A file that grew past the cap since the walk saw it: limit bytes
+     * are enough for the extractor to call it too large. */
+    size_t want = (size_t)st.st_size < limit ? (size_t)st.st_size : limit;
     if (want + 1 > *cap) {
         char *b = realloc(*buf, want + 1);
         if (!b) {
@@ -113,7 +116,7 @@ static void build_item(pipeline *p, pipeline_item *it)
     buf_init(&url, ID_URL_MAX);
     it->msg[0] = '\0';
     it->msg_level = RUNLOG_NOTE;
-    int eno = read_file(&p->buf, &p->bufcap, e->path, &len);
+    int eno = read_file(&p->buf, &p->bufcap, e->path, maxsz + 1, &len);
     if (eno) {
         snprintf(it->msg, sizeof it->msg, "failed %s: %s", e->relpath,
                  strerror(eno));

@@ -29,7 +29,6 @@ struct engine_ctx {
     analyzer *an;
     atomic_int reopen; /* set by engine_request_reopen (SIGHUP) */
     double last_check;
-    buf_t scratch; /* snippet text, reused */
 };
 
 /* The index's layout and analyzer, by common/index_meta's rule (an index
@@ -136,7 +135,6 @@ engine_status engine_open(const char *db_path, engine_ctx **out, char *err,
     st = open_all(db_path, &c->db, &c->an, err, errlen);
     if (st != ENGINE_OK)
         goto fail;
-    buf_init(&c->scratch, 1 << 20);
     c->last_check = clock_now();
     *out = c;
     return ENGINE_OK;
@@ -151,7 +149,6 @@ void engine_close(engine_ctx *c)
         return;
     xc_close(c->db);
     analyze_free(c->an);
-    buf_free(&c->scratch);
     free(c->path);
     free(c);
 }

@@ -15,8 +15,6 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-typedef struct server server;
-
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b);
 
 void conn_peer_name(conn *c, char *out, size_t n)

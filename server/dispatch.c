@@ -10,6 +10,8 @@
 #include "server/server_int.h"
 #include "server/verbs.h"
 
+#define ECHO_MAX 64 /* bytes of a client's verb or key echoed back */
+
 /* A worker: one engine context and the result it fills, used by one
  * thread at a time. */
 struct worker {

@@ -14,8 +14,6 @@
 #define MAX_REJECTS 64      /* "busy" lines being written at once */
 #define ACCEPT_RETRY_MS 100 /* out of memory at accept: try again then */
 
-typedef struct server server;
-
 /* A client refused with "busy". */
 typedef struct reject {
     uv_tcp_t tcp;

@@ -16,7 +16,8 @@
 #define STOP_GRACE_MS 5000 /* shutdown: then cut clients that do not read */
 #define LOG_EVERY_MS 1000  /* a repeated warning: at most once a second */
 
-typedef struct server server;
+#define LOG_LINE 512           /* longest log line */
+#define MIN_ANSWER (64u << 10) /* smallest cap on one answer */
 
 void server_logf(server *s, server_log_level lvl, const char *fmt, ...)
 {

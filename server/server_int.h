@@ -24,10 +24,7 @@
 #include "server/proto.h"
 #include "server/server.h"
 
-#define READ_SIZE 65536        /* one read; shared by every connection */
-#define LOG_LINE 512           /* longest log line */
-#define ECHO_MAX 64            /* bytes of a client's verb or key echoed back */
-#define MIN_ANSWER (64u << 10) /* smallest cap on one answer */
+#define READ_SIZE 65536 /* one read; shared by every connection */
 
 enum { WARN_ACCEPT, WARN_BUSY, WARN_NOMEM, WARN_AUTH, WARN_KINDS };
 
@@ -55,7 +52,7 @@ typedef struct slot {
 
 struct conn {
     uv_tcp_t tcp;
-    struct server *s;
+    server *s;
     conn *prev, *next; /* s->conns, while not closing */
     conn *dirty_next;  /* s->dirty, while dirty */
     int refs;          /* handle until closed + work in flight + dirty */
@@ -136,13 +133,13 @@ struct server {
 };
 
 /* server.c */
-void server_logf(struct server *s, server_log_level lvl, const char *fmt, ...)
+void server_logf(server *s, server_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* A warning that a flood could repeat: at most one line a second. */
-void server_warn(struct server *s, int kind, const char *what);
-void server_figures(struct server *s, render_figures *f);
-void server_latency(struct server *s, uint64_t t0);
-void server_maybe_done(struct server *s); /* stopping: close the handles */
+void server_warn(server *s, int kind, const char *what);
+void server_figures(server *s, render_figures *f);
+void server_latency(server *s, uint64_t t0);
+void server_maybe_done(server *s); /* stopping: close the handles */
 
 /* conn.c */
 void conn_peer_name(conn *c, char *out, size_t n);
@@ -166,22 +163,22 @@ void conn_reply_msg(conn *c, json_err e, const char *msg);
 #define CONN_REPLY_LIT(c, lit) conn_reply((c), (lit), sizeof(lit) - 1)
 
 /* listen.c */
-server_status listen_start(struct server *s, const server_config *cfg,
-                           char *err, size_t n);
+server_status listen_start(server *s, const server_config *cfg, char *err,
+                           size_t n);
 
 /* dispatch.c */
 void dispatch_line(conn *c, const char *line, size_t len);
-int dispatch_build_help(struct server *s);
+int dispatch_build_help(server *s);
 /* One worker per thread, each with its engine on db_path. */
-server_status dispatch_workers_open(struct server *s, unsigned n, char *err,
+server_status dispatch_workers_open(server *s, unsigned n, char *err,
                                     size_t errlen);
-void dispatch_workers_close(struct server *s);
-void dispatch_workers_reopen(struct server *s); /* before the next request */
+void dispatch_workers_close(server *s);
+void dispatch_workers_reopen(server *s); /* before the next request */
 
 /* watch.c */
-int watch_init(struct server *s); /* 0, or -1 out of memory */
-void watch_free(struct server *s);
-void watch_changed(struct server *s); /* the index changed: cache emptied */
+int watch_init(server *s); /* 0, or -1 out of memory */
+void watch_free(server *s);
+void watch_changed(server *s); /* the index changed: cache emptied */
 void watch_on_timer(uv_timer_t *t);
 
 #endif

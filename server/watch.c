@@ -4,8 +4,6 @@
 #include "common/index_meta.h"
 #include "server/server_int.h"
 
-typedef struct server server;
-
 /* The index changed (a commit, a rebuild, SIGHUP): cached answers may be
  * false now, and so may answers being computed on the old revision. */
 void watch_changed(server *s)

@@ -30,9 +30,7 @@ def build_index(src=None, db=None):
     """Index src (default: the shipped corpus) into db (default: a temp
     dir); returns the db path."""
     db = db or os.path.join(tempfile.mkdtemp(prefix="cglu-test-"), "db")
-    subprocess.run([prog("cglu-index"), "-q", "--db", db,
-                    src or os.path.join(ROOT, "corpus")],
-                   check=True, timeout=120)
+    run_indexer(["-q", "--db", db, src or os.path.join(ROOT, "corpus")])
     return db
 
 
