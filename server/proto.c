@@ -189,6 +189,13 @@ proto_status proto_parse(const char *line, size_t len, proto_request *req)
         w = p;
         while (p < end && !is_ws(*p))
             p++;
+        if (p - w == 2 && w[0] == '-' && w[1] == '-') {
+            /* "--" ends the options: what follows is the argument even if
+             * it looks like key=value (a visitor's text, as proxies send) */
+            while (p < end && is_ws(*p))
+                p++;
+            break;
+        }
         eq = memchr(w, '=', (size_t)(p - w));
         if (eq == NULL || !is_key(w, (size_t)(eq - w))) {
             p = w; /* first word of the argument */

@@ -519,6 +519,17 @@ static const struct pcase {
      PROTO_V_SEARCH, "a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8", S("q"), "a"},
     {S("SEARCH a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 q"), PROTO_ERR_OPT_MANY,
      PROTO_V_SEARCH, "a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8", S("i=9 q"), "i"},
+    /* "--" ends the options */
+    {S("SEARCH limit=5 -- limit=5 cit\xc3\xa9s"), PROTO_OK, PROTO_V_SEARCH,
+     "limit=5", S("limit=5 cit\xc3\xa9s"), NULL},
+    {S("SEARCH --  \t offset=1 x"), PROTO_OK, PROTO_V_SEARCH, "",
+     S("offset=1 x"), NULL},
+    {S("SEARCH -- -- x"), PROTO_OK, PROTO_V_SEARCH, "", S("-- x"), NULL},
+    {S("SEARCH --"), PROTO_OK, PROTO_V_SEARCH, "", S(""), NULL},
+    {S("SEARCH --x a=1"), PROTO_OK, PROTO_V_SEARCH, "", S("--x a=1"), NULL},
+    {S("SUGGEST limit=2 -- a=b"), PROTO_OK, PROTO_V_SUGGEST, "limit=2",
+     S("a=b"), NULL},
+    {S("DOC -- a"), PROTO_OK, PROTO_V_DOC, "", S("-- a"), NULL},
     /* verbs without options take the whole rest as argument */
     {S("DOC a=b.txt"), PROTO_OK, PROTO_V_DOC, "", S("a=b.txt"), NULL},
     {S("AUTH abc=="), PROTO_OK, PROTO_V_AUTH, "", S("abc=="), NULL},
