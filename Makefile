@@ -23,7 +23,7 @@ CPPFLAGS_ALL := -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/nul
 	$(shell xapian-config --cxxflags 2>/dev/null | tr ' ' '\n' | grep '^-I' | tr '\n' ' ')
 ALL_CFLAGS := -std=c11 $(WARN) $(CFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
 ALL_CXXFLAGS := -std=c++17 $(WARN) $(CXXFLAGS) $(SAN) $(CPPFLAGS_ALL) -MMD -MP
-LIBS := $(shell xapian-config --libs 2>/dev/null) -lstemmer \
+LIBS := $(shell xapian-config --libs 2>/dev/null) -lstemmer -lhttp_parser \
 	$(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -31,7 +31,12 @@ SRC_DIRS := common indexer search server client
 MAINS := $(wildcard $(addsuffix /*_main.c,$(SRC_DIRS)))
 LIB_C := $(filter-out $(MAINS),$(wildcard $(addsuffix /*.c,$(SRC_DIRS))))
 LIB_CC := $(wildcard $(addsuffix /*.cc,$(SRC_DIRS)))
-LIB_OBJ := $(LIB_C:%.c=$(BUILD)/obj/%.o) $(LIB_CC:%.cc=$(BUILD)/obj/%.o)
+# The search page's files (server/web/), built into the daemon as a C
+# table (scripts/embed.sh, server/assets.h).
+WEB_FILES := $(sort $(wildcard server/web/*.html server/web/*.js server/web/*.css))
+WEB_OBJ := $(BUILD)/obj/gen/web_assets.o
+LIB_OBJ := $(LIB_C:%.c=$(BUILD)/obj/%.o) $(LIB_CC:%.cc=$(BUILD)/obj/%.o) \
+	$(WEB_OBJ)
 LIB := $(BUILD)/libcglu.a
 
 # Each program and its main: one link rule below serves them all.
@@ -71,6 +76,13 @@ $(BUILD)/obj/%.o: %.cc
 	@mkdir -p $(dir $@)
 	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 $(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/web_assets.c: $(WEB_FILES) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed.sh $@ $(WEB_FILES)
+$(WEB_OBJ): $(BUILD)/gen/web_assets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 

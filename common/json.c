@@ -185,6 +185,8 @@ const char *json_err_code(json_err e)
         [JSON_ERR_BUSY] = "busy",
         [JSON_ERR_TOO_LARGE] = "too_large",
         [JSON_ERR_INTERNAL] = "internal",
+        [JSON_ERR_METHOD] = "method_not_allowed",
+        [JSON_ERR_REQUEST_TOO_LARGE] = "request_too_large",
     };
     return (unsigned)e < JSON_ERR_KINDS ? codes[e] : "internal";
 }

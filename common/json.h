@@ -65,6 +65,8 @@ typedef enum {
     JSON_ERR_BUSY,            /* too many connections */
     JSON_ERR_TOO_LARGE,       /* the answer would pass the answer limit */
     JSON_ERR_INTERNAL,        /* out of memory, index failure */
+    JSON_ERR_METHOD,          /* HTTP: a method other than GET, HEAD, OPTIONS */
+    JSON_ERR_REQUEST_TOO_LARGE, /* HTTP: a body, a URL or a head too long */
     JSON_ERR_KINDS
 } json_err;
 

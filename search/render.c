@@ -141,6 +141,9 @@ void render_result(const engine_result *r, const render_figures *figures,
     if (info) {
         info->ok = 0;
         info->keep = 0;
+        info->error = r->ok ? JSON_ERR_INTERNAL : r->error;
+        info->total = r->ok && r->op == ENGINE_SEARCH ? r->total : 0;
+        info->took_ms = r->ok && r->op == ENGINE_SEARCH ? r->took_ms : 0;
     }
     if (!r->ok) {
         render_error(out, r->error, r->message);
@@ -173,6 +176,7 @@ void render_result(const engine_result *r, const render_figures *figures,
         if (info) {
             info->ok = 0;
             info->keep = 0;
+            info->error = JSON_ERR_TOO_LARGE;
         }
     }
 }

@@ -32,6 +32,9 @@ typedef struct render_info {
      * is the answer up to and including `,"took_ms":`, and a cached copy
      * gets a new time and `}\n` (render_cached()). 0: not cacheable. */
     size_t keep;
+    json_err error; /* !ok: the error the line carries */
+    uint64_t total; /* SEARCH: matches (for the query log) */
+    double took_ms; /* SEARCH: the engine's time */
 } render_info;
 
 /* Append the answer to res (a result of engine_run()) to out: exactly one

@@ -56,6 +56,7 @@ static void conn_free(conn *c)
     buf_free(&c->out);
     buf_free(&c->wout);
     free(c->pend);
+    free(c->hp);
     free(c);
     s->nconn--;
     server_maybe_done(s);
@@ -215,18 +216,8 @@ static int over_limits(const conn *c)
                2 * s->max_output;
 }
 
-static int on_line(void *arg, proto_event ev, const char *line, size_t len)
+int conn_after_request(conn *c)
 {
-    conn *c = arg;
-
-    if (ev == PROTO_EV_TOO_LONG) {
-        c->s->requests++;
-        conn_reply_msg(c, JSON_ERR_LINE_TOO_LONG,
-                       "request line longer than " STR(
-                           PROTO_MAX_LINE) " bytes: ignored up to its end");
-    } else {
-        dispatch_line(c, line, len);
-    }
     if (c->quit || c->closing)
         return PROTO_PAUSE;
     if (over_limits(c)) {
@@ -236,11 +227,33 @@ static int on_line(void *arg, proto_event ev, const char *line, size_t len)
     return PROTO_CONTINUE;
 }
 
+static int on_line(void *arg, proto_event ev, const char *line, size_t len)
+{
+    conn *c = arg;
+
+    if (ev == PROTO_EV_TOO_LONG) {
+        c->s->requests++;
+        c->s->met.line++;
+        conn_reply_msg(c, JSON_ERR_LINE_TOO_LONG,
+                       "request line longer than " STR(
+                           PROTO_MAX_LINE) " bytes: ignored up to its end");
+    } else {
+        dispatch_line(c, line, len);
+    }
+    return conn_after_request(c);
+}
+
+/* The requests in p[0..n), in the connection's protocol: the bytes used. */
+static size_t conn_parse(conn *c, const char *p, size_t n)
+{
+    return c->http ? http_feed(c, p, n) : proto_feed(&c->fr, p, n, on_line, c);
+}
+
 /* Frame p[0..n); what a pause leaves over is kept in c->pend, and reading
  * stops until the client's queue and output drain. */
 static void conn_feed(conn *c, const char *p, size_t n)
 {
-    size_t used = proto_feed(&c->fr, p, n, on_line, c);
+    size_t used = conn_parse(c, p, n);
     char *keep;
 
     if (c->closing)
@@ -279,8 +292,7 @@ static void conn_resume(conn *c)
     c->paused = 0;
     if (c->pend != NULL) {
         size_t left = c->pend_len - c->pend_off;
-        size_t used =
-            proto_feed(&c->fr, c->pend + c->pend_off, left, on_line, c);
+        size_t used = conn_parse(c, c->pend + c->pend_off, left);
         if (c->closing)
             return;
         c->pend_off += used;
@@ -464,5 +476,7 @@ void conn_on_sweep(uv_timer_t *t)
         /* Work in flight is not idleness: its answer is awaited. */
         if (s->idle_ms > 0 && c->head == NULL && now - c->last_ms >= s->idle_ms)
             conn_close(c);
+        else if (c->http)
+            http_sweep(c, now);
     }
 }

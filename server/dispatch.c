@@ -104,37 +104,57 @@ static size_t cache_key(const engine_request *r, char key[KEY_MAX])
     return KEY_HEAD + n;
 }
 
+/* A cached value: the answer's total (for the query log), then the
+ * answer up to its took_ms. */
+#define VAL_HEAD sizeof(uint64_t)
+
 /* Keep a successful SEARCH answer up to its took_ms, the one part that
  * changes (render_info.keep). Failures only cost a later miss. */
 static void cache_store(server *s, const slot *sl)
 {
     char key[KEY_MAX];
+    char *val;
 
     if (s->cache == NULL || sl->rinfo.keep == 0)
         return;
-    cache_put(s->cache, key, cache_key(&sl->req, key), sl->out.data,
-              sl->rinfo.keep, uv_now(&s->loop));
+    val = malloc(VAL_HEAD + sl->rinfo.keep);
+    if (val == NULL)
+        return;
+    memcpy(val, &sl->rinfo.total, VAL_HEAD);
+    memcpy(val + VAL_HEAD, sl->out.data, sl->rinfo.keep);
+    cache_put(s->cache, key, cache_key(&sl->req, key), val,
+              VAL_HEAD + sl->rinfo.keep, uv_now(&s->loop));
+    free(val);
 }
 
 /* Answer a request from the cache when it holds it: 1 if answered. */
-static int answer_from_cache(conn *c, const engine_request *req)
+static int answer_from_cache(conn *c, const engine_request *req,
+                             const slot_http *h)
 {
     server *s = c->s;
     char key[KEY_MAX];
     const char *val;
     size_t vlen;
-    uint64_t t0 = uv_hrtime();
+    uint64_t t0 = uv_hrtime(), total;
+    double took;
 
     if (s->cache == NULL || !s->watch_ok)
         return 0;
     if (!cache_get(s->cache, key, cache_key(req, key), uv_now(&s->loop), &val,
-                   &vlen))
+                   &vlen) ||
+        vlen < VAL_HEAD)
         return 0;
+    memcpy(&total, val, VAL_HEAD);
     buf_reset(&s->hit);
-    if (render_cached(&s->hit, val, vlen, (double)(uv_hrtime() - t0) / 1e6) !=
-        BUF_OK)
+    took = (double)(uv_hrtime() - t0) / 1e6;
+    if (render_cached(&s->hit, val + VAL_HEAD, vlen - VAL_HEAD, took) != BUF_OK)
         return 0; /* out of memory: the worker answers it */
-    conn_reply(c, s->hit.data, s->hit.len);
+    if (h != NULL)
+        http_reply_cached(c, h, s->hit.data, s->hit.len);
+    else
+        conn_reply(c, s->hit.data, s->hit.len);
+    if (h == NULL || h->endpoint == HTTP_EP_SEARCH)
+        qlog_search(s, c, req->text, req->text_len, total, took, 1);
     server_latency(s, t0);
     return 1;
 }
@@ -150,8 +170,11 @@ static void work_cb(uv_work_t *wk)
     engine_run(w->eng, &sl->req, &w->res);
     sl->revision = w->res.revision;
     sl->current = w->res.current;
-    render_result(&w->res, sl->req.op == ENGINE_STATS ? &sl->figures : NULL,
-                  &sl->out, &sl->rinfo);
+    if (sl->http.on)
+        http_render(sl, &w->res, &sl->out, &sl->rinfo);
+    else
+        render_result(&w->res, sl->req.op == ENGINE_STATS ? &sl->figures : NULL,
+                      &sl->out, &sl->rinfo);
     worker_give(s, w);
 }
 
@@ -185,20 +208,38 @@ static void after_work_cb(uv_work_t *wk, int status)
     else if (sl->cacheable && sl->cache_gen == s->cache_gen && sl->current &&
              sl->revision == s->max_rev && s->watch_ok)
         cache_store(s, sl);
+    if (sl->rinfo.ok && sl->req.op == ENGINE_SEARCH &&
+        (!sl->http.on || sl->http.endpoint == HTTP_EP_SEARCH ||
+         sl->http.endpoint == HTTP_EP_PAGE))
+        qlog_search(s, c, sl->req.text, sl->req.text_len, sl->rinfo.total,
+                    sl->rinfo.took_ms, 0);
+    if (sl->http.on && !c->closing)
+        http_finish(c, sl);
     c->held += sl->out.len;
     sl->done = 1;
     conn_mark_dirty(c); /* no-op when closing: the slot goes with c */
     conn_unref(c);
 }
 
+/* An error answer in the request's own protocol. */
+static void dispatch_error(conn *c, const slot_http *h, json_err e,
+                           const char *msg)
+{
+    if (h != NULL)
+        http_reply_error(c, h, e, msg);
+    else
+        conn_reply_msg(c, e, msg);
+}
+
 /* Queue req on a worker; its answer takes its place in c's order. */
-static void to_worker(conn *c, const engine_request *req, int cacheable)
+static void to_worker(conn *c, const engine_request *req, int cacheable,
+                      const slot_http *h)
 {
     server *s = c->s;
     slot *sl = malloc(sizeof *sl + req->text_len + 1);
 
     if (sl == NULL) {
-        conn_reply_msg(c, JSON_ERR_INTERNAL, "out of memory");
+        dispatch_error(c, h, JSON_ERR_INTERNAL, "out of memory");
         return;
     }
     memset(sl, 0, sizeof *sl);
@@ -213,12 +254,14 @@ static void to_worker(conn *c, const engine_request *req, int cacheable)
     sl->t0 = uv_hrtime();
     sl->cacheable = cacheable;
     sl->cache_gen = s->cache_gen;
+    if (h != NULL)
+        sl->http = *h;
     sl->work.data = sl;
     if (req->op == ENGINE_STATS)
         server_figures(s, &sl->figures);
     if (uv_queue_work(&s->loop, &sl->work, work_cb, after_work_cb) != 0) {
         free(sl);
-        conn_reply_msg(c, JSON_ERR_INTERNAL, "cannot queue the request");
+        dispatch_error(c, h, JSON_ERR_INTERNAL, "cannot queue the request");
         return;
     }
     c->refs++;
@@ -230,6 +273,13 @@ static void to_worker(conn *c, const engine_request *req, int cacheable)
         c->head = sl;
     c->tail = sl;
     c->nslots++;
+}
+
+void dispatch_engine(conn *c, const engine_request *req, int cacheable,
+                     const slot_http *h)
+{
+    if (!cacheable || !answer_from_cache(c, req, h))
+        to_worker(c, req, cacheable && c->s->cache != NULL, h);
 }
 
 /* ---- Requests ---- */
@@ -270,12 +320,17 @@ static size_t echo_msg(char *out, size_t n, const char *prefix, const char *p,
     return k;
 }
 
+int dispatch_password_ok(const server *s, const char *guess, size_t len)
+{
+    return s->password == NULL ||
+           secret_equal(guess, len, s->password, s->password_len);
+}
+
 static void auth(conn *c, const proto_request *req)
 {
     server *s = c->s;
 
-    if (s->password == NULL ||
-        secret_equal(req->arg, req->arg_len, s->password, s->password_len)) {
+    if (dispatch_password_ok(s, req->arg, req->arg_len)) {
         c->authed = 1;
         CONN_REPLY_LIT(c, "{\"ok\":true,\"auth\":true}\n");
     } else {
@@ -301,6 +356,7 @@ void dispatch_line(conn *c, const char *line, size_t len)
     if (req.verb == PROTO_V_EMPTY)
         return; /* no answer: a human pressed Enter */
     s->requests++;
+    s->met.line++;
     if (!c->authed && (d == NULL || !d->open)) {
         conn_reply_msg(c, JSON_ERR_UNAUTHORIZED, "AUTH PASSWORD first");
         return;
@@ -324,8 +380,8 @@ void dispatch_line(conn *c, const char *line, size_t len)
     if (d->on_worker) {
         if (verbs_request(d, &req, &er, msg, sizeof msg) != 0)
             conn_reply_msg(c, JSON_ERR_BAD_REQUEST, msg);
-        else if (!d->cacheable || !answer_from_cache(c, &er))
-            to_worker(c, &er, d->cacheable && s->cache != NULL);
+        else
+            dispatch_engine(c, &er, d->cacheable, NULL);
         return;
     }
     switch (req.verb) {

@@ -45,8 +45,11 @@ static void on_accept_retry(uv_timer_t *t)
 {
     server *s = t->data;
 
-    if (!s->stopping)
-        on_connection((uv_stream_t *)&s->listener, 0);
+    if (s->stopping)
+        return;
+    on_connection((uv_stream_t *)&s->listener, 0);
+    if (s->http_on)
+        on_connection((uv_stream_t *)&s->http_listener, 0);
 }
 
 /* libuv stops watching the listener until the pending connection is
@@ -59,16 +62,16 @@ static void accept_later(server *s)
 
 /* uv_accept() failing leaves the listener unwatched (libuv 1.44):
  * listening again re-arms it. */
-static void accept_failed(server *s, int rc)
+static void accept_failed(server *s, uv_stream_t *l, int rc)
 {
     char what[128];
 
     snprintf(what, sizeof what, "accept failed: %s", uv_strerror(rc));
     server_warn(s, WARN_ACCEPT, what);
-    uv_listen((uv_stream_t *)&s->listener, LISTEN_BACKLOG, on_connection);
+    uv_listen(l, LISTEN_BACKLOG, on_connection);
 }
 
-static void refuse(server *s)
+static void refuse(server *s, uv_stream_t *l)
 {
     reject *r = malloc(sizeof *r);
     uv_buf_t b;
@@ -83,17 +86,19 @@ static void refuse(server *s)
     r->tcp.data = r->wreq.data = r;
     r->s = s;
     s->nrejects++;
-    rc = uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&r->tcp);
+    rc = uv_accept(l, (uv_stream_t *)&r->tcp);
     if (rc != 0) {
         uv_close((uv_handle_t *)&r->tcp, on_reject_close);
-        accept_failed(s, rc);
+        accept_failed(s, l, rc);
         return;
     }
     snprintf(what, sizeof what, "busy: %llu connections open, refusing more",
              (unsigned long long)s->conn_open);
     server_warn(s, WARN_BUSY, what);
     /* Bounded: in a flood, the surplus is closed without a word. */
-    b = uv_buf_init(s->busy.data, (unsigned)s->busy.len);
+    b = l == (uv_stream_t *)&s->listener
+            ? uv_buf_init(s->busy.data, (unsigned)s->busy.len)
+            : uv_buf_init(s->http_busy.data, (unsigned)s->http_busy.len);
     if (s->nrejects > MAX_REJECTS ||
         uv_write(&r->wreq, (uv_stream_t *)&r->tcp, &b, 1, on_reject_write) != 0)
         uv_close((uv_handle_t *)&r->tcp, on_reject_close);
@@ -132,7 +137,7 @@ static void on_connection(uv_stream_t *l, int status)
     if (s->stopping)
         return;
     if (s->conn_open >= s->max_conn) {
-        refuse(s);
+        refuse(s, l);
         return;
     }
     c = calloc(1, sizeof *c);
@@ -146,6 +151,17 @@ static void on_connection(uv_stream_t *l, int status)
     buf_init(&c->out, BUF_MAX_LIMIT); /* bounded by the limits above */
     buf_init(&c->wout, BUF_MAX_LIMIT);
     proto_framer_init(&c->fr);
+    if (l == (uv_stream_t *)&s->http_listener) {
+        c->http = 1;
+        c->authed = 1; /* HTTP checks each request's Authorization */
+        c->hp = malloc(sizeof *c->hp);
+        if (c->hp == NULL) {
+            free(c);
+            accept_later(s);
+            return;
+        }
+        httpreq_init(c->hp);
+    }
     uv_tcp_init(&s->loop, &c->tcp);
     c->tcp.data = c;
     s->nconn++;
@@ -153,7 +169,7 @@ static void on_connection(uv_stream_t *l, int status)
     if (rc != 0) {
         c->closing = 1;
         uv_close((uv_handle_t *)&c->tcp, conn_on_close);
-        accept_failed(s, rc);
+        accept_failed(s, l, rc);
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1); /* answers are batched already */
@@ -168,10 +184,56 @@ static void on_connection(uv_stream_t *l, int status)
     conn_read_start(c);
 }
 
+/* Bind and listen on host:port with tcp; addr gets the real address. */
+static server_status listen_on(server *s, uv_tcp_t *tcp, const char *host,
+                               unsigned cport, char *addr, size_t addrlen,
+                               char *err, size_t n)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss, rc, v6 = strchr(host, ':') != NULL;
+    char ip[48]; /* INET6_ADDRSTRLEN is 46 */
+    unsigned port;
+
+    if (v6)
+        rc = uv_ip6_addr(host, (int)cport, (struct sockaddr_in6 *)&ss);
+    else
+        rc = uv_ip4_addr(host, (int)cport, (struct sockaddr_in *)&ss);
+    if (rc != 0) {
+        errmsg_set(err, n,
+                   "bad listen address %s: an IPv4 or IPv6 address is "
+                   "needed",
+                   host);
+        return SERVER_ERR_LISTEN;
+    }
+    uv_tcp_init(&s->loop, tcp);
+    tcp->data = s;
+    rc = uv_tcp_bind(tcp, (struct sockaddr *)&ss, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)tcp, LISTEN_BACKLOG, on_connection);
+    if (rc == 0)
+        rc = uv_tcp_getsockname(tcp, (struct sockaddr *)&ss, &len);
+    if (rc != 0) {
+        errmsg_set(err, n, "cannot listen on %s%s%s:%u: %s", v6 ? "[" : "",
+                   host, v6 ? "]" : "", cport, uv_strerror(rc));
+        return SERVER_ERR_LISTEN;
+    }
+    if (v6) {
+        uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
+        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+        snprintf(addr, addrlen, "[%s]:%u", ip, port);
+    } else {
+        uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
+        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        snprintf(addr, addrlen, "%s:%u", ip, port);
+    }
+    return SERVER_OK;
+}
+
 server_status listen_start(server *s, const server_config *cfg, char *err,
                            size_t n)
 {
     static const char busy[] = "too many connections: try again later";
+    server_status st;
 
     /* The one answer to a refused client, written as is to each. */
     buf_init(&s->busy, 256);
@@ -180,44 +242,15 @@ server_status listen_start(server *s, const server_config *cfg, char *err,
         errmsg_set(err, n, "out of memory");
         return SERVER_ERR_NOMEM;
     }
-
-    struct sockaddr_storage ss;
-    int len = sizeof ss, rc, v6 = strchr(cfg->host, ':') != NULL;
-    char ip[48]; /* INET6_ADDRSTRLEN is 46 */
-    unsigned port;
-
-    if (v6)
-        rc = uv_ip6_addr(cfg->host, (int)cfg->port, (struct sockaddr_in6 *)&ss);
+    st = listen_on(s, &s->listener, cfg->host, cfg->port, s->addr,
+                   sizeof s->addr, err, n);
+    if (st != SERVER_OK || cfg->http_host == NULL)
+        return st;
+    st = listen_on(s, &s->http_listener, cfg->http_host, cfg->http_port,
+                   s->http_addr, sizeof s->http_addr, err, n);
+    if (st == SERVER_OK)
+        s->http_on = 1;
     else
-        rc = uv_ip4_addr(cfg->host, (int)cfg->port, (struct sockaddr_in *)&ss);
-    if (rc != 0) {
-        errmsg_set(err, n,
-                   "bad listen address %s: an IPv4 or IPv6 address is "
-                   "needed",
-                   cfg->host);
-        return SERVER_ERR_LISTEN;
-    }
-    uv_tcp_init(&s->loop, &s->listener);
-    s->listener.data = s;
-    rc = uv_tcp_bind(&s->listener, (struct sockaddr *)&ss, 0);
-    if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&s->listener, LISTEN_BACKLOG,
-                       on_connection);
-    if (rc == 0)
-        rc = uv_tcp_getsockname(&s->listener, (struct sockaddr *)&ss, &len);
-    if (rc != 0) {
-        errmsg_set(err, n, "cannot listen on %s%s%s:%u: %s", v6 ? "[" : "",
-                   cfg->host, v6 ? "]" : "", cfg->port, uv_strerror(rc));
-        return SERVER_ERR_LISTEN;
-    }
-    if (v6) {
-        uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof ip);
-        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-        snprintf(s->addr, sizeof s->addr, "[%s]:%u", ip, port);
-    } else {
-        uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof ip);
-        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-        snprintf(s->addr, sizeof s->addr, "%s:%u", ip, port);
-    }
-    return SERVER_OK;
+        uv_close((uv_handle_t *)&s->http_listener, NULL);
+    return st;
 }

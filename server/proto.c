@@ -235,7 +235,6 @@ proto_status proto_opt_uint(const proto_request *req, const char *key,
                             uint64_t *out)
 {
     const proto_opt *o = NULL;
-    uint64_t v = 0;
     size_t i;
 
     *out = 0;
@@ -246,13 +245,23 @@ proto_status proto_opt_uint(const proto_request *req, const char *key,
         *out = def;
         return PROTO_OK;
     }
-    if (o->val_len == 0)
+    return proto_uint(o->val, o->val_len, min, max, out);
+}
+
+proto_status proto_uint(const char *s, size_t n, uint64_t min, uint64_t max,
+                        uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+
+    *out = 0;
+    if (n == 0)
         return PROTO_ERR_OPT_VALUE;
-    for (i = 0; i < o->val_len; i++) /* garbage first: "9999...9x" is */
-        if (o->val[i] < '0' || o->val[i] > '9') /* not a number at all */
+    for (i = 0; i < n; i++)           /* garbage first: "9999...9x" is */
+        if (s[i] < '0' || s[i] > '9') /* not a number at all */
             return PROTO_ERR_OPT_VALUE;
-    for (i = 0; i < o->val_len; i++) {
-        unsigned d = (unsigned)(o->val[i] - '0');
+    for (i = 0; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
         if (v > (UINT64_MAX - d) / 10)
             return PROTO_ERR_OPT_RANGE;
         v = v * 10 + d;

@@ -176,6 +176,11 @@ proto_status proto_opt_uint(const proto_request *req, const char *key,
                             uint64_t def, uint64_t min, uint64_t max,
                             uint64_t *out);
 
+/* s[0..n) as a decimal number within [min, max], by proto_opt_uint()'s
+ * rules (no sign, no blank, at least one digit). */
+proto_status proto_uint(const char *s, size_t n, uint64_t min, uint64_t max,
+                        uint64_t *out);
+
 /* s[0..n) equals the C string name, ignoring ASCII case only (tolower()
  * would follow the locale: Turkish dotless i). A NUL byte in s never
  * matches: name has none and the lengths must agree. */

@@ -18,6 +18,7 @@
 #include "common/cli.h"
 #include "common/passfile.h"
 #include "common/schema.h"
+#include "server/httpreq.h"
 #include "server/server.h"
 
 #define DEFAULT_HOST "127.0.0.1"
@@ -111,15 +112,33 @@ static void usage(FILE *f)
         "%uM; K, M suffixes)\n"
         "  --cache-size BYTES     cached SEARCH answers (default %uM, 0 "
         "off)\n"
+        "  --http HOST:PORT       also serve HTTP there: the JSON API, the "
+        "search page\n"
+        "                         and its widget (docs/HTTP.md; port 0 "
+        "picks a free one)\n"
+        "  --http-cors ORIGINS    origins whose pages may call the API: *, "
+        "none or a\n"
+        "                         comma list (default *)\n"
+        "  --http-max-age SECONDS Cache-Control max-age of answers "
+        "(default %d, at most %d)\n"
+        "  --log-queries FILE     one JSON line per search (reopened on "
+        "SIGHUP)\n"
+        "  --log-addresses        add the client's address to those lines\n"
         "  -h, --help             print this help\n"
         "  -V, --version          print the version\n\n"
-        "The first line on stderr is \"listening on HOST:PORT\". SIGTERM "
-        "or SIGINT:\nfinish the requests in flight and exit 0; SIGHUP: "
-        "reopen the index.\nExit status: 0 stopped, 1 failure, 2 bad "
+        "HTTP limits: URL %d bytes, headers %d bytes and %d lines, no "
+        "body; an idle\nkept-alive connection is closed after %d s, a "
+        "request head must arrive\nwithin %d s.\n\n"
+        "The first line on stderr is \"listening on HOST:PORT\", then "
+        "\"http on HOST:PORT\"\nwith --http. SIGTERM or SIGINT: finish "
+        "the requests in flight and exit 0;\nSIGHUP: reopen the index and "
+        "the query log.\nExit status: 0 stopped, 1 failure, 2 bad "
         "options or no usable index.\n",
         SCHEMA_DEFAULT_PORT, SERVER_DEF_MAX_CONN, SERVER_DEF_IDLE_S,
         SERVER_DEF_MAX_QUEUE, SERVER_DEF_MAX_OUTPUT >> 20,
-        SERVER_DEF_CACHE >> 20);
+        SERVER_DEF_CACHE >> 20, SERVER_DEF_MAX_AGE, SERVER_MAX_AGE_LIMIT,
+        HTTPREQ_MAX_URL, HTTPREQ_MAX_HEAD, HTTPREQ_MAX_HEADERS,
+        HTTP_KEEPALIVE_S, HTTP_HEAD_S);
 }
 
 /* "1.2.3.4:PORT" or "[v6]:PORT" into host (numeric) and port. */
@@ -219,6 +238,11 @@ enum {
     OPT_MAXQUEUE,
     OPT_MAXOUT,
     OPT_CACHE,
+    OPT_HTTP,
+    OPT_CORS,
+    OPT_MAXAGE,
+    OPT_LOGQ,
+    OPT_LOGADDR,
 };
 
 int main(int argc, char **argv)
@@ -233,12 +257,17 @@ int main(int argc, char **argv)
         {"max-queue", required_argument, NULL, OPT_MAXQUEUE},
         {"max-output", required_argument, NULL, OPT_MAXOUT},
         {"cache-size", required_argument, NULL, OPT_CACHE},
+        {"http", required_argument, NULL, OPT_HTTP},
+        {"http-cors", required_argument, NULL, OPT_CORS},
+        {"http-max-age", required_argument, NULL, OPT_MAXAGE},
+        {"log-queries", required_argument, NULL, OPT_LOGQ},
+        {"log-addresses", no_argument, NULL, OPT_LOGADDR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     server_config cfg;
-    char host[MAX_HOST] = DEFAULT_HOST, err[512];
+    char host[MAX_HOST] = DEFAULT_HOST, http_host[MAX_HOST], err[512];
     const char *pwfile = NULL;
     char *password = NULL;
     size_t pwlen = 0;
@@ -271,6 +300,7 @@ int main(int argc, char **argv)
         .max_output = SERVER_DEF_MAX_OUTPUT,
         .cache_bytes = SERVER_DEF_CACHE,
         .log = on_server_log,
+        .http_max_age = SERVER_DEF_MAX_AGE,
     };
 
     opterr = 0;
@@ -335,6 +365,32 @@ int main(int argc, char **argv)
             }
             cfg.cache_bytes = (size_t)v;
             break;
+        case OPT_HTTP:
+            if (parse_listen(optarg, http_host, &cfg.http_port) != 0)
+                bad = "wants IP:PORT, e.g. 127.0.0.1:7879 or [::1]:7879";
+            cfg.http_host = http_host;
+            break;
+        case OPT_CORS:
+            if (*optarg == '\0')
+                bad = "wants *, none or a comma list of origins";
+            cfg.http_cors = optarg;
+            break;
+        case OPT_MAXAGE:
+            if (cli_uint(optarg, 0, SERVER_MAX_AGE_LIMIT, 0, &v) != 0) {
+                snprintf(badbuf, sizeof badbuf, "wants seconds from 0 to %d",
+                         SERVER_MAX_AGE_LIMIT);
+                bad = badbuf;
+            }
+            cfg.http_max_age = (unsigned)v;
+            break;
+        case OPT_LOGQ:
+            if (*optarg == '\0')
+                bad = "wants a path";
+            cfg.log_queries = optarg;
+            break;
+        case OPT_LOGADDR:
+            cfg.log_addresses = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -396,6 +452,8 @@ int main(int argc, char **argv)
     }
     nsig++;
     logf_("", "listening on %s", server_address(srv));
+    if (server_http_address(srv) != NULL)
+        logf_("", "http on %s", server_http_address(srv));
     for (opt = 0; opt < ndeferred; opt++)
         log_line("warn", deferred[opt]);
     logf_("info", "index %s, %u threads, at most %u clients", cfg.db_path,

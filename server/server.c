@@ -95,6 +95,7 @@ void server_figures(server *s, render_figures *f)
 void server_latency(server *s, uint64_t t0)
 {
     s->lat[s->lat_pos] = (double)(uv_hrtime() - t0) / 1e6;
+    metrics_observe(&s->met, s->lat[s->lat_pos] / 1e3);
     s->lat_pos = (s->lat_pos + 1) % SERVER_LATENCY_RING;
     if (s->lat_n < SERVER_LATENCY_RING)
         s->lat_n++;
@@ -142,6 +143,8 @@ void server_stop(server *s)
                 (unsigned long long)s->conn_open,
                 (unsigned long long)s->in_flight);
     uv_close((uv_handle_t *)&s->listener, NULL);
+    if (s->http_on)
+        uv_close((uv_handle_t *)&s->http_listener, NULL);
     uv_timer_stop(&s->accept_retry);
     for (c = s->conns; c != NULL; c = next) {
         next = c->next;
@@ -160,6 +163,7 @@ void server_stop(server *s)
 void server_reopen(server *s)
 {
     watch_changed(s);
+    qlog_reopen(s);
 }
 
 static int check_config(const server_config *c, char *err, size_t n)
@@ -186,6 +190,11 @@ static int check_config(const server_config *c, char *err, size_t n)
     else if (c->idle_timeout_s > SERVER_MAX_IDLE_S)
         errmsg_set(err, n, "idle timeout must be 0 to %d seconds",
                    SERVER_MAX_IDLE_S);
+    else if (c->http_host != NULL && c->http_port > 65535)
+        errmsg_set(err, n, "HTTP port must be 0 to 65535");
+    else if (c->http_max_age > SERVER_MAX_AGE_LIMIT)
+        errmsg_set(err, n, "HTTP max-age must be 0 to %d seconds",
+                   SERVER_MAX_AGE_LIMIT);
     else if (c->password != NULL &&
              (c->password_len < 1 || c->password_len > SERVER_MAX_PASSWORD))
         errmsg_set(err, n, "password must be 1 to %d bytes",
@@ -231,6 +240,7 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     s = calloc(1, sizeof *s);
     if (s == NULL)
         goto fail;
+    s->qlog_fd = -1; /* before any failure: server_free() closes it */
     s->db_path = strdup(cfg->db_path);
     if (s->db_path == NULL)
         goto fail;
@@ -251,6 +261,19 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     s->idle_ms = (uint64_t)cfg->idle_timeout_s * 1000;
     s->log = cfg->log;
     s->log_ud = cfg->log_ud;
+    s->log_addresses = cfg->log_addresses;
+    if (cfg->log_queries != NULL) {
+        s->qlog_path = strdup(cfg->log_queries);
+        if (s->qlog_path == NULL)
+            goto fail;
+    }
+    st = http_setup(s, cfg, err, errlen);
+    if (st != SERVER_OK)
+        goto fail;
+    st = SERVER_ERR_CONFIG;
+    if (qlog_open(s, err, errlen) != 0)
+        goto fail;
+    st = SERVER_ERR_NOMEM;
     buf_init(&s->scratch, 2 * PROTO_MAX_LINE);
     buf_init(&s->hit, s->max_answer + 64);
     if (cfg->cache_bytes > 0 &&
@@ -325,6 +348,11 @@ const char *server_address(const server *s)
     return s->addr;
 }
 
+const char *server_http_address(const server *s)
+{
+    return s->http_on ? s->http_addr : NULL;
+}
+
 server_status server_run(server *s)
 {
     uv_run(&s->loop, UV_RUN_DEFAULT);
@@ -351,6 +379,9 @@ server_status server_free(server *s)
     }
     free(s->db_path);
     free(s->help);
+    http_teardown(s);
+    qlog_close(s);
+    free(s->qlog_path);
     watch_free(s);
     cache_free(s->cache);
     buf_free(&s->scratch);

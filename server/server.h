@@ -15,6 +15,8 @@
 #define SERVER_DEF_MAX_OUTPUT (4u << 20)
 #define SERVER_DEF_CACHE (8u << 20) /* bytes of cached SEARCH answers */
 
+#define SERVER_DEF_MAX_AGE 60 /* --http-max-age */
+
 /* Upper bounds accepted by server_open(). */
 #define SERVER_MAX_THREADS 256 /* libuv's pool takes at most 1024 */
 #define SERVER_MAX_CONN_LIMIT 1000000
@@ -25,6 +27,7 @@
 #define SERVER_MAX_CACHE_LIMIT ((size_t)1 << 30)
 #define SERVER_MAX_IDLE_S 86400
 #define SERVER_MAX_PASSWORD 1024
+#define SERVER_MAX_AGE_LIMIT 31536000 /* a year, RFC 9111's advice */
 
 /* A cached answer is served at most this long after it was computed,
  * whatever happens (a safety net: index commits clear the cache). */
@@ -64,6 +67,15 @@ typedef struct server_config {
     size_t password_len;      /* 1..SERVER_MAX_PASSWORD */
     server_log_fn log;        /* NULL: no logs */
     void *log_ud;
+
+    /* HTTP (docs/HTTP.md): http_host NULL serves the line protocol only */
+    const char *http_host;   /* numeric IPv4 or IPv6 address; copied */
+    unsigned http_port;      /* 0: any free port (server_http_address()) */
+    const char *http_cors;   /* "*" (NULL too), "none", or a comma list of
+                                origins; copied */
+    unsigned http_max_age;   /* Cache-Control max-age, seconds */
+    const char *log_queries; /* query log file, or NULL; copied */
+    int log_addresses;       /* the query log names the client */
 } server_config;
 
 typedef enum {
@@ -93,6 +105,9 @@ uv_loop_t *server_loop(server *s);
  * of the server, valid until server_free(). */
 const char *server_address(const server *s);
 
+/* The HTTP address like server_address(), or NULL without HTTP. */
+const char *server_http_address(const server *s);
+
 /* Run the loop until server_stop() has been called and every connection
  * has drained and closed. Returns SERVER_OK, or SERVER_ERR_LOOP. */
 server_status server_run(server *s);
@@ -106,7 +121,8 @@ void server_stop(server *s);
 
 /* Loop thread only: forget cached answers and ask every search context
  * to reopen the index before its next request (SIGHUP; also done by the
- * server itself when the index's version file changes). */
+ * server itself when the index's version file changes). Reopens the query
+ * log's file too (logrotate). */
 void server_reopen(server *s);
 
 /* After server_run() returned and the caller closed its own handles:

@@ -15,21 +15,37 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <uv.h>
 
 #include "common/buf.h"
 #include "search/engine.h"
 #include "search/render.h"
 #include "server/cache.h"
+#include "server/httpreq.h"
+#include "server/metrics.h"
 #include "server/proto.h"
 #include "server/server.h"
 
 #define READ_SIZE 65536 /* one read; shared by every connection */
 
-enum { WARN_ACCEPT, WARN_BUSY, WARN_NOMEM, WARN_AUTH, WARN_KINDS };
+enum { WARN_ACCEPT, WARN_BUSY, WARN_NOMEM, WARN_AUTH, WARN_QLOG, WARN_KINDS };
 
 typedef struct conn conn;
 typedef struct worker worker; /* dispatch.c: an engine and its result */
+
+/* What an HTTP request's answer needs beyond its body (http.c): decided
+ * at arrival, used when the answer is complete. */
+typedef struct slot_http {
+    unsigned char on;       /* out gets a whole HTTP response */
+    unsigned char endpoint; /* http_endpoint (metrics.h) */
+    unsigned char head;     /* HEAD: the headers only */
+    unsigned char close;    /* Connection: close after it */
+    unsigned char v10;      /* HTTP/1.0 kept alive: say so */
+    signed char cors;       /* -1: no CORS header; 0: "*"; k: origin k */
+    uint32_t page;          /* the search page's page number */
+    uint64_t key_hash;      /* the request, for its ETag */
+} slot_http;
 
 /* One request of a connection, from its arrival to its answer being
  * handed to the connection's output, in request order. */
@@ -46,6 +62,7 @@ typedef struct slot {
     uint64_t t0;            /* uv_hrtime() at arrival */
     render_figures figures; /* STATS: snapshot taken at arrival */
     engine_request req;     /* its text points into text below */
+    slot_http http;         /* http.on: an HTTP request */
     buf_t out;              /* the answer line */
     char text[];            /* copy of the request's text */
 } slot;
@@ -57,7 +74,7 @@ struct conn {
     conn *dirty_next;  /* s->dirty, while dirty */
     int refs;          /* handle until closed + work in flight + dirty */
     unsigned closing : 1, reading : 1, paused : 1, quit : 1, eof : 1,
-        authed : 1, writing : 1, dirty : 1, lingering : 1;
+        authed : 1, writing : 1, dirty : 1, lingering : 1, http : 1;
     slot *head, *tail; /* requests not yet answered, in order */
     unsigned nslots;
     unsigned busy; /* of those, on a worker now */
@@ -71,7 +88,9 @@ struct conn {
     uint64_t last_ms;   /* uv_now() of the last sign of life */
     uint64_t linger_ms; /* uv_now() when lingering began */
     size_t last_wq;     /* write queue size seen by the last sweep */
-    proto_framer fr;
+    proto_framer fr;    /* line protocol */
+    httpreq_parser *hp; /* HTTP (malloc'd) */
+    uint64_t head_ms;   /* HTTP: uv_now() when the pending head began */
 };
 
 struct server {
@@ -93,6 +112,25 @@ struct server {
     server_log_fn log;
     void *log_ud;
     char addr[80];
+
+    /* HTTP (http.c): NULL http_cfg when --http is not given */
+    uv_tcp_t http_listener;
+    int http_on;
+    char http_addr[80];
+    buf_t http_busy; /* the answer of a refused HTTP client */
+    char **cors;     /* allowed origins (NULL: "*" or none) */
+    size_t ncors;
+    int cors_any;       /* "*" */
+    unsigned max_age;   /* Cache-Control max-age of answers */
+    char *hq_text;      /* a decoded parameter (HTTPREQ_MAX_URL bytes) */
+    char *hq_val;       /* another one */
+    buf_t http_out;     /* one response built on the loop thread */
+    char http_date[40]; /* the Date header's value, once a second */
+    int64_t http_date_s;
+    metrics met;
+    int qlog_fd; /* --log-queries (O_APPEND), or -1 */
+    char *qlog_path;
+    int log_addresses;
 
     /* The fixed pool of workers, one per thread of libuv's pool. */
     worker **workers;
@@ -162,12 +200,48 @@ void conn_reply_error(conn *c, json_err e, const char *msg, size_t msg_len,
 void conn_reply_msg(conn *c, json_err e, const char *msg);
 #define CONN_REPLY_LIT(c, lit) conn_reply((c), (lit), sizeof(lit) - 1)
 
-/* listen.c */
+/* listen.c: the line protocol's listener, and HTTP's when asked for */
 server_status listen_start(server *s, const server_config *cfg, char *err,
                            size_t n);
 
+/* conn.c: after a request was dispatched: PROTO_PAUSE when the connection
+ * must stop reading (quit, closing, or over its limits), else
+ * PROTO_CONTINUE. */
+int conn_after_request(conn *c);
+
+/* http.c */
+server_status http_setup(server *s, const server_config *cfg, char *err,
+                         size_t n);
+void http_teardown(server *s);
+/* Read bytes of an HTTP connection: returns the bytes used (less than n
+ * when reading paused). */
+size_t http_feed(conn *c, const char *p, size_t n);
+/* Turn a finished slot's body into its HTTP response (loop thread). */
+void http_finish(conn *c, slot *sl);
+/* An error answer (counted in the errors figure) with e's status. */
+void http_reply_error(conn *c, const slot_http *h, json_err e, const char *msg);
+/* The answer to a request that got an engine answer from the cache. */
+void http_reply_cached(conn *c, const slot_http *h, const char *body, size_t n);
+/* Worker thread: the body of an HTTP-only endpoint from w's result. */
+void http_render(const slot *sl, const engine_result *res, buf_t *out,
+                 render_info *ri);
+void http_sweep(conn *c, uint64_t now);
+
+/* qlog.c: the query log (--log-queries) */
+int qlog_open(server *s, char *err, size_t n);
+void qlog_reopen(server *s);
+void qlog_close(server *s);
+void qlog_search(server *s, conn *c, const char *q, size_t len, uint64_t total,
+                 double took_ms, int cached);
+
 /* dispatch.c */
 void dispatch_line(conn *c, const char *line, size_t len);
+/* A request for the engine, from either front end (h NULL: the line
+ * protocol): answered from the cache or queued on a worker, in order. */
+void dispatch_engine(conn *c, const engine_request *req, int cacheable,
+                     const slot_http *h);
+/* The password check of AUTH and of HTTP's Bearer (constant time). */
+int dispatch_password_ok(const server *s, const char *guess, size_t len);
 int dispatch_build_help(server *s);
 /* One worker per thread, each with its engine on db_path. */
 server_status dispatch_workers_open(server *s, unsigned n, char *err,

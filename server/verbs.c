@@ -77,13 +77,47 @@ int verbs_request(const verb_def *d, const proto_request *req,
         uint64_t v;
         if (proto_opt_uint(req, o->name, o->def, o->min, o->max, &v) !=
             PROTO_OK) {
-            snprintf(msg, msglen,
-                     "option %s takes a whole number from %u to %u", o->name,
-                     (unsigned)o->min, (unsigned)o->max);
+            verbs_opt_error(o, msg, msglen);
             return -1;
         }
         uint32_t v32 = (uint32_t)v;
         memcpy((char *)out + o->field, &v32, sizeof v32);
     }
+    return 0;
+}
+
+void verbs_opt_error(const verb_opt *o, char *msg, size_t msglen)
+{
+    snprintf(msg, msglen, "option %s takes a whole number from %u to %u",
+             o->name, (unsigned)o->min, (unsigned)o->max);
+}
+
+const verb_opt *verbs_opt_find(const verb_def *d, const char *name, size_t len)
+{
+    for (size_t i = 0; i < d->nopts; i++)
+        if (proto_eq_nocase(name, len, d->opts[i].name))
+            return &d->opts[i];
+    return NULL;
+}
+
+void verbs_defaults(const verb_def *d, engine_request *out)
+{
+    *out = (engine_request){.op = d->op};
+    for (size_t i = 0; i < d->nopts; i++)
+        memcpy((char *)out + d->opts[i].field, &d->opts[i].def,
+               sizeof d->opts[i].def);
+}
+
+int verbs_opt_set(const verb_opt *o, const char *val, size_t len,
+                  engine_request *out, char *msg, size_t msglen)
+{
+    uint64_t v;
+
+    if (proto_uint(val, len, o->min, o->max, &v) != PROTO_OK) {
+        verbs_opt_error(o, msg, msglen);
+        return -1;
+    }
+    uint32_t v32 = (uint32_t)v;
+    memcpy((char *)out + o->field, &v32, sizeof v32);
     return 0;
 }

@@ -46,4 +46,17 @@ const verb_def *verbs_all(size_t *n);
 int verbs_request(const verb_def *d, const proto_request *req,
                   engine_request *out, char *msg, size_t msglen);
 
+/* The same rules for a front end that has its options one by one (HTTP's
+ * query parameters). */
+/* The option of d named name[0..len) (ASCII case ignored), or NULL. */
+const verb_opt *verbs_opt_find(const verb_def *d, const char *name, size_t len);
+/* *out: d's operation, no text, every option at its default. */
+void verbs_defaults(const verb_def *d, engine_request *out);
+/* Set o's field of *out from val[0..len): 0, or -1 with msg set to the
+ * line protocol's message for a bad value of o. */
+int verbs_opt_set(const verb_opt *o, const char *val, size_t len,
+                  engine_request *out, char *msg, size_t msglen);
+/* The bad_request message of a bad value of o. */
+void verbs_opt_error(const verb_opt *o, char *msg, size_t msglen);
+
 #endif
