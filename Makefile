@@ -128,10 +128,13 @@ check-asan:
 	  CXXFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 
+# The line protocol on 127.0.0.1:7878, HTTP and the search page on :7879.
+HTTP_ADDR ?= 127.0.0.1:7879
 serve: $(PROGS)
 	$(BIN)/cglu-index corpus/
 	@echo "serving var/cglu.db; query it with: $(BIN)/cglu-search 'gouvernements locaux'"
-	exec $(BIN)/cglu-searchd
+	@echo "search page: http://$(HTTP_ADDR)/"
+	exec $(BIN)/cglu-searchd --http $(HTTP_ADDR)
 
 bench: all
 	sh bench/run.sh $(BUILD)
