@@ -25,5 +25,7 @@ echo "== one search without the daemon (match_bench, one core)"
 "$build/bench/match_bench" bench/out/cglu-man-fr bench/queries.txt 5
 echo "== daemon under load (bench/search.sh)"
 bash bench/search.sh bin "$build/bench/load_bench"
+echo "== HTTP against the line protocol (bench/http.sh, wrk and load_bench)"
+bash bench/http.sh bin "$build/bench/load_bench"
 echo "== daemon under abuse (bench/abuse.sh: latency recorded, not asserted)"
 bash bench/abuse.sh bin 3
