@@ -107,8 +107,8 @@ server_status http_setup(server *s, const server_config *cfg, char *err,
         return SERVER_OK;
     if (parse_cors(s, cfg->http_cors, err, n) != 0)
         return s->ncors == 0 && err[0] ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
-    s->hq_text = malloc(HTTPREQ_MAX_URL);
-    s->hq_val = malloc(HTTPREQ_MAX_URL);
+    s->hq_text = calloc(1, HTTPREQ_MAX_URL);
+    s->hq_val = calloc(1, HTTPREQ_MAX_URL);
     if (s->hq_text == NULL || s->hq_val == NULL)
         return SERVER_ERR_NOMEM;
     buf_init(&s->http_out, s->max_answer + HEAD_MAX);
@@ -730,7 +730,7 @@ static void route_request(conn *c, slot_http *h, const httpreq *r)
     const route *rt = route_of(r->path, r->path_len);
     const web_asset *a = NULL;
     const verb_def *d;
-    engine_request er;
+    engine_request er = {0};
 
     if (rt == NULL)
         a = assets_find(r->path, r->path_len);
