@@ -2,10 +2,10 @@
 # Install the Debian packages cglu-search builds and tests with (--ci: and
 # the fuzzing and lint tools); quiet and a no-op when all are there.
 set -eu
-PKGS="build-essential pkg-config libxapian-dev xapian-tools libstemmer-dev libutf8proc-dev libuv1-dev libxml2-dev libjansson-dev libcmocka-dev python3 php-cli"
+PKGS="build-essential pkg-config libxapian-dev xapian-tools libstemmer-dev libutf8proc-dev libuv1-dev libxml2-dev libjansson-dev libhttp-parser-dev libcmocka-dev python3 php-cli"
 # --ci: also what CI's fuzzing and static checks use.
 if [ "${1:-}" = "--ci" ]; then
-    PKGS="$PKGS clang libclang-rt-14-dev clang-tidy cppcheck valgrind"
+    PKGS="$PKGS clang libclang-rt-14-dev clang-tidy cppcheck valgrind wrk"
 fi
 missing=""
 for p in $PKGS; do

@@ -346,10 +346,15 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 /* The request as the engine sees it, and which representation. */
 static uint64_t key_hash(const slot_http *h, const engine_request *er)
 {
-    uint32_t nums[6] = {h->endpoint, (uint32_t)er->op, er->limit,
+    uint64_t nums[6] = {h->endpoint, (uint64_t)er->op, er->limit,
                         er->offset,  er->snippet,      h->page};
-    uint64_t x = fnv1a(0xcbf29ce484222325ULL, nums, sizeof nums);
+    uint64_t x = 0xcbf29ce484222325ULL;
 
+    for (size_t i = 0; i < 6; i++) /* each number's 8 bytes, low first */
+        for (int k = 0; k < 64; k += 8) {
+            x ^= (nums[i] >> k) & 0xff;
+            x *= 0x100000001b3ULL;
+        }
     return fnv1a(x, er->text, er->text_len);
 }
 
