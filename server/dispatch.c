@@ -154,7 +154,7 @@ static int answer_from_cache(conn *c, const engine_request *req,
     else
         conn_reply(c, s->hit.data, s->hit.len);
     if (h == NULL || h->endpoint == HTTP_EP_SEARCH)
-        qlog_search(s, c, req->text, req->text_len, total, took, 1);
+        qlog_search(s, c, req->text, req->text_len, total, took);
     server_latency(s, t0);
     return 1;
 }
@@ -212,7 +212,7 @@ static void after_work_cb(uv_work_t *wk, int status)
         (!sl->http.on || sl->http.endpoint == HTTP_EP_SEARCH ||
          sl->http.endpoint == HTTP_EP_PAGE))
         qlog_search(s, c, sl->req.text, sl->req.text_len, sl->rinfo.total,
-                    sl->rinfo.took_ms, 0);
+                    sl->rinfo.took_ms);
     if (sl->http.on && !c->closing)
         http_finish(c, sl);
     c->held += sl->out.len;

@@ -291,6 +291,40 @@ static void send_resp(conn *c, const slot_http *h, const resp *r)
         c->quit = 1; /* conn.c: read no more, close once written */
 }
 
+/* The search page's own error: the page, with the message where the
+ * results would be (a visitor's browser shows it). 0, or -1 when it could
+ * not be made (then the JSON error goes out). */
+static int page_error(conn *c, const slot_http *h, int status, json_err e,
+                      const char *msg, size_t msg_len, const char *extra)
+{
+    engine_result *res = calloc(1, sizeof *res);
+    page_query pq = {"", 0, 1};
+    buf_t b;
+    resp r = {.status = status,
+              .type = "text/html; charset=utf-8",
+              .html = 1,
+              .extra = extra};
+    int rc = -1;
+
+    buf_init(&b, c->s->max_answer);
+    if (res == NULL)
+        goto out;
+    res->error = e;
+    if (msg_len >= sizeof res->message)
+        msg_len = sizeof res->message - 1;
+    memcpy(res->message, msg, msg_len);
+    if (page_render(&b, &pq, res) != BUF_OK)
+        goto out;
+    r.body = b.data;
+    r.len = b.len;
+    send_resp(c, h, &r);
+    rc = 0;
+out:
+    buf_free(&b);
+    free(res);
+    return rc;
+}
+
 static void reply_error_status(conn *c, const slot_http *h, int status,
                                json_err e, const char *msg, size_t msg_len,
                                const char *extra)
@@ -301,6 +335,9 @@ static void reply_error_status(conn *c, const slot_http *h, int status,
               .type = "application/json; charset=utf-8",
               .extra = extra};
 
+    if (h->endpoint == HTTP_EP_PAGE &&
+        page_error(c, h, status, e, msg, msg_len, extra) == 0)
+        return;
     buf_reset(b);
     if (json_error_line(b, e, msg, msg_len, NULL, NULL, 0) != BUF_OK)
         json_error_line(b, JSON_ERR_INTERNAL, too_long, sizeof too_long - 1,
@@ -332,13 +369,18 @@ static void reply_echo(conn *c, const slot_http *h, int status, json_err e,
 
 /* ---- ETags ---- */
 
+/* FNV-1a, 64 bits: ETags need spread, not secrecy (a tag holds nothing a
+ * client could not compute). */
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *b = p;
 
     for (size_t i = 0; i < n; i++) {
         h ^= b[i];
-        h *= 0x100000001b3ULL;
+        h *= FNV_PRIME;
     }
     return h;
 }
@@ -348,12 +390,12 @@ static uint64_t key_hash(const slot_http *h, const engine_request *er)
 {
     uint64_t nums[6] = {h->endpoint, (uint64_t)er->op, er->limit,
                         er->offset,  er->snippet,      h->page};
-    uint64_t x = 0xcbf29ce484222325ULL;
+    uint64_t x = FNV_OFFSET;
 
     for (size_t i = 0; i < 6; i++) /* each number's 8 bytes, low first */
         for (int k = 0; k < 64; k += 8) {
             x ^= (nums[i] >> k) & 0xff;
-            x *= 0x100000001b3ULL;
+            x *= FNV_PRIME;
         }
     return fnv1a(x, er->text, er->text_len);
 }
@@ -609,29 +651,37 @@ static void options(conn *c, const slot_http *h, const httpreq *r)
     send_resp(c, h, &rs);
 }
 
-static void asset(conn *c, const slot_http *h, const httpreq *r,
-                  const web_asset *a)
+/* A body that depends on nothing but the build (assets, the empty page):
+ * its ETag is its content's hash; If-None-Match gets a 304. */
+static void send_static(conn *c, const slot_http *h, const httpreq *r, resp *rs)
 {
     char tag[48];
-    resp rs = {.status = 200,
-               .type = a->type,
-               .body = (const char *)a->data,
-               .len = a->len,
-               .etag = tag,
-               .keep = 1};
 
-    etag_of(0, fnv1a(0xcbf29ce484222325ULL, a->data, a->len), tag);
+    etag_of(0, fnv1a(FNV_OFFSET, rs->body, rs->len), tag);
+    rs->etag = tag;
+    rs->keep = 1;
     if (r->hv[HTTPREQ_H_IF_NONE_MATCH] != NULL &&
         etag_match(r->hv[HTTPREQ_H_IF_NONE_MATCH],
                    r->hv_len[HTTPREQ_H_IF_NONE_MATCH], tag)) {
         reply_not_modified(c, h, tag);
         return;
     }
-    send_resp(c, h, &rs);
+    send_resp(c, h, rs);
+}
+
+static void asset(conn *c, const slot_http *h, const httpreq *r,
+                  const web_asset *a)
+{
+    resp rs = {.status = 200,
+               .type = a->type,
+               .body = (const char *)a->data,
+               .len = a->len};
+
+    send_static(c, h, r, &rs);
 }
 
 /* The page without a query: rendered here, on the loop (no index). */
-static void empty_page(conn *c, const slot_http *h)
+static void empty_page(conn *c, const slot_http *h, const httpreq *r)
 {
     server *s = c->s;
     page_query pq = {"", 0, 1};
@@ -646,8 +696,19 @@ static void empty_page(conn *c, const slot_http *h)
     }
     rs.body = b.data;
     rs.len = b.len;
-    send_resp(c, h, &rs);
+    send_static(c, h, r, &rs);
     buf_free(&b);
+}
+
+/* The line protocol's message for the same mistake: "unknown option for
+ * SEARCH: \"sort\"", "option given twice for SEARCH: \"limit\"". */
+static void bad_param(conn *c, const slot_http *h, proto_status st,
+                      const verb_def *d, const char *name, size_t nlen)
+{
+    char pre[64];
+
+    snprintf(pre, sizeof pre, "%s for %s: ", proto_strerror(st), d->name);
+    reply_echo(c, h, 400, JSON_ERR_BAD_REQUEST, pre, name, nlen);
 }
 
 /* Read r's query string into er (and h->page for the page). Returns 0, or
@@ -710,16 +771,11 @@ static int read_params(conn *c, slot_http *h, const route *rt,
         } else if (page) {
             continue; /* a page's link may carry anything (utm_...) */
         } else {
-            char pre[64];
-            snprintf(pre, sizeof pre, "unknown parameter for %s: ", rt->path);
-            reply_echo(c, h, 400, JSON_ERR_BAD_REQUEST, pre, name, nlen);
+            bad_param(c, h, PROTO_ERR_OPT_UNKNOWN, d, name, nlen);
             return -1;
         }
         if (seen & bit) {
-            char pre[64];
-            snprintf(pre, sizeof pre,
-                     "parameter given twice for %s: ", rt->path);
-            reply_echo(c, h, 400, JSON_ERR_BAD_REQUEST, pre, name, nlen);
+            bad_param(c, h, PROTO_ERR_OPT_DUP, d, name, nlen);
             return -1;
         }
         seen |= bit;
@@ -765,7 +821,7 @@ static void route_request(conn *c, slot_http *h, const httpreq *r)
     if (read_params(c, h, rt, d, r, &er) != 0)
         return;
     if (rt->ep == HTTP_EP_PAGE && er.text_len == 0) {
-        empty_page(c, h);
+        empty_page(c, h, r);
         return;
     }
     if (rt->ep == HTTP_EP_PAGE && !authorized(s, r)) {
@@ -838,6 +894,8 @@ static int on_request(void *ud, const httpreq *r)
         request_error(c, &h, r);
     else
         route_request(c, &h, r);
+    if (h.close)
+        c->quit = 1; /* its answer is the last: what follows is not read */
     return conn_after_request(c) == PROTO_PAUSE;
 }
 

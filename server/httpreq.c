@@ -52,12 +52,22 @@ static int on_begin(http_parser *p)
     return 0;
 }
 
+static int count_head(httpreq_parser *hp, size_t n);
+
 static int on_url(http_parser *p, const char *at, size_t n)
 {
     httpreq_parser *hp = of(p);
 
     if (n > HTTPREQ_MAX_URL - hp->url_len)
         return fail(hp, HTTPREQ_URL);
+    /* The request line counts in the head too (docs/HTTP.md): the method
+     * is known before the URL; then " ", " HTTP/1.1", CRLF, and the CRLF
+     * that ends the head. */
+    if (hp->url_len == 0 &&
+        count_head(hp, strlen(http_method_str(p->method)) + 1 + 9 + 2 + 2) != 0)
+        return -1;
+    if (count_head(hp, n) != 0)
+        return -1;
     /* the URL comes first, so it is buf[0 .. url_len) */
     memcpy(hp->buf + hp->len, at, n);
     hp->len += n;
@@ -89,6 +99,10 @@ static int on_field(http_parser *p, const char *at, size_t n)
     }
     if (count_head(hp, n) != 0)
         return -1;
+    /* http_parser lets a space into a name unless built strict; RFC 9112
+     * 5.1 wants such a request refused */
+    if (memchr(at, ' ', n) != NULL || memchr(at, '\t', n) != NULL)
+        return fail(hp, HTTPREQ_BAD);
     if (n < sizeof hp->name - hp->name_len) {
         memcpy(hp->name + hp->name_len, at, n);
         hp->name_len += n;

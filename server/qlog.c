@@ -60,7 +60,7 @@ void qlog_close(server *s)
 }
 
 void qlog_search(server *s, conn *c, const char *q, size_t len, uint64_t total,
-                 double took_ms, int cached)
+                 double took_ms)
 {
     buf_t b;
     struct timespec ts;
@@ -79,8 +79,6 @@ void qlog_search(server *s, conn *c, const char *q, size_t len, uint64_t total,
     buf_printf(&b, ",\"total\":%llu,\"took_ms\":", (unsigned long long)total);
     json_double(&b, took_ms, 3);
     buf_printf(&b, ",\"zero_hits\":%s", total == 0 ? "true" : "false");
-    if (cached)
-        buf_puts(&b, ",\"cached\":true");
     if (s->log_addresses) {
         char who[80];
         size_t n;

@@ -232,7 +232,7 @@ int qlog_open(server *s, char *err, size_t n);
 void qlog_reopen(server *s);
 void qlog_close(server *s);
 void qlog_search(server *s, conn *c, const char *q, size_t len, uint64_t total,
-                 double took_ms, int cached);
+                 double took_ms);
 
 /* dispatch.c */
 void dispatch_line(conn *c, const char *line, size_t len);

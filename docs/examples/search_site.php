@@ -28,12 +28,22 @@ function cglu_request(string $line): ?array {
     return null;
 }
 
-$q = trim($_GET['q'] ?? '');
+// The visitor's text is only ever the query: "--" ends the request's
+// options (so "limit=5 x" typed in the box is searched for, not read as an
+// option), and CR, LF and NUL become spaces (a newline would end the line
+// and start another request).
+function cglu_search(string $query, int $limit = 10): ?array {
+    $query = str_replace(["\r", "\n", "\0"], ' ', $query);
+    return cglu_request("SEARCH limit=$limit -- $query");
+}
+
+$q = $_GET['q'] ?? '';
+$q = is_string($q) ? trim($q) : ''; // ?q[]=x makes an array
 header('Content-Type: text/html; charset=utf-8');
 echo '<!doctype html><title>Recherche</title><form><input name="q" value="',
      htmlspecialchars($q), '"><button>Chercher</button></form>';
 if ($q !== '') {
-    $r = cglu_request('SEARCH limit=10 ' . $q);
+    $r = cglu_search($q);
     if ($r === null) {
         http_response_code(503);
         echo '<p>Le moteur de recherche ne répond pas.</p>';

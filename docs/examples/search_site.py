@@ -16,6 +16,12 @@ DAEMON = os.environ.get("CGLU_SEARCHD", "127.0.0.1:7878")
 TIMEOUT = 2.0  # seconds for connecting and for each answer
 
 
+def one_line(text):
+    """text with CR, LF and NUL turned into spaces: a newline in a visitor's
+    text would end the request line and start another request."""
+    return text.replace("\r", " ").replace("\n", " ").replace("\0", " ")
+
+
 class SearchClient:
     """One reusable connection to cglu-searchd (thread-safe)."""
 
@@ -43,7 +49,7 @@ class SearchClient:
 
     def request(self, line):
         """Send one request line, return the decoded JSON answer."""
-        data = line.replace("\n", " ").replace("\r", " ").encode("utf-8") + b"\n"
+        data = one_line(line).encode("utf-8") + b"\n"
         with self.lock:
             for attempt in (1, 2):  # a kept connection may have been closed
                 try:
@@ -60,7 +66,10 @@ class SearchClient:
                         raise
 
     def search(self, query, limit=10, offset=0):
-        return self.request("SEARCH limit=%d offset=%d %s" % (limit, offset, query))
+        # "--" ends the options: whatever the visitor typed ("limit=5 x",
+        # "a=b") is searched for, never read as an option of the request.
+        return self.request("SEARCH limit=%d offset=%d -- %s"
+                            % (limit, offset, one_line(query)))
 
 
 client = SearchClient()

@@ -260,6 +260,7 @@ class Daemon:
     def __init__(self, db, *args, env=None, preexec=None, binary=None,
                  check_exit=False, check_log=False, timeout=TIMEOUT):
         self.check_exit, self.check_log = check_exit, check_log
+        self.args = list(args)
         self.killed = False
         self.owner = scope()
         fd, self.logpath = tempfile.mkstemp(dir=_logs(), suffix=".log")
@@ -378,7 +379,12 @@ class Daemon:
         if exc_type is None and self.check_log:
             lines = log.split("\n")[:-1]
             assert lines[-1] == "info: stopped", lines[-3:]
-            for line in lines[1:]:
+            rest = lines[1:]
+            # with --http, "http on HOST:PORT" comes right after the first
+            if rest and rest[0].startswith("http on "):
+                assert "--http" in self.args, rest[0]
+                rest = rest[1:]
+            for line in rest:
                 assert re.match(r"(info|warn|error): \S", line), line
         return False
 
