@@ -237,7 +237,7 @@ static buf_status build(server *s, const slot_http *h, const resp *r,
     if (r->type != NULL)
         bad |= buf_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n",
                           r->type, r->len) != BUF_OK;
-    else if (r->status != 304)
+    else if (r->status != 304 && r->status != 204) /* RFC 9110 8.6 */
         bad |= buf_puts(out, "Content-Length: 0\r\n") != BUF_OK;
     if (r->etag != NULL)
         bad |= buf_printf(out, "ETag: %s\r\n", r->etag) != BUF_OK;
@@ -796,6 +796,13 @@ static void route_request(conn *c, slot_http *h, const httpreq *r)
     if (rt == NULL)
         a = assets_find(r->path, r->path_len);
     h->endpoint = rt ? rt->ep : a ? HTTP_EP_ASSET : HTTP_EP_OTHER;
+    if (rt == NULL && a == NULL && eq(r->path, r->path_len, "/favicon.ico")) {
+        /* browsers ask for it on every visit: no icon, and no error */
+        resp rs = {.status = 204, .keep = 1};
+        h->endpoint = HTTP_EP_ASSET;
+        send_resp(c, h, &rs);
+        return;
+    }
     if (rt == NULL && a == NULL) {
         reply_echo(c, h, 404, JSON_ERR_NOT_FOUND, "no such endpoint: ", r->path,
                    r->path_len);

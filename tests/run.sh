@@ -52,5 +52,17 @@ for t in tests/integration/test_*.py; do
     tally "$t" "$rc" "${line%% passed*}" "${f%% failed*}" "failure count"
 done
 
+# The search page and widget in Debian's chromium (tests/browser/run.sh,
+# which starts the daemon of BIN itself).
+if [ -f tests/browser/run.sh ]; then
+    timeout 400 sh tests/browser/run.sh >"$log" 2>&1
+    rc=$?
+    cat "$log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+    f=${line#*passed, }
+    tally tests/browser/run.sh "$rc" "${line%% passed*}" "${f%% failed*}" \
+        "failure count"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
