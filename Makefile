@@ -50,7 +50,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*_bench.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/xapian_floor
 
-.PHONY: all test test-asan check check-asan run serve bench clean install \
+.PHONY: all test test-asan check check-asan run serve bench clean install screenshots \
 	format format-check lint help deps memcheck soak
 # Keep object files of tests: they are intermediate but rebuilt otherwise.
 .SECONDARY:
@@ -64,6 +64,7 @@ help:
 	@echo "make test-asan the same suite under ASan+UBSan (build-asan/)"
 	@echo "make check     the suite without the deps step"
 	@echo "make bench     run the benchmarks (see docs/BENCHMARKS.md)"
+	@echo "make screenshots  docs/search-page*.png from the browser tests"
 	@echo "make install PREFIX=/usr/local"
 
 deps:
@@ -130,6 +131,10 @@ check-asan:
 
 # The line protocol on 127.0.0.1:7878, HTTP and the search page on :7879.
 HTTP_ADDR ?= 127.0.0.1:7879
+# The README's pictures of the search page, taken by the browser tests.
+screenshots: $(PROGS)
+	CGLU_BIN=$(CURDIR)/$(BIN) sh tests/browser/run.sh --screenshots docs
+
 serve: $(PROGS)
 	$(BIN)/cglu-index corpus/
 	@echo "serving var/cglu.db; query it with: $(BIN)/cglu-search 'gouvernements locaux'"
@@ -159,7 +164,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_LIB_C := common/analyze.c common/buf.c common/json.c common/schema.c \
 	common/utf8.c server/proto.c server/verbs.c search/query.c search/snip.c \
 	indexer/extract.c indexer/extract_text.c indexer/extract_md.c \
-	indexer/extract_html.c
+	indexer/extract_html.c server/httpreq.c server/qstr.c
 FUZZ_LIB_CC := common/xapian_c.cc
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer
 # UBSan findings must abort, or libFuzzer does not count them as crashes.
