@@ -133,7 +133,7 @@ check-asan:
 HTTP_ADDR ?= 127.0.0.1:7879
 # The README's pictures of the search page, taken by the browser tests.
 screenshots: $(PROGS)
-	CGLU_BIN=$(CURDIR)/$(BIN) sh tests/browser/run.sh --screenshots docs
+	CGLU_BIN=$(abspath $(BIN)) sh tests/browser/run.sh --screenshots docs
 
 serve: $(PROGS)
 	$(BIN)/cglu-index corpus/
