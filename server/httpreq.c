@@ -112,12 +112,26 @@ static int on_field(http_parser *p, const char *at, size_t n)
     return 0;
 }
 
+/* RFC 9110 5.5: a field value holds no control byte but HTAB. Debian's
+ * http_parser does not look at a value's first byte. */
+static int value_ok(const char *at, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)at[i];
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
 static int on_value(http_parser *p, const char *at, size_t n)
 {
     httpreq_parser *hp = of(p);
 
     if (count_head(hp, n) != 0)
         return -1;
+    if (!value_ok(at, n))
+        return fail(hp, HTTPREQ_BAD);
     if (!hp->in_value) { /* the first piece of this value: whose is it? */
         hp->in_value = 1;
         hp->cur = -1;
@@ -130,8 +144,17 @@ static int on_value(http_parser *p, const char *at, size_t n)
             /* A header sent twice: its values joined by ", " (RFC 9110
              * 5.3), so a repeated Authorization never matches. */
             if (k->present) {
-                if (k->off + k->len != hp->len)
-                    return fail(hp, HTTPREQ_BAD); /* another header between */
+                if (k->off + k->len != hp->len) {
+                    /* another header came between: move the value
+                     * so far to the end, where this one continues it */
+                    if (k->len + 2 > sizeof hp->buf - hp->len)
+                        return fail(hp, HTTPREQ_HEAD);
+                    memmove(hp->buf + hp->len, hp->buf + k->off, k->len);
+                    k->off = hp->len;
+                    hp->len += k->len;
+                }
+                if (2 > sizeof hp->buf - hp->len)
+                    return fail(hp, HTTPREQ_HEAD);
                 memcpy(hp->buf + hp->len, ", ", 2);
                 hp->len += 2;
                 k->len += 2;
@@ -142,7 +165,9 @@ static int on_value(http_parser *p, const char *at, size_t n)
         }
     }
     if (hp->cur >= 0) {
-        /* head_bytes bounds the values: they fit after the URL */
+        /* head_bytes bounds the values, except for the moves above */
+        if (n > sizeof hp->buf - hp->len)
+            return fail(hp, HTTPREQ_HEAD);
         memcpy(hp->buf + hp->len, at, n);
         hp->len += n;
         hp->kept[hp->cur].len += n;
@@ -172,10 +197,13 @@ static void split_url(httpreq_parser *hp)
     const char *u = hp->buf, *end = hp->buf + hp->url_len, *q, *h;
 
     if (hp->url_len > 0 && u[0] != '/') {
+        /* "scheme://authority" ends at the first "/", "?" or "#" */
         const char *s = memchr(u, '/', hp->url_len);
         if (s != NULL && s + 1 < end && s[1] == '/') {
-            const char *path = memchr(s + 2, '/', (size_t)(end - s - 2));
-            u = path != NULL ? path : end;
+            const char *a = s + 2;
+            while (a < end && *a != '/' && *a != '?' && *a != '#')
+                a++;
+            u = a;
         }
     }
     h = memchr(u, '#', (size_t)(end - u));
@@ -202,8 +230,12 @@ static int on_headers_complete(http_parser *p)
     split_url(hp);
     for (int i = 0; i < HTTPREQ_H_KEPT; i++)
         if (hp->kept[i].present) {
+            size_t n = hp->kept[i].len;
             r->hv[i] = hp->buf + hp->kept[i].off;
-            r->hv_len[i] = hp->kept[i].len;
+            /* http_parser drops the blanks before a value, not after */
+            while (n > 0 && (r->hv[i][n - 1] == ' ' || r->hv[i][n - 1] == '\t'))
+                n--;
+            r->hv_len[i] = n;
         }
     if (r->major != 1)
         return fail(hp, HTTPREQ_VERSION);

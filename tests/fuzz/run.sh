@@ -19,7 +19,7 @@ trap 'rm -f "$summary"' EXIT
 # paths are reached; HTML and snippets need room for markup.
 max_len() {
     case $1 in
-    proto) echo 20000 ;;
+    proto | http) echo 20000 ;;
     query) echo 10000 ;;
     extract | snip) echo 16384 ;;
     *) echo 4096 ;;
