@@ -653,20 +653,22 @@ static void options(conn *c, const slot_http *h, const httpreq *r)
 
 /* A body that depends on nothing but the build (assets, the empty page):
  * its ETag is its content's hash; If-None-Match gets a 304. */
-static void send_static(conn *c, const slot_http *h, const httpreq *r, resp *rs)
+static void send_static(conn *c, const slot_http *h, const httpreq *r,
+                        const resp *body)
 {
     char tag[48];
+    resp rs = *body;
 
-    etag_of(0, fnv1a(FNV_OFFSET, rs->body, rs->len), tag);
-    rs->etag = tag;
-    rs->keep = 1;
+    etag_of(0, fnv1a(FNV_OFFSET, rs.body, rs.len), tag);
+    rs.etag = tag;
+    rs.keep = 1;
     if (r->hv[HTTPREQ_H_IF_NONE_MATCH] != NULL &&
         etag_match(r->hv[HTTPREQ_H_IF_NONE_MATCH],
                    r->hv_len[HTTPREQ_H_IF_NONE_MATCH], tag)) {
         reply_not_modified(c, h, tag);
         return;
     }
-    send_resp(c, h, rs);
+    send_resp(c, h, &rs);
 }
 
 static void asset(conn *c, const slot_http *h, const httpreq *r,
