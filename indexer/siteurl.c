@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/errmsg.h"
+#include "common/url.h"
 
 siteurl_status siteurl_base(const char *base, char **out, char *err,
                             size_t errlen)
@@ -69,30 +70,14 @@ siteurl_status siteurl_base(const char *base, char **out, char *err,
     return SITEURL_OK;
 }
 
-static int unreserved(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-           c == '~';
-}
-
 siteurl_status siteurl_join(const char *base, const char *relpath, buf_t *out)
 {
-    static const char hex[] = "0123456789ABCDEF";
     size_t start = out->len;
     int failed_before = out->failed;
 
     out->failed = 0; /* this call's appends alone */
-    buf_puts(out, base);
-    for (const unsigned char *p = (const unsigned char *)relpath; *p; p++) {
-        if (*p == '/' || unreserved(*p)) {
-            buf_putc(out, (char)*p);
-        } else {
-            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-            buf_append(out, e, 3);
-        }
-    }
-    if (out->failed) {
+    if (buf_puts(out, base) != BUF_OK ||
+        url_encode(out, relpath, strlen(relpath), URL_PATH) != BUF_OK) {
         buf_truncate(out, start);
         out->failed = failed_before;
         return SITEURL_ERR_NOMEM;

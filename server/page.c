@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "common/json.h"
+#include "common/url.h"
 #include "common/utf8.h"
 
 /* The writer of one page: every piece goes to b until one fails, then
@@ -120,34 +121,12 @@ static void text(page_w *w, const char *s, size_t n)
     put_text(w, s, n, 0);
 }
 
-/* s[0..n) percent-encoded as a form does it (application/x-www-form-
- * urlencoded: letters, digits and * - . _ kept, space as +), so a link's
- * query is the one the form would send. */
+/* s[0..n) percent-encoded as the page's form sends it (URL_FORM), so a
+ * link's query is the one the form or the script would make. */
 static void put_enc(page_w *w, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    char tmp[96];
-    size_t k = 0;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || c == '*' || c == '-' || c == '.' ||
-            c == '_') {
-            tmp[k++] = (char)c;
-        } else if (c == ' ') {
-            tmp[k++] = '+';
-        } else {
-            tmp[k++] = '%';
-            tmp[k++] = hex[c >> 4];
-            tmp[k++] = hex[c & 15];
-        }
-        if (k > sizeof tmp - 3) {
-            raw(w, tmp, k);
-            k = 0;
-        }
-    }
-    raw(w, tmp, k);
+    if (w->st == BUF_OK)
+        w->st = url_encode(w->b, s, n, URL_FORM);
 }
 
 /* The href of page `page` of query q: "?q=Q", "&amp;page=N" past page 1. */

@@ -80,32 +80,6 @@ qstr_status qstr_next(qstr_iter *it, char *name, size_t name_cap,
     return st;
 }
 
-size_t qstr_encode(const char *s, size_t len, char *out, size_t cap)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t n = 0;
-
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                   (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                   c == '~';
-        if (n + (keep ? 1 : 3) >= cap)
-            return (size_t)-1;
-        if (keep) {
-            out[n++] = (char)c;
-        } else {
-            out[n++] = '%';
-            out[n++] = hex[c >> 4];
-            out[n++] = hex[c & 15];
-        }
-    }
-    if (n >= cap)
-        return (size_t)-1;
-    out[n] = '\0';
-    return n;
-}
-
 const char *qstr_strerror(qstr_status st)
 {
     switch (st) {

@@ -37,11 +37,6 @@ qstr_status qstr_next(qstr_iter *it, char *name, size_t name_cap,
 qstr_status qstr_decode(const char *s, size_t len, int plus_space, char *out,
                         size_t cap, size_t *out_len);
 
-/* Append s[0..len) percent-encoded for a query value (RFC 3986 unreserved
- * bytes kept, space as "%20") to out, at most cap bytes including a final
- * NUL. Returns the length written, or (size_t)-1 when it does not fit. */
-size_t qstr_encode(const char *s, size_t len, char *out, size_t cap);
-
 const char *qstr_strerror(qstr_status st);
 
 #endif

@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
 from daemon import (  # noqa: E402
-    HOST, TIMEOUT, ConnectionClosed, Daemon, asan_env, build_index,
+    HOST, TIMEOUT, Conn, ConnectionClosed, Daemon, asan_env, build_index,
     run_indexer, wait_until)
 
 DAEMON = os.path.abspath(prog("cglu-searchd"))
@@ -196,18 +196,12 @@ def check_common(r, head=False):
         assert isinstance(e["message"], str) and e["message"], e
 
 
-class Http:
+class Http(Conn):
     """One raw HTTP connection to the daemon: sends bytes as they are,
     reads and parses answers strictly (CRLF, a status line, well-formed
     headers, a Content-Length body). Every wait is bounded."""
 
-    def __init__(self, port, timeout=TIMEOUT):
-        self.timeout = timeout
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
-        self.buf = b""
-
-    def send(self, data):
-        self.sock.sendall(data)
+    # __init__, send, closed, close and the context manager: Conn's
 
     def _fill(self):
         chunk = self.sock.recv(1 << 16)
@@ -250,33 +244,6 @@ class Http:
         """Send one request, return its answer."""
         self.send(request(method, target, headers, version))
         return self.response(head=(method == "HEAD"))
-
-    def closed(self, timeout=TIMEOUT):
-        """True when the daemon closes (EOF or reset) within timeout; what
-        comes before goes to buf."""
-        self.sock.settimeout(timeout)
-        try:
-            while True:
-                chunk = self.sock.recv(1 << 16)
-                if not chunk:
-                    return True
-                self.buf += chunk
-        except socket.timeout:
-            return False
-        except ConnectionResetError:
-            return True
-        finally:
-            self.sock.settimeout(self.timeout)
-
-    def close(self):
-        self.sock.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
 
 def fetch(d, target, headers=(), method="GET", version="HTTP/1.1"):

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "common/url.h"
 #include "server/qstr.h"
 #include "tests/unit/ref_utf8.h"
 #include "tests/unit/unit_util.h"
@@ -358,7 +359,30 @@ static void test_iter_cap(void **state)
     assert_int_equal((unsigned char)val[3], CANARY);
 }
 
-/* ---- qstr_encode ---- */
+/* ---- url_encode (common/url.h), whose URL_COMPONENT output qstr_decode
+ * must read back ---- */
+
+/* url_encode(URL_COMPONENT) into out, at most cap bytes with a final NUL:
+ * the length, or (size_t)-1 when it does not fit (out untouched then). */
+static size_t encode_into(const char *s, size_t len, char *out, size_t cap)
+{
+    buf_t b;
+    size_t n;
+
+    if (cap == 0)
+        return (size_t)-1;
+    buf_init(&b, cap - 1);
+    if (url_encode(&b, s, len, URL_COMPONENT) != BUF_OK) {
+        buf_free(&b);
+        return (size_t)-1;
+    }
+    n = b.len;
+    if (n > 0)
+        memcpy(out, b.data, n);
+    out[n] = '\0';
+    buf_free(&b);
+    return n;
+}
 
 static int unreserved(unsigned char c)
 {
@@ -400,7 +424,7 @@ static size_t put_utf8(unsigned char *p, uint32_t cp)
     return 4;
 }
 
-/* Check enc[0..n) is s[0..len) percent-encoded as qstr.h says: unreserved
+/* Check enc[0..n) is s[0..len) percent-encoded as url.h says: unreserved
  * bytes as they are, every other byte as "%" and two upper-case digits. */
 static void check_encoding(const unsigned char *s, size_t len, const char *enc,
                            size_t n)
@@ -460,7 +484,7 @@ static void test_encode_roundtrip(void **state)
         for (size_t i = 0; i < len; i++)
             want_enc += unreserved(s[i]) ? 1 : 3;
 
-        size_t n = qstr_encode((const char *)s, len, enc, sizeof enc);
+        size_t n = encode_into((const char *)s, len, enc, sizeof enc);
         assert_int_equal(n, want_enc);
         check_encoding(s, len, enc, n);
         for (int plus = 0; plus < 2; plus++) {
@@ -495,16 +519,38 @@ static void test_encode_examples(void **state)
     char out[64];
 
     (void)state;
-    assert_int_equal(qstr_encode(S("AZaz09-._~"), out, sizeof out), 10);
+    assert_int_equal(encode_into(S("AZaz09-._~"), out, sizeof out), 10);
     assert_string_equal(out, "AZaz09-._~");
-    assert_int_equal(qstr_encode(S("a b+c&d=e%f/g?h#i"), out, sizeof out), 33);
+    assert_int_equal(encode_into(S("a b+c&d=e%f/g?h#i"), out, sizeof out), 33);
     assert_string_equal(out, "a%20b%2Bc%26d%3De%25f%2Fg%3Fh%23i");
-    assert_int_equal(qstr_encode(S("cit\xC3\xA9s"), out, sizeof out), 10);
+    assert_int_equal(encode_into(S("cit\xC3\xA9s"), out, sizeof out), 10);
     assert_string_equal(out, "cit%C3%A9s");
-    assert_int_equal(qstr_encode(S("\0\xff"), out, sizeof out), 6);
+    assert_int_equal(encode_into(S("\0\xff"), out, sizeof out), 6);
     assert_string_equal(out, "%00%FF");
-    assert_int_equal(qstr_encode(S(""), out, sizeof out), 0);
+    assert_int_equal(encode_into(S(""), out, sizeof out), 0);
     assert_string_equal(out, "");
+}
+
+/* The two other rules: a path keeps "/", a form's query is what a
+ * browser's form (and URLSearchParams) sends. */
+static void test_encode_modes(void **state)
+{
+    buf_t b;
+
+    (void)state;
+    buf_init(&b, 256);
+    assert_int_equal(url_encode(&b, S("a b/c~d*e"), URL_PATH), BUF_OK);
+    assert_int_equal(url_encode(&b, S("|"), URL_PATH), BUF_OK);
+    assert_int_equal(url_encode(&b, S("a b/c~d*e\xC3\xA9"), URL_FORM), BUF_OK);
+    buf_putc(&b, '\0');
+    assert_string_equal(b.data, "a%20b/c~d%2Ae%7Ca+b%2Fc%7Ed*e%C3%A9");
+    buf_free(&b);
+    /* past the limit: nothing of the call is left */
+    buf_init(&b, 4);
+    assert_int_equal(url_encode(&b, S("ab"), URL_FORM), BUF_OK);
+    assert_int_equal(url_encode(&b, S("\xC3"), URL_FORM), BUF_ERR_LIMIT);
+    assert_int_equal(b.len, 2);
+    buf_free(&b);
 }
 
 /* cap counts the final NUL: the encoding of len bytes that need k output
@@ -514,12 +560,12 @@ static void check_encode_cap(const char *s, size_t len, size_t k)
     char out[64];
 
     memset(out, CANARY, sizeof out);
-    assert_int_equal(qstr_encode(s, len, out, k + 1), k);
+    assert_int_equal(encode_into(s, len, out, k + 1), k);
     assert_int_equal(out[k], '\0');
     assert_int_equal((unsigned char)out[k + 1], CANARY);
     for (size_t cap = 0; cap <= k; cap++) {
         memset(out, CANARY, sizeof out);
-        assert_int_equal(qstr_encode(s, len, out, cap), (size_t)-1);
+        assert_int_equal(encode_into(s, len, out, cap), (size_t)-1);
         assert_int_equal((unsigned char)out[cap], CANARY);
     }
 }
@@ -558,6 +604,7 @@ int main(void)
         cmocka_unit_test(test_encode_examples),
         cmocka_unit_test(test_encode_roundtrip),
         cmocka_unit_test(test_encode_cap),
+        cmocka_unit_test(test_encode_modes),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
