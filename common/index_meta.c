@@ -155,6 +155,11 @@ void index_meta_watch_free(index_meta_watch *w)
     free(w);
 }
 
+const char *index_meta_watch_uuid(const index_meta_watch *w)
+{
+    return w->readable ? w->uuid : "";
+}
+
 index_meta_status index_meta_watch_poll(index_meta_watch *w, int *changed,
                                         uint64_t *revision, char *err,
                                         size_t errlen)

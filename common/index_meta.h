@@ -83,6 +83,11 @@ index_meta_status index_meta_watch_new(const char *path,
                                        index_meta_watch **out);
 void index_meta_watch_free(index_meta_watch *w); /* NULL allowed */
 
+/* The UUID of the database the last successful look saw ("" before one):
+ * a rebuilt index has another, and may have the same revision number.
+ * Valid until the next index_meta_watch_poll() or _free(). */
+const char *index_meta_watch_uuid(const index_meta_watch *w);
+
 /* Look again. *changed is 1 when what a reader would now see differs from
  * the last look (or from index_meta_watch_new): a newer revision, another
  * database at the path (same revision number, other UUID), or the index

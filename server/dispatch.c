@@ -153,7 +153,7 @@ static int answer_from_cache(conn *c, const engine_request *req,
         http_reply_cached(c, h, s->hit.data, s->hit.len);
     else
         conn_reply(c, s->hit.data, s->hit.len);
-    if (h == NULL || h->endpoint == HTTP_EP_SEARCH)
+    if (h == NULL || (h->endpoint == HTTP_EP_SEARCH && !h->head))
         qlog_search(s, c, req->text, req->text_len, total, took);
     server_latency(s, t0);
     return 1;
@@ -196,6 +196,7 @@ static void after_work_cb(uv_work_t *wk, int status)
                         NULL, 0);
         sl->rinfo.ok = 0;
         sl->rinfo.keep = 0;
+        sl->rinfo.error = JSON_ERR_INTERNAL;
     }
     if (sl->revision > s->max_rev) {
         /* a worker met a newer revision before the watch did */
@@ -209,8 +210,9 @@ static void after_work_cb(uv_work_t *wk, int status)
              sl->revision == s->max_rev && s->watch_ok)
         cache_store(s, sl);
     if (sl->rinfo.ok && sl->req.op == ENGINE_SEARCH &&
-        (!sl->http.on || sl->http.endpoint == HTTP_EP_SEARCH ||
-         sl->http.endpoint == HTTP_EP_PAGE))
+        (!sl->http.on ||
+         (!sl->http.head && (sl->http.endpoint == HTTP_EP_SEARCH ||
+                             sl->http.endpoint == HTTP_EP_PAGE))))
         qlog_search(s, c, sl->req.text, sl->req.text_len, sl->rinfo.total,
                     sl->rinfo.took_ms);
     if (sl->http.on && !c->closing)

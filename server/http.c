@@ -28,6 +28,8 @@
     "connect-src 'self'; img-src 'self'; form-action 'self'; "                 \
     "base-uri 'none'; frame-ancestors 'self'"
 #define HEAD_MAX 2048 /* the headers of one response */
+#define CORS_MAX 126  /* origins of --http-cors (slot_http.cors) */
+#define TAG_MAX 64    /* W/"id-revision-hash" */
 /* A plain number macro as a string literal, for messages built at compile
  * time. */
 #define STR_(x) #x
@@ -52,16 +54,17 @@ static void free_cors(server *s)
 
 /* "*", "none" or "https://a.org,https://b.org" (blanks around commas and
  * trailing slashes ignored: an Origin never has one). */
-static int parse_cors(server *s, const char *spec, char *err, size_t n)
+static server_status parse_cors(server *s, const char *spec, char *err,
+                                size_t n)
 {
     const char *p = spec;
 
     if (spec == NULL || strcmp(spec, "*") == 0) {
         s->cors_any = 1;
-        return 0;
+        return SERVER_OK;
     }
     if (strcmp(spec, "none") == 0)
-        return 0;
+        return SERVER_OK;
     while (*p != '\0') {
         const char *e = strchr(p, ',');
         size_t len;
@@ -80,19 +83,23 @@ static int parse_cors(server *s, const char *spec, char *err, size_t n)
                        "--http-cors: \"%.*s\" is not an origin (like "
                        "https://www.example.org), \"*\" or \"none\"",
                        (int)(len > ECHO_MAX ? ECHO_MAX : len), p);
-            return -1;
+            return SERVER_ERR_CONFIG;
+        }
+        if (s->ncors == CORS_MAX) {
+            errmsg_set(err, n, "--http-cors: at most %d origins", CORS_MAX);
+            return SERVER_ERR_CONFIG;
         }
         grown = realloc(s->cors, (s->ncors + 1) * sizeof *grown);
         if (grown == NULL)
-            return -1;
+            return SERVER_ERR_NOMEM;
         s->cors = grown;
         s->cors[s->ncors] = strndup(p, len);
         if (s->cors[s->ncors] == NULL)
-            return -1;
+            return SERVER_ERR_NOMEM;
         s->ncors++;
         p = *e ? e + 1 : e;
     }
-    return 0;
+    return SERVER_OK;
 }
 
 server_status http_setup(server *s, const server_config *cfg, char *err,
@@ -101,12 +108,14 @@ server_status http_setup(server *s, const server_config *cfg, char *err,
     static const char busy[] = "too many connections: try again later";
     buf_t body;
     int bad = 0;
+    server_status st;
 
     s->max_age = cfg->http_max_age;
     if (cfg->http_host == NULL)
         return SERVER_OK;
-    if (parse_cors(s, cfg->http_cors, err, n) != 0)
-        return s->ncors == 0 && err[0] ? SERVER_ERR_CONFIG : SERVER_ERR_NOMEM;
+    st = parse_cors(s, cfg->http_cors, err, n);
+    if (st != SERVER_OK)
+        return st;
     s->hq_text = calloc(1, HTTPREQ_MAX_URL);
     s->hq_val = calloc(1, HTTPREQ_MAX_URL);
     if (s->hq_text == NULL || s->hq_val == NULL)
@@ -221,11 +230,6 @@ typedef struct resp {
     const char *extra; /* more header lines, each ending in CRLF */
 } resp;
 
-static int api_endpoint(int ep)
-{
-    return ep != HTTP_EP_PAGE && ep != HTTP_EP_ASSET;
-}
-
 /* The response r to the request h, appended to out. */
 static buf_status build(server *s, const slot_http *h, const resp *r,
                         buf_t *out)
@@ -242,11 +246,9 @@ static buf_status build(server *s, const slot_http *h, const resp *r,
     if (r->etag != NULL)
         bad |= buf_printf(out, "ETag: %s\r\n", r->etag) != BUF_OK;
     if (r->keep)
-        bad |= buf_printf(out, "Cache-Control: %s, max-age=%u\r\n",
-                          s->password != NULL && api_endpoint(h->endpoint)
-                              ? "private"
-                              : "public",
-                          s->max_age) != BUF_OK;
+        bad |=
+            buf_printf(out, "Cache-Control: %s, max-age=%u\r\n",
+                       h->authed ? "private" : "public", s->max_age) != BUF_OK;
     else if (r->status != 204)
         bad |= buf_puts(out, "Cache-Control: no-store\r\n") != BUF_OK;
     if (h->cors == 0)
@@ -400,15 +402,27 @@ static uint64_t key_hash(const slot_http *h, const engine_request *er)
     return fnv1a(x, er->text, er->text_len);
 }
 
-/* Weak: the bytes differ in took_ms, the meaning does not. */
-static void etag_of(uint64_t revision, uint64_t hash, char out[48])
+/* Weak: the bytes differ in took_ms, the meaning does not. The index's
+ * identity (its UUID's hash) and revision, then the request's hash: a
+ * rebuilt index, whose revisions start again, never reuses a tag. */
+static void etag_of(uint64_t index_id, uint64_t revision, uint64_t hash,
+                    char out[TAG_MAX])
 {
-    snprintf(out, 48, "W/\"%llx-%016llx\"", (unsigned long long)revision,
+    snprintf(out, TAG_MAX, "W/\"%016llx-%llx-%016llx\"",
+             (unsigned long long)index_id, (unsigned long long)revision,
              (unsigned long long)hash);
 }
 
-/* If-None-Match holds tag (weak comparison) or "*". */
-static int etag_match(const char *v, size_t n, const char *tag)
+/* The tag of an answer of the index the watch sees now. */
+static void index_etag(const server *s, uint64_t hash, char out[TAG_MAX])
+{
+    etag_of(s->index_id, s->watch_rev, hash, out);
+}
+
+/* If-None-Match holds tag (weak comparison), or "*" when star counts: not
+ * for answers of the index, which may turn out to be errors (RFC 9110
+ * 13.1.2: "*" is false without a current representation). */
+static int etag_match(const char *v, size_t n, const char *tag, int star)
 {
     const char *end = v + n, *opaque = tag + 2; /* tag without W/ */
     size_t olen = strlen(opaque);
@@ -423,7 +437,7 @@ static int etag_match(const char *v, size_t n, const char *tag)
         size_t k = (size_t)(e - v);
         while (k > 0 && (v[k - 1] == ' ' || v[k - 1] == '\t'))
             k--;
-        if (k == 1 && v[0] == '*')
+        if (k == 1 && v[0] == '*' && star)
             return 1;
         if (k >= 2 && v[0] == 'W' && v[1] == '/') {
             v += 2;
@@ -446,15 +460,16 @@ static void reply_not_modified(conn *c, const slot_http *h, const char *tag)
 
 void http_reply_cached(conn *c, const slot_http *h, const char *body, size_t n)
 {
-    char tag[48];
+    char tag[TAG_MAX];
     resp r = {.status = 200,
               .type = "application/json; charset=utf-8",
               .body = body,
               .len = n,
-              .etag = tag,
+              .etag = c->s->watch_ok ? tag : NULL,
               .keep = 1};
 
-    etag_of(c->s->max_rev, h->key_hash, tag);
+    /* the cache holds answers of the current revision only (watch.c) */
+    index_etag(c->s, h->key_hash, tag);
     send_resp(c, h, &r);
 }
 
@@ -512,8 +527,8 @@ void http_render(const slot *sl, const engine_result *res, buf_t *out,
 void http_finish(conn *c, slot *sl)
 {
     server *s = c->s;
-    const slot_http *h = &sl->http;
-    char tag[48];
+    slot_http *h = &sl->http;
+    char tag[TAG_MAX];
     resp r = {.status = 200, .type = "application/json; charset=utf-8"};
     buf_t body = sl->out;
 
@@ -527,6 +542,7 @@ void http_finish(conn *c, slot *sl)
             render_error(&body, JSON_ERR_TOO_LARGE, ENGINE_TOO_LARGE_MSG);
             sl->rinfo.ok = 0;
             sl->rinfo.error = JSON_ERR_TOO_LARGE;
+            s->errors++; /* after_work_cb counted it as a success */
         } else {
             r.type = "text/plain; version=0.0.4; charset=utf-8";
         }
@@ -538,10 +554,16 @@ void http_finish(conn *c, slot *sl)
     } else if (h->endpoint == HTTP_EP_SEARCH ||
                h->endpoint == HTTP_EP_SUGGEST || h->endpoint == HTTP_EP_DOC ||
                h->endpoint == HTTP_EP_PAGE) {
-        etag_of(sl->revision, h->key_hash, tag);
-        r.etag = tag;
         r.keep = 1;
+        /* tagged only when computed on the revision the watch sees: a
+         * tag must never name an answer of another revision */
+        if (s->watch_ok && sl->revision == s->watch_rev) {
+            index_etag(s, h->key_hash, tag);
+            r.etag = tag;
+        }
     }
+    if (s->stopping)
+        h->close = 1; /* the daemon closes it after this answer */
     if (h->endpoint == HTTP_EP_PAGE) { /* HTML, errors included */
         r.type = "text/html; charset=utf-8";
         r.html = 1;
@@ -656,15 +678,15 @@ static void options(conn *c, const slot_http *h, const httpreq *r)
 static void send_static(conn *c, const slot_http *h, const httpreq *r,
                         const resp *body)
 {
-    char tag[48];
+    char tag[TAG_MAX];
     resp rs = *body;
 
-    etag_of(0, fnv1a(FNV_OFFSET, rs.body, rs.len), tag);
+    etag_of(0, 0, fnv1a(FNV_OFFSET, rs.body, rs.len), tag);
     rs.etag = tag;
     rs.keep = 1;
     if (r->hv[HTTPREQ_H_IF_NONE_MATCH] != NULL &&
         etag_match(r->hv[HTTPREQ_H_IF_NONE_MATCH],
-                   r->hv_len[HTTPREQ_H_IF_NONE_MATCH], tag)) {
+                   r->hv_len[HTTPREQ_H_IF_NONE_MATCH], tag, 1)) {
         reply_not_modified(c, h, tag);
         return;
     }
@@ -738,18 +760,29 @@ static int read_params(conn *c, slot_http *h, const route *rt,
                            HTTPREQ_MAX_URL, &vlen)) != QSTR_END) {
         const verb_opt *o = NULL;
         unsigned bit;
-        if (st != QSTR_OK && st != QSTR_ERR_TOO_BIG) {
+        if (st == QSTR_ERR_TOO_BIG && page)
+            continue; /* a name the page does not know, long at that */
+        if (st == QSTR_ERR_TOO_BIG) { /* values have the URL's room */
+            char m2[128];
+            snprintf(m2, sizeof m2,
+                     "unknown option for %s: a name of more than %d bytes",
+                     d->name, NAME_MAX_ - 1);
+            reply_error_status(c, h, 400, JSON_ERR_BAD_REQUEST, m2, strlen(m2),
+                               NULL);
+            return -1;
+        }
+        if (st != QSTR_OK) {
             snprintf(msg, sizeof msg, "bad query string: %s",
                      qstr_strerror(st));
             reply_error_status(c, h, 400, JSON_ERR_BAD_REQUEST, msg,
                                strlen(msg), NULL);
             return -1;
         }
-        if (st == QSTR_OK && rt->text != NULL && eq(name, nlen, rt->text)) {
+        if (rt->text != NULL && eq(name, nlen, rt->text)) {
             bit = 1u << 31;
             memcpy(s->hq_text, s->hq_val, vlen);
             er->text_len = vlen;
-        } else if (st == QSTR_OK && page && eq(name, nlen, "page")) {
+        } else if (page && eq(name, nlen, "page")) {
             uint64_t v;
             bit = 1u << 30;
             if (proto_uint(s->hq_val, vlen, 1, PAGE_MAX, &v) != PROTO_OK) {
@@ -761,8 +794,7 @@ static int read_params(conn *c, slot_http *h, const route *rt,
                 return -1;
             }
             h->page = (uint32_t)v;
-        } else if (st == QSTR_OK && !page &&
-                   (o = verbs_opt_find(d, name, nlen)) != NULL &&
+        } else if (!page && (o = verbs_opt_find(d, name, nlen)) != NULL &&
                    eq(name, nlen, o->name)) {
             bit = 1u << (o - d->opts);
             if (verbs_opt_set(o, s->hq_val, vlen, er, msg, sizeof msg) != 0) {
@@ -838,14 +870,16 @@ static void route_request(conn *c, slot_http *h, const httpreq *r)
                            sizeof NEED_AUTH - 1, WWW_AUTH);
         return;
     }
+    /* an answer behind the password: no shared cache may keep it */
+    h->authed = s->password != NULL && rt->ep != HTTP_EP_HEALTH;
     h->key_hash = key_hash(h, &er);
     if ((rt->ep == HTTP_EP_SEARCH || rt->ep == HTTP_EP_SUGGEST ||
          rt->ep == HTTP_EP_DOC || rt->ep == HTTP_EP_PAGE) &&
         s->watch_ok && r->hv[HTTPREQ_H_IF_NONE_MATCH] != NULL) {
-        char tag[48];
-        etag_of(s->max_rev, h->key_hash, tag);
+        char tag[TAG_MAX];
+        index_etag(s, h->key_hash, tag);
         if (etag_match(r->hv[HTTPREQ_H_IF_NONE_MATCH],
-                       r->hv_len[HTTPREQ_H_IF_NONE_MATCH], tag)) {
+                       r->hv_len[HTTPREQ_H_IF_NONE_MATCH], tag, 0)) {
             reply_not_modified(c, h, tag);
             return;
         }
@@ -910,10 +944,16 @@ static int on_request(void *ud, const httpreq *r)
 
 size_t http_feed(conn *c, const char *p, size_t n)
 {
-    size_t used = httpreq_feed(c->hp, p, n, on_request, c);
+    uint64_t now = uv_now(&c->s->loop);
+    size_t used;
 
+    /* Any byte starts the clock of a request head (blank lines before a
+     * request included); each whole request stops it (on_request). */
+    if (c->head_ms == 0 && n > 0)
+        c->head_ms = now;
+    used = httpreq_feed(c->hp, p, n, on_request, c);
     if (httpreq_pending(c->hp) && c->head_ms == 0)
-        c->head_ms = uv_now(&c->s->loop);
+        c->head_ms = now; /* a request ended and another began */
     return used;
 }
 
@@ -922,8 +962,8 @@ void http_sweep(conn *c, uint64_t now)
 {
     if (c->closing || c->lingering || c->head != NULL || c->writing)
         return;
-    if (httpreq_pending(c->hp)) {
-        if (c->head_ms != 0 && now - c->head_ms >= HTTP_HEAD_MS)
+    if (c->head_ms != 0) {
+        if (now - c->head_ms >= HTTP_HEAD_MS)
             conn_close(c);
     } else if (now - c->last_ms >= HTTP_KEEPALIVE_MS) {
         conn_close(c);

@@ -284,6 +284,8 @@ int httpreq_pending(const httpreq_parser *hp)
 static void deliver_error(httpreq_parser *hp)
 {
     httpreq *r = &hp->req;
+    /* http_parser's method is known once this request's URL began */
+    int url_began = hp->in_head && hp->url_len > 0;
 
     if (!hp->in_head) /* refused before its first byte was taken */
         memset(r, 0, sizeof *r);
@@ -291,7 +293,9 @@ static void deliver_error(httpreq_parser *hp)
         r->error = HTTPREQ_BAD;
     if (r->path == NULL) {
         r->path = "";
-        r->method = method_of(hp->p.method);
+        /* http_parser's method is only known once the URL began: "H"
+         * then garbage must not be answered as a HEAD (no body) */
+        r->method = url_began ? method_of(hp->p.method) : HTTPREQ_GET;
     }
     r->keep_alive = 0;
     hp->stopped = 1;

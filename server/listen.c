@@ -45,17 +45,15 @@ static void on_accept_retry(uv_timer_t *t)
 {
     server *s = t->data;
 
-    if (s->stopping)
-        return;
-    on_connection((uv_stream_t *)&s->listener, 0);
-    if (s->http_on)
-        on_connection((uv_stream_t *)&s->http_listener, 0);
+    if (!s->stopping && s->retry_l != NULL)
+        on_connection(s->retry_l, 0);
 }
 
 /* libuv stops watching the listener until the pending connection is
  * accepted: without memory for it, try again a little later. */
-static void accept_later(server *s)
+static void accept_later(server *s, uv_stream_t *l)
 {
+    s->retry_l = l;
     server_warn(s, WARN_NOMEM, "out of memory at accept: retrying");
     uv_timer_start(&s->accept_retry, on_accept_retry, ACCEPT_RETRY_MS, 0);
 }
@@ -79,7 +77,7 @@ static void refuse(server *s, uv_stream_t *l)
     int rc;
 
     if (r == NULL) {
-        accept_later(s);
+        accept_later(s, l);
         return;
     }
     uv_tcp_init(&s->loop, &r->tcp);
@@ -142,7 +140,7 @@ static void on_connection(uv_stream_t *l, int status)
     }
     c = calloc(1, sizeof *c);
     if (c == NULL) {
-        accept_later(s);
+        accept_later(s, l);
         return;
     }
     c->s = s;
@@ -157,7 +155,7 @@ static void on_connection(uv_stream_t *l, int status)
         c->hp = malloc(sizeof *c->hp);
         if (c->hp == NULL) {
             free(c);
-            accept_later(s);
+            accept_later(s, l);
             return;
         }
         httpreq_init(c->hp);

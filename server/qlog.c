@@ -13,7 +13,9 @@
 #include "common/json.h"
 #include "server/server_int.h"
 
-#define QLOG_LINE_MAX 16384 /* a query is at most 8 KB: escaped, twice that */
+/* Room for the fixed members and the address. The query is at most a
+ * request line (8 KB), and JSON escapes a byte in at most 6. */
+#define QLOG_FIXED 512
 
 static int open_path(const char *path)
 {
@@ -72,10 +74,11 @@ void qlog_search(server *s, conn *c, const char *q, size_t len, uint64_t total,
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-    buf_init(&b, QLOG_LINE_MAX);
+    buf_init(&b, QLOG_FIXED + 6 * len);
     buf_printf(&b, "{\"time\":\"%s.%03ldZ\",\"query\":", when,
                ts.tv_nsec / 1000000);
-    json_str(&b, q, len);
+    if (json_str(&b, q, len) != BUF_OK)
+        b.failed = 1; /* json_str cuts itself back: never a hole */
     buf_printf(&b, ",\"total\":%llu,\"took_ms\":", (unsigned long long)total);
     json_double(&b, took_ms, 3);
     buf_printf(&b, ",\"zero_hits\":%s", total == 0 ? "true" : "false");

@@ -42,6 +42,7 @@ typedef struct slot_http {
     unsigned char head;     /* HEAD: the headers only */
     unsigned char close;    /* Connection: close after it */
     unsigned char v10;      /* HTTP/1.0 kept alive: say so */
+    unsigned char authed;   /* it needed the password: private caching */
     signed char cors;       /* -1: no CORS header; 0: "*"; k: origin k */
     uint32_t page;          /* the search page's page number */
     uint64_t key_hash;      /* the request, for its ETag */
@@ -100,6 +101,7 @@ struct server {
     uv_timer_t sweeper;      /* idle timeouts, lingering closes */
     uv_timer_t stop_timer;   /* end of the shutdown grace period */
     uv_timer_t accept_retry; /* out of memory at accept */
+    uv_stream_t *retry_l;    /* the listener it retries */
     uv_timer_t watch;        /* looks for a new index revision */
     int stopping, forced, handles_closed, loop_ok;
 
@@ -113,7 +115,7 @@ struct server {
     void *log_ud;
     char addr[80];
 
-    /* HTTP (http.c): NULL http_cfg when --http is not given */
+    /* HTTP (http.c): http_on is 0 without --http */
     uv_tcp_t http_listener;
     int http_on;
     char http_addr[80];
@@ -156,7 +158,9 @@ struct server {
      * arrival and its completion: cache_gen counts those changes. */
     cache *cache;
     uint64_t cache_gen;
-    uint64_t max_rev; /* newest index revision a worker has searched */
+    uint64_t max_rev;   /* newest index revision a worker has searched */
+    uint64_t watch_rev; /* the revision the watch saw last (watch_ok) */
+    uint64_t index_id;  /* a hash of that index's UUID: ETags (http.c) */
     struct index_meta_watch *revwatch; /* the index's revision (watch.c) */
     char watch_err[256];               /* why the last look failed */
     int watch_ok;     /* 0: cannot read the index, commits unseen: no cache */

@@ -13,6 +13,22 @@ void watch_changed(server *s)
     dispatch_workers_reopen(s);
 }
 
+/* The index the watch sees now: its revision, and a hash of its UUID (a
+ * rebuilt index restarts its revisions: ETags must tell them apart). */
+static void watch_seen(server *s, uint64_t rev)
+{
+    const unsigned char *u =
+        (const unsigned char *)index_meta_watch_uuid(s->revwatch);
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+    for (; *u; u++) {
+        h ^= *u;
+        h *= 0x100000001b3ULL;
+    }
+    s->watch_rev = rev;
+    s->index_id = h;
+}
+
 /* Every SERVER_WATCH_MS on the loop itself, through index_meta's watch (a
  * reopen check of its own reader, which reads the index's small version
  * file: about 7 us). On libuv's pool it would wait behind every queued
@@ -37,6 +53,8 @@ static void watch_index(server *s)
                     s->db_path);
     }
     s->watch_ok = ok;
+    if (ok)
+        watch_seen(s, rev);
     if (changed)
         watch_changed(s);
 }
@@ -58,6 +76,8 @@ int watch_init(server *s)
     s->watch_ok =
         index_meta_watch_poll(s->revwatch, &changed, &rev, s->watch_err,
                               sizeof s->watch_err) == INDEX_META_OK;
+    if (s->watch_ok)
+        watch_seen(s, rev);
     return 0;
 }
 

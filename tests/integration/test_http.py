@@ -987,6 +987,126 @@ def test_etag_changes_after_reindex():
         assert c.get(target, [("If-None-Match", tag2)]).status == 304
 
 
+def test_304_only_for_the_revision_now():
+    """A revalidation right after a re-index, with no other request in
+    between, is answered from the new revision (the tag names the index
+    and revision the watch sees, not the last one a worker met)."""
+    src, db = indexed_copy()
+    with httpd(db=db) as d, d.http() as c:
+        target = "/search?q=zanzibarxyz"
+        r1 = c.get(target)
+        tag1 = r1.get("etag")
+        assert r1.json()["total"] == 0 and etag_ok(tag1), r1
+        with open(os.path.join(src, "08-zanzibar.txt"), "w") as f:
+            f.write("Zanzibar\n\nLe mot zanzibarxyz.\n")
+        run_indexer(["-q", "--db", db, src])
+        # only revalidations: the first one that is not a 304 is the new
+        # answer, and no 304 ever came with the old answer's tag after it
+        got = []
+        wait_until(lambda: got.append(c.get(target, [(
+            "If-None-Match", tag1)])) or got[-1].status == 200, TIMEOUT)
+        assert got[-1].status == 200 and got[-1].json()["total"] == 1, got[-1]
+        assert got[-1].get("etag") != tag1
+
+
+def test_rebuilt_index_new_tags():
+    """An index made anew (another UUID, revisions from 1 again) never
+    answers 304 to a tag of the old one."""
+    src, db = indexed_copy()
+    with httpd(db=db) as d, d.http() as c:
+        target = "/search?q=gouvernements"
+        tag1 = c.get(target).get("etag")
+        rev1 = c.get("/health").json()["revision"]
+        shutil.rmtree(db)
+        build_index(src, db)
+        assert wait_until(lambda: c.get(target, [(
+            "If-None-Match", tag1)]).status == 200, TIMEOUT)
+        assert c.get("/health").json()["revision"] == rev1  # same number
+        assert c.get(target).get("etag") != tag1
+
+
+def test_star_is_no_match_for_answers():
+    """If-None-Match: * is false when the answer is an error (RFC 9110
+    13.1.2): the unknown document is a 404, not a 304."""
+    d = shared()
+    with d.http() as c:
+        is_error(c.get("/doc?id=nope.txt", [("If-None-Match", "*")]), 404,
+                 "not_found")
+        assert c.get("/search?q=x", [("If-None-Match", "*")]).status == 200
+        assert c.get("/cglu-search.js", [("If-None-Match", "*")]).status \
+            == 304
+
+
+def test_password_private_caching():
+    bearer = [("Authorization", "Bearer " + PASSWORD)]
+    with httpd("--password-file", password_file()) as d, d.http() as c:
+        for target in JSON_OK + ("/?q=gouvernements",):
+            r = c.get(target, bearer)
+            assert r.status == 200 and "private" in r.cache_control(), \
+                (target, r)
+            r2 = c.get(target, bearer + [("If-None-Match", r.get("etag"))])
+            assert r2.status == 304 and "private" in r2.cache_control(), r2
+        for target in ("/", "/cglu-search.js"):
+            assert "public" in c.get(target).cache_control(), target
+
+
+def test_garbage_after_a_method_letter():
+    """A malformed request that begins like HEAD is answered with a body
+    (its 400 is no HEAD answer), then closed."""
+    d = shared()
+    for raw in (b"HXX / HTTP/1.1\r\n\r\n", b"H\x01\r\n\r\n",
+                request("HEAD", "/health") + b"\x01garbage"):
+        with d.http() as c:
+            c.send(raw)
+            if raw.startswith(b"HEAD"):
+                assert c.response(head=True).status == 200
+            closing_error(c, 400, "bad_request")
+
+
+def test_bad_cors_list_exit_2():
+    for spec in ("foo", "https://a.org,foo", "https://a.org,,"):
+        p = run_daemon("--http", HOST + ":0", "--http-cors", spec)
+        err = p.stderr.decode(errors="replace")
+        assert p.returncode == 2, (spec, p.returncode, err)
+        assert "--http-cors" in err and len(err.splitlines()) == 1, err
+
+
+def test_query_log_long_control_query(tmp=None):
+    """Every log line is JSON, even for a query that escapes to more
+    than the daemon's first guess (a control byte is 6 bytes escaped)."""
+    path = os.path.join(tempfile.mkdtemp(dir=_tmp), "q.log")
+    with httpd("--log-queries", path) as d, d.conn() as lc, d.http() as c:
+        lc.send(b"SEARCH " + b"\x01" * 3000 + b"\n")
+        assert json.loads(lc.line())["ok"]
+        assert c.get("/search?q=" + "%01" * 2700).status == 200
+        assert wait_until(lambda: len(open(path, "rb").read().splitlines())
+                          >= 2, TIMEOUT)
+    lines = open(path, "rb").read().splitlines()
+    for line in lines:
+        e = json.loads(line)
+        assert set(e["query"]) == {"\x01"}, e["query"][:20]
+
+
+def test_blank_lines_do_not_keep_a_connection():
+    """CRLFs before a request start the head's clock: sending one now
+    and then does not hold a connection past the head limit."""
+    d = shared()
+    with d.http() as c:
+        t0 = time.monotonic()
+        closed = False
+        while time.monotonic() - t0 < HEAD_LIMIT_S + 8:
+            try:
+                c.send(b"\r\n")
+            except OSError:
+                closed = True
+                break
+            if c.closed(2.0):
+                closed = True
+                break
+        assert closed, "still open after %.1f s of blank lines" % (
+            time.monotonic() - t0)
+
+
 def test_http_max_age():
     with httpd("--http-max-age", "5") as d:
         for target in ("/stats", "/health", "/metrics", "/nope"):
