@@ -15,21 +15,14 @@
 #include "server/assets.h"
 #include "server/page.h"
 #include "server/qstr.h"
+#include "server/respond.h"
 #include "server/server_int.h"
 #include "server/verbs.h"
 
 #define HTTP_KEEPALIVE_MS (HTTP_KEEPALIVE_S * 1000)
 #define HTTP_HEAD_MS (HTTP_HEAD_S * 1000)
 #define NAME_MAX_ 64 /* a parameter name we echo or compare */
-#define ECHO_MAX 64  /* bytes of a client's text in a message */
-#define ALLOW "GET, HEAD, OPTIONS"
-#define CSP                                                                    \
-    "default-src 'none'; script-src 'self'; style-src 'self'; "                \
-    "connect-src 'self'; img-src 'self'; form-action 'self'; "                 \
-    "base-uri 'none'; frame-ancestors 'self'"
-#define HEAD_MAX 2048 /* the headers of one response */
-#define CORS_MAX 126  /* origins of --http-cors (slot_http.cors) */
-#define TAG_MAX 64    /* W/"id-revision-hash" */
+#define CORS_MAX 126 /* origins of --http-cors (slot_http.cors) */
 /* A plain number macro as a string literal, for messages built at compile
  * time. */
 #define STR_(x) #x
@@ -82,7 +75,8 @@ static server_status parse_cors(server *s, const char *spec, char *err,
             errmsg_set(err, n,
                        "--http-cors: \"%.*s\" is not an origin (like "
                        "https://www.example.org), \"*\" or \"none\"",
-                       (int)(len > ECHO_MAX ? ECHO_MAX : len), p);
+                       (int)(len > RESPOND_ECHO_MAX ? RESPOND_ECHO_MAX : len),
+                       p);
             return SERVER_ERR_CONFIG;
         }
         if (s->ncors == CORS_MAX) {
@@ -120,7 +114,7 @@ server_status http_setup(server *s, const server_config *cfg, char *err,
     s->hq_val = calloc(1, HTTPREQ_MAX_URL);
     if (s->hq_text == NULL || s->hq_val == NULL)
         return SERVER_ERR_NOMEM;
-    buf_init(&s->http_out, s->max_answer + HEAD_MAX);
+    buf_init(&s->http_out, s->max_answer + RESPOND_HEAD_MAX);
     /* The one answer to a refused client, written as is to each. */
     buf_init(&body, 256);
     buf_init(&s->http_busy, 1024);
@@ -148,330 +142,7 @@ void http_teardown(server *s)
     buf_free(&s->http_busy);
 }
 
-/* ---- Responses ---- */
-
-static const char *reason(int status)
-{
-    switch (status) {
-    case 200:
-        return "OK";
-    case 204:
-        return "No Content";
-    case 304:
-        return "Not Modified";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 413:
-        return "Content Too Large";
-    case 414:
-        return "URI Too Long";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 503:
-        return "Service Unavailable";
-    case 505:
-        return "HTTP Version Not Supported";
-    default:
-        return "Internal Server Error";
-    }
-}
-
-static int status_of_error(json_err e)
-{
-    switch (e) {
-    case JSON_ERR_BAD_REQUEST:
-        return 400;
-    case JSON_ERR_NOT_FOUND:
-        return 404;
-    case JSON_ERR_UNAUTHORIZED:
-        return 401;
-    case JSON_ERR_METHOD:
-        return 405;
-    case JSON_ERR_REQUEST_TOO_LARGE:
-        return 413;
-    case JSON_ERR_BUSY:
-        return 503;
-    default:
-        return 500;
-    }
-}
-
-/* RFC 9110's IMF-fixdate, made once a second. */
-static const char *http_date(server *s)
-{
-    time_t now = time(NULL);
-
-    if ((int64_t)now != s->http_date_s) {
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(s->http_date, sizeof s->http_date, "%a, %d %b %Y %H:%M:%S GMT",
-                 &tm);
-        s->http_date_s = (int64_t)now;
-    }
-    return s->http_date;
-}
-
-typedef struct resp {
-    int status;
-    const char *type; /* Content-Type; NULL: no body (204, 304) */
-    const char *body;
-    size_t len;
-    const char *etag;  /* NULL: none */
-    int keep;          /* may be kept max_age seconds (else no-store) */
-    int html;          /* the page's security headers */
-    const char *extra; /* more header lines, each ending in CRLF */
-} resp;
-
-/* The response r to the request h, appended to out. */
-static buf_status build(server *s, const slot_http *h, const resp *r,
-                        buf_t *out)
-{
-    int bad = 0;
-
-    bad |= buf_printf(out, "HTTP/1.1 %d %s\r\nDate: %s\r\n", r->status,
-                      reason(r->status), http_date(s)) != BUF_OK;
-    if (r->type != NULL)
-        bad |= buf_printf(out, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                          r->type, r->len) != BUF_OK;
-    else if (r->status != 304 && r->status != 204) /* RFC 9110 8.6 */
-        bad |= buf_puts(out, "Content-Length: 0\r\n") != BUF_OK;
-    if (r->etag != NULL)
-        bad |= buf_printf(out, "ETag: %s\r\n", r->etag) != BUF_OK;
-    if (r->keep)
-        bad |=
-            buf_printf(out, "Cache-Control: %s, max-age=%u\r\n",
-                       h->authed ? "private" : "public", s->max_age) != BUF_OK;
-    else if (r->status != 204)
-        bad |= buf_puts(out, "Cache-Control: no-store\r\n") != BUF_OK;
-    if (h->cors == 0)
-        bad |= buf_puts(out, "Access-Control-Allow-Origin: *\r\n") != BUF_OK;
-    else if (h->cors > 0)
-        bad |= buf_printf(out, "Access-Control-Allow-Origin: %s\r\n",
-                          s->cors[h->cors - 1]) != BUF_OK;
-    if (s->ncors > 0)
-        bad |= buf_puts(out, "Vary: Origin\r\n") != BUF_OK;
-    bad |= buf_puts(out, "X-Content-Type-Options: nosniff\r\n") != BUF_OK;
-    if (r->html)
-        bad |= buf_puts(out, "Content-Security-Policy: " CSP
-                             "\r\nReferrer-Policy: no-referrer\r\n") != BUF_OK;
-    if (r->extra != NULL)
-        bad |= buf_puts(out, r->extra) != BUF_OK;
-    if (h->close)
-        bad |= buf_puts(out, "Connection: close\r\n") != BUF_OK;
-    else if (h->v10)
-        bad |= buf_puts(out, "Connection: keep-alive\r\n") != BUF_OK;
-    bad |= buf_puts(out, "\r\n") != BUF_OK;
-    if (r->type != NULL && !h->head)
-        bad |= buf_append(out, r->body, r->len) != BUF_OK;
-    return bad ? BUF_ERR_NOMEM : BUF_OK;
-}
-
-/* Build r and queue it in request order; count it. */
-static void send_resp(conn *c, const slot_http *h, const resp *r)
-{
-    server *s = c->s;
-
-    buf_reset(&s->http_out);
-    if (build(s, h, r, &s->http_out) != BUF_OK) {
-        server_warn(s, WARN_NOMEM, "out of memory: connection closed");
-        conn_close(c);
-        return;
-    }
-    metrics_http(&s->met, (http_endpoint)h->endpoint, r->status);
-    if (r->status >= 400)
-        s->errors++;
-    conn_reply(c, s->http_out.data, s->http_out.len);
-    if (h->close)
-        c->quit = 1; /* conn.c: read no more, close once written */
-}
-
-/* The search page's own error: the page, with the message where the
- * results would be (a visitor's browser shows it). 0, or -1 when it could
- * not be made (then the JSON error goes out). */
-static int page_error(conn *c, const slot_http *h, int status, json_err e,
-                      const char *msg, size_t msg_len, const char *extra)
-{
-    engine_result *res = calloc(1, sizeof *res);
-    page_query pq = {"", 0, 1};
-    buf_t b;
-    resp r = {.status = status,
-              .type = "text/html; charset=utf-8",
-              .html = 1,
-              .extra = extra};
-    int rc = -1;
-
-    buf_init(&b, c->s->max_answer);
-    if (res == NULL)
-        goto out;
-    res->error = e;
-    if (msg_len >= sizeof res->message)
-        msg_len = sizeof res->message - 1;
-    memcpy(res->message, msg, msg_len);
-    if (page_render(&b, &pq, res) != BUF_OK)
-        goto out;
-    r.body = b.data;
-    r.len = b.len;
-    send_resp(c, h, &r);
-    rc = 0;
-out:
-    buf_free(&b);
-    free(res);
-    return rc;
-}
-
-static void reply_error_status(conn *c, const slot_http *h, int status,
-                               json_err e, const char *msg, size_t msg_len,
-                               const char *extra)
-{
-    static const char too_long[] = "answer too long";
-    buf_t *b = &c->s->scratch;
-    resp r = {.status = status,
-              .type = "application/json; charset=utf-8",
-              .extra = extra};
-
-    if (h->endpoint == HTTP_EP_PAGE &&
-        page_error(c, h, status, e, msg, msg_len, extra) == 0)
-        return;
-    buf_reset(b);
-    if (json_error_line(b, e, msg, msg_len, NULL, NULL, 0) != BUF_OK)
-        json_error_line(b, JSON_ERR_INTERNAL, too_long, sizeof too_long - 1,
-                        NULL, NULL, 0);
-    r.body = b->data;
-    r.len = b->len;
-    send_resp(c, h, &r);
-}
-
-void http_reply_error(conn *c, const slot_http *h, json_err e, const char *msg)
-{
-    reply_error_status(c, h, status_of_error(e), e, msg, strlen(msg), NULL);
-}
-
-/* "prefix" + up to ECHO_MAX bytes of p + "\"": json_str() escapes it. */
-static void reply_echo(conn *c, const slot_http *h, int status, json_err e,
-                       const char *prefix, const char *p, size_t len)
-{
-    char msg[256];
-    int k = snprintf(msg, sizeof msg, "%s\"%.*s\"", prefix,
-                     (int)(len > ECHO_MAX ? ECHO_MAX : len), p);
-
-    reply_error_status(c, h, status, e, msg,
-                       k < 0                     ? 0
-                       : (size_t)k >= sizeof msg ? sizeof msg - 1
-                                                 : (size_t)k,
-                       NULL);
-}
-
-/* ---- ETags ---- */
-
-/* FNV-1a, 64 bits: ETags need spread, not secrecy (a tag holds nothing a
- * client could not compute). */
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= FNV_PRIME;
-    }
-    return h;
-}
-
-/* The request as the engine sees it, and which representation. */
-static uint64_t key_hash(const slot_http *h, const engine_request *er)
-{
-    uint64_t nums[6] = {h->endpoint, (uint64_t)er->op, er->limit,
-                        er->offset,  er->snippet,      h->page};
-    uint64_t x = FNV_OFFSET;
-
-    for (size_t i = 0; i < 6; i++) /* each number's 8 bytes, low first */
-        for (int k = 0; k < 64; k += 8) {
-            x ^= (nums[i] >> k) & 0xff;
-            x *= FNV_PRIME;
-        }
-    return fnv1a(x, er->text, er->text_len);
-}
-
-/* Weak: the bytes differ in took_ms, the meaning does not. The index's
- * identity (its UUID's hash) and revision, then the request's hash: a
- * rebuilt index, whose revisions start again, never reuses a tag. */
-static void etag_of(uint64_t index_id, uint64_t revision, uint64_t hash,
-                    char out[TAG_MAX])
-{
-    snprintf(out, TAG_MAX, "W/\"%016llx-%llx-%016llx\"",
-             (unsigned long long)index_id, (unsigned long long)revision,
-             (unsigned long long)hash);
-}
-
-/* The tag of an answer of the index the watch sees now. */
-static void index_etag(const server *s, uint64_t hash, char out[TAG_MAX])
-{
-    etag_of(s->index_id, s->watch_rev, hash, out);
-}
-
-/* If-None-Match holds tag (weak comparison), or "*" when star counts: not
- * for answers of the index, which may turn out to be errors (RFC 9110
- * 13.1.2: "*" is false without a current representation). */
-static int etag_match(const char *v, size_t n, const char *tag, int star)
-{
-    const char *end = v + n, *opaque = tag + 2; /* tag without W/ */
-    size_t olen = strlen(opaque);
-
-    while (v < end) {
-        const char *e;
-        while (v < end && (*v == ' ' || *v == '\t' || *v == ','))
-            v++;
-        e = memchr(v, ',', (size_t)(end - v));
-        if (e == NULL)
-            e = end;
-        size_t k = (size_t)(e - v);
-        while (k > 0 && (v[k - 1] == ' ' || v[k - 1] == '\t'))
-            k--;
-        if (k == 1 && v[0] == '*' && star)
-            return 1;
-        if (k >= 2 && v[0] == 'W' && v[1] == '/') {
-            v += 2;
-            k -= 2;
-        }
-        if (k == olen && memcmp(v, opaque, k) == 0)
-            return 1;
-        v = e;
-    }
-    return 0;
-}
-
-static void reply_not_modified(conn *c, const slot_http *h, const char *tag)
-{
-    resp r = {.status = 304, .etag = tag, .keep = 1};
-    send_resp(c, h, &r);
-}
-
 /* ---- Answers of the engine ---- */
-
-void http_reply_cached(conn *c, const slot_http *h, const char *body, size_t n)
-{
-    char tag[TAG_MAX];
-    resp r = {.status = 200,
-              .type = "application/json; charset=utf-8",
-              .body = body,
-              .len = n,
-              .etag = c->s->watch_ok ? tag : NULL,
-              .keep = 1};
-
-    /* the cache holds answers of the current revision only (watch.c) */
-    index_etag(c->s, h->key_hash, tag);
-    send_resp(c, h, &r);
-}
 
 void http_render(const slot *sl, const engine_result *res, buf_t *out,
                  render_info *ri)
@@ -528,8 +199,8 @@ void http_finish(conn *c, slot *sl)
 {
     server *s = c->s;
     slot_http *h = &sl->http;
-    char tag[TAG_MAX];
-    resp r = {.status = 200, .type = "application/json; charset=utf-8"};
+    char tag[RESPOND_TAG_MAX];
+    http_resp r = {.status = 200, .type = "application/json; charset=utf-8"};
     buf_t body = sl->out;
 
     if (h->endpoint == HTTP_EP_METRICS) {
@@ -550,7 +221,7 @@ void http_finish(conn *c, slot *sl)
     if (!sl->rinfo.ok) {
         r.status = h->endpoint == HTTP_EP_HEALTH
                        ? 503
-                       : status_of_error(sl->rinfo.error);
+                       : respond_status_of(sl->rinfo.error);
     } else if (h->endpoint == HTTP_EP_SEARCH ||
                h->endpoint == HTTP_EP_SUGGEST || h->endpoint == HTTP_EP_DOC ||
                h->endpoint == HTTP_EP_PAGE) {
@@ -558,7 +229,7 @@ void http_finish(conn *c, slot *sl)
         /* tagged only when computed on the revision the watch sees: a
          * tag must never name an answer of another revision */
         if (s->watch_ok && sl->revision == s->watch_rev) {
-            index_etag(s, h->key_hash, tag);
+            respond_index_etag(s, h->key_hash, tag);
             r.etag = tag;
         }
     }
@@ -572,7 +243,7 @@ void http_finish(conn *c, slot *sl)
     r.len = body.len;
     sl->out = body; /* metrics may have grown it */
     buf_reset(&s->http_out);
-    if (build(s, h, &r, &s->http_out) != BUF_OK) {
+    if (respond_build(s, h, &r, &s->http_out) != BUF_OK) {
         buf_reset(&sl->out);
         server_warn(s, WARN_NOMEM, "out of memory: connection closed");
         conn_close(c);
@@ -663,45 +334,25 @@ static void options(conn *c, const slot_http *h, const httpreq *r)
 
     if (h->cors >= 0 && r->hv[HTTPREQ_H_ACR_METHOD] != NULL)
         snprintf(extra, sizeof extra,
-                 "Allow: " ALLOW "\r\n"
-                 "Access-Control-Allow-Methods: " ALLOW "\r\n"
+                 "Allow: " RESPOND_ALLOW "\r\n"
+                 "Access-Control-Allow-Methods: " RESPOND_ALLOW "\r\n"
                  "Access-Control-Allow-Headers: Authorization\r\n"
                  "Access-Control-Max-Age: 86400\r\n");
     else
-        snprintf(extra, sizeof extra, "Allow: " ALLOW "\r\n");
-    resp rs = {.status = 204, .extra = extra};
-    send_resp(c, h, &rs);
-}
-
-/* A body that depends on nothing but the build (assets, the empty page):
- * its ETag is its content's hash; If-None-Match gets a 304. */
-static void send_static(conn *c, const slot_http *h, const httpreq *r,
-                        const resp *body)
-{
-    char tag[TAG_MAX];
-    resp rs = *body;
-
-    etag_of(0, 0, fnv1a(FNV_OFFSET, rs.body, rs.len), tag);
-    rs.etag = tag;
-    rs.keep = 1;
-    if (r->hv[HTTPREQ_H_IF_NONE_MATCH] != NULL &&
-        etag_match(r->hv[HTTPREQ_H_IF_NONE_MATCH],
-                   r->hv_len[HTTPREQ_H_IF_NONE_MATCH], tag, 1)) {
-        reply_not_modified(c, h, tag);
-        return;
-    }
-    send_resp(c, h, &rs);
+        snprintf(extra, sizeof extra, "Allow: " RESPOND_ALLOW "\r\n");
+    http_resp rs = {.status = 204, .extra = extra};
+    respond_send(c, h, &rs);
 }
 
 static void asset(conn *c, const slot_http *h, const httpreq *r,
                   const web_asset *a)
 {
-    resp rs = {.status = 200,
-               .type = a->type,
-               .body = (const char *)a->data,
-               .len = a->len};
+    http_resp rs = {.status = 200,
+                    .type = a->type,
+                    .body = (const char *)a->data,
+                    .len = a->len};
 
-    send_static(c, h, r, &rs);
+    respond_static(c, h, r, &rs);
 }
 
 /* The page without a query: rendered here, on the loop (no index). */
@@ -710,7 +361,8 @@ static void empty_page(conn *c, const slot_http *h, const httpreq *r)
     server *s = c->s;
     page_query pq = {"", 0, 1};
     buf_t b;
-    resp rs = {.status = 200, .type = "text/html; charset=utf-8", .html = 1};
+    http_resp rs = {
+        .status = 200, .type = "text/html; charset=utf-8", .html = 1};
 
     buf_init(&b, s->max_answer);
     if (page_render(&b, &pq, NULL) != BUF_OK) {
@@ -720,7 +372,7 @@ static void empty_page(conn *c, const slot_http *h, const httpreq *r)
     }
     rs.body = b.data;
     rs.len = b.len;
-    send_static(c, h, r, &rs);
+    respond_static(c, h, r, &rs);
     buf_free(&b);
 }
 
@@ -732,7 +384,7 @@ static void bad_param(conn *c, const slot_http *h, proto_status st,
     char pre[64];
 
     snprintf(pre, sizeof pre, "%s for %s: ", proto_strerror(st), d->name);
-    reply_echo(c, h, 400, JSON_ERR_BAD_REQUEST, pre, name, nlen);
+    respond_echo(c, h, 400, JSON_ERR_BAD_REQUEST, pre, name, nlen);
 }
 
 /* Read r's query string into er (and h->page for the page). Returns 0, or
@@ -767,15 +419,15 @@ static int read_params(conn *c, slot_http *h, const route *rt,
             snprintf(m2, sizeof m2,
                      "unknown option for %s: a name of more than %d bytes",
                      d->name, NAME_MAX_ - 1);
-            reply_error_status(c, h, 400, JSON_ERR_BAD_REQUEST, m2, strlen(m2),
-                               NULL);
+            respond_error(c, h, 400, JSON_ERR_BAD_REQUEST, m2, strlen(m2),
+                          NULL);
             return -1;
         }
         if (st != QSTR_OK) {
             snprintf(msg, sizeof msg, "bad query string: %s",
                      qstr_strerror(st));
-            reply_error_status(c, h, 400, JSON_ERR_BAD_REQUEST, msg,
-                               strlen(msg), NULL);
+            respond_error(c, h, 400, JSON_ERR_BAD_REQUEST, msg, strlen(msg),
+                          NULL);
             return -1;
         }
         if (rt->text != NULL && eq(name, nlen, rt->text)) {
@@ -789,8 +441,8 @@ static int read_params(conn *c, slot_http *h, const route *rt,
                 snprintf(msg, sizeof msg,
                          "parameter page takes a whole number from 1 to %d",
                          PAGE_MAX);
-                reply_error_status(c, h, 400, JSON_ERR_BAD_REQUEST, msg,
-                                   strlen(msg), NULL);
+                respond_error(c, h, 400, JSON_ERR_BAD_REQUEST, msg, strlen(msg),
+                              NULL);
                 return -1;
             }
             h->page = (uint32_t)v;
@@ -798,8 +450,8 @@ static int read_params(conn *c, slot_http *h, const route *rt,
                    eq(name, nlen, o->name)) {
             bit = 1u << (o - d->opts);
             if (verbs_opt_set(o, s->hq_val, vlen, er, msg, sizeof msg) != 0) {
-                reply_error_status(c, h, 400, JSON_ERR_BAD_REQUEST, msg,
-                                   strlen(msg), NULL);
+                respond_error(c, h, 400, JSON_ERR_BAD_REQUEST, msg, strlen(msg),
+                              NULL);
                 return -1;
             }
         } else if (page) {
@@ -832,14 +484,14 @@ static void route_request(conn *c, slot_http *h, const httpreq *r)
     h->endpoint = rt ? rt->ep : a ? HTTP_EP_ASSET : HTTP_EP_OTHER;
     if (rt == NULL && a == NULL && eq(r->path, r->path_len, "/favicon.ico")) {
         /* browsers ask for it on every visit: no icon, and no error */
-        resp rs = {.status = 204, .keep = 1};
+        http_resp rs = {.status = 204, .keep = 1};
         h->endpoint = HTTP_EP_ASSET;
-        send_resp(c, h, &rs);
+        respond_send(c, h, &rs);
         return;
     }
     if (rt == NULL && a == NULL) {
-        reply_echo(c, h, 404, JSON_ERR_NOT_FOUND, "no such endpoint: ", r->path,
-                   r->path_len);
+        respond_echo(c, h, 404, JSON_ERR_NOT_FOUND,
+                     "no such endpoint: ", r->path, r->path_len);
         return;
     }
     if (r->method == HTTPREQ_OPTIONS) {
@@ -854,8 +506,8 @@ static void route_request(conn *c, slot_http *h, const httpreq *r)
      * once it is asked to search, /health never. */
     if (rt->ep != HTTP_EP_HEALTH && rt->ep != HTTP_EP_PAGE &&
         !authorized(s, r)) {
-        reply_error_status(c, h, 401, JSON_ERR_UNAUTHORIZED, NEED_AUTH,
-                           sizeof NEED_AUTH - 1, WWW_AUTH);
+        respond_error(c, h, 401, JSON_ERR_UNAUTHORIZED, NEED_AUTH,
+                      sizeof NEED_AUTH - 1, WWW_AUTH);
         return;
     }
     d = verbs_find(rt->verb, strlen(rt->verb));
@@ -866,21 +518,21 @@ static void route_request(conn *c, slot_http *h, const httpreq *r)
         return;
     }
     if (rt->ep == HTTP_EP_PAGE && !authorized(s, r)) {
-        reply_error_status(c, h, 401, JSON_ERR_UNAUTHORIZED, NEED_AUTH,
-                           sizeof NEED_AUTH - 1, WWW_AUTH);
+        respond_error(c, h, 401, JSON_ERR_UNAUTHORIZED, NEED_AUTH,
+                      sizeof NEED_AUTH - 1, WWW_AUTH);
         return;
     }
     /* an answer behind the password: no shared cache may keep it */
     h->authed = s->password != NULL && rt->ep != HTTP_EP_HEALTH;
-    h->key_hash = key_hash(h, &er);
+    h->key_hash = respond_key_hash(h, &er);
     if ((rt->ep == HTTP_EP_SEARCH || rt->ep == HTTP_EP_SUGGEST ||
          rt->ep == HTTP_EP_DOC || rt->ep == HTTP_EP_PAGE) &&
         s->watch_ok && r->hv[HTTPREQ_H_IF_NONE_MATCH] != NULL) {
-        char tag[TAG_MAX];
-        index_etag(s, h->key_hash, tag);
-        if (etag_match(r->hv[HTTPREQ_H_IF_NONE_MATCH],
-                       r->hv_len[HTTPREQ_H_IF_NONE_MATCH], tag, 0)) {
-            reply_not_modified(c, h, tag);
+        char tag[RESPOND_TAG_MAX];
+        respond_index_etag(s, h->key_hash, tag);
+        if (respond_etag_match(r->hv[HTTPREQ_H_IF_NONE_MATCH],
+                               r->hv_len[HTTPREQ_H_IF_NONE_MATCH], tag, 0)) {
+            respond_not_modified(c, h, tag);
             return;
         }
     }
@@ -903,18 +555,18 @@ static void request_error(conn *c, slot_http *h, const httpreq *r)
         {HTTPREQ_URL, 414, JSON_ERR_REQUEST_TOO_LARGE,
          "URL longer than " STR(HTTPREQ_MAX_URL) " bytes"},
         {HTTPREQ_HEAD, 431, JSON_ERR_REQUEST_TOO_LARGE,
-         "request headers over " STR(HTTPREQ_MAX_HEAD) " bytes or " STR(
-             HTTPREQ_MAX_HEADERS) " lines"},
+         "request head over " STR(HTTPREQ_MAX_HEAD) " bytes or " STR(
+             HTTPREQ_MAX_HEADERS) " header lines"},
         {HTTPREQ_VERSION, 505, JSON_ERR_BAD_REQUEST,
          "only HTTP/1.0 and HTTP/1.1 are served"},
     };
 
     for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++)
         if (errs[i].e == r->error) {
-            reply_error_status(c, h, errs[i].status, errs[i].je, errs[i].msg,
-                               strlen(errs[i].msg),
-                               errs[i].status == 405 ? "Allow: " ALLOW "\r\n"
-                                                     : NULL);
+            respond_error(c, h, errs[i].status, errs[i].je, errs[i].msg,
+                          strlen(errs[i].msg),
+                          errs[i].status == 405 ? "Allow: " RESPOND_ALLOW "\r\n"
+                                                : NULL);
             return;
         }
 }

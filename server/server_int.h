@@ -7,6 +7,8 @@
  *   dispatch.c one request line: the verb table's rules, the answer cache,
  *              the hand-off to a worker (engine + renderer) and back
  *   watch.c    notices a new index revision: empties the cache
+ *   http.c     HTTP requests (httpreq.c) to engine requests; respond.c
+ *              writes their responses; metrics.c, qlog.c
  *   server.c   set-up, statistics, logs, shutdown
  * Everything here runs on the loop thread, except the worker side of
  * dispatch.c (work_cb), which touches only its slot and its worker. */
