@@ -410,3 +410,18 @@ def _at_exit():
 
 after_each_test(_stop_left_by)
 atexit.register(_at_exit)
+
+
+def send_until_blocked(conn, chunk, most, seconds):
+    """Send chunk(k) (bytes for round k) on conn, with a 2-s send timeout,
+    until the daemon stops reading (a send times out), or most rounds or
+    seconds have passed: (rounds sent, blocked)."""
+    conn.sock.settimeout(2)
+    sent, deadline = 0, time.monotonic() + seconds
+    while sent < most and time.monotonic() < deadline:
+        try:
+            conn.sock.sendall(chunk(sent))
+        except socket.timeout:
+            return sent, True  # the daemon stopped reading from us
+        sent += 1
+    return sent, False

@@ -22,7 +22,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import fixture, run_all, prog, ROOT  # noqa: E402
 from daemon import (  # noqa: E402
-    HOST, TIMEOUT, Daemon, asan_env, ping_each, wait_until)
+    HOST, TIMEOUT, Daemon, asan_env, ping_each, send_until_blocked,
+    wait_until)
 
 # Absolute: CGLU_BIN may be relative and commands run elsewhere.
 DAEMON = os.path.abspath(prog("cglu-searchd"))
@@ -507,16 +508,8 @@ def test_client_that_never_reads():
         rss0 = d.rss_mb() * 1024  # KB
         line = b"SEARCH limit=100 gouvernements locaux\n"
         chunk = line * 1000
-        c.sock.settimeout(2)
-        sent, blocked = 0, False
-        deadline = time.monotonic() + 20
-        while sent < 1000 and time.monotonic() < deadline:  # 39 MB at most
-            try:
-                c.sock.sendall(chunk)
-                sent += 1
-            except socket.timeout:
-                blocked = True  # the server stopped reading from us
-                break
+        sent, blocked = send_until_blocked(c, lambda k: chunk, 1000,
+                                           20)  # 39 MB at most
         assert blocked, "sent %d requests without backpressure" % (
             sent * 1000)
         with d.conn() as c2:  # others are served meanwhile

@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
 from daemon import (  # noqa: E402
     HOST, TIMEOUT, Conn, ConnectionClosed, Daemon, asan_env, build_index,
-    run_indexer, wait_until)
+    run_indexer, send_until_blocked, wait_until)
 
 DAEMON = os.path.abspath(prog("cglu-searchd"))
 CORPUS = os.path.join(ROOT, "corpus")
@@ -1364,20 +1364,9 @@ def test_client_that_never_reads():
         c = d.http()
         c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         rss0 = d.rss_mb() * 1024  # KB
-        c.sock.settimeout(2)
-        sent, blocked, k = 0, False, 0
-        deadline = time.monotonic() + TIMEOUT
-        while sent < 500 and time.monotonic() < deadline:  # 40 MB at most
-            chunk = b"".join(request(
-                "GET", "/search?limit=100&q=gouvernements+locaux+%d"
-                % (k * 1000 + i)) for i in range(1000))
-            k += 1
-            try:
-                c.sock.sendall(chunk)
-                sent += 1
-            except socket.timeout:
-                blocked = True  # the daemon stopped reading from us
-                break
+        sent, blocked = send_until_blocked(c, lambda k: b"".join(request(
+            "GET", "/search?limit=100&q=gouvernements+locaux+%d"
+            % (k * 1000 + i)) for i in range(1000)), 500, TIMEOUT)  # 40 MB
         assert blocked, "sent %d requests without backpressure" % (
             sent * 1000)
         # others are served meanwhile, on both protocols
