@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/url.h"
 #include "server/httpreq.h"
 #include "server/qstr.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -146,26 +147,37 @@ static void check_against(qstr_status st, const char *out, size_t len,
     FUZZ_CHECK(qstr_strerror(st) != NULL);
 }
 
-/* qstr_encode of out[0..len) decodes back to it. */
+/* url_encode (URL_COMPONENT and URL_FORM) of s[0..len) decodes back to it
+ * through qstr_decode, the daemon's reader of its own links. */
 static void check_roundtrip(const char *s, size_t len)
 {
-    size_t cap = 3 * len + 1, n, back_len;
-    char *enc = malloc(cap), *back = malloc(len ? len : 1);
+    static const url_mode modes[] = {URL_COMPONENT, URL_FORM};
+    char *back = malloc(len ? len : 1);
+    size_t back_len;
 
-    FUZZ_CHECK(enc != NULL && back != NULL);
-    n = qstr_encode(s, len, enc, cap);
-    FUZZ_CHECK(n != (size_t)-1 && n < cap && enc[n] == '\0');
-    for (size_t i = 0; i < n; i++) /* only unreserved bytes and escapes */
-        FUZZ_CHECK(enc[i] != '\0' &&
-                   strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                          "0123456789-._~%",
-                          enc[i]) != NULL);
-    FUZZ_CHECK(qstr_decode(enc, n, 1, back, len, &back_len) == QSTR_OK);
-    FUZZ_CHECK(back_len == len && (len == 0 || memcmp(back, s, len) == 0));
-    /* one byte short of room: refused */
-    if (cap > 0)
-        FUZZ_CHECK(qstr_encode(s, len, enc, n) == (size_t)-1);
-    free(enc);
+    FUZZ_CHECK(back != NULL);
+    for (size_t m = 0; m < 2; m++) {
+        buf_t enc;
+        buf_init(&enc, 3 * len);
+        FUZZ_CHECK(url_encode(&enc, s, len, modes[m]) == BUF_OK);
+        for (size_t i = 0; i < enc.len; i++) /* unreserved bytes, escapes */
+            FUZZ_CHECK(enc.data[i] != '\0' &&
+                       strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst"
+                              "uvwxyz0123456789-._~%*+",
+                              enc.data[i]) != NULL);
+        FUZZ_CHECK(qstr_decode(enc.data ? enc.data : "", enc.len, 1, back, len,
+                               &back_len) == QSTR_OK);
+        FUZZ_CHECK(back_len == len && (len == 0 || memcmp(back, s, len) == 0));
+        /* one byte short of room: refused, nothing left of the call */
+        if (enc.len > 0) {
+            buf_t small;
+            buf_init(&small, enc.len - 1);
+            FUZZ_CHECK(url_encode(&small, s, len, modes[m]) != BUF_OK &&
+                       small.len == 0);
+            buf_free(&small);
+        }
+        buf_free(&enc);
+    }
     free(back);
 }
 
