@@ -51,7 +51,7 @@ BENCH_SRC := $(wildcard bench/*_bench.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/xapian_floor
 
 .PHONY: all test test-asan check check-asan run serve bench clean install screenshots \
-	format format-check lint help deps memcheck soak
+	format format-check lint help deps memcheck soak eval
 # Keep object files of tests: they are intermediate but rebuilt otherwise.
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN)
@@ -64,6 +64,7 @@ help:
 	@echo "make test-asan the same suite under ASan+UBSan (build-asan/)"
 	@echo "make check     the suite without the deps step"
 	@echo "make bench     run the benchmarks (see docs/BENCHMARKS.md)"
+	@echo "make eval      relevance against Xapian's QueryParser (docs/RELEVANCE.md)"
 	@echo "make screenshots  docs/search-page*.png from the browser tests"
 	@echo "make install PREFIX=/usr/local"
 
@@ -143,6 +144,10 @@ serve: $(PROGS)
 
 bench: all
 	sh bench/run.sh $(BUILD)
+
+# Known-item and visitor queries, cglu vs omindex + QueryParser (docs/RELEVANCE.md).
+eval: $(PROGS)
+	python3 bench/eval/run.py --bin $(BIN)
 
 install: $(PROGS)
 	install -d $(DESTDIR)$(PREFIX)/bin
