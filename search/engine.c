@@ -361,6 +361,7 @@ typedef struct {
     size_t n, max;
     size_t plen; /* prefix bytes in front of the word in each term */
     size_t scanned;
+    const analyzer *an; /* its stop words are never offered */
 } suggest_acc;
 
 /* Keep the most frequent words, merging one word seen as E and F. */
@@ -376,7 +377,9 @@ static int suggest_term(const char *term, size_t len, uint32_t tf, void *ctx)
     }
     if (++a->scanned > SUGGEST_SCAN)
         return 1;
-    if (wl > ANALYZE_MAX_WORD)
+    /* "la", "les", "le" are the most frequent words of any French site:
+     * a visitor who types "l" wants a word that searches something */
+    if (wl > ANALYZE_MAX_WORD || analyze_is_stopword(a->an, w, wl))
         return 0;
     for (size_t i = 0; i < a->n; i++) {
         if (strlen(a->c[i].word) == wl && memcmp(a->c[i].word, w, wl) == 0) {
@@ -425,7 +428,7 @@ static void do_suggest(engine_ctx *c, const engine_request *req,
         memcpy(fold, t.fold, t.fold_len + 1);
         have = 1;
     }
-    suggest_acc acc = {comp, 0, req->limit, 1, 0};
+    suggest_acc acc = {comp, 0, req->limit, 1, 0, c->an};
     if (have) {
         char term[SCHEMA_TERM_MAX + 1];
         xc_status st;

@@ -147,6 +147,14 @@ def test_suggest():
         assert all(s.startswith("gouv") for s in a["suggestions"]), a
         b = c.req("SUGGEST limit=1 gouv")
         assert len(b["suggestions"]) == 1
+        # stop words are never offered, however frequent (issue #13)
+        for prefix in ("l", "d", "le", "de", "u", "e", "a", "p", "s"):
+            got = c.req("SUGGEST limit=50 " + prefix)["suggestions"]
+            assert not set(got) & {"la", "les", "le", "leur", "de", "des",
+                                   "du", "un", "une", "et", "en", "est",
+                                   "à", "au", "aux", "par", "pour", "sur",
+                                   "son", "ses", "sa", "dans"}, (prefix, got)
+        assert "locaux" in c.req("SUGGEST l")["suggestions"]
         is_error(c.req("SUGGEST limit=0 gouv"), "bad_request")
         is_error(c.req("SUGGEST offset=1 gouv"), "bad_request")
 
