@@ -124,10 +124,11 @@ void display_search(FILE *f, const answer *a, int tty)
     size_t n = json_is_array(hits) ? json_array_size(hits) : 0, i, len;
     const char *s;
 
+    /* quoted: a query that ends in "?" must not read "??" */
     if (get_str(root, "suggestion", &s, &len) && len > 0) {
-        fputs("did you mean: ", f);
+        fputs("did you mean: \"", f);
         display_clean(f, s, len, 0);
-        fputs("?\n", f);
+        fputs("\"\n", f);
     }
     if (json_is_true(json_object_get(root, "relaxed")))
         fputs("no document holds every word: showing those with some\n", f);

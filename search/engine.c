@@ -21,7 +21,12 @@
 
 #define SUGGEST_SCAN 5000 /* vocabulary terms looked at per prefix */
 #define REOPEN_EVERY 0.1  /* seconds between looks for a new revision */
-#define SPELL_MAX_EDIT 2
+/* Typo tolerance: a word of up to SPELL_SHORT letters may be corrected
+ * by one edit, a longer one by two. Two edits on a short word reach too
+ * many other words ("fait" -> "faire", "plan" -> "pays"). */
+#define SPELL_SHORT 5
+#define SPELL_EDIT_SHORT 1
+#define SPELL_EDIT_LONG 2
 
 struct engine_ctx {
     char *path;
@@ -239,8 +244,19 @@ static void split_data(engine_result *r, const char *d, size_t n,
 
 /* ---- SEARCH ------------------------------------------------------------ */
 
+/* Letters (code points) of the UTF-8 word w. */
+static size_t letters(const char *w)
+{
+    size_t n = 0;
+    for (; *w; w++)
+        n += ((unsigned char)*w & 0xC0) != 0x80;
+    return n;
+}
+
 /* "Did you mean": each word unknown to the index replaced by the closest
- * known word; NULL when nothing was replaced. */
+ * known word (within SPELL_EDIT_* edits); a stop word is never replaced;
+ * the rest of the text (punctuation, spacing) stays as typed. NULL when
+ * nothing was replaced. */
 static char *suggestion(engine_ctx *c, const engine_request *req,
                         const query_parsed *q)
 {
@@ -260,9 +276,13 @@ static char *suggestion(engine_ctx *c, const engine_request *req,
         schema_term(SCHEMA_P_STEM, stem, sl, term);
         if (xc_termfreq(c->db, term, &tf) != XC_OK || tf > 0)
             continue;
+        if (analyze_is_stopword(c->an, w->exact, strlen(w->exact)))
+            continue;
+        unsigned edits = letters(w->exact) <= SPELL_SHORT ? SPELL_EDIT_SHORT
+                                                          : SPELL_EDIT_LONG;
         char *s = NULL;
-        if (xc_spelling_suggest(c->db, w->exact, SPELL_MAX_EDIT, &s) == XC_OK &&
-            s[0] && strcmp(s, w->exact) != 0) {
+        if (xc_spelling_suggest(c->db, w->exact, edits, &s) == XC_OK && s[0] &&
+            strcmp(s, w->exact) != 0) {
             repl[i] = s;
             any = 1;
         } else {

@@ -155,6 +155,19 @@ def test_suggest():
                                    "à", "au", "aux", "par", "pour", "sur",
                                    "son", "ses", "sa", "dans"}, (prefix, got)
         assert "locaux" in c.req("SUGGEST l")["suggestions"]
+
+
+def test_did_you_mean_rules():
+    """One edit for a word of up to 5 letters, two beyond; punctuation
+    and spacing kept as typed (issue #13)."""
+    with searchd() as d, d.conn() as c:
+        # "fait" is two edits from "faire": not a typo of it
+        a = c.req("SEARCH snippet=0 que fait CGLU ?")
+        assert "suggestion" not in a, a
+        a = c.req("SEARCH snippet=0 gouvernemnts   locaux ?")
+        assert a["suggestion"] == "gouvernements   locaux ?", a
+        a = c.req("SEARCH snippet=0 démocratei")  # 10 letters: 2 edits
+        assert a["suggestion"] == "démocratie", a
         is_error(c.req("SUGGEST limit=0 gouv"), "bad_request")
         is_error(c.req("SUGGEST offset=1 gouv"), "bad_request")
 
@@ -946,7 +959,10 @@ def test_client():
         p = client(d, "zzqxwvkj")
         assert "no results" in p.stdout
         p = client(d, "gouvernemnts")
-        assert "did you mean: gouvernements?" in p.stdout
+        assert 'did you mean: "gouvernements"' in p.stdout
+        # a query that ends in "?" keeps one (it once read "??")
+        p = client(d, "gouvernemnts locaux ?")
+        assert 'did you mean: "gouvernements locaux ?"\n' in p.stdout
         p = client(d, "barcelone", "zzqxwvkj")
         assert "no document holds every word" in p.stdout
         assert re.search(r"^\s+1\. ", p.stdout, re.M)
