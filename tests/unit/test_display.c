@@ -130,7 +130,12 @@ static void test_search(void **state)
     shows(show_search,
           S("{\"ok\":true,\"total\":0,\"hits\":[],\"suggestion\":"
             "\"gouvernements\",\"took_ms\":1}"),
-          S("did you mean: gouvernements?\nno results\n"));
+          S("did you mean: \"gouvernements\"\nno results\n"));
+    /* a suggestion that ends in "?" is quoted, never followed by "?" */
+    shows(show_search,
+          S("{\"ok\":true,\"total\":0,\"hits\":[],\"suggestion\":"
+            "\"gouvernements locaux ?\",\"took_ms\":1}"),
+          S("did you mean: \"gouvernements locaux ?\"\nno results\n"));
     shows(show_search,
           S("{\"ok\":true,\"total\":1,\"offset\":0,\"relaxed\":true,"
             "\"suggestion\":\"\",\"hits\":[{\"rank\":1,\"title\":\"T\"}],"
