@@ -8,7 +8,11 @@
 
 uint64_t schema_hash(const char *bytes, size_t len)
 {
-    uint64_t h = 14695981039346656037ull;
+    return schema_hash_more(14695981039346656037ull, bytes, len);
+}
+
+uint64_t schema_hash_more(uint64_t h, const char *bytes, size_t len)
+{
     for (size_t i = 0; i < len; i++) {
         h ^= (unsigned char)bytes[i];
         h *= 1099511628211ull;

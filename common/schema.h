@@ -63,6 +63,9 @@
 /* 64-bit FNV-1a of bytes: the content hash kept in SCHEMA_V_HASH, and what
  * makes cut terms unique. */
 uint64_t schema_hash(const char *bytes, size_t len);
+/* The same hash continued over more bytes: schema_hash(a + b) is
+ * schema_hash_more(schema_hash(a), b). */
+uint64_t schema_hash_more(uint64_t h, const char *bytes, size_t len);
 
 /* Write prefix + s[0..n) into out (SCHEMA_TERM_MAX + 1 bytes), NUL-
  * terminated; returns its length. Over the limit: the first bytes of s

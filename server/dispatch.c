@@ -91,17 +91,14 @@ static void worker_give(server *s, worker *w)
 /* The key of a request is the typed request itself: the numbers in
  * engine_request's order, then the text (any bytes). So "limit=10 x" and
  * "x" share their answer, which is the same. */
-#define KEY_HEAD 16
-#define KEY_MAX (KEY_HEAD + PROTO_MAX_LINE)
-
-static size_t cache_key(const engine_request *r, char key[KEY_MAX])
+size_t dispatch_request_key(const engine_request *r, char key[DISPATCH_KEY_MAX])
 {
     uint32_t head[4] = {(uint32_t)r->op, r->limit, r->offset, r->snippet};
     size_t n = r->text_len < PROTO_MAX_LINE ? r->text_len : PROTO_MAX_LINE;
 
-    memcpy(key, head, KEY_HEAD);
-    memcpy(key + KEY_HEAD, r->text, n);
-    return KEY_HEAD + n;
+    memcpy(key, head, DISPATCH_KEY_HEAD);
+    memcpy(key + DISPATCH_KEY_HEAD, r->text, n);
+    return DISPATCH_KEY_HEAD + n;
 }
 
 /* A cached value: the answer's total (for the query log), then the
@@ -112,7 +109,7 @@ static size_t cache_key(const engine_request *r, char key[KEY_MAX])
  * changes (render_info.keep). Failures only cost a later miss. */
 static void cache_store(server *s, const slot *sl)
 {
-    char key[KEY_MAX];
+    char key[DISPATCH_KEY_MAX];
     char *val;
 
     if (s->cache == NULL || sl->rinfo.keep == 0)
@@ -122,7 +119,7 @@ static void cache_store(server *s, const slot *sl)
         return;
     memcpy(val, &sl->rinfo.total, VAL_HEAD);
     memcpy(val + VAL_HEAD, sl->out.data, sl->rinfo.keep);
-    cache_put(s->cache, key, cache_key(&sl->req, key), val,
+    cache_put(s->cache, key, dispatch_request_key(&sl->req, key), val,
               VAL_HEAD + sl->rinfo.keep, uv_now(&s->loop));
     free(val);
 }
@@ -132,7 +129,7 @@ static int answer_from_cache(conn *c, const engine_request *req,
                              const slot_http *h)
 {
     server *s = c->s;
-    char key[KEY_MAX];
+    char key[DISPATCH_KEY_MAX];
     const char *val;
     size_t vlen;
     uint64_t t0 = uv_hrtime(), total;
@@ -140,8 +137,8 @@ static int answer_from_cache(conn *c, const engine_request *req,
 
     if (s->cache == NULL || !s->watch_ok)
         return 0;
-    if (!cache_get(s->cache, key, cache_key(req, key), uv_now(&s->loop), &val,
-                   &vlen) ||
+    if (!cache_get(s->cache, key, dispatch_request_key(req, key),
+                   uv_now(&s->loop), &val, &vlen) ||
         vlen < VAL_HEAD)
         return 0;
     memcpy(&total, val, VAL_HEAD);
@@ -259,7 +256,9 @@ static void to_worker(conn *c, const engine_request *req, int cacheable,
     if (h != NULL)
         sl->http = *h;
     sl->work.data = sl;
-    if (req->op == ENGINE_STATS)
+    /* STATS' answer shows the server's figures as they were at arrival
+     * (/health and /metrics render their own) */
+    if (req->op == ENGINE_STATS && (h == NULL || h->endpoint == HTTP_EP_STATS))
         server_figures(s, &sl->figures);
     if (uv_queue_work(&s->loop, &sl->work, work_cb, after_work_cb) != 0) {
         free(sl);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/json.h"
+#include "common/schema.h"
 #include "server/page.h"
 
 #define CSP                                                                    \
@@ -224,35 +225,16 @@ void respond_echo(conn *c, const slot_http *h, int status, json_err e,
 
 /* ---- ETags ---- */
 
-/* FNV-1a, 64 bits: ETags need spread, not secrecy (a tag holds nothing a
- * client could not compute). */
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= FNV_PRIME;
-    }
-    return h;
-}
-
-/* The request as the engine sees it, and which representation. */
+/* The request as the engine sees it (its cache key), and which
+ * representation: the endpoint and the page. */
 uint64_t respond_key_hash(const slot_http *h, const engine_request *er)
 {
-    uint64_t nums[6] = {h->endpoint, (uint64_t)er->op, er->limit,
-                        er->offset,  er->snippet,      h->page};
-    uint64_t x = FNV_OFFSET;
+    char key[DISPATCH_KEY_MAX], rep[1 + sizeof h->page];
+    size_t n = dispatch_request_key(er, key);
 
-    for (size_t i = 0; i < 6; i++) /* each number's 8 bytes, low first */
-        for (int k = 0; k < 64; k += 8) {
-            x ^= (nums[i] >> k) & 0xff;
-            x *= FNV_PRIME;
-        }
-    return fnv1a(x, er->text, er->text_len);
+    rep[0] = (char)h->endpoint;
+    memcpy(rep + 1, &h->page, sizeof h->page);
+    return schema_hash_more(schema_hash(key, n), rep, sizeof rep);
 }
 
 /* Weak: the bytes differ in took_ms, the meaning does not. The index's
@@ -333,7 +315,7 @@ void respond_static(conn *c, const slot_http *h, const httpreq *r,
     char tag[RESPOND_TAG_MAX];
     http_resp rs = *body;
 
-    respond_etag(0, 0, fnv1a(FNV_OFFSET, rs.body, rs.len), tag);
+    respond_etag(0, 0, schema_hash(rs.body, rs.len), tag);
     rs.etag = tag;
     rs.keep = 1;
     if (r->hv[HTTPREQ_H_IF_NONE_MATCH] != NULL &&

@@ -1,7 +1,10 @@
 /* watch: notices a new index revision (a commit, a rebuild) within
  * SERVER_WATCH_MS and empties the answer cache, so no stale answer is
  * served. */
+#include <string.h>
+
 #include "common/index_meta.h"
+#include "common/schema.h"
 #include "server/server_int.h"
 
 /* The index changed (a commit, a rebuild, SIGHUP): cached answers may be
@@ -17,16 +20,10 @@ void watch_changed(server *s)
  * rebuilt index restarts its revisions: ETags must tell them apart). */
 static void watch_seen(server *s, uint64_t rev)
 {
-    const unsigned char *u =
-        (const unsigned char *)index_meta_watch_uuid(s->revwatch);
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    const char *uuid = index_meta_watch_uuid(s->revwatch);
 
-    for (; *u; u++) {
-        h ^= *u;
-        h *= 0x100000001b3ULL;
-    }
     s->watch_rev = rev;
-    s->index_id = h;
+    s->index_id = schema_hash(uuid, strlen(uuid));
 }
 
 /* Every SERVER_WATCH_MS on the loop itself, through index_meta's watch (a
