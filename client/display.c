@@ -124,6 +124,11 @@ void display_search(FILE *f, const answer *a, int tty)
     size_t n = json_is_array(hits) ? json_array_size(hits) : 0, i, len;
     const char *s;
 
+    if (get_str(root, "corrected", &s, &len) && len > 0) {
+        fputs("showing results for: \"", f);
+        display_clean(f, s, len, 0);
+        fputs("\"\n", f);
+    }
     /* quoted: a query that ends in "?" must not read "??" */
     if (get_str(root, "suggestion", &s, &len) && len > 0) {
         fputs("did you mean: \"", f);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "common/frplural.h"
 #include "common/utf8.h"
 
 /* A word longer than this in the input cannot fold to ANALYZE_MAX_WORD
@@ -31,37 +32,44 @@ struct analyzer {
     char exact[CP_MAX * 4 + 1];
     char fold[CP_MAX * 4 + 1];
     char stem[ANALYZE_MAX_STEM + 1];
+    char astem[ANALYZE_MAX_STEM + 1]; /* accented stem, folded */
+    char pre[ANALYZE_MAX_WORD + FRPLURAL_GROWTH + 1]; /* frplural_norm's */
+    utf8proc_int32_t acps[ANALYZE_MAX_STEM * 18]; /* astem's decomposition */
 };
 
-/* Snowball's French stop word list (snowball-website algorithms/french). */
+/* Snowball's French stop word list (snowball-website algorithms/french),
+ * plus the question words and pronouns visitors type that it lacks (où,
+ * quel, quelle, quels, quelles, dont, leurs): "quelle est la mission de
+ * CGLU" must not require "quelle". Sorted by bytes (bsearch). */
 static const char *const french_stop[] = {
-    "ai",      "aie",      "aient",  "aies",     "ait",      "as",
-    "au",      "aura",     "aurai",  "auraient", "aurais",   "aurait",
-    "auras",   "aurez",    "auriez", "aurions",  "aurons",   "auront",
-    "aux",     "avaient",  "avais",  "avait",    "avec",     "avez",
-    "aviez",   "avions",   "avons",  "ayant",    "ayante",   "ayantes",
-    "ayants",  "ayez",     "ayons",  "c",        "ce",       "ces",
-    "d",       "dans",     "de",     "des",      "du",       "elle",
-    "en",      "es",       "est",    "et",       "eu",       "eue",
-    "eues",    "eurent",   "eus",    "eusse",    "eussent",  "eusses",
-    "eussiez", "eussions", "eut",    "eux",      "furent",   "fus",
-    "fusse",   "fussent",  "fusses", "fussiez",  "fussions", "fut",
-    "il",      "ils",      "j",      "je",       "l",        "la",
-    "le",      "les",      "leur",   "lui",      "m",        "ma",
-    "mais",    "me",       "mes",    "moi",      "mon",      "même",
-    "n",       "ne",       "nos",    "notre",    "nous",     "on",
-    "ont",     "ou",       "par",    "pas",      "pour",     "qu",
-    "que",     "qui",      "s",      "sa",       "se",       "sera",
-    "serai",   "seraient", "serais", "serait",   "seras",    "serez",
-    "seriez",  "serions",  "serons", "seront",   "ses",      "soient",
-    "sois",    "soit",     "sommes", "son",      "sont",     "soyez",
-    "soyons",  "suis",     "sur",    "t",        "ta",       "te",
-    "tes",     "toi",      "ton",    "tu",       "un",       "une",
-    "vos",     "votre",    "vous",   "y",        "à",        "étaient",
-    "étais",   "était",    "étant",  "étante",   "étantes",  "étants",
-    "étiez",   "étions",   "été",    "étée",     "étées",    "étés",
-    "êtes",    "eûmes",    "eûtes",  "eût",      "fûmes",    "fûtes",
-    "fût",
+    "ai",      "aie",     "aient",    "aies",     "ait",    "as",
+    "au",      "aura",    "aurai",    "auraient", "aurais", "aurait",
+    "auras",   "aurez",   "auriez",   "aurions",  "aurons", "auront",
+    "aux",     "avaient", "avais",    "avait",    "avec",   "avez",
+    "aviez",   "avions",  "avons",    "ayant",    "ayante", "ayantes",
+    "ayants",  "ayez",    "ayons",    "c",        "ce",     "ces",
+    "d",       "dans",    "de",       "des",      "dont",   "du",
+    "elle",    "en",      "es",       "est",      "et",     "eu",
+    "eue",     "eues",    "eurent",   "eus",      "eusse",  "eussent",
+    "eusses",  "eussiez", "eussions", "eut",      "eux",    "eûmes",
+    "eût",     "eûtes",   "furent",   "fus",      "fusse",  "fussent",
+    "fusses",  "fussiez", "fussions", "fut",      "fûmes",  "fût",
+    "fûtes",   "il",      "ils",      "j",        "je",     "l",
+    "la",      "le",      "les",      "leur",     "leurs",  "lui",
+    "m",       "ma",      "mais",     "me",       "mes",    "moi",
+    "mon",     "même",    "n",        "ne",       "nos",    "notre",
+    "nous",    "on",      "ont",      "ou",       "où",     "par",
+    "pas",     "pour",    "qu",       "que",      "quel",   "quelle",
+    "quelles", "quels",   "qui",      "s",        "sa",     "se",
+    "sera",    "serai",   "seraient", "serais",   "serait", "seras",
+    "serez",   "seriez",  "serions",  "serons",   "seront", "ses",
+    "soient",  "sois",    "soit",     "sommes",   "son",    "sont",
+    "soyez",   "soyons",  "suis",     "sur",      "t",      "ta",
+    "te",      "tes",     "toi",      "ton",      "tu",     "un",
+    "une",     "vos",     "votre",    "vous",     "y",      "à",
+    "étaient", "étais",   "était",    "étant",    "étante", "étantes",
+    "étants",  "étiez",   "étions",   "été",      "étée",   "étées",
+    "étés",    "êtes",
 };
 #define N_STOP (sizeof french_stop / sizeof french_stop[0])
 
@@ -281,25 +289,65 @@ void analyze_set_stemming(analyzer *a, int on)
     a->stemming = on;
 }
 
-const char *analyze_stem(analyzer *a, const char *fold, size_t len,
-                         size_t *stem_len)
+/* Snowball's stem of w[0..n) (whose fold is fold[0..fold_n)) into dst,
+ * after frplural's French endings; NULL when out of memory (*len 1) or too
+ * long (*len 0). */
+static const char *stem_into(analyzer *a, const char *w, size_t n,
+                             const char *fold, size_t fold_n, char *dst,
+                             size_t *len)
 {
-    *stem_len = 0;
-    if (len > ANALYZE_MAX_WORD)
+    *len = 0;
+    if (n > ANALYZE_MAX_WORD)
         return NULL;
+    if (a->french) {
+        n = frplural_norm(w, n, fold, fold_n, a->pre);
+        w = a->pre;
+    }
     const sb_symbol *s =
-        sb_stemmer_stem(a->stemmer, (const sb_symbol *)fold, (int)len);
+        sb_stemmer_stem(a->stemmer, (const sb_symbol *)w, (int)n);
     if (!s) {
-        *stem_len = 1; /* out of memory, as opposed to too long */
+        *len = 1; /* out of memory, as opposed to too long */
         return NULL;
     }
     int sl = sb_stemmer_length(a->stemmer);
-    if (sl < 0 || (size_t)sl >= sizeof a->stem)
+    if (sl < 0 || (size_t)sl > ANALYZE_MAX_STEM)
         return NULL;
-    memcpy(a->stem, s, (size_t)sl);
-    a->stem[sl] = '\0';
-    *stem_len = (size_t)sl;
-    return a->stem;
+    memcpy(dst, s, (size_t)sl);
+    dst[sl] = '\0';
+    *len = (size_t)sl;
+    return dst;
+}
+
+const char *analyze_stem(analyzer *a, const char *fold, size_t len,
+                         size_t *stem_len)
+{
+    return stem_into(a, fold, len, fold, len, a->stem, stem_len);
+}
+
+const char *analyze_astem(analyzer *a, const char *exact, size_t exact_len,
+                          const char *fold, size_t fold_len, size_t *astem_len)
+{
+    if (exact_len == fold_len && memcmp(exact, fold, fold_len) == 0)
+        return stem_into(a, fold, fold_len, fold, fold_len, a->astem,
+                         astem_len);
+    if (!stem_into(a, exact, exact_len, fold, fold_len, a->astem, astem_len))
+        return NULL;
+    /* fold the stem: its marks stripped, as the fold of a word is */
+    utf8proc_option_t opt =
+        UTF8PROC_COMPOSE | UTF8PROC_STABLE | UTF8PROC_STRIPMARK;
+    utf8proc_ssize_t m = utf8proc_decompose(
+        (const utf8proc_uint8_t *)a->astem, (utf8proc_ssize_t)*astem_len,
+        a->acps, (utf8proc_ssize_t)(sizeof a->acps / sizeof *a->acps), opt);
+    if (m >= 0 && (size_t)m <= sizeof a->acps / sizeof *a->acps)
+        m = utf8proc_reencode(a->acps, m, opt);
+    if (m < 0 || (size_t)m > ANALYZE_MAX_STEM) {
+        *astem_len = 0;
+        return NULL;
+    }
+    memcpy(a->astem, a->acps, (size_t)m);
+    a->astem[m] = '\0';
+    *astem_len = (size_t)m;
+    return a->astem;
 }
 
 /* Fill tok from the word text[start..end): 1 on success, 0 when skipped,
@@ -329,10 +377,22 @@ static int make_token(analyzer *a, size_t start, size_t end, int ascii,
         if (en <= 0 || fn <= 0)
             return 0;
     }
-    size_t sl = (size_t)fn;
+    size_t sl = (size_t)fn, asl = (size_t)fn;
+    const char *astem = a->stem;
     if (a->stemming) {
         if (!analyze_stem(a, a->fold, (size_t)fn, &sl))
             return sl ? -1 : 0;
+        asl = sl;
+        if (!ascii && (en != fn || memcmp(a->exact, a->fold, (size_t)fn))) {
+            astem = analyze_astem(a, a->exact, (size_t)en, a->fold, (size_t)fn,
+                                  &asl);
+            if (!astem && asl)
+                return -1;
+            if (!astem) { /* cannot be folded back: the plain stem serves */
+                astem = a->stem;
+                asl = sl;
+            }
+        }
     } else {
         memcpy(a->stem, a->fold, (size_t)fn + 1);
     }
@@ -343,6 +403,8 @@ static int make_token(analyzer *a, size_t start, size_t end, int ascii,
     tok->fold_len = (size_t)fn;
     tok->stem = a->stem;
     tok->stem_len = (size_t)sl;
+    tok->astem = astem;
+    tok->astem_len = asl;
     tok->offset = start;
     tok->length = n;
     tok->position = a->position++;

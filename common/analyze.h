@@ -13,7 +13,7 @@ extern "C" {
 
 /* Bump when tokens, folding or stemming change: the index stores it and the
  * daemon refuses an index built by another version. */
-#define ANALYZE_VERSION "cglu-analyze-1"
+#define ANALYZE_VERSION "cglu-analyze-2"
 
 /* Words longer than this many bytes (after folding) are skipped: they are
  * hashes, base64 or garbage, and Xapian limits term length anyway. */
@@ -38,6 +38,11 @@ typedef struct analyze_token {
     size_t fold_len;
     const char *stem; /* stem of fold (fold before stem, see ARCHITECTURE) */
     size_t stem_len;
+    /* stem of exact, then folded: Snowball's accent-dependent rules applied
+     * ("intégrée", "intégré" -> "integr"). Equal to stem for words without
+     * accents; with stemming off, the fold. */
+    const char *astem;
+    size_t astem_len;
     size_t offset;     /* byte offset of the word in the input (after any
                           elided "l'" prefix) */
     size_t length;     /* byte length of the word in the input */
@@ -81,10 +86,19 @@ int analyze_is_stopword(const analyzer *a, const char *word, size_t len);
 void analyze_set_stemming(analyzer *a, int on);
 
 /* Stem of an already folded word, in the analyzer's buffer (valid until
- * the next call on it); NULL when out of memory or the word is too long.
- * The same function the tokens get their stem from. */
+ * the next call on it); NULL when out of memory (*stem_len 1) or the word
+ * is too long (*stem_len 0). The same function the tokens get their stem
+ * from: French words go through frplural's endings first. */
 const char *analyze_stem(analyzer *a, const char *fold, size_t len,
                          size_t *stem_len);
+
+/* The accented stem of a word (token.astem): the stem of exact[0..
+ * exact_len) with its marks stripped, fold being the word's fold. In the
+ * analyzer's buffer (valid until the next call on it, distinct from
+ * analyze_stem's); NULL when out of memory (*astem_len 1) or too long
+ * (*astem_len 0). */
+const char *analyze_astem(analyzer *a, const char *exact, size_t exact_len,
+                          const char *fold, size_t fold_len, size_t *astem_len);
 
 /* 1 when code point cp belongs to a word: letters, combining marks,
  * digits (Unicode categories L*, M*, N*). */

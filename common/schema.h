@@ -8,9 +8,11 @@
 #define SCHEMA_P_UID                                                           \
     "U" /* U + folder + '/' + relative path: the unique                        \
            key (two folders may hold the same names) */
-#define SCHEMA_P_STEM                                                          \
-    "Z"                    /* Z + stem of folded word, with positions;         \
-                              body and title (title with higher wdf) */
+/* Z + stem of the folded word, with positions, body and title (title with
+ * higher wdf); and at the same position Z + the folded stem of the
+ * accented word where that differs (analyze_token.astem), so that
+ * Snowball's accent-dependent rules still join words. */
+#define SCHEMA_P_STEM "Z"
 #define SCHEMA_P_EXACT "E" /* E + exact lowercased form (accents kept) */
 #define SCHEMA_P_FOLD                                                          \
     "F" /* F + fold + '|' + exact form, only for words                         \
@@ -20,6 +22,9 @@
 #define SCHEMA_FOLD_SEP '|'
 #define SCHEMA_P_TITLE "T" /* T + stem of a title word: title:word */
 #define SCHEMA_P_ROOT "R"  /* R + root folder the document came from */
+/* X + 16 hex digits: the set of the title's words (common/titlekey), for
+ * the exactness rule of search/rank.h. */
+#define SCHEMA_P_TITLEKEY "X"
 
 /* Title words are weighted by RANK_TITLE_WDF (search/rank.h). */
 
@@ -49,7 +54,7 @@
     "cglu.extract" /* EXTRACT_RULES of the last                                \
                       complete run */
 /* Bump when the layout above changes: both programs refuse another one. */
-#define SCHEMA_FORMAT "2"
+#define SCHEMA_FORMAT "3"
 
 /* Xapian refuses terms over 245 bytes; longer ids and roots are cut and
  * followed by a hash so they stay unique. */

@@ -622,6 +622,31 @@ xc_status xc_spelling_remove(xc_db *db, const char *word, uint32_t freqdec)
                        [&] { db->wdb.remove_spelling(word, freqdec); });
 }
 
+xc_status xc_synonyms_clear(xc_db *db)
+{
+    if (!db || !need_writer(db))
+        return XC_ERR_ARG;
+    return guard(db, "cannot clear the synonyms of index", [&] {
+        /* keys first: clearing while an iterator walks the table would
+         * pull the table from under it */
+        std::vector<std::string> keys;
+        Xapian::TermIterator end = db->wdb.synonym_keys_end();
+        for (Xapian::TermIterator it = db->wdb.synonym_keys_begin(); it != end;
+             ++it)
+            keys.push_back(*it);
+        for (const std::string &k : keys)
+            db->wdb.clear_synonyms(k);
+    });
+}
+
+xc_status xc_synonym_add(xc_db *db, const char *key, const char *value)
+{
+    return keyed_write(db, key, cstr_key_ok(value),
+                       "xc_synonym_add needs a key and a value",
+                       "cannot add a synonym to index",
+                       [&] { db->wdb.add_synonym(key, value); });
+}
+
 /* ---- reading ------------------------------------------------------------ */
 
 xc_status xc_metadata_get(xc_db *db, const char *key, char **out)
@@ -795,6 +820,58 @@ xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx)
     });
 }
 
+xc_status xc_synonyms_of(xc_db *db, const char *key, xc_str_fn fn, void *ctx)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!cstr_key_ok(key) || !fn)
+        return arg_error(db, "xc_synonyms_of needs a key and a callback");
+    std::vector<std::string> syn;
+    xc_status st = guard_read(db, "cannot read the synonyms of index", [&] {
+        Xapian::Database &x = db->cur();
+        syn.clear();
+        Xapian::TermIterator end = x.synonyms_end(key);
+        for (Xapian::TermIterator it = x.synonyms_begin(key); it != end; ++it)
+            syn.push_back(*it);
+    });
+    if (st != XC_OK)
+        return st;
+    for (const std::string &s : syn)
+        if (fn(s.c_str(), s.size(), ctx))
+            break;
+    return XC_OK;
+}
+
+xc_status xc_synonym_keys(xc_db *db, xc_str_fn fn, void *ctx)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!fn)
+        return arg_error(db, "xc_synonym_keys needs a callback");
+    return guard(db, "cannot list the synonym keys of index", [&] {
+        std::string last; /* last key handed to fn */
+        bool started = false;
+        rerun(db, [&] {
+            Xapian::Database &x = db->cur();
+            Xapian::TermIterator it = x.synonym_keys_begin();
+            Xapian::TermIterator end = x.synonym_keys_end();
+            /* a rerun resumes after the last key delivered */
+            if (started) {
+                it.skip_to(last);
+                if (it != end && *it == last)
+                    ++it;
+            }
+            for (; it != end; ++it) {
+                std::string k = *it;
+                last.swap(k);
+                started = true;
+                if (fn(last.c_str(), last.size(), ctx))
+                    return;
+            }
+        });
+    });
+}
+
 xc_status xc_spelling_suggest(xc_db *db, const char *word, unsigned max_edit,
                               char **out)
 {
@@ -873,6 +950,8 @@ static Xapian::Query build(xc_qop op, xc_query *const *children, size_t n,
         return Q(Q::OP_NEAR, subs.begin(), subs.end(), window);
     case XC_Q_FILTER:
         return Q(Q::OP_FILTER, subs.begin(), subs.end());
+    case XC_Q_SYNONYM:
+        return Q(Q::OP_SYNONYM, subs.begin(), subs.end());
     }
     throw std::invalid_argument("unknown query operator");
 }
@@ -897,6 +976,17 @@ xc_query *xc_query_combine(xc_qop op, xc_query **children, size_t n,
         for (size_t i = 0; i < n; i++)
             xc_query_free(children[i]);
     return res;
+}
+
+xc_query *xc_query_copy(const xc_query *q)
+{
+    if (!q)
+        return NULL;
+    try {
+        return new xc_query{q->q}; /* Xapian queries share their tree */
+    } catch (...) {
+        return NULL;
+    }
 }
 
 xc_query *xc_query_scale(xc_query *q, double factor)

@@ -116,6 +116,14 @@ xc_status xc_metadata_set(xc_db *db, const char *key, const char *value);
 xc_status xc_spelling_add(xc_db *db, const char *word, uint32_t freqinc);
 xc_status xc_spelling_remove(xc_db *db, const char *word, uint32_t freqdec);
 
+/* Xapian's synonym table, which the query side expands words with
+ * (indexer/synonyms.h says what its keys and values are). Changes go into
+ * the open transaction like any other. Remove every key: */
+xc_status xc_synonyms_clear(xc_db *db);
+/* Add value as a synonym of key: both NUL-terminated, not empty, at most
+ * XC_MAX_TERM bytes (else XC_ERR_ARG). Adding it twice keeps one. */
+xc_status xc_synonym_add(xc_db *db, const char *key, const char *value);
+
 /* ---- reading (any handle) --------------------------------------------- */
 
 /* Metadata value; *out is malloc'd, NUL-terminated, freed by the caller
@@ -143,6 +151,18 @@ typedef int (*xc_term_fn)(const char *term, size_t len, uint32_t termfreq,
                           void *ctx);
 xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx);
 
+/* A string handed to a callback: s[0..len) (NUL-terminated too), owned
+ * by the caller of fn and valid during the call only. Non-zero stops. */
+typedef int (*xc_str_fn)(const char *s, size_t len, void *ctx);
+/* Call fn for every synonym of key, in byte order, stopping early when fn
+ * returns non-zero; a key without synonyms calls fn never and is XC_OK.
+ * The synonyms are read whole before fn sees one, so a rerun after a
+ * reopen never shows fn a synonym twice. */
+xc_status xc_synonyms_of(xc_db *db, const char *key, xc_str_fn fn, void *ctx);
+/* Call fn for every key of the synonym table, in byte order, stopping
+ * early when fn returns non-zero (a rerun resumes after the last key). */
+xc_status xc_synonym_keys(xc_db *db, xc_str_fn fn, void *ctx);
+
 /* Best spelling correction of word from the spelling dictionary within
  * max_edit edits; *out is malloc'd ("" when none), freed by the caller. */
 xc_status xc_spelling_suggest(xc_db *db, const char *word, unsigned max_edit,
@@ -158,6 +178,7 @@ typedef enum {
     XC_Q_PHRASE,    /* children are terms, in order, adjacent */
     XC_Q_NEAR,      /* children are terms within window */
     XC_Q_FILTER,    /* first child, filtered by the others (no weight) */
+    XC_Q_SYNONYM,   /* children are one word's forms: weighted as one term */
 } xc_qop;
 
 /* Constructors return NULL when out of memory. Combining nodes take
@@ -170,6 +191,9 @@ xc_query *xc_query_wildcard(const char *prefix, size_t len,
                             uint32_t max_expansion);
 xc_query *xc_query_combine(xc_qop op, xc_query **children, size_t n,
                            uint32_t window);
+/* A copy of q, freed on its own (cheap: the tree is shared, reference
+ * counted); NULL when q is NULL or out of memory. */
+xc_query *xc_query_copy(const xc_query *q);
 /* Multiply the weight of q by factor (>= 0). */
 xc_query *xc_query_scale(xc_query *q, double factor);
 xc_query *xc_query_match_nothing(void);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/schema.h"
+#include "common/titlekey.h"
 #include "search/rank.h"
 
 /* Gap between title and body positions so a phrase never spans both. */
@@ -33,20 +34,48 @@ static size_t prefixed(char *buf, const char *prefix, const char *s, size_t n)
     return p + n;
 }
 
-/* Index one field's tokens; title != 0 adds title terms and weight. */
+/* wdf of a body word at byte offset off of the text: a heading's, the
+ * lead's or 1. *k is the first heading not yet passed: offsets only grow
+ * along a text, so the walk over the headings is linear. */
+static uint32_t body_wdf(const docbuild_input *in, size_t off, size_t *k)
+{
+    while (*k < in->nheadings && in->headings[*k].end <= off)
+        (*k)++;
+    if (*k < in->nheadings && in->headings[*k].start <= off)
+        return RANK_HEADING_WDF;
+    if (off >= in->lead.start && off < in->lead.end)
+        return RANK_LEAD_WDF;
+    return 1;
+}
+
+/* Index one field's tokens: the title when body is NULL (title terms and
+ * weight, and its words to key, which may be NULL), else body's text with
+ * the weights of its headings and lead. */
 static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
-                                 size_t len, int title, buf_t *words)
+                                 size_t len, const docbuild_input *body,
+                                 buf_t *words, titlekey *key)
 {
     char term[ANALYZE_MAX_WORD * 3 + 8];
     analyze_token t;
-    int r;
-    uint32_t wdf = title ? RANK_TITLE_WDF : 1;
+    int r, title = body == NULL;
+    uint32_t wdf = RANK_TITLE_WDF;
+    size_t head = 0;
 
     analyze_begin(a, text, len, analyze_position(a));
     while ((r = analyze_next(a, &t)) == 1) {
+        if (!title)
+            wdf = body_wdf(body, t.offset, &head);
         size_t n = prefixed(term, SCHEMA_P_STEM, t.stem, t.stem_len);
         if (xc_doc_add_posting(doc, term, n, t.position, wdf) != XC_OK)
             return DOCBUILD_ERR_XAPIAN;
+        /* The stem of the accented form where it differs (schema.h): a
+         * query word matches either. */
+        if (t.astem_len != t.stem_len ||
+            memcmp(t.astem, t.stem, t.stem_len) != 0) {
+            n = prefixed(term, SCHEMA_P_STEM, t.astem, t.astem_len);
+            if (xc_doc_add_posting(doc, term, n, t.position, wdf) != XC_OK)
+                return DOCBUILD_ERR_XAPIAN;
+        }
         n = prefixed(term, SCHEMA_P_EXACT, t.exact, t.exact_len);
         if (xc_doc_add_term(doc, term, n, wdf) != XC_OK)
             return DOCBUILD_ERR_XAPIAN;
@@ -64,6 +93,8 @@ static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
                 return DOCBUILD_ERR_XAPIAN;
         }
         if (title) {
+            if (key)
+                titlekey_add(key, t.stem, t.stem_len, t.stopword);
             n = prefixed(term, SCHEMA_P_TITLE, t.stem, t.stem_len);
             if (xc_doc_add_term(doc, term, n, 1) != XC_OK)
                 return DOCBUILD_ERR_XAPIAN;
@@ -123,13 +154,21 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
         goto fail;
 
     /* Title first (positions 1..n), then the body after a gap. */
+    titlekey key;
+    titlekey_init(&key);
     analyze_begin(a, NULL, 0, 1);
-    st = add_field(a, doc, in->title, in->title_len, 1, words);
+    st = add_field(a, doc, in->title, in->title_len, NULL, words, &key);
     if (st != DOCBUILD_OK)
         goto fail;
     analyze_begin(a, NULL, 0, analyze_position(a) + TITLE_BODY_GAP);
-    st = add_field(a, doc, in->text, in->text_len, 0, words);
+    st = add_field(a, doc, in->text, in->text_len, in, words, NULL);
     if (st != DOCBUILD_OK)
+        goto fail;
+    /* wdf 1: BM25 gives a term of wdf 0 no weight */
+    char kterm[TITLEKEY_TERM_SIZE];
+    size_t kn = titlekey_term(&key, ~0u, kterm);
+    st = DOCBUILD_ERR_XAPIAN;
+    if (kn && xc_doc_add_term(doc, kterm, kn, 1) != XC_OK)
         goto fail;
 
     char idterm[SCHEMA_TERM_MAX + 1];

@@ -9,6 +9,7 @@
 #include "common/analyze.h"
 #include "common/buf.h"
 #include "common/xapian_c.h"
+#include "indexer/extract.h"
 #include "indexer/spell.h"
 
 typedef enum {
@@ -27,7 +28,12 @@ typedef struct docbuild_input {
     const char *url;
     const char *text; /* extracted UTF-8 text, no NUL inside */
     size_t text_len;
-    const char *root; /* absolute path of the folder given */
+    /* Ranges of text (extract_doc's): words there weigh as a heading's or
+     * the lead's (search/rank.h); headings in order, without overlap. */
+    const extract_range *headings; /* may be NULL when nheadings is 0 */
+    size_t nheadings;
+    extract_range lead; /* {0, 0}: none */
+    const char *root;   /* absolute path of the folder given */
     int64_t mtime;
     long mtime_nsec;
     uint64_t size;

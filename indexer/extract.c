@@ -175,6 +175,50 @@ static void set_err(char *err, size_t errlen, extract_status st,
                  st == EXTRACT_OK ? "" : extract_strerror(st));
 }
 
+/* A blank of the normalised text (it has no other). */
+static int blank(char c)
+{
+    return c == ' ' || c == '\n';
+}
+
+/* The lead of t[0..n) (extract_doc says what it is), looked for from
+ * offset from on: the first words not in a heading h[0..nh), up to the end
+ * of their paragraph (to the end of the text when plain) or the next
+ * heading, at most EXTRACT_LEAD_WORDS words. */
+static extract_range find_lead(const char *t, size_t n, size_t from,
+                               const extract_range *h, size_t nh, int plain)
+{
+    extract_range lead = {n, n};
+    size_t pos = from, k = 0, words = 0, stop;
+    const char *para;
+
+    for (;;) {
+        while (pos < n && blank(t[pos]))
+            pos++;
+        while (k < nh && h[k].end <= pos)
+            k++;
+        if (k == nh || pos < h[k].start)
+            break;
+        pos = h[k].end; /* inside a heading: the lead comes after it */
+    }
+    if (pos >= n)
+        return lead;
+    stop = k < nh ? h[k].start : n;
+    para = plain ? NULL : memmem(t + pos, stop - pos, "\n\n", 2);
+    if (para != NULL)
+        stop = (size_t)(para - t);
+    lead.start = lead.end = pos;
+    while (pos < stop && words < EXTRACT_LEAD_WORDS) {
+        while (pos < stop && !blank(t[pos]))
+            pos++;
+        lead.end = pos;
+        words++;
+        while (pos < stop && blank(t[pos]))
+            pos++;
+    }
+    return lead;
+}
+
 /* Hand the content of b over as a malloc'd string, "" when nothing was
  * written; NULL when out of memory. */
 static char *take(buf_t *b, size_t *len)
@@ -198,7 +242,7 @@ extract_status extract_document(const char *relpath, const char *bytes,
     const buf_t *title_src[4], *url_src[2];
     extract_status st = EXTRACT_OK;
     extract_format fmt;
-    size_t body = 0, k;
+    size_t body = 0, k, lead_from = 0;
     int utf8 = 1, unlisted = 0, url_own;
     const char *sp;
 
@@ -249,14 +293,14 @@ extract_status extract_document(const char *relpath, const char *bytes,
     if (fmt == EXTRACT_FMT_TEXT) {
         extract_normalise(sp + body, src.len - body, &text, 0);
     } else if (fmt == EXTRACT_FMT_MARKDOWN) {
-        extract_md(sp + body, src.len - body, &raw, &hm.h1);
+        extract_md(sp + body, src.len - body, &raw, &hm.h1, &hm.heads);
     } else if (src.len > 0) {
         if (extract_html(src.data, src.len, &raw, &hm) != EXTRACT_OK)
             goto nomem;
         unlisted = hm.noindex;
     }
     if (fmt != EXTRACT_FMT_TEXT)
-        extract_normalise(raw.data, raw.len, &text, 0);
+        extract_normalise_map(raw.data, raw.len, &text, hm.heads.r, hm.heads.n);
     if (hm.desc.len > 0) { /* the description ends the text, once */
         extract_normalise(hm.desc.data, hm.desc.len, &tbuf, 1);
         if (tbuf.len > 0 &&
@@ -279,6 +323,7 @@ extract_status extract_document(const char *relpath, const char *bytes,
         size_t tl = title_src[k]->len;
         if (k == 3 && text.data != NULL && memchr(text.data, '\n', tl) != NULL)
             tl = (size_t)((char *)memchr(text.data, '\n', tl) - text.data);
+        lead_from = k == 3 ? tl : 0; /* the title's line is not the lead */
         extract_title(title_src[k]->data, tl, &tbuf);
         if (tbuf.len > 0 || tbuf.failed)
             break;
@@ -317,6 +362,18 @@ extract_status extract_document(const char *relpath, const char *bytes,
     out->title = take(&tbuf, &out->title_len);
     out->url = take(&ubuf, &out->url_len);
     out->text = take(&text, &out->text_len);
+    for (k = 0; k < hm.heads.n; k++) /* ranges the text left empty go */
+        if (hm.heads.r[k].end > hm.heads.r[k].start)
+            out->headings[out->nheadings++] = hm.heads.r[k];
+    /* In HTML, what precedes the first heading is most often navigation
+     * (breadcrumbs, DocBook's header table naming the parent chapter),
+     * not what the page says first. */
+    if (fmt == EXTRACT_FMT_HTML && out->nheadings > 0 &&
+        lead_from < out->headings[0].end)
+        lead_from = out->headings[0].end;
+    out->lead =
+        find_lead(out->text != NULL ? out->text : "", out->text_len, lead_from,
+                  out->headings, out->nheadings, fmt == EXTRACT_FMT_TEXT);
     out->format = fmt;
     out->recoded = !utf8;
     out->url_own = url_own;

@@ -17,10 +17,20 @@ extern "C" {
  * path is used instead): cutting a url would make it point elsewhere. */
 #define EXTRACT_MAX_URL 2048
 /* Bump when a page may now be extracted differently (skipped, another
- * title, url or text): the indexer then reads every page again once. */
-#define EXTRACT_RULES "2" /* 2: drafts and noindex pages left out */
+ * title, url, text or ranges): the indexer then reads every page again
+ * once. 2: drafts and noindex pages left out; 3: heading and lead ranges. */
+#define EXTRACT_RULES "3"
 /* Bytes at the start of a file that are checked for NUL and control bytes. */
 #define EXTRACT_SNIFF 8192
+/* Headings kept per document; later ones are body text. A page is rarely
+ * outlined by more (the GIMP manual's longest has about 40); past that it
+ * is an index or a reference, whose many headings say little each. */
+#define EXTRACT_MAX_HEADINGS 64
+/* The lead is at most this many words (runs of non-blank bytes): the
+ * issue's "first ~40 words" for plain text, and the bound on a long first
+ * paragraph elsewhere, so that a page whose text is one block does not
+ * make all of it the lead. */
+#define EXTRACT_LEAD_WORDS 40
 
 typedef enum {
     EXTRACT_OK = 0,
@@ -42,6 +52,12 @@ typedef enum {
     EXTRACT_FMT_HTML,     /* .html, .htm */
 } extract_format;
 
+/* Bytes text[start..end) of an extracted text; empty when start == end. */
+typedef struct extract_range {
+    size_t start;
+    size_t end;
+} extract_range;
+
 /* One extracted document. The three strings are malloc'd, NUL-terminated,
  * valid UTF-8 without NUL bytes, and owned by the struct: free them with
  * extract_doc_free(). */
@@ -55,6 +71,18 @@ typedef struct extract_doc {
                     separated by exactly one blank line; may be "" when
                     the title is not */
     size_t text_len;
+    /* Where the text says what it is about, for ranking: the headings
+     * (HTML h1-h3, Markdown #, ## and ### and setext headings) that are in
+     * the text, in order, without overlap, the first EXTRACT_MAX_HEADINGS;
+     * each from the first to the last non-blank byte of its text. */
+    extract_range headings[EXTRACT_MAX_HEADINGS];
+    size_t nheadings;
+    /* The lead, at most EXTRACT_LEAD_WORDS words: the first paragraph
+     * that is not a heading, after the title's line when the title is the
+     * text's first line, and in HTML after the first heading; in plain
+     * text, the words after the title's line, across paragraphs. Empty
+     * when there is none. */
+    extract_range lead;
     extract_format format;
     int recoded; /* 1 when the bytes were not UTF-8 and were decoded as
                     Windows-1252 */

@@ -162,6 +162,8 @@ enum {
     E_SECTION = 1 << 4,   /* counted in sections */
     E_ADOPTED = 1 << 5,   /* opened after the root closed: the root's
                              skips were added for it */
+    E_HEADING = 1 << 6,   /* an h1-h3 of the body walk, its start in
+                             heading_start */
 };
 
 typedef struct html_elt {
@@ -177,15 +179,18 @@ typedef struct html_sax {
     int *noindex;    /* <meta name="robots" content="noindex"> seen */
     html_elt *stack; /* owned, freed by extract_html */
     size_t depth, scap;
-    size_t body_skip; /* open elements the body walk skips (0: writing) */
-    size_t meta_skip; /* open elements the meta walk skips */
-    size_t cap_depth; /* open elements of the <title>/<h1> captured */
-    size_t cap_skip;  /* open script/style/data-noindex in the capture */
-    buf_t *cap;       /* the buffer being captured into */
-    int cap_text;     /* text since the capture's last node boundary */
-    size_t sections;  /* open article/section/main/aside */
-    int root_seen;    /* the first root element was opened */
-    uint8_t root;     /* its E_BODY_SKIP, E_META_SKIP and E_SECTION */
+    size_t body_skip;     /* open elements the body walk skips (0: writing) */
+    size_t meta_skip;     /* open elements the meta walk skips */
+    size_t cap_depth;     /* open elements of the <title>/<h1> captured */
+    size_t cap_skip;      /* open script/style/data-noindex in the capture */
+    buf_t *cap;           /* the buffer being captured into */
+    int cap_text;         /* text since the capture's last node boundary */
+    size_t sections;      /* open article/section/main/aside */
+    size_t heading_start; /* offset in the body text of the open h1-h3 */
+    int in_heading;       /* an h1-h3 is open: one inside is part of it */
+    extract_heads *heads;
+    int root_seen; /* the first root element was opened */
+    uint8_t root;  /* its E_BODY_SKIP, E_META_SKIP and E_SECTION */
     int have_title, have_h1;
     int failed; /* out of memory: the caller reports it */
 } html_sax;
@@ -270,8 +275,17 @@ static void meta_start(html_sax *h, html_elt *e, const xmlChar *name,
     }
 }
 
+/* h1, h2 or h3: the headings that weigh in ranking (h4-h6 mark minor
+ * points, often in long reference pages). */
+static int ranked_heading(const xmlChar *name)
+{
+    return name[0] == 'h' && name[1] >= '1' && name[1] <= '3' &&
+           name[2] == '\0';
+}
+
 /* The body walk's part of an element start. */
-static void body_start(html_sax *h, html_elt *e, int kind, int noindex)
+static void body_start(html_sax *h, html_elt *e, const xmlChar *name, int kind,
+                       int noindex)
 {
     if (h->body_skip > 0 || kind == K_SKIP || noindex ||
         (kind == K_BANNER && h->sections == 0)) {
@@ -286,6 +300,11 @@ static void body_start(html_sax *h, html_elt *e, int kind, int noindex)
     if (kind == K_PRE)
         h->body.pre++;
     e->kind = (uint8_t)kind;
+    if (!h->in_heading && ranked_heading(name)) {
+        e->flags |= E_HEADING;
+        h->in_heading = 1;
+        h->heading_start = h->body.out->len;
+    }
 }
 
 static void sax_start(void *ud, const xmlChar *name, const xmlChar **atts)
@@ -330,7 +349,7 @@ static void sax_start(void *ud, const xmlChar *name, const xmlChar **atts)
         h->sections += (h->root & E_SECTION) != 0;
     }
     meta_start(h, e, name, atts, noindex);
-    body_start(h, e, kind, noindex);
+    body_start(h, e, name, kind, noindex);
     if (strcmp((const char *)name, "article") == 0 ||
         strcmp((const char *)name, "section") == 0 ||
         strcmp((const char *)name, "main") == 0 ||
@@ -355,6 +374,11 @@ static void sax_end(void *ud, const xmlChar *name)
     if (h->depth == 0)
         return;
     e = &h->stack[--h->depth];
+    if (e->flags & E_HEADING) { /* before the break that ends it */
+        extract_heads_add(h->heads, h->body.out, h->heading_start,
+                          h->body.out->len);
+        h->in_heading = 0;
+    }
     if (e->flags & E_BODY_SKIP) {
         h->body_skip--;
     } else if (e->kind == K_LINE) {
@@ -446,6 +470,7 @@ extract_status extract_html(const char *s, size_t n, buf_t *raw,
     h.desc = &meta->desc;
     h.canon = &meta->canon;
     h.noindex = &meta->noindex;
+    h.heads = &meta->heads;
     memset(&sax, 0, sizeof sax);
     sax.startElement = sax_start;
     sax.endElement = sax_end;

@@ -31,6 +31,29 @@ static inline int extract_hspace(char c)
     return c == ' ' || c == '\t';
 }
 
+/* The headings a writer finds, as offsets into its work buffer, until
+ * extract_normalise_map() moves them to the text's. */
+typedef struct extract_heads {
+    extract_range r[EXTRACT_MAX_HEADINGS];
+    size_t n;
+} extract_heads;
+
+/* Record b[start..end) as a heading: ignored past EXTRACT_MAX_HEADINGS, so
+ * later headings stay body text, and when it has nothing but ASCII blanks
+ * (an empty heading must not take a place). */
+static inline void extract_heads_add(extract_heads *h, const buf_t *b,
+                                     size_t start, size_t end)
+{
+    size_t k;
+
+    if (h == NULL || h->n == EXTRACT_MAX_HEADINGS || end > b->len)
+        return;
+    for (k = start; k < end && (unsigned char)b->data[k] <= ' '; k++)
+        ;
+    if (k < end)
+        h->r[h->n++] = (extract_range){start, end};
+}
+
 /* ---- extract.c ---- */
 
 /* The code point of byte c read as Windows-1252: c itself, except for
@@ -55,6 +78,14 @@ void extract_trim(const char **s, size_t *n);
  * either end. With one_line, line breaks are spaces too. */
 void extract_normalise(const char *s, size_t n, buf_t *o, int one_line);
 
+/* extract_normalise(s, n, o, 0) that also moves the ranges r[0..nr)
+ * (offsets into s, in order, without overlap) onto the text written to o
+ * (o empty before): a start to the first byte of text written at or after
+ * it, an end to the end of the text written before it. A range left with
+ * no text ends where it starts. */
+void extract_normalise_map(const char *s, size_t n, buf_t *o, extract_range *r,
+                           size_t nr);
+
 /* Empty o, then put s[0..n) there normalised to one line and cut at
  * EXTRACT_MAX_TITLE bytes on a character boundary. */
 void extract_title(const char *s, size_t n, buf_t *o);
@@ -68,9 +99,10 @@ size_t extract_front_matter(const char *s, size_t n, buf_t *title, buf_t *url,
 
 /* ---- extract_md.c ---- */
 
-/* Append the text of Markdown s[0..n) to o, and the text of its first
- * heading that has some to heading. */
-void extract_md(const char *s, size_t n, buf_t *o, buf_t *heading);
+/* Append the text of Markdown s[0..n) to o, the text of its first heading
+ * that has some to heading, and where in o its h1-h3 are to heads. */
+void extract_md(const char *s, size_t n, buf_t *o, buf_t *heading,
+                extract_heads *heads);
 
 /* ---- extract_html.c ---- */
 
@@ -82,6 +114,7 @@ typedef struct extract_html_meta {
     buf_t desc;  /* content of the first <meta name="description"> */
     buf_t canon; /* href of the first <link rel="canonical"> */
     int noindex; /* <meta name="robots" content="noindex"> (or "none") */
+    extract_heads heads; /* the h1-h3 of the body text, in its offsets */
 } extract_html_meta;
 
 /* Parse the HTML document s[0..n) (UTF-8, NUL-terminated at n, n > 0 and

@@ -16,8 +16,9 @@
 
 typedef struct md {
     buf_t *out;
-    buf_t *heading; /* text of the first non-empty heading */
-    char fence;     /* '`' or '~' inside a fenced code block, else 0 */
+    buf_t *heading;       /* text of the first non-empty heading */
+    extract_heads *heads; /* h1-h3 in out (ATX # to ###, setext) */
+    char fence;           /* '`' or '~' inside a fenced code block, else 0 */
     size_t fence_len;
     int in_comment;         /* inside <!-- ... --> spanning lines */
     const char *skip_close; /* "</script" or "</style": dropping a block */
@@ -478,7 +479,8 @@ static void md_line(md *m, const char *l, size_t len)
         return;
     }
     if (was_para && (all_of(p, n, "=") || all_of(p, n, "-"))) {
-        md_heading(m, m->para_start); /* setext underline */
+        md_heading(m, m->para_start); /* setext underline: h1 or h2 */
+        extract_heads_add(m->heads, o, m->para_start, o->len);
         buf_putc(o, '\n');
         return;
     }
@@ -503,6 +505,8 @@ static void md_line(md *m, const char *l, size_t len)
         start = o->len;
         md_inline(m, h, hl, 0, 0);
         md_heading(m, start);
+        if (r <= 3) /* h4-h6 are body text, as in HTML */
+            extract_heads_add(m->heads, o, start, o->len);
         buf_append(o, "\n\n", 2);
         return;
     }
@@ -547,13 +551,15 @@ static void md_line(md *m, const char *l, size_t len)
     m->prev_para = !item;
 }
 
-void extract_md(const char *s, size_t n, buf_t *o, buf_t *heading)
+void extract_md(const char *s, size_t n, buf_t *o, buf_t *heading,
+                extract_heads *heads)
 {
     md m = {0};
     size_t pos = 0, next, len;
 
     m.out = o;
     m.heading = heading;
+    m.heads = heads;
     for (pos = 0; pos < n; pos += next) {
         len = extract_line(s + pos, n - pos, &next);
         md_line(&m, s + pos, len);

@@ -9,16 +9,35 @@
 
 /* ---- whitespace normalisation ---- */
 
-void extract_normalise(const char *s, size_t n, buf_t *o, int one_line)
+/* Offset in the input of point k of r: start of r[k / 2] for even k, end
+ * for odd k. */
+static size_t range_point(const extract_range *r, size_t k)
+{
+    return k % 2 == 0 ? r[k / 2].start : r[k / 2].end;
+}
+
+/* The normaliser, moving the points of r[0..nr) as it passes them (see
+ * extract_normalise_map). An end is known when reached, a start only when
+ * the next text is written, after the separator, which the whitespace
+ * still to come decides: points pend, pend + 2, ... < k wait for it. */
+static void normalise(const char *s, size_t n, buf_t *o, int one_line,
+                      extract_range *r, size_t nr)
 {
     const unsigned char *u = (const unsigned char *)s;
     int space = 0, nl = 0;
-    size_t i = 0, j;
+    size_t i = 0, j, k = 0, npt = 2 * nr, pend = npt, q, stop;
 
     while (i < n) {
         unsigned c = u[i];
         size_t skip = 1;
         int brk = 0; /* 0: content, 1: space, 2: newline, 3: paragraph */
+
+        for (; k < npt && range_point(r, k) <= i; k++) {
+            if (k % 2 == 1)
+                r[k / 2].end = o->len;
+            else if (pend == npt)
+                pend = k;
+        }
 
         if (c == '\n' || c == '\r') {
             brk = 2;
@@ -52,8 +71,12 @@ void extract_normalise(const char *s, size_t n, buf_t *o, int one_line)
                     buf_putc(o, ' ');
             }
             nl = space = 0;
-            /* copy the run of plain bytes in one go */
-            for (j = i + 1; j < n && u[j] > ' ' && u[j] != 0x7F &&
+            for (q = pend; q < k; q += 2)
+                r[q / 2].start = o->len;
+            pend = npt;
+            /* copy the run of plain bytes in one go, up to the next point */
+            stop = k < npt ? range_point(r, k) : n;
+            for (j = i + 1; j < stop && u[j] > ' ' && u[j] != 0x7F &&
                             u[j] != 0xC2 && u[j] != 0xE2 && u[j] != 0xEF;
                  j++)
                 ;
@@ -63,6 +86,29 @@ void extract_normalise(const char *s, size_t n, buf_t *o, int one_line)
         }
         i += skip;
     }
+    /* starts no text followed, and the points at or past the end */
+    for (q = pend; q < k; q += 2)
+        r[q / 2].start = o->len;
+    for (q = k; q < npt; q++) {
+        if (q % 2 == 1)
+            r[q / 2].end = o->len;
+        else
+            r[q / 2].start = o->len;
+    }
+    for (q = 0; q < nr; q++)
+        if (r[q].end < r[q].start)
+            r[q].end = r[q].start;
+}
+
+void extract_normalise(const char *s, size_t n, buf_t *o, int one_line)
+{
+    normalise(s, n, o, one_line, NULL, 0);
+}
+
+void extract_normalise_map(const char *s, size_t n, buf_t *o, extract_range *r,
+                           size_t nr)
+{
+    normalise(s, n, o, 0, r, nr);
 }
 
 void extract_title(const char *s, size_t n, buf_t *o)

@@ -1,7 +1,7 @@
 /* cglu-index: build or update the search index from folders of documents.
- * Exit status: 0 all went well, 1 some files failed (the rest is
- * committed), 2 usage or fatal error (the index keeps its last committed
- * revision). */
+ * Exit status: 0 all went well, 1 some files failed or some lines of a
+ * synonyms file were refused (the rest is committed), 2 usage or fatal
+ * error (the index keeps its last committed revision). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +50,9 @@ static void usage(FILE *f)
             "percent-encoded;\n"
             "                         kept for the folder by later runs; "
             "\"\" removes it\n"
+            "      --synonyms FILE    synonym groups to add to those of "
+            "each DIR/.synonyms\n"
+            "                         (repeatable, up to %d files)\n"
             "      --follow-symlinks  also follow links that lead outside "
             "DIR (by\n"
             "                         default they are skipped: nothing "
@@ -67,11 +70,16 @@ static void usage(FILE *f)
             "path (\"fr/index.txt\", \"en/index.txt\").\n"
             "A page whose front matter says \"draft: true\" or "
             "\"published: false\", or\nwith <meta name=\"robots\" "
-            "content=\"noindex\">, is left out.\n\n"
-            "Exit status: 0 success, 1 some files failed (the rest is "
-            "committed),\n2 usage or fatal error (the index keeps its last "
-            "committed revision).\n",
-            SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG);
+            "content=\"noindex\">, is left out.\n"
+            "Synonyms: one group per line, entries separated by commas "
+            "(\"CGLU, UCLG,\n"
+            "Cités et Gouvernements Locaux Unis\"), '#' starts a comment; "
+            "a query's word\nor words of a group also find the others. A "
+            "refused line is said as\nFILE:LINE: message and skipped.\n\n"
+            "Exit status: 0 success, 1 some files failed or synonym lines "
+            "were refused\n(the rest is committed), 2 usage or fatal error "
+            "(the index keeps its last\ncommitted revision).\n",
+            SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG, SYNC_MAX_SYNONYM_FILES);
 }
 
 /* Largest --max-file-size and --batch-size, in MB (1 TB). */
@@ -102,6 +110,7 @@ int main(int argc, char **argv)
         {"batch-size", required_argument, NULL, 'B'},
         {"base-url", required_argument, NULL, 'U'},
         {"follow-symlinks", no_argument, NULL, 'F'},
+        {"synonyms", required_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -114,6 +123,7 @@ int main(int argc, char **argv)
         .stop = &stop_flag,
         .log = log_line,
     };
+    const char *synfiles[SYNC_MAX_SYNONYM_FILES];
     int quiet = 0, c;
 
     opterr = 0;
@@ -145,6 +155,20 @@ int main(int argc, char **argv)
         case 'F':
             opt.follow_links = 1;
             break;
+        case 'S':
+            if (opt.nsynonym_files == SYNC_MAX_SYNONYM_FILES) {
+                fprintf(stderr,
+                        "cglu-index: --synonyms given more than %d times\n",
+                        SYNC_MAX_SYNONYM_FILES);
+                return 2;
+            }
+            if (optarg[0] == '\0') {
+                fprintf(stderr, "cglu-index: --synonyms needs a file\n");
+                return 2;
+            }
+            synfiles[opt.nsynonym_files++] = optarg;
+            opt.synonym_files = synfiles;
+            break;
         case 'q':
             quiet = 1;
             opt.quiet = 1;
@@ -161,8 +185,8 @@ int main(int argc, char **argv)
             if (optopt)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",
                         optopt,
-                        strchr("dMBLU", optopt) ? "needs a value"
-                                                : "unknown option");
+                        strchr("dMBLUS", optopt) ? "needs a value"
+                                                 : "unknown option");
             else
                 fprintf(stderr,
                         "cglu-index: unknown option %s (see "

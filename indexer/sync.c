@@ -26,6 +26,7 @@
 #include "indexer/runlog.h"
 #include "indexer/siteurl.h"
 #include "indexer/spell.h"
+#include "indexer/synonyms.h"
 #include "indexer/walk.h"
 
 #define PIDFILE "cglu-index.pid"
@@ -55,6 +56,9 @@ typedef struct run {
     int pidfile;    /* 1 when we wrote the pid file */
     int rebuild;    /* --rebuild, or finishing an interrupted one */
     size_t touched; /* unchanged files whose new mtime was recorded */
+    synonyms *syn;  /* the groups of the run's synonym files */
+    int syn_keep;   /* a folder's .synonyms could not be read: the index's
+                       synonym table is left as it was */
 } run;
 
 static void progress(run *r, int final)
@@ -497,6 +501,84 @@ out:
     return rc;
 }
 
+static void syn_report(const char *msg, void *ctx)
+{
+    run *r = ctx;
+    runlog_printf(&r->log, RUNLOG_ERROR, "%s", msg);
+}
+
+/* Read each folder's .synonyms (none is fine) and every --synonyms FILE.
+ * A refused line is said and counted, the rest kept; a folder's file that
+ * cannot be read leaves the index's table as it was (syn_keep), a FILE
+ * given that cannot be read is fatal (-1 with err set). */
+static int read_synonyms(run *r, const char *const *given, char *err,
+                         size_t errlen)
+{
+    char path[PATH_MAX], name[PATH_MAX], msg[512];
+    size_t nbad = 0;
+    synonyms_status st;
+
+    if (synonyms_new(r->an, &r->syn) != SYNONYMS_OK) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < r->f.n; i++) {
+        snprintf(path, sizeof path, "%s/%s", r->f.roots[i], SYNONYMS_FILE);
+        snprintf(name, sizeof name, "%s%s%s", given[i],
+                 given[i][0] && given[i][strlen(given[i]) - 1] == '/' ? ""
+                                                                      : "/",
+                 SYNONYMS_FILE);
+        st = synonyms_read(r->syn, path, name, 1, syn_report, r, &nbad, msg,
+                           sizeof msg);
+        if (st == SYNONYMS_ERR_READ) {
+            runlog_printf(&r->log, RUNLOG_ERROR,
+                          "%s; the index keeps its synonyms", msg);
+            r->syn_keep = 1;
+            nbad++;
+        } else if (st != SYNONYMS_OK) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < r->opt->nsynonym_files; i++) {
+        const char *f = r->opt->synonym_files[i];
+        st = synonyms_read(r->syn, f, f, 0, syn_report, r, &nbad, msg,
+                           sizeof msg);
+        if (st == SYNONYMS_ERR_READ) {
+            snprintf(err, errlen, "--synonyms: %s", msg);
+            return -1;
+        }
+        if (st != SYNONYMS_OK) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    r->rep->bad_synonyms = nbad;
+    return 0;
+}
+
+/* Whether the index's synonym table differs from the run's files (*differ),
+ * after saying so in a dry run. 0, or -1 with err set. */
+static int synonyms_differ(run *r, int *differ, char *err, size_t errlen)
+{
+    int same = 1;
+    *differ = 0;
+    if (r->syn_keep || !r->db)
+        return 0;
+    synonyms_status st = synonyms_same(r->syn, r->db, &same);
+    if (st != SYNONYMS_OK) {
+        snprintf(err, errlen, "%s",
+                 st == SYNONYMS_ERR_DB ? xc_errmsg(r->db) : "out of memory");
+        return -1;
+    }
+    *differ = !same;
+    if (*differ && r->opt->dry_run)
+        runlog_printf(&r->log, RUNLOG_WARN,
+                      "would replace the synonyms: %zu groups (dry run)",
+                      synonyms_ngroups(r->syn));
+    return 0;
+}
+
 /* mkdir -p of the index's parent folder. */
 static int make_parent(const char *path)
 {
@@ -751,6 +833,9 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     }
     if (folders_check(&r.f, err, errlen) != FOLDERS_OK)
         goto out;
+    /* synonym files too: an unreadable --synonyms FILE is a usage error */
+    if (read_synonyms(&r, roots, err, errlen) != 0)
+        goto out;
     rep->files = r.total;
     /* links that lead outside a folder: never followed unless asked */
     for (size_t i = 0; i < nroots; i++) {
@@ -818,9 +903,23 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
                       r.kept, r.kept == 1 ? "" : "s",
                       r.rebuild ? "; the next run goes on with the rebuild"
                                 : "");
+    int syn_differ;
+    if (synonyms_differ(&r, &syn_differ, err, errlen) != 0)
+        goto out;
     if (!opt->dry_run) {
+        /* The synonym table is replaced in the run's last commit, with the
+         * documents: a run where only the synonyms changed commits too, so
+         * that the daemon reopens on a new revision. */
+        if (syn_differ) {
+            if (synonyms_store(r.syn, r.db) != SYNONYMS_OK) {
+                snprintf(err, errlen, "%s", xc_errmsg(r.db));
+                goto out;
+            }
+            runlog_printf(&r.log, RUNLOG_NOTE, "synonyms replaced: %zu groups",
+                          synonyms_ngroups(r.syn));
+        }
         int changed = rep->added || rep->updated || rep->deleted || r.rebuild ||
-                      r.touched || r.f.meta_changed;
+                      r.touched || r.f.meta_changed || syn_differ;
         if (changed && (spell_flush(r.spell, r.db) != SPELL_OK ||
                         write_meta(&r, 1, err, errlen) != 0))
             goto out;
@@ -832,7 +931,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         }
     }
     progress(&r, 1);
-    status = rep->failed ? SYNC_PARTIAL : SYNC_OK;
+    status = rep->failed || rep->bad_synonyms ? SYNC_PARTIAL : SYNC_OK;
     goto out;
 interrupted:
     progress(&r, 1);
@@ -859,6 +958,7 @@ out:
         free(r.present[i]);
     free(r.present);
     spell_free(r.spell);
+    synonyms_free(r.syn);
     analyze_free(r.an);
     rep->seconds = clock_now() - r.log.t0;
     return status;

@@ -9,26 +9,38 @@
 
 typedef enum {
     SYNC_OK = 0,          /* every file indexed, skipped or unchanged */
-    SYNC_PARTIAL,         /* some files failed; the rest is committed */
+    SYNC_PARTIAL,         /* some files failed, or some lines of a
+                             synonyms file were refused; the rest is
+                             committed */
     SYNC_ERR_FATAL,       /* stopped (see err); batches committed before
                              stay, the open one is cancelled */
     SYNC_ERR_INTERRUPTED, /* SIGINT/SIGTERM: open batch cancelled */
 } sync_status;
 
+/* --synonyms FILE given at most this many times (each file is read whole,
+ * up to indexer/synonyms.h's SYNONYMS_MAX_FILE). */
+#define SYNC_MAX_SYNONYM_FILES 16
+
 /* One log line, without the program's name or a newline. */
 typedef void (*sync_log_fn)(const char *line, void *ctx);
 
 typedef struct sync_options {
-    const char *db_path;         /* index folder */
-    const char *lang;            /* libstemmer algorithm, "french" */
-    int rebuild;                 /* start from an empty index */
-    int dry_run;                 /* report, write nothing */
-    int verbose;                 /* one log line per file that changes/skips */
-    int quiet;                   /* log errors only (no skips, no notes) */
-    int follow_links;            /* follow symlinks leading outside a folder */
-    const char *base_url;        /* url of pages without their own: this +
-                                    their path; NULL: what the index keeps
-                                    for the folder; "": none */
+    const char *db_path;  /* index folder */
+    const char *lang;     /* libstemmer algorithm, "french" */
+    int rebuild;          /* start from an empty index */
+    int dry_run;          /* report, write nothing */
+    int verbose;          /* one log line per file that changes/skips */
+    int quiet;            /* log errors only (no skips, no notes) */
+    int follow_links;     /* follow symlinks leading outside a folder */
+    const char *base_url; /* url of pages without their own: this +
+                             their path; NULL: what the index keeps
+                             for the folder; "": none */
+    /* Synonym files (indexer/synonyms.h) read besides each folder's own
+     * .synonyms, at most SYNC_MAX_SYNONYM_FILES; one that cannot be read
+     * is a fatal error. The index's synonym table becomes what the run's
+     * files say (those of the folders of this run only). */
+    const char *const *synonym_files;
+    size_t nsynonym_files;
     int progress;                /* progress bar on stderr */
     size_t max_file_size;        /* bytes; 0: 50 MB */
     size_t batch_bytes;          /* commit after this much input; 0: 1 MB */
@@ -39,6 +51,9 @@ typedef struct sync_options {
 
 typedef struct sync_report {
     unsigned long files, added, updated, deleted, unchanged, skipped, failed;
+    /* synonym lines refused, and folders' .synonyms that could not be read
+     * (then the index's synonym table is left as it was) */
+    unsigned long bad_synonyms;
     uint64_t bytes; /* bytes of the files read and analysed */
     double seconds; /* wall time of the run */
 } sync_report;

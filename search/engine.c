@@ -15,6 +15,7 @@
 #include "common/index_meta.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
+#include "search/boost.h"
 #include "search/query.h"
 #include "search/rank.h"
 #include "search/snip.h"
@@ -268,6 +269,8 @@ static char *suggestion(engine_ctx *c, const engine_request *req,
         char term[SCHEMA_TERM_MAX + 1];
         uint32_t tf = 1;
         const query_word *w = &q->words[i];
+        if (w->synonym)
+            continue; /* part of a name the synonym table knows */
         /* Known by its stem (another inflection, other accents): fine. */
         size_t sl;
         const char *stem = analyze_stem(c->an, w->fold, strlen(w->fold), &sl);
@@ -297,43 +300,97 @@ static char *suggestion(engine_ctx *c, const engine_request *req,
     return out;
 }
 
+/* Run q's strict (relaxed = 0) or relaxed tree, with the title boosts,
+ * into *m (freed first). XC_OK with *m NULL when q has no such tree. */
+static xc_status run_query(engine_ctx *c, const engine_request *req,
+                           const query_parsed *q, int relaxed, xc_mset **m)
+{
+    /* The text (for snippets) only when asked for. */
+    static const unsigned text_slot[] = {SCHEMA_V_TEXT};
+    size_t nslots = req->snippet > 0 ? 1 : 0;
+    xc_query *boost = NULL, *base = relaxed ? q->relaxed : q->strict;
+
+    xc_mset_free(*m);
+    *m = NULL;
+    if (!base || q->empty)
+        return XC_OK;
+    if (boost_build(c->an, q, &boost) != BOOST_OK)
+        return XC_ERR_NOMEM;
+    if (!boost)
+        return xc_search_values(c->db, base, req->offset, req->limit, text_slot,
+                                nslots, m);
+    /* boost_apply takes its arguments; the parsed tree stays q's */
+    xc_query *full = boost_apply(xc_query_copy(base), boost);
+    if (!full)
+        return XC_ERR_NOMEM;
+    xc_status st = xc_search_values(c->db, full, req->offset, req->limit,
+                                    text_slot, nslots, m);
+    xc_query_free(full);
+    return st;
+}
+
+static uint32_t found(const xc_mset *m)
+{
+    return m ? xc_mset_estimated(m) : 0;
+}
+
 static void do_search(engine_ctx *c, const engine_request *req,
                       engine_result *r)
 {
-    query_parsed q = {0};
+    query_parsed q = {0}, cq = {0};
+    const query_parsed *used = &q; /* the query whose hits are answered */
     xc_mset *m = NULL;
+    char *sugg = NULL;
     double t0 = clock_now();
+    xc_status st = XC_OK;
 
     r->limit = req->limit;
     r->offset = req->offset;
     r->query = keep(r, req->text, req->text_len);
-    if (query_parse(c->an, req->text, req->text_len, &q) != QUERY_OK) {
+    if (query_parse_db(c->an, c->db, req->text, req->text_len, &q) !=
+        QUERY_OK) {
         fail(r, JSON_ERR_INTERNAL, "out of memory");
         return;
     }
     if (!q.empty) {
-        /* The text (for snippets) only when asked for. */
-        static const unsigned text_slot[] = {SCHEMA_V_TEXT};
-        size_t nslots = req->snippet > 0 ? 1 : 0;
-        xc_status st = xc_search_values(c->db, q.strict, req->offset,
-                                        req->limit, text_slot, nslots, &m);
-        if (st == XC_OK && xc_mset_estimated(m) == 0 && q.relaxed) {
-            xc_mset_free(m);
-            m = NULL;
-            st = xc_search_values(c->db, q.relaxed, req->offset, req->limit,
-                                  text_slot, nslots, &m);
+        st = run_query(c, req, &q, 0, &m);
+        if (st == XC_OK && !found(m))
+            sugg = suggestion(c, req, &q);
+        /* Typo tolerance: nothing has every word and some words are
+         * unknown to the index: answer the corrected query (every word,
+         * then any word), saying so. */
+        if (st == XC_OK && !found(m) && sugg) {
+            if (query_parse_db(c->an, c->db, sugg, strlen(sugg), &cq) !=
+                QUERY_OK) {
+                st = XC_ERR_NOMEM;
+            } else {
+                st = run_query(c, req, &cq, 0, &m);
+                if (st == XC_OK && !found(m)) {
+                    st = run_query(c, req, &cq, 1, &m);
+                    r->relaxed = found(m) > 0;
+                }
+                if (st == XC_OK && found(m)) {
+                    used = &cq;
+                    r->has_corrected = 1;
+                    r->corrected = keep(r, sugg, strlen(sugg));
+                }
+            }
+        }
+        if (st == XC_OK && !found(m) && q.relaxed) {
+            st = run_query(c, req, &q, 1, &m);
             r->relaxed = 1;
         }
         if (st != XC_OK) {
-            fail(r, JSON_ERR_INTERNAL, xc_errmsg(c->db));
+            fail(r, JSON_ERR_INTERNAL,
+                 st == XC_ERR_NOMEM ? "out of memory" : xc_errmsg(c->db));
             goto out;
         }
+        if (!sugg)
+            sugg = suggestion(c, req, &q);
     }
-    char *sugg = q.empty ? NULL : suggestion(c, req, &q);
-    if (sugg) {
+    if (sugg && !r->has_corrected) {
         r->has_suggestion = 1;
         r->suggestion = keep(r, sugg, strlen(sugg));
-        free(sugg);
     }
     r->total = m ? xc_mset_estimated(m) : 0;
     r->nhits = m ? xc_mset_size(m) : 0;
@@ -350,7 +407,8 @@ static void do_search(engine_ctx *c, const engine_request *req,
         xc_mset_value(m, i, 0, &text, &tlen);
         if (req->snippet > 0 && text) {
             size_t at = r->store.len;
-            snip_terms st = {q.stems, q.nstems, q.prefixes, q.nprefixes};
+            snip_terms st = {used->stems, used->nstems, used->prefixes,
+                             used->nprefixes};
             /* A failed snippet cuts the store back, which clears its
              * failure flag: the result remembers it. */
             snip_status ss =
@@ -365,8 +423,10 @@ static void do_search(engine_ctx *c, const engine_request *req,
     }
     r->took_ms = (clock_now() - t0) * 1e3;
 out:
+    free(sugg);
     xc_mset_free(m);
     query_parsed_free(&q);
+    query_parsed_free(&cq);
 }
 
 /* ---- SUGGEST ----------------------------------------------------------- */

@@ -93,6 +93,8 @@ typedef struct engine_result {
     int relaxed; /* no document held every word: any word matched */
     int has_suggestion;
     engine_span suggestion; /* "did you mean" */
+    int has_corrected;      /* the hits answer this text, not query's */
+    engine_span corrected;  /* the query with unknown words corrected */
     engine_hit hits[ENGINE_LIMIT_MAX];
     size_t nhits;
     double took_ms;

@@ -16,13 +16,16 @@
 
 typedef struct qtok {
     char stem[ANALYZE_MAX_STEM + 1];
+    char astem[ANALYZE_MAX_STEM + 1]; /* analyze_token.astem */
     char exact[ANALYZE_MAX_WORD + 1];
     char fold[ANALYZE_MAX_WORD + 1];
     size_t offset, length; /* span in the query text */
     int stop;
 } qtok;
 
-typedef enum { IT_WORD, IT_PHRASE, IT_PREFIX, IT_TITLE } item_kind;
+/* IT_SYNONYM: a span of plain words the synonym table knows, with its
+ * synonyms (query_parse_db). */
+typedef enum { IT_WORD, IT_PHRASE, IT_PREFIX, IT_TITLE, IT_SYNONYM } item_kind;
 
 typedef struct qitem {
     item_kind kind;
@@ -31,6 +34,9 @@ typedef struct qitem {
     int or_prev;  /* joined by OR to the item before it */
     size_t first; /* its tokens: toks[first .. first + n) */
     size_t n;
+    size_t span;      /* number of the text span it came from (adjacency) */
+    size_t syn_first; /* IT_SYNONYM: synval[syn_first .. + syn_n) */
+    size_t syn_n;
 } qitem;
 
 typedef struct pstate {
@@ -54,7 +60,17 @@ typedef struct pstate {
      * notice when it is too long. */
     qtok scratch[QUERY_MAX_PHRASE_LEN + 1];
     size_t nscratch;
-    int more; /* the span had more tokens than scratch kept */
+    int more;      /* the span had more tokens than scratch kept */
+    size_t nspans; /* text spans seen, kept or not */
+    /* Synonyms (query_parse_db): db NULL for none; the synonyms of the
+     * spans found, each stems joined by one space (checked: at most
+     * QUERY_MAX_SYNONYM_WORDS words of at most ANALYZE_MAX_STEM bytes);
+     * each holds a term at least, so QUERY_MAX_SYNONYM_TERMS slots do. */
+    xc_db *db;
+    char synval[QUERY_MAX_SYNONYM_TERMS][XC_MAX_TERM + 1];
+    size_t nsynval;
+    size_t synterms; /* terms of synval (<= QUERY_MAX_SYNONYM_TERMS) */
+    size_t lookups;  /* of the synonym table (<= QUERY_MAX_SYNONYM_LOOKUPS) */
 } pstate;
 
 const char *query_strerror(query_status st)
@@ -142,10 +158,11 @@ static void analyse_span(pstate *st, size_t s, size_t e)
         /* the analyzer bounds these; a token past the buffers is dropped
          * rather than overflow them, should those bounds ever change */
         if (t.exact_len > ANALYZE_MAX_WORD || t.fold_len > ANALYZE_MAX_WORD ||
-            t.stem_len > ANALYZE_MAX_STEM)
+            t.stem_len > ANALYZE_MAX_STEM || t.astem_len > ANALYZE_MAX_STEM)
             continue;
         qtok *q = &st->scratch[st->nscratch++];
         memcpy(q->stem, t.stem, t.stem_len + 1);
+        memcpy(q->astem, t.astem, t.astem_len + 1);
         memcpy(q->exact, t.exact, t.exact_len + 1);
         memcpy(q->fold, t.fold, t.fold_len + 1);
         q->offset = s + t.offset;
@@ -200,14 +217,29 @@ static xc_query *title_query(const qtok *toks, size_t n)
     return combine(XC_Q_AND, sub, k, 0);
 }
 
-/* Z+stem, plus the exact form as a bonus. */
+/* Z+stem, or either stem as one term when the accented word's differs. */
+static xc_query *stem_query(const qtok *t)
+{
+    xc_query *z = term_query(SCHEMA_P_STEM[0], t->stem);
+    if (strcmp(t->stem, t->astem) == 0)
+        return z;
+    xc_query *forms[2] = {z, term_query(SCHEMA_P_STEM[0], t->astem)};
+    return xc_query_combine(XC_Q_SYNONYM, forms, 2, 0);
+}
+
+/* q plus the exact form of t as a bonus (takes q). */
+static xc_query *with_exact(xc_query *q, const qtok *t)
+{
+    xc_query *sub[2] = {q,
+                        xc_query_scale(term_query(SCHEMA_P_EXACT[0], t->exact),
+                                       RANK_EXACT_BOOST)};
+    return xc_query_combine(XC_Q_AND_MAYBE, sub, 2, 0);
+}
+
+/* A plain word: its stems, plus its exact form as a bonus. */
 static xc_query *word_query(const qtok *t)
 {
-    xc_query *sub[2];
-    sub[0] = term_query(SCHEMA_P_STEM[0], t->stem);
-    sub[1] = xc_query_scale(term_query(SCHEMA_P_EXACT[0], t->exact),
-                            RANK_EXACT_BOOST);
-    return xc_query_combine(XC_Q_AND_MAYBE, sub, 2, 0);
+    return with_exact(stem_query(t), t);
 }
 
 /* Words whose fold starts with the prefix: F terms hold the accented words
@@ -225,6 +257,39 @@ static xc_query *prefix_query(const char *fold)
     return combine(XC_Q_OR, sub, 2, 0);
 }
 
+/* A synonym: the Z term of its one word, or the phrase of its words'
+ * (stop words included: they are indexed with positions). */
+static xc_query *value_query(const char *v)
+{
+    xc_query *sub[QUERY_MAX_SYNONYM_WORDS];
+    char word[ANALYZE_MAX_STEM + 1];
+    size_t n = 0;
+    for (const char *p = v; *p && n < QUERY_MAX_SYNONYM_WORDS;) {
+        size_t w = strcspn(p, " "); /* checked when kept: <= word's room */
+        memcpy(word, p, w);
+        word[w] = '\0';
+        sub[n++] = term_query(SCHEMA_P_STEM[0], word);
+        p += w + (p[w] == ' ');
+    }
+    return n == 1 ? sub[0] : xc_query_combine(XC_Q_PHRASE, sub, n, 0);
+}
+
+/* The span itself (a word, or its words as a phrase) and its synonyms as
+ * one term (OP_SYNONYM): a page naming CGLU twice, once as UCLG, weighs as
+ * one naming it twice, not as one holding two query words; a one-word span
+ * keeps its exact-form bonus. */
+static xc_query *synonym_query(const pstate *st, const qitem *it)
+{
+    xc_query *sub[QUERY_MAX_SYNONYMS + 1];
+    const qtok *t = &st->toks[it->first];
+    size_t n = 0;
+    sub[n++] = it->n == 1 ? stem_query(t) : phrase_query(t, it->n, 0);
+    for (size_t k = 0; k < it->syn_n; k++)
+        sub[n++] = value_query(st->synval[it->syn_first + k]);
+    xc_query *g = xc_query_combine(XC_Q_SYNONYM, sub, n, 0);
+    return it->n == 1 ? with_exact(g, t) : g;
+}
+
 static xc_query *item_query(const pstate *st, const qitem *it)
 {
     const qtok *t = &st->toks[it->first];
@@ -237,6 +302,8 @@ static xc_query *item_query(const pstate *st, const qitem *it)
         return prefix_query(t->fold);
     case IT_TITLE:
         return title_query(t, it->n);
+    case IT_SYNONYM:
+        return synonym_query(st, it);
     }
     return NULL;
 }
@@ -303,6 +370,8 @@ static void add_positive(pstate *st, item_kind kind, int quoted)
     it->or_prev = st->pending_or;
     it->first = st->ntoks;
     it->n = n;
+    it->span = st->nspans;
+    it->syn_first = it->syn_n = 0;
     memcpy(&st->toks[st->ntoks], st->scratch, n * sizeof *st->scratch);
     st->ntoks += n;
     if (stop)
@@ -314,6 +383,15 @@ static void add_positive(pstate *st, item_kind kind, int quoted)
     st->pending_or = 0;
 }
 
+/* 1 when every token of the span being looked at is a stop word. */
+static int all_stop(const pstate *st)
+{
+    for (size_t i = 0; i < st->nscratch; i++)
+        if (!st->scratch[i].stop)
+            return 0;
+    return 1;
+}
+
 /* One span of the query: a chunk between spaces, or a quoted phrase. */
 static void add_span(pstate *st, size_t s, size_t e, int neg, int title,
                      int quoted)
@@ -321,6 +399,7 @@ static void add_span(pstate *st, size_t s, size_t e, int neg, int title,
     const char *t = st->text;
     item_kind kind = IT_WORD;
 
+    st->nspans++; /* items of spans in a row are adjacent in the text */
     if (neg && st->nexcl >= QUERY_MAX_EXCLUDED) {
         st->truncated = 1;
         return;
@@ -345,6 +424,19 @@ static void add_span(pstate *st, size_t s, size_t e, int neg, int title,
         kind = IT_TITLE;
     else if (kind == IT_WORD && st->nscratch > 1)
         kind = IT_PHRASE; /* "ministère de la" or porto-novo */
+    if (kind == IT_PHRASE && !quoted && !neg && all_stop(st)) {
+        /* "est-ce", "c'est-à-dire": stop words joined by hyphens are
+         * stop words, not a phrase a document must hold */
+        size_t n = st->nscratch;
+        qtok words[QUERY_MAX_PHRASE_LEN];
+        memcpy(words, st->scratch, n * sizeof *words);
+        for (size_t i = 0; i < n; i++) {
+            st->scratch[0] = words[i];
+            st->nscratch = 1;
+            add_positive(st, IT_WORD, 0);
+        }
+        return;
+    }
     if (neg) {
         add_exclusion(st, kind);
         st->prev_positive = st->pending_or = 0;
@@ -396,6 +488,131 @@ static void lex(pstate *st)
     }
 }
 
+/* ---- synonyms ---------------------------------------------------------- */
+
+/* 1 when item i may be part of a synonym span: a plain word, not quoted,
+ * joined by OR to neither neighbour. */
+static int plain(const pstate *st, size_t i)
+{
+    const qitem *it = &st->items[i];
+    return it->kind == IT_WORD && !it->quoted && !it->or_prev &&
+           !(i + 1 < st->nitems && st->items[i + 1].or_prev);
+}
+
+static int any_key(const char *s, size_t len, void *ctx)
+{
+    (void)s;
+    (void)len;
+    *(int *)ctx = 1;
+    return 1; /* one is enough */
+}
+
+typedef struct syn_ctx {
+    pstate *st;
+    size_t n; /* synonyms kept for the span */
+} syn_ctx;
+
+/* Keep synonym v[0..len) of the span looked up when it is well formed (an
+ * index of ours holds nothing else, but a term buffer must never
+ * overflow) and the bounds allow; stop at QUERY_MAX_SYNONYMS. */
+static int keep_synonym(const char *v, size_t len, void *ctx)
+{
+    syn_ctx *c = ctx;
+    pstate *st = c->st;
+    size_t words = 1, w = 0;
+
+    if (len == 0 || len > XC_MAX_TERM || memchr(v, '\0', len))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] != ' ') {
+            if (++w > ANALYZE_MAX_STEM)
+                return 0;
+        } else if (w == 0) {
+            return 0; /* an empty word */
+        } else {
+            words++;
+            w = 0;
+        }
+    }
+    if (w == 0 || words > QUERY_MAX_SYNONYM_WORDS ||
+        st->synterms + words > QUERY_MAX_SYNONYM_TERMS)
+        return 0; /* a shorter one may still fit */
+    memcpy(st->synval[st->nsynval], v, len);
+    st->synval[st->nsynval][len] = '\0';
+    st->nsynval++;
+    st->synterms += words;
+    return ++c->n == QUERY_MAX_SYNONYMS;
+}
+
+/* Look up the span of items[i .. i + len) (plain words) in the synonym
+ * table: 1 when it has synonyms, kept at synval[*first .. + *n). */
+static int lookup(pstate *st, size_t i, size_t len, size_t *first, size_t *n)
+{
+    char key[XC_MAX_TERM + 1];
+    size_t klen = 0, stops = 0;
+
+    for (size_t k = 0; k < len; k++) {
+        const qtok *t = &st->toks[st->items[i + k].first];
+        size_t sl = strlen(t->stem);
+        if (sl + (klen > 0) > XC_MAX_TERM - klen)
+            return 0; /* no key is that long */
+        if (klen > 0)
+            key[klen++] = ' ';
+        memcpy(key + klen, t->stem, sl);
+        klen += sl;
+        stops += t->stop;
+    }
+    key[klen] = '\0';
+    /* stop words alone stay stop words (the indexer refuses such entries) */
+    if (stops == len || st->lookups == QUERY_MAX_SYNONYM_LOOKUPS)
+        return 0;
+    st->lookups++;
+    syn_ctx c = {st, 0};
+    *first = st->nsynval;
+    /* a table that cannot be read gives no synonyms: the search itself
+     * reports the index's trouble */
+    if (xc_synonyms_of(st->db, key, keep_synonym, &c) != XC_OK || c.n == 0)
+        return 0;
+    *n = c.n;
+    return 1;
+}
+
+/* Replace each run of plain words the synonym table knows by one
+ * IT_SYNONYM item, longest spans first, left to right. */
+static void expand_synonyms(pstate *st)
+{
+    int any = 0;
+    size_t out = 0;
+
+    if (!st->db || xc_synonym_keys(st->db, any_key, &any) != XC_OK || !any)
+        return; /* the common case costs one look at the table */
+    for (size_t i = 0; i < st->nitems;) {
+        size_t run = 0, found = 0, first = 0, n = 0;
+        while (i + run < st->nitems && run < QUERY_MAX_SYNONYM_WORDS &&
+               plain(st, i + run) &&
+               (run == 0 ||
+                st->items[i + run].span == st->items[i + run - 1].span + 1))
+            run++;
+        for (size_t len = run; len > 0 && !found; len--)
+            if (lookup(st, i, len, &first, &n))
+                found = len;
+        if (!found) {
+            st->items[out++] = st->items[i++];
+            continue;
+        }
+        /* plain words are one token each: the span's tokens follow on */
+        qitem g = st->items[i];
+        g.kind = IT_SYNONYM;
+        g.stop = 0;
+        g.n = found;
+        g.syn_first = first;
+        g.syn_n = n;
+        st->items[out++] = g;
+        i += found;
+    }
+    st->nitems = out;
+}
+
 /* ---- assembly ---------------------------------------------------------- */
 
 static int kept(const pstate *st, int use_stop, size_t i)
@@ -435,7 +652,8 @@ static int assemble(pstate *st, int use_stop, int relaxed, xc_query **out)
         if (!g)
             goto out;
         const qitem *it = &st->items[first];
-        int is_soft = ng > 1 || it->kind == IT_WORD || it->kind == IT_PREFIX;
+        int is_soft = ng > 1 || it->kind == IT_WORD || it->kind == IT_PREFIX ||
+                      it->kind == IT_SYNONYM;
         if (relaxed && is_soft)
             soft[nsoft++] = g;
         else
@@ -504,7 +722,7 @@ static size_t soft_groups(const pstate *st, int use_stop)
             ng++;
         }
         item_kind k = st->items[first].kind;
-        n += ng > 1 || k == IT_WORD || k == IT_PREFIX;
+        n += ng > 1 || k == IT_WORD || k == IT_PREFIX || k == IT_SYNONYM;
     }
     return n;
 }
@@ -532,6 +750,31 @@ static int add_distinct(char **list, size_t *n, const char *s)
     return 0;
 }
 
+/* The stems of the one-word synonyms of it (stop words left out: they
+ * would light up every "et" of a snippet) into out->stems. Those of
+ * several words are left out: snip marks words, not phrases, so the words
+ * of "gouvernements locaux" would light up wherever they stand, apart
+ * too, and outweigh the query's own word in choosing the window. */
+static int collect_synonyms(const pstate *st, const qitem *it,
+                            query_parsed *out)
+{
+    char word[ANALYZE_MAX_STEM + 1];
+    for (size_t k = 0; k < it->syn_n; k++) {
+        if (strchr(st->synval[it->syn_first + k], ' '))
+            continue;
+        for (const char *p = st->synval[it->syn_first + k]; *p;) {
+            size_t w = strcspn(p, " "); /* <= ANALYZE_MAX_STEM: checked */
+            memcpy(word, p, w);
+            word[w] = '\0';
+            p += w + (p[w] == ' ');
+            if (!analyze_is_stopword(st->a, word, w) &&
+                add_distinct(out->stems, &out->nstems, word))
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* Highlight stems, prefixes and spelling words of the kept items. */
 static int collect(const pstate *st, int use_stop, query_parsed *out)
 {
@@ -542,9 +785,9 @@ static int collect(const pstate *st, int use_stop, query_parsed *out)
             for (size_t k = 0; k < it->n; k++)
                 nonstop += !st->toks[it->first + k].stop;
     }
-    out->stems = calloc(st->ntoks + 1, sizeof *out->stems);
+    out->stems = calloc(2 * st->ntoks + st->synterms + 1, sizeof *out->stems);
     out->prefixes = calloc(st->nitems + 1, sizeof *out->prefixes);
-    out->words = calloc(st->nitems + 1, sizeof *out->words);
+    out->words = calloc(st->ntoks + 1, sizeof *out->words);
     if (!out->stems || !out->prefixes || !out->words)
         return -1;
     for (size_t i = 0; i < st->nitems; i++) {
@@ -560,14 +803,22 @@ static int collect(const pstate *st, int use_stop, query_parsed *out)
         /* stop words would light up every "de" of a snippet */
         for (size_t k = 0; k < it->n; k++)
             if ((!nonstop || !t[k].stop) &&
-                add_distinct(out->stems, &out->nstems, t[k].stem))
+                (add_distinct(out->stems, &out->nstems, t[k].stem) ||
+                 add_distinct(out->stems, &out->nstems, t[k].astem)))
                 return -1;
-        if (it->kind == IT_WORD && !it->quoted) {
+        if (it->kind == IT_SYNONYM && collect_synonyms(st, it, out))
+            return -1;
+        for (size_t k = 0; k < it->n; k++) {
+            /* a span's stop words are no words to correct */
+            int syn = it->kind == IT_SYNONYM;
+            if (!(it->kind == IT_WORD && !it->quoted) && !(syn && !t[k].stop))
+                continue;
             query_word *w = &out->words[out->nwords];
-            w->exact = dup_str(t->exact);
-            w->fold = dup_str(t->fold);
-            w->offset = t->offset;
-            w->length = t->length;
+            w->exact = dup_str(t[k].exact);
+            w->fold = dup_str(t[k].fold);
+            w->offset = t[k].offset;
+            w->length = t[k].length;
+            w->synonym = syn;
             out->nwords++; /* counted now so that free() sees both */
             if (!w->exact || !w->fold)
                 return -1;
@@ -579,6 +830,12 @@ static int collect(const pstate *st, int use_stop, query_parsed *out)
 query_status query_parse(analyzer *a, const char *text, size_t len,
                          query_parsed *out)
 {
+    return query_parse_db(a, NULL, text, len, out);
+}
+
+query_status query_parse_db(analyzer *a, xc_db *db, const char *text,
+                            size_t len, query_parsed *out)
+{
     pstate *st = NULL;
     query_status rc = QUERY_ERR_NOMEM;
 
@@ -587,6 +844,7 @@ query_status query_parse(analyzer *a, const char *text, size_t len,
     if (!st)
         goto out;
     st->a = a;
+    st->db = db;
     st->text = text ? text : "";
     st->len = text ? (len > QUERY_MAX_INPUT ? QUERY_MAX_INPUT : len) : 0;
     if (text && len > QUERY_MAX_INPUT)
@@ -595,6 +853,7 @@ query_status query_parse(analyzer *a, const char *text, size_t len,
     lex(st);
     if (st->nomem)
         goto out;
+    expand_synonyms(st);
 
     size_t nonstop = 0, nstop = 0;
     for (size_t i = 0; i < st->nitems; i++) {

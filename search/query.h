@@ -17,6 +17,19 @@
 #define QUERY_MAX_EXCLUDED 16   /* -word / -"phrase" items */
 #define QUERY_MAX_EXPANSION 64  /* terms a prefix gouv* expands to */
 
+/* Synonyms (query_parse_db): bounds on what the index's synonym table may
+ * add to one query, whatever the table holds. */
+/* Words of a span looked up: indexer/synonyms.h's SYNONYMS_MAX_WORDS, the
+ * longest entry the indexer stores, is the same (test_query checks it). */
+#define QUERY_MAX_SYNONYM_WORDS 6
+#define QUERY_MAX_SYNONYMS 16 /* synonyms used for one span */
+/* Terms all the synonyms of a query add (a synonym of several words adds
+ * each); past it, further synonyms are left out. */
+#define QUERY_MAX_SYNONYM_TERMS 64
+/* Look-ups in the synonym table (each a B-tree read): the longest spans
+ * are tried first, so 32 words cost at most this many. */
+#define QUERY_MAX_SYNONYM_LOOKUPS 128
+
 typedef enum {
     QUERY_OK = 0,
     QUERY_ERR_NOMEM, /* out of memory (also in a Xapian constructor) */
@@ -30,6 +43,9 @@ typedef struct query_word {
     char *fold;    /* NUL-terminated, owned by the query_parsed */
     size_t offset; /* byte span of the word in the original text */
     size_t length;
+    /* 1: the word is part of a span the index's synonym table knows (the
+     * index knows it, even when no document holds it): not a typo. */
+    int synonym;
 } query_word;
 
 /* Everything query_parse produces; the whole struct is owned by the caller
@@ -72,6 +88,20 @@ typedef struct query_parsed {
  * fails on content, only for lack of memory. */
 query_status query_parse(analyzer *a, const char *text, size_t len,
                          query_parsed *out);
+
+/* query_parse with synonyms: each run of consecutive plain words (not
+ * quoted, excluded or joined by OR; stop words included) is looked up in
+ * db's synonym table (indexer/synonyms.h: keys are stems joined by one
+ * space), longest spans first, up to QUERY_MAX_SYNONYM_WORDS words. A span
+ * found becomes one item: the OR of the span itself (a word as usual,
+ * several words as a phrase) and each synonym (a term, or the phrase of
+ * its words); relaxing ORs it like a word. The stems of its one-word synonyms
+ * (stop words left out) join stems (those of several words would be
+ * highlighted apart, see query.c), and its words are marked synonym. Every
+ * QUERY_MAX_SYNONYM* bound holds. db NULL, or a table that cannot be read
+ * (its error is left on db): no synonyms, query_parse exactly. */
+query_status query_parse_db(analyzer *a, xc_db *db, const char *text,
+                            size_t len, query_parsed *out);
 
 /* Free everything *q holds and zero it (NULL allowed). */
 void query_parsed_free(query_parsed *q);

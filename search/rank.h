@@ -1,9 +1,10 @@
 /* rank: every constant that decides the order of hits, in one place, each
  * with why it has its value. Header only: the query builder (search/query),
- * the Xapian weighting (search/engine) and, for the title weight, which is
- * written into the index, the indexer's document builder read it. Changing
- * RANK_TITLE_WDF needs a rebuild of existing indexes; the others take
- * effect at the daemon's next start. */
+ * the title boosts (search/boost), the Xapian weighting (search/engine)
+ * and, for the field weights, which are written into the index, the
+ * indexer's document builder read it. Changing RANK_TITLE_WDF,
+ * RANK_HEADING_WDF or RANK_LEAD_WDF needs a rebuild of existing indexes;
+ * the others take effect at the daemon's next start. */
 #ifndef CGLU_SEARCH_RANK_H
 #define CGLU_SEARCH_RANK_H
 
@@ -12,6 +13,20 @@
  * passing mention in the body without letting a title word drown a page
  * that is about the query in its text. */
 #define RANK_TITLE_WDF 5
+
+/* Within-document frequency of each word of a heading (HTML h1-h3,
+ * Markdown #-###) and of the lead (the first paragraph, or a plain text's
+ * first words after its title line: indexer/extract.h), between a body
+ * word's 1 and a title word's: a heading names what its section is about,
+ * and the opening lines say what the page is (a man page's NAME line).
+ * Measured (docs/RELEVANCE.md): 2 and 2 raise man-fr's partial queries
+ * from 0.587 to 0.644 MRR and no cell falls; a lead of 3 gains more on
+ * man-fr but puts a lead that merely mentions the words above the page
+ * about them ("les actions de cglu"); headings at 3 or 4 lose a little
+ * on gimp-fr's partial queries.
+ * Written into the index, like the title's: a change needs a rebuild. */
+#define RANK_HEADING_WDF 2
+#define RANK_LEAD_WDF 2
 
 /* Weight factor of the exact form (E term) added to each plain query word:
  * "élus" ranks documents spelling "élus" above those spelling "elus", but
@@ -31,6 +46,24 @@
  * stated here so that tuning happens in one place. b = 0.5 (rather than
  * Lucene's 0.75) penalises long pages less: a long reference page is often
  * what a visitor looks for. */
+/* Title exactness (search/boost), on top of BM25 through title-key terms
+ * (common/titlekey) and title terms, which are rare, so their BM25 weight
+ * is high already (about the log of documents per title); the factors say
+ * how far above an ordinary match they put a page.
+ * - EXACT: the title has the query's words, no more, no fewer (any order,
+ *   inflection, accents): "flou gaussien" puts "Flou gaussien" above
+ *   "Flou gaussien sélectif". Strong: it is what a visitor typing a title
+ *   means.
+ * - ALL: the title holds every content word of the query: a page whose
+ *   title is about the query beats one that mentions it.
+ * - COVER: the title is part of the query ("flou gaussien gimp" and the
+ *   title "Flou gaussien"); weaker than ALL. Short queries only: one key
+ *   per subset of their words. */
+#define RANK_TITLE_EXACT_BOOST 3.0
+#define RANK_TITLE_ALL_BOOST 1.0
+#define RANK_TITLE_COVER_BOOST 0.5
+#define RANK_TITLE_COVER_MAX_WORDS 5
+
 #define RANK_BM25_K1 1.0
 #define RANK_BM25_K2 0.0
 #define RANK_BM25_K3 1.0

@@ -45,6 +45,8 @@ static void put_search(const engine_result *r, buf_t *out, size_t start,
         key(out, "relaxed");
         json_bool(out, 1);
     }
+    if (r->has_corrected)
+        key_span(out, "corrected", r, r->corrected);
     if (r->has_suggestion)
         key_span(out, "suggestion", r, r->suggestion);
     key(out, "hits");

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "common/frplural.h"
 #include "common/utf8.h"
 
 /* Leading folded bytes compared before a word is analysed (at most). The
@@ -28,7 +29,7 @@ typedef struct sterm {
     size_t len;
     unsigned char key[KEY_LEN];
     size_t klen; /* bytes of key a word's fold must start with */
-    int prefix;  /* 1: s is a fold prefix; 0: s is a stem */
+    int prefix;  /* 1: s is a fold prefix; 2: a whole fold; 0: a stem */
 } sterm;
 
 typedef struct smatch {
@@ -249,6 +250,11 @@ static int key_matches(const sterm *tm, const unsigned char *kb, size_t kn)
 static void add_term(snip *sn, const char *s, int prefix)
 {
     size_t len = strlen(s);
+    /* a plural that does not start like its stem (yeux: oeil) is found by
+     * its own first letters, as a whole fold */
+    const char *odd = prefix ? NULL : frplural_odd_plural(s, len);
+    if (odd)
+        add_term(sn, odd, 2);
     if (len == 0 || sn->nterms == SNIP_MAX_TERMS)
         return; /* an empty prefix would mark every word */
     sterm *tm = &sn->terms[sn->nterms++];
@@ -297,15 +303,18 @@ static void check_word(snip *sn, size_t s, size_t e)
     size_t kn = tok.fold_len < sn->klen_max ? tok.fold_len : sn->klen_max;
     for (size_t i = 0; i < kn; i++)
         kb[i] = key_byte((unsigned char)tok.fold[i]);
-    const char *stem = NULL;
-    size_t stem_len = 0;
+    const char *stem = NULL, *astem = NULL;
+    size_t stem_len = 0, astem_len = 0;
+    int accented = tok.exact_len != tok.fold_len ||
+                   memcmp(tok.exact, tok.fold, tok.fold_len) != 0;
     for (size_t i = 0; i < sn->nterms; i++) {
         const sterm *tm = &sn->terms[i];
         if (!key_matches(tm, kb, kn))
             continue;
         int hit;
         if (tm->prefix) {
-            hit = tok.fold_len >= tm->len &&
+            hit = (tm->prefix == 1 ? tok.fold_len >= tm->len
+                                   : tok.fold_len == tm->len) &&
                   memcmp(tok.fold, tm->s, tm->len) == 0;
         } else {
             if (!stem) {
@@ -317,6 +326,19 @@ static void check_word(snip *sn, size_t s, size_t e)
                 }
             }
             hit = stem_len == tm->len && memcmp(stem, tm->s, tm->len) == 0;
+            if (!hit && accented) {
+                /* the document word's other stem (analyze_token.astem) */
+                if (!astem) {
+                    astem = analyze_astem(sn->a, tok.exact, tok.exact_len,
+                                          tok.fold, tok.fold_len, &astem_len);
+                    if (!astem) {
+                        sn->nomem = astem_len != 0;
+                        return;
+                    }
+                }
+                hit =
+                    astem_len == tm->len && memcmp(astem, tm->s, tm->len) == 0;
+            }
         }
         if (hit) {
             smatch *m = &sn->m[sn->nm++];

@@ -318,6 +318,11 @@ static void put_results(page_w *w, const page_query *pq,
     if (res->relaxed && res->total > 0)
         lit(w, "<p class=\"cglu-notice\">Aucun document ne contient tous les "
                "mots\u00A0: résultats partiels</p>\n");
+    if (res->has_corrected && res->corrected.len) {
+        lit(w, "<p class=\"cglu-dym\">Résultats pour\u00A0«\u00A0");
+        text(w, at(res, res->corrected), res->corrected.len);
+        lit(w, "\u00A0»</p>\n");
+    }
     if (res->has_suggestion && res->suggestion.len) {
         const char *s = at(res, res->suggestion);
         lit(w, "<p class=\"cglu-dym\">Essayez avec\u00A0: <a href=\"");

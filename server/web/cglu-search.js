@@ -93,6 +93,7 @@ const start = () => {
     status.textContent = total ? `${count(total)} résultat${total > 1 ? 's' : ''} (${ms(j.took_ms)} ms)` :
       `Aucun résultat pour «${NB}${q}${NB}».`;
     if (j.relaxed && total) add(el('p', 'cglu-notice', `Aucun document ne contient tous les mots${NB}: résultats partiels`));
+    if (j.corrected) add(el('p', 'cglu-dym', `Résultats pour${NB}«${NB}${j.corrected}${NB}»`));
     if (j.suggestion) {
       const d = el('p', 'cglu-dym', `Essayez avec${NB}: `);
       d.append(el('a', null, j.suggestion, { href: href(j.suggestion, 1) }));

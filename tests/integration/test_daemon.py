@@ -157,17 +157,38 @@ def test_suggest():
         assert "locaux" in c.req("SUGGEST l")["suggestions"]
 
 
-def test_did_you_mean_rules():
-    """One edit for a word of up to 5 letters, two beyond; punctuation
-    and spacing kept as typed (issue #13)."""
+def test_typo_tolerance():
+    """Words unknown to the index are corrected when nothing holds every
+    word: one edit for a word of up to 5 letters, two beyond; punctuation
+    and spacing kept as typed; the answer says "corrected" and keeps the
+    query as sent (issue #13)."""
     with searchd() as d, d.conn() as c:
         # "fait" is two edits from "faire": not a typo of it
         a = c.req("SEARCH snippet=0 que fait CGLU ?")
-        assert "suggestion" not in a, a
+        assert "suggestion" not in a and "corrected" not in a, a
         a = c.req("SEARCH snippet=0 gouvernemnts   locaux ?")
-        assert a["suggestion"] == "gouvernements   locaux ?", a
+        assert a["corrected"] == "gouvernements   locaux ?", a
+        assert a["query"] == "gouvernemnts   locaux ?"
+        assert "suggestion" not in a and "relaxed" not in a, a
+        want = c.req("SEARCH snippet=0 gouvernements locaux")
+        assert [h["id"] for h in a["hits"]] == [h["id"] for h in want["hits"]]
+        assert a["total"] == want["total"] > 0
         a = c.req("SEARCH snippet=0 démocratei")  # 10 letters: 2 edits
-        assert a["suggestion"] == "démocratie", a
+        assert a["corrected"] == "démocratie" and a["total"] > 0, a
+        # the snippet marks the corrected word
+        a = c.req("SEARCH limit=1 snippet=80 gouvernemnts")
+        assert "<mark>" in a["hits"][0]["snippet"], a
+        # with a word nothing knows: the corrected words, relaxed
+        a = c.req("SEARCH snippet=0 gouvernemnts zzqxwvkj")
+        assert a["corrected"] == "gouvernements zzqxwvkj", a
+        assert a.get("relaxed") is True and a["total"] > 0, a
+        # something holds the query: nothing is corrected, only offered
+        a = c.req("SEARCH snippet=0 gouvernemnts OR barcelone")
+        assert "corrected" not in a and a["total"] > 0, a
+        assert a["suggestion"] == "gouvernements OR barcelone", a
+        # a word in quotes is searched as typed
+        a = c.req('SEARCH snippet=0 "gouvernemnts"')
+        assert a["total"] == 0 and "corrected" not in a, a
         is_error(c.req("SUGGEST limit=0 gouv"), "bad_request")
         is_error(c.req("SUGGEST offset=1 gouv"), "bad_request")
 
@@ -959,10 +980,10 @@ def test_client():
         p = client(d, "zzqxwvkj")
         assert "no results" in p.stdout
         p = client(d, "gouvernemnts")
-        assert 'did you mean: "gouvernements"' in p.stdout
+        assert 'showing results for: "gouvernements"' in p.stdout
         # a query that ends in "?" keeps one (it once read "??")
-        p = client(d, "gouvernemnts locaux ?")
-        assert 'did you mean: "gouvernements locaux ?"\n' in p.stdout
+        p = client(d, "gouvernemnts OR barcelone ?")
+        assert 'did you mean: "gouvernements OR barcelone ?"\n' in p.stdout
         p = client(d, "barcelone", "zzqxwvkj")
         assert "no document holds every word" in p.stdout
         assert re.search(r"^\s+1\. ", p.stdout, re.M)

@@ -291,6 +291,15 @@ static void test_stopwords(void **state)
     assert_true(analyze_is_stopword(unit_fr, "été", strlen("été")));
     assert_false(analyze_is_stopword(unit_fr, "ville", 5));
     assert_false(analyze_is_stopword(unit_fr, "", 0));
+    /* question words and pronouns added to Snowball's list (every word
+     * of the list is found: it is sorted) */
+    static const char *const added[] = {"où",      "quel", "quelle", "quels",
+                                        "quelles", "dont", "leurs",  "ai",
+                                        "à",       "fût",  "étions"};
+    for (size_t i = 0; i < sizeof added / sizeof *added; i++)
+        if (!analyze_is_stopword(unit_fr, added[i], strlen(added[i])))
+            fail_msg("%s is not a stop word", added[i]);
+    assert_false(analyze_is_stopword(unit_fr, "ou\xc3", 3));
 }
 
 /* Pseudo-random bytes: no crash, offsets in bounds, positions increase. */

@@ -15,6 +15,7 @@
 #include "common/analyze.h"
 #include "common/buf.h"
 #include "common/schema.h"
+#include "common/titlekey.h"
 #include "common/xapian_c.h"
 #include "indexer/docbuild.h"
 #include "indexer/spell.h"
@@ -170,36 +171,48 @@ static void test_layout(void **state)
     assert_string_equal(idterm, "Qfr/guide/\xc3\xa9lus.md");
 
     all_terms(f->w, "", &terms);
-    assert_string_equal(terms.data, "E2024\n"
-                                    "Ecoop\xc3\xa8rent\n"
-                                    "Ede\n"
-                                    "Egouvernements\n"
-                                    "Eles\n"
-                                    "Elocaux\n"
-                                    "E\xc3\xa9lus\n"
-                                    "Fcooperent|coop\xc3\xa8rent\n"
-                                    "Felus|\xc3\xa9lus\n"
-                                    "Qfr/guide/\xc3\xa9lus.md\n"
-                                    "R/srv/cglu\n"
-                                    "Telus\n"
-                                    "Tlocal\n"
-                                    "U/srv/cglu/guide/\xc3\xa9lus.md\n"
-                                    "Z2024\n"
-                                    "Zcooperent\n"
-                                    "Zde\n"
-                                    "Zelus\n"
-                                    "Zgouvern\n"
-                                    "Zle\n"
-                                    "Zlocal\n");
+    /* the title's key: its words' stems as a set (common/titlekey) */
+    titlekey k;
+    char key[TITLEKEY_TERM_SIZE], terms_want[1024];
+    titlekey_init(&k);
+    titlekey_add(&k, "local", 5, 0);
+    titlekey_add(&k, "elu", 3, 0);
+    assert_int_equal(titlekey_term(&k, ~0u, key), TITLEKEY_TERM_SIZE - 1);
+    snprintf(terms_want, sizeof terms_want,
+             "E2024\n"
+             "Ecoop\xc3\xa8rent\n"
+             "Ede\n"
+             "Egouvernements\n"
+             "Eles\n"
+             "Elocaux\n"
+             "E\xc3\xa9lus\n"
+             "Fcooperent|coop\xc3\xa8rent\n"
+             "Felus|\xc3\xa9lus\n"
+             "Qfr/guide/\xc3\xa9lus.md\n"
+             "R/srv/cglu\n"
+             "Telu\n"
+             "Tlocal\n"
+             "U/srv/cglu/guide/\xc3\xa9lus.md\n"
+             "%s\n" /* the title's key */
+             "Z2024\n"
+             "Zcoop\n" /* coopèrent's accented stem */
+             "Zcooperent\n"
+             "Zde\n"
+             "Zelu\n"
+             "Zgouvern\n"
+             "Zle\n"
+             "Zlocal\n",
+             key);
+    assert_string_equal(terms.data, terms_want);
     buf_free(&terms);
     assert_int_equal(tf(f->w, "U/srv/cglu/guide/\xc3\xa9lus.md"), 1);
 
     /* wdf: a title word counts RANK_TITLE_WDF in Z, E and F and 1 in T,
      * a body word 1; Q, U and R count 0. Title: élus 5+5+5+1, locaux
      * 5+5+1; body: les, gouvernements, locaux, de, 2024 2 each,
-     * coopèrent 3. */
+     * coopèrent 4 (Z twice: its two stems); the title key 1. */
     assert_int_equal(RANK_TITLE_WDF, 5);
-    assert_int_equal(doc_length(f->w), 16 + 11 + 5 * 2 + 3);
+    assert_int_equal(doc_length(f->w), 16 + 11 + 5 * 2 + 4 + 1);
 
     stored d;
     fetch(f, idterm, 1, &d);
@@ -224,17 +237,19 @@ static void test_positions(void **state)
 
     store(f, &in, NULL, idterm);
     /* title words, then body words, each in order */
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zelus", "Zlocal"), 1);
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zlocal", "Zelus"), 0);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zelu", "Zlocal"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zlocal", "Zelu"), 0);
     assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zle", "Zgouvern"), 1);
     assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zgouvern", "Zlocal"), 1);
     assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Z2024", "Zcooperent"), 1);
+    /* the accented stem sits at the same position */
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Z2024", "Zcoop"), 1);
     assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zde", "Zgouvern"), 0);
     /* a phrase never spans the title and the body: a wide gap between */
     assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zlocal", "Zle"), 0);
-    assert_int_equal(hits(f->w, XC_Q_NEAR, 64, "Zelus", "Zle"), 0);
-    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zelus", "Zle"), 1);
-    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zelus", "Zcooperent"), 1);
+    assert_int_equal(hits(f->w, XC_Q_NEAR, 64, "Zelu", "Zle"), 0);
+    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zelu", "Zle"), 1);
+    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zelu", "Zcooperent"), 1);
 }
 
 /* Spelling words: exact forms, title then body, one per occurrence, each
@@ -391,7 +406,7 @@ static void test_long_id_and_root(void **state)
         assert_true((size_t)(nl - p) <= SCHEMA_TERM_MAX);
         n++;
     }
-    assert_int_equal(n, 21);
+    assert_int_equal(n, 23);
     buf_free(&terms);
 
     stored d;
@@ -543,6 +558,82 @@ static void test_spell_text(void **state)
     spell_free(sp);
 }
 
+/* Sum of the wdf of every term of text indexed with ranges h[0..nh) as
+ * headings and lead as the lead (an empty title adds nothing). */
+static uint64_t body_length(fixture *f, const char *text,
+                            const extract_range *h, size_t nh,
+                            extract_range lead)
+{
+    docbuild_input in = sample();
+    char idterm[SCHEMA_TERM_MAX + 1];
+
+    in.title = "";
+    in.title_len = 0;
+    in.text = text;
+    in.text_len = strlen(text);
+    in.headings = h;
+    in.nheadings = nh;
+    in.lead = lead;
+    store(f, &in, NULL, idterm);
+    return doc_length(f->w);
+}
+
+/* A heading's words weigh RANK_HEADING_WDF, the lead's RANK_LEAD_WDF, the
+ * rest of the body 1, in every term of a word (Z, both stems, E, F). */
+static void test_field_wdf(void **state)
+{
+    fixture *f = *state;
+    const extract_range none = {0, 0};
+    extract_range word = {0, 5};
+
+    /* at 1 the fields would weigh as the body (and this test prove nothing) */
+    assert_true(RANK_HEADING_WDF > 1 && RANK_LEAD_WDF > 1);
+
+    /* guide: Zguid and Eguide */
+    assert_int_equal(body_length(f, "guide", NULL, 0, none), 2);
+    assert_int_equal(body_length(f, "guide", &word, 1, none),
+                     2 * RANK_HEADING_WDF);
+    assert_int_equal(body_length(f, "guide", NULL, 0, word), 2 * RANK_LEAD_WDF);
+    /* heading before lead where both hold a word */
+    assert_int_equal(body_length(f, "guide", &word, 1, word),
+                     2 * RANK_HEADING_WDF);
+    /* élus: its Z, E and F terms alike */
+    word.end = strlen("\xc3\xa9lus");
+    uint64_t elus = body_length(f, "\xc3\xa9lus", NULL, 0, none);
+    assert_true(elus >= 3);
+    assert_int_equal(body_length(f, "\xc3\xa9lus", &word, 1, none),
+                     elus * RANK_HEADING_WDF);
+    assert_int_equal(body_length(f, "\xc3\xa9lus", NULL, 0, word),
+                     elus * RANK_LEAD_WDF);
+
+    /* a whole text: headings, lead and body by the offsets of words */
+    static const char *const part[] = {"Guide pratique",
+                                       "Les \xc3\xa9lus "
+                                       "d\xc3\xa9"
+                                       "cident.",
+                                       "Annexe budg\xc3\xa9taire", "fin"};
+    uint64_t base[4];
+    char text[256];
+    extract_range h[2], lead;
+    size_t n = 0;
+    for (size_t k = 0; k < 4; k++) {
+        base[k] = body_length(f, part[k], NULL, 0, none);
+        assert_true(base[k] > 0);
+        if (k > 0)
+            n += (size_t)sprintf(text + n, "\n\n");
+        if (k == 0 || k == 2)
+            h[k / 2] = (extract_range){n, n + strlen(part[k])};
+        if (k == 1)
+            lead = (extract_range){n, n + strlen(part[k])};
+        n += (size_t)sprintf(text + n, "%s", part[k]);
+    }
+    assert_int_equal(body_length(f, text, NULL, 0, none),
+                     base[0] + base[1] + base[2] + base[3]);
+    assert_int_equal(body_length(f, text, h, 2, lead),
+                     RANK_HEADING_WDF * (base[0] + base[2]) +
+                         RANK_LEAD_WDF * base[1] + base[3]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -555,6 +646,7 @@ int main(void)
         UNIT_TEST_FIXTURE(test_words_limit),
         UNIT_TEST_FIXTURE(test_spell_words),
         UNIT_TEST_FIXTURE(test_spell_text),
+        UNIT_TEST_FIXTURE(test_field_wdf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

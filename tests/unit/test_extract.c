@@ -586,13 +586,186 @@ static void test_url_own(void **state)
     }
 }
 
+/* ---- heading and lead ranges ---- */
+
+typedef struct rcase {
+    const char *name, *relpath, *in;
+    const char *text;     /* exact: the ranges never change it */
+    const char *heads[5]; /* the headings' text, in order */
+    const char *lead;     /* "": none */
+} rcase;
+
+static const rcase rcases[] = {
+    {.name = "html h1-h3, not h4, nested markup, nav and script",
+     .relpath = "a.html",
+     .in = "<html><head><title>Page</title></head><body>"
+           "<nav><h2>Menu</h2></nav>"
+           "<h1>Grand <em>titre</em></h1>"
+           "<p>Premier  paragraphe <b>ici</b>.</p><p>Second.</p>"
+           "<h2>Section <a href=\"#s\">deux</a></h2><p>Corps.</p>"
+           "<h3>Sous-section</h3><h4>Petit</h4><p>Fin.</p>"
+           "<script>document.write('<h2>non</h2>')</script>"
+           "<h2 data-noindex>Cach\xc3\xa9</h2><h2> </h2></body></html>",
+     .text = "Grand titre\n\nPremier paragraphe ici.\n\nSecond.\n\n"
+             "Section deux\n\nCorps.\n\nSous-section\n\nPetit\n\nFin.",
+     .heads = {"Grand titre", "Section deux", "Sous-section"},
+     .lead = "Premier paragraphe ici."},
+    {.name = "html navigation before the first heading is not the lead",
+     .relpath = "a.html",
+     .in = "<title>T</title><div>Accueil &gt; Guide</div>"
+           "<h2>Le guide</h2><p>Ce guide explique.</p>",
+     .text = "Accueil > Guide\n\nLe guide\n\nCe guide explique.",
+     .heads = {"Le guide"},
+     .lead = "Ce guide explique."},
+    {.name = "html without heading: the first paragraph",
+     .relpath = "a.html",
+     .in = "<title>T</title><p>Un <i>deux</i> trois.</p><p>Quatre.</p>",
+     .text = "Un deux trois.\n\nQuatre.",
+     .lead = "Un deux trois."},
+    {.name = "html h1 of a banner: the title's, not in the text",
+     .relpath = "a.html",
+     .in = "<header><h1>Site</h1></header><p>Texte.</p>",
+     .text = "Texte.",
+     .lead = "Texte."},
+    {.name = "html heading only, lead from the description",
+     .relpath = "a.html",
+     .in = "<meta name=\"description\" content=\"Ce que fait la page\">"
+           "<h1>Seul</h1>",
+     .text = "Seul\n\nCe que fait la page",
+     .heads = {"Seul"},
+     .lead = "Ce que fait la page"},
+    {.name = "md front matter, ATX h1-h3, not h4",
+     .relpath = "a.md",
+     .in = "---\ntitle: Doc\n---\n# Titre #\n\nLe premier paragraphe\n"
+           "sur *deux* lignes.\n\n## Deux ##\ntexte\n\n### Trois\n\n"
+           "#### Quatre\n\nfin\n",
+     .text = "Titre\n\nLe premier paragraphe\nsur deux lignes.\n\nDeux\n\n"
+             "texte\n\nTrois\n\nQuatre\n\nfin",
+     .heads = {"Titre", "Deux", "Trois"},
+     .lead = "Le premier paragraphe\nsur deux lignes."},
+    {.name = "md setext",
+     .relpath = "a.md",
+     .in = "Grand\ntitre\n=====\n\nIntro **forte**.\n\nSous\n----\nx\n",
+     .text = "Grand\ntitre\n\nIntro forte.\n\nSous\n\nx",
+     .heads = {"Grand\ntitre", "Sous"},
+     .lead = "Intro forte."},
+    {.name = "md without heading: after the title's line",
+     .relpath = "a.md",
+     .in = "Premi\xc3\xa8re ligne\nsuite du paragraphe\n\nautre\n",
+     .text = "Premi\xc3\xa8re ligne\nsuite du paragraphe\n\nautre",
+     .lead = "suite du paragraphe"},
+    {.name = "md code and list are not headings",
+     .relpath = "a.md",
+     .in = "```\n# pas un titre\n```\n\n- # item\n\ntexte\n",
+     .text = "# pas un titre\n\n# item\n\ntexte",
+     .lead = "# item"},
+    {.name = "txt: the words after the title's line, across paragraphs",
+     .relpath = "ls.1.txt",
+     .in = "LS(1)    Commandes    LS(1)\n\nNOM\n       ls - afficher le "
+           "contenu\n\nSYNOPSIS\n       ls [OPTION]...\n",
+     .text = "LS(1) Commandes LS(1)\n\nNOM\nls - afficher le contenu\n\n"
+             "SYNOPSIS\nls [OPTION]...",
+     .lead = "NOM\nls - afficher le contenu\n\nSYNOPSIS\nls [OPTION]..."},
+    {.name = "txt front matter title: the lead starts the text",
+     .relpath = "a.txt",
+     .in = "---\ntitle: T\n---\nCorps ici.\n",
+     .text = "Corps ici.",
+     .lead = "Corps ici."},
+    {.name = "txt short: a title line only",
+     .relpath = "a.txt",
+     .in = "Seul\n",
+     .text = "Seul",
+     .lead = ""},
+};
+
+/* r's bytes of d's text are want. */
+static void range_is(const char *name, const extract_doc *d,
+                     const extract_range *r, const char *want)
+{
+    size_t n = r->end - r->start;
+
+    if (n != strlen(want) || memcmp(d->text + r->start, want, n) != 0)
+        fail_msg("%s: range [%.*s], want [%s]", name, (int)n,
+                 d->text + r->start, want);
+}
+
+static void test_ranges(void **state)
+{
+    extract_doc d;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof rcases / sizeof rcases[0]; k++) {
+        const rcase *c = &rcases[k];
+        size_t h = 0;
+
+        if (extract_document(c->relpath, c->in, strlen(c->in), 0, &d, NULL,
+                             0) != EXTRACT_OK)
+            fail_msg("%s: not extracted", c->name);
+        unit_extract_check(&d);
+        if (strcmp(d.text, c->text) != 0)
+            fail_msg("%s: text [%s], want [%s]", c->name, d.text, c->text);
+        while (h < 5 && c->heads[h] != NULL)
+            h++;
+        if (d.nheadings != h)
+            fail_msg("%s: %zu headings, want %zu", c->name, d.nheadings, h);
+        for (h = 0; h < d.nheadings; h++)
+            range_is(c->name, &d, &d.headings[h], c->heads[h]);
+        range_is(c->name, &d, &d.lead, c->lead);
+        extract_doc_free(&d);
+        assert_int_equal(d.nheadings, 0);
+    }
+}
+
+/* A plain text's lead stops after EXTRACT_LEAD_WORDS words; a shorter
+ * text is all lead; an HTML paragraph is cut the same way. */
+static void test_lead_words(void **state)
+{
+    char in[2048], want[2048];
+    size_t n, w, wn = 0;
+    extract_doc d;
+
+    (void)state;
+    n = (size_t)sprintf(in, "Titre\n");
+    for (w = 1; w <= EXTRACT_LEAD_WORDS + 10; w++) {
+        n += (size_t)sprintf(in + n, "mot%zu%s", w, w % 7 ? " " : "\n\n");
+        if (w > EXTRACT_LEAD_WORDS)
+            continue;
+        if (w > 1) /* the separator the text has before word w */
+            wn += (size_t)sprintf(want + wn, "%s", w % 7 == 1 ? "\n\n" : " ");
+        wn += (size_t)sprintf(want + wn, "mot%zu", w);
+    }
+    assert_int_equal(extract_document("a.txt", in, n, 0, &d, NULL, 0),
+                     EXTRACT_OK);
+    unit_extract_check(&d);
+    range_is("txt 40 words", &d, &d.lead, want);
+    extract_doc_free(&d);
+
+    assert_int_equal(extract_document("a.txt", "T\nun deux", 9, 0, &d, NULL, 0),
+                     EXTRACT_OK);
+    range_is("txt short", &d, &d.lead, "un deux");
+    extract_doc_free(&d);
+
+    n = (size_t)sprintf(in, "<h1>T</h1><p>");
+    wn = 0;
+    for (w = 1; w <= EXTRACT_LEAD_WORDS + 10; w++) {
+        n += (size_t)sprintf(in + n, "mot%zu ", w);
+        if (w <= EXTRACT_LEAD_WORDS)
+            wn += (size_t)sprintf(want + wn, "%smot%zu", w == 1 ? "" : " ", w);
+    }
+    n += (size_t)sprintf(in + n, "</p>");
+    assert_int_equal(extract_document("a.html", in, n, 0, &d, NULL, 0),
+                     EXTRACT_OK);
+    unit_extract_check(&d);
+    range_is("html 40 words", &d, &d.lead, want);
+    extract_doc_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases),
-        cmocka_unit_test(test_unlisted),
-        cmocka_unit_test(test_url_own),
-        cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_cases),   cmocka_unit_test(test_unlisted),
+        cmocka_unit_test(test_url_own), cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_ranges),  cmocka_unit_test(test_lead_words),
     };
     return cmocka_run_group_tests(tests, unit_extract_setup,
                                   unit_extract_teardown);

@@ -287,6 +287,70 @@ static void test_strerror(void **state)
                   {EXTRACT_ERR_NOMEM, "out of memory"}, {99, "unknown status"});
 }
 
+/* One document of count sections, each a heading and a paragraph (printf
+ * formats of the section's number); the caller frees it. */
+static char *sections(const char *head_fmt, const char *para_fmt, size_t count)
+{
+    size_t cap = count * 64 + 64, n = 0, k;
+    char *s = malloc(cap);
+
+    assert_non_null(s);
+    for (k = 1; k <= count; k++) {
+        n += (size_t)snprintf(s + n, cap - n, head_fmt, k);
+        n += (size_t)snprintf(s + n, cap - n, para_fmt, k);
+    }
+    return s;
+}
+
+/* Past EXTRACT_MAX_HEADINGS, headings are body text; the ranges never
+ * change the text: a document of h2s (##) extracts to the same text as
+ * the same document of h4s (####), which are no headings. */
+static void test_heading_limit(void **state)
+{
+    static const struct {
+        const char *path, *head, *minor, *para;
+    } t[] = {
+        {"a.html", "<h2>titre%zu</h2>", "<h4>titre%zu</h4>", "<p>corps%zu</p>"},
+        {"a.md", "## titre%zu\n\n", "#### titre%zu\n\n", "corps%zu\n\n"},
+    };
+    const size_t count = EXTRACT_MAX_HEADINGS + 5;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        char *h = sections(t[k].head, t[k].para, count);
+        char *m = sections(t[k].minor, t[k].para, count);
+        extract_doc dh, dm;
+        char want[32];
+
+        assert_int_equal(
+            extract_document(t[k].path, h, strlen(h), 0, &dh, NULL, 0),
+            EXTRACT_OK);
+        assert_int_equal(
+            extract_document(t[k].path, m, strlen(m), 0, &dm, NULL, 0),
+            EXTRACT_OK);
+        unit_extract_check(&dh);
+        unit_extract_check(&dm);
+        assert_string_equal(dh.text, dm.text);
+        assert_int_equal(dm.nheadings, 0);
+        assert_int_equal(dh.nheadings, EXTRACT_MAX_HEADINGS);
+        for (size_t i = 0; i < dh.nheadings; i++) {
+            const extract_range *r = &dh.headings[i];
+            int n = snprintf(want, sizeof want, "titre%zu", i + 1);
+            assert_int_equal(r->end - r->start, n);
+            assert_memory_equal(dh.text + r->start, want, (size_t)n);
+        }
+        snprintf(want, sizeof want, "titre%zu", count); /* still text */
+        assert_non_null(strstr(dh.text, want));
+        /* the lead: after the first heading, its paragraph */
+        assert_memory_equal(dh.text + dh.lead.start, "corps1", 6);
+        assert_int_equal(dh.lead.end - dh.lead.start, 6);
+        extract_doc_free(&dh);
+        extract_doc_free(&dm);
+        free(h);
+        free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_heading_limit),
     };
     return cmocka_run_group_tests(tests, unit_extract_setup,
                                   unit_extract_teardown);

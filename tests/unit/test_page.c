@@ -386,6 +386,26 @@ static void test_pagination(void **state)
     engine_result_free(&r);
 }
 
+/* Typo tolerance: the hits of the corrected query, said as text. */
+static void test_corrected(void **state)
+{
+    engine_result r;
+    buf_t out;
+    (void)state;
+
+    result(&r, "gouvernemnts <b>", 1);
+    r.has_corrected = 1;
+    r.corrected = put(&r, "gouvernements <b>");
+    hit(&r, "Gouvernements", "/g", "les <mark>gouvernements</mark>");
+    const char *html = render(&out, "gouvernemnts <b>", 1, &r);
+    HAS(html, "<p class=\"cglu-dym\">Résultats pour\u00A0«\u00A0"
+              "gouvernements &lt;b&gt;\u00A0»</p>");
+    HAS(html, "cglu-hits");
+    HASNT(html, "Essayez");
+    buf_free(&out);
+    engine_result_free(&r);
+}
+
 static void test_no_results_and_did_you_mean(void **state)
 {
     engine_result r;
@@ -508,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8_and_controls),
         cmocka_unit_test(test_pagination),
         cmocka_unit_test(test_no_results_and_did_you_mean),
+        cmocka_unit_test(test_corrected),
         cmocka_unit_test(test_relaxed),
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_buffer_limit),

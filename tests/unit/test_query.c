@@ -18,6 +18,7 @@
 #include "common/xapian_c.h"
 #include "search/query.h"
 #include "search/rank.h"
+#include "indexer/synonyms.h"
 
 /* Parse n bytes of text; fails the test unless QUERY_OK. */
 static void parse_n(const char *text, size_t n, query_parsed *q)
@@ -67,8 +68,8 @@ static const struct {
      "Query(((" W("gouvern", "gouvernements") " OR " W(
          "local", "locaux") ") AND_MAYBE (Zgouvern PHRASE 4 Zlocal)))",
      0},
-    {"élus", "Query(" W("elus", "élus") ")", NULL, 0},
-    {"ÉLUS", "Query(" W("elus", "élus") ")", NULL, 0},
+    {"élus", "Query(" W("elu", "élus") ")", NULL, 0},
+    {"ÉLUS", "Query(" W("elu", "élus") ")", NULL, 0},
     {"L’Élu", "Query(" W("elu", "élu") ")", NULL, 0},
     {"l'autonomie", "Query(" W("autonom", "autonomie") ")", NULL, 0},
     {"Œuvre", "Query(" W("oeuvr", "oeuvre") ")", NULL, 0},
@@ -85,9 +86,11 @@ static const struct {
     {"\"ministère de la justice\"",
      "Query((Zminister PHRASE 4 Zde PHRASE 4 Zla PHRASE 4 Zjustic))", NULL, 0},
     {"«conseil municipal» élus",
-     "Query(((Zconseil PHRASE 2 Zmunicipal) AND " W("elus", "élus") "))", NULL,
+     "Query(((Zconseil PHRASE 2 Zmunicipal) AND " W("elu", "élus") "))", NULL,
      0},
     {"porto-novo", "Query((Zporto PHRASE 2 Znovo))", NULL, 0},
+    /* stop words joined by hyphens are stop words, not a phrase */
+    {"qu'est-ce que cglu", "Query(" W("cglu", "cglu") ")", NULL, 0},
     /* an unbalanced quote runs to the end */
     {"chat \"foo bar",
      "Query((" W("chat", "chat") " AND (Zfoo PHRASE 2 Zbar)))", NULL, 0},
@@ -201,7 +204,7 @@ static void test_highlights_and_words(void **state)
     parse(text, &q);
     /* stems of positive words, stop words and exclusions left out */
     static const char *const stems[] = {"autonom", "justic", "gouvernemnt",
-                                        "elus", "porto"};
+                                        "elu", "porto"};
     assert_int_equal(q.nstems, 5);
     for (size_t i = 0; i < 5; i++)
         assert_string_equal(q.stems[i], stems[i]);
@@ -528,6 +531,340 @@ static void test_end_to_end(void **state)
     assert_int_equal(unit_rmtree(dir), 0);
 }
 
+/* ---- synonyms (query_parse_db) ------------------------------------------ */
+
+/* The longest entry the indexer stores is the longest span looked up. */
+_Static_assert(QUERY_MAX_SYNONYM_WORDS == SYNONYMS_MAX_WORDS,
+               "query and indexer must agree on the words of an entry");
+
+typedef struct syn_fixture {
+    unit_db u;
+    xc_db *r; /* reader on u.db, whose synonym table setup() filled */
+} syn_fixture;
+
+/* The synonym groups of the tests, as a .synonyms file says them. */
+static const char syn_file[] =
+    "CGLU, UCLG, Cités et Gouvernements Locaux Unis, United Cities and "
+    "Local Governments\n"
+    "conseil municipal, mairie\n"
+    "municipal, communal\n"
+    "vélo, bicyclette\n";
+
+/* An index of docs (below) with the synonyms of text, read by *r. */
+static void syn_index(syn_fixture *f, const char *text,
+                      const char *const (*d)[3], size_t nd)
+{
+    xc_db *w = unit_open_write(&f->u);
+    synonyms *s = NULL;
+    size_t bad = 0;
+    assert_int_equal(synonyms_new(unit_fr, &s), SYNONYMS_OK);
+    assert_int_equal(
+        synonyms_parse(s, "t", text, strlen(text), NULL, NULL, &bad),
+        SYNONYMS_OK);
+    assert_int_equal(bad, 0);
+    assert_int_equal(xc_begin(w), XC_OK);
+    for (size_t i = 0; i < nd; i++)
+        add_doc(w, d[i][0], d[i][1], d[i][2]);
+    assert_int_equal(synonyms_store(s, w), SYNONYMS_OK);
+    assert_int_equal(xc_commit(w), XC_OK);
+    synonyms_free(s);
+    xc_close(w);
+    xc_close(f->r);
+    f->r = unit_open_read(&f->u);
+}
+
+static const char *const syn_docs[][3] = {
+    {"fr", "À propos", "Cités et Gouvernements Locaux Unis défend les villes"},
+    {"acro", "CGLU", "le réseau mondial des villes"},
+    {"en", "About", "UCLG, the world organisation of cities"},
+    {"mairie", "Mairie", "la mairie ouvre le lundi"},
+    {"conseil", "Ville", "le conseil municipal vote le budget"},
+    {"velo", "Transports", "une piste pour la bicyclette"},
+    {"apart", "Villes", "un conseil de quartier, une police municipale"},
+};
+
+static int syn_setup(void **state)
+{
+    syn_fixture *f = unit_db_new(sizeof *f);
+    *state = f;
+    return f ? 0 : -1;
+}
+
+static int syn_teardown(void **state)
+{
+    syn_fixture *f = *state;
+    xc_close(f->r);
+    return unit_db_free(&f->u);
+}
+
+static void parse_db(xc_db *db, const char *text, query_parsed *q)
+{
+    assert_int_equal(query_parse_db(unit_fr, db, text, strlen(text), q),
+                     QUERY_OK);
+    assert_non_null(q->strict);
+}
+
+/* Hits of text on db with synonyms, as run() writes them. */
+static void run_db(xc_db *db, const char *text, int relaxed, char *ids,
+                   size_t cap)
+{
+    query_parsed q;
+    xc_mset *m;
+    parse_db(db, text, &q);
+    const xc_query *x = relaxed ? q.relaxed : q.strict;
+    assert_non_null(x);
+    assert_int_equal(xc_search(db, x, 0, 20, &m), XC_OK);
+    ids[0] = '\0';
+    for (size_t i = 0; i < xc_mset_size(m); i++) {
+        uint32_t docid;
+        double w;
+        const char *data;
+        size_t len;
+        xc_mset_item(m, i, &docid, &w, &data, &len);
+        size_t at = strlen(ids);
+        snprintf(ids + at, cap - at, "%s%s", at ? " " : "", data);
+    }
+    xc_mset_free(m);
+    query_parsed_free(&q);
+}
+
+/* The trees and every output equal query_parse's. */
+static void expect_as_without(xc_db *db, const char *text)
+{
+    query_parsed a, b;
+    parse(text, &a);
+    parse_db(db, text, &b);
+    char *da = describe(a.strict), *db_ = describe(b.strict);
+    char *ra = describe(a.relaxed), *rb = describe(b.relaxed);
+    if (strcmp(da, db_) != 0 || strcmp(ra, rb) != 0)
+        fail_msg("\"%s\": %s / %s, want %s / %s", text, db_, rb, da, ra);
+    assert_int_equal(a.nstems, b.nstems);
+    assert_int_equal(a.nwords, b.nwords);
+    for (size_t i = 0; i < b.nwords; i++)
+        assert_int_equal(b.words[i].synonym, 0);
+    free(da);
+    free(db_);
+    free(ra);
+    free(rb);
+    query_parsed_free(&a);
+    query_parsed_free(&b);
+}
+
+/* No db, or a db without synonyms: query_parse exactly. */
+static void test_synonyms_none(void **state)
+{
+    syn_fixture *f = *state;
+    static const char *const texts[] = {
+        "uclg",   "gouvernements locaux", "conseil municipal -mairie",
+        "\"le\"", "chat OR chien souris", "title:justice chat",
+        "gouv*",
+    };
+    syn_index(f, "", syn_docs, sizeof syn_docs / sizeof *syn_docs);
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        expect_as_without(NULL, texts[i]);
+        expect_as_without(f->r, texts[i]);
+    }
+}
+
+/* Which items a span becomes, and which it does not. */
+static void test_synonym_trees(void **state)
+{
+    syn_fixture *f = *state;
+    syn_index(f, syn_file, syn_docs, sizeof syn_docs / sizeof *syn_docs);
+    static const struct {
+        const char *text;
+        const char *strict;
+    } cases[] = {
+        /* one word: the word as usual OR each synonym */
+        {"uclg",
+         "Query(((Zuclg SYNONYM Zcglu SYNONYM (Zcit PHRASE 5 Zet PHRASE 5 "
+         "Zgouvern PHRASE 5 Zlocal PHRASE 5 Zuni) SYNONYM (Zunited PHRASE 5 "
+         "Zcit PHRASE 5 Zand PHRASE 5 Zlocal PHRASE 5 Zgovernment)) AND_MAYBE "
+         "0.5 * Euclg))"},
+        /* several words, stop words and case as typed: the phrase */
+        {"cités ET gouvernements locaux unis",
+         "Query(((Zcit PHRASE 5 Zet PHRASE 5 Zgouvern PHRASE 5 Zlocal PHRASE 5 "
+         "Zuni) SYNONYM Zcglu SYNONYM Zuclg SYNONYM (Zunited PHRASE 5 Zcit "
+         "PHRASE 5 Zand PHRASE 5 Zlocal PHRASE 5 Zgovernment)))"},
+        /* the longest span first: "conseil municipal", not "municipal" */
+        {"conseil municipal",
+         "Query(((Zconseil PHRASE 2 Zmunicipal) SYNONYM Zmair))"},
+        {"municipal",
+         "Query(((Zmunicipal SYNONYM Zcommunal) AND_MAYBE 0.5 * Emunicipal))"},
+        /* quoted, excluded, OR-joined: as typed */
+        {"\"uclg\"", "Query(" W("uclg", "uclg") ")"},
+        {"ville -uclg", "Query((" W("vill", "ville") " AND_NOT Zuclg))"},
+        {"uclg OR ville",
+         "Query((" W("uclg", "uclg") " OR " W("vill", "ville") "))"},
+        /* words not side by side in the text are no span */
+        {"conseil -x municipal",
+         "Query(((" W(
+             "conseil",
+             "conseil") " AND ((Zmunicipal SYNONYM "
+                        "Zcommunal) AND_MAYBE 0.5 * Emunicipal)) AND_NOT Zx))"},
+        /* stop words alone are never looked up */
+        {"le", "Query(" W("le", "le") ")"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        query_parsed q;
+        parse_db(f->r, cases[i].text, &q);
+        char *d = describe(q.strict);
+        if (strcmp(d, cases[i].strict) != 0)
+            fail_msg("\"%s\":\n got %s\nwant %s", cases[i].text, d,
+                     cases[i].strict);
+        free(d);
+        query_parsed_free(&q);
+    }
+}
+
+/* Relaxing ORs a group like a word; highlights get the stems of the
+ * one-word synonyms; the span's words are marked, so that spelling can
+ * leave them alone. */
+static void test_synonym_outputs(void **state)
+{
+    syn_fixture *f = *state;
+    query_parsed q;
+    syn_index(f, syn_file, syn_docs, sizeof syn_docs / sizeof *syn_docs);
+
+    parse_db(f->r, "uclg vélo budget", &q);
+    assert_non_null(q.relaxed);
+    char *d = describe(q.relaxed);
+    assert_non_null(strstr(d, "Zcglu"));
+    assert_non_null(strstr(d, "Zbicyclet"));
+    assert_int_equal(count_of(d, " AND "), 0); /* all ORed */
+    free(d);
+    static const char *const want[] = {"uclg", "cglu", "velo", "bicyclet",
+                                       "budget"};
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        size_t k = 0;
+        while (k < q.nstems && strcmp(q.stems[k], want[i]) != 0)
+            k++;
+        if (k == q.nstems)
+            fail_msg("no stem %s", want[i]);
+    }
+    /* not the words of a synonym phrase: they would light up apart */
+    assert_int_equal(q.nstems, sizeof want / sizeof *want);
+    assert_int_equal(q.nwords, 3);
+    assert_string_equal(q.words[0].exact, "uclg");
+    assert_int_equal(q.words[0].synonym, 1);
+    assert_string_equal(q.words[1].exact, "vélo");
+    assert_int_equal(q.words[1].synonym, 1);
+    assert_string_equal(q.words[2].exact, "budget");
+    assert_int_equal(q.words[2].synonym, 0);
+    query_parsed_free(&q);
+
+    /* a span's stop words are no words; its others keep their spans */
+    parse_db(f->r, "la Cités et Gouvernements Locaux Unis", &q);
+    assert_int_equal(q.nwords, 4);
+    assert_string_equal(q.words[0].exact, "cités");
+    assert_int_equal(q.words[0].offset, 3);
+    assert_string_equal(q.words[1].exact, "gouvernements");
+    for (size_t i = 0; i < q.nwords; i++)
+        assert_int_equal(q.words[i].synonym, 1);
+    assert_null(q.relaxed); /* one group: nothing to relax */
+    query_parsed_free(&q);
+}
+
+/* What a query finds with the synonyms of its words. */
+static void test_synonyms_end_to_end(void **state)
+{
+    syn_fixture *f = *state;
+    char ids[512];
+    syn_index(f, syn_file, syn_docs, sizeof syn_docs / sizeof *syn_docs);
+    static const struct {
+        const char *query;
+        const char *ids; /* sorted */
+    } cases[] = {
+        {"uclg", "acro en fr"},
+        {"cglu", "acro en fr"},
+        {"CGLU", "acro en fr"},
+        {"united cities and local governments", "acro en fr"},
+        {"cités et gouvernements locaux unis", "acro en fr"},
+        {"vélo", "velo"},
+        {"velos", "velo"},
+        {"mairie", "conseil mairie"},
+        {"conseil municipal", "conseil mairie"},
+        /* the phrase, not the words apart */
+        {"\"conseil municipal\"", "conseil"},
+        {"municipale", "apart conseil"},
+        {"uclg villes", "acro fr"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        run_db(f->r, cases[i].query, 0, ids, sizeof ids);
+        /* sort the ids: ranking is not what this checks */
+        char *v[16], sorted[512] = "";
+        size_t n = 0;
+        for (char *save, *t = strtok_r(ids, " ", &save); t && n < 16;
+             t = strtok_r(NULL, " ", &save))
+            v[n++] = t;
+        for (size_t a = 1; a < n; a++)
+            for (size_t b = a; b > 0 && strcmp(v[b - 1], v[b]) > 0; b--) {
+                char *tmp = v[b];
+                v[b] = v[b - 1];
+                v[b - 1] = tmp;
+            }
+        for (size_t k = 0; k < n; k++) {
+            size_t at = strlen(sorted);
+            snprintf(sorted + at, sizeof sorted - at, "%s%s", k ? " " : "",
+                     v[k]);
+        }
+        if (strcmp(sorted, cases[i].ids) != 0)
+            fail_msg("\"%s\": got \"%s\", want \"%s\"", cases[i].query, sorted,
+                     cases[i].ids);
+    }
+}
+
+/* Whatever the table holds, a query's expansion stays bounded: synonyms
+ * per span, terms per query, and the tree's size with them. */
+static void test_synonyms_bounded(void **state)
+{
+    syn_fixture *f = *state;
+    /* each of 40 words has 15 synonyms of 6 words: unbounded, one query of
+     * them would be 40 * 15 * 6 terms */
+    size_t cap = 40 * 16 * 64 + 64;
+    char *text = malloc(cap), *p = text;
+    assert_non_null(text);
+    for (int i = 0; i < 40; i++) {
+        p += sprintf(p, "w%d", i);
+        for (int k = 0; k < 15; k++)
+            p += sprintf(p, ", s%d k%d a b c d", i, k);
+        p += sprintf(p, "\n");
+    }
+    /* and one key with more synonyms than a span may use (in groups) */
+    for (int g = 0; g < 4; g++) {
+        p += sprintf(p, "big");
+        for (int k = 0; k < 15; k++)
+            p += sprintf(p, ", b%dx%d", g, k);
+        p += sprintf(p, "\n");
+    }
+    syn_index(f, text, syn_docs, 1);
+    free(text);
+
+    query_parsed q;
+    parse_db(f->r, "big", &q);
+    char *d = describe(q.strict);
+    assert_int_equal(count_of(d, "Zb"), QUERY_MAX_SYNONYMS + 1); /* + big */
+    free(d);
+    query_parsed_free(&q);
+
+    char query[512] = "";
+    for (int i = 0; i < 40; i++) {
+        size_t at = strlen(query);
+        snprintf(query + at, sizeof query - at, "w%d ", i);
+    }
+    parse_db(f->r, query, &q);
+    assert_int_equal(q.truncated, 1); /* 40 words: past QUERY_MAX_TERMS */
+    d = describe(q.strict);
+    /* the words themselves, and at most QUERY_MAX_SYNONYM_TERMS more */
+    size_t terms = count_of(d, "Zs") + count_of(d, "Zk") + count_of(d, "Za") +
+                   count_of(d, "Zb") + count_of(d, "Zc") + count_of(d, "Zd");
+    assert_true(terms <= QUERY_MAX_SYNONYM_TERMS);
+    assert_true(terms >= QUERY_MAX_SYNONYM_TERMS - 5); /* filled up */
+    free(d);
+    assert_true(q.nstems <= 2 * QUERY_MAX_TERMS + QUERY_MAX_SYNONYM_TERMS);
+    query_parsed_free(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +874,16 @@ int main(void)
         cmocka_unit_test(test_many_words_bounded),
         cmocka_unit_test(test_hostile_bytes),
         cmocka_unit_test(test_end_to_end),
+        cmocka_unit_test_setup_teardown(test_synonyms_none, syn_setup,
+                                        syn_teardown),
+        cmocka_unit_test_setup_teardown(test_synonym_trees, syn_setup,
+                                        syn_teardown),
+        cmocka_unit_test_setup_teardown(test_synonym_outputs, syn_setup,
+                                        syn_teardown),
+        cmocka_unit_test_setup_teardown(test_synonyms_end_to_end, syn_setup,
+                                        syn_teardown),
+        cmocka_unit_test_setup_teardown(test_synonyms_bounded, syn_setup,
+                                        syn_teardown),
     };
     return cmocka_run_group_tests(tests, unit_fr_setup, unit_fr_teardown);
 }

@@ -786,6 +786,132 @@ static void test_bad_arguments(void **state)
     xc_close(w);
 }
 
+/* ---- synonyms ---------------------------------------------------------- */
+
+/* What a synonym walk saw, "|"-separated, and when to stop it. */
+typedef struct seen {
+    char text[512];
+    int calls, stop_after; /* 0: never stop */
+} seen;
+
+static int see(const char *s, size_t len, void *ctx)
+{
+    seen *k = ctx;
+    size_t n = strlen(k->text);
+    assert_int_equal(strlen(s), len); /* NUL-terminated too */
+    snprintf(k->text + n, sizeof k->text - n, "%s%s", n ? "|" : "", s);
+    return ++k->calls == k->stop_after;
+}
+
+static void expect_syn(xc_db *db, const char *key, const char *want)
+{
+    seen k = {0};
+    assert_int_equal(xc_synonyms_of(db, key, see, &k), XC_OK);
+    if (strcmp(k.text, want) != 0)
+        fail_msg("synonyms of %s: \"%s\", want \"%s\"", key, k.text, want);
+}
+
+static void expect_keys(xc_db *db, const char *want)
+{
+    seen k = {0};
+    assert_int_equal(xc_synonym_keys(db, see, &k), XC_OK);
+    if (strcmp(k.text, want) != 0)
+        fail_msg("synonym keys: \"%s\", want \"%s\"", k.text, want);
+}
+
+/* Added, read back in byte order by writer and reader, cleared whole;
+ * changes are the transaction's like any other. */
+static void test_synonyms(void **state)
+{
+    fixture *f = *state;
+    xc_db *w = unit_open_write(f);
+
+    expect_keys(w, "");
+    expect_syn(w, "cglu", "");
+    assert_int_equal(xc_synonym_add(w, "cglu", "uclg"), XC_OK);
+    assert_int_equal(xc_synonym_add(w, "cglu", "cit et gouvern local uni"),
+                     XC_OK);
+    assert_int_equal(xc_synonym_add(w, "cglu", "uclg"), XC_OK); /* once */
+    assert_int_equal(xc_synonym_add(w, "uclg", "cglu"), XC_OK);
+    assert_int_equal(xc_commit(w), XC_OK);
+    expect_syn(w, "cglu", "cit et gouvern local uni|uclg");
+    expect_keys(w, "cglu|uclg");
+
+    xc_db *r = unit_open_read(f);
+    expect_syn(r, "cglu", "cit et gouvern local uni|uclg");
+    expect_syn(r, "uclg", "cglu");
+    expect_syn(r, "other", "");
+    expect_keys(r, "cglu|uclg");
+    /* the callbacks stop when told */
+    seen k = {.stop_after = 1};
+    assert_int_equal(xc_synonyms_of(r, "cglu", see, &k), XC_OK);
+    assert_string_equal(k.text, "cit et gouvern local uni");
+    seen k2 = {.stop_after = 1};
+    assert_int_equal(xc_synonym_keys(r, see, &k2), XC_OK);
+    assert_string_equal(k2.text, "cglu");
+
+    /* cleared inside a cancelled transaction: nothing happened */
+    assert_int_equal(xc_begin(w), XC_OK);
+    assert_int_equal(xc_synonyms_clear(w), XC_OK);
+    assert_int_equal(xc_synonym_add(w, "ville", "cit"), XC_OK);
+    assert_int_equal(xc_cancel(w), XC_OK);
+    expect_keys(w, "cglu|uclg");
+    /* committed: the reader sees the new table after a reopen */
+    assert_int_equal(xc_begin(w), XC_OK);
+    assert_int_equal(xc_synonyms_clear(w), XC_OK);
+    assert_int_equal(xc_synonym_add(w, "ville", "cit"), XC_OK);
+    assert_int_equal(xc_commit(w), XC_OK);
+    expect_keys(w, "ville");
+    int changed = 0;
+    assert_int_equal(xc_reopen(r, &changed), XC_OK);
+    assert_int_equal(changed, 1);
+    expect_keys(r, "ville");
+    expect_syn(r, "cglu", "");
+    expect_syn(r, "ville", "cit");
+    /* clearing an empty table is fine */
+    assert_int_equal(xc_synonyms_clear(w), XC_OK);
+    assert_int_equal(xc_synonyms_clear(w), XC_OK);
+    assert_int_equal(xc_commit(w), XC_OK);
+    expect_keys(w, "");
+
+    /* a reader cannot write */
+    assert_int_equal(xc_synonyms_clear(r), XC_ERR_ARG);
+    assert_non_null(strstr(xc_errmsg(r), "opened read-only"));
+    assert_int_equal(xc_synonym_add(r, "a", "b"), XC_ERR_ARG);
+    xc_close(r);
+    xc_close(w);
+}
+
+static void test_synonyms_bad_arguments(void **state)
+{
+    fixture *f = *state;
+    xc_db *w = unit_open_write(f);
+    char longkey[XC_MAX_TERM + 2];
+    memset(longkey, 'k', sizeof longkey - 1);
+    longkey[sizeof longkey - 1] = '\0'; /* XC_MAX_TERM + 1 bytes */
+    seen k = {0};
+
+    assert_int_equal(xc_synonym_add(w, "", "v"), XC_ERR_ARG);
+    assert_non_null(strstr(xc_errmsg(w), "xc_synonym_add needs"));
+    assert_int_equal(xc_synonym_add(w, "k", ""), XC_ERR_ARG);
+    assert_int_equal(xc_synonym_add(w, "k", NULL), XC_ERR_ARG);
+    assert_int_equal(xc_synonym_add(w, NULL, "v"), XC_ERR_ARG);
+    assert_int_equal(xc_synonym_add(w, longkey, "v"), XC_ERR_ARG);
+    assert_int_equal(xc_synonym_add(w, "k", longkey), XC_ERR_ARG);
+    longkey[XC_MAX_TERM] = '\0'; /* at the limit: fine */
+    assert_int_equal(xc_synonym_add(w, longkey, longkey + 1), XC_OK);
+    assert_int_equal(xc_synonyms_of(w, "", see, &k), XC_ERR_ARG);
+    assert_int_equal(xc_synonyms_of(w, NULL, see, &k), XC_ERR_ARG);
+    assert_int_equal(xc_synonyms_of(w, "k", NULL, &k), XC_ERR_ARG);
+    assert_int_equal(xc_synonym_keys(w, NULL, &k), XC_ERR_ARG);
+    assert_int_equal(xc_synonyms_clear(NULL), XC_ERR_ARG);
+    assert_int_equal(xc_synonym_add(NULL, "k", "v"), XC_ERR_ARG);
+    assert_int_equal(xc_synonyms_of(NULL, "k", see, &k), XC_ERR_ARG);
+    assert_int_equal(xc_synonym_keys(NULL, see, &k), XC_ERR_ARG);
+    assert_int_equal(k.calls, 0);
+    xc_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -804,6 +930,8 @@ int main(void)
         UNIT_TEST_ON_DB(test_modified_reader_other_calls),
         UNIT_TEST_ON_DB(test_modified_during_allterms),
         UNIT_TEST_ON_DB(test_bad_arguments),
+        UNIT_TEST_ON_DB(test_synonyms),
+        UNIT_TEST_ON_DB(test_synonyms_bad_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

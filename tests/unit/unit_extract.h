@@ -43,6 +43,26 @@ static inline void unit_extract_check(const extract_doc *d)
         k = d->text_len - 1;
         assert_true(d->text[k] != ' ' && d->text[k] != '\n');
     }
+    /* headings: in the text, in order, without overlap, not empty, each
+     * from a word's first byte to a word's last; the lead likewise, or
+     * empty, and never inside a heading */
+    assert_true(d->nheadings <= EXTRACT_MAX_HEADINGS);
+    for (k = 0; k < d->nheadings; k++) {
+        const extract_range *r = &d->headings[k];
+        assert_true(r->start < r->end && r->end <= d->text_len);
+        assert_true(k == 0 || d->headings[k - 1].end < r->start);
+        assert_true(d->text[r->start] != ' ' && d->text[r->start] != '\n');
+        assert_true(d->text[r->end - 1] != ' ' && d->text[r->end - 1] != '\n');
+        assert_true(d->lead.start >= r->end || d->lead.end <= r->start ||
+                    d->lead.start == d->lead.end);
+    }
+    assert_true(d->lead.start <= d->lead.end && d->lead.end <= d->text_len);
+    if (d->lead.start < d->lead.end) {
+        assert_true(d->text[d->lead.start] != ' ' &&
+                    d->text[d->lead.start] != '\n');
+        assert_true(d->text[d->lead.end - 1] != ' ' &&
+                    d->text[d->lead.end - 1] != '\n');
+    }
 }
 
 /* cmocka group setup and teardown: libxml2's parser is set up once, from

@@ -1,0 +1,94 @@
+/* synonyms: the synonym files of a run (a folder's .synonyms, --synonyms
+ * FILE), parsed into groups of analysed entries and written to the index's
+ * synonym table, which search/query expands queries with.
+ *
+ * File format: one group per line, entries separated by commas
+ * ("CGLU, UCLG, Cités et Gouvernements Locaux Unis"); '#' starts a comment
+ * (a whole line or after text); blank lines and empty entries are skipped;
+ * a UTF-8 byte order mark at the start is allowed. Each entry is analysed
+ * like documents and queries and kept as its key: the stems (fold-first,
+ * analyze_token.stem) of its words joined by one space, stop words kept
+ * (phrases keep them). The table maps the key of each entry of a group to
+ * the keys of the others; a key in several groups gets them all (groups
+ * are not merged further). */
+#ifndef CGLU_INDEXER_SYNONYMS_H
+#define CGLU_INDEXER_SYNONYMS_H
+
+#include <stddef.h>
+
+#include "common/analyze.h"
+#include "common/xapian_c.h"
+
+typedef enum {
+    SYNONYMS_OK = 0,
+    SYNONYMS_ERR_READ,  /* a file cannot be read or is too large (err) */
+    SYNONYMS_ERR_NOMEM, /* out of memory */
+    SYNONYMS_ERR_DB,    /* the index failed (xc_errmsg of the db) */
+} synonyms_status;
+
+/* The file a folder's root may hold: hidden, so never a document. */
+#define SYNONYMS_FILE ".synonyms"
+
+/* Limits; a line past one is refused with a message naming it. */
+#define SYNONYMS_MAX_FILE (1 << 20) /* bytes of a file: past it, unread */
+#define SYNONYMS_MAX_LINE 4096      /* bytes of a line, its end excluded */
+#define SYNONYMS_MAX_ENTRIES 16     /* distinct entries of one group */
+/* Words of an entry. search/query.h's QUERY_MAX_SYNONYM_WORDS, the longest
+ * span a query looks up, must be the same (tests/unit/test_query.c checks
+ * it): a longer entry could be found by no query. */
+#define SYNONYMS_MAX_WORDS 6
+/* Groups of a run, every file together: bounds the table (at most
+ * SYNONYMS_MAX_ENTRIES * (SYNONYMS_MAX_ENTRIES - 1) pairs a group). */
+#define SYNONYMS_MAX_GROUPS 1000
+
+/* The groups of a run's files. */
+typedef struct synonyms synonyms;
+
+/* One refused line, "NAME:LINE: message" (no newline); msg is valid
+ * during the call only. */
+typedef void (*synonyms_report_fn)(const char *msg, void *ctx);
+
+/* An empty set whose entries are analysed with a (borrowed: it must
+ * outlive the set; its stemming is switched on). *out is NULL on failure;
+ * free with synonyms_free(). */
+synonyms_status synonyms_new(analyzer *a, synonyms **out);
+void synonyms_free(synonyms *s); /* NULL allowed */
+
+/* Add the groups of text[0..len), a file's contents; name is what
+ * messages call it. Each refused line is reported (report may be NULL) and
+ * counted into *nbad (added to; may be NULL), and the others are kept: a
+ * line that is not valid UTF-8 (or holds a NUL), longer than
+ * SYNONYMS_MAX_LINE, with fewer than two different entries or more than
+ * SYNONYMS_MAX_ENTRIES, an entry without words, of stop words only, of more
+ * than SYNONYMS_MAX_WORDS words or whose key is longer than XC_MAX_TERM
+ * bytes; past SYNONYMS_MAX_GROUPS the rest of the text is refused at once
+ * (one message). SYNONYMS_OK, or SYNONYMS_ERR_NOMEM. */
+synonyms_status synonyms_parse(synonyms *s, const char *name, const char *text,
+                               size_t len, synonyms_report_fn report, void *ctx,
+                               size_t *nbad);
+
+/* Read the file at path (at most SYNONYMS_MAX_FILE bytes) and parse it as
+ * synonyms_parse does, name being what messages call it. A missing file
+ * is SYNONYMS_OK with nothing added when missing_ok, else, like any other
+ * failure to read, SYNONYMS_ERR_READ with one line in err. */
+synonyms_status synonyms_read(synonyms *s, const char *path, const char *name,
+                              int missing_ok, synonyms_report_fn report,
+                              void *ctx, size_t *nbad, char *err,
+                              size_t errlen);
+
+/* Number of groups kept. */
+size_t synonyms_ngroups(const synonyms *s);
+/* The keys of group i (< synonyms_ngroups), distinct, in the order of the
+ * line; *n gets their number. Owned by s, valid until synonyms_free. */
+const char *const *synonyms_group(const synonyms *s, size_t i, size_t *n);
+
+/* *same = 1 when db's synonym table holds exactly the pairs of s (then a
+ * run that changed nothing else need not commit). */
+synonyms_status synonyms_same(const synonyms *s, xc_db *db, int *same);
+/* Replace db's whole synonym table by the pairs of s: db is a writer, the
+ * changes go into its open transaction. */
+synonyms_status synonyms_store(const synonyms *s, xc_db *db);
+
+const char *synonyms_strerror(synonyms_status st);
+
+#endif

@@ -1,0 +1,97 @@
+/* boost: title exactness as extra weight on top of BM25 (X title-key
+ * terms, common/titlekey; T title terms). */
+#include "search/boost.h"
+
+#include <string.h>
+
+#include "common/schema.h"
+#include "common/titlekey.h"
+#include "search/rank.h"
+
+/* Optional parts at most: the exact key, the all-words title, and one key
+ * per proper subset of the words. */
+#define MAX_PARTS (2 + (1u << RANK_TITLE_COVER_MAX_WORDS))
+
+static xc_query *key_query(const titlekey *k, unsigned mask, double factor)
+{
+    char term[TITLEKEY_TERM_SIZE];
+    size_t n = titlekey_term(k, mask, term);
+    if (!n)
+        return NULL;
+    return xc_query_scale(xc_query_term(term, n, 1), factor);
+}
+
+boost_status boost_build(analyzer *a, const query_parsed *q, xc_query **out)
+{
+    titlekey k;
+    xc_query *parts[MAX_PARTS], *t[TITLEKEY_MAX_WORDS];
+    size_t np = 0, nt = 0;
+
+    *out = NULL;
+    titlekey_init(&k);
+    for (size_t i = 0; i < q->nwords; i++) {
+        size_t sl;
+        const char *fold = q->words[i].fold, *exact = q->words[i].exact;
+        const char *stem = analyze_stem(a, fold, strlen(fold), &sl);
+        if (!stem) {
+            if (sl)
+                return BOOST_ERR_NOMEM;
+            continue;
+        }
+        titlekey_add(&k, stem, sl,
+                     analyze_is_stopword(a, exact, strlen(exact)));
+    }
+    if (k.n == 0 || k.overflow)
+        return BOOST_OK;
+
+    /* 1. the title is the query (same words, any order and inflection) */
+    if ((parts[np] = key_query(&k, ~0u, RANK_TITLE_EXACT_BOOST)))
+        np++;
+    /* 2. the title holds every content word of the query */
+    size_t content = 0;
+    for (size_t i = 0; i < k.n; i++)
+        content += !k.stop[i];
+    for (size_t i = 0; i < k.n; i++) {
+        char term[ANALYZE_MAX_STEM + 2];
+        if (content && k.stop[i])
+            continue;
+        size_t n = strlen(k.stems[i]);
+        term[0] = SCHEMA_P_TITLE[0];
+        memcpy(term + 1, k.stems[i], n + 1);
+        t[nt++] = xc_query_term(term, n + 1, 1);
+    }
+    if (nt) {
+        xc_query *all = xc_query_combine(XC_Q_AND, t, nt, 0);
+        parts[np++] = xc_query_scale(all, RANK_TITLE_ALL_BOOST);
+    }
+    /* 3. the title is a part of the query ("flou gaussien gimp" covers
+     * the title "Flou gaussien"): one key per proper subset of the words,
+     * for short queries only (2^n keys) */
+    if (k.n > 1 && k.n <= RANK_TITLE_COVER_MAX_WORDS)
+        for (unsigned mask = 1; mask + 1 < (1u << k.n); mask++)
+            if ((parts[np] = key_query(&k, mask, RANK_TITLE_COVER_BOOST)))
+                np++;
+    for (size_t i = 0; i < np; i++)
+        if (!parts[i])
+            goto nomem;
+    if (np == 0)
+        return BOOST_OK;
+    *out = np == 1 ? parts[0] : xc_query_combine(XC_Q_OR, parts, np, 0);
+    return *out ? BOOST_OK : BOOST_ERR_NOMEM;
+nomem:
+    for (size_t i = 0; i < np; i++)
+        xc_query_free(parts[i]);
+    return BOOST_ERR_NOMEM;
+}
+
+xc_query *boost_apply(xc_query *query, xc_query *boost)
+{
+    if (!boost)
+        return query;
+    if (!query) {
+        xc_query_free(boost);
+        return NULL;
+    }
+    xc_query *pair[2] = {query, boost};
+    return xc_query_combine(XC_Q_AND_MAYBE, pair, 2, 0);
+}
