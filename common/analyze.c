@@ -383,7 +383,8 @@ static int make_token(analyzer *a, size_t start, size_t end, int ascii,
         if (!analyze_stem(a, a->fold, (size_t)fn, &sl))
             return sl ? -1 : 0;
         asl = sl;
-        if (!ascii && (en != fn || memcmp(a->exact, a->fold, (size_t)fn))) {
+        if (!ascii &&
+            (en != fn || memcmp(a->exact, a->fold, (size_t)fn) != 0)) {
             astem = analyze_astem(a, a->exact, (size_t)en, a->fold, (size_t)fn,
                                   &asl);
             if (!astem && asl)
