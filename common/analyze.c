@@ -34,7 +34,6 @@ struct analyzer {
     char stem[ANALYZE_MAX_STEM + 1];
     char astem[ANALYZE_MAX_STEM + 1]; /* accented stem, folded */
     char pre[ANALYZE_MAX_WORD + FRPLURAL_GROWTH + 1]; /* frplural_norm's */
-    utf8proc_int32_t acps[ANALYZE_MAX_STEM * 18]; /* astem's decomposition */
 };
 
 /* Snowball's French stop word list (snowball-website algorithms/french),
@@ -332,20 +331,13 @@ const char *analyze_astem(analyzer *a, const char *exact, size_t exact_len,
                          astem_len);
     if (!stem_into(a, exact, exact_len, fold, fold_len, a->astem, astem_len))
         return NULL;
-    /* fold the stem: its marks stripped, as the fold of a word is */
-    utf8proc_option_t opt =
-        UTF8PROC_COMPOSE | UTF8PROC_STABLE | UTF8PROC_STRIPMARK;
-    utf8proc_ssize_t m = utf8proc_decompose(
-        (const utf8proc_uint8_t *)a->astem, (utf8proc_ssize_t)*astem_len,
-        a->acps, (utf8proc_ssize_t)(sizeof a->acps / sizeof *a->acps), opt);
-    if (m >= 0 && (size_t)m <= sizeof a->acps / sizeof *a->acps)
-        m = utf8proc_reencode(a->acps, m, opt);
-    if (m < 0 || (size_t)m > ANALYZE_MAX_STEM) {
+    /* fold the stem as a word is folded (in place: normalise reads its
+     * input into a->cps before it writes) */
+    long m = normalise(a, a->astem, *astem_len, a->astem, UTF8PROC_STRIPMARK);
+    if (m < 0) {
         *astem_len = 0;
         return NULL;
     }
-    memcpy(a->astem, a->acps, (size_t)m);
-    a->astem[m] = '\0';
     *astem_len = (size_t)m;
     return a->astem;
 }

@@ -1,6 +1,6 @@
 /* frplural: plural and feminine endings Snowball's French stemmer leaves
  * apart, rewritten before it runs (the table and rules below; the pairs
- * they were checked on are in tests/unit/data/fr_pairs.tsv). */
+ * they were checked on are in tests/unit/fr_pairs.h). */
 #include "common/frplural.h"
 
 #include <stdlib.h>

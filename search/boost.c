@@ -12,16 +12,23 @@
  * per proper subset of the words. */
 #define MAX_PARTS (2 + (1u << RANK_TITLE_COVER_MAX_WORDS))
 
-static xc_query *key_query(const titlekey *k, unsigned mask, double factor)
+/* Add the key term of k's words in mask, scaled by factor, to parts
+ * (none when the mask gives no key). -1 when out of memory. */
+static int add_key(const titlekey *k, unsigned mask, double factor,
+                   xc_query **parts, size_t *np)
 {
     char term[TITLEKEY_TERM_SIZE];
     size_t n = titlekey_term(k, mask, term);
     if (!n)
-        return NULL;
-    return xc_query_scale(xc_query_term(term, n, 1), factor);
+        return 0;
+    if (!(parts[*np] = xc_query_scale(xc_query_term(term, n, 1), factor)))
+        return -1;
+    (*np)++;
+    return 0;
 }
 
-boost_status boost_build(analyzer *a, const query_parsed *q, xc_query **out)
+boost_status boost_build(const analyzer *a, const query_parsed *q,
+                         xc_query **out)
 {
     titlekey k;
     xc_query *parts[MAX_PARTS], *t[TITLEKEY_MAX_WORDS];
@@ -30,23 +37,16 @@ boost_status boost_build(analyzer *a, const query_parsed *q, xc_query **out)
     *out = NULL;
     titlekey_init(&k);
     for (size_t i = 0; i < q->nwords; i++) {
-        size_t sl;
-        const char *fold = q->words[i].fold, *exact = q->words[i].exact;
-        const char *stem = analyze_stem(a, fold, strlen(fold), &sl);
-        if (!stem) {
-            if (sl)
-                return BOOST_ERR_NOMEM;
-            continue;
-        }
-        titlekey_add(&k, stem, sl,
-                     analyze_is_stopword(a, exact, strlen(exact)));
+        const query_word *w = &q->words[i];
+        titlekey_add(&k, w->stem, strlen(w->stem),
+                     analyze_is_stopword(a, w->exact, strlen(w->exact)));
     }
     if (k.n == 0 || k.overflow)
         return BOOST_OK;
 
     /* 1. the title is the query (same words, any order and inflection) */
-    if ((parts[np] = key_query(&k, ~0u, RANK_TITLE_EXACT_BOOST)))
-        np++;
+    if (add_key(&k, ~0u, RANK_TITLE_EXACT_BOOST, parts, &np))
+        goto nomem;
     /* 2. the title holds every content word of the query */
     size_t content = 0;
     for (size_t i = 0; i < k.n; i++)
@@ -62,18 +62,17 @@ boost_status boost_build(analyzer *a, const query_parsed *q, xc_query **out)
     }
     if (nt) {
         xc_query *all = xc_query_combine(XC_Q_AND, t, nt, 0);
-        parts[np++] = xc_query_scale(all, RANK_TITLE_ALL_BOOST);
+        if (!(parts[np] = xc_query_scale(all, RANK_TITLE_ALL_BOOST)))
+            goto nomem;
+        np++;
     }
     /* 3. the title is a part of the query ("flou gaussien gimp" covers
      * the title "Flou gaussien"): one key per proper subset of the words,
      * for short queries only (2^n keys) */
     if (k.n > 1 && k.n <= RANK_TITLE_COVER_MAX_WORDS)
         for (unsigned mask = 1; mask + 1 < (1u << k.n); mask++)
-            if ((parts[np] = key_query(&k, mask, RANK_TITLE_COVER_BOOST)))
-                np++;
-    for (size_t i = 0; i < np; i++)
-        if (!parts[i])
-            goto nomem;
+            if (add_key(&k, mask, RANK_TITLE_COVER_BOOST, parts, &np))
+                goto nomem;
     if (np == 0)
         return BOOST_OK;
     *out = np == 1 ? parts[0] : xc_query_combine(XC_Q_OR, parts, np, 0);

@@ -14,11 +14,12 @@ typedef enum {
     BOOST_ERR_NOMEM,
 } boost_status;
 
-/* The optional part to AND_MAYBE onto a query parsed from q's words
- * (q->words: the plain words), analysed by a. *out is a new query the
- * caller frees (or hands to a combining node), NULL when the query has no
- * plain word (nothing to boost) or on failure. */
-boost_status boost_build(analyzer *a, const query_parsed *q, xc_query **out);
+/* The optional part to AND_MAYBE onto a query parsed from q's plain
+ * words (q->words, their stems; a tells their stop words). *out is a new
+ * query the caller frees (or hands to a combining node), NULL when the
+ * query has no plain word (nothing to boost) or on failure. */
+boost_status boost_build(const analyzer *a, const query_parsed *q,
+                         xc_query **out);
 
 /* query AND_MAYBE boost, taking both (either may be NULL: the other is
  * returned). NULL when out of memory. */

@@ -272,11 +272,7 @@ static char *suggestion(engine_ctx *c, const engine_request *req,
         if (w->synonym)
             continue; /* part of a name the synonym table knows */
         /* Known by its stem (another inflection, other accents): fine. */
-        size_t sl;
-        const char *stem = analyze_stem(c->an, w->fold, strlen(w->fold), &sl);
-        if (!stem)
-            continue;
-        schema_term(SCHEMA_P_STEM, stem, sl, term);
+        schema_term(SCHEMA_P_STEM, w->stem, strlen(w->stem), term);
         if (xc_termfreq(c->db, term, &tf) != XC_OK || tf > 0)
             continue;
         if (analyze_is_stopword(c->an, w->exact, strlen(w->exact)))
@@ -300,27 +296,28 @@ static char *suggestion(engine_ctx *c, const engine_request *req,
     return out;
 }
 
-/* Run q's strict (relaxed = 0) or relaxed tree, with the title boosts,
- * into *m (freed first). XC_OK with *m NULL when q has no such tree. */
+/* Run q's strict (relaxed = 0) or relaxed tree, with the title boosts
+ * (boost_build's, may be NULL), into *m (freed first). XC_OK with *m NULL
+ * when q has no such tree. */
 static xc_status run_query(engine_ctx *c, const engine_request *req,
-                           const query_parsed *q, int relaxed, xc_mset **m)
+                           const query_parsed *q, const xc_query *boost,
+                           int relaxed, xc_mset **m)
 {
     /* The text (for snippets) only when asked for. */
     static const unsigned text_slot[] = {SCHEMA_V_TEXT};
     size_t nslots = req->snippet > 0 ? 1 : 0;
-    xc_query *boost = NULL, *base = relaxed ? q->relaxed : q->strict;
+    const xc_query *base = relaxed ? q->relaxed : q->strict;
 
     xc_mset_free(*m);
     *m = NULL;
     if (!base || q->empty)
         return XC_OK;
-    if (boost_build(c->an, q, &boost) != BOOST_OK)
-        return XC_ERR_NOMEM;
     if (!boost)
         return xc_search_values(c->db, base, req->offset, req->limit, text_slot,
                                 nslots, m);
-    /* boost_apply takes its arguments; the parsed tree stays q's */
-    xc_query *full = boost_apply(xc_query_copy(base), boost);
+    /* boost_apply takes its arguments: copies (shared trees, cheap) */
+    xc_query *b = xc_query_copy(boost);
+    xc_query *full = b ? boost_apply(xc_query_copy(base), b) : NULL;
     if (!full)
         return XC_ERR_NOMEM;
     xc_status st = xc_search_values(c->db, full, req->offset, req->limit,
@@ -338,7 +335,8 @@ static void do_search(engine_ctx *c, const engine_request *req,
                       engine_result *r)
 {
     query_parsed q = {0}, cq = {0};
-    const query_parsed *used = &q; /* the query whose hits are answered */
+    xc_query *qb = NULL, *cqb = NULL; /* their title boosts */
+    const query_parsed *used = &q;    /* the query whose hits are answered */
     xc_mset *m = NULL;
     char *sugg = NULL;
     double t0 = clock_now();
@@ -353,7 +351,10 @@ static void do_search(engine_ctx *c, const engine_request *req,
         return;
     }
     if (!q.empty) {
-        st = run_query(c, req, &q, 0, &m);
+        if (boost_build(c->an, &q, &qb) != BOOST_OK)
+            st = XC_ERR_NOMEM;
+        else
+            st = run_query(c, req, &q, qb, 0, &m);
         if (st == XC_OK && !found(m))
             sugg = suggestion(c, req, &q);
         /* Typo tolerance: nothing has every word and some words are
@@ -361,12 +362,13 @@ static void do_search(engine_ctx *c, const engine_request *req,
          * then any word), saying so. */
         if (st == XC_OK && !found(m) && sugg) {
             if (query_parse_db(c->an, c->db, sugg, strlen(sugg), &cq) !=
-                QUERY_OK) {
+                    QUERY_OK ||
+                boost_build(c->an, &cq, &cqb) != BOOST_OK) {
                 st = XC_ERR_NOMEM;
             } else {
-                st = run_query(c, req, &cq, 0, &m);
+                st = run_query(c, req, &cq, cqb, 0, &m);
                 if (st == XC_OK && !found(m)) {
-                    st = run_query(c, req, &cq, 1, &m);
+                    st = run_query(c, req, &cq, cqb, 1, &m);
                     r->relaxed = found(m) > 0;
                 }
                 if (st == XC_OK && found(m)) {
@@ -377,7 +379,7 @@ static void do_search(engine_ctx *c, const engine_request *req,
             }
         }
         if (st == XC_OK && !found(m) && q.relaxed) {
-            st = run_query(c, req, &q, 1, &m);
+            st = run_query(c, req, &q, qb, 1, &m);
             r->relaxed = 1;
         }
         if (st != XC_OK) {
@@ -424,6 +426,8 @@ static void do_search(engine_ctx *c, const engine_request *req,
     r->took_ms = (clock_now() - t0) * 1e3;
 out:
     free(sugg);
+    xc_query_free(qb);
+    xc_query_free(cqb);
     xc_mset_free(m);
     query_parsed_free(&q);
     query_parsed_free(&cq);

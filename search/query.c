@@ -758,19 +758,11 @@ static int add_distinct(char **list, size_t *n, const char *s)
 static int collect_synonyms(const pstate *st, const qitem *it,
                             query_parsed *out)
 {
-    char word[ANALYZE_MAX_STEM + 1];
     for (size_t k = 0; k < it->syn_n; k++) {
-        if (strchr(st->synval[it->syn_first + k], ' '))
-            continue;
-        for (const char *p = st->synval[it->syn_first + k]; *p;) {
-            size_t w = strcspn(p, " "); /* <= ANALYZE_MAX_STEM: checked */
-            memcpy(word, p, w);
-            word[w] = '\0';
-            p += w + (p[w] == ' ');
-            if (!analyze_is_stopword(st->a, word, w) &&
-                add_distinct(out->stems, &out->nstems, word))
-                return -1;
-        }
+        const char *v = st->synval[it->syn_first + k];
+        if (!strchr(v, ' ') && !analyze_is_stopword(st->a, v, strlen(v)) &&
+            add_distinct(out->stems, &out->nstems, v))
+            return -1;
     }
     return 0;
 }
@@ -816,11 +808,12 @@ static int collect(const pstate *st, int use_stop, query_parsed *out)
             query_word *w = &out->words[out->nwords];
             w->exact = dup_str(t[k].exact);
             w->fold = dup_str(t[k].fold);
+            w->stem = dup_str(t[k].stem);
             w->offset = t[k].offset;
             w->length = t[k].length;
             w->synonym = syn;
             out->nwords++; /* counted now so that free() sees both */
-            if (!w->exact || !w->fold)
+            if (!w->exact || !w->fold || !w->stem)
                 return -1;
         }
     }
@@ -905,6 +898,7 @@ void query_parsed_free(query_parsed *q)
     for (size_t i = 0; q->words && i < q->nwords; i++) {
         free(q->words[i].exact);
         free(q->words[i].fold);
+        free(q->words[i].stem);
     }
     free(q->stems);
     free(q->prefixes);

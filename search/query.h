@@ -41,6 +41,7 @@ typedef enum {
 typedef struct query_word {
     char *exact;   /* NUL-terminated, owned by the query_parsed */
     char *fold;    /* NUL-terminated, owned by the query_parsed */
+    char *stem;    /* its stem (as Z terms hold it), owned likewise */
     size_t offset; /* byte span of the word in the original text */
     size_t length;
     /* 1: the word is part of a span the index's synonym table knows (the
@@ -93,12 +94,12 @@ query_status query_parse(analyzer *a, const char *text, size_t len,
  * quoted, excluded or joined by OR; stop words included) is looked up in
  * db's synonym table (indexer/synonyms.h: keys are stems joined by one
  * space), longest spans first, up to QUERY_MAX_SYNONYM_WORDS words. A span
- * found becomes one item: the OR of the span itself (a word as usual,
- * several words as a phrase) and each synonym (a term, or the phrase of
- * its words); relaxing ORs it like a word. The stems of its one-word synonyms
- * (stop words left out) join stems (those of several words would be
- * highlighted apart, see query.c), and its words are marked synonym. Every
- * QUERY_MAX_SYNONYM* bound holds. db NULL, or a table that cannot be read
+ * found becomes one item, weighed as one term (OP_SYNONYM): the span itself
+ * (a word as usual, several words as a phrase) and each synonym (a term,
+ * or the phrase of its words); relaxing ORs it like a word. The stems of its
+ * one-word synonyms (stop words left out) join stems (those of several words
+ * would be highlighted apart, see query.c), and its words are marked synonym.
+ * Every QUERY_MAX_SYNONYM* bound holds. db NULL, or a table that cannot be read
  * (its error is left on db): no synonyms, query_parse exactly. */
 query_status query_parse_db(analyzer *a, xc_db *db, const char *text,
                             size_t len, query_parsed *out);
