@@ -25,6 +25,11 @@
 /* X + 16 hex digits: the set of the title's words (common/titlekey), for
  * the exactness rule of search/rank.h. */
 #define SCHEMA_P_TITLEKEY "X"
+/* Synonym table (Xapian's): keys and values are analysed entries, stems
+ * joined by one space (indexer/synonyms), of at most this many words: the
+ * indexer refuses longer entries and a query looks up spans of at most as
+ * many words (search/query). */
+#define SCHEMA_SYNONYM_MAX_WORDS 6
 
 /* Title words are weighted by RANK_TITLE_WDF (search/rank.h). */
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "common/analyze.h"
+#include "common/schema.h"
 #include "common/xapian_c.h"
 
 typedef enum {
@@ -33,10 +34,9 @@ typedef enum {
 #define SYNONYMS_MAX_FILE (1 << 20) /* bytes of a file: past it, unread */
 #define SYNONYMS_MAX_LINE 4096      /* bytes of a line, its end excluded */
 #define SYNONYMS_MAX_ENTRIES 16     /* distinct entries of one group */
-/* Words of an entry. search/query.h's QUERY_MAX_SYNONYM_WORDS, the longest
- * span a query looks up, must be the same (tests/unit/test_query.c checks
- * it): a longer entry could be found by no query. */
-#define SYNONYMS_MAX_WORDS 6
+/* Words of an entry: the schema's, the longest span a query looks up (a
+ * longer entry could be found by no query). */
+#define SYNONYMS_MAX_WORDS SCHEMA_SYNONYM_MAX_WORDS
 /* Groups of a run, every file together: bounds the table (at most
  * SYNONYMS_MAX_ENTRIES * (SYNONYMS_MAX_ENTRIES - 1) pairs a group). */
 #define SYNONYMS_MAX_GROUPS 1000

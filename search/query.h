@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "common/analyze.h"
+#include "common/schema.h"
 #include "common/xapian_c.h"
 
 /* Limits: past them the rest is ignored and query_parsed.truncated is set,
@@ -19,9 +20,8 @@
 
 /* Synonyms (query_parse_db): bounds on what the index's synonym table may
  * add to one query, whatever the table holds. */
-/* Words of a span looked up: indexer/synonyms.h's SYNONYMS_MAX_WORDS, the
- * longest entry the indexer stores, is the same (test_query checks it). */
-#define QUERY_MAX_SYNONYM_WORDS 6
+/* Words of a span looked up: the longest entry the indexer stores. */
+#define QUERY_MAX_SYNONYM_WORDS SCHEMA_SYNONYM_MAX_WORDS
 #define QUERY_MAX_SYNONYMS 16 /* synonyms used for one span */
 /* Terms all the synonyms of a query add (a synonym of several words adds
  * each); past it, further synonyms are left out. */
