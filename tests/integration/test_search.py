@@ -119,6 +119,60 @@ def test_phrase_and_proximity():
         assert ids[:2] == ["phrase-a.txt", "phrase-b.txt"], ids
 
 
+# Pages for the ranking rules of issue #13: titles that are, hold or are
+# covered by a query; a huge page holding every word; a man page whose
+# title line names no topic but whose first lines (its lead) do.
+FILLER = " ".join("mot%d" % i for i in range(400))
+RANKED = {
+    "flou.md": "# Flou gaussien\n\nCe filtre adoucit une image.\n",
+    "flou-sel.md": "# Flou gaussien sélectif\n\nCe filtre adoucit une image "
+                   "sauf ses bords.\n",
+    "flou-seul.md": "# Flou\n\nLes filtres de flou, dont le flou "
+                    "gaussien, adoucissent une image.\n",
+    "index.md": "# Index\n\n" + ("Flou gaussien, motif, dialogue, calque, "
+                                  "peinture, image. " + FILLER + " ") * 30,
+    "motifs.md": "# Dialogue des motifs\n\nChoisir un motif pour peindre. "
+                 + FILLER + "\n",
+    "ls.txt": "LS(1) Commandes de l'utilisateur LS(1)\n\nNOM\n ls - "
+              "afficher le contenu de répertoires\n\n" + FILLER + "\n",
+    "other.txt": "OTHER(1) Commandes de l'utilisateur OTHER(1)\n\n"
+                 + FILLER + ("\nPlus loin, afficher le contenu de "
+                             "répertoires se fait avec ls.\n") * 2,
+}
+
+
+def test_ranking_rules():
+    """Exact title first, then a title holding every word, then one the
+    query covers; a page holding every word only because it holds every
+    word does not win; a plain text's lead weighs (issue #13)."""
+    tmp = tempfile.mkdtemp(prefix="cglu-search-")
+    try:
+        src = os.path.join(tmp, "src")
+        os.makedirs(src)
+        for name, text in RANKED.items():
+            with open(os.path.join(src, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        db = build_index(src, os.path.join(tmp, "db"))
+        with Daemon(db) as d, d.conn() as c:
+            # the title is the query, in any order and inflection
+            assert c.ids("flou gaussien")[0] == "flou.md"
+            assert c.ids("gaussiens flous")[0] == "flou.md"
+            assert c.ids("flou gaussien sélectif")[0] == "flou-sel.md"
+            # every word in the title beats a huge page holding them all
+            ids = c.ids("motif dialogue")
+            assert ids[0] == "motifs.md", ids
+            assert ids.index("index.md") > 0
+            # a title the query covers, before pages that merely hold it
+            ids = c.ids("flou gaussien image")
+            assert ids.index("flou-seul.md") < ids.index("index.md"), ids
+            assert ids.index("flou.md") < ids.index("index.md"), ids
+            # the lead: the NAME line of a man page
+            ids = c.ids("afficher le contenu de répertoires")
+            assert ids[0] == "ls.txt", ids
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_query_language():
     with conn() as c:
         assert "coop.txt" not in c.ids("villes -jumelles")
