@@ -334,7 +334,7 @@ const char *analyze_astem(analyzer *a, const char *exact, size_t exact_len,
     /* fold the stem as a word is folded (in place: normalise reads its
      * input into a->cps before it writes) */
     long m = normalise(a, a->astem, *astem_len, a->astem, UTF8PROC_STRIPMARK);
-    if (m < 0) {
+    if (m <= 0) { /* nothing but marks ("\u030Cs" stems to "\u030C") */
         *astem_len = 0;
         return NULL;
     }

@@ -95,8 +95,8 @@ const char *analyze_stem(analyzer *a, const char *fold, size_t len,
 /* The accented stem of a word (token.astem): the stem of exact[0..
  * exact_len) with its marks stripped, fold being the word's fold. In the
  * analyzer's buffer (valid until the next call on it, distinct from
- * analyze_stem's); NULL when out of memory (*astem_len 1) or too long
- * (*astem_len 0). */
+ * analyze_stem's); NULL when out of memory (*astem_len 1), or when the
+ * word is too long or its stem folds to nothing (*astem_len 0). */
 const char *analyze_astem(analyzer *a, const char *exact, size_t exact_len,
                           const char *fold, size_t fold_len, size_t *astem_len);
 

@@ -331,9 +331,14 @@ static void check_word(snip *sn, size_t s, size_t e)
                 if (!astem) {
                     astem = analyze_astem(sn->a, tok.exact, tok.exact_len,
                                           tok.fold, tok.fold_len, &astem_len);
-                    if (!astem) {
-                        sn->nomem = astem_len != 0;
+                    if (!astem && astem_len) {
+                        sn->nomem = 1;
                         return;
+                    }
+                    if (!astem) { /* none: the word's stem serves, as the
+                                     analyzer's tokens do */
+                        astem = stem;
+                        astem_len = stem_len;
                     }
                 }
                 hit =

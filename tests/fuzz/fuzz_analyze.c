@@ -28,6 +28,11 @@ static void check_forms(const analyze_token *t)
     FUZZ_CHECK(ref_utf8_valid(t->exact, t->exact_len));
     FUZZ_CHECK(ref_utf8_valid(t->fold, t->fold_len));
     FUZZ_CHECK(ref_utf8_valid(t->stem, t->stem_len));
+    /* the accented stem is a Z term too: never empty when the stem is not */
+    FUZZ_CHECK(t->astem != NULL && t->astem_len <= ANALYZE_MAX_STEM);
+    FUZZ_CHECK(t->astem_len > 0 || t->stem_len == 0);
+    FUZZ_CHECK(strlen(t->astem) == t->astem_len);
+    FUZZ_CHECK(ref_utf8_valid(t->astem, t->astem_len));
     FUZZ_CHECK(t->stopword == 0 || t->stopword == 1);
     FUZZ_CHECK(t->stopword ==
                analyze_is_stopword(fuzz_fr, t->exact, t->exact_len));

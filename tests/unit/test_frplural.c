@@ -101,6 +101,10 @@ static void test_accented_stem(void **state)
     assert_string_equal(f.astem, f.stem);
     analyse("yeux", &f);
     assert_string_equal(f.stem, "oeil");
+    /* a stem that folds to nothing (only a mark left): the plain stem */
+    analyse("\xcc\x8cs", &f);
+    assert_string_equal(f.stem, "s");
+    assert_string_equal(f.astem, "s");
     /* with stemming off both are the fold */
     analyze_set_stemming(unit_fr, 0);
     analyse("Élus", &f);
