@@ -196,10 +196,15 @@ static void after_work_cb(uv_work_t *wk, int status)
         sl->rinfo.error = JSON_ERR_INTERNAL;
     }
     if (sl->revision > s->max_rev) {
-        /* a worker met a newer revision before the watch did */
-        if (s->max_rev > 0)
-            watch_changed(s);
+        /* A worker met a newer revision before the watch did: the watch
+         * looks now, so no ETag goes on naming the old revision once an
+         * answer (say /health) has shown the new one. */
+        uint64_t gen = s->cache_gen;
+        uint64_t seen = s->max_rev;
         s->max_rev = sl->revision;
+        watch_poll(s);
+        if (seen > 0 && s->cache_gen == gen)
+            watch_changed(s);
     }
     if (!sl->rinfo.ok)
         s->errors++;

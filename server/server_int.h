@@ -266,5 +266,6 @@ int watch_init(server *s); /* 0, or -1 out of memory */
 void watch_free(server *s);
 void watch_changed(server *s); /* the index changed: cache emptied */
 void watch_on_timer(uv_timer_t *t);
+void watch_poll(server *s); /* look at the index now, as the timer does */
 
 #endif

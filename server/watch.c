@@ -30,7 +30,7 @@ static void watch_seen(server *s, uint64_t rev)
  * reopen check of its own reader, which reads the index's small version
  * file: about 7 us). On libuv's pool it would wait behind every queued
  * search while stale answers kept being served from the cache. */
-static void watch_index(server *s)
+void watch_poll(server *s)
 {
     uint64_t rev = 0;
     int changed = 0;
@@ -58,7 +58,7 @@ static void watch_index(server *s)
 
 void watch_on_timer(uv_timer_t *t)
 {
-    watch_index(t->data);
+    watch_poll(t->data);
 }
 
 int watch_init(server *s)
