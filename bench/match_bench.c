@@ -38,7 +38,11 @@ static const char *const mode_name[NMODES] = {
 static int engine_one(engine_ctx *e, engine_result *res, const char *q,
                       uint32_t snippet)
 {
-    engine_request req = {ENGINE_SEARCH, q, strlen(q), 10, 0, snippet};
+    engine_request req = {.op = ENGINE_SEARCH,
+                          .text = q,
+                          .text_len = strlen(q),
+                          .limit = 10,
+                          .snippet = snippet};
     engine_run(e, &req, res);
     return res->ok ? 0 : -1;
 }

@@ -10,6 +10,7 @@
 #include <utf8proc.h>
 
 #include "common/frplural.h"
+#include "common/lang.h"
 #include "common/utf8.h"
 
 /* A word longer than this in the input cannot fold to ANALYZE_MAX_WORD
@@ -21,8 +22,8 @@
 
 struct analyzer {
     struct sb_stemmer *stemmer;
-    char lang[32];
-    int french; /* apply French elisions */
+    const lang_info *info; /* static: stop words, French steps */
+    int french;            /* info->french: elisions, frplural */
     int stemming;
     const char *text;
     size_t len;
@@ -35,42 +36,6 @@ struct analyzer {
     char astem[ANALYZE_MAX_STEM + 1]; /* accented stem, folded */
     char pre[ANALYZE_MAX_WORD + FRPLURAL_GROWTH + 1]; /* frplural_norm's */
 };
-
-/* Snowball's French stop word list (snowball-website algorithms/french),
- * plus the question words and pronouns visitors type that it lacks (où,
- * quel, quelle, quels, quelles, dont, leurs): "quelle est la mission de
- * CGLU" must not require "quelle". Sorted by bytes (bsearch). */
-static const char *const french_stop[] = {
-    "ai",      "aie",     "aient",    "aies",     "ait",    "as",
-    "au",      "aura",    "aurai",    "auraient", "aurais", "aurait",
-    "auras",   "aurez",   "auriez",   "aurions",  "aurons", "auront",
-    "aux",     "avaient", "avais",    "avait",    "avec",   "avez",
-    "aviez",   "avions",  "avons",    "ayant",    "ayante", "ayantes",
-    "ayants",  "ayez",    "ayons",    "c",        "ce",     "ces",
-    "d",       "dans",    "de",       "des",      "dont",   "du",
-    "elle",    "en",      "es",       "est",      "et",     "eu",
-    "eue",     "eues",    "eurent",   "eus",      "eusse",  "eussent",
-    "eusses",  "eussiez", "eussions", "eut",      "eux",    "eûmes",
-    "eût",     "eûtes",   "furent",   "fus",      "fusse",  "fussent",
-    "fusses",  "fussiez", "fussions", "fut",      "fûmes",  "fût",
-    "fûtes",   "il",      "ils",      "j",        "je",     "l",
-    "la",      "le",      "les",      "leur",     "leurs",  "lui",
-    "m",       "ma",      "mais",     "me",       "mes",    "moi",
-    "mon",     "même",    "n",        "ne",       "nos",    "notre",
-    "nous",    "on",      "ont",      "ou",       "où",     "par",
-    "pas",     "pour",    "qu",       "que",      "quel",   "quelle",
-    "quelles", "quels",   "qui",      "s",        "sa",     "se",
-    "sera",    "serai",   "seraient", "serais",   "serait", "seras",
-    "serez",   "seriez",  "serions",  "serons",   "seront", "ses",
-    "soient",  "sois",    "soit",     "sommes",   "son",    "sont",
-    "soyez",   "soyons",  "suis",     "sur",      "t",      "ta",
-    "te",      "tes",     "toi",      "ton",      "tu",     "un",
-    "une",     "vos",     "votre",    "vous",     "y",      "à",
-    "étaient", "étais",   "était",    "étant",    "étante", "étantes",
-    "étants",  "étiez",   "étions",   "été",      "étée",   "étées",
-    "étés",    "êtes",
-};
-#define N_STOP (sizeof french_stop / sizeof french_stop[0])
 
 /* Elided French articles and conjunctions, lowercase ASCII. */
 static const char *const french_elision[] = {
@@ -110,12 +75,12 @@ analyze_status analyze_new(const char *lang, analyzer **out, char *err,
 {
     analyzer *a = NULL;
     analyze_status st = ANALYZE_OK;
+    const lang_info *info =
+        lang ? lang_find(lang, strlen(lang)) : lang_default();
 
     *out = NULL;
-    if (!lang)
-        lang = "french";
     init_tables();
-    if (strlen(lang) >= sizeof a->lang) {
+    if (!info) {
         st = ANALYZE_ERR_LANG;
         goto fail;
     }
@@ -124,21 +89,22 @@ analyze_status analyze_new(const char *lang, analyzer **out, char *err,
         st = ANALYZE_ERR_NOMEM;
         goto fail;
     }
-    a->stemmer = sb_stemmer_new(lang, "UTF_8");
+    /* NULL: out of memory, or a libstemmer older than the table's
+     * (test_lang opens every entry); the latter is the likelier */
+    a->stemmer = sb_stemmer_new(info->name, "UTF_8");
     if (!a->stemmer) {
         st = ANALYZE_ERR_LANG;
         goto fail;
     }
-    strcpy(a->lang, lang);
+    a->info = info;
     a->stemming = 1;
-    a->french = strcmp(lang, "french") == 0 || strcmp(lang, "fr") == 0 ||
-                strcmp(lang, "fra") == 0 || strcmp(lang, "fre") == 0;
+    a->french = info->french;
     *out = a;
     return ANALYZE_OK;
 fail:
     if (err && errlen)
-        snprintf(err, errlen, "analyzer for language \"%s\": %s", lang,
-                 analyze_strerror(st));
+        snprintf(err, errlen, "analyzer for language \"%s\": %s",
+                 lang ? lang : lang_default()->name, analyze_strerror(st));
     analyze_free(a);
     return st;
 }
@@ -154,7 +120,12 @@ void analyze_free(analyzer *a)
 
 const char *analyze_lang(const analyzer *a)
 {
-    return a->lang;
+    return a->info->name;
+}
+
+const lang_info *analyze_language(const analyzer *a)
+{
+    return a->info;
 }
 
 void analyze_begin(analyzer *a, const char *text, size_t len,
@@ -264,23 +235,9 @@ static long normalise(analyzer *a, const char *w, size_t n, char *dst,
     return m;
 }
 
-static int cmp_stop(const void *key, const void *elt)
-{
-    const char *const *k = key;
-    const char *const *e = elt;
-    return strcmp(*k, *e);
-}
-
 int analyze_is_stopword(const analyzer *a, const char *word, size_t len)
 {
-    char tmp[32];
-    const char *k = tmp;
-    if (!a->french || len == 0 || len >= sizeof tmp)
-        return 0;
-    memcpy(tmp, word, len);
-    tmp[len] = '\0';
-    return bsearch(&k, french_stop, N_STOP, sizeof *french_stop, cmp_stop) !=
-           NULL;
+    return lang_is_stopword(a->info, word, len);
 }
 
 void analyze_set_stemming(analyzer *a, int on)

@@ -1,10 +1,12 @@
-/* analyze: the French analyzer, one code path for documents and queries. */
+/* analyze: the analyzer of one language (French by default), one code
+ * path for documents and queries. */
 #ifndef CGLU_COMMON_ANALYZE_H
 #define CGLU_COMMON_ANALYZE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/lang.h"
 #include "common/utf8.h"
 
 #ifdef __cplusplus
@@ -13,7 +15,7 @@ extern "C" {
 
 /* Bump when tokens, folding or stemming change: the index stores it and the
  * daemon refuses an index built by another version. */
-#define ANALYZE_VERSION "cglu-analyze-2"
+#define ANALYZE_VERSION "cglu-analyze-3" /* 3: stop lists per language */
 
 /* Words longer than this many bytes (after folding) are skipped: they are
  * hashes, base64 or garbage, and Xapian limits term length anyway. */
@@ -24,7 +26,7 @@ extern "C" {
 
 typedef enum {
     ANALYZE_OK = 0,
-    ANALYZE_ERR_LANG,  /* no libstemmer algorithm of that name */
+    ANALYZE_ERR_LANG,  /* not a language of lang_find, or libstemmer lacks it */
     ANALYZE_ERR_NOMEM, /* out of memory */
 } analyze_status;
 
@@ -53,15 +55,22 @@ typedef struct analyze_token {
 /* An analyzer holds a stemmer and scratch buffers: one per thread. */
 typedef struct analyzer analyzer;
 
-/* Create an analyzer for a libstemmer algorithm name (NULL: "french").
- * On success *out is set and must be freed with analyze_free(); on failure
- * *out is NULL and, when err is not NULL, a message is written there. */
+/* Create an analyzer for language lang, resolved by lang_find(): a code,
+ * libstemmer name or tag ("fr", "French", "fr-FR", "es"); NULL is
+ * lang_default(). Stop words and the French steps (elisions, frplural)
+ * follow the language. On success *out is set and must be freed with
+ * analyze_free(); on failure *out is NULL and, when err is not NULL, a message
+ * is written there. */
 analyze_status analyze_new(const char *lang, analyzer **out, char *err,
                            size_t errlen);
 void analyze_free(analyzer *a); /* NULL is allowed */
 
-/* Language name the analyzer was created with (owned by the analyzer). */
+/* The analyzer's libstemmer algorithm name, canonical whatever tag it was
+ * created with ("fr-FR" gives "french"); static, never freed. */
 const char *analyze_lang(const analyzer *a);
+
+/* The analyzer's language (for its code); static, never freed. */
+const lang_info *analyze_language(const analyzer *a);
 
 /* Start tokenizing text[0..len) (any bytes: invalid UTF-8 and NUL are
  * separators). The text is not copied: it must outlive the iteration.
@@ -76,8 +85,9 @@ int analyze_next(analyzer *a, analyze_token *tok);
 /* Position the next token would get (one past the last produced). */
 uint32_t analyze_position(const analyzer *a);
 
-/* 1 when the lowercased word is a stop word of the analyzer's language
- * (French: Snowball's list; other languages: none). */
+/* 1 when the lowercased word (token.exact form) is a stop word of the
+ * analyzer's language (lang_info.stop: French, English, Spanish from
+ * Snowball's lists; other languages: none). */
 int analyze_is_stopword(const analyzer *a, const char *word, size_t len);
 
 /* Stemming on (1, the default) or off (0). Off, tok->stem is the fold

@@ -3,10 +3,12 @@
 
 #include <xapian.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -51,9 +53,56 @@ struct xc_hit {
     std::vector<std::string> values; /* xc_search_values only */
 };
 
+/* One facet's counts (xc_search_opt.facets). */
+struct xc_facet {
+    std::map<std::string, uint32_t> counts;
+    bool truncated = false;
+};
+
 struct xc_mset {
     std::vector<xc_hit> hits;
     uint32_t estimated = 0;
+    std::vector<xc_facet> facets;
+};
+
+/* Counts the values of some slots over every document the match sees. */
+class FacetSpy : public Xapian::MatchSpy {
+  public:
+    FacetSpy(const unsigned *slots, size_t n, char sep,
+             std::vector<xc_facet> *out)
+        : slots_(slots, slots + n), sep_(sep), out_(out)
+    {
+    }
+    void operator()(const Xapian::Document &doc, double) override
+    {
+        for (size_t k = 0; k < slots_.size(); k++) {
+            std::string v = doc.get_value(slots_[k]);
+            size_t start = 0;
+            while (start <= v.size()) {
+                size_t end = sep_ ? v.find(sep_, start) : std::string::npos;
+                if (end == std::string::npos)
+                    end = v.size();
+                if (end > start)
+                    add((*out_)[k], v.substr(start, end - start));
+                start = end + 1;
+            }
+        }
+    }
+
+  private:
+    static void add(xc_facet &f, const std::string &v)
+    {
+        auto it = f.counts.find(v);
+        if (it != f.counts.end())
+            it->second++;
+        else if (f.counts.size() < XC_MAX_FACET_VALUES)
+            f.counts.emplace(v, 1);
+        else
+            f.truncated = true;
+    }
+    std::vector<unsigned> slots_;
+    char sep_;
+    std::vector<xc_facet> *out_;
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -902,6 +951,21 @@ xc_query *xc_query_term(const char *term, size_t len, uint32_t wqf)
     });
 }
 
+xc_query *xc_query_value_range(unsigned slot, const char *lo, const char *hi)
+{
+    return or_null([&] {
+        typedef Xapian::Query Q;
+        if (lo && hi)
+            return new xc_query{Q(Q::OP_VALUE_RANGE, slot, lo, hi)};
+        if (lo)
+            return new xc_query{Q(Q::OP_VALUE_GE, slot, lo)};
+        if (hi)
+            return new xc_query{Q(Q::OP_VALUE_LE, slot, hi)};
+        /* every document with the value set: "" is below any value */
+        return new xc_query{Q(Q::OP_VALUE_GE, slot, std::string(1, '\0'))};
+    });
+}
+
 xc_query *xc_query_wildcard(const char *prefix, size_t len,
                             uint32_t max_expansion)
 {
@@ -1025,18 +1089,23 @@ char *xc_query_describe(const xc_query *q)
 
 /* Shared by xc_search (document data) and xc_search_values (value slots:
  * stored uncompressed, so a hit costs no zlib inflate of a whole page). */
-static xc_status search_common(xc_db *db, const xc_query *q, uint32_t offset,
-                               uint32_t limit, const unsigned *slots,
-                               size_t nslots, bool want_data, xc_mset **out)
+static xc_status search_common(xc_db *db, const xc_query *q,
+                               const xc_search_opt *o, bool want_data,
+                               xc_mset **out)
 {
     if (out)
         *out = NULL;
     if (!db)
         return XC_ERR_ARG;
-    if (!q || !out || (nslots > 0 && !slots))
+    if (!q || !out || !o || (o->nslots > 0 && !o->slots) ||
+        (o->nfacets > 0 && !o->facets))
         return arg_error(db, "xc_search needs a query and an output");
-    if (limit > XC_MAX_FETCH)
+    if (o->limit > XC_MAX_FETCH)
         return arg_error(db, "xc_search limit past XC_MAX_FETCH");
+    if (o->nfacets > XC_MAX_FACETS)
+        return arg_error(db, "xc_search facets past XC_MAX_FACETS");
+    const unsigned *slots = o->slots;
+    size_t nslots = o->nslots;
     xc_mset *m = NULL;
     xc_status st = guard(db, "cannot search index", [&] {
         m = new xc_mset;
@@ -1045,7 +1114,17 @@ static xc_status search_common(xc_db *db, const xc_query *q, uint32_t offset,
             enq.set_query(q->q);
             enq.set_weighting_scheme(Xapian::BM25Weight(
                 db->k1, db->k2, db->k3, db->b, db->min_normlen));
-            Xapian::MSet ms = enq.get_mset(offset, limit);
+            if (o->sort_slot >= 0)
+                enq.set_sort_by_value_then_relevance(
+                    (Xapian::valueno)o->sort_slot, o->sort_descending != 0);
+            m->facets.assign(o->nfacets, xc_facet());
+            FacetSpy spy(o->facets, o->nfacets, o->facet_sep, &m->facets);
+            Xapian::doccount check = 0;
+            if (o->nfacets > 0) {
+                enq.add_matchspy(&spy);
+                check = db->cur().get_doccount();
+            }
+            Xapian::MSet ms = enq.get_mset(o->offset, o->limit, check);
             m->hits.clear();
             m->hits.reserve(ms.size());
             for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {
@@ -1073,14 +1152,50 @@ static xc_status search_common(xc_db *db, const xc_query *q, uint32_t offset,
 xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
                     uint32_t limit, xc_mset **out)
 {
-    return search_common(db, q, offset, limit, NULL, 0, true, out);
+    xc_search_opt o = {offset, limit, NULL, 0, -1, 0, NULL, 0, '\0'};
+    return search_common(db, q, &o, true, out);
 }
 
 xc_status xc_search_values(xc_db *db, const xc_query *q, uint32_t offset,
                            uint32_t limit, const unsigned *slots, size_t nslots,
                            xc_mset **out)
 {
-    return search_common(db, q, offset, limit, slots, nslots, true, out);
+    xc_search_opt o = {offset, limit, slots, nslots, -1, 0, NULL, 0, '\0'};
+    return search_common(db, q, &o, true, out);
+}
+
+xc_status xc_search_opt_run(xc_db *db, const xc_query *q,
+                            const xc_search_opt *opt, xc_mset **out)
+{
+    return search_common(db, q, opt, true, out);
+}
+
+void xc_mset_facet(const xc_mset *m, size_t k, xc_facet_fn fn, void *ctx,
+                   int *truncated)
+{
+    if (truncated)
+        *truncated = 0;
+    if (!m || k >= m->facets.size() || !fn)
+        return;
+    const xc_facet &f = m->facets[k];
+    if (truncated)
+        *truncated = f.truncated;
+    typedef std::pair<const std::string *, uint32_t> entry;
+    std::vector<entry> v;
+    try {
+        v.reserve(f.counts.size());
+    } catch (...) {
+        return; /* out of memory: no counts rather than an exception */
+    }
+    for (const auto &e : f.counts)
+        v.push_back(entry(&e.first, e.second));
+    /* most frequent first; the map gave byte order, stable keeps it */
+    std::stable_sort(v.begin(), v.end(), [](const entry &a, const entry &b) {
+        return a.second > b.second;
+    });
+    for (const entry &e : v)
+        if (fn(e.first->c_str(), e.first->size(), e.second, ctx))
+            break;
 }
 
 void xc_mset_value(const xc_mset *m, size_t i, size_t k, const char **v,

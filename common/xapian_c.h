@@ -197,6 +197,9 @@ xc_query *xc_query_copy(const xc_query *q);
 /* Multiply the weight of q by factor (>= 0). */
 xc_query *xc_query_scale(xc_query *q, double factor);
 xc_query *xc_query_match_nothing(void);
+/* Documents whose value in slot lies in [lo, hi] by bytes; lo or hi NULL:
+ * no bound on that side (both NULL: every document with the value set). */
+xc_query *xc_query_value_range(unsigned slot, const char *lo, const char *hi);
 void xc_query_free(xc_query *q);
 /* Readable description (Xapian's get_description); malloc'd, caller
  * frees; NULL when out of memory. For tests and logs. */
@@ -221,6 +224,41 @@ void xc_mset_item(const xc_mset *m, size_t i, uint32_t *docid, double *weight,
 xc_status xc_search_values(xc_db *db, const xc_query *q, uint32_t offset,
                            uint32_t limit, const unsigned *slots, size_t nslots,
                            xc_mset **out);
+/* A search with everything a front end may ask for; xc_search_values is
+ * this with offset, limit and slots only. Nothing here is taken over. */
+typedef struct xc_search_opt {
+    uint32_t offset, limit;
+    const unsigned *slots; /* values fetched for each hit */
+    size_t nslots;
+    int sort_slot;       /* < 0: by weight; else by this value's bytes, ties
+                            by weight */
+    int sort_descending; /* with sort_slot: greatest value first (an unset
+                            value, "", then comes last) */
+    /* Slots whose values are counted over every match, not only the hits
+     * fetched (the match then runs to its end: Xapian's check_at_least is
+     * the document count); a value holding facet_sep is several values.
+     * At most XC_MAX_FACETS slots and XC_MAX_FACET_VALUES distinct values
+     * per slot (more are not counted; xc_mset_facet says so). */
+    const unsigned *facets;
+    size_t nfacets;
+    char facet_sep; /* '\0': one value per slot */
+} xc_search_opt;
+
+#define XC_MAX_FACETS 8
+#define XC_MAX_FACET_VALUES 10000
+
+xc_status xc_search_opt_run(xc_db *db, const xc_query *q,
+                            const xc_search_opt *opt, xc_mset **out);
+
+/* Counts of facet k (an index into opt->facets): fn(value, len, count,
+ * ctx) for each distinct non-empty value, most frequent first (ties in
+ * byte order), stopping early when fn returns non-zero. *truncated (may
+ * be NULL) is 1 when some values went uncounted (XC_MAX_FACET_VALUES). */
+typedef int (*xc_facet_fn)(const char *value, size_t len, uint32_t count,
+                           void *ctx);
+void xc_mset_facet(const xc_mset *m, size_t k, xc_facet_fn fn, void *ctx,
+                   int *truncated);
+
 /* Value k (an index into the slots given to xc_search_values) of hit i:
  * owned by the mset, NUL-terminated, valid until xc_mset_free; NULL and 0
  * when out of range. */

@@ -6,12 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/lang.h"
 #include "common/schema.h"
 #include "common/titlekey.h"
 #include "search/rank.h"
 
 /* Gap between title and body positions so a phrase never spans both. */
 #define TITLE_BODY_GAP 64
+/* Bytes of the data's metadata fields: far more than their limits add up
+ * to (a code, a date, a section and tags of SCHEMA_KEY_MAX, a
+ * description cut by its source). */
+#define DOCBUILD_MAX_TAIL ((size_t)64 * 1024)
 
 /* A word worth suggesting: not a stop word, 3+ bytes, not only digits. */
 static int spelling_word(const analyze_token *t)
@@ -24,7 +29,7 @@ static int spelling_word(const analyze_token *t)
     return 0;
 }
 
-/* prefix + s into buf (sized ANALYZE_MAX_WORD * 3 + 8). */
+/* prefix (at most 3 bytes) + s into buf (sized ANALYZE_MAX_WORD * 3 + 8). */
 static size_t prefixed(char *buf, const char *prefix, const char *s, size_t n)
 {
     size_t p = strlen(prefix);
@@ -56,27 +61,34 @@ static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
                                  buf_t *words, titlekey *key)
 {
     char term[ANALYZE_MAX_WORD * 3 + 8];
+    /* every word term carries the language (common/schema.h) */
+    char zp[SCHEMA_LANG_CODE_LEN + 2], tp[SCHEMA_LANG_CODE_LEN + 2];
+    char ep[SCHEMA_LANG_CODE_LEN + 2], fp[SCHEMA_LANG_CODE_LEN + 2];
     analyze_token t;
     int r, title = body == NULL;
     uint32_t wdf = RANK_TITLE_WDF;
     size_t head = 0;
 
+    snprintf(zp, sizeof zp, "%s%s", SCHEMA_P_STEM, analyze_language(a)->code);
+    snprintf(tp, sizeof tp, "%s%s", SCHEMA_P_TITLE, analyze_language(a)->code);
+    snprintf(ep, sizeof ep, "%s%s", SCHEMA_P_EXACT, analyze_language(a)->code);
+    snprintf(fp, sizeof fp, "%s%s", SCHEMA_P_FOLD, analyze_language(a)->code);
     analyze_begin(a, text, len, analyze_position(a));
     while ((r = analyze_next(a, &t)) == 1) {
         if (!title)
             wdf = body_wdf(body, t.offset, &head);
-        size_t n = prefixed(term, SCHEMA_P_STEM, t.stem, t.stem_len);
+        size_t n = prefixed(term, zp, t.stem, t.stem_len);
         if (xc_doc_add_posting(doc, term, n, t.position, wdf) != XC_OK)
             return DOCBUILD_ERR_XAPIAN;
         /* The stem of the accented form where it differs (schema.h): a
          * query word matches either. */
         if (t.astem_len != t.stem_len ||
             memcmp(t.astem, t.stem, t.stem_len) != 0) {
-            n = prefixed(term, SCHEMA_P_STEM, t.astem, t.astem_len);
+            n = prefixed(term, zp, t.astem, t.astem_len);
             if (xc_doc_add_posting(doc, term, n, t.position, wdf) != XC_OK)
                 return DOCBUILD_ERR_XAPIAN;
         }
-        n = prefixed(term, SCHEMA_P_EXACT, t.exact, t.exact_len);
+        n = prefixed(term, ep, t.exact, t.exact_len);
         if (xc_doc_add_term(doc, term, n, wdf) != XC_OK)
             return DOCBUILD_ERR_XAPIAN;
         /* Folded form only where it differs (accented words): prefix
@@ -84,7 +96,7 @@ static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
          * word once and saves a third of the terms. */
         if (t.fold_len != t.exact_len ||
             memcmp(t.fold, t.exact, t.exact_len) != 0) {
-            n = prefixed(term, SCHEMA_P_FOLD, t.fold, t.fold_len);
+            n = prefixed(term, fp, t.fold, t.fold_len);
             term[n++] = SCHEMA_FOLD_SEP; /* + exact form, for completion */
             memcpy(term + n, t.exact, t.exact_len);
             n += t.exact_len;
@@ -95,7 +107,7 @@ static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
         if (title) {
             if (key)
                 titlekey_add(key, t.stem, t.stem_len, t.stopword);
-            n = prefixed(term, SCHEMA_P_TITLE, t.stem, t.stem_len);
+            n = prefixed(term, tp, t.stem, t.stem_len);
             if (xc_doc_add_term(doc, term, n, 1) != XC_OK)
                 return DOCBUILD_ERR_XAPIAN;
         }
@@ -139,6 +151,80 @@ static docbuild_status set_value(xc_doc *doc, unsigned slot, const char *v)
                : DOCBUILD_ERR_XAPIAN;
 }
 
+/* A term prefix + key of s (schema_key), unless the key is empty. */
+static docbuild_status add_key_term(xc_doc *doc, const char *prefix,
+                                    const char *key, size_t kn)
+{
+    char term[SCHEMA_TERM_MAX + 1];
+    if (kn == 0)
+        return DOCBUILD_OK;
+    size_t n = schema_term(prefix, key, kn, term);
+    return xc_doc_add_term(doc, term, n, 0) == XC_OK ? DOCBUILD_OK
+                                                      : DOCBUILD_ERR_XAPIAN;
+}
+
+/* Language, section, tags, date and description: the boolean terms of
+ * the filters (no weight), the values of sorting and facets, and the
+ * fields the document's data ends with (schema.h), into tail. */
+static docbuild_status add_meta(analyzer *a, xc_doc *doc,
+                                const docbuild_input *in, buf_t *tail)
+{
+    const char *code = analyze_language(a)->code;
+    char key[SCHEMA_KEY_MAX + 1];
+    char tags[(SCHEMA_KEY_MAX + 1) * DOCBUILD_MAX_TAGS];
+    size_t kn, tn = 0;
+    docbuild_status st;
+
+    if ((st = add_key_term(doc, SCHEMA_P_LANG, code, strlen(code))) !=
+            DOCBUILD_OK ||
+        (st = set_value(doc, SCHEMA_V_LANG, code)) != DOCBUILD_OK)
+        return st;
+    char key_of_section[SCHEMA_KEY_MAX + 1];
+    kn = in->section ? schema_key(in->section, strlen(in->section),
+                                  key_of_section)
+                     : 0;
+    if (kn && ((st = add_key_term(doc, SCHEMA_P_SECTION, key_of_section,
+                                  kn)) != DOCBUILD_OK ||
+               (st = set_value(doc, SCHEMA_V_SECTION, key_of_section)) !=
+                   DOCBUILD_OK))
+        return st;
+    for (size_t i = 0; i < in->ntags && i < DOCBUILD_MAX_TAGS; i++) {
+        kn = schema_key(in->tags[i], strlen(in->tags[i]), key);
+        if (kn == 0)
+            continue;
+        /* two tags with one key ("UCLG", "uclg") are one tag */
+        int dup = 0;
+        for (size_t p = 0; p < tn && !dup; p += strlen(tags + p) + 1)
+            dup = strcmp(tags + p, key) == 0;
+        if (dup)
+            continue;
+        if ((st = add_key_term(doc, SCHEMA_P_TAG, key, kn)) != DOCBUILD_OK)
+            return st;
+        memcpy(tags + tn, key, kn + 1);
+        tn += kn + 1;
+    }
+    if (tn > 0) {
+        for (size_t p = 0; p + 1 < tn; p++)
+            if (tags[p] == '\0')
+                tags[p] = SCHEMA_TAG_SEP;
+        if (xc_doc_set_value(doc, SCHEMA_V_TAGS, tags, tn - 1) != XC_OK)
+            return DOCBUILD_ERR_XAPIAN;
+    }
+    const char *date = in->date ? in->date : "";
+    const char *desc = in->description ? in->description : "";
+    if (date[0] && (st = set_value(doc, SCHEMA_V_DATE, date)) != DOCBUILD_OK)
+        return st;
+    buf_append(tail, code, strlen(code) + 1);
+    buf_append(tail, date, strlen(date) + 1);
+    if (in->section)
+        buf_append(tail, key_of_section, strlen(key_of_section));
+    buf_putc(tail, '\0');
+    buf_append(tail, tags, tn ? tn - 1 : 0);
+    buf_putc(tail, '\0');
+    buf_append(tail, desc, strlen(desc));
+    return tail->failed ? DOCBUILD_ERR_NOMEM : DOCBUILD_OK;
+}
+
 docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
                               buf_t *words, xc_doc **out, char *err,
                               size_t errlen)
@@ -148,6 +234,8 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     char num[32];
     char *data = NULL;
     size_t idlen = strlen(in->id), urllen = strlen(in->url);
+    buf_t tail; /* the data's metadata fields (add_meta) */
+    buf_init(&tail, DOCBUILD_MAX_TAIL);
 
     *out = NULL;
     if (xc_doc_new(&doc) != XC_OK)
@@ -195,13 +283,16 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
         goto fail;
     if ((st = set_value(doc, SCHEMA_V_ROOT, in->root)) != DOCBUILD_OK)
         goto fail;
+    if ((st = add_meta(a, doc, in, &tail)) != DOCBUILD_OK)
+        goto fail;
 
-    /* Data: id \0 title \0 url; the text goes in a value (schema.h). */
+    /* Data: id, title, url, then the metadata (schema.h); the text goes
+     * in a value. */
     if (xc_doc_set_value(doc, SCHEMA_V_TEXT, in->text, in->text_len) != XC_OK) {
         st = DOCBUILD_ERR_XAPIAN;
         goto fail;
     }
-    size_t dlen = idlen + 1 + in->title_len + 1 + urllen;
+    size_t dlen = idlen + 1 + in->title_len + 1 + urllen + 1 + tail.len;
     st = DOCBUILD_ERR_NOMEM;
     data = malloc(dlen + 1);
     if (!data)
@@ -213,10 +304,14 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     p += in->title_len;
     *p++ = '\0';
     memcpy(p, in->url, urllen + 1);
+    p += urllen + 1;
+    if (tail.len)
+        memcpy(p, tail.data, tail.len);
     st = DOCBUILD_ERR_XAPIAN;
     if (xc_doc_set_data(doc, data, dlen) != XC_OK)
         goto fail;
     free(data);
+    buf_free(&tail);
     *out = doc;
     return DOCBUILD_OK;
 fail:
@@ -224,6 +319,7 @@ fail:
         snprintf(err, errlen, "cannot build document %s: %s", in->id,
                  st == DOCBUILD_ERR_NOMEM ? "out of memory" : "Xapian error");
     free(data);
+    buf_free(&tail);
     xc_doc_free(doc);
     return st;
 }

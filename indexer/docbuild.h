@@ -12,6 +12,9 @@
 #include "indexer/extract.h"
 #include "indexer/spell.h"
 
+/* Tags kept per document (extract's limit; a feed's too). */
+#define DOCBUILD_MAX_TAGS 32
+
 typedef enum {
     DOCBUILD_OK = 0,
     DOCBUILD_ERR_NOMEM,
@@ -33,14 +36,22 @@ typedef struct docbuild_input {
     const extract_range *headings; /* may be NULL when nheadings is 0 */
     size_t nheadings;
     extract_range lead; /* {0, 0}: none */
-    const char *root;   /* absolute path of the folder given */
+    /* Metadata (extract_doc's, resolved by the caller); "" or NULL when
+     * unknown. The document's language is the analyzer's. */
+    const char *date;        /* "YYYY-MM-DD" */
+    const char *section;     /* as written: its key is indexed */
+    const char *const *tags; /* ntags tags as written */
+    size_t ntags;
+    const char *description;
+    const char *root; /* absolute path of the folder given */
     int64_t mtime;
     long mtime_nsec;
     uint64_t size;
     uint64_t hash;
 } docbuild_input;
 
-/* Build the document. On success *out is a new document the caller frees
+/* Build the document, in the language of a (its stems carry the
+ * language's code, common/schema.h). On success *out is a new document the caller frees
  * with xc_doc_free(); words (may be NULL) gets every word occurrence that
  * goes into the spelling dictionary, each NUL-terminated (a worker thread
  * builds documents; the thread that owns the spell table adds them with

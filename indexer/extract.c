@@ -158,6 +158,10 @@ void extract_doc_free(extract_doc *doc)
     free(doc->title);
     free(doc->url);
     free(doc->text);
+    free(doc->lang);
+    free(doc->tags);
+    free(doc->section);
+    free(doc->description);
     memset(doc, 0, sizeof *doc);
 }
 
@@ -219,6 +223,29 @@ static extract_range find_lead(const char *t, size_t n, size_t from,
     return lead;
 }
 
+/* Put the language tag s[0..n) in o, one line, cut after its last whole
+ * subtag ('-' or '_' separated) within EXTRACT_MAX_LANG bytes, or on a
+ * character boundary when its first subtag alone is longer. */
+static void lang_field(const char *s, size_t n, buf_t *o)
+{
+    size_t cut;
+
+    extract_field(s, n, o, EXTRACT_BUF_MAX);
+    if (o->failed || o->len <= EXTRACT_MAX_LANG)
+        return;
+    for (cut = EXTRACT_MAX_LANG; cut > 0 && o->data[cut] != '-' &&
+                                 o->data[cut] != '_' && o->data[cut] != ' ';
+         cut--)
+        ;
+    while (cut > 0 && (o->data[cut - 1] == '-' || o->data[cut - 1] == '_' ||
+                       o->data[cut - 1] == ' '))
+        cut--;
+    if (cut > 0)
+        buf_truncate(o, cut);
+    else
+        extract_cut(o, EXTRACT_MAX_LANG);
+}
+
 /* Hand the content of b over as a malloc'd string, "" when nothing was
  * written; NULL when out of memory. */
 static char *take(buf_t *b, size_t *len)
@@ -234,18 +261,26 @@ extract_status extract_document(const char *relpath, const char *bytes,
                                 char *err, size_t errlen)
 {
     const unsigned char *u = (const unsigned char *)bytes;
-    buf_t src, raw, text, fm_title, fm_url, tbuf, ubuf;
+    buf_t src, raw, text, tbuf, ubuf, lbuf, sbuf, dbuf;
+    extract_fm fm;
     extract_html_meta hm;
-    buf_t *const bufs[] = {&src,  &raw,      &text,  &fm_title, &fm_url,  &tbuf,
-                           &ubuf, &hm.title, &hm.h1, &hm.desc,  &hm.canon};
+    extract_tags *tags;
+    buf_t *const bufs[] = {&src,        &raw,         &text,         &tbuf,
+                           &ubuf,       &lbuf,        &sbuf,         &dbuf,
+                           &fm.title,   &fm.url,      &fm.lang,      &fm.desc,
+                           &fm.section, &fm.tags.tmp, &fm.tags.list, &hm.title,
+                           &hm.h1,      &hm.desc,     &hm.canon,     &hm.lang,
+                           &hm.clang,   &hm.tags.tmp, &hm.tags.list};
     const size_t nbufs = sizeof bufs / sizeof bufs[0];
-    const buf_t *title_src[4], *url_src[2];
+    const buf_t *title_src[4], *url_src[2], *lang_src[3];
+    const char *date;
     extract_status st = EXTRACT_OK;
     extract_format fmt;
     size_t body = 0, k, lead_from = 0;
     int utf8 = 1, unlisted = 0, url_own;
     const char *sp;
 
+    memset(&fm, 0, sizeof fm);
     memset(&hm, 0, sizeof hm);
     for (k = 0; k < nbufs; k++)
         extract_buf_init(bufs[k]);
@@ -289,7 +324,8 @@ extract_status extract_document(const char *relpath, const char *bytes,
     /* A file that was only a BOM decodes to nothing (src.data NULL). */
     sp = src.data != NULL ? src.data : "";
     if (fmt != EXTRACT_FMT_HTML)
-        body = extract_front_matter(sp, src.len, &fm_title, &fm_url, &unlisted);
+        body = extract_front_matter(sp, src.len, &fm);
+    unlisted = fm.unlisted;
     if (fmt == EXTRACT_FMT_TEXT) {
         extract_normalise(sp + body, src.len - body, &text, 0);
     } else if (fmt == EXTRACT_FMT_MARKDOWN) {
@@ -310,12 +346,12 @@ extract_status extract_document(const char *relpath, const char *bytes,
                 buf_append(&text, "\n\n", 2);
             buf_append(&text, tbuf.data, tbuf.len);
         }
-        if (tbuf.failed) /* before extract_title()'s reset clears it */
+        if (tbuf.failed) /* before extract_field()'s reset clears it */
             goto nomem;
     }
 
     /* title: front matter, <title>, first <h1> or heading, first line */
-    title_src[0] = &fm_title;
+    title_src[0] = &fm.title;
     title_src[1] = &hm.title;
     title_src[2] = &hm.h1;
     title_src[3] = &text;
@@ -324,13 +360,13 @@ extract_status extract_document(const char *relpath, const char *bytes,
         if (k == 3 && text.data != NULL && memchr(text.data, '\n', tl) != NULL)
             tl = (size_t)((char *)memchr(text.data, '\n', tl) - text.data);
         lead_from = k == 3 ? tl : 0; /* the title's line is not the lead */
-        extract_title(title_src[k]->data, tl, &tbuf);
+        extract_field(title_src[k]->data, tl, &tbuf, EXTRACT_MAX_TITLE);
         if (tbuf.len > 0 || tbuf.failed)
             break;
     }
 
     /* url: front matter, canonical link, relative path */
-    url_src[0] = &fm_url;
+    url_src[0] = &fm.url;
     url_src[1] = &hm.canon;
     for (k = 0; k < 2; k++) {
         buf_reset(&ubuf);
@@ -348,6 +384,28 @@ extract_status extract_document(const char *relpath, const char *bytes,
     }
     url_own = k < 2;
 
+    /* lang: front matter, <html lang>, <meta http-equiv=content-language> */
+    lang_src[0] = &fm.lang;
+    lang_src[1] = &hm.lang;
+    lang_src[2] = &hm.clang;
+    for (k = 0; k < 3; k++) {
+        lang_field(lang_src[k]->data, lang_src[k]->len, &lbuf);
+        if (lbuf.len > 0 || lbuf.failed)
+            break;
+    }
+    /* date: front matter, article:published_time, main content's <time> */
+    date = fm.date[0] != '\0'      ? fm.date
+           : hm.pubdate[0] != '\0' ? hm.pubdate
+                                   : hm.timedate;
+    /* tags: one source per format */
+    tags = fmt == EXTRACT_FMT_HTML ? &hm.tags : &fm.tags;
+    extract_field(fm.section.data, fm.section.len, &sbuf, EXTRACT_MAX_SECTION);
+    /* description: front matter, <meta name="description"> */
+    extract_field(fm.desc.data, fm.desc.len, &dbuf, EXTRACT_MAX_DESCRIPTION);
+    if (dbuf.len == 0 && !dbuf.failed)
+        extract_field(hm.desc.data, hm.desc.len, &dbuf,
+                      EXTRACT_MAX_DESCRIPTION);
+
     for (k = 0; k < nbufs; k++)
         if (bufs[k]->failed)
             goto nomem;
@@ -362,6 +420,12 @@ extract_status extract_document(const char *relpath, const char *bytes,
     out->title = take(&tbuf, &out->title_len);
     out->url = take(&ubuf, &out->url_len);
     out->text = take(&text, &out->text_len);
+    out->lang = take(&lbuf, &out->lang_len);
+    out->tags = take(&tags->list, &out->tags_len);
+    out->ntags = tags->n;
+    out->section = take(&sbuf, &out->section_len);
+    out->description = take(&dbuf, &out->description_len);
+    memcpy(out->date, date, EXTRACT_DATE_SIZE);
     for (k = 0; k < hm.heads.n; k++) /* ranges the text left empty go */
         if (hm.heads.r[k].end > hm.heads.r[k].start)
             out->headings[out->nheadings++] = hm.heads.r[k];
@@ -377,7 +441,9 @@ extract_status extract_document(const char *relpath, const char *bytes,
     out->format = fmt;
     out->recoded = !utf8;
     out->url_own = url_own;
-    if (out->title == NULL || out->url == NULL || out->text == NULL)
+    if (out->title == NULL || out->url == NULL || out->text == NULL ||
+        out->lang == NULL || out->tags == NULL || out->section == NULL ||
+        out->description == NULL)
         goto nomem;
     goto out;
 nomem:

@@ -17,9 +17,10 @@ extern "C" {
  * path is used instead): cutting a url would make it point elsewhere. */
 #define EXTRACT_MAX_URL 2048
 /* Bump when a page may now be extracted differently (skipped, another
- * title, url, text or ranges): the indexer then reads every page again
- * once. 2: drafts and noindex pages left out; 3: heading and lead ranges. */
-#define EXTRACT_RULES "3"
+ * title, url, text, ranges or metadata): the indexer then reads every page
+ * again once. 2: drafts and noindex pages left out; 3: heading and lead
+ * ranges; 4: language, date, tags, section, description. */
+#define EXTRACT_RULES "4"
 /* Bytes at the start of a file that are checked for NUL and control bytes. */
 #define EXTRACT_SNIFF 8192
 /* Headings kept per document; later ones are body text. A page is rarely
@@ -31,6 +32,22 @@ extern "C" {
  * paragraph elsewhere, so that a page whose text is one block does not
  * make all of it the lead. */
 #define EXTRACT_LEAD_WORDS 40
+/* A language tag longer than this (BCP 47's recommended maximum) is cut
+ * after its last whole subtag that fits: the primary one, which decides
+ * the stemmer, stays. */
+#define EXTRACT_MAX_LANG 35
+/* Tags kept per document, the first ones; each cut to EXTRACT_MAX_TAG
+ * bytes on a UTF-8 character boundary. A keyword list longer than that is
+ * stuffing, not a description. */
+#define EXTRACT_MAX_TAGS 32
+#define EXTRACT_MAX_TAG 64
+/* Sections are short names ("docs", "blog"); cut on a character boundary. */
+#define EXTRACT_MAX_SECTION 64
+/* Descriptions are cut to this many bytes on a character boundary: about
+ * two lines of a result, more than search engines show. */
+#define EXTRACT_MAX_DESCRIPTION 300
+/* Size of extract_doc's date: "YYYY-MM-DD" and its NUL. */
+#define EXTRACT_DATE_SIZE 11
 
 typedef enum {
     EXTRACT_OK = 0,
@@ -58,9 +75,12 @@ typedef struct extract_range {
     size_t end;
 } extract_range;
 
-/* One extracted document. The three strings are malloc'd, NUL-terminated,
- * valid UTF-8 without NUL bytes, and owned by the struct: free them with
- * extract_doc_free(). */
+/* One extracted document. The strings (title, url, text, lang, section,
+ * description) are malloc'd, NUL-terminated, valid UTF-8 without NUL
+ * bytes, never NULL after EXTRACT_OK ("" when absent), and owned by the
+ * struct, as is tags: free them all with extract_doc_free(). The
+ * metadata strings are normalised to one line (blanks collapsed, trimmed)
+ * and cut to their limits. */
 typedef struct extract_doc {
     char *title; /* one line, at most EXTRACT_MAX_TITLE bytes, may be "" */
     size_t title_len;
@@ -86,6 +106,36 @@ typedef struct extract_doc {
     extract_format format;
     int recoded; /* 1 when the bytes were not UTF-8 and were decoded as
                     Windows-1252 */
+    /* The declared language tag, as written ("fr", "en-GB", "Spanish"),
+     * not resolved: front matter lang: (else language:), else <html lang>
+     * (else xml:lang), else the first tag of <meta http-equiv=
+     * "content-language">; at most EXTRACT_MAX_LANG bytes, "" when none. */
+    char *lang;
+    size_t lang_len;
+    /* The publication day, "YYYY-MM-DD", "" when none: front matter date:,
+     * else <meta property="article:published_time">, else the first
+     * <time datetime> of the main content (extract_document). Kept as
+     * written, without time-zone shifting: "2024-05-03T23:30-05:00" is
+     * 2024-05-03. Only a real calendar day of years 1-9999 counts. */
+    char date[EXTRACT_DATE_SIZE];
+    /* ntags tags (front matter tags: and keywords:, or HTML keywords and
+     * article:tag), each NUL-terminated, back to back: tags_len bytes in
+     * all, terminators included (and tags[tags_len] is a NUL too); walk
+     * them with p += strlen(p) + 1. In order of first appearance,
+     * deduplicated (ASCII case-insensitively), one line, non-empty, at
+     * most EXTRACT_MAX_TAG bytes each and EXTRACT_MAX_TAGS in all. ""
+     * (tags_len 0) when ntags is 0. */
+    char *tags;
+    size_t tags_len;
+    size_t ntags;
+    /* front matter section:, at most EXTRACT_MAX_SECTION bytes, "" when
+     * none (the indexer then uses the first folder) */
+    char *section;
+    size_t section_len;
+    /* front matter description:, else <meta name="description">; at most
+     * EXTRACT_MAX_DESCRIPTION bytes, "" when none */
+    char *description;
+    size_t description_len;
 } extract_doc;
 
 /* Initialise libxml2's parser. Call once, from the main thread, before any
@@ -104,15 +154,20 @@ extract_format extract_format_of(const char *relpath);
 /* Extract bytes[0..len) of the file at relpath (relative to its root, '/'
  * separated: it picks the format and is the url fallback). max_size 0 means
  * EXTRACT_MAX_SIZE.
+ * The <time> that dates an HTML page is the first whose datetime is a
+ * date, inside <main> or <article> when the page has one (their header
+ * and footer count, a nav or aside inside them does not), else anywhere
+ * in the body outside nav, header, footer and aside: a page's banners and
+ * sidebars date other pages.
  * EXTRACT_OK: *out is filled and the caller frees it with extract_doc_free().
- * Any other status: *out is zeroed (NULL strings) and, when err is not
+ * Any other status: *out is zeroed (NULL strings, date "") and, when err is not
  * NULL, a short reason is written there ("binary file", "empty", "larger
  * than 50 MB", "unsupported type", "out of memory"). */
 extract_status extract_document(const char *relpath, const char *bytes,
                                 size_t len, size_t max_size, extract_doc *out,
                                 char *err, size_t errlen);
 
-/* Free the strings of doc and zero it (NULL doc is allowed; freeing a
+/* Free the strings and tags of doc and zero it (NULL doc is allowed; freeing a
  * zeroed doc twice is harmless). */
 void extract_doc_free(extract_doc *doc);
 

@@ -1,5 +1,6 @@
-/* extract_html: the text, title, description and canonical url of an HTML
- * page, from libxml2's SAX events, for the extractor. */
+/* extract_html: the text, title, description, canonical url, language,
+ * keywords and date of an HTML page, from libxml2's SAX events, for the
+ * extractor. */
 #include "indexer/extract_int.h"
 
 #include <stdlib.h>
@@ -151,7 +152,8 @@ static int rel_canonical(const xmlChar *rel)
  * in order is walking the tree it would have built, without its memory
  * (about 22 bytes per byte of input). Two walks run side by side, each
  * with its own skip depth: the body walk (text, blocks, skipped elements)
- * and the meta walk (<title>, first <h1>, description, canonical link). */
+ * and the meta walk (<title>, first <h1>, <meta> and <link> tags). The
+ * <time> that dates the page is looked for along the body walk. */
 
 /* Per open element: what its start changed, undone at its end. */
 enum {
@@ -164,10 +166,13 @@ enum {
                              skips were added for it */
     E_HEADING = 1 << 6,   /* an h1-h3 of the body walk, its start in
                              heading_start */
+    E_MAIN = 1 << 7,      /* counted in mains */
+    E_ASIDE = 1 << 8,     /* counted in asides */
+    E_BANNER = 1 << 9,    /* counted in banners */
 };
 
 typedef struct html_elt {
-    uint8_t flags;
+    uint16_t flags;
     uint8_t kind; /* K_LINE, K_PARA or K_PRE when the body walk wrote its
                      start; else K_INLINE */
 } html_elt;
@@ -176,7 +181,8 @@ typedef struct html_sax {
     htmlParserCtxtPtr ctxt;
     html_ctx body;
     buf_t *title, *h1, *desc, *canon;
-    int *noindex;    /* <meta name="robots" content="noindex"> seen */
+    int *noindex; /* <meta name="robots" content="noindex"> seen */
+    extract_html_meta *meta;
     html_elt *stack; /* owned, freed by extract_html */
     size_t depth, scap;
     size_t body_skip;     /* open elements the body walk skips (0: writing) */
@@ -192,6 +198,11 @@ typedef struct html_sax {
     int root_seen; /* the first root element was opened */
     uint8_t root;  /* its E_BODY_SKIP, E_META_SKIP and E_SECTION */
     int have_title, have_h1;
+    /* Where a <time> is: open main/article, aside, header/footer. */
+    size_t mains, asides, banners;
+    int has_main; /* a main or article outside asides was opened */
+    char main_time[EXTRACT_DATE_SIZE]; /* first day in a main/article */
+    char body_time[EXTRACT_DATE_SIZE]; /* first day outside banners */
     int failed; /* out of memory: the caller reports it */
 } html_sax;
 
@@ -219,6 +230,100 @@ static void cap_boundary(html_sax *h)
         buf_putc(h->cap, ' ');
         h->cap_text = 0;
     }
+}
+
+/* Add each item of the comma-separated list s to tags, or only its first
+ * non-blank one to o when o is not NULL. */
+static void comma_list(const char *s, extract_tags *tags, buf_t *o)
+{
+    while (*s != '\0') {
+        size_t k = strcspn(s, ",");
+        const char *v = s;
+        size_t vl = k;
+        extract_trim(&v, &vl);
+        if (o != NULL && vl > 0) {
+            buf_append(o, v, vl);
+            return;
+        }
+        if (o == NULL)
+            extract_tags_add(tags, s, k);
+        s += k;
+        s += *s == ',';
+    }
+}
+
+/* A <meta>: description, robots, keywords, content-language, and
+ * article:tag and article:published_time (a property, or a name on some
+ * sites). */
+static void meta_tag(html_sax *h, const xmlChar **atts)
+{
+    extract_html_meta *m = h->meta;
+    const char *name, *prop, *equiv, *content;
+    int present;
+
+    name = (const char *)sax_attr(atts, "name", &present);
+    prop = (const char *)sax_attr(atts, "property", &present);
+    equiv = (const char *)sax_attr(atts, "http-equiv", &present);
+    content = (const char *)sax_attr(atts, "content", &present);
+    if (content == NULL)
+        return;
+    if (prop == NULL)
+        prop = name;
+    if (name != NULL && strcasecmp(name, "description") == 0) {
+        if (h->desc->len == 0)
+            buf_append(h->desc, content, strlen(content));
+    } else if (name != NULL && strcasecmp(name, "robots") == 0) {
+        if (has_token((const xmlChar *)content, "noindex") ||
+            has_token((const xmlChar *)content, "none"))
+            *h->noindex = 1;
+    } else if (name != NULL && strcasecmp(name, "keywords") == 0) {
+        comma_list(content, &m->tags, NULL);
+    } else if (prop != NULL && strcasecmp(prop, "article:tag") == 0) {
+        extract_tags_add(&m->tags, content, strlen(content));
+    } else if (prop != NULL &&
+               strcasecmp(prop, "article:published_time") == 0) {
+        if (m->pubdate[0] == '\0')
+            extract_date(content, strlen(content), m->pubdate);
+    } else if (equiv != NULL && strcasecmp(equiv, "content-language") == 0) {
+        if (m->clang.len == 0)
+            comma_list(content, NULL, &m->clang);
+    }
+}
+
+/* Root <html>: its lang, else its xml:lang (when not blank). */
+static void root_lang(html_sax *h, const xmlChar **atts)
+{
+    static const char *const names[] = {"lang", "xml:lang"};
+    int present;
+
+    for (size_t k = 0; k < 2; k++) {
+        const char *v = (const char *)sax_attr(atts, names[k], &present);
+        size_t vl = v != NULL ? strlen(v) : 0;
+        const char *t = v;
+        extract_trim(&t, &vl);
+        if (vl > 0) {
+            buf_append(&h->meta->lang, t, vl);
+            return;
+        }
+    }
+}
+
+/* The body walk's <time> (not skipped, not in an aside): its datetime,
+ * when a day, is the first of the main content or of the body outside
+ * banners. */
+static void time_tag(html_sax *h, const xmlChar **atts)
+{
+    char day[EXTRACT_DATE_SIZE];
+    const char *v;
+    int present;
+
+    v = (const char *)sax_attr(atts, "datetime", &present);
+    if (v == NULL || !extract_date(v, strlen(v), day))
+        return;
+    if (h->mains > 0 && h->main_time[0] == '\0')
+        memcpy(h->main_time, day, sizeof day);
+    if (h->banners == 0 && h->body_time[0] == '\0')
+        memcpy(h->body_time, day, sizeof day);
 }
 
 /* The meta walk's part of an element start. */
@@ -250,14 +355,7 @@ static void meta_start(html_sax *h, html_elt *e, const xmlChar *name,
         h->have_h1 = 1;
         h->cap = h->h1;
     } else if (strcmp(n, "meta") == 0) {
-        v = sax_attr(atts, "name", &present);
-        if (v != NULL && strcasecmp((const char *)v, "description") == 0 &&
-            h->desc->len == 0 && (v = sax_attr(atts, "content", &present)))
-            buf_append(h->desc, v, strlen((const char *)v));
-        else if (v != NULL && strcasecmp((const char *)v, "robots") == 0 &&
-                 (v = sax_attr(atts, "content", &present)) != NULL &&
-                 (has_token(v, "noindex") || has_token(v, "none")))
-            *h->noindex = 1;
+        meta_tag(h, atts);
         return;
     } else if (strcmp(n, "link") == 0) {
         v = sax_attr(atts, "rel", &present);
@@ -336,6 +434,9 @@ static void sax_start(void *ud, const xmlChar *name, const xmlChar **atts)
     }
     kind = html_kind(name);
     sax_attr(atts, "data-noindex", &noindex);
+    if (h->depth == 0 && !h->root_seen &&
+        strcmp((const char *)name, "html") == 0)
+        root_lang(h, atts);
     e = &h->stack[h->depth++];
     e->flags = 0;
     e->kind = K_INLINE;
@@ -356,6 +457,22 @@ static void sax_start(void *ud, const xmlChar *name, const xmlChar **atts)
         strcmp((const char *)name, "aside") == 0) {
         e->flags |= E_SECTION;
         h->sections++;
+    }
+    if (strcmp((const char *)name, "main") == 0 ||
+        strcmp((const char *)name, "article") == 0) {
+        e->flags |= E_MAIN;
+        h->mains++;
+        if (h->body_skip == 0 && h->asides == 0)
+            h->has_main = 1;
+    } else if (strcmp((const char *)name, "aside") == 0) {
+        e->flags |= E_ASIDE;
+        h->asides++;
+    } else if (kind == K_BANNER) {
+        e->flags |= E_BANNER;
+        h->banners++;
+    } else if (strcmp((const char *)name, "time") == 0 && h->body_skip == 0 &&
+               h->asides == 0) {
+        time_tag(h, atts);
     }
     if (h->depth == 1 && !h->root_seen) {
         h->root_seen = 1;
@@ -398,6 +515,9 @@ static void sax_end(void *ud, const xmlChar *name)
     }
     if (e->flags & E_SECTION)
         h->sections--;
+    h->mains -= (e->flags & E_MAIN) != 0;
+    h->asides -= (e->flags & E_ASIDE) != 0;
+    h->banners -= (e->flags & E_BANNER) != 0;
     if (e->flags & E_ADOPTED) {
         h->body_skip -= (h->root & E_BODY_SKIP) != 0;
         h->meta_skip -= (h->root & E_META_SKIP) != 0;
@@ -471,6 +591,7 @@ extract_status extract_html(const char *s, size_t n, buf_t *raw,
     h.canon = &meta->canon;
     h.noindex = &meta->noindex;
     h.heads = &meta->heads;
+    h.meta = meta;
     memset(&sax, 0, sizeof sax);
     sax.startElement = sax_start;
     sax.endElement = sax_end;
@@ -496,6 +617,8 @@ extract_status extract_html(const char *s, size_t n, buf_t *raw,
         ctxt->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
     }
     htmlParseDocument(ctxt);
+    memcpy(meta->timedate, h.has_main ? h.main_time : h.body_time,
+           EXTRACT_DATE_SIZE);
     /* libxml2 stops quietly when it runs out of memory: not a whole text */
     if (ctxt->errNo == XML_ERR_NO_MEMORY)
         h.failed = 1;
@@ -507,7 +630,8 @@ out:
         htmlFreeParserCtxt(ctxt);
     free(h.stack);
     if (h.failed || raw->failed || meta->title.failed || meta->h1.failed ||
-        meta->desc.failed || meta->canon.failed)
+        meta->desc.failed || meta->canon.failed || meta->lang.failed ||
+        meta->clang.failed || meta->tags.list.failed)
         return EXTRACT_ERR_NOMEM;
     return EXTRACT_OK;
 }

@@ -54,6 +54,15 @@ static inline void extract_heads_add(extract_heads *h, const buf_t *b,
         h->r[h->n++] = (extract_range){start, end};
 }
 
+/* Tags being collected: n NUL-terminated tags back to back in list (the
+ * form of extract_doc's tags); tmp is extract_tags_add's scratch. The
+ * caller initialises both buffers with extract_buf_init() and frees them. */
+typedef struct extract_tags {
+    buf_t list;
+    size_t n;
+    buf_t tmp;
+} extract_tags;
+
 /* ---- extract.c ---- */
 
 /* The code point of byte c read as Windows-1252: c itself, except for
@@ -86,16 +95,47 @@ void extract_normalise(const char *s, size_t n, buf_t *o, int one_line);
 void extract_normalise_map(const char *s, size_t n, buf_t *o, extract_range *r,
                            size_t nr);
 
-/* Empty o, then put s[0..n) there normalised to one line and cut at
- * EXTRACT_MAX_TITLE bytes on a character boundary. */
-void extract_title(const char *s, size_t n, buf_t *o);
+/* Cut o to max bytes on a character boundary, and the blanks before the
+ * cut (nothing when o failed). */
+void extract_cut(buf_t *o, size_t max);
+
+/* Empty o, then put s[0..n) there normalised to one line and cut at max
+ * bytes on a character boundary (blanks before the cut go too). */
+void extract_field(const char *s, size_t n, buf_t *o, size_t max);
+
+/* Add the tag s[0..n) to t, normalised to one line and cut at
+ * EXTRACT_MAX_TAG bytes on a character boundary; ignored when empty, when
+ * t has it already (ASCII case-insensitively) or EXTRACT_MAX_TAGS tags. */
+void extract_tags_add(extract_tags *t, const char *s, size_t n);
+
+/* When s[0..n), trimmed of ASCII blanks, is an ISO 8601 day of a real
+ * calendar date (YYYY-MM-DD, year 1-9999), alone or followed by a time
+ * ("T10:00:00Z", " 10:00", "T10:00:00.5+02:00"), put "YYYY-MM-DD" in out
+ * and return 1; else return 0 and leave out alone. */
+int extract_date(const char *s, size_t n, char out[EXTRACT_DATE_SIZE]);
+
+/* What a front matter says. The buffers get the values as written (quotes
+ * off), for the caller to normalise; the caller initialises them with
+ * extract_buf_init() (and tags' too) and frees them. */
+typedef struct extract_fm {
+    buf_t title;
+    buf_t url;
+    buf_t lang;    /* lang:, else language: */
+    buf_t section; /* section: */
+    buf_t desc;    /* description:, with its continuation lines */
+    char date[EXTRACT_DATE_SIZE]; /* date: when it is a day, else "" */
+    extract_tags tags;            /* tags: and keywords:, in order */
+    int unlisted;                 /* draft: true or published: false */
+} extract_fm;
 
 /* When s[0..n) starts with a front matter block (--- / key: value lines /
- * ---), append its title and url values to title and url, set *unlisted
- * (draft: true or published: false) and return the offset of what
- * follows; else return 0 and change nothing. */
-size_t extract_front_matter(const char *s, size_t n, buf_t *title, buf_t *url,
-                            int *unlisted);
+ * ---), fill fm from it (tags are added to fm->tags) and return the
+ * offset of what follows; else return 0 and change nothing. For each key,
+ * the last one counts; tags: and keywords: lists are all merged. A list
+ * is "[a, 'b c']" (it may go on over the next lines), "a, b", or the
+ * lines "- a" that follow an empty value; description may go on over the
+ * indented lines that follow (also after | or >). */
+size_t extract_front_matter(const char *s, size_t n, extract_fm *fm);
 
 /* ---- extract_md.c ---- */
 
@@ -115,6 +155,15 @@ typedef struct extract_html_meta {
     buf_t canon; /* href of the first <link rel="canonical"> */
     int noindex; /* <meta name="robots" content="noindex"> (or "none") */
     extract_heads heads; /* the h1-h3 of the body text, in its offsets */
+    buf_t lang;          /* lang (else xml:lang) of the root <html> */
+    buf_t clang;         /* first tag of the first <meta http-equiv=
+                            "content-language"> */
+    extract_tags tags;   /* <meta name="keywords"> items and article:tag */
+    /* first <meta property="article:published_time"> that is a day */
+    char pubdate[EXTRACT_DATE_SIZE];
+    /* first <time datetime> that is a day, of the main content (see
+     * extract_document) */
+    char timedate[EXTRACT_DATE_SIZE];
 } extract_html_meta;
 
 /* Parse the HTML document s[0..n) (UTF-8, NUL-terminated at n, n > 0 and

@@ -11,6 +11,7 @@
 
 #include "common/cli.h"
 #include "common/index_meta.h"
+#include "common/lang.h"
 #include "common/schema.h"
 #include "indexer/extract.h"
 #include "indexer/sync.h"
@@ -36,7 +37,15 @@ static void usage(FILE *f)
             "Index the .txt, .md and .html files of DIR (and below) into "
             "the search index.\n\n"
             "  -d, --db PATH          index folder (default %s)\n"
-            "      --lang NAME        stemming language (default %s)\n"
+            "      --lang NAME        language of documents that declare "
+            "none (front\n"
+            "                         matter lang:, <html lang>): a code or "
+            "name,\n"
+            "                         fr, en, es, french... (default %s)\n"
+            "      --lang-path        a first folder named after a language "
+            "(en/, es/)\n"
+            "                         gives the language of the documents "
+            "below it\n"
             "      --rebuild          start from an empty index (in place: "
             "readers\n                         never see it half-built)\n"
             "  -n, --dry-run          report what would change, write "
@@ -104,6 +113,7 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {
         {"db", required_argument, NULL, 'd'},
         {"lang", required_argument, NULL, 'L'},
+        {"lang-path", no_argument, NULL, 'P'},
         {"rebuild", no_argument, NULL, 'R'},
         {"dry-run", no_argument, NULL, 'n'},
         {"max-file-size", required_argument, NULL, 'M'},
@@ -133,7 +143,17 @@ int main(int argc, char **argv)
             opt.db_path = optarg;
             break;
         case 'L':
+            if (!lang_find(optarg, strlen(optarg))) {
+                fprintf(stderr,
+                        "cglu-index: --lang %s: unknown language (a code or "
+                        "name libstemmer has: fr, en, es, french...)\n",
+                        optarg);
+                return 2;
+            }
             opt.lang = optarg;
+            break;
+        case 'P':
+            opt.lang_path = 1;
             break;
         case 'R':
             opt.rebuild = 1;

@@ -15,7 +15,9 @@
 
 #include "common/analyze.h"
 #include "common/schema.h"
+#include "common/langset.h"
 #include "indexer/docbuild.h"
+#include "indexer/docmeta.h"
 #include "indexer/extract.h"
 #include "indexer/siteurl.h"
 
@@ -49,7 +51,9 @@ struct pipeline {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    analyzer *an; /* the worker's own analyzer */
+    langset *langs;         /* the worker's own analyzers */
+    const lang_info *deflt; /* of documents that declare no language */
+    int lang_path;          /* a first folder may name the language */
     char *buf;    /* the worker's file buffer */
     size_t bufcap;
     size_t max_file_size;
@@ -169,6 +173,29 @@ static void build_item(pipeline *p, pipeline_item *it)
         it->fate = PIPELINE_FATAL;
         goto out;
     }
+    /* the language and section (docmeta's rules) and the tags as a list */
+    int unknown;
+    const lang_info *lang =
+        docmeta_lang(doc.lang, e->relpath, p->lang_path, p->deflt, &unknown);
+    if (unknown && !it->msg[0]) {
+        snprintf(it->msg, sizeof it->msg,
+                 "note %s: unknown language \"%.40s\", indexed as %s",
+                 e->relpath, doc.lang, lang->name);
+        it->msg_level = RUNLOG_NOTE;
+    }
+    analyzer *an = langset_get(p->langs, lang, why, sizeof why);
+    if (!an) {
+        it->fate = PIPELINE_FATAL;
+        goto out;
+    }
+    char section[SCHEMA_KEY_MAX + 1];
+    docmeta_section(doc.section, e->relpath, p->lang_path, section);
+    const char *tags[DOCBUILD_MAX_TAGS];
+    size_t ntags = 0;
+    for (const char *t = doc.tags; t && ntags < doc.ntags &&
+                                   ntags < DOCBUILD_MAX_TAGS;
+         t += strlen(t) + 1)
+        tags[ntags++] = t;
     docbuild_input in = {
         .id = id.data,
         .relpath = e->relpath,
@@ -180,6 +207,11 @@ static void build_item(pipeline *p, pipeline_item *it)
         .headings = doc.headings,
         .nheadings = doc.nheadings,
         .lead = doc.lead,
+        .date = doc.date,
+        .section = section,
+        .tags = tags,
+        .ntags = ntags,
+        .description = doc.description,
         .root = it->root,
         .mtime = (int64_t)e->mtime,
         .mtime_nsec = e->mtime_nsec,
@@ -187,7 +219,7 @@ static void build_item(pipeline *p, pipeline_item *it)
         .hash = hash,
     };
     docbuild_status ds =
-        docbuild_make(p->an, &in, &it->words, &it->doc, why, sizeof why);
+        docbuild_make(an, &in, &it->words, &it->doc, why, sizeof why);
     if (ds == DOCBUILD_ERR_NOMEM) {
         it->fate = PIPELINE_FATAL;
     } else if (ds != DOCBUILD_OK) {
@@ -223,11 +255,10 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-pipeline_status pipeline_new(size_t cap, const char *lang, size_t max_file_size,
-                             int dry_run, pipeline **out, char *err,
-                             size_t errlen)
+pipeline_status pipeline_new(size_t cap, const lang_info *lang, int lang_path,
+                             size_t max_file_size, int dry_run, pipeline **out,
+                             char *err, size_t errlen)
 {
-    char msg[256];
     pipeline_status st = PIPELINE_ERR_NOMEM;
     pipeline *p = calloc(1, sizeof *p);
 
@@ -241,16 +272,14 @@ pipeline_status pipeline_new(size_t cap, const char *lang, size_t max_file_size,
     p->dry_run = dry_run;
     if (cap && !(p->items = calloc(cap, sizeof *p->items)))
         goto nomem;
-    if (analyze_new(lang, &p->an, msg, sizeof msg) != ANALYZE_OK) {
-        snprintf(err, errlen, "%s", msg);
-        st = PIPELINE_ERR_ANALYZER;
-        goto fail;
-    }
+    p->deflt = lang;
+    p->lang_path = lang_path;
+    if (!(p->langs = langset_new()))
+        goto nomem;
     *out = p;
     return PIPELINE_OK;
 nomem:
     snprintf(err, errlen, "out of memory");
-fail:
     pipeline_free(p);
     return st;
 }
@@ -323,7 +352,7 @@ void pipeline_free(pipeline *p)
     }
     free(p->items);
     free(p->buf);
-    analyze_free(p->an);
+    langset_free(p->langs);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     free(p);

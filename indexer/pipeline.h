@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "common/buf.h"
+#include "common/lang.h"
 #include "common/xapian_c.h"
 #include "indexer/runlog.h"
 #include "indexer/walk.h"
@@ -14,7 +15,6 @@
 typedef enum {
     PIPELINE_OK = 0,
     PIPELINE_ERR_NOMEM,    /* out of memory */
-    PIPELINE_ERR_ANALYZER, /* the worker's analyzer (err says why) */
     PIPELINE_ERR_THREAD,   /* the worker thread could not start */
 } pipeline_status;
 
@@ -56,12 +56,14 @@ typedef struct pipeline_item {
 
 typedef struct pipeline pipeline;
 
-/* A pipeline for at most cap items whose worker analyses in lang, skips
- * files over max_file_size bytes (0: EXTRACT_MAX_SIZE), and builds no
- * document when dry_run. On failure *out is NULL and err says why. */
-pipeline_status pipeline_new(size_t cap, const char *lang, size_t max_file_size,
-                             int dry_run, pipeline **out, char *err,
-                             size_t errlen);
+/* A pipeline for at most cap items whose worker analyses each document in
+ * its language (indexer/docmeta's rules: lang for those that declare none,
+ * lang_path for the folder rule), skips files over max_file_size bytes
+ * (0: EXTRACT_MAX_SIZE), and builds no document when dry_run. On failure
+ * *out is NULL and err says why. */
+pipeline_status pipeline_new(size_t cap, const lang_info *lang, int lang_path,
+                             size_t max_file_size, int dry_run, pipeline **out,
+                             char *err, size_t errlen);
 
 /* The next free item, zeroed, for the writer to fill; it is queued only by
  * pipeline_queue (else the next call hands it out again). NULL when cap

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "common/analyze.h"
+#include "common/lang.h"
+#include "common/langset.h"
 #include "common/clock.h"
 #include "common/index_meta.h"
 #include "common/schema.h"
@@ -30,6 +32,8 @@
 #include "indexer/walk.h"
 
 #define PIDFILE "cglu-index.pid"
+/* Languages of one index at most: every one common/lang knows. */
+#define SYNC_MAX_LANGS 32
 /* Xapian buffers about 11 MB of changes per MB of input; 1 MB batches keep
  * the indexer near 24 MB of RSS and cost no measurable speed (1, 2, 4 and 8
  * MB all index man-fr in 1.5 s). */
@@ -39,7 +43,8 @@ typedef struct run {
     const sync_options *opt;
     sync_report *rep;
     runlog log;
-    analyzer *an;
+    langset *langs;         /* analyzers of the documents' languages */
+    const lang_info *deflt; /* --lang */
     xc_db *db; /* writer, or reader in a dry run (NULL: no index yet) */
     index_meta_info meta; /* what the index recorded (zeroed: no index) */
     spell_table *spell;
@@ -56,7 +61,11 @@ typedef struct run {
     int pidfile;    /* 1 when we wrote the pid file */
     int rebuild;    /* --rebuild, or finishing an interrupted one */
     size_t touched; /* unchanged files whose new mtime was recorded */
-    synonyms *syn;  /* the groups of the run's synonym files */
+    /* The groups of the run's synonym files, analysed in each language of
+     * the index's documents: [0] the default language's, read first. */
+    synonyms *syns[SYNC_MAX_LANGS];
+    const lang_info *syn_langs[SYNC_MAX_LANGS]; /* [0] unused */
+    size_t nsyns;
     int syn_keep;   /* a folder's .synonyms could not be read: the index's
                        synonym table is left as it was */
 } run;
@@ -95,35 +104,45 @@ static int is_present(const run *r, const char *id)
 }
 
 /* Read the stored document of term: its data (id\0title\0url, into *data)
- * and text (into *text), both malloc'd. 0, or -1 when unreadable. */
+ * and text (into *text), both malloc'd, and its language (*lang). 0, or -1
+ * when unreadable. */
 static int read_stored(run *r, const char *term, char **data, size_t *dlen,
-                       char **text)
+                       char **text, const lang_info **lang)
 {
     char *vals[SCHEMA_NVALUES] = {0};
     *text = NULL;
     if (xc_get_by_id(r->db, term, data, dlen, vals, SCHEMA_NVALUES) != XC_OK)
         return -1;
     *text = vals[SCHEMA_V_TEXT];
+    const char *code = vals[SCHEMA_V_LANG] ? vals[SCHEMA_V_LANG] : "";
+    *lang = lang_find(code, strlen(code));
+    if (!*lang)
+        *lang = r->deflt;
     for (int i = 0; i < SCHEMA_NVALUES; i++)
         if (i != SCHEMA_V_TEXT)
             free(vals[i]);
     return 0;
 }
 
-/* Subtract the spelling words of a stored document (its title, in data
- * id\0title\0url, and its text). 0, or -1 when out of memory. */
-static int unspell(run *r, const char *data, size_t len, const char *text)
+/* Subtract the spelling words of a stored document of language lang (its
+ * title, in data id\0title\0url, and its text). 0, or -1 when out of
+ * memory. */
+static int unspell(run *r, const char *data, size_t len, const char *text,
+                   const lang_info *lang)
 {
     const char *end = data + len;
     const char *title = memchr(data, '\0', len);
+    analyzer *an = langset_get(r->langs, lang, NULL, 0);
+    if (!an)
+        return -1;
     if (title) {
         title++;
         const char *url = memchr(title, '\0', (size_t)(end - title));
         size_t tl = url ? (size_t)(url - title) : (size_t)(end - title);
-        if (docbuild_spell_text(r->an, title, tl, r->spell, -1) != DOCBUILD_OK)
+        if (docbuild_spell_text(an, title, tl, r->spell, -1) != DOCBUILD_OK)
             return -1;
     }
-    if (text && docbuild_spell_text(r->an, text, strlen(text), r->spell, -1) !=
+    if (text && docbuild_spell_text(an, text, strlen(text), r->spell, -1) !=
                     DOCBUILD_OK)
         return -1;
     return 0;
@@ -243,9 +262,10 @@ static int write_item(run *r, pipeline_item *it, char *err, size_t errlen)
         return it->fate;
     schema_uid(it->root, e->relpath, idterm);
     char *oldtext = NULL;
+    const lang_info *oldlang = NULL;
     int oom = it->found &&
-              read_stored(r, idterm, &old, &oldlen, &oldtext) == 0 &&
-              unspell(r, old, oldlen, oldtext) != 0;
+              read_stored(r, idterm, &old, &oldlen, &oldtext, &oldlang) == 0 &&
+              unspell(r, old, oldlen, oldtext, oldlang) != 0;
     free(old);
     free(oldtext);
     if (oom) {
@@ -302,8 +322,9 @@ static int index_files(run *r, char *err, size_t errlen)
     pipeline_item *it;
     int rc = -1;
 
-    if (pipeline_new(r->total, analyze_lang(r->an), r->opt->max_file_size,
-                     r->opt->dry_run, &p, err, errlen) != PIPELINE_OK)
+    if (pipeline_new(r->total, r->deflt, r->opt->lang_path,
+                     r->opt->max_file_size, r->opt->dry_run, &p, err,
+                     errlen) != PIPELINE_OK)
         return -1;
     /* Pass 1: what must be read. */
     for (size_t i = 0; i < r->f.n; i++) {
@@ -469,12 +490,13 @@ static int delete_gone(run *r, char *err, size_t errlen)
         char *data = NULL, *text = NULL;
         size_t dl = 0;
         const char *term = g.ids[i];
-        int bad = read_stored(r, term, &data, &dl, &text) != 0;
+        const lang_info *lang = NULL;
+        int bad = read_stored(r, term, &data, &dl, &text, &lang) != 0;
         if (!bad && r->opt->dry_run) {
             runlog_printf(&r->log, RUNLOG_WARN, "would delete %s (dry run)",
                           data); /* id\0.. */
         } else if (!bad) {
-            bad = unspell(r, data, dl, text) != 0 ||
+            bad = unspell(r, data, dl, text, lang) != 0 ||
                   xc_delete(r->db, term) != XC_OK;
             if (!bad)
                 runlog_printf(&r->log, RUNLOG_NOTE, "deleted %s", data);
@@ -507,43 +529,42 @@ static void syn_report(const char *msg, void *ctx)
     runlog_printf(&r->log, RUNLOG_ERROR, "%s", msg);
 }
 
-/* Read each folder's .synonyms (none is fine) and every --synonyms FILE.
- * A refused line is said and counted, the rest kept; a folder's file that
+/* Read each folder's .synonyms (none is fine) and every --synonyms FILE
+ * into set. With report (the default language's set, read first): a
+ * refused line is said and counted, the rest kept; a folder's file that
  * cannot be read leaves the index's table as it was (syn_keep), a FILE
- * given that cannot be read is fatal (-1 with err set). */
-static int read_synonyms(run *r, const char *const *given, char *err,
-                         size_t errlen)
+ * given that cannot be read is fatal (-1 with err set). Without: the same
+ * files again for another language, silently. */
+static int read_synonyms_into(run *r, synonyms *set, int report,
+                              const char *const *given, char *err,
+                              size_t errlen)
 {
     char path[PATH_MAX], name[PATH_MAX], msg[512];
     size_t nbad = 0;
     synonyms_status st;
+    synonyms_report_fn fn = report ? syn_report : NULL;
+    size_t *bad = report ? &nbad : NULL;
 
-    if (synonyms_new(r->an, &r->syn) != SYNONYMS_OK) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
     for (size_t i = 0; i < r->f.n; i++) {
         snprintf(path, sizeof path, "%s/%s", r->f.roots[i], SYNONYMS_FILE);
         snprintf(name, sizeof name, "%s%s%s", given[i],
                  given[i][0] && given[i][strlen(given[i]) - 1] == '/' ? ""
                                                                       : "/",
                  SYNONYMS_FILE);
-        st = synonyms_read(r->syn, path, name, 1, syn_report, r, &nbad, msg,
-                           sizeof msg);
-        if (st == SYNONYMS_ERR_READ) {
+        st = synonyms_read(set, path, name, 1, fn, r, bad, msg, sizeof msg);
+        if (st == SYNONYMS_ERR_READ && report) {
             runlog_printf(&r->log, RUNLOG_ERROR,
                           "%s; the index keeps its synonyms", msg);
             r->syn_keep = 1;
             nbad++;
-        } else if (st != SYNONYMS_OK) {
+        } else if (st != SYNONYMS_OK && st != SYNONYMS_ERR_READ) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
     }
     for (size_t i = 0; i < r->opt->nsynonym_files; i++) {
         const char *f = r->opt->synonym_files[i];
-        st = synonyms_read(r->syn, f, f, 0, syn_report, r, &nbad, msg,
-                           sizeof msg);
+        st = synonyms_read(set, f, f, 0, fn, r, bad, msg, sizeof msg);
         if (st == SYNONYMS_ERR_READ) {
             snprintf(err, errlen, "--synonyms: %s", msg);
             return -1;
@@ -553,7 +574,61 @@ static int read_synonyms(run *r, const char *const *given, char *err,
             return -1;
         }
     }
-    r->rep->bad_synonyms = nbad;
+    if (report)
+        r->rep->bad_synonyms = nbad;
+    return 0;
+}
+
+/* The run's synonym files in the default language (said and counted). */
+static int read_synonyms(run *r, const char *const *given, char *err,
+                         size_t errlen)
+{
+    analyzer *an = langset_get(r->langs, r->deflt, NULL, 0);
+    if (!an || synonyms_new(an, &r->syns[0]) != SYNONYMS_OK) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    r->nsyns = 1;
+    return read_synonyms_into(r, r->syns[0], 1, given, err, errlen);
+}
+
+static int note_lang(const char *term, size_t len, uint32_t tf, void *ctx)
+{
+    run *r = ctx;
+    const lang_info *l = len > 1 ? lang_find(term + 1, len - 1) : NULL;
+    (void)tf;
+    if (l && l != r->deflt && r->nsyns < SYNC_MAX_LANGS)
+        r->syn_langs[r->nsyns++] = l; /* its set is made by the caller */
+    return 0;
+}
+
+/* The same files in every other language the index's documents are in
+ * (its L terms, this run's changes included): a query analysed in a
+ * language looks its words up among that language's keys. 0, or -1 with
+ * err set. */
+static int synonyms_other_langs(run *r, const char *const *given, char *err,
+                                size_t errlen)
+{
+    size_t first = r->nsyns;
+    if (!r->db || r->syn_keep)
+        return 0;
+    if (xc_allterms(r->db, SCHEMA_P_LANG, note_lang, r) != XC_OK) {
+        snprintf(err, errlen, "%s", xc_errmsg(r->db));
+        return -1;
+    }
+    for (size_t i = first; i < r->nsyns; i++) {
+        analyzer *an = langset_get(r->langs, r->syn_langs[i], NULL, 0);
+        r->syns[i] = NULL;
+        if (!an || synonyms_new(an, &r->syns[i]) != SYNONYMS_OK) {
+            r->nsyns = i;
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        if (read_synonyms_into(r, r->syns[i], 0, given, err, errlen) != 0) {
+            r->nsyns = i + 1;
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -565,7 +640,8 @@ static int synonyms_differ(run *r, int *differ, char *err, size_t errlen)
     *differ = 0;
     if (r->syn_keep || !r->db)
         return 0;
-    synonyms_status st = synonyms_same(r->syn, r->db, &same);
+    synonyms_status st = synonyms_same_all(
+        (const synonyms *const *)r->syns, r->nsyns, r->db, &same);
     if (st != SYNONYMS_OK) {
         snprintf(err, errlen, "%s",
                  st == SYNONYMS_ERR_DB ? xc_errmsg(r->db) : "out of memory");
@@ -575,7 +651,7 @@ static int synonyms_differ(run *r, int *differ, char *err, size_t errlen)
     if (*differ && r->opt->dry_run)
         runlog_printf(&r->log, RUNLOG_WARN,
                       "would replace the synonyms: %zu groups (dry run)",
-                      synonyms_ngroups(r->syn));
+                      synonyms_ngroups(r->syns[0]));
     return 0;
 }
 
@@ -712,7 +788,7 @@ static int check_index(run *r, char *err, size_t errlen)
     if (!r->db)
         return 0;
     index_meta_status st =
-        index_meta_check(r->db, analyze_lang(r->an), &r->meta, why, sizeof why);
+        index_meta_check(r->db, r->deflt->name, &r->meta, why, sizeof why);
     switch (st) {
     case INDEX_META_OK:
     case INDEX_META_EMPTY:
@@ -733,7 +809,7 @@ static int check_index(run *r, char *err, size_t errlen)
                  "index %s was built with analyzer \"%s\" for \"%s\"; this "
                  "is \"%s\" for \"%s\": rerun with --rebuild",
                  path, r->meta.analyzer, r->meta.lang, ANALYZE_VERSION,
-                 analyze_lang(r->an));
+                 r->deflt->name);
         return -1;
     default:
         snprintf(err, errlen, "%s", why);
@@ -749,7 +825,7 @@ static int write_meta(run *r, int final, char *err, size_t errlen)
     uint32_t n = 0;
     xc_status st = xc_metadata_set(r->db, SCHEMA_M_ANALYZER, ANALYZE_VERSION);
     if (st == XC_OK)
-        st = xc_metadata_set(r->db, SCHEMA_M_LANG, analyze_lang(r->an));
+        st = xc_metadata_set(r->db, SCHEMA_M_LANG, r->deflt->name);
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_FORMAT, SCHEMA_FORMAT);
     /* a rebuild that kept documents it could not read is not done: the
@@ -795,8 +871,14 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     r.log.progress = opt->progress;
     r.log.t0 = clock_now();
     err[0] = '\0';
-    if (analyze_new(opt->lang, &r.an, msg, sizeof msg) != ANALYZE_OK) {
-        snprintf(err, errlen, "%s", msg);
+    r.deflt = opt->lang ? lang_find(opt->lang, strlen(opt->lang))
+                        : lang_default();
+    if (!r.deflt) {
+        snprintf(err, errlen, "unknown language \"%s\"", opt->lang);
+        goto out;
+    }
+    if (!(r.langs = langset_new())) {
+        snprintf(err, errlen, "out of memory");
         goto out;
     }
     /* a bad --base-url is a usage error: said before any walk */
@@ -904,19 +986,21 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
                       r.rebuild ? "; the next run goes on with the rebuild"
                                 : "");
     int syn_differ;
-    if (synonyms_differ(&r, &syn_differ, err, errlen) != 0)
+    if (synonyms_other_langs(&r, roots, err, errlen) != 0 ||
+        synonyms_differ(&r, &syn_differ, err, errlen) != 0)
         goto out;
     if (!opt->dry_run) {
         /* The synonym table is replaced in the run's last commit, with the
          * documents: a run where only the synonyms changed commits too, so
          * that the daemon reopens on a new revision. */
         if (syn_differ) {
-            if (synonyms_store(r.syn, r.db) != SYNONYMS_OK) {
+            if (synonyms_store_all((const synonyms *const *)r.syns, r.nsyns,
+                                   r.db) != SYNONYMS_OK) {
                 snprintf(err, errlen, "%s", xc_errmsg(r.db));
                 goto out;
             }
             runlog_printf(&r.log, RUNLOG_NOTE, "synonyms replaced: %zu groups",
-                          synonyms_ngroups(r.syn));
+                          synonyms_ngroups(r.syns[0]));
         }
         int changed = rep->added || rep->updated || rep->deleted || r.rebuild ||
                       r.touched || r.f.meta_changed || syn_differ;
@@ -958,8 +1042,9 @@ out:
         free(r.present[i]);
     free(r.present);
     spell_free(r.spell);
-    synonyms_free(r.syn);
-    analyze_free(r.an);
+    for (size_t i = 0; i < r.nsyns; i++)
+        synonyms_free(r.syns[i]);
+    langset_free(r.langs);
     rep->seconds = clock_now() - r.log.t0;
     return status;
 }

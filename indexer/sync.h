@@ -26,7 +26,10 @@ typedef void (*sync_log_fn)(const char *line, void *ctx);
 
 typedef struct sync_options {
     const char *db_path;  /* index folder */
-    const char *lang;     /* libstemmer algorithm, "french" */
+    /* the language of documents that declare none: a name or code
+     * common/lang knows ("french", "fr"); NULL: French */
+    const char *lang;
+    int lang_path; /* a first folder that names a language gives it */
     int rebuild;          /* start from an empty index */
     int dry_run;          /* report, write nothing */
     int verbose;          /* one log line per file that changes/skips */

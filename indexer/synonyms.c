@@ -1,10 +1,12 @@
-/* synonyms: synonym files parsed line by line into analysed groups, and
- * the index's synonym table compared with them and replaced. */
+/* synonyms: synonym files parsed line by line into analysed groups of one
+ * language, and the index's synonym table compared with the union of
+ * several languages' groups and replaced by it. */
 #include "indexer/synonyms.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,16 +19,20 @@
 #define MSG_MAX 1024
 
 typedef struct group {
-    char **keys; /* malloc'd, each malloc'd */
+    char **keys; /* malloc'd, each malloc'd, each "code:stems" */
     size_t n;
 } group;
 
 struct synonyms {
-    analyzer *a; /* borrowed */
+    analyzer *a;      /* borrowed */
+    const char *code; /* a's language code: static (common/lang) */
+    size_t plen;      /* bytes of "code:" that start every key */
     group *groups;
     size_t n, cap;
 };
 
+/* A pair of the table: a key and, as its value, another key of its group
+ * past the code (both keys of a group share it). */
 typedef struct pair {
     const char *key, *value; /* borrowed from the groups */
 } pair;
@@ -61,6 +67,8 @@ synonyms_status synonyms_new(analyzer *a, synonyms **out)
     if (!*out)
         return SYNONYMS_ERR_NOMEM;
     (*out)->a = a;
+    (*out)->code = analyze_language(a)->code;
+    (*out)->plen = strlen((*out)->code) + 1;
     return SYNONYMS_OK;
 }
 
@@ -126,14 +134,15 @@ static int is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-/* The key of entry e[0..n) into key (XC_MAX_TERM + 1 bytes): 1 when made,
- * 0 when there is none (empty after trimming), -1 when refused (said),
- * -2 when out of memory. */
+/* The key of entry e[0..n), "code:stems", into key (XC_MAX_TERM + 1
+ * bytes; the limit counts the code, as the query's lookup does): 1 when
+ * made, 0 when there is none (empty after trimming), -1 when refused
+ * (said), -2 when out of memory. */
 static int entry_key(synonyms *s, line_ctx *l, const char *e, size_t n,
                      char key[XC_MAX_TERM + 1])
 {
     analyze_token t;
-    size_t words = 0, len = 0, stops = 0;
+    size_t words = 0, len = s->plen, stops = 0;
     int r;
 
     while (n > 0 && is_blank(*e)) {
@@ -143,7 +152,9 @@ static int entry_key(synonyms *s, line_ctx *l, const char *e, size_t n,
     while (n > 0 && is_blank(e[n - 1]))
         n--;
     if (n == 0)
-        return 0; /* "a,,b" or a trailing comma */
+        return 0;                      /* "a,,b" or a trailing comma */
+    memcpy(key, s->code, s->plen - 1); /* a code is far below XC_MAX_TERM */
+    key[s->plen - 1] = SCHEMA_SYNONYM_LANG_SEP;
     analyze_begin(s->a, e, n, 1);
     while ((r = analyze_next(s->a, &t)) == 1) {
         if (++words > SYNONYMS_MAX_WORDS) {
@@ -151,7 +162,7 @@ static int entry_key(synonyms *s, line_ctx *l, const char *e, size_t n,
                 SYNONYMS_MAX_WORDS);
             return -1;
         }
-        size_t need = t.stem_len + (len > 0);
+        size_t need = t.stem_len + (len > s->plen);
         if (need > XC_MAX_TERM - len) {
             bad(l,
                 "entry \"%.*s\" is too long (its key takes more than %d "
@@ -159,7 +170,7 @@ static int entry_key(synonyms *s, line_ctx *l, const char *e, size_t n,
                 quoted_len(e, n), e, XC_MAX_TERM);
             return -1;
         }
-        if (len > 0)
+        if (len > s->plen)
             key[len++] = ' ';
         memcpy(key + len, t.stem, t.stem_len);
         len += t.stem_len;
@@ -342,29 +353,38 @@ static int cmp_pair(const void *a, const void *b)
     return c ? c : strcmp(x->value, y->value);
 }
 
-/* Every (key, value) pair of s, sorted and distinct, into *out (malloc'd,
- * freed by the caller; NULL when there are none). */
-static synonyms_status make_pairs(const synonyms *s, pair **out, size_t *n)
+/* Every (key, value) pair of sets[0..nsets), sorted and distinct, into
+ * *out (malloc'd, freed by the caller; NULL when there are none). */
+static synonyms_status make_pairs(const synonyms *const *sets, size_t nsets,
+                                  pair **out, size_t *n)
 {
     size_t total = 0, k = 0;
     *out = NULL;
     *n = 0;
-    for (size_t i = 0; i < s->n; i++)
-        total += s->groups[i].n * (s->groups[i].n - 1);
+    for (size_t j = 0; j < nsets; j++)
+        for (size_t i = 0; i < sets[j]->n; i++) {
+            size_t g = sets[j]->groups[i].n;
+            if (g * (g - 1) > SIZE_MAX / sizeof(pair) - total)
+                return SYNONYMS_ERR_NOMEM; /* only with absurd nsets */
+            total += g * (g - 1);
+        }
     if (total == 0)
         return SYNONYMS_OK;
     pair *p = malloc(total * sizeof *p);
     if (!p)
         return SYNONYMS_ERR_NOMEM;
-    for (size_t i = 0; i < s->n; i++) {
-        const group *g = &s->groups[i];
-        for (size_t a = 0; a < g->n; a++)
-            for (size_t b = 0; b < g->n; b++)
-                if (a != b)
-                    p[k++] = (pair){g->keys[a], g->keys[b]};
-    }
+    for (size_t j = 0; j < nsets; j++)
+        for (size_t i = 0; i < sets[j]->n; i++) {
+            const group *g = &sets[j]->groups[i];
+            for (size_t a = 0; a < g->n; a++)
+                for (size_t b = 0; b < g->n; b++)
+                    if (a != b)
+                        p[k++] = (pair){g->keys[a], g->keys[b] + sets[j]->plen};
+        }
     qsort(p, k, sizeof *p, cmp_pair);
-    size_t d = 0; /* a key in two groups may meet a value twice */
+    /* a key in two groups may meet a value twice, and so may two sets of
+     * one language */
+    size_t d = 0;
     for (size_t i = 0; i < k; i++)
         if (d == 0 || cmp_pair(&p[d - 1], &p[i]) != 0)
             p[d++] = p[i];
@@ -373,7 +393,8 @@ static synonyms_status make_pairs(const synonyms *s, pair **out, size_t *n)
     return SYNONYMS_OK;
 }
 
-/* The walk of synonyms_same: the index's pairs in order against ours. */
+/* The walk of synonyms_same_all: the index's pairs in order against ours
+ * (strcmp orders as Xapian does: by unsigned bytes). */
 typedef struct same_ctx {
     xc_db *db;
     const pair *p;
@@ -405,13 +426,14 @@ static int same_key(const char *k, size_t len, void *ctx)
     return c->st != XC_OK || c->differ;
 }
 
-synonyms_status synonyms_same(const synonyms *s, xc_db *db, int *same)
+synonyms_status synonyms_same_all(const synonyms *const *sets, size_t n,
+                                  xc_db *db, int *same)
 {
     same_ctx c = {db, NULL, 0, 0, NULL, 0, XC_OK};
     pair *p = NULL;
 
     *same = 0;
-    synonyms_status st = make_pairs(s, &p, &c.n);
+    synonyms_status st = make_pairs(sets, n, &p, &c.n);
     if (st != SYNONYMS_OK)
         return st;
     c.p = p;
@@ -423,17 +445,31 @@ synonyms_status synonyms_same(const synonyms *s, xc_db *db, int *same)
     return SYNONYMS_OK;
 }
 
-synonyms_status synonyms_store(const synonyms *s, xc_db *db)
+synonyms_status synonyms_store_all(const synonyms *const *sets, size_t n,
+                                   xc_db *db)
 {
     if (xc_synonyms_clear(db) != XC_OK)
         return SYNONYMS_ERR_DB;
-    for (size_t i = 0; i < s->n; i++) {
-        const group *g = &s->groups[i];
-        for (size_t a = 0; a < g->n; a++)
-            for (size_t b = 0; b < g->n; b++)
-                if (a != b &&
-                    xc_synonym_add(db, g->keys[a], g->keys[b]) != XC_OK)
-                    return SYNONYMS_ERR_DB;
-    }
+    /* no sort needed: adding a pair twice keeps one */
+    for (size_t j = 0; j < n; j++)
+        for (size_t i = 0; i < sets[j]->n; i++) {
+            const group *g = &sets[j]->groups[i];
+            for (size_t a = 0; a < g->n; a++)
+                for (size_t b = 0; b < g->n; b++)
+                    if (a != b &&
+                        xc_synonym_add(db, g->keys[a],
+                                       g->keys[b] + sets[j]->plen) != XC_OK)
+                        return SYNONYMS_ERR_DB;
+        }
     return SYNONYMS_OK;
+}
+
+synonyms_status synonyms_same(const synonyms *s, xc_db *db, int *same)
+{
+    return synonyms_same_all(&s, 1, db, same);
+}
+
+synonyms_status synonyms_store(const synonyms *s, xc_db *db)
+{
+    return synonyms_store_all(&s, 1, db);
 }

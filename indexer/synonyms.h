@@ -6,11 +6,23 @@
  * ("CGLU, UCLG, Cités et Gouvernements Locaux Unis"); '#' starts a comment
  * (a whole line or after text); blank lines and empty entries are skipped;
  * a UTF-8 byte order mark at the start is allowed. Each entry is analysed
- * like documents and queries and kept as its key: the stems (fold-first,
+ * like documents and queries, in the set's language: the stems (fold-first,
  * analyze_token.stem) of its words joined by one space, stop words kept
- * (phrases keep them). The table maps the key of each entry of a group to
- * the keys of the others; a key in several groups gets them all (groups
- * are not merged further). */
+ * (phrases keep them). Its key is that language's code, SCHEMA_SYNONYM_
+ * LANG_SEP and those stems ("en:unit citi local govern"), as search/query
+ * looks it up; the table maps the key of each entry of a group to the
+ * others' stems without the code ("uclg"), the query's language being
+ * known by then. A key in several groups gets them all (groups are not
+ * merged further).
+ *
+ * Languages: an index may hold several (issue #14), so a run parses the
+ * same files once per language present, into one set each, and the table
+ * is the union of their pairs (synonyms_store_all); keys of different
+ * languages never collide thanks to the code. A line may be refused in one
+ * language and kept in another (an entry of English stop words only, "the
+ * who", is refused in English and kept in French), so the caller reports
+ * and counts refused lines from one set only, the default language's, and
+ * passes NULL report and nbad for the others. */
 #ifndef CGLU_INDEXER_SYNONYMS_H
 #define CGLU_INDEXER_SYNONYMS_H
 
@@ -37,8 +49,9 @@ typedef enum {
 /* Words of an entry: the schema's, the longest span a query looks up (a
  * longer entry could be found by no query). */
 #define SYNONYMS_MAX_WORDS SCHEMA_SYNONYM_MAX_WORDS
-/* Groups of a run, every file together: bounds the table (at most
- * SYNONYMS_MAX_ENTRIES * (SYNONYMS_MAX_ENTRIES - 1) pairs a group). */
+/* Groups of a set (a run's files together, in one language): bounds the
+ * table (at most SYNONYMS_MAX_ENTRIES * (SYNONYMS_MAX_ENTRIES - 1) pairs a
+ * group, for each language). */
 #define SYNONYMS_MAX_GROUPS 1000
 
 /* The groups of a run's files. */
@@ -49,7 +62,8 @@ typedef struct synonyms synonyms;
 typedef void (*synonyms_report_fn)(const char *msg, void *ctx);
 
 /* An empty set whose entries are analysed with a (borrowed: it must
- * outlive the set; its stemming is switched on). *out is NULL on failure;
+ * outlive the set; its stemming is switched on), in a's language
+ * (analyze_language: its code starts the keys). *out is NULL on failure;
  * free with synonyms_free(). */
 synonyms_status synonyms_new(analyzer *a, synonyms **out);
 void synonyms_free(synonyms *s); /* NULL allowed */
@@ -60,9 +74,11 @@ void synonyms_free(synonyms *s); /* NULL allowed */
  * line that is not valid UTF-8 (or holds a NUL), longer than
  * SYNONYMS_MAX_LINE, with fewer than two different entries or more than
  * SYNONYMS_MAX_ENTRIES, an entry without words, of stop words only, of more
- * than SYNONYMS_MAX_WORDS words or whose key is longer than XC_MAX_TERM
- * bytes; past SYNONYMS_MAX_GROUPS the rest of the text is refused at once
- * (one message). SYNONYMS_OK, or SYNONYMS_ERR_NOMEM. */
+ * than SYNONYMS_MAX_WORDS words or whose key (its language code
+ * included) is longer than XC_MAX_TERM bytes; past SYNONYMS_MAX_GROUPS
+ * groups in s the rest of the text is refused at once (one message). With
+ * report and nbad NULL nothing is said (the sets of the other languages,
+ * see above). SYNONYMS_OK, or SYNONYMS_ERR_NOMEM. */
 synonyms_status synonyms_parse(synonyms *s, const char *name, const char *text,
                                size_t len, synonyms_report_fn report, void *ctx,
                                size_t *nbad);
@@ -78,15 +94,23 @@ synonyms_status synonyms_read(synonyms *s, const char *path, const char *name,
 
 /* Number of groups kept. */
 size_t synonyms_ngroups(const synonyms *s);
-/* The keys of group i (< synonyms_ngroups), distinct, in the order of the
- * line; *n gets their number. Owned by s, valid until synonyms_free. */
+/* The keys of group i (< synonyms_ngroups), prefixed with the language
+ * code ("fr:cglu"), distinct, in the order of the line; *n gets their
+ * number. Owned by s, valid until synonyms_free. */
 const char *const *synonyms_group(const synonyms *s, size_t i, size_t *n);
 
-/* *same = 1 when db's synonym table holds exactly the pairs of s (then a
- * run that changed nothing else need not commit). */
+/* *same = 1 when db's synonym table holds exactly the union of the pairs
+ * of sets[0..n) (none NULL; sets may be NULL when n is 0, an empty table),
+ * else 0: then a run that changed nothing else need not commit. */
+synonyms_status synonyms_same_all(const synonyms *const *sets, size_t n,
+                                  xc_db *db, int *same);
+/* Replace db's whole synonym table by the union of the pairs of
+ * sets[0..n) (as synonyms_same_all): db is a writer, the changes go into
+ * its open transaction. Keys of a language no set is given for are gone. */
+synonyms_status synonyms_store_all(const synonyms *const *sets, size_t n,
+                                   xc_db *db);
+/* The same for one set: the table holds s's language only. */
 synonyms_status synonyms_same(const synonyms *s, xc_db *db, int *same);
-/* Replace db's whole synonym table by the pairs of s: db is a writer, the
- * changes go into its open transaction. */
 synonyms_status synonyms_store(const synonyms *s, xc_db *db);
 
 const char *synonyms_strerror(synonyms_status st);

@@ -2,8 +2,10 @@
  * terms, common/titlekey; T title terms). */
 #include "search/boost.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "common/lang.h"
 #include "common/schema.h"
 #include "common/titlekey.h"
 #include "search/rank.h"
@@ -52,13 +54,13 @@ boost_status boost_build(const analyzer *a, const query_parsed *q,
     for (size_t i = 0; i < k.n; i++)
         content += !k.stop[i];
     for (size_t i = 0; i < k.n; i++) {
-        char term[ANALYZE_MAX_STEM + 2];
+        char term[ANALYZE_MAX_STEM + SCHEMA_LANG_CODE_LEN + 2];
         if (content && k.stop[i])
             continue;
-        size_t n = strlen(k.stems[i]);
-        term[0] = SCHEMA_P_TITLE[0];
-        memcpy(term + 1, k.stems[i], n + 1);
-        t[nt++] = xc_query_term(term, n + 1, 1);
+        /* T + the query's language: its stems are that language's */
+        int n = snprintf(term, sizeof term, "%s%s%s", SCHEMA_P_TITLE,
+                         analyze_language(a)->code, k.stems[i]);
+        t[nt++] = xc_query_term(term, (size_t)n, 1);
     }
     if (nt) {
         xc_query *all = xc_query_combine(XC_Q_AND, t, nt, 0);

@@ -13,6 +13,8 @@
 #include "common/analyze.h"
 #include "common/clock.h"
 #include "common/index_meta.h"
+#include "common/lang.h"
+#include "common/langset.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
 #include "search/boost.h"
@@ -32,8 +34,15 @@
 struct engine_ctx {
     char *path;
     xc_db *db;
-    analyzer *an;
-    atomic_int reopen; /* set by engine_request_reopen (SIGHUP) */
+    langset *langs;         /* an analyzer per language, made when needed */
+    const lang_info *deflt; /* the index's language of undeclared pages */
+    /* The languages of the index's documents (its L terms), with their
+     * document counts, read again when the revision moves. */
+    const lang_info *present[ENGINE_MAX_LANGS];
+    uint32_t present_docs[ENGINE_MAX_LANGS];
+    size_t npresent;
+    uint64_t present_rev; /* revision present[] was read at; 0: never */
+    atomic_int reopen;    /* set by engine_request_reopen (SIGHUP) */
     double last_check;
 };
 
@@ -82,14 +91,15 @@ static engine_status check_meta(xc_db *db, const char *path, char **lang,
     return st;
 }
 
-static engine_status open_all(const char *path, xc_db **db, analyzer **an,
-                              char *err, size_t errlen)
+static engine_status open_all(const char *path, xc_db **db,
+                              const lang_info **deflt, char *err,
+                              size_t errlen)
 {
     struct stat sb;
     char msg[512], *lang = NULL;
     engine_status st;
     *db = NULL;
-    *an = NULL;
+    *deflt = NULL;
     if (stat(path, &sb) != 0) {
         snprintf(err, errlen, "no index at %s (%s): run cglu-index DIR first",
                  path, strerror(errno));
@@ -104,8 +114,10 @@ static engine_status open_all(const char *path, xc_db **db, analyzer **an,
     st = check_meta(*db, path, &lang, err, errlen);
     if (st != ENGINE_OK)
         goto fail;
-    if (analyze_new(lang, an, msg, sizeof msg) != ANALYZE_OK) {
-        snprintf(err, errlen, "index %s: %s", path, msg);
+    *deflt = lang ? lang_find(lang, strlen(lang)) : NULL;
+    if (!*deflt) {
+        snprintf(err, errlen, "index %s: unknown language \"%s\"", path,
+                 lang ? lang : "");
         st = ENGINE_ERR_INCOMPATIBLE;
         goto fail;
     }
@@ -121,10 +133,9 @@ fail:
 engine_status engine_check(const char *db_path, char *err, size_t errlen)
 {
     xc_db *db;
-    analyzer *an;
-    engine_status st = open_all(db_path, &db, &an, err, errlen);
+    const lang_info *deflt;
+    engine_status st = open_all(db_path, &db, &deflt, err, errlen);
     xc_close(db);
-    analyze_free(an);
     return st;
 }
 
@@ -138,7 +149,12 @@ engine_status engine_open(const char *db_path, engine_ctx **out, char *err,
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    st = open_all(db_path, &c->db, &c->an, err, errlen);
+    if (!(c->langs = langset_new())) {
+        snprintf(err, errlen, "out of memory");
+        st = ENGINE_ERR_NOMEM;
+        goto fail;
+    }
+    st = open_all(db_path, &c->db, &c->deflt, err, errlen);
     if (st != ENGINE_OK)
         goto fail;
     c->last_check = clock_now();
@@ -154,7 +170,7 @@ void engine_close(engine_ctx *c)
     if (!c)
         return;
     xc_close(c->db);
-    analyze_free(c->an);
+    langset_free(c->langs);
     free(c->path);
     free(c);
 }
@@ -182,13 +198,13 @@ static int maybe_reopen(engine_ctx *c)
     if (xc_reopen(c->db, NULL) == XC_OK)
         return 1;
     xc_db *db;
-    analyzer *an;
+    const lang_info *deflt;
     char err[512];
-    if (open_all(c->path, &db, &an, err, sizeof err) == ENGINE_OK) {
+    if (open_all(c->path, &db, &deflt, err, sizeof err) == ENGINE_OK) {
         xc_close(c->db);
-        analyze_free(c->an);
         c->db = db;
-        c->an = an;
+        c->deflt = deflt;
+        c->present_rev = 0; /* another database: its languages anew */
         return 1;
     }
     atomic_store(&c->reopen, 1);
@@ -227,23 +243,101 @@ static engine_span keep(engine_result *r, const char *p, size_t n)
     return sp;
 }
 
-/* Stored data id\0title\0url (the text is in SCHEMA_V_TEXT): each field
- * copied into the store. */
-static void split_data(engine_result *r, const char *d, size_t n,
-                       engine_span *id, engine_span *title, engine_span *url)
+/* The stored data's fields (common/schema.h), in their order. */
+enum {
+    D_ID,
+    D_TITLE,
+    D_URL,
+    D_LANG,
+    D_DATE,
+    D_SECTION,
+    D_TAGS,
+    D_DESC,
+    D_N
+};
+
+/* Split stored data d[0..n) into its D_N fields: spans into d (a missing
+ * field is empty). */
+static void data_fields(const char *d, size_t n, engine_span f[D_N])
 {
     const char *end = d + n, *p = d;
-    engine_span *f[3] = {id, title, url};
-    for (int i = 0; i < 3; i++) {
-        const char *z = i < 2 ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+    for (int i = 0; i < D_N; i++) {
+        const char *z = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
         if (!z)
             z = end;
-        *f[i] = keep(r, p, (size_t)(z - p));
+        f[i] = (engine_span){(size_t)(p - d), (size_t)(z - p)};
         p = z < end ? z + 1 : end;
     }
 }
 
+/* Copy field i of data d (split by data_fields) into the store. */
+static engine_span keep_field(engine_result *r, const char *d,
+                              const engine_span f[D_N], int i)
+{
+    return keep(r, d + f[i].off, f[i].len);
+}
+
+/* ---- Languages --------------------------------------------------------- */
+
+static int present_term(const char *term, size_t len, uint32_t tf, void *ctx)
+{
+    engine_ctx *c = ctx;
+    const lang_info *l =
+        len > 1 ? lang_find(term + 1, len - 1) : NULL; /* "Lfr" */
+    if (l && c->npresent < ENGINE_MAX_LANGS) {
+        c->present[c->npresent] = l;
+        c->present_docs[c->npresent++] = tf;
+    }
+    return 0;
+}
+
+/* The languages of the index's documents, read when the revision moved
+ * (a few terms: cheap, and never on a revision already read). */
+static xc_status load_langs(engine_ctx *c)
+{
+    uint64_t rev = xc_revision(c->db);
+    if (c->present_rev != 0 && c->present_rev == rev)
+        return XC_OK;
+    c->npresent = 0;
+    xc_status st = xc_allterms(c->db, SCHEMA_P_LANG, present_term, c);
+    c->present_rev = st == XC_OK ? rev : 0;
+    return st;
+}
+
+/* The languages a query is analysed in: lang= alone, else every language
+ * of the index (its default first: did-you-mean reads that parse), else
+ * the default. *n gets how many. */
+static void query_langs(const engine_ctx *c, const filter *f,
+                        const lang_info *out[ENGINE_MAX_LANGS], size_t *n)
+{
+    *n = 0;
+    if (f->lang[0]) {
+        out[(*n)++] = lang_find(f->lang, strlen(f->lang));
+        return;
+    }
+    out[(*n)++] = c->deflt;
+    for (size_t i = 0; i < c->npresent; i++)
+        if (c->present[i] != c->deflt)
+            out[(*n)++] = c->present[i];
+}
+
 /* ---- SEARCH ------------------------------------------------------------ */
+
+typedef struct mparse mparse;
+
+/* A text parsed in each language of the search: what the hits of each
+ * language are highlighted with, and the trees run. */
+struct mparse {
+    size_t n;
+    const lang_info *lang[ENGINE_MAX_LANGS];
+    analyzer *an[ENGINE_MAX_LANGS];
+    query_parsed q[ENGINE_MAX_LANGS];
+    /* Each language's tree with its title boosts, ORed across languages
+     * (a document matches in its own language only: its stems carry it),
+     * then filtered; relaxed NULL when no language has a relaxed tree. */
+    xc_query *strict, *relaxed;
+    int empty; /* nothing to search for in any language */
+};
 
 /* Letters (code points) of the UTF-8 word w. */
 static size_t letters(const char *w)
@@ -256,26 +350,41 @@ static size_t letters(const char *w)
 
 /* "Did you mean": each word unknown to the index replaced by the closest
  * known word (within SPELL_EDIT_* edits); a stop word is never replaced;
- * the rest of the text (punctuation, spacing) stays as typed. NULL when
- * nothing was replaced. */
+ * the rest of the text (punctuation, spacing) stays as typed. q is the
+ * parse in the analyzer an's language; a word is known when its stem in
+ * that language or its exact form (any language) is in the index. NULL
+ * when nothing was replaced. */
 static char *suggestion(engine_ctx *c, const engine_request *req,
-                        const query_parsed *q)
+                        const mparse *mp)
 {
+    const query_parsed *q = &mp->q[0];
+    const analyzer *an = mp->an[0];
     char *repl[QUERY_MAX_TERMS] = {0};
-    char *out = NULL;
+    char *out = NULL, zp[SCHEMA_LANG_CODE_LEN + 2];
     int any = 0;
     size_t n = q->nwords < QUERY_MAX_TERMS ? q->nwords : QUERY_MAX_TERMS;
+    snprintf(zp, sizeof zp, "%s%s", SCHEMA_P_STEM, analyze_language(an)->code);
     for (size_t i = 0; i < n; i++) {
         char term[SCHEMA_TERM_MAX + 1];
         uint32_t tf = 1;
         const query_word *w = &q->words[i];
         if (w->synonym)
             continue; /* part of a name the synonym table knows */
-        /* Known by its stem (another inflection, other accents): fine. */
-        schema_term(SCHEMA_P_STEM, w->stem, strlen(w->stem), term);
+        /* Known by its stem (another inflection, other accents), or as
+         * typed in a page of another language: fine. */
+        schema_term(zp, w->stem, strlen(w->stem), term);
         if (xc_termfreq(c->db, term, &tf) != XC_OK || tf > 0)
             continue;
-        if (analyze_is_stopword(c->an, w->exact, strlen(w->exact)))
+        int known = 0;
+        for (size_t k = 0; k < mp->n && !known; k++) {
+            char ep[SCHEMA_LANG_CODE_LEN + 2];
+            snprintf(ep, sizeof ep, "%s%s", SCHEMA_P_EXACT, mp->lang[k]->code);
+            schema_term(ep, w->exact, strlen(w->exact), term);
+            known = xc_termfreq(c->db, term, &tf) != XC_OK || tf > 0;
+        }
+        if (known)
+            continue;
+        if (analyze_is_stopword(an, w->exact, strlen(w->exact)))
             continue;
         unsigned edits = letters(w->exact) <= SPELL_SHORT ? SPELL_EDIT_SHORT
                                                           : SPELL_EDIT_LONG;
@@ -296,34 +405,171 @@ static char *suggestion(engine_ctx *c, const engine_request *req,
     return out;
 }
 
-/* Run q's strict (relaxed = 0) or relaxed tree, with the title boosts
- * (boost_build's, may be NULL), into *m (freed first). XC_OK with *m NULL
- * when q has no such tree. */
-static xc_status run_query(engine_ctx *c, const engine_request *req,
-                           const query_parsed *q, const xc_query *boost,
-                           int relaxed, xc_mset **m)
+
+static void mparse_free(mparse *mp)
 {
-    /* The text (for snippets) only when asked for. */
-    static const unsigned text_slot[] = {SCHEMA_V_TEXT};
-    size_t nslots = req->snippet > 0 ? 1 : 0;
-    const xc_query *base = relaxed ? q->relaxed : q->strict;
+    for (size_t i = 0; i < mp->n; i++)
+        query_parsed_free(&mp->q[i]);
+    xc_query_free(mp->strict);
+    xc_query_free(mp->relaxed);
+    memset(mp, 0, sizeof *mp);
+}
+
+/* The filter part of f (NULL when f keeps everything; *nomem on
+ * failure). */
+static xc_query *filter_query(const filter *f, int *nomem)
+{
+    xc_query *parts[5], *tags[FILTER_MAX_TAGS];
+    char term[SCHEMA_TERM_MAX + 1];
+    size_t np = 0;
+    if (f->lang[0]) {
+        size_t n = schema_term(SCHEMA_P_LANG, f->lang, strlen(f->lang), term);
+        parts[np++] = xc_query_term(term, n, 1);
+    }
+    if (f->section[0]) {
+        size_t n = schema_term(SCHEMA_P_SECTION, f->section,
+                               strlen(f->section), term);
+        parts[np++] = xc_query_term(term, n, 1);
+    }
+    if (f->ntags) {
+        for (size_t i = 0; i < f->ntags; i++) {
+            size_t n = schema_term(SCHEMA_P_TAG, f->tags[i],
+                                   strlen(f->tags[i]), term);
+            tags[i] = xc_query_term(term, n, 1);
+        }
+        parts[np++] = f->ntags == 1
+                          ? tags[0]
+                          : xc_query_combine(XC_Q_OR, tags, f->ntags, 0);
+    }
+    if (f->after[0] || f->before[0])
+        parts[np++] = xc_query_value_range(SCHEMA_V_DATE,
+                                           f->after[0] ? f->after : NULL,
+                                           f->before[0] ? f->before : NULL);
+    if (np == 0)
+        return NULL;
+    for (size_t i = 0; i < np; i++)
+        if (!parts[i]) {
+            for (size_t k = 0; k < np; k++)
+                xc_query_free(parts[k]);
+            *nomem = 1;
+            return NULL;
+        }
+    xc_query *q = np == 1 ? parts[0] : xc_query_combine(XC_Q_AND, parts, np, 0);
+    *nomem = q == NULL;
+    return q;
+}
+
+/* q filtered by filt (a copy is taken; filt may be NULL). Takes q. */
+static xc_query *filtered(xc_query *q, const xc_query *filt)
+{
+    if (!q || !filt)
+        return q;
+    xc_query *sub[2] = {q, xc_query_copy(filt)};
+    if (!sub[1]) {
+        xc_query_free(q);
+        return NULL;
+    }
+    return xc_query_combine(XC_Q_FILTER, sub, 2, 0);
+}
+
+/* Parse text in every language of the search into *mp (zeroed on entry).
+ * XC_OK, or XC_ERR_NOMEM. */
+static xc_status mparse_build(engine_ctx *c, const engine_request *req,
+                              const char *text, size_t len, mparse *mp)
+{
+    xc_query *strict[ENGINE_MAX_LANGS], *relaxed[ENGINE_MAX_LANGS];
+    size_t ns = 0, nr = 0, any_relaxed = 0;
+    int nomem = 0;
+    xc_query *filt = filter_query(&req->filter, &nomem);
+    if (nomem)
+        return XC_ERR_NOMEM;
+    query_langs(c, &req->filter, mp->lang, &mp->n);
+    mp->empty = 1;
+    for (size_t i = 0; i < mp->n && !nomem; i++) {
+        xc_query *boost = NULL;
+        mp->an[i] = langset_get(c->langs, mp->lang[i], NULL, 0);
+        if (!mp->an[i] || query_parse_db(mp->an[i], c->db, text, len,
+                                         &mp->q[i]) != QUERY_OK) {
+            nomem = 1;
+            break;
+        }
+        const query_parsed *q = &mp->q[i];
+        if (q->empty)
+            continue;
+        mp->empty = 0;
+        if (boost_build(mp->an[i], q, &boost) != BOOST_OK) {
+            nomem = 1;
+            break;
+        }
+        /* boost_apply takes its arguments: copies (shared trees, cheap) */
+        xc_query *b2 = boost ? xc_query_copy(boost) : NULL;
+        strict[ns] = boost_apply(xc_query_copy(q->strict), boost);
+        nomem |= !strict[ns++];
+        /* a language without a relaxed tree relaxes to its strict one */
+        any_relaxed |= q->relaxed != NULL;
+        relaxed[nr] =
+            boost_apply(xc_query_copy(q->relaxed ? q->relaxed : q->strict), b2);
+        nomem |= !relaxed[nr++];
+    }
+    if (!nomem && ns > 0) {
+        mp->strict = filtered(
+            ns == 1 ? strict[0] : xc_query_combine(XC_Q_OR, strict, ns, 0),
+            filt);
+        nomem |= !mp->strict;
+        if (any_relaxed) {
+            mp->relaxed = filtered(nr == 1 ? relaxed[0]
+                                           : xc_query_combine(XC_Q_OR, relaxed,
+                                                              nr, 0),
+                                   filt);
+            nomem |= !mp->relaxed;
+        } else {
+            for (size_t i = 0; i < nr; i++)
+                xc_query_free(relaxed[i]);
+        }
+    } else {
+        for (size_t i = 0; i < ns; i++)
+            xc_query_free(strict[i]);
+        for (size_t i = 0; i < nr; i++)
+            xc_query_free(relaxed[i]);
+    }
+    xc_query_free(filt);
+    return nomem ? XC_ERR_NOMEM : XC_OK;
+}
+
+/* The slots of a search: the text only when snippets are asked for. */
+static const unsigned text_slot[] = {SCHEMA_V_TEXT};
+/* The facet slots, by FILTER_FACET_* bit order. */
+static const unsigned facet_slot[FILTER_NFACETS] = {
+    SCHEMA_V_LANG, SCHEMA_V_SECTION, SCHEMA_V_TAGS};
+
+/* Run mp's strict (relaxed = 0) or relaxed tree into *m (freed first).
+ * XC_OK with *m NULL when there is no such tree. */
+static xc_status run_query(engine_ctx *c, const engine_request *req,
+                           const mparse *mp, int relaxed, xc_mset **m)
+{
+    const xc_query *q = relaxed ? mp->relaxed : mp->strict;
+    unsigned facets[FILTER_NFACETS];
+    size_t nf = 0;
 
     xc_mset_free(*m);
     *m = NULL;
-    if (!base || q->empty)
+    if (!q || mp->empty)
         return XC_OK;
-    if (!boost)
-        return xc_search_values(c->db, base, req->offset, req->limit, text_slot,
-                                nslots, m);
-    /* boost_apply takes its arguments: copies (shared trees, cheap) */
-    xc_query *b = xc_query_copy(boost);
-    xc_query *full = b ? boost_apply(xc_query_copy(base), b) : NULL;
-    if (!full)
-        return XC_ERR_NOMEM;
-    xc_status st = xc_search_values(c->db, full, req->offset, req->limit,
-                                    text_slot, nslots, m);
-    xc_query_free(full);
-    return st;
+    for (unsigned k = 0; k < FILTER_NFACETS; k++)
+        if (req->filter.facets & (1u << k))
+            facets[nf++] = facet_slot[k];
+    xc_search_opt o = {
+        .offset = req->offset,
+        .limit = req->limit,
+        .slots = text_slot,
+        .nslots = req->snippet > 0 ? 1 : 0,
+        .sort_slot = req->filter.sort == FILTER_SORT_DATE ? SCHEMA_V_DATE : -1,
+        .sort_descending = 1,
+        .facets = facets,
+        .nfacets = nf,
+        .facet_sep = SCHEMA_TAG_SEP,
+    };
+    return xc_search_opt_run(c->db, q, &o, m);
 }
 
 static uint32_t found(const xc_mset *m)
@@ -331,12 +577,64 @@ static uint32_t found(const xc_mset *m)
     return m ? xc_mset_estimated(m) : 0;
 }
 
+typedef struct {
+    engine_result *r;
+    engine_facet *f;
+} facet_acc;
+
+static int facet_value(const char *v, size_t len, uint32_t count, void *ctx)
+{
+    facet_acc *a = ctx;
+    a->f->v[a->f->n].value = keep(a->r, v, len);
+    a->f->v[a->f->n].count = count;
+    return ++a->f->n == ENGINE_FACET_MAX;
+}
+
+/* The snippet of hit h from text[0..tlen) of a document in language code,
+ * with the words of the parse of that language; its description (desc)
+ * when the text holds none of them. */
+static void hit_snippet(engine_result *r, const engine_request *req,
+                        const mparse *mp, engine_hit *h, const char *text,
+                        size_t tlen, const char *code, size_t codelen,
+                        const char *desc, size_t desclen)
+{
+    size_t k = 0; /* a language the search has no parse for: the first */
+    for (size_t i = 0; i < mp->n; i++)
+        if (strlen(mp->lang[i]->code) == codelen &&
+            memcmp(mp->lang[i]->code, code, codelen) == 0)
+            k = i;
+    const query_parsed *q = &mp->q[k];
+    size_t at = r->store.len;
+    snip_terms st = {q->stems, q->nstems, q->prefixes, q->nprefixes};
+    /* A failed snippet cuts the store back, which clears its failure
+     * flag: the result remembers it. */
+    snip_status ss =
+        snip_build(mp->an[k], text, tlen, &st, req->snippet, &r->store);
+    if (ss == SNIP_ERR_LIMIT)
+        r->full = 1;
+    else if (ss != SNIP_OK)
+        fail(r, JSON_ERR_INTERNAL, "out of memory");
+    if (ss == SNIP_OK && desclen > 0 &&
+        !memmem(r->store.data + at, r->store.len - at, "<mark>", 6)) {
+        /* the page matched by its title, a prefix or a synonym's other
+         * words: what it says it is about reads better than its start */
+        buf_truncate(&r->store, at);
+        ss = snip_build(mp->an[k], desc, desclen, NULL, req->snippet,
+                        &r->store);
+        if (ss == SNIP_ERR_LIMIT)
+            r->full = 1;
+        else if (ss != SNIP_OK)
+            fail(r, JSON_ERR_INTERNAL, "out of memory");
+    }
+    h->has_snippet = 1;
+    h->snippet = (engine_span){at, r->store.len - at};
+}
+
 static void do_search(engine_ctx *c, const engine_request *req,
                       engine_result *r)
 {
-    query_parsed q = {0}, cq = {0};
-    xc_query *qb = NULL, *cqb = NULL; /* their title boosts */
-    const query_parsed *used = &q;    /* the query whose hits are answered */
+    mparse *q = calloc(1, sizeof *q), *cq = calloc(1, sizeof *cq);
+    const mparse *used = q; /* the parse whose hits are answered */
     xc_mset *m = NULL;
     char *sugg = NULL;
     double t0 = clock_now();
@@ -345,41 +643,34 @@ static void do_search(engine_ctx *c, const engine_request *req,
     r->limit = req->limit;
     r->offset = req->offset;
     r->query = keep(r, req->text, req->text_len);
-    if (query_parse_db(c->an, c->db, req->text, req->text_len, &q) !=
-        QUERY_OK) {
+    if (!q || !cq || load_langs(c) == XC_ERR_NOMEM ||
+        mparse_build(c, req, req->text, req->text_len, q) != XC_OK) {
         fail(r, JSON_ERR_INTERNAL, "out of memory");
-        return;
+        goto out;
     }
-    if (!q.empty) {
-        if (boost_build(c->an, &q, &qb) != BOOST_OK)
-            st = XC_ERR_NOMEM;
-        else
-            st = run_query(c, req, &q, qb, 0, &m);
+    if (!q->empty) {
+        st = run_query(c, req, q, 0, &m);
         if (st == XC_OK && !found(m))
-            sugg = suggestion(c, req, &q);
+            sugg = suggestion(c, req, q);
         /* Typo tolerance: nothing has every word and some words are
          * unknown to the index: answer the corrected query (every word,
          * then any word), saying so. */
         if (st == XC_OK && !found(m) && sugg) {
-            if (query_parse_db(c->an, c->db, sugg, strlen(sugg), &cq) !=
-                    QUERY_OK ||
-                boost_build(c->an, &cq, &cqb) != BOOST_OK) {
-                st = XC_ERR_NOMEM;
-            } else {
-                st = run_query(c, req, &cq, cqb, 0, &m);
-                if (st == XC_OK && !found(m)) {
-                    st = run_query(c, req, &cq, cqb, 1, &m);
-                    r->relaxed = found(m) > 0;
-                }
-                if (st == XC_OK && found(m)) {
-                    used = &cq;
-                    r->has_corrected = 1;
-                    r->corrected = keep(r, sugg, strlen(sugg));
-                }
+            st = mparse_build(c, req, sugg, strlen(sugg), cq);
+            if (st == XC_OK)
+                st = run_query(c, req, cq, 0, &m);
+            if (st == XC_OK && !found(m)) {
+                st = run_query(c, req, cq, 1, &m);
+                r->relaxed = found(m) > 0;
+            }
+            if (st == XC_OK && found(m)) {
+                used = cq;
+                r->has_corrected = 1;
+                r->corrected = keep(r, sugg, strlen(sugg));
             }
         }
-        if (st == XC_OK && !found(m) && q.relaxed) {
-            st = run_query(c, req, &q, qb, 1, &m);
+        if (st == XC_OK && !found(m) && q->relaxed) {
+            st = run_query(c, req, q, 1, &m);
             r->relaxed = 1;
         }
         if (st != XC_OK) {
@@ -388,49 +679,57 @@ static void do_search(engine_ctx *c, const engine_request *req,
             goto out;
         }
         if (!sugg)
-            sugg = suggestion(c, req, &q);
+            sugg = suggestion(c, req, q);
     }
     if (sugg && !r->has_corrected) {
         r->has_suggestion = 1;
         r->suggestion = keep(r, sugg, strlen(sugg));
     }
     r->total = m ? xc_mset_estimated(m) : 0;
+    for (unsigned k = 0; k < FILTER_NFACETS; k++) {
+        if (!(req->filter.facets & (1u << k)))
+            continue;
+        size_t idx = 0; /* its index among the facets asked for */
+        for (unsigned j = 0; j < k; j++)
+            idx += (req->filter.facets >> j) & 1u;
+        facet_acc acc = {r, &r->facets[k]};
+        r->facets[k].on = 1;
+        xc_mset_facet(m, idx, facet_value, &acc, NULL);
+    }
     r->nhits = m ? xc_mset_size(m) : 0;
     if (r->nhits > ENGINE_LIMIT_MAX) /* cannot happen: limit is at most it */
         r->nhits = ENGINE_LIMIT_MAX;
     for (size_t i = 0; i < r->nhits; i++) {
         engine_hit *h = &r->hits[i];
+        engine_span f[D_N];
         uint32_t docid;
         const char *data, *text = NULL;
         size_t dlen, tlen = 0;
         xc_mset_item(m, i, &docid, &h->score, &data, &dlen);
         h->rank = (uint64_t)req->offset + i + 1;
-        split_data(r, data, dlen, &h->id, &h->title, &h->url);
+        data_fields(data, dlen, f);
+        h->id = keep_field(r, data, f, D_ID);
+        h->title = keep_field(r, data, f, D_TITLE);
+        h->url = keep_field(r, data, f, D_URL);
+        h->lang = keep_field(r, data, f, D_LANG);
+        h->date = keep_field(r, data, f, D_DATE);
+        h->section = keep_field(r, data, f, D_SECTION);
+        h->tags = keep_field(r, data, f, D_TAGS);
         xc_mset_value(m, i, 0, &text, &tlen);
-        if (req->snippet > 0 && text) {
-            size_t at = r->store.len;
-            snip_terms st = {used->stems, used->nstems, used->prefixes,
-                             used->nprefixes};
-            /* A failed snippet cuts the store back, which clears its
-             * failure flag: the result remembers it. */
-            snip_status ss =
-                snip_build(c->an, text, tlen, &st, req->snippet, &r->store);
-            if (ss == SNIP_ERR_LIMIT)
-                r->full = 1;
-            else if (ss != SNIP_OK)
-                fail(r, JSON_ERR_INTERNAL, "out of memory");
-            h->has_snippet = 1;
-            h->snippet = (engine_span){at, r->store.len - at};
-        }
+        if (req->snippet > 0 && text)
+            hit_snippet(r, req, used, h, text, tlen, data + f[D_LANG].off,
+                        f[D_LANG].len, data + f[D_DESC].off, f[D_DESC].len);
     }
     r->took_ms = (clock_now() - t0) * 1e3;
 out:
     free(sugg);
-    xc_query_free(qb);
-    xc_query_free(cqb);
     xc_mset_free(m);
-    query_parsed_free(&q);
-    query_parsed_free(&cq);
+    if (q)
+        mparse_free(q);
+    if (cq)
+        mparse_free(cq);
+    free(q);
+    free(cq);
 }
 
 /* ---- SUGGEST ----------------------------------------------------------- */
@@ -501,27 +800,48 @@ static void do_suggest(engine_ctx *c, const engine_request *req,
                        engine_result *r)
 {
     completion comp[ENGINE_SUGGEST_MAX];
-    analyze_token t;
+    const lang_info *langs[ENGINE_MAX_LANGS];
     char exact[ANALYZE_MAX_WORD + 1] = "", fold[ANALYZE_MAX_WORD + 1] = "";
-    int have = 0;
+    size_t nl;
 
-    /* The last word typed is the prefix to complete. */
-    analyze_begin(c->an, req->text, req->text_len, 1);
-    while (analyze_next(c->an, &t) == 1) {
-        memcpy(exact, t.exact, t.exact_len + 1);
-        memcpy(fold, t.fold, t.fold_len + 1);
-        have = 1;
+    if (load_langs(c) == XC_ERR_NOMEM) {
+        fail(r, JSON_ERR_INTERNAL, "out of memory");
+        return;
     }
-    suggest_acc acc = {comp, 0, req->limit, 1, 0, c->an};
-    if (have) {
-        char term[SCHEMA_TERM_MAX + 1];
+    query_langs(c, &req->filter, langs, &nl);
+    /* E and F terms carry the language (a word is offered by the pages of
+     * the languages searched, never as another language's stop word): one
+     * scan per language, counts merged. E + code before each word. */
+    suggest_acc acc = {comp, 0, req->limit, 1 + SCHEMA_LANG_CODE_LEN, 0, NULL};
+    for (size_t k = 0; k < nl; k++) {
+        analyze_token t;
+        int have = 0;
+        analyzer *an = langset_get(c->langs, langs[k], NULL, 0);
+        if (!an) {
+            fail(r, JSON_ERR_INTERNAL, "out of memory");
+            return;
+        }
+        acc.an = an;
+        /* The last word typed is the prefix to complete. */
+        analyze_begin(an, req->text, req->text_len, 1);
+        while (analyze_next(an, &t) == 1) {
+            memcpy(exact, t.exact, t.exact_len + 1);
+            memcpy(fold, t.fold, t.fold_len + 1);
+            have = 1;
+        }
+        if (!have)
+            continue;
+        char term[SCHEMA_TERM_MAX + 1], p[SCHEMA_LANG_CODE_LEN + 2];
         xc_status st;
-        schema_term(SCHEMA_P_EXACT, exact, strlen(exact), term);
-        st = xc_allterms(c->db, term, suggest_term, &acc);
+        snprintf(p, sizeof p, "%s%s", SCHEMA_P_EXACT, langs[k]->code);
+        schema_term(p, exact, strlen(exact), term);
         acc.scanned = 0;
+        st = xc_allterms(c->db, term, suggest_term, &acc);
         if (st == XC_OK && strcmp(exact, fold) == 0) {
             /* Typed without accents: accented words too. */
-            schema_term(SCHEMA_P_FOLD, fold, strlen(fold), term);
+            snprintf(p, sizeof p, "%s%s", SCHEMA_P_FOLD, langs[k]->code);
+            schema_term(p, fold, strlen(fold), term);
+            acc.scanned = 0;
             st = xc_allterms(c->db, term, suggest_term, &acc);
         }
         if (st != XC_OK) {
@@ -558,7 +878,15 @@ static void do_doc(engine_ctx *c, const engine_request *req, engine_result *r)
         fail(r, JSON_ERR_INTERNAL, xc_errmsg(c->db));
         goto out;
     }
-    split_data(r, data, len, &r->doc_id, &r->doc_title, &r->doc_url);
+    engine_span f[D_N];
+    data_fields(data, len, f);
+    r->doc_id = keep_field(r, data, f, D_ID);
+    r->doc_title = keep_field(r, data, f, D_TITLE);
+    r->doc_url = keep_field(r, data, f, D_URL);
+    r->doc_lang = keep_field(r, data, f, D_LANG);
+    r->doc_date = keep_field(r, data, f, D_DATE);
+    r->doc_section = keep_field(r, data, f, D_SECTION);
+    r->doc_tags = keep_field(r, data, f, D_TAGS);
     r->doc_text = keep(r, vals[SCHEMA_V_TEXT], strlen(vals[SCHEMA_V_TEXT]));
 out:
     free(data);
@@ -581,6 +909,16 @@ static void do_stats(engine_ctx *c, engine_result *r)
     if (end == built || *end != '\0')
         b = 0; /* missing or corrupt: index_age_s is then -1 */
     free(built);
+    if (load_langs(c) != XC_OK) {
+        fail(r, JSON_ERR_INTERNAL, xc_errmsg(c->db));
+        return;
+    }
+    for (size_t i = 0; i < c->npresent; i++) {
+        const char *code = c->present[i]->code;
+        r->langs[i].value = keep(r, code, strlen(code));
+        r->langs[i].count = c->present_docs[i];
+    }
+    r->nlangs = c->npresent;
     r->documents = docs;
     r->terms = total;
     r->index_age_s = b > 0 ? (int64_t)time(NULL) - b : -1;

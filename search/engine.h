@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "search/filter.h"
 
 /* Bounds of a request's numbers; front ends check them (and name them in
  * their errors) before a request reaches the engine. */
@@ -24,6 +25,10 @@
 #define ENGINE_SNIPPET_MAX 1000
 #define ENGINE_SUGGEST_DEFAULT 10
 #define ENGINE_SUGGEST_MAX 50
+/* Values of one facet in an answer, the most frequent first. */
+#define ENGINE_FACET_MAX 50
+/* Languages one index holds at most: every one common/lang knows. */
+#define ENGINE_MAX_LANGS 32
 /* Longest error message a result carries (Xapian's are cut there). */
 #define ENGINE_MESSAGE_MAX 512
 /* The message of JSON_ERR_TOO_LARGE: the result, or its rendering, passed
@@ -57,6 +62,8 @@ typedef struct engine_request {
     uint32_t limit;   /* SEARCH, SUGGEST */
     uint32_t offset;  /* SEARCH */
     uint32_t snippet; /* SEARCH: target characters, 0 for none */
+    filter filter;    /* SEARCH: language, section, tags, dates, order,
+                         facets (all empty: none) */
 } engine_request;
 
 /* Bytes store[off .. off + len) of the result that holds it. */
@@ -68,9 +75,27 @@ typedef struct engine_hit {
     uint64_t rank; /* 1-based, offset included */
     double score;
     engine_span id, title, url;
-    engine_span snippet; /* has_snippet: highlighted, HTML-escaped */
+    engine_span snippet; /* has_snippet: highlighted, HTML-escaped, or
+                            the description when the text holds no
+                            word of the query */
     int has_snippet;
+    /* The document's metadata; an empty span when it has none. tags are
+     * joined by SCHEMA_TAG_SEP. */
+    engine_span lang, date, section, tags;
 } engine_hit;
+
+/* A value and how many documents have it (facets, STATS' languages). */
+typedef struct engine_count {
+    engine_span value;
+    uint64_t count;
+} engine_count;
+
+/* One facet's counts over every match (filter.facets asked for it). */
+typedef struct engine_facet {
+    int on;
+    engine_count v[ENGINE_FACET_MAX];
+    size_t n;
+} engine_facet;
 
 /* What engine_run() found. The caller owns it: engine_result_init() once,
  * reuse it for any number of requests, engine_result_free() at the end.
@@ -97,6 +122,8 @@ typedef struct engine_result {
     engine_span corrected;  /* the query with unknown words corrected */
     engine_hit hits[ENGINE_LIMIT_MAX];
     size_t nhits;
+    /* by FILTER_FACET_* bit order: lang, section, tag */
+    engine_facet facets[FILTER_NFACETS];
     double took_ms;
 
     /* SUGGEST */
@@ -104,12 +131,15 @@ typedef struct engine_result {
     engine_span words[ENGINE_SUGGEST_MAX];
     size_t nwords;
 
-    /* DOC: id, title, url, text */
+    /* DOC: id, title, url, text, and the metadata as hits have it */
     engine_span doc_id, doc_title, doc_url, doc_text;
+    engine_span doc_lang, doc_date, doc_section, doc_tags;
 
     /* STATS */
     uint64_t documents, terms;
     int64_t index_age_s; /* -1: build time unknown */
+    engine_count langs[ENGINE_MAX_LANGS]; /* documents per language code */
+    size_t nlangs;
 } engine_result;
 
 /* max_bytes bounds store: a result that would need more is the error

@@ -2,13 +2,16 @@
  * word goes through the same analyzer as the documents. */
 #include "search/query.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/lang.h"
 #include "common/schema.h"
 #include "search/rank.h"
 
-#define TERM_MAX (ANALYZE_MAX_STEM + 2) /* one prefix letter + stem + NUL */
+/* prefix letter + language code + stem + NUL */
+#define TERM_MAX (ANALYZE_MAX_STEM + SCHEMA_LANG_CODE_LEN + 2)
 /* Positive tokens kept: QUERY_MAX_TERMS that count, and as many plain stop
  * words, which only count when the query has nothing else. */
 #define MAX_TOKS (QUERY_MAX_TERMS * 2)
@@ -41,6 +44,9 @@ typedef struct qitem {
 
 typedef struct pstate {
     analyzer *a;
+    /* Z, T, E and F with the analyzer's language code: "Zfr", ... */
+    char zp[SCHEMA_LANG_CODE_LEN + 2], tp[SCHEMA_LANG_CODE_LEN + 2];
+    char ep[SCHEMA_LANG_CODE_LEN + 2], fp[SCHEMA_LANG_CODE_LEN + 2];
     const char *text;
     size_t len;
     qtok toks[MAX_TOKS];
@@ -175,13 +181,14 @@ static void analyse_span(pstate *st, size_t s, size_t e)
 
 /* ---- query construction ----------------------------------------------- */
 
-static xc_query *term_query(char prefix, const char *s)
+/* prefix (a letter, or a letter and a language code) + s. */
+static xc_query *term_query(const char *prefix, const char *s)
 {
     char term[TERM_MAX];
-    size_t n = strlen(s);
-    term[0] = prefix;
-    memcpy(term + 1, s, n + 1);
-    return xc_query_term(term, n + 1, 1);
+    size_t n = strlen(s), p = strlen(prefix);
+    memcpy(term, prefix, p);
+    memcpy(term + p, s, n + 1);
+    return xc_query_term(term, n + p, 1);
 }
 
 /* combine() that leaves a single child alone (a clearer tree) and takes
@@ -195,17 +202,18 @@ static xc_query *combine(xc_qop op, xc_query **q, size_t n, uint32_t window)
 
 /* Z terms of toks[0..n) in a PHRASE (window 0: adjacent) or NEAR-ish
  * ordered window. */
-static xc_query *phrase_query(const qtok *toks, size_t n, uint32_t window)
+static xc_query *phrase_query(const pstate *st, const qtok *toks, size_t n,
+                              uint32_t window)
 {
     xc_query *sub[QUERY_MAX_TERMS];
     for (size_t i = 0; i < n; i++)
-        sub[i] = term_query(SCHEMA_P_STEM[0], toks[i].stem);
+        sub[i] = term_query(st->zp, toks[i].stem);
     return xc_query_combine(XC_Q_PHRASE, sub, n, window);
 }
 
 /* AND of the T terms of toks[0..n), stop words left out unless they are
  * all there is (positions do not matter in a title filter). */
-static xc_query *title_query(const qtok *toks, size_t n)
+static xc_query *title_query(const pstate *st, const qtok *toks, size_t n)
 {
     xc_query *sub[QUERY_MAX_PHRASE_LEN];
     size_t k = 0, nonstop = 0;
@@ -213,53 +221,52 @@ static xc_query *title_query(const qtok *toks, size_t n)
         nonstop += !toks[i].stop;
     for (size_t i = 0; i < n; i++)
         if (!nonstop || !toks[i].stop)
-            sub[k++] = term_query(SCHEMA_P_TITLE[0], toks[i].stem);
+            sub[k++] = term_query(st->tp, toks[i].stem);
     return combine(XC_Q_AND, sub, k, 0);
 }
 
 /* Z+stem, or either stem as one term when the accented word's differs. */
-static xc_query *stem_query(const qtok *t)
+static xc_query *stem_query(const pstate *st, const qtok *t)
 {
-    xc_query *z = term_query(SCHEMA_P_STEM[0], t->stem);
+    xc_query *z = term_query(st->zp, t->stem);
     if (strcmp(t->stem, t->astem) == 0)
         return z;
-    xc_query *forms[2] = {z, term_query(SCHEMA_P_STEM[0], t->astem)};
+    xc_query *forms[2] = {z, term_query(st->zp, t->astem)};
     return xc_query_combine(XC_Q_SYNONYM, forms, 2, 0);
 }
 
 /* q plus the exact form of t as a bonus (takes q). */
-static xc_query *with_exact(xc_query *q, const qtok *t)
+static xc_query *with_exact(const pstate *st, xc_query *q, const qtok *t)
 {
-    xc_query *sub[2] = {q,
-                        xc_query_scale(term_query(SCHEMA_P_EXACT[0], t->exact),
-                                       RANK_EXACT_BOOST)};
+    xc_query *sub[2] = {q, xc_query_scale(term_query(st->ep, t->exact),
+                                          RANK_EXACT_BOOST)};
     return xc_query_combine(XC_Q_AND_MAYBE, sub, 2, 0);
 }
 
 /* A plain word: its stems, plus its exact form as a bonus. */
-static xc_query *word_query(const qtok *t)
+static xc_query *word_query(const pstate *st, const qtok *t)
 {
-    return with_exact(stem_query(t), t);
+    return with_exact(st, stem_query(st, t), t);
 }
 
 /* Words whose fold starts with the prefix: F terms hold the accented words
  * (fold|exact), E terms the others (their exact form is their fold). */
-static xc_query *prefix_query(const char *fold)
+static xc_query *prefix_query(const pstate *st, const char *fold)
 {
     char term[TERM_MAX];
     xc_query *sub[2];
-    size_t n = strlen(fold);
-    memcpy(term + 1, fold, n + 1);
-    term[0] = SCHEMA_P_FOLD[0];
-    sub[0] = xc_query_wildcard(term, n + 1, QUERY_MAX_EXPANSION);
-    term[0] = SCHEMA_P_EXACT[0];
-    sub[1] = xc_query_wildcard(term, n + 1, QUERY_MAX_EXPANSION);
+    size_t n = strlen(fold), p = strlen(st->fp);
+    memcpy(term, st->fp, p);
+    memcpy(term + p, fold, n + 1);
+    sub[0] = xc_query_wildcard(term, n + p, QUERY_MAX_EXPANSION);
+    memcpy(term, st->ep, p);
+    sub[1] = xc_query_wildcard(term, n + p, QUERY_MAX_EXPANSION);
     return combine(XC_Q_OR, sub, 2, 0);
 }
 
 /* A synonym: the Z term of its one word, or the phrase of its words'
  * (stop words included: they are indexed with positions). */
-static xc_query *value_query(const char *v)
+static xc_query *value_query(const pstate *st, const char *v)
 {
     xc_query *sub[QUERY_MAX_SYNONYM_WORDS];
     char word[ANALYZE_MAX_STEM + 1];
@@ -268,7 +275,7 @@ static xc_query *value_query(const char *v)
         size_t w = strcspn(p, " "); /* checked when kept: <= word's room */
         memcpy(word, p, w);
         word[w] = '\0';
-        sub[n++] = term_query(SCHEMA_P_STEM[0], word);
+        sub[n++] = term_query(st->zp, word);
         p += w + (p[w] == ' ');
     }
     return n == 1 ? sub[0] : xc_query_combine(XC_Q_PHRASE, sub, n, 0);
@@ -283,11 +290,11 @@ static xc_query *synonym_query(const pstate *st, const qitem *it)
     xc_query *sub[QUERY_MAX_SYNONYMS + 1];
     const qtok *t = &st->toks[it->first];
     size_t n = 0;
-    sub[n++] = it->n == 1 ? stem_query(t) : phrase_query(t, it->n, 0);
+    sub[n++] = it->n == 1 ? stem_query(st, t) : phrase_query(st, t, it->n, 0);
     for (size_t k = 0; k < it->syn_n; k++)
-        sub[n++] = value_query(st->synval[it->syn_first + k]);
+        sub[n++] = value_query(st, st->synval[it->syn_first + k]);
     xc_query *g = xc_query_combine(XC_Q_SYNONYM, sub, n, 0);
-    return it->n == 1 ? with_exact(g, t) : g;
+    return it->n == 1 ? with_exact(st, g, t) : g;
 }
 
 static xc_query *item_query(const pstate *st, const qitem *it)
@@ -295,13 +302,13 @@ static xc_query *item_query(const pstate *st, const qitem *it)
     const qtok *t = &st->toks[it->first];
     switch (it->kind) {
     case IT_WORD:
-        return word_query(t);
+        return word_query(st, t);
     case IT_PHRASE:
-        return phrase_query(t, it->n, 0);
+        return phrase_query(st, t, it->n, 0);
     case IT_PREFIX:
-        return prefix_query(t->fold);
+        return prefix_query(st, t->fold);
     case IT_TITLE:
-        return title_query(t, it->n);
+        return title_query(st, t, it->n);
     case IT_SYNONYM:
         return synonym_query(st, it);
     }
@@ -325,13 +332,13 @@ static void add_exclusion(pstate *st, item_kind kind)
     for (int r = 0; r < 2; r++) {
         xc_query *q;
         if (kind == IT_PREFIX)
-            q = prefix_query(st->scratch[0].fold);
+            q = prefix_query(st, st->scratch[0].fold);
         else if (kind == IT_TITLE)
-            q = title_query(st->scratch, st->nscratch);
+            q = title_query(st, st->scratch, st->nscratch);
         else if (st->nscratch == 1)
-            q = term_query(SCHEMA_P_STEM[0], st->scratch[0].stem);
+            q = term_query(st->zp, st->scratch[0].stem);
         else
-            q = phrase_query(st->scratch, st->nscratch, 0);
+            q = phrase_query(st, st->scratch, st->nscratch, 0);
         if (!q) {
             st->nomem = 1;
             if (r == 1)
@@ -549,14 +556,17 @@ static int keep_synonym(const char *v, size_t len, void *ctx)
 static int lookup(pstate *st, size_t i, size_t len, size_t *first, size_t *n)
 {
     char key[XC_MAX_TERM + 1];
-    size_t klen = 0, stops = 0;
+    /* the language's keys (schema.h): "fr:" + stems */
+    size_t base = (size_t)snprintf(key, sizeof key, "%s%c", st->zp + 1,
+                                   SCHEMA_SYNONYM_LANG_SEP),
+           klen = base, stops = 0;
 
     for (size_t k = 0; k < len; k++) {
         const qtok *t = &st->toks[st->items[i + k].first];
         size_t sl = strlen(t->stem);
-        if (sl + (klen > 0) > XC_MAX_TERM - klen)
+        if (sl + (klen > base) > XC_MAX_TERM - klen)
             return 0; /* no key is that long */
-        if (klen > 0)
+        if (klen > base)
             key[klen++] = ' ';
         memcpy(key + klen, t->stem, sl);
         klen += sl;
@@ -677,7 +687,8 @@ static int assemble(pstate *st, int use_stop, int relaxed, xc_query **out)
          * words the query dropped sit between them */
         xc_query *pair[2] = {
             core,
-            phrase_query(prox, nprox, (uint32_t)nprox + RANK_PROXIMITY_SLACK)};
+            phrase_query(st, prox, nprox,
+                         (uint32_t)nprox + RANK_PROXIMITY_SLACK)};
         core = xc_query_combine(XC_Q_AND_MAYBE, pair, 2, 0);
         if (!core)
             goto out;
@@ -838,6 +849,14 @@ query_status query_parse_db(analyzer *a, xc_db *db, const char *text,
         goto out;
     st->a = a;
     st->db = db;
+    snprintf(st->zp, sizeof st->zp, "%s%s", SCHEMA_P_STEM,
+             analyze_language(a)->code);
+    snprintf(st->tp, sizeof st->tp, "%s%s", SCHEMA_P_TITLE,
+             analyze_language(a)->code);
+    snprintf(st->ep, sizeof st->ep, "%s%s", SCHEMA_P_EXACT,
+             analyze_language(a)->code);
+    snprintf(st->fp, sizeof st->fp, "%s%s", SCHEMA_P_FOLD,
+             analyze_language(a)->code);
     st->text = text ? text : "";
     st->len = text ? (len > QUERY_MAX_INPUT ? QUERY_MAX_INPUT : len) : 0;
     if (text && len > QUERY_MAX_INPUT)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/json.h"
+#include "common/schema.h"
 
 /* The member a cached answer is cut after (render_info.keep). */
 static const char took_key[] = ",\"took_ms\":";
@@ -31,6 +32,48 @@ static void key_span(buf_t *out, const char *k, const engine_result *r,
 {
     key(out, k);
     json_str(out, r->store.data ? r->store.data + sp.off : "", sp.len);
+}
+
+/* The metadata of a hit or a document: each member only when known; tags
+ * as a list (stored joined by SCHEMA_TAG_SEP). */
+static void put_meta(buf_t *out, const engine_result *r, engine_span lang,
+                     engine_span date, engine_span section, engine_span tags)
+{
+    if (lang.len)
+        key_span(out, "lang", r, lang);
+    if (date.len)
+        key_span(out, "date", r, date);
+    if (section.len)
+        key_span(out, "section", r, section);
+    if (tags.len) {
+        const char *p = r->store.data + tags.off, *end = p + tags.len;
+        key(out, "tags");
+        buf_putc(out, '[');
+        for (int first = 1; p <= end; first = 0) {
+            const char *sep = memchr(p, SCHEMA_TAG_SEP, (size_t)(end - p));
+            const char *e = sep ? sep : end;
+            if (!first)
+                buf_putc(out, ',');
+            json_str(out, p, (size_t)(e - p));
+            p = e + 1;
+        }
+        buf_putc(out, ']');
+    }
+}
+
+/* {"value":count,...} in the order given (most frequent first). */
+static void put_counts(buf_t *out, const engine_result *r,
+                       const engine_count *v, size_t n)
+{
+    buf_putc(out, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            buf_putc(out, ',');
+        json_str(out, r->store.data + v[i].value.off, v[i].value.len);
+        buf_putc(out, ':');
+        json_uint(out, v[i].count);
+    }
+    buf_putc(out, '}');
 }
 
 static void put_search(const engine_result *r, buf_t *out, size_t start,
@@ -63,9 +106,25 @@ static void put_search(const engine_result *r, buf_t *out, size_t start,
         key_double(out, "score", h->score, 4);
         if (h->has_snippet)
             key_span(out, "snippet", r, h->snippet);
+        put_meta(out, r, h->lang, h->date, h->section, h->tags);
         buf_putc(out, '}');
     }
     buf_putc(out, ']');
+    static const char *const facet_names[FILTER_NFACETS] = {"lang", "section",
+                                                            "tag"};
+    int any = 0;
+    for (int k = 0; k < FILTER_NFACETS; k++) {
+        if (!r->facets[k].on)
+            continue;
+        if (!any)
+            key(out, "facets");
+        buf_putc(out, any ? ',' : '{');
+        any = 1;
+        json_key(out, facet_names[k]);
+        put_counts(out, r, r->facets[k].v, r->facets[k].n);
+    }
+    if (any)
+        buf_putc(out, '}');
     buf_puts(out, took_key);
     if (info)
         info->keep = out->len - start;
@@ -93,6 +152,7 @@ static void put_doc(const engine_result *r, buf_t *out)
     key_span(out, "id", r, r->doc_id);
     key_span(out, "title", r, r->doc_title);
     key_span(out, "url", r, r->doc_url);
+    put_meta(out, r, r->doc_lang, r->doc_date, r->doc_section, r->doc_tags);
     key_span(out, "text", r, r->doc_text);
     buf_puts(out, "}\n");
 }
@@ -106,6 +166,8 @@ static void put_stats(const engine_result *r, const render_figures *f,
     key_uint(out, "revision", r->revision);
     key(out, "index_age_s");
     json_int(out, r->index_age_s);
+    key(out, "languages");
+    put_counts(out, r, r->langs, r->nlangs);
     if (f) {
         key_double(out, "uptime_s", f->uptime_s, 1);
         key_uint(out, "connections_open", f->conn_open);

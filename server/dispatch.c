@@ -89,16 +89,17 @@ static void worker_give(server *s, worker *w)
 /* ---- Answer cache ---- */
 
 /* The key of a request is the typed request itself: the numbers in
- * engine_request's order, then the text (any bytes). So "limit=10 x" and
- * "x" share their answer, which is the same. */
+ * engine_request's order, the filter's canonical bytes, then the text (any
+ * bytes). So "limit=10 x" and "x" share their answer, which is the same. */
 size_t dispatch_request_key(const engine_request *r, char key[DISPATCH_KEY_MAX])
 {
     uint32_t head[4] = {(uint32_t)r->op, r->limit, r->offset, r->snippet};
     size_t n = r->text_len < PROTO_MAX_LINE ? r->text_len : PROTO_MAX_LINE;
 
     memcpy(key, head, DISPATCH_KEY_HEAD);
-    memcpy(key + DISPATCH_KEY_HEAD, r->text, n);
-    return DISPATCH_KEY_HEAD + n;
+    size_t f = filter_key(&r->filter, key + DISPATCH_KEY_HEAD);
+    memcpy(key + DISPATCH_KEY_HEAD + f, r->text, n);
+    return DISPATCH_KEY_HEAD + f + n;
 }
 
 /* A cached value: the answer's total (for the query log), then the

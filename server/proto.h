@@ -99,7 +99,8 @@ size_t proto_framer_pending(const proto_framer *f);
  *            first non-option word are argument even if they hold an "="
  * Options are parsed only for the verbs that have some, and only the keys
  * server/verbs.c's table lists for the verb (SEARCH: limit, offset,
- * snippet; SUGGEST: limit). For the other verbs the whole rest of
+ * snippet and the filters lang, section, tag, after, before, sort, facets;
+ * SUGGEST: limit, lang). For the other verbs the whole rest of
  * the line is the argument: a DOC id or an AUTH token may hold "=" (base64
  * padding) and must not be mistaken for an option.
  * The argument may hold any byte, NUL included (lengths are used, never
@@ -110,7 +111,8 @@ size_t proto_framer_pending(const proto_framer *f);
  * server ignores it without reply (as Redis does an empty inline command),
  * so a human at a telnet prompt may press Enter freely. */
 
-#define PROTO_MAX_OPTS 8 /* options on one line */
+/* options on one line: every option SEARCH has, each once */
+#define PROTO_MAX_OPTS 12
 
 typedef enum {
     PROTO_V_UNKNOWN = 0, /* verb_text holds what was sent */

@@ -249,7 +249,7 @@ void dispatch_engine(conn *c, const engine_request *req, int cacheable,
 /* The typed request as bytes (its numbers, then its text, cut at
  * PROTO_MAX_LINE): the answer cache's key, and what an ETag hashes. */
 #define DISPATCH_KEY_HEAD 16 /* the four numbers of engine_request */
-#define DISPATCH_KEY_MAX (DISPATCH_KEY_HEAD + PROTO_MAX_LINE)
+#define DISPATCH_KEY_MAX (DISPATCH_KEY_HEAD + FILTER_KEY_MAX + PROTO_MAX_LINE)
 size_t dispatch_request_key(const engine_request *r,
                             char key[DISPATCH_KEY_MAX]);
 /* The password check of AUTH and of HTTP's Bearer (constant time). */

@@ -17,6 +17,12 @@ typedef struct verb_opt {
     const char *name; /* lower case; matched case-insensitively */
     uint32_t def, min, max;
     size_t field; /* offsetof() its uint32_t in engine_request */
+    /* 1: not a number but a filter option (search/filter: lang, section,
+     * tag, after, before, sort, facets), read by filter_set into
+     * engine_request.filter; def, min, max and field unused. On the line
+     * protocol its value is percent-decoded first (tag=local%20governments:
+     * a value is one word there). */
+    int filter;
 } verb_opt;
 
 typedef struct verb_def {

@@ -1,8 +1,10 @@
 /* fuzz_extract: libFuzzer target for text extraction (.txt, .md, .html,
- * Windows-1252 recoding); the first byte picks the file name. */
+ * Windows-1252 recoding, front matter and metadata); the first byte picks
+ * the file name. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "indexer/extract.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -15,13 +17,66 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-/* One of the three strings: NUL-terminated at its length, no NUL inside,
- * valid UTF-8. */
+/* One of the strings: NUL-terminated at its length, no NUL inside, valid
+ * UTF-8. */
 static void check_str(const char *s, size_t n)
 {
     FUZZ_CHECK(s != NULL);
     FUZZ_CHECK(s[n] == '\0' && memchr(s, '\0', n) == NULL);
     FUZZ_CHECK(ref_utf8_valid(s, n));
+}
+
+/* A metadata string (and a tag): a string, one line, trimmed, within
+ * max. */
+static void check_field(const char *s, size_t n, size_t max)
+{
+    check_str(s, n);
+    FUZZ_CHECK(n <= max);
+    FUZZ_CHECK(memchr(s, '\n', n) == NULL && memchr(s, '\t', n) == NULL);
+    FUZZ_CHECK(n == 0 || (s[0] != ' ' && s[n - 1] != ' '));
+}
+
+/* A real calendar day "YYYY-MM-DD" of years 1-9999, or "". */
+static void check_date(const char *d)
+{
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
+    int y, m, day;
+
+    FUZZ_CHECK(memchr(d, '\0', EXTRACT_DATE_SIZE) != NULL);
+    if (d[0] == '\0')
+        return;
+    FUZZ_CHECK(strlen(d) == 10 && d[4] == '-' && d[7] == '-');
+    for (int k = 0; k < 10; k++)
+        FUZZ_CHECK(k == 4 || k == 7 || (d[k] >= '0' && d[k] <= '9'));
+    y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 +
+        (d[3] - '0');
+    m = (d[5] - '0') * 10 + (d[6] - '0');
+    day = (d[8] - '0') * 10 + (d[9] - '0');
+    FUZZ_CHECK(y >= 1 && m >= 1 && m <= 12 && day >= 1 && day <= mdays[m - 1]);
+    FUZZ_CHECK(m != 2 || day != 29 ||
+               (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)));
+}
+
+/* ntags distinct (ASCII case-insensitively), non-empty tags filling
+ * tags_len exactly, each within its limit. */
+static void check_tags(const extract_doc *d)
+{
+    const char *p = d->tags, *q;
+    size_t k, j, used = 0;
+
+    FUZZ_CHECK(d->tags != NULL && d->ntags <= EXTRACT_MAX_TAGS);
+    FUZZ_CHECK(d->tags[d->tags_len] == '\0');
+    for (k = 0; k < d->ntags; k++) {
+        size_t n = strnlen(p, d->tags_len - used);
+        FUZZ_CHECK(n > 0 && used + n < d->tags_len);
+        check_field(p, n, EXTRACT_MAX_TAG);
+        for (q = d->tags, j = 0; j < k; j++, q += strlen(q) + 1)
+            FUZZ_CHECK(strlen(q) != n || strncasecmp(q, p, n) != 0);
+        used += n + 1;
+        p += n + 1;
+    }
+    FUZZ_CHECK(used == d->tags_len);
 }
 
 static void check_doc(const extract_doc *d, extract_format fmt)
@@ -49,6 +104,12 @@ static void check_doc(const extract_doc *d, extract_format fmt)
         FUZZ_CHECK(d->text[d->text_len - 1] != ' ' &&
                    d->text[d->text_len - 1] != '\n');
     }
+    /* metadata: one line, within limits, a real day, distinct tags */
+    check_field(d->lang, d->lang_len, EXTRACT_MAX_LANG);
+    check_field(d->section, d->section_len, EXTRACT_MAX_SECTION);
+    check_field(d->description, d->description_len, EXTRACT_MAX_DESCRIPTION);
+    check_date(d->date);
+    check_tags(d);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -84,6 +145,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         /* a skip or an error leaves *out zeroed and says why */
         FUZZ_CHECK(doc.title == NULL && doc.url == NULL && doc.text == NULL);
+        FUZZ_CHECK(doc.lang == NULL && doc.tags == NULL &&
+                   doc.section == NULL && doc.description == NULL &&
+                   doc.date[0] == '\0');
         FUZZ_CHECK(st == EXTRACT_SKIP_EMPTY || st == EXTRACT_SKIP_BINARY ||
                    st == EXTRACT_SKIP_TOO_LARGE ||
                    st == EXTRACT_SKIP_UNLISTED || st == EXTRACT_ERR_NOMEM);

@@ -1,7 +1,8 @@
 /* test_extract: what each kind of file extracts to (plain text, encodings,
  * skips, Markdown, HTML: one table), the same from several threads, drafts
- * and noindex pages, and the url's origin. Limits and hostile input:
- * test_extract_limits.c. */
+ * and noindex pages, the url's origin, heading and lead ranges, and the
+ * metadata (language, date, tags, section, description). Limits and hostile
+ * input: test_extract_limits.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -760,12 +761,445 @@ static void test_lead_words(void **state)
     extract_doc_free(&d);
 }
 
+/* ---- metadata: language, date, tags, section, description ---- */
+
+typedef struct mcase {
+    const char *name, *relpath, *in;
+    /* exact values; NULL: "" (absent) */
+    const char *lang, *date, *section, *desc;
+    const char *tags[8]; /* exact, in order */
+    const char *text;    /* NULL: not checked */
+} mcase;
+
+static const mcase mcases[] = {
+    /* ---- front matter ---- */
+    {.name = "md front matter, every key",
+     .relpath = "a.md",
+     .in = "---\ntitle: T\nlang: fr\ndate: 2024-05-03\ntags: [a, \"b c\"]\n"
+           "keywords: d, 'e, f'\nsection: Guides\ndescription: Une page.\n"
+           "---\n# Titre\n\ncorps\n",
+     .lang = "fr",
+     .date = "2024-05-03",
+     .section = "Guides",
+     .desc = "Une page.",
+     .tags = {"a", "b c", "d", "e, f"},
+     .text = "Titre\n\ncorps"},
+    {.name = "txt front matter, quoted values and comments",
+     .relpath = "a.txt",
+     .in = "---\nlanguage: \"en-GB\"   # British\nsection: 'Le blog' # x\n"
+           "date: \"2024-05-03 10:00\"\ntags: c#, f# # langages\n---\nTexte\n",
+     .lang = "en-GB",
+     .date = "2024-05-03",
+     .section = "Le blog",
+     .tags = {"c#", "f#"},
+     .text = "Texte"},
+    {.name = "lang: over language:, in either order",
+     .relpath = "a.md",
+     .in = "---\nlang: de\nlanguage: Spanish\n---\nx\n",
+     .lang = "de"},
+    {.name = "language: alone, as written",
+     .relpath = "a.md",
+     .in = "---\nlanguage: Spanish\nlang:\n---\nx\n",
+     .lang = "Spanish"},
+    {.name = "front matter block lists, merged and deduplicated",
+     .relpath = "a.md",
+     .in = "---\ntags:\n  - un\n  - \"deux trois\"  # commentaire\n\n"
+           "  # une note\n- quatre\n  -\nkeywords:\n- Un\n- cinq\n"
+           "title: T\n---\ncorps\n",
+     .tags = {"un", "deux trois", "quatre", "cinq"},
+     .text = "corps"},
+    {.name = "front matter flow list over several lines",
+     .relpath = "a.md",
+     .in = "---\ntags: [a,\n  'b, c',\n  d]\nsection: s\n---\nx\n",
+     .section = "s",
+     .tags = {"a", "b, c", "d"}},
+    {.name = "front matter with only a list: still a front matter",
+     .relpath = "a.md",
+     .in = "---\ntags:\n  - a\n---\n# H\n",
+     .tags = {"a"},
+     .text = "H"},
+    {.name = "a list first is no front matter",
+     .relpath = "a.md",
+     .in = "---\n- a\ntags: b\n---\ncorps\n",
+     .text = "a\ntags: b\n\ncorps"},
+    {.name = "unclosed front matter: no tags",
+     .relpath = "a.txt",
+     .in = "---\ntags: a, b\nlang: fr\n",
+     .text = "---\ntags: a, b\nlang: fr"},
+    {.name = "front matter description over lines",
+     .relpath = "a.md",
+     .in = "---\ndescription: >-\n  Ligne une,\n\n  ligne   deux.\ntitle: T\n"
+           "---\nx\n",
+     .desc = "Ligne une, ligne deux."},
+    {.name = "front matter description, plain continuation and quotes",
+     .relpath = "a.md",
+     .in = "---\ndescription: \"Un\n   deux\" # c\n---\nx\n",
+     .desc = "Un deux"},
+    {.name = "front matter values are one line, trimmed",
+     .relpath = "a.md",
+     .in = "---\nsection:  \"  a \t b  \"\ntags: [\"  x \t y \"]\n---\nz\n",
+     .section = "a b",
+     .tags = {"x y"}},
+    {.name = "front matter description over the html one (none in md)",
+     .relpath = "a.md",
+     .in = "---\ndescription: du front matter\n---\n"
+           "<meta name=\"description\" content=\"non\">\n\ncorps\n",
+     .desc = "du front matter"},
+    {.name = "cp1252 front matter",
+     .relpath = "a.txt",
+     .in = "---\ntags: caf\xe9, \x9cuvre\nsection: \xe9t\xe9\n"
+           "description: d\xe9j\xe0 vu\nlang: fran\xe7\x61is\n---\nx\n",
+     .lang = "français",
+     .section = "été",
+     .desc = "déjà vu",
+     .tags = {"café", "œuvre"}},
+
+    /* ---- HTML ---- */
+    {.name = "html lang over content-language",
+     .relpath = "a.html",
+     .in = "<!DOCTYPE html><html lang=\"fr-CA\"><head>"
+           "<meta http-equiv=\"Content-Language\" content=\"de, en\">"
+           "</head><body><p>x</p></body></html>",
+     .lang = "fr-CA"},
+    {.name = "html xml:lang",
+     .relpath = "a.html",
+     .in = "<html lang=\" \" xml:lang=\"nl\"><p>x</p></html>",
+     .lang = "nl"},
+    {.name = "html content-language: the first tag",
+     .relpath = "a.html",
+     .in = "<html><head><meta http-equiv=\"content-language\" "
+           "content=\" , de-AT, en\"></head><p>x</p></html>",
+     .lang = "de-AT"},
+    {.name = "html lang of a nested html is not the page's",
+     .relpath = "a.html",
+     .in = "<p>x</p><div lang=\"it\"><html lang=\"es\">y</html></div>"},
+    {.name = "html keywords and article:tag",
+     .relpath = "a.html",
+     .in = "<head><meta name=\"keywords\" content=\"a, B , ,b,  c   d,\">"
+           "<meta property=\"article:tag\" content=\"A\">"
+           "<meta property=\"article:tag\" content=\"e, f\">"
+           "<meta name=\"Keywords\" content=\"g\"></head><p>x</p>",
+     .tags = {"a", "B", "c d", "e, f", "g"}},
+    {.name = "html keywords in a template are not the page's",
+     .relpath = "a.html",
+     .in = "<template><meta name=\"keywords\" content=\"t\"></template>"
+           "<p>x</p>"},
+    {.name = "html description fallback, one line",
+     .relpath = "a.html",
+     .in = "<meta name=\"description\" content=\"  Une\n  description.  \">"
+           "<p>corps</p>",
+     .desc = "Une description.",
+     .text = "corps\n\nUne description."},
+    {.name = "html published_time over time",
+     .relpath = "a.html",
+     .in = "<head><meta property=\"article:published_time\" "
+           "content=\"2024-05-03T23:30:00-05:00\"></head><body><main>"
+           "<time datetime=\"2020-01-01\">1er janvier</time></main></body>",
+     .date = "2024-05-03"},
+    {.name = "html published_time by name, a bad one skipped",
+     .relpath = "a.html",
+     .in = "<meta property=\"article:published_time\" content=\"hier\">"
+           "<meta name=\"article:published_time\" content=\"2023-12-31\">"
+           "<p>x</p>",
+     .date = "2023-12-31"},
+    {.name = "html time in main, not in nav, header, footer or before",
+     .relpath = "a.html",
+     .in = "<body><header><time datetime=\"2001-01-01\">a</time></header>"
+           "<nav><time datetime=\"2002-01-01\">b</time></nav>"
+           "<p><time datetime=\"2003-01-01\">c</time></p>"
+           "<main><aside><time datetime=\"2004-01-01\">d</time></aside>"
+           "<time datetime=\"PT2H\">e</time>"
+           "<time datetime=\"2005-06-07T08:09\">f</time>"
+           "<time datetime=\"2006-01-01\">g</time></main>"
+           "<footer><time datetime=\"2007-01-01\">h</time></footer></body>",
+     .date = "2005-06-07"},
+    {.name = "html time in the article's header",
+     .relpath = "a.html",
+     .in = "<body><header><time datetime=\"2001-01-01\">a</time></header>"
+           "<article><header><h1>T</h1><time datetime=\" 2024-02-29 \">b"
+           "</time></header><p>corps</p></article></body>",
+     .date = "2024-02-29"},
+    {.name = "html time without main: the body's, outside banners",
+     .relpath = "a.html",
+     .in = "<body><header><time datetime=\"2001-01-01\">a</time></header>"
+           "<section><header><time datetime=\"2002-01-01\">b</time></header>"
+           "</section><aside><time datetime=\"2003-01-01\">c</time></aside>"
+           "<div><time>2004-01-01</time><time datetime=\"2024-05-03\">d</time>"
+           "</div><footer><time datetime=\"2005-01-01\">e</time></footer>"
+           "</body>",
+     .date = "2024-05-03"},
+    {.name = "html main without time: no date from outside it",
+     .relpath = "a.html",
+     .in = "<body><div><time datetime=\"2024-05-03\">d</time></div>"
+           "<main><p>corps</p></main></body>"},
+    {.name = "html article in an aside does not make the main content",
+     .relpath = "a.html",
+     .in = "<body><p><time datetime=\"2024-05-03\">d</time></p><aside>"
+           "<article><time datetime=\"2001-01-01\">a</time></article></aside>"
+           "</body>",
+     .date = "2024-05-03"},
+    {.name = "html time in a data-noindex block ignored",
+     .relpath = "a.html",
+     .in = "<main><div data-noindex><time datetime=\"2001-01-01\">a</time>"
+           "</div><time datetime=\"2002-02-02\">b</time></main>",
+     .date = "2002-02-02"},
+    {.name = "html cp1252 metadata",
+     .relpath = "a.html",
+     .in = "<html lang=\"fr\"><head><meta name=keywords content=\"caf\xe9, "
+           "\x93\xe9t\xe9\x94\"><meta name=description content=\"d\xe9j\xe0\">"
+           "</head><p>x</p></html>",
+     .lang = "fr",
+     .desc = "déjà",
+     .tags = {"café", "“été”"}},
+
+    /* ---- absent ---- */
+    {.name = "nothing declared: all empty",
+     .relpath = "a.txt",
+     .in = "Titre\ncorps\n"},
+    {.name = "front matter without metadata keys: all empty",
+     .relpath = "a.md",
+     .in = "---\ntitle: T\nauthor: x\ntags:\nlang: \"\"\ndate:\n---\nx\n"},
+    {.name = "html without metadata: all empty",
+     .relpath = "a.html",
+     .in = "<html><head><title>T</title></head><body><p>x</p></body></html>"},
+};
+
+/* d's tags are want[0..], in order, and no more. */
+static void tags_are(const char *name, const extract_doc *d,
+                     const char *const *want, size_t max)
+{
+    const char *p = d->tags;
+    size_t k;
+
+    for (k = 0; k < max && want[k] != NULL; k++) {
+        if (k >= d->ntags)
+            fail_msg("%s: %zu tags, want [%s] too", name, d->ntags, want[k]);
+        if (strcmp(p, want[k]) != 0)
+            fail_msg("%s: tag %zu [%s], want [%s]", name, k, p, want[k]);
+        p += strlen(p) + 1;
+    }
+    if (d->ntags != k)
+        fail_msg("%s: %zu tags, want %zu", name, d->ntags, k);
+}
+
+static void field_is(const char *name, const char *what, const char *got,
+                     const char *want)
+{
+    if (strcmp(got, want != NULL ? want : "") != 0)
+        fail_msg("%s: %s [%s], want [%s]", name, what, got,
+                 want != NULL ? want : "");
+}
+
+static void test_metadata(void **state)
+{
+    extract_doc d;
+    char err[128];
+
+    (void)state;
+    for (size_t k = 0; k < sizeof mcases / sizeof mcases[0]; k++) {
+        const mcase *c = &mcases[k];
+        extract_status st = extract_document(c->relpath, c->in, strlen(c->in),
+                                             0, &d, err, sizeof err);
+        if (st != EXTRACT_OK)
+            fail_msg("%s: status %d (%s)", c->name, st, err);
+        unit_extract_check(&d);
+        field_is(c->name, "lang", d.lang, c->lang);
+        field_is(c->name, "date", d.date, c->date);
+        field_is(c->name, "section", d.section, c->section);
+        field_is(c->name, "description", d.description, c->desc);
+        tags_are(c->name, &d, c->tags, 8);
+        if (c->text != NULL)
+            field_is(c->name, "text", d.text, c->text);
+        extract_doc_free(&d);
+        assert_null(d.lang);
+        assert_null(d.tags);
+        assert_int_equal(d.date[0], '\0');
+        extract_doc_free(&d); /* twice is harmless */
+    }
+}
+
+/* Each date form, in front matter and in <time>; only a real day of
+ * years 1-9999 counts, and it is kept as written. */
+static void test_dates(void **state)
+{
+    static const struct {
+        const char *in, *want; /* want NULL: no date */
+    } t[] = {
+        {"2024-05-03", "2024-05-03"},
+        {"2024-05-03T10:00:00Z", "2024-05-03"},
+        {"2024-05-03t10:00z", "2024-05-03"},
+        {"2024-05-03 10:00", "2024-05-03"},
+        {"2024-05-03T10:00:00+02:00", "2024-05-03"},
+        {"2024-05-03T23:59:59.999-11:00", "2024-05-03"},
+        {"2024-05-03T00:30+0530", "2024-05-03"},
+        {"2024-05-03T00:30+05", "2024-05-03"},
+        {"2001-12-14 21:59:43.10 -5", "2001-12-14"}, /* YAML's example */
+        {"2024-12-31T23:59:60Z", "2024-12-31"},      /* leap second */
+        {"2000-02-29", "2000-02-29"},
+        {"0001-01-01", "0001-01-01"},
+        {"9999-12-31", "9999-12-31"},
+        {"2024-02-30", NULL},
+        {"2023-02-29", NULL},
+        {"1900-02-29", NULL},
+        {"2024-04-31", NULL},
+        {"2024-13-01", NULL},
+        {"2024-00-10", NULL},
+        {"2024-01-00", NULL},
+        {"0000-01-01", NULL},
+        {"2024-5-3", NULL},
+        {"24-05-03", NULL},
+        {"2024/05/03", NULL},
+        {"2024-05", NULL},
+        {"2024-W18", NULL},
+        {"10:00", NULL},
+        {"2024-05-03x", NULL},
+        {"2024-05-03T", NULL},
+        {"2024-05-03T10", NULL},
+        {"2024-05-03T24:00", NULL},
+        {"2024-05-03T10:60", NULL},
+        {"2024-05-03T10:00:00Z extra", NULL},
+        {"2024-05-03T10:00+02:", NULL},
+        {"2024-05-03T10:00:00.Z", NULL},
+        {"+2024-05-03", NULL},
+        {"", NULL},
+    };
+    char in[256];
+    extract_doc d;
+
+    (void)state;
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        const char *want = t[k].want != NULL ? t[k].want : "";
+        int n;
+
+        /* front matter, bare and quoted */
+        for (int q = 0; q < 2; q++) {
+            n = snprintf(in, sizeof in, "---\ndate: %s%s%s\n---\nx\n",
+                         q ? "'" : "", t[k].in, q ? "'" : "");
+            assert_int_equal(
+                extract_document("a.md", in, (size_t)n, 0, &d, NULL, 0),
+                EXTRACT_OK);
+            if (strcmp(d.date, want) != 0)
+                fail_msg("front matter [%s]: date [%s], want [%s]", t[k].in,
+                         d.date, want);
+            extract_doc_free(&d);
+        }
+        /* the datetime of a <time> */
+        n = snprintf(in, sizeof in, "<p><time datetime=\"%s\">x</time></p>",
+                     t[k].in);
+        assert_int_equal(
+            extract_document("a.html", in, (size_t)n, 0, &d, NULL, 0),
+            EXTRACT_OK);
+        if (strcmp(d.date, want) != 0)
+            fail_msg("<time> [%s]: date [%s], want [%s]", t[k].in, d.date,
+                     want);
+        extract_doc_free(&d);
+    }
+}
+
+/* The first EXTRACT_MAX_TAGS distinct tags are kept; a long tag is cut
+ * on a character boundary; deduplication is on the cut tag. */
+static void test_tag_limits(void **state)
+{
+    char in[8192], want[EXTRACT_MAX_TAG + 1];
+    const char *p;
+    extract_doc d;
+    size_t n, k;
+
+    (void)state;
+    /* 33 tags in each list form: the first 32 */
+    for (int form = 0; form < 4; form++) {
+        static const char *const head[] = {"---\ntags: [",
+                                           "---\ntags: ", "---\ntags:\n",
+                                           "<meta name="
+                                           "keywords "
+                                           "content=\""};
+        n = (size_t)sprintf(in, "%s", head[form]);
+        for (k = 1; k <= EXTRACT_MAX_TAGS + 1; k++)
+            n +=
+                (size_t)sprintf(in + n, form == 2 ? "  - t%zu\n" : "t%zu, ", k);
+        n += (size_t)sprintf(in + n, "%s",
+                             form == 0   ? "]\n---\nx\n"
+                             : form == 3 ? "\"><p>x</p>"
+                                         : "\n---\nx\n");
+        assert_int_equal(extract_document(form == 3 ? "a.html" : "a.md", in, n,
+                                          0, &d, NULL, 0),
+                         EXTRACT_OK);
+        unit_extract_check(&d);
+        assert_int_equal(d.ntags, EXTRACT_MAX_TAGS);
+        for (p = d.tags, k = 1; k <= d.ntags; k++, p += strlen(p) + 1) {
+            snprintf(want, sizeof want, "t%zu", k);
+            assert_string_equal(p, want);
+        }
+        extract_doc_free(&d);
+    }
+
+    /* a 101-byte tag: "a" and 50 é; byte 64 is inside the 32nd é */
+    n = (size_t)sprintf(in, "---\ntags: [x, a");
+    for (k = 0; k < 50; k++)
+        n += (size_t)sprintf(in + n, "\xc3\xa9");
+    /* the same cut, with another ending, is the same tag */
+    n += (size_t)sprintf(in + n, ", A");
+    for (k = 0; k < 40; k++)
+        n += (size_t)sprintf(in + n, "\xc3\xa9");
+    n += (size_t)sprintf(in + n, "z, y]\n---\nx\n");
+    assert_int_equal(extract_document("a.md", in, n, 0, &d, NULL, 0),
+                     EXTRACT_OK);
+    unit_extract_check(&d);
+    assert_int_equal(d.ntags, 3);
+    p = d.tags + 2;
+    assert_int_equal(strlen(p), EXTRACT_MAX_TAG - 1);
+    assert_memory_equal(p, in + strlen("---\ntags: [x, "), EXTRACT_MAX_TAG - 1);
+    assert_string_equal(p + strlen(p) + 1, "y");
+    extract_doc_free(&d);
+}
+
+/* Long values are cut: the description and section on a character
+ * boundary, the language after its last whole subtag. */
+static void test_meta_limits(void **state)
+{
+    char in[4096];
+    extract_doc d;
+    size_t n, k;
+
+    (void)state;
+    n = (size_t)sprintf(in, "---\ndescription: a");
+    for (k = 0; k < 200; k++)
+        n += (size_t)sprintf(in + n, "\xc3\xa9");
+    n += (size_t)sprintf(in + n, "\nsection: ");
+    for (k = 0; k < 40; k++)
+        n += (size_t)sprintf(in + n, "\xe2\x82\xac"); /* € */
+    n += (size_t)sprintf(in + n, "\nlang: en-GB-oxendict-x-abcdefgh-"
+                                 "ijklmnopqr\n---\nx\n");
+    assert_int_equal(extract_document("a.md", in, n, 0, &d, NULL, 0),
+                     EXTRACT_OK);
+    unit_extract_check(&d);
+    /* byte 300 starts an é (a, then pairs): the cut is there */
+    assert_int_equal(d.description_len, 299);
+    /* 64 = 21 € and one byte: cut after 21 */
+    assert_int_equal(d.section_len, 63);
+    assert_string_equal(d.lang, "en-GB-oxendict-x-abcdefgh");
+    extract_doc_free(&d);
+
+    /* a language without subtags is cut on a character boundary */
+    n = (size_t)sprintf(in, "<html lang=\"");
+    for (k = 0; k < 40; k++)
+        n += (size_t)sprintf(in + n, "x");
+    n += (size_t)sprintf(in + n, "\"><p>x</p>");
+    assert_int_equal(extract_document("a.html", in, n, 0, &d, NULL, 0),
+                     EXTRACT_OK);
+    unit_extract_check(&d);
+    assert_int_equal(d.lang_len, EXTRACT_MAX_LANG);
+    extract_doc_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cases),   cmocka_unit_test(test_unlisted),
-        cmocka_unit_test(test_url_own), cmocka_unit_test(test_threads),
-        cmocka_unit_test(test_ranges),  cmocka_unit_test(test_lead_words),
+        cmocka_unit_test(test_cases),      cmocka_unit_test(test_unlisted),
+        cmocka_unit_test(test_url_own),    cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_ranges),     cmocka_unit_test(test_lead_words),
+        cmocka_unit_test(test_metadata),   cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_tag_limits), cmocka_unit_test(test_meta_limits),
     };
     return cmocka_run_group_tests(tests, unit_extract_setup,
                                   unit_extract_teardown);

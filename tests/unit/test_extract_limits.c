@@ -1,6 +1,6 @@
 /* test_extract_limits: the extractor's entry point at its limits: formats
  * by name, the size limit, binary sniffing, the title cut, bad arguments,
- * messages, and garbage and pathological input. */
+ * messages, garbage and pathological input, and metadata in bulk. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -198,6 +198,21 @@ static void test_garbage(void **state)
         "\xef\xbb\xbf",
         "\\",
         "<![CDATA[",
+        "lang: ",
+        "date: 2024-02-29",
+        "tags: [",
+        "]",
+        ",",
+        "tags:\n",
+        "  - ",
+        "description: >\n  ",
+        "<html lang=\"fr\">",
+        "<time datetime=\"2024-05-03T10:00Z\">",
+        "<meta name=keywords content=\"a, b",
+        "<meta property=article:published_time content=",
+        "<main>",
+        "<aside>",
+        "<header>",
     };
     static const char *const paths[] = {"g.html", "g.md", "g.txt"};
     const size_t nbits = sizeof bits / sizeof bits[0];
@@ -351,6 +366,67 @@ static void test_heading_limit(void **state)
     }
 }
 
+/* Metadata in bulk: a keyword list of a million items, a page of
+ * 100000 article:tag metas, front matter lists up to and past FM_MAX
+ * (64 KiB): fast, within the limits, and a front matter that does not
+ * close in time gives no tags. */
+static void test_meta_bulk(void **state)
+{
+    const size_t big = 1000000;
+    char *s = malloc(big * 40 + 64);
+    extract_doc d;
+    size_t n, k;
+
+    (void)state;
+    assert_non_null(s);
+    n = (size_t)sprintf(s, "<meta name=keywords content=\"");
+    for (k = 0; k < big; k++, n += 2)
+        memcpy(s + n, "a,", 2);
+    n += (size_t)sprintf(s + n, "\"><p>x</p>");
+    assert_int_equal(extract_document("a.html", s, n, 0, &d, NULL, 0),
+                     EXTRACT_OK);
+    unit_extract_check(&d);
+    assert_int_equal(d.ntags, 1);
+    extract_doc_free(&d);
+
+    for (n = 0, k = 0; k < big / 10; k++)
+        n += (size_t)sprintf(s + n, "<meta property=article:tag content=t%zu>",
+                             k);
+    n += (size_t)sprintf(s + n, "<p>x</p>");
+    assert_int_equal(extract_document("a.html", s, n, 0, &d, NULL, 0),
+                     EXTRACT_OK);
+    unit_extract_check(&d);
+    assert_int_equal(d.ntags, EXTRACT_MAX_TAGS);
+    extract_doc_free(&d);
+
+    /* 5000 list lines (about 50 KB), block and flow: within FM_MAX */
+    for (int form = 0; form < 2; form++) {
+        n = (size_t)sprintf(s, "---\ntags:%s\n", form ? " [" : "");
+        for (k = 0; k < 5000; k++)
+            n += (size_t)sprintf(s + n, form ? "  t%04zu,\n" : "  - t%04zu\n",
+                                 k);
+        n += (size_t)sprintf(s + n, "---\nx\n");
+        assert_int_equal(extract_document("a.md", s, n, 0, &d, NULL, 0),
+                         EXTRACT_OK);
+        unit_extract_check(&d);
+        assert_int_equal(d.ntags, EXTRACT_MAX_TAGS);
+        assert_string_equal(d.text, "x");
+        extract_doc_free(&d);
+    }
+    /* 10000 lines: past FM_MAX, so no front matter and no tags */
+    n = (size_t)sprintf(s, "---\ntags:\n");
+    for (k = 0; k < 10000; k++)
+        n += (size_t)sprintf(s + n, "  - t%04zu\n", k);
+    n += (size_t)sprintf(s + n, "---\nx\n");
+    assert_int_equal(extract_document("a.txt", s, n, 0, &d, NULL, 0),
+                     EXTRACT_OK);
+    unit_extract_check(&d);
+    assert_int_equal(d.ntags, 0);
+    assert_string_equal(d.title, "---");
+    extract_doc_free(&d);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_pathological),
         cmocka_unit_test(test_strerror),
         cmocka_unit_test(test_heading_limit),
+        cmocka_unit_test(test_meta_bulk),
     };
     return cmocka_run_group_tests(tests, unit_extract_setup,
                                   unit_extract_teardown);

@@ -348,19 +348,46 @@ static void test_mtime(void **state)
     assert_string_equal(out, "-1.000000500");
 }
 
+static void test_key(void **state)
+{
+    char out[SCHEMA_KEY_MAX + 1];
+    (void)state;
+    /* casefolded, NFKC, blanks collapsed and trimmed, accents kept */
+    assert_int_equal(schema_key("  Local   Governments ", 22, out), 17);
+    assert_string_equal(out, "local governments");
+    schema_key("D\xC3\xA9mocratie", 11, out);
+    assert_string_equal(out, "d\xC3\xA9mocratie");
+    schema_key("\xEF\xAC\x81n", 4, out); /* the ligature fi */
+    assert_string_equal(out, "fin");
+    /* invalid bytes and NUL dropped; nothing left: 0 */
+    assert_int_equal(schema_key("a\xFF\0b", 4, out), 2);
+    assert_string_equal(out, "ab");
+    assert_int_equal(schema_key(" \t ", 3, out), 0);
+    assert_string_equal(out, "");
+    /* cut at SCHEMA_KEY_MAX bytes, never inside a character */
+    char big[200];
+    for (size_t i = 0; i + 1 < sizeof big; i += 2)
+        memcpy(big + i, "\xC3\xA9", 2);
+    size_t n = schema_key(big, sizeof big, out);
+    assert_true(n <= SCHEMA_KEY_MAX && n % 2 == 0 && n >= SCHEMA_KEY_MAX - 1);
+    assert_int_equal(strlen(out), n);
+}
+
 static void test_layout_constants(void **state)
 {
     (void)state;
     /* the cut terms plus a prefix stay within Xapian's 245 bytes */
     assert_true(SCHEMA_TERM_MAX + 1 <= 245);
-    assert_int_equal(SCHEMA_NVALUES, 5);
-    const unsigned slots[] = {SCHEMA_V_MTIME, SCHEMA_V_SIZE, SCHEMA_V_HASH,
-                              SCHEMA_V_ROOT, SCHEMA_V_TEXT};
+    assert_int_equal(SCHEMA_NVALUES, 9);
+    const unsigned slots[] = {SCHEMA_V_MTIME, SCHEMA_V_SIZE,    SCHEMA_V_HASH,
+                              SCHEMA_V_ROOT,  SCHEMA_V_TEXT,    SCHEMA_V_LANG,
+                              SCHEMA_V_DATE,  SCHEMA_V_SECTION, SCHEMA_V_TAGS};
     for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
         assert_int_equal(slots[i], i); /* distinct, dense slots */
     const char *const prefixes[] = {
-        SCHEMA_P_ID,   SCHEMA_P_UID,   SCHEMA_P_STEM, SCHEMA_P_EXACT,
-        SCHEMA_P_FOLD, SCHEMA_P_TITLE, SCHEMA_P_ROOT};
+        SCHEMA_P_ID,   SCHEMA_P_UID,      SCHEMA_P_STEM, SCHEMA_P_EXACT,
+        SCHEMA_P_FOLD, SCHEMA_P_TITLE,    SCHEMA_P_ROOT, SCHEMA_P_TITLEKEY,
+        SCHEMA_P_LANG, SCHEMA_P_SECTION,  SCHEMA_P_TAG};
     size_t np = sizeof prefixes / sizeof prefixes[0];
     for (size_t i = 0; i < np; i++) {
         assert_int_equal(strlen(prefixes[i]), 1);
@@ -382,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_uid),
         cmocka_unit_test(test_mtime),
         cmocka_unit_test(test_layout_constants),
+        cmocka_unit_test(test_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* test_synonyms: the synonym file parser (groups, comments, blanks,
- * multi-word entries, refused lines with their numbers, limits), files on
- * disk, and the table it writes and compares on a real index. */
+ * multi-word entries, keys prefixed with the language code, refused lines
+ * with their numbers, limits), files on disk, sets of two languages from
+ * one text, and the table they write and compare on a real index. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,22 @@
 #include "common/analyze.h"
 #include "common/xapian_c.h"
 #include "indexer/synonyms.h"
+
+/* The English analyzer of the group, beside unit_fr. */
+static analyzer *unit_en;
+
+static int group_setup(void **state)
+{
+    if (unit_fr_setup(state) != 0)
+        return -1;
+    return analyze_new("en", &unit_en, NULL, 0) == ANALYZE_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    analyze_free(unit_en);
+    return unit_fr_teardown(state);
+}
 
 /* The messages of refused lines, one per line. */
 typedef struct said {
@@ -87,12 +104,12 @@ static void test_groups(void **state)
                    &out, 0);
 
     assert_int_equal(synonyms_ngroups(s), 6);
-    expect_group(s, 0, "cglu|uclg|cit et gouvern local uni");
-    expect_group(s, 1, "elu|conseiller");
-    expect_group(s, 2, "a b c|d e");
-    expect_group(s, 3, "cglu|uclg");
-    expect_group(s, 4, "vill|cit");
-    expect_group(s, 5, "ru|avenu");
+    expect_group(s, 0, "fr:cglu|fr:uclg|fr:cit et gouvern local uni");
+    expect_group(s, 1, "fr:elu|fr:conseiller");
+    expect_group(s, 2, "fr:a b c|fr:d e");
+    expect_group(s, 3, "fr:cglu|fr:uclg");
+    expect_group(s, 4, "fr:vill|fr:cit");
+    expect_group(s, 5, "fr:ru|fr:avenu");
     synonyms_free(s);
 
     /* nothing at all, comments only, a byte order mark */
@@ -106,7 +123,7 @@ static void test_groups(void **state)
                    "CGLU, UCLG\n",
                    &out, 0);
     assert_int_equal(synonyms_ngroups(s), 1);
-    expect_group(s, 0, "cglu|uclg");
+    expect_group(s, 0, "fr:cglu|fr:uclg");
     synonyms_free(s);
 }
 
@@ -120,8 +137,8 @@ static void test_keys_like_queries(void **state)
                              "Porto-Novo, capitale du Bénin\n",
                              &out, 0);
     assert_int_equal(synonyms_ngroups(s), 2);
-    expect_group(s, 0, "union europeen|ue");
-    expect_group(s, 1, "porto novo|capital du benin");
+    expect_group(s, 0, "fr:union europeen|fr:ue");
+    expect_group(s, 1, "fr:porto novo|fr:capital du benin");
     synonyms_free(s);
 }
 
@@ -140,8 +157,8 @@ static void test_refused_lines(void **state)
                              &out, 6);
     /* the good lines are kept */
     assert_int_equal(synonyms_ngroups(s), 2);
-    expect_group(s, 0, "cglu|uclg");
-    expect_group(s, 1, "vill|cit");
+    expect_group(s, 0, "fr:cglu|fr:uclg");
+    expect_group(s, 1, "fr:vill|fr:cit");
     expect_said(&out, "f.syn:2: a group needs two different entries");
     expect_said(&out, "f.syn:3: a group needs two different entries");
     expect_said(&out, "f.syn:4: not valid UTF-8");
@@ -161,7 +178,7 @@ static void test_refused_lines(void **state)
         SYNONYMS_OK);
     assert_int_equal(bad, 1);
     assert_int_equal(synonyms_ngroups(t), 1);
-    expect_group(t, 0, "fa|fe");
+    expect_group(t, 0, "fr:fa|fr:fe");
     synonyms_free(t);
 }
 
@@ -212,6 +229,28 @@ static void test_limits(void **state)
     s = parse_text(text, &out, 1);
     expect_said(&out, "is too long (its key takes more than 245 bytes)");
     synonyms_free(s);
+
+    /* the code counts: "fr:" and 242 bytes of digits (stems of their own)
+     * make XC_MAX_TERM, one digit more is too long */
+    for (int over = 0; over <= 1; over++) {
+        p = text;
+        for (int w = 0; w < 4; w++) {
+            int len = w < 3 ? 60 : 59 + over;
+            memset(p, '0' + w, (size_t)len);
+            p += len;
+            *p++ = ' ';
+        }
+        p += sprintf(p, ", court\n");
+        s = parse_text(text, &out, (size_t)over);
+        assert_int_equal(synonyms_ngroups(s), (size_t)!over);
+        if (!over) {
+            size_t nk;
+            const char *const *keys = synonyms_group(s, 0, &nk);
+            assert_int_equal(strlen(keys[0]), XC_MAX_TERM);
+            assert_memory_equal(keys[0], "fr:000", 6);
+        }
+        synonyms_free(s);
+    }
 
     /* groups: the one past SYNONYMS_MAX_GROUPS stops the file, said once */
     p = text;
@@ -313,9 +352,10 @@ static void test_store_and_same(void **state)
     assert_int_equal(xc_begin(w), XC_OK);
     assert_int_equal(synonyms_store(s, w), SYNONYMS_OK);
     assert_int_equal(xc_commit(w), XC_OK);
-    expect_synonyms(w, "cglu", "cit et gouvern local uni|reseau|uclg");
-    expect_synonyms(w, "uclg", "cglu|cit et gouvern local uni");
-    expect_synonyms(w, "reseau", "cglu");
+    expect_synonyms(w, "fr:cglu", "cit et gouvern local uni|reseau|uclg");
+    expect_synonyms(w, "fr:uclg", "cglu|cit et gouvern local uni");
+    expect_synonyms(w, "fr:reseau", "cglu");
+    expect_synonyms(w, "cglu", ""); /* every key has its language */
     assert_int_equal(synonyms_same(s, w, &same), SYNONYMS_OK);
     assert_int_equal(same, 1);
     assert_int_equal(synonyms_same(other, w, &same), SYNONYMS_OK);
@@ -327,9 +367,9 @@ static void test_store_and_same(void **state)
     assert_int_equal(xc_begin(w), XC_OK);
     assert_int_equal(synonyms_store(other, w), SYNONYMS_OK);
     assert_int_equal(xc_commit(w), XC_OK);
-    expect_synonyms(w, "cglu", "uclg");
-    expect_synonyms(w, "reseau", "");
-    expect_synonyms(w, "cit et gouvern local uni", "");
+    expect_synonyms(w, "fr:cglu", "uclg");
+    expect_synonyms(w, "fr:reseau", "");
+    expect_synonyms(w, "fr:cit et gouvern local uni", "");
     assert_int_equal(synonyms_same(other, w, &same), SYNONYMS_OK);
     assert_int_equal(same, 1);
     assert_int_equal(synonyms_same(s, w, &same), SYNONYMS_OK);
@@ -351,6 +391,129 @@ static void test_store_and_same(void **state)
     xc_close(w);
 }
 
+/* One text parsed in two languages, as a run does for an index holding
+ * both: the French set reports (the default language), the English one
+ * is silent. */
+static const char two_langs[] = "Cities, towns\n"
+                                "United Cities and Local Governments, UCLG\n"
+                                "the who, CGLU\n" /* English stop words */
+                                "le la, CGLU\n";  /* French stop words */
+
+static synonyms *parse_lang(analyzer *a, said *out, size_t nbad)
+{
+    synonyms *s = NULL;
+    size_t bad = 0;
+
+    if (out)
+        memset(out, 0, sizeof *out);
+    assert_int_equal(synonyms_new(a, &s), SYNONYMS_OK);
+    assert_int_equal(synonyms_parse(s, "f.syn", two_langs, strlen(two_langs),
+                                    out ? keep_msg : NULL, out,
+                                    out ? &bad : NULL),
+                     SYNONYMS_OK);
+    if (out && (bad != nbad || out->n != nbad))
+        fail_msg("want %zu refused lines, got %zu (%zu said):\n%s", nbad, bad,
+                 out->n, out->text);
+    return s;
+}
+
+static void test_languages(void **state)
+{
+    (void)state;
+    said out;
+    synonyms *fr = parse_lang(unit_fr, &out, 1);
+    synonyms *en = parse_lang(unit_en, NULL, 0);
+
+    /* each line refused in one language is kept in the other */
+    expect_said(&out, "f.syn:4: entry \"le la\" holds only stop words");
+    assert_int_equal(synonyms_ngroups(fr), 3);
+    expect_group(fr, 0, "fr:cit|fr:town");
+    expect_group(fr, 1, "fr:united cit and local government|fr:uclg");
+    expect_group(fr, 2, "fr:the who|fr:cglu");
+    assert_int_equal(synonyms_ngroups(en), 3);
+    expect_group(en, 0, "en:citi|en:town");
+    expect_group(en, 1, "en:unit citi and local govern|en:uclg");
+    expect_group(en, 2, "en:le la|en:cglu");
+    synonyms_free(fr);
+    synonyms_free(en);
+}
+
+/* store_all writes the union with each language's keys, same_all compares
+ * with the union, and a language no longer given is gone. */
+static void test_store_all(void **state)
+{
+    unit_db *u = *state;
+    xc_db *w = unit_open_write(u);
+    int same = -1;
+    synonyms *fr = parse_lang(unit_fr, NULL, 0);
+    synonyms *en = parse_lang(unit_en, NULL, 0);
+    const synonyms *both[] = {fr, en}, *fr_only[] = {fr}, *twice[] = {en, en};
+
+    assert_int_equal(synonyms_same_all(NULL, 0, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 1);
+    assert_int_equal(synonyms_same_all(both, 2, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 0);
+    assert_int_equal(xc_begin(w), XC_OK);
+    assert_int_equal(synonyms_store_all(both, 2, w), SYNONYMS_OK);
+    assert_int_equal(xc_commit(w), XC_OK);
+    /* values without the code */
+    expect_synonyms(w, "en:citi", "town");
+    expect_synonyms(w, "fr:cit", "town");
+    expect_synonyms(w, "en:uclg", "unit citi and local govern");
+    expect_synonyms(w, "fr:uclg", "united cit and local government");
+    expect_synonyms(w, "en:cglu", "le la");
+    expect_synonyms(w, "fr:cglu", "the who");
+    expect_synonyms(w, "en:the who", "");
+    expect_synonyms(w, "fr:le la", "");
+    assert_int_equal(synonyms_same_all(both, 2, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 1);
+    const synonyms *swapped[] = {en, fr}; /* order does not matter */
+    assert_int_equal(synonyms_same_all(swapped, 2, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 1);
+    assert_int_equal(synonyms_same_all(fr_only, 1, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 0);
+    assert_int_equal(synonyms_same(en, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 0);
+    assert_int_equal(synonyms_same_all(NULL, 0, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 0);
+
+    /* English no longer given: its keys go, French stays */
+    assert_int_equal(xc_begin(w), XC_OK);
+    assert_int_equal(synonyms_store_all(fr_only, 1, w), SYNONYMS_OK);
+    assert_int_equal(xc_commit(w), XC_OK);
+    expect_synonyms(w, "en:citi", "");
+    expect_synonyms(w, "en:cglu", "");
+    expect_synonyms(w, "fr:cit", "town");
+    assert_int_equal(synonyms_same_all(fr_only, 1, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 1);
+    assert_int_equal(synonyms_same(fr, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 1);
+    assert_int_equal(synonyms_same_all(both, 2, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 0);
+
+    /* one language given twice is its pairs once */
+    assert_int_equal(xc_begin(w), XC_OK);
+    assert_int_equal(synonyms_store_all(twice, 2, w), SYNONYMS_OK);
+    assert_int_equal(xc_commit(w), XC_OK);
+    expect_synonyms(w, "fr:cit", "");
+    expect_synonyms(w, "en:citi", "town");
+    assert_int_equal(synonyms_same_all(twice, 2, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 1);
+    assert_int_equal(synonyms_same(en, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 1);
+
+    /* and nothing at all empties the table */
+    assert_int_equal(xc_begin(w), XC_OK);
+    assert_int_equal(synonyms_store_all(NULL, 0, w), SYNONYMS_OK);
+    assert_int_equal(xc_commit(w), XC_OK);
+    expect_synonyms(w, "en:citi", "");
+    assert_int_equal(synonyms_same_all(NULL, 0, w, &same), SYNONYMS_OK);
+    assert_int_equal(same, 1);
+    synonyms_free(fr);
+    synonyms_free(en);
+    xc_close(w);
+}
+
 static void test_strerror(void **state)
 {
     (void)state;
@@ -369,7 +532,9 @@ int main(void)
         cmocka_unit_test(test_limits),
         UNIT_TEST_ON_DB(test_read_files),
         UNIT_TEST_ON_DB(test_store_and_same),
+        cmocka_unit_test(test_languages),
+        UNIT_TEST_ON_DB(test_store_all),
         cmocka_unit_test(test_strerror),
     };
-    return cmocka_run_group_tests(tests, unit_fr_setup, unit_fr_teardown);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

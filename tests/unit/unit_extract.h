@@ -1,6 +1,6 @@
 /* unit_extract: what test_extract and test_extract_limits share (header
- * only): the promises of every extracted document, and libxml2's set-up
- * around a group of tests. */
+ * only): the promises of every extracted document (its metadata too), and
+ * libxml2's set-up around a group of tests. */
 #ifndef CGLU_TESTS_UNIT_EXTRACT_H
 #define CGLU_TESTS_UNIT_EXTRACT_H
 
@@ -14,6 +14,46 @@
 
 #include "indexer/extract.h"
 #include "tests/unit/ref_utf8.h"
+
+/* A metadata string: the length it says, valid UTF-8, one line, trimmed,
+ * within max. */
+static inline void unit_extract_field(const char *s, size_t n, size_t max)
+{
+    assert_non_null(s);
+    assert_int_equal(strlen(s), n); /* no NUL inside */
+    assert_true(ref_utf8_valid(s, n));
+    assert_true(n <= max);
+    assert_null(strchr(s, '\n'));
+    assert_null(strchr(s, '\t'));
+    assert_true(n == 0 || (s[0] != ' ' && s[n - 1] != ' '));
+}
+
+/* The metadata promises: fields within their limits, a date that is
+ * "" or YYYY-MM-DD, and ntags tags that fill tags_len exactly. */
+static inline void unit_extract_check_meta(const extract_doc *d)
+{
+    const char *p;
+    size_t k, used = 0;
+
+    unit_extract_field(d->lang, d->lang_len, EXTRACT_MAX_LANG);
+    unit_extract_field(d->section, d->section_len, EXTRACT_MAX_SECTION);
+    unit_extract_field(d->description, d->description_len,
+                       EXTRACT_MAX_DESCRIPTION);
+    assert_true(d->date[0] == '\0' || strlen(d->date) == 10);
+    for (k = 0; d->date[0] != '\0' && k < 10; k++)
+        assert_true(k == 4 || k == 7 ? d->date[k] == '-'
+                                     : d->date[k] >= '0' && d->date[k] <= '9');
+    assert_non_null(d->tags);
+    assert_true(d->ntags <= EXTRACT_MAX_TAGS);
+    for (p = d->tags, k = 0; k < d->ntags; k++) {
+        size_t n = strlen(p);
+        assert_true(n > 0 && used + n < d->tags_len);
+        unit_extract_field(p, n, EXTRACT_MAX_TAG);
+        used += n + 1;
+        p += n + 1;
+    }
+    assert_int_equal(used, d->tags_len);
+}
 
 /* What every successful extraction promises (extract.h). */
 static inline void unit_extract_check(const extract_doc *d)
@@ -63,6 +103,7 @@ static inline void unit_extract_check(const extract_doc *d)
         assert_true(d->text[d->lead.end - 1] != ' ' &&
                     d->text[d->lead.end - 1] != '\n');
     }
+    unit_extract_check_meta(d);
 }
 
 /* cmocka group setup and teardown: libxml2's parser is set up once, from
