@@ -246,7 +246,7 @@ void analyze_set_stemming(analyzer *a, int on)
 }
 
 /* Snowball's stem of w[0..n) (whose fold is fold[0..fold_n)) into dst,
- * after frplural's French endings; NULL when out of memory (*len 1) or too
+ * after its language's plural step (frplural, esplural); NULL when out of memory (*len 1) or too
  * long (*len 0). */
 static const char *stem_into(analyzer *a, const char *w, size_t n,
                              const char *fold, size_t fold_n, char *dst,
@@ -255,8 +255,8 @@ static const char *stem_into(analyzer *a, const char *w, size_t n,
     *len = 0;
     if (n > ANALYZE_MAX_WORD)
         return NULL;
-    if (a->french) {
-        n = frplural_norm(w, n, fold, fold_n, a->pre);
+    if (a->info->plural) {
+        n = a->info->plural(w, n, fold, fold_n, a->pre);
         w = a->pre;
     }
     const sb_symbol *s =

@@ -3,6 +3,9 @@
  * lookup. */
 #include "common/lang.h"
 
+#include "common/esplural.h"
+#include "common/frplural.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,34 +161,34 @@ static const char *const stop_es[] = {
 
 /* By libstemmer name, as sb_stemmer_list() gives them. */
 static const lang_info langs[] = {
-    {"ar", "arabic", "ara", NULL, NULL, 0, 0},
-    {"hy", "armenian", "hye", "arm", NULL, 0, 0},
-    {"eu", "basque", "eus", "baq", NULL, 0, 0},
-    {"ca", "catalan", "cat", NULL, NULL, 0, 0},
-    {"da", "danish", "dan", NULL, NULL, 0, 0},
-    {"nl", "dutch", "nld", "dut", NULL, 0, 0},
-    {"en", "english", "eng", NULL, LIST(stop_en), 0},
-    {"fi", "finnish", "fin", NULL, NULL, 0, 0},
-    {"fr", "french", "fra", "fre", LIST(stop_fr), 1},
-    {"de", "german", "deu", "ger", NULL, 0, 0},
-    {"el", "greek", "ell", "gre", NULL, 0, 0},
-    {"hi", "hindi", "hin", NULL, NULL, 0, 0},
-    {"hu", "hungarian", "hun", NULL, NULL, 0, 0},
-    {"id", "indonesian", "ind", NULL, NULL, 0, 0},
-    {"ga", "irish", "gle", NULL, NULL, 0, 0},
-    {"it", "italian", "ita", NULL, NULL, 0, 0},
-    {"lt", "lithuanian", "lit", NULL, NULL, 0, 0},
-    {"ne", "nepali", "nep", NULL, NULL, 0, 0},
-    {"no", "norwegian", "nor", NULL, NULL, 0, 0},
-    {"pt", "portuguese", "por", NULL, NULL, 0, 0},
-    {"ro", "romanian", "ron", "rum", NULL, 0, 0},
-    {"ru", "russian", "rus", NULL, NULL, 0, 0},
-    {"sr", "serbian", "srp", NULL, NULL, 0, 0},
-    {"es", "spanish", "spa", NULL, LIST(stop_es), 0},
-    {"sv", "swedish", "swe", NULL, NULL, 0, 0},
-    {"ta", "tamil", "tam", NULL, NULL, 0, 0},
-    {"tr", "turkish", "tur", NULL, NULL, 0, 0},
-    {"yi", "yiddish", "yid", NULL, NULL, 0, 0},
+    {"ar", "arabic", "ara", NULL, NULL, 0, 0, NULL},
+    {"hy", "armenian", "hye", "arm", NULL, 0, 0, NULL},
+    {"eu", "basque", "eus", "baq", NULL, 0, 0, NULL},
+    {"ca", "catalan", "cat", NULL, NULL, 0, 0, NULL},
+    {"da", "danish", "dan", NULL, NULL, 0, 0, NULL},
+    {"nl", "dutch", "nld", "dut", NULL, 0, 0, NULL},
+    {"en", "english", "eng", NULL, LIST(stop_en), 0, NULL},
+    {"fi", "finnish", "fin", NULL, NULL, 0, 0, NULL},
+    {"fr", "french", "fra", "fre", LIST(stop_fr), 1, frplural_norm},
+    {"de", "german", "deu", "ger", NULL, 0, 0, NULL},
+    {"el", "greek", "ell", "gre", NULL, 0, 0, NULL},
+    {"hi", "hindi", "hin", NULL, NULL, 0, 0, NULL},
+    {"hu", "hungarian", "hun", NULL, NULL, 0, 0, NULL},
+    {"id", "indonesian", "ind", NULL, NULL, 0, 0, NULL},
+    {"ga", "irish", "gle", NULL, NULL, 0, 0, NULL},
+    {"it", "italian", "ita", NULL, NULL, 0, 0, NULL},
+    {"lt", "lithuanian", "lit", NULL, NULL, 0, 0, NULL},
+    {"ne", "nepali", "nep", NULL, NULL, 0, 0, NULL},
+    {"no", "norwegian", "nor", NULL, NULL, 0, 0, NULL},
+    {"pt", "portuguese", "por", NULL, NULL, 0, 0, NULL},
+    {"ro", "romanian", "ron", "rum", NULL, 0, 0, NULL},
+    {"ru", "russian", "rus", NULL, NULL, 0, 0, NULL},
+    {"sr", "serbian", "srp", NULL, NULL, 0, 0, NULL},
+    {"es", "spanish", "spa", NULL, LIST(stop_es), 0, esplural_norm},
+    {"sv", "swedish", "swe", NULL, NULL, 0, 0, NULL},
+    {"ta", "tamil", "tam", NULL, NULL, 0, 0, NULL},
+    {"tr", "turkish", "tur", NULL, NULL, 0, 0, NULL},
+    {"yi", "yiddish", "yid", NULL, NULL, 0, 0, NULL},
 };
 #define N_LANGS (sizeof langs / sizeof langs[0])
 

@@ -25,7 +25,11 @@ typedef struct lang_info {
      * kept), sorted by bytes, no duplicates; NULL and 0 for none. */
     const char *const *stop;
     size_t nstop;
-    int french; /* French elisions and frplural before stemming */
+    int french; /* French elisions before stemming */
+    /* The language's plural step before Snowball (common/frplural,
+     * common/esplural), same contract as frplural_norm; NULL for none. */
+    size_t (*plural)(const char *w, size_t n, const char *fold, size_t fold_n,
+                     char *out);
 } lang_info;
 
 /* The language that tag s[0..n) names, or NULL. Accepted, ASCII case

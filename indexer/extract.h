@@ -43,8 +43,8 @@ extern "C" {
 #define EXTRACT_MAX_TAG 64
 /* Sections are short names ("docs", "blog"); cut on a character boundary. */
 #define EXTRACT_MAX_SECTION 64
-/* Descriptions are cut to this many bytes on a character boundary: about
- * two lines of a result, more than search engines show. */
+/* Descriptions are cut to this many bytes on a character boundary: more
+ * than a result shows (search engines show about 160 characters). */
 #define EXTRACT_MAX_DESCRIPTION 300
 /* Size of extract_doc's date: "YYYY-MM-DD" and its NUL. */
 #define EXTRACT_DATE_SIZE 11

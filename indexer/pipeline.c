@@ -179,9 +179,9 @@ static void build_item(pipeline *p, pipeline_item *it)
         docmeta_lang(doc.lang, e->relpath, p->lang_path, p->deflt, &unknown);
     if (unknown && !it->msg[0]) {
         snprintf(it->msg, sizeof it->msg,
-                 "note %s: unknown language \"%.40s\", indexed as %s",
+                 "warning %s: unknown language \"%.40s\", indexed as %s",
                  e->relpath, doc.lang, lang->name);
-        it->msg_level = RUNLOG_NOTE;
+        it->msg_level = RUNLOG_WARN;
     }
     analyzer *an = langset_get(p->langs, lang, why, sizeof why);
     if (!an) {

@@ -25,8 +25,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
 from daemon import (  # noqa: E402
-    HOST, TIMEOUT, Conn, ConnectionClosed, Daemon, asan_env, build_index,
-    run_indexer, send_until_blocked, wait_until)
+    HOST, TIMEOUT, Conn, ConnectionClosed, Daemon, HttpDaemon, asan_env,
+    build_index, run_indexer, send_until_blocked, wait_until)
 
 DAEMON = os.path.abspath(prog("cglu-searchd"))
 CORPUS = os.path.join(ROOT, "corpus")
@@ -80,45 +80,6 @@ def password_file():
 
 
 # ---- the daemon, with HTTP ---------------------------------------------
-
-class HttpDaemon(Daemon):
-    """Daemon started with --http 127.0.0.1:0 and args: the HTTP port is
-    read from the second log line, which must be exactly "http on
-    127.0.0.1:PORT". At the end of a with block (when it raised nothing):
-    exit status 0, no sanitizer report, and a log of "listening on",
-    "http on", then "info: ", "warn: " or "error: " lines ending with
-    "info: stopped"."""
-
-    def __init__(self, db, *args, **kw):
-        super().__init__(db, "--http", HOST + ":0", *args, check_exit=True,
-                         **kw)
-        deadline = time.monotonic() + TIMEOUT
-        while len(self.log()) < 2:
-            if self.proc.poll() is not None:
-                self._fail("daemon exited %d" % self.proc.returncode)
-            if time.monotonic() > deadline:
-                self._fail("no second log line in %d s" % TIMEOUT)
-            time.sleep(0.01)
-        m = re.fullmatch(r"http on 127\.0\.0\.1:(\d+)", self.log()[1])
-        if not m or int(m.group(1)) in (0, self.port):
-            self._fail("second log line %r" % self.log()[1])
-        self.http_port = int(m.group(1))
-
-    def http(self, timeout=TIMEOUT):
-        return Http(self.http_port, timeout)
-
-    def __exit__(self, exc_type, *exc):
-        self.stop()
-        log = self.text()
-        super().__exit__(exc_type, *exc)  # the exit status
-        if exc_type is None:
-            lines = log.split("\n")[:-1]
-            assert lines[-1] == "info: stopped", lines[-3:]
-            assert lines[1].startswith("http on "), lines[:2]
-            for line in lines[2:]:
-                assert re.match(r"(info|warn|error): \S", line), line
-        return False
-
 
 def httpd(*args, db=None, **kw):
     """An HttpDaemon on the corpus index (or db)."""

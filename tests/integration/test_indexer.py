@@ -1196,7 +1196,7 @@ def test_drafts_are_left_out():
         p = index(t, "site")
         expect(p, deleted=1, skipped=5)
         assert "every page is read again" in p.err, p.err
-        assert metadata(db, "cglu.extract") == "3"
+        assert metadata(db, "cglu.extract") == "4"
         assert db_info(db)[1] == 0
 
 

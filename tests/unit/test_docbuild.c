@@ -68,19 +68,27 @@ static docbuild_input sample(void)
     return in;
 }
 
-/* Build in, store it under its Q term (written to idterm) and commit. */
-static void store(fixture *f, const docbuild_input *in, buf_t *words,
-                  char *idterm)
+/* Build in with analyzer a, store it under its Q term (written to idterm)
+ * and commit. */
+static void store_in(fixture *f, analyzer *a, const docbuild_input *in,
+                     buf_t *words, char *idterm)
 {
     xc_doc *doc = NULL;
     assert_int_equal(
-        docbuild_make(f->a, in, words, &doc, f->u.err, sizeof f->u.err),
+        docbuild_make(a, in, words, &doc, f->u.err, sizeof f->u.err),
         DOCBUILD_OK);
     assert_non_null(doc);
     schema_term(SCHEMA_P_ID, in->id, strlen(in->id), idterm);
     assert_int_equal(xc_replace(f->w, idterm, doc), XC_OK);
     assert_int_equal(xc_commit(f->w), XC_OK);
     xc_doc_free(doc);
+}
+
+/* store_in with the fixture's French analyzer. */
+static void store(fixture *f, const docbuild_input *in, buf_t *words,
+                  char *idterm)
+{
+    store_in(f, f->a, in, words, idterm);
 }
 
 /* Every term of the index, each followed by '\n'. */
@@ -157,9 +165,12 @@ static size_t hits(xc_db *db, xc_qop op, uint32_t window, const char *t1,
     return n;
 }
 
-/* Data is id '\0' title '\0' url; values are mtime, size, hash, root,
- * text; terms are Z (stem, positions), E (exact), F (fold|exact, accented
- * words only), T (title stems), Q (id), U (root/relpath), R (root). */
+/* Data is id '\0' title '\0' url '\0' lang '\0' date '\0' section '\0'
+ * tags '\0' description; values are mtime, size, hash, root, text and
+ * lang; terms are Z (stem, positions), E (exact), F (fold|exact, accented
+ * words only), T (title stems), each after the language code, L (the
+ * language), Q (id), U (root/relpath), R (root). No metadata given: no S
+ * or K term, no date, section or tags value, their fields empty. */
 static void test_layout(void **state)
 {
     fixture *f = *state;
@@ -179,36 +190,37 @@ static void test_layout(void **state)
     titlekey_add(&k, "elu", 3, 0);
     assert_int_equal(titlekey_term(&k, ~0u, key), TITLEKEY_TERM_SIZE - 1);
     snprintf(terms_want, sizeof terms_want,
-             "E2024\n"
-             "Ecoop\xc3\xa8rent\n"
-             "Ede\n"
-             "Egouvernements\n"
-             "Eles\n"
-             "Elocaux\n"
-             "E\xc3\xa9lus\n"
-             "Fcooperent|coop\xc3\xa8rent\n"
-             "Felus|\xc3\xa9lus\n"
+             "Efr2024\n"
+             "Efrcoop\xc3\xa8rent\n"
+             "Efrde\n"
+             "Efrgouvernements\n"
+             "Efrles\n"
+             "Efrlocaux\n"
+             "Efr\xc3\xa9lus\n"
+             "Ffrcooperent|coop\xc3\xa8rent\n"
+             "Ffrelus|\xc3\xa9lus\n"
+             "Lfr\n"
              "Qfr/guide/\xc3\xa9lus.md\n"
              "R/srv/cglu\n"
-             "Telu\n"
-             "Tlocal\n"
+             "Tfrelu\n"
+             "Tfrlocal\n"
              "U/srv/cglu/guide/\xc3\xa9lus.md\n"
              "%s\n" /* the title's key */
-             "Z2024\n"
-             "Zcoop\n" /* coopèrent's accented stem */
-             "Zcooperent\n"
-             "Zde\n"
-             "Zelu\n"
-             "Zgouvern\n"
-             "Zle\n"
-             "Zlocal\n",
+             "Zfr2024\n"
+             "Zfrcoop\n" /* coopèrent's accented stem */
+             "Zfrcooperent\n"
+             "Zfrde\n"
+             "Zfrelu\n"
+             "Zfrgouvern\n"
+             "Zfrle\n"
+             "Zfrlocal\n",
              key);
     assert_string_equal(terms.data, terms_want);
     buf_free(&terms);
     assert_int_equal(tf(f->w, "U/srv/cglu/guide/\xc3\xa9lus.md"), 1);
 
     /* wdf: a title word counts RANK_TITLE_WDF in Z, E and F and 1 in T,
-     * a body word 1; Q, U and R count 0. Title: élus 5+5+5+1, locaux
+     * a body word 1; Q, U, R and L count 0. Title: élus 5+5+5+1, locaux
      * 5+5+1; body: les, gouvernements, locaux, de, 2024 2 each,
      * coopèrent 4 (Z twice: its two stems); the title key 1. */
     assert_int_equal(RANK_TITLE_WDF, 5);
@@ -218,7 +230,11 @@ static void test_layout(void **state)
     fetch(f, idterm, 1, &d);
     static const char want[] = "fr/guide/\xc3\xa9lus.md\0"
                                "\xc3\x89lus locaux\0"
-                               "https://ex.org/guide/\xc3\xa9lus";
+                               "https://ex.org/guide/\xc3\xa9lus\0"
+                               "fr\0" /* the analyzer's language */
+                               "\0"   /* no date */
+                               "\0"   /* no section */
+                               "\0";  /* no tags, then no description */
     assert_int_equal(d.len, sizeof want - 1);
     assert_memory_equal(d.data, want, sizeof want); /* and the terminator */
     assert_string_equal(d.v[SCHEMA_V_MTIME], "1700000000.123456789");
@@ -226,6 +242,10 @@ static void test_layout(void **state)
     assert_string_equal(d.v[SCHEMA_V_HASH], "00000000deadbeef");
     assert_string_equal(d.v[SCHEMA_V_ROOT], "/srv/cglu");
     assert_string_equal(d.v[SCHEMA_V_TEXT], in.text);
+    assert_string_equal(d.v[SCHEMA_V_LANG], "fr");
+    assert_string_equal(d.v[SCHEMA_V_DATE], "");
+    assert_string_equal(d.v[SCHEMA_V_SECTION], "");
+    assert_string_equal(d.v[SCHEMA_V_TAGS], "");
     stored_free(&d);
 }
 
@@ -237,19 +257,19 @@ static void test_positions(void **state)
 
     store(f, &in, NULL, idterm);
     /* title words, then body words, each in order */
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zelu", "Zlocal"), 1);
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zlocal", "Zelu"), 0);
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zle", "Zgouvern"), 1);
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zgouvern", "Zlocal"), 1);
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Z2024", "Zcooperent"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zfrelu", "Zfrlocal"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zfrlocal", "Zfrelu"), 0);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zfrle", "Zfrgouvern"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zfrgouvern", "Zfrlocal"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zfr2024", "Zfrcooperent"), 1);
     /* the accented stem sits at the same position */
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Z2024", "Zcoop"), 1);
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zde", "Zgouvern"), 0);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zfr2024", "Zfrcoop"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zfrde", "Zfrgouvern"), 0);
     /* a phrase never spans the title and the body: a wide gap between */
-    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zlocal", "Zle"), 0);
-    assert_int_equal(hits(f->w, XC_Q_NEAR, 64, "Zelu", "Zle"), 0);
-    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zelu", "Zle"), 1);
-    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zelu", "Zcooperent"), 1);
+    assert_int_equal(hits(f->w, XC_Q_PHRASE, 0, "Zfrlocal", "Zfrle"), 0);
+    assert_int_equal(hits(f->w, XC_Q_NEAR, 64, "Zfrelu", "Zfrle"), 0);
+    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zfrelu", "Zfrle"), 1);
+    assert_int_equal(hits(f->w, XC_Q_NEAR, 200, "Zfrelu", "Zfrcooperent"), 1);
 }
 
 /* Spelling words: exact forms, title then body, one per occurrence, each
@@ -317,14 +337,15 @@ static void test_empty_fields(void **state)
     store(f, &in, &words, idterm);
     assert_int_equal(words.len, 0);
     all_terms(f->w, "", &terms);
-    assert_string_equal(terms.data, "Qa\nR/srv/cglu\nU/srv/cglu/a\n");
+    assert_string_equal(terms.data, "Lfr\nQa\nR/srv/cglu\nU/srv/cglu/a\n");
     buf_free(&terms);
     assert_int_equal(doc_length(f->w), 0);
 
     stored d;
     fetch(f, "Qa", 1, &d);
-    assert_int_equal(d.len, 3);
-    assert_memory_equal(d.data, "a\0\0", 4);
+    /* a, no title, no url, fr, then no date, section, tags, description */
+    assert_int_equal(d.len, 10);
+    assert_memory_equal(d.data, "a\0\0\0fr\0\0\0\0", 11);
     assert_string_equal(d.v[SCHEMA_V_MTIME], "0.000000000");
     assert_string_equal(d.v[SCHEMA_V_SIZE], "18446744073709551615");
     assert_string_equal(d.v[SCHEMA_V_HASH], "0000000000000000");
@@ -362,7 +383,8 @@ static void test_invalid_utf8(void **state)
     in.text_len = sizeof text - 1;
     store(f, &in, NULL, idterm);
     all_terms(f->w, "E", &terms);
-    assert_string_equal(terms.data, "Ealpha\nEdelta\nEgamma\nEomega\nEtitre\n");
+    assert_string_equal(terms.data,
+                        "Efralpha\nEfrdelta\nEfrgamma\nEfromega\nEfrtitre\n");
     buf_free(&terms);
     stored d;
     fetch(f, idterm, 0, &d);
@@ -406,13 +428,14 @@ static void test_long_id_and_root(void **state)
         assert_true((size_t)(nl - p) <= SCHEMA_TERM_MAX);
         n++;
     }
-    assert_int_equal(n, 23);
+    assert_int_equal(n, 24);
     buf_free(&terms);
 
     stored d;
     fetch(f, q, 1, &d);
     assert_string_equal(d.data, id);
-    assert_int_equal(d.len, 400 + 1 + in.title_len + 1 + strlen(in.url));
+    assert_int_equal(d.len, 400 + 1 + in.title_len + 1 + strlen(in.url) + 1 +
+                                strlen("fr") + 4);
     assert_string_equal(d.v[SCHEMA_V_ROOT], root);
     stored_free(&d);
 }
@@ -589,7 +612,7 @@ static void test_field_wdf(void **state)
     /* at 1 the fields would weigh as the body (and this test prove nothing) */
     assert_true(RANK_HEADING_WDF > 1 && RANK_LEAD_WDF > 1);
 
-    /* guide: Zguid and Eguide */
+    /* guide: Zfrguid and Efrguide */
     assert_int_equal(body_length(f, "guide", NULL, 0, none), 2);
     assert_int_equal(body_length(f, "guide", &word, 1, none),
                      2 * RANK_HEADING_WDF);
@@ -634,6 +657,221 @@ static void test_field_wdf(void **state)
                          RANK_LEAD_WDF * base[1] + base[3]);
 }
 
+/* The metadata every test of it starts from: a section with blanks and
+ * capitals, tags of which two have one key, a date, a description. */
+static const char *const meta_tags[] = {"UCLG", "uclg", "Local Governments"};
+
+static docbuild_input with_meta(void)
+{
+    docbuild_input in = sample();
+    in.section = "  Local News ";
+    in.tags = meta_tags;
+    in.ntags = sizeof meta_tags / sizeof *meta_tags;
+    in.date = "2024-05-17";
+    in.description = "A short summary.";
+    return in;
+}
+
+/* An English document: its word terms carry "en", its L term and lang
+ * value say "en"; the section and tags are indexed by their keys (S and
+ * K terms, no weight; tags deduplicated by key, in the document's order
+ * in their value); the date is a value; the data ends with the metadata
+ * fields in schema.h's order. */
+static void test_metadata_english(void **state)
+{
+    fixture *f = *state;
+    analyzer *en = NULL;
+    docbuild_input in = with_meta();
+    char idterm[SCHEMA_TERM_MAX + 1];
+    buf_t terms;
+
+    assert_int_equal(analyze_new("english", &en, NULL, 0), ANALYZE_OK);
+    in.id = "en/news.md";
+    in.relpath = "news.md";
+    in.title = "Local News";
+    in.title_len = strlen(in.title);
+    in.url = "/en/news";
+    in.text = "Cities cooperate.";
+    in.text_len = strlen(in.text);
+    store_in(f, en, &in, NULL, idterm);
+
+    titlekey k;
+    char key[TITLEKEY_TERM_SIZE], terms_want[1024];
+    titlekey_init(&k);
+    titlekey_add(&k, "local", 5, 0);
+    titlekey_add(&k, "news", 4, 0);
+    assert_int_equal(titlekey_term(&k, ~0u, key), TITLEKEY_TERM_SIZE - 1);
+    snprintf(terms_want, sizeof terms_want,
+             "Eencities\n"
+             "Eencooperate\n"
+             "Eenlocal\n"
+             "Eennews\n"
+             "Klocal governments\n"
+             "Kuclg\n"
+             "Len\n"
+             "Qen/news.md\n"
+             "R/srv/cglu\n"
+             "Slocal news\n"
+             "Tenlocal\n"
+             "Tennews\n"
+             "U/srv/cglu/news.md\n"
+             "%s\n" /* the title's key */
+             "Zenciti\n"
+             "Zencooper\n"
+             "Zenlocal\n"
+             "Zennews\n",
+             key);
+    all_terms(f->w, "", &terms);
+    assert_string_equal(terms.data, terms_want);
+    buf_free(&terms);
+    /* boolean terms: no weight (title 5 + 5 + 1 per word, body 2 each,
+     * the title key 1) */
+    assert_int_equal(doc_length(f->w), 2 * 11 + 2 * 2 + 1);
+    assert_int_equal(tf(f->w, "Len"), 1);
+    assert_int_equal(tf(f->w, "Lfr"), 0);
+
+    stored d;
+    fetch(f, idterm, 1, &d);
+    static const char want[] = "en/news.md\0"
+                               "Local News\0"
+                               "/en/news\0"
+                               "en\0"
+                               "2024-05-17\0"
+                               "local news\0"
+                               "uclg\x1f"
+                               "local governments\0"
+                               "A short summary.";
+    assert_int_equal(d.len, sizeof want - 1);
+    assert_memory_equal(d.data, want, sizeof want);
+    assert_string_equal(d.v[SCHEMA_V_LANG], "en");
+    assert_string_equal(d.v[SCHEMA_V_DATE], "2024-05-17");
+    assert_string_equal(d.v[SCHEMA_V_SECTION], "local news");
+    assert_string_equal(d.v[SCHEMA_V_TAGS], "uclg\x1f"
+                                            "local governments");
+    assert_int_equal(SCHEMA_TAG_SEP, '\x1f');
+    stored_free(&d);
+    analyze_free(en);
+}
+
+/* The same metadata on a French document: Lfr, and the same S and K
+ * terms (keys do not depend on the language). */
+static void test_metadata_french(void **state)
+{
+    fixture *f = *state;
+    docbuild_input in = with_meta();
+    char idterm[SCHEMA_TERM_MAX + 1];
+    buf_t terms;
+
+    store(f, &in, NULL, idterm);
+    all_terms(f->w, "L", &terms);
+    assert_string_equal(terms.data, "Lfr\n");
+    buf_free(&terms);
+    all_terms(f->w, "S", &terms);
+    assert_string_equal(terms.data, "Slocal news\n");
+    buf_free(&terms);
+    all_terms(f->w, "K", &terms);
+    assert_string_equal(terms.data, "Klocal governments\nKuclg\n");
+    buf_free(&terms);
+    /* no word term of another language */
+    all_terms(f->w, "Zen", &terms);
+    assert_int_equal(terms.len, 0);
+    buf_free(&terms);
+
+    stored d;
+    fetch(f, idterm, 1, &d);
+    static const char tail[] = "https://ex.org/guide/\xc3\xa9lus\0"
+                               "fr\0"
+                               "2024-05-17\0"
+                               "local news\0"
+                               "uclg\x1f"
+                               "local governments\0"
+                               "A short summary.";
+    assert_true(d.len >= sizeof tail - 1);
+    assert_memory_equal(d.data + d.len - (sizeof tail - 1), tail,
+                        sizeof tail);
+    assert_string_equal(d.v[SCHEMA_V_LANG], "fr");
+    assert_string_equal(d.v[SCHEMA_V_DATE], "2024-05-17");
+    assert_string_equal(d.v[SCHEMA_V_SECTION], "local news");
+    stored_free(&d);
+}
+
+/* Keys as schema_key makes them: casefolded, NFKC, blanks collapsed;
+ * a section or tag with no key left is none; empty strings are no
+ * metadata; at most DOCBUILD_MAX_TAGS tags. */
+static void test_metadata_keys(void **state)
+{
+    fixture *f = *state;
+    docbuild_input in = sample();
+    char idterm[SCHEMA_TERM_MAX + 1];
+    buf_t terms;
+    stored d;
+
+    /* blank section, blank and empty tags, empty date and description */
+    static const char *const blank[] = {"  ", "", "\t\n"};
+    in.section = " \t ";
+    in.tags = blank;
+    in.ntags = 3;
+    in.date = "";
+    in.description = "";
+    store(f, &in, NULL, idterm);
+    all_terms(f->w, "S", &terms);
+    assert_int_equal(terms.len, 0);
+    buf_free(&terms);
+    all_terms(f->w, "K", &terms);
+    assert_int_equal(terms.len, 0);
+    buf_free(&terms);
+    fetch(f, idterm, 1, &d);
+    static const char empty_tail[] = "\xc3\xa9lus\0fr\0\0\0\0";
+    assert_memory_equal(d.data + d.len - (sizeof empty_tail - 1), empty_tail,
+                        sizeof empty_tail);
+    assert_string_equal(d.v[SCHEMA_V_DATE], "");
+    assert_string_equal(d.v[SCHEMA_V_SECTION], "");
+    assert_string_equal(d.v[SCHEMA_V_TAGS], "");
+    stored_free(&d);
+
+    /* accents kept, case folded, a compatibility form (the ligature fi)
+     * normalised, a blank tag skipped between two kept ones */
+    static const char *const odd[] = {"\xc3\x89LUS  Locaux", "  ",
+                                      "\xef\xac\x81nances", "Finances"};
+    in.section = "R\xc3\xa9gions\tet  Villes";
+    in.tags = odd;
+    in.ntags = 4;
+    store(f, &in, NULL, idterm);
+    all_terms(f->w, "S", &terms);
+    assert_string_equal(terms.data, "Sr\xc3\xa9gions et villes\n");
+    buf_free(&terms);
+    all_terms(f->w, "K", &terms);
+    assert_string_equal(terms.data, "Kfinances\nK\xc3\xa9lus locaux\n");
+    buf_free(&terms);
+    fetch(f, idterm, 0, &d);
+    assert_string_equal(d.v[SCHEMA_V_SECTION], "r\xc3\xa9gions et villes");
+    assert_string_equal(d.v[SCHEMA_V_TAGS], "\xc3\xa9lus locaux\x1f"
+                                            "finances");
+    stored_free(&d);
+
+    /* more tags than a document keeps: the first DOCBUILD_MAX_TAGS */
+    char names[DOCBUILD_MAX_TAGS + 8][8];
+    const char *many[DOCBUILD_MAX_TAGS + 8];
+    for (size_t i = 0; i < DOCBUILD_MAX_TAGS + 8; i++) {
+        snprintf(names[i], sizeof names[i], "t%02zu", i);
+        many[i] = names[i];
+    }
+    in.tags = many;
+    in.ntags = DOCBUILD_MAX_TAGS + 8;
+    store(f, &in, NULL, idterm);
+    all_terms(f->w, "K", &terms);
+    size_t n = 0;
+    for (char *p = terms.data; (p = strchr(p, '\n')) != NULL; p++)
+        n++;
+    assert_int_equal(n, DOCBUILD_MAX_TAGS);
+    char last[16];
+    snprintf(last, sizeof last, "Kt%02d\n", DOCBUILD_MAX_TAGS - 1);
+    assert_non_null(strstr(terms.data, last));
+    snprintf(last, sizeof last, "Kt%02d\n", DOCBUILD_MAX_TAGS);
+    assert_null(strstr(terms.data, last));
+    buf_free(&terms);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -647,6 +885,9 @@ int main(void)
         UNIT_TEST_FIXTURE(test_spell_words),
         UNIT_TEST_FIXTURE(test_spell_text),
         UNIT_TEST_FIXTURE(test_field_wdf),
+        UNIT_TEST_FIXTURE(test_metadata_english),
+        UNIT_TEST_FIXTURE(test_metadata_french),
+        UNIT_TEST_FIXTURE(test_metadata_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -515,10 +515,32 @@ static const struct pcase {
      "offset=1", S("x"), "offset"},
     {S("SEARCH limit=1 LIMIT=2 x"), PROTO_ERR_OPT_DUP, PROTO_V_SEARCH,
      "limit=1 LIMIT=2", S("x"), "LIMIT"},
-    {S("SEARCH a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 q"), PROTO_ERR_OPT_UNKNOWN,
-     PROTO_V_SEARCH, "a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8", S("q"), "a"},
-    {S("SEARCH a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 q"), PROTO_ERR_OPT_MANY,
-     PROTO_V_SEARCH, "a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8", S("i=9 q"), "i"},
+    /* PROTO_MAX_OPTS (12) options are read, the 13th is too many */
+    {S("SEARCH a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12 q"),
+     PROTO_ERR_OPT_UNKNOWN, PROTO_V_SEARCH,
+     "a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12", S("q"), "a"},
+    {S("SEARCH a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12 m=13 q"),
+     PROTO_ERR_OPT_MANY, PROTO_V_SEARCH,
+     "a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10 k=11 l=12", S("m=13 q"), "m"},
+    /* every option SEARCH has, once each, fits */
+    {S("SEARCH limit=1 offset=2 snippet=3 lang=fr section=News tag=a,b "
+       "after=2024-01-01 before=2024-12-31 sort=date facets=lang,tag q"),
+     PROTO_OK, PROTO_V_SEARCH,
+     "limit=1 offset=2 snippet=3 lang=fr section=News tag=a,b "
+     "after=2024-01-01 before=2024-12-31 sort=date facets=lang,tag",
+     S("q"), NULL},
+    /* the filters' names like any key: any case, once; values unchecked */
+    {S("SEARCH LANG=xx Sort=nope x"), PROTO_OK, PROTO_V_SEARCH,
+     "LANG=xx Sort=nope", S("x"), NULL},
+    {S("SEARCH lang=fr Lang=en x"), PROTO_ERR_OPT_DUP, PROTO_V_SEARCH,
+     "lang=fr Lang=en", S("x"), "Lang"},
+    {S("SEARCH tags=a x"), PROTO_ERR_OPT_UNKNOWN, PROTO_V_SEARCH, "tags=a",
+     S("x"), "tags"},
+    /* SUGGEST takes lang, not the other filters */
+    {S("SUGGEST lang=en limit=2 gov"), PROTO_OK, PROTO_V_SUGGEST,
+     "lang=en limit=2", S("gov"), NULL},
+    {S("SUGGEST section=a gov"), PROTO_ERR_OPT_UNKNOWN, PROTO_V_SUGGEST,
+     "section=a", S("gov"), "section"},
     /* "--" ends the options */
     {S("SEARCH limit=5 -- limit=5 cit\xc3\xa9s"), PROTO_OK, PROTO_V_SEARCH,
      "limit=5", S("limit=5 cit\xc3\xa9s"), NULL},
@@ -534,6 +556,7 @@ static const struct pcase {
     {S("DOC a=b.txt"), PROTO_OK, PROTO_V_DOC, "", S("a=b.txt"), NULL},
     {S("AUTH abc=="), PROTO_OK, PROTO_V_AUTH, "", S("abc=="), NULL},
     {S("PING limit=5"), PROTO_OK, PROTO_V_PING, "", S("limit=5"), NULL},
+    {S("DOC lang=fr"), PROTO_OK, PROTO_V_DOC, "", S("lang=fr"), NULL},
     /* any byte in the argument */
     {S("SEARCH a\0b \xff\xfe"), PROTO_OK, PROTO_V_SEARCH, "",
      S("a\0b \xff\xfe"), NULL},

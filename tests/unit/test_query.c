@@ -59,8 +59,8 @@ static size_t count_of(const char *hay, const char *needle)
 /* ---- trees ------------------------------------------------------------- */
 
 /* A prefix expands over F terms (accented words) and E terms (others). */
-#define PFX(f) "WILDCARD SYNONYM F" f " OR WILDCARD SYNONYM E" f
-#define W(stem, exact) "(Z" stem " AND_MAYBE 0.5 * E" exact ")"
+#define PFX(f) "WILDCARD SYNONYM Ffr" f " OR WILDCARD SYNONYM Efr" f
+#define W(stem, exact) "(Zfr" stem " AND_MAYBE 0.5 * Efr" exact ")"
 
 static const struct {
     const char *text;
@@ -72,9 +72,9 @@ static const struct {
      * adjacency as a bonus; relaxed ORs them */
     {"gouvernements locaux",
      "Query(((" W("gouvern", "gouvernements") " AND " W(
-         "local", "locaux") ") AND_MAYBE (Zgouvern PHRASE 4 Zlocal)))",
+         "local", "locaux") ") AND_MAYBE (Zfrgouvern PHRASE 4 Zfrlocal)))",
      "Query(((" W("gouvern", "gouvernements") " OR " W(
-         "local", "locaux") ") AND_MAYBE (Zgouvern PHRASE 4 Zlocal)))",
+         "local", "locaux") ") AND_MAYBE (Zfrgouvern PHRASE 4 Zfrlocal)))",
      0},
     {"élus", "Query(" W("elu", "élus") ")", NULL, 0},
     {"ÉLUS", "Query(" W("elu", "élus") ")", NULL, 0},
@@ -85,31 +85,31 @@ static const struct {
     {"le chat", "Query(" W("chat", "chat") ")", NULL, 0},
     {"le la",
      "Query(((" W("le", "le") " AND " W(
-         "la", "la") ") AND_MAYBE (Zle PHRASE 4 Zla)))",
+         "la", "la") ") AND_MAYBE (Zfrle PHRASE 4 Zfrla)))",
      "Query(((" W("le", "le") " OR " W("la",
-                                       "la") ") AND_MAYBE (Zle PHRASE 4 Zla)))",
+                                       "la") ") AND_MAYBE (Zfrle PHRASE 4 Zfrla)))",
      0},
     {"\"le\"", "Query(" W("le", "le") ")", NULL, 0},
     /* phrases keep their stop words */
     {"\"ministère de la justice\"",
-     "Query((Zminister PHRASE 4 Zde PHRASE 4 Zla PHRASE 4 Zjustic))", NULL, 0},
+     "Query((Zfrminister PHRASE 4 Zfrde PHRASE 4 Zfrla PHRASE 4 Zfrjustic))", NULL, 0},
     {"«conseil municipal» élus",
-     "Query(((Zconseil PHRASE 2 Zmunicipal) AND " W("elu", "élus") "))", NULL,
+     "Query(((Zfrconseil PHRASE 2 Zfrmunicipal) AND " W("elu", "élus") "))", NULL,
      0},
-    {"porto-novo", "Query((Zporto PHRASE 2 Znovo))", NULL, 0},
+    {"porto-novo", "Query((Zfrporto PHRASE 2 Zfrnovo))", NULL, 0},
     /* stop words joined by hyphens are stop words, not a phrase */
     {"qu'est-ce que cglu", "Query(" W("cglu", "cglu") ")", NULL, 0},
     /* an unbalanced quote runs to the end */
     {"chat \"foo bar",
-     "Query((" W("chat", "chat") " AND (Zfoo PHRASE 2 Zbar)))", NULL, 0},
+     "Query((" W("chat", "chat") " AND (Zfrfoo PHRASE 2 Zfrbar)))", NULL, 0},
     /* exclusions */
-    {"chat -chien", "Query((" W("chat", "chat") " AND_NOT Zchien))", NULL, 0},
+    {"chat -chien", "Query((" W("chat", "chat") " AND_NOT Zfrchien))", NULL, 0},
     {"chat -\"chien noir\"",
-     "Query((" W("chat", "chat") " AND_NOT (Zchien PHRASE 2 Znoir)))", NULL, 0},
+     "Query((" W("chat", "chat") " AND_NOT (Zfrchien PHRASE 2 Zfrnoir)))", NULL, 0},
     {"gouvernements -gouv*",
      "Query((" W("gouvern", "gouvernements") " AND_NOT (" PFX("gouv") ")))",
      NULL, 0},
-    {"-title:foo bar", "Query((" W("bar", "bar") " AND_NOT Tfoo))", NULL, 0},
+    {"-title:foo bar", "Query((" W("bar", "bar") " AND_NOT Tfrfoo))", NULL, 0},
     /* OR binds two items; alone, leading or trailing it is nothing */
     {"chat OR chien souris",
      "Query(((" W("chat", "chat") " OR " W("chien", "chien") ") AND " W(
@@ -118,15 +118,15 @@ static const struct {
          "sour", "souris") "))",
      0},
     {"OR chat OR", "Query(" W("chat", "chat") ")", NULL, 0},
-    {"chat OR -chien", "Query((" W("chat", "chat") " AND_NOT Zchien))", NULL,
+    {"chat OR -chien", "Query((" W("chat", "chat") " AND_NOT Zfrchien))", NULL,
      0},
     {"chat or chien",
      "Query(((" W("chat", "chat") " AND " W("or", "or") " AND " W(
-         "chien", "chien") ") AND_MAYBE (Zchat PHRASE 5 Zor PHRASE 5 "
-                           "Zchien)))",
+         "chien", "chien") ") AND_MAYBE (Zfrchat PHRASE 5 Zfror PHRASE 5 "
+                           "Zfrchien)))",
      "Query(((" W("chat", "chat") " OR " W("or", "or") " OR " W(
-         "chien", "chien") ") AND_MAYBE (Zchat PHRASE 5 Zor PHRASE 5 "
-                           "Zchien)))",
+         "chien", "chien") ") AND_MAYBE (Zfrchat PHRASE 5 Zfror PHRASE 5 "
+                           "Zfrchien)))",
      0},
     /* prefixes: 3 folded characters or more */
     {"gouv*", "Query((" PFX("gouv") "))", NULL, 0},
@@ -135,9 +135,9 @@ static const struct {
     {"gouv* local", "Query(((" PFX("gouv") ") AND " W("local", "local") "))",
      "Query(((" PFX("gouv") ") OR " W("local", "local") "))", 0},
     /* title: */
-    {"title:justice chat", "Query((Tjustic AND " W("chat", "chat") "))", NULL,
+    {"title:justice chat", "Query((Tfrjustic AND " W("chat", "chat") "))", NULL,
      0},
-    {"TITRE:\"porto-novo\"", "Query((Tporto AND Tnovo))", NULL, 0},
+    {"TITRE:\"porto-novo\"", "Query((Tfrporto AND Tfrnovo))", NULL, 0},
     /* lone operators and punctuation: nothing to search */
     {"OR", "Query()", NULL, 1},
     {"-", "Query()", NULL, 1},
@@ -192,7 +192,8 @@ static void test_same_analysis_as_documents(void **state)
         char want[160];
         analyze_begin(unit_fr, pairs[i][1], strlen(pairs[i][1]), 1);
         assert_int_equal(analyze_next(unit_fr, &t), 1);
-        snprintf(want, sizeof want, "Query((Z%s AND_MAYBE", t.stem);
+        snprintf(want, sizeof want, "Query((Z%s%s AND_MAYBE",
+                 analyze_language(unit_fr)->code, t.stem);
         query_parsed q;
         parse(pairs[i][0], &q);
         char *s = describe(q.strict);
@@ -292,7 +293,7 @@ static void test_many_words_bounded(void **state)
     query_parsed q;
     parse_n(text, n, &q);
     char *s = describe(q.strict);
-    assert_int_equal(count_of(s, " * E"), QUERY_MAX_TERMS);
+    assert_int_equal(count_of(s, " * Efr"), QUERY_MAX_TERMS);
     assert_int_equal(q.truncated, 1);
     assert_int_equal(q.nstems, QUERY_MAX_TERMS);
     assert_int_equal(q.nwords, QUERY_MAX_TERMS);
@@ -327,13 +328,13 @@ static void test_many_words_bounded(void **state)
         n += (size_t)word_for(text + n, i);
         text[n++] = ' ';
     }
-    expect_cut(text, n, "Zzorg", QUERY_MAX_EXCLUDED);
+    expect_cut(text, n, "Zfrzorg", QUERY_MAX_EXCLUDED);
 
     /* 5000 stop words: kept (nothing else), but bounded too */
     n = 0;
     for (size_t i = 0; i < 5000 && n < cap; i++)
         n += (size_t)sprintf(text + n, "le ");
-    expect_cut(text, n, " * Ele", QUERY_MAX_TERMS);
+    expect_cut(text, n, " * Efrle", QUERY_MAX_TERMS);
 
     /* one 16 KB chunk of hyphenated words */
     for (size_t i = 0; i < cap; i += 2) {
@@ -351,8 +352,8 @@ static void test_hostile_bytes(void **state)
     /* NUL separates like a space */
     parse_n("chat\0chien", 10, &q);
     char *s = describe(q.strict);
-    assert_non_null(strstr(s, "Zchat"));
-    assert_non_null(strstr(s, "Zchien"));
+    assert_non_null(strstr(s, "Zfrchat"));
+    assert_non_null(strstr(s, "Zfrchien"));
     free(s);
     query_parsed_free(&q);
     /* invalid UTF-8 is a separator inside a word, ignored elsewhere */
@@ -412,45 +413,56 @@ static void test_hostile_bytes(void **state)
 
 /* ---- end to end on a small index --------------------------------------- */
 
-/* Index one field as indexer/docbuild does. */
-static void index_field(xc_doc *doc, const char *text, int title)
+/* Index one field with a as indexer/docbuild does: every word term
+ * carries a's language code ("Zfr", "Een", ...). */
+static void index_field(analyzer *a, xc_doc *doc, const char *text, int title)
 {
     analyze_token t;
     char term[ANALYZE_MAX_WORD * 2 + 8];
+    const char *code = analyze_language(a)->code;
     uint32_t wdf = title ? RANK_TITLE_WDF : 1;
-    analyze_begin(unit_fr, text, strlen(text), analyze_position(unit_fr));
-    while (analyze_next(unit_fr, &t) == 1) {
-        int n = snprintf(term, sizeof term, "Z%s", t.stem);
+    analyze_begin(a, text, strlen(text), analyze_position(a));
+    while (analyze_next(a, &t) == 1) {
+        int n = snprintf(term, sizeof term, "Z%s%s", code, t.stem);
         assert_int_equal(
             xc_doc_add_posting(doc, term, (size_t)n, t.position, wdf), XC_OK);
-        n = snprintf(term, sizeof term, "E%s", t.exact);
+        n = snprintf(term, sizeof term, "E%s%s", code, t.exact);
         assert_int_equal(xc_doc_add_term(doc, term, (size_t)n, wdf), XC_OK);
-        n = snprintf(term, sizeof term, "F%s", t.fold);
+        n = snprintf(term, sizeof term, "F%s%s", code, t.fold);
         assert_int_equal(xc_doc_add_term(doc, term, (size_t)n, wdf), XC_OK);
         if (title) {
-            n = snprintf(term, sizeof term, "T%s", t.stem);
+            n = snprintf(term, sizeof term, "T%s%s", code, t.stem);
             assert_int_equal(xc_doc_add_term(doc, term, (size_t)n, 1), XC_OK);
         }
     }
 }
 
-static void add_doc(xc_db *db, const char *id, const char *title,
-                    const char *text)
+/* A document of id in a's language; its data as schema.h lays it out
+ * (id, title, url, language, date, section, tags, description). */
+static void add_doc_in(analyzer *a, xc_db *db, const char *id,
+                       const char *title, const char *text)
 {
     xc_doc *doc;
     char idterm[SCHEMA_TERM_MAX + 1], data[1024];
+    const char *code = analyze_language(a)->code;
     assert_int_equal(xc_doc_new(&doc), XC_OK);
-    analyze_begin(unit_fr, NULL, 0, 1);
-    index_field(doc, title, 1);
-    analyze_begin(unit_fr, NULL, 0, analyze_position(unit_fr) + 64);
-    index_field(doc, text, 0);
+    analyze_begin(a, NULL, 0, 1);
+    index_field(a, doc, title, 1);
+    analyze_begin(a, NULL, 0, analyze_position(a) + 64);
+    index_field(a, doc, text, 0);
     size_t n = schema_term(SCHEMA_P_ID, id, strlen(id), idterm);
     assert_int_equal(xc_doc_add_term(doc, idterm, n, 0), XC_OK);
-    int len =
-        snprintf(data, sizeof data, "%s%c%s%c%c%s", id, 0, title, 0, 0, text);
+    int len = snprintf(data, sizeof data, "%s%c%s%c%c%s%c%c%c%c", id, 0,
+                       title, 0, 0, code, 0, 0, 0, 0);
     assert_int_equal(xc_doc_set_data(doc, data, (size_t)len), XC_OK);
     assert_int_equal(xc_replace(db, idterm, doc), XC_OK);
     xc_doc_free(doc);
+}
+
+static void add_doc(xc_db *db, const char *id, const char *title,
+                    const char *text)
+{
+    add_doc_in(unit_fr, db, id, title, text);
 }
 
 /* Pairs equal for BM25 are added in the order a tie would not give. */
@@ -463,16 +475,16 @@ static const char *const docs[][3] = {
     {"justice", "Justice", "un ministère pour les tribunaux du pays"},
 };
 
-/* Run text (strict, or relaxed when relaxed) and write the ids of the
- * hits in rank order into ids, separated by spaces. */
-/* Hits of text on db (with its synonyms when syn), their data joined by
- * spaces into ids. */
-static void run(xc_db *db, int syn, const char *text, int relaxed, char *ids,
-                size_t cap)
+/* Hits of text parsed with a on db (with its synonyms when syn), their
+ * ids (the data's first field) joined by spaces into ids, in rank order;
+ * strict, or relaxed when relaxed. */
+static void run_in(analyzer *a, xc_db *db, int syn, const char *text,
+                   int relaxed, char *ids, size_t cap)
 {
     query_parsed q;
     xc_mset *m;
-    parse_db(syn ? db : NULL, text, &q);
+    assert_int_equal(
+        query_parse_db(a, syn ? db : NULL, text, strlen(text), &q), QUERY_OK);
     const xc_query *x = relaxed ? q.relaxed : q.strict;
     assert_non_null(x);
     assert_int_equal(xc_search(db, x, 0, 20, &m), XC_OK);
@@ -488,6 +500,13 @@ static void run(xc_db *db, int syn, const char *text, int relaxed, char *ids,
     }
     xc_mset_free(m);
     query_parsed_free(&q);
+}
+
+/* run_in with the French analyzer of the group. */
+static void run(xc_db *db, int syn, const char *text, int relaxed, char *ids,
+                size_t cap)
+{
+    run_in(unit_fr, db, syn, text, relaxed, ids, cap);
 }
 
 static void test_end_to_end(void **state)
@@ -539,6 +558,107 @@ static void test_end_to_end(void **state)
                      cases[i].ids);
     }
     xc_close(db);
+    assert_int_equal(unit_rmtree(dir), 0);
+}
+
+/* ---- languages ----------------------------------------------------------- */
+
+/* text parsed with a gives the strict tree want (relaxed: none). */
+static void expect_tree(analyzer *a, const char *text, const char *want)
+{
+    query_parsed q;
+    assert_int_equal(query_parse(a, text, strlen(text), &q), QUERY_OK);
+    char *s = describe(q.strict);
+    if (strcmp(s, want) != 0)
+        fail_msg("\"%s\" (%s):\n got %s\nwant %s", text,
+                 analyze_language(a)->code, s, want);
+    free(s);
+    query_parsed_free(&q);
+}
+
+/* Every term a query builds carries its analyzer's language code, the
+ * one documents of that language are indexed with (common/schema.h). */
+static void test_language_terms(void **state)
+{
+    analyzer *en = NULL;
+    (void)state;
+    assert_int_equal(analyze_new("english", &en, NULL, 0), ANALYZE_OK);
+    assert_string_equal(analyze_language(en)->code, "en");
+    assert_string_equal(analyze_language(unit_fr)->code, "fr");
+
+    /* plain words: Z + "en" + English stem, E + "en" + exact form */
+    expect_tree(en, "cities",
+                "Query((Zenciti AND_MAYBE 0.5 * Eencities))");
+    expect_tree(en, "local governments",
+                "Query((((Zenlocal AND_MAYBE 0.5 * Eenlocal) AND "
+                "(Zengovern AND_MAYBE 0.5 * Eengovernments)) AND_MAYBE "
+                "(Zenlocal PHRASE 4 Zengovern)))");
+    /* phrases, exclusions, title: and prefixes alike */
+    expect_tree(en, "\"united cities\"",
+                "Query((Zenunit PHRASE 2 Zenciti))");
+    expect_tree(en, "cities -towns",
+                "Query(((Zenciti AND_MAYBE 0.5 * Eencities) AND_NOT "
+                "Zentown))");
+    expect_tree(en, "title:cities", "Query(Tenciti)");
+    expect_tree(en, "gouv*",
+                "Query((WILDCARD SYNONYM Fengouv OR WILDCARD SYNONYM "
+                "Eengouv))");
+    expect_tree(unit_fr, "title:villes", "Query(Tfrvill)");
+    expect_tree(unit_fr, "gouv*",
+                "Query((WILDCARD SYNONYM Ffrgouv OR WILDCARD SYNONYM "
+                "Efrgouv))");
+    /* the same word, each language's stem and code */
+    expect_tree(en, "nations", "Query((Zennation AND_MAYBE 0.5 * Eennations))");
+    expect_tree(unit_fr, "nations",
+                "Query((Zfrnation AND_MAYBE 0.5 * Efrnations))");
+    analyze_free(en);
+}
+
+/* One index, two languages: a query finds the documents of its own
+ * language only, and its highlights are that language's stems. */
+static void test_languages_end_to_end(void **state)
+{
+    char dir[64], path[128], err[256], ids[512];
+    analyzer *en = NULL;
+    xc_db *db;
+    (void)state;
+    assert_int_equal(analyze_new("english", &en, NULL, 0), ANALYZE_OK);
+    assert_int_equal(
+        unit_tmpdir("test_query", dir, sizeof dir, path, sizeof path), 0);
+    assert_int_equal(xc_open_write(path, 1, &db, err, sizeof err), XC_OK);
+    add_doc_in(unit_fr, db, "fr", "Boulangerie", "le pain du matin");
+    add_doc_in(en, db, "en", "Hospital", "the pain of the morning");
+    add_doc_in(en, db, "en2", "Bakery", "pain and bread in the morning");
+    assert_int_equal(xc_commit(db), XC_OK);
+    xc_close(db);
+    assert_int_equal(xc_open_read(path, &db, err, sizeof err), XC_OK);
+
+    run_in(unit_fr, db, 0, "pain", 0, ids, sizeof ids);
+    assert_string_equal(ids, "fr");
+    run_in(en, db, 0, "\"the pain\"", 0, ids, sizeof ids);
+    assert_string_equal(ids, "en");
+    run_in(en, db, 0, "title:hospital", 0, ids, sizeof ids);
+    assert_string_equal(ids, "en");
+    run_in(unit_fr, db, 0, "title:hospital", 0, ids, sizeof ids);
+    assert_string_equal(ids, "");
+    run_in(en, db, 0, "bread", 0, ids, sizeof ids);
+    assert_string_equal(ids, "en2");
+    run_in(unit_fr, db, 0, "bread", 0, ids, sizeof ids);
+    assert_string_equal(ids, "");
+    run_in(unit_fr, db, 0, "mat*", 0, ids, sizeof ids);
+    assert_string_equal(ids, "fr");
+    run_in(en, db, 0, "morn*", 0, ids, sizeof ids);
+    assert_true(strcmp(ids, "en en2") == 0 || strcmp(ids, "en2 en") == 0);
+    run_in(en, db, 0, "mat*", 0, ids, sizeof ids);
+    assert_string_equal(ids, "");
+
+    query_parsed q;
+    assert_int_equal(query_parse(en, "mornings", 8, &q), QUERY_OK);
+    assert_int_equal(q.nstems, 1);
+    assert_string_equal(q.stems[0], "morn");
+    query_parsed_free(&q);
+    xc_close(db);
+    analyze_free(en);
     assert_int_equal(unit_rmtree(dir), 0);
 }
 
@@ -657,31 +777,31 @@ static void test_synonym_trees(void **state)
     } cases[] = {
         /* one word: the word as usual OR each synonym */
         {"uclg",
-         "Query(((Zuclg SYNONYM Zcglu SYNONYM (Zcit PHRASE 5 Zet PHRASE 5 "
-         "Zgouvern PHRASE 5 Zlocal PHRASE 5 Zuni) SYNONYM (Zunited PHRASE 5 "
-         "Zcit PHRASE 5 Zand PHRASE 5 Zlocal PHRASE 5 Zgovernment)) AND_MAYBE "
-         "0.5 * Euclg))"},
+         "Query(((Zfruclg SYNONYM Zfrcglu SYNONYM (Zfrcit PHRASE 5 Zfret PHRASE 5 "
+         "Zfrgouvern PHRASE 5 Zfrlocal PHRASE 5 Zfruni) SYNONYM (Zfrunited PHRASE 5 "
+         "Zfrcit PHRASE 5 Zfrand PHRASE 5 Zfrlocal PHRASE 5 Zfrgovernment)) AND_MAYBE "
+         "0.5 * Efruclg))"},
         /* several words, stop words and case as typed: the phrase */
         {"cités ET gouvernements locaux unis",
-         "Query(((Zcit PHRASE 5 Zet PHRASE 5 Zgouvern PHRASE 5 Zlocal PHRASE 5 "
-         "Zuni) SYNONYM Zcglu SYNONYM Zuclg SYNONYM (Zunited PHRASE 5 Zcit "
-         "PHRASE 5 Zand PHRASE 5 Zlocal PHRASE 5 Zgovernment)))"},
+         "Query(((Zfrcit PHRASE 5 Zfret PHRASE 5 Zfrgouvern PHRASE 5 Zfrlocal PHRASE 5 "
+         "Zfruni) SYNONYM Zfrcglu SYNONYM Zfruclg SYNONYM (Zfrunited PHRASE 5 Zfrcit "
+         "PHRASE 5 Zfrand PHRASE 5 Zfrlocal PHRASE 5 Zfrgovernment)))"},
         /* the longest span first: "conseil municipal", not "municipal" */
         {"conseil municipal",
-         "Query(((Zconseil PHRASE 2 Zmunicipal) SYNONYM Zmair))"},
+         "Query(((Zfrconseil PHRASE 2 Zfrmunicipal) SYNONYM Zfrmair))"},
         {"municipal",
-         "Query(((Zmunicipal SYNONYM Zcommunal) AND_MAYBE 0.5 * Emunicipal))"},
+         "Query(((Zfrmunicipal SYNONYM Zfrcommunal) AND_MAYBE 0.5 * Efrmunicipal))"},
         /* quoted, excluded, OR-joined: as typed */
         {"\"uclg\"", "Query(" W("uclg", "uclg") ")"},
-        {"ville -uclg", "Query((" W("vill", "ville") " AND_NOT Zuclg))"},
+        {"ville -uclg", "Query((" W("vill", "ville") " AND_NOT Zfruclg))"},
         {"uclg OR ville",
          "Query((" W("uclg", "uclg") " OR " W("vill", "ville") "))"},
         /* words not side by side in the text are no span */
         {"conseil -x municipal",
          "Query(((" W(
              "conseil",
-             "conseil") " AND ((Zmunicipal SYNONYM "
-                        "Zcommunal) AND_MAYBE 0.5 * Emunicipal)) AND_NOT Zx))"},
+             "conseil") " AND ((Zfrmunicipal SYNONYM "
+                        "Zfrcommunal) AND_MAYBE 0.5 * Efrmunicipal)) AND_NOT Zfrx))"},
         /* stop words alone are never looked up */
         {"le", "Query(" W("le", "le") ")"},
     };
@@ -709,8 +829,8 @@ static void test_synonym_outputs(void **state)
     parse_db(f->r, "uclg vélo budget", &q);
     assert_non_null(q.relaxed);
     char *d = describe(q.relaxed);
-    assert_non_null(strstr(d, "Zcglu"));
-    assert_non_null(strstr(d, "Zbicyclet"));
+    assert_non_null(strstr(d, "Zfrcglu"));
+    assert_non_null(strstr(d, "Zfrbicyclet"));
     assert_int_equal(count_of(d, " AND "), 0); /* all ORed */
     free(d);
     static const char *const want[] = {"uclg", "cglu", "velo", "bicyclet",
@@ -823,7 +943,7 @@ static void test_synonyms_bounded(void **state)
     query_parsed q;
     parse_db(f->r, "big", &q);
     char *d = describe(q.strict);
-    assert_int_equal(count_of(d, "Zb"), QUERY_MAX_SYNONYMS + 1); /* + big */
+    assert_int_equal(count_of(d, "Zfrb"), QUERY_MAX_SYNONYMS + 1); /* + big */
     free(d);
     query_parsed_free(&q);
 
@@ -836,13 +956,90 @@ static void test_synonyms_bounded(void **state)
     assert_int_equal(q.truncated, 1); /* 40 words: past QUERY_MAX_TERMS */
     d = describe(q.strict);
     /* the words themselves, and at most QUERY_MAX_SYNONYM_TERMS more */
-    size_t terms = count_of(d, "Zs") + count_of(d, "Zk") + count_of(d, "Za") +
-                   count_of(d, "Zb") + count_of(d, "Zc") + count_of(d, "Zd");
+    size_t terms = count_of(d, "Zfrs") + count_of(d, "Zfrk") + count_of(d, "Zfra") +
+                   count_of(d, "Zfrb") + count_of(d, "Zfrc") + count_of(d, "Zfrd");
     assert_true(terms <= QUERY_MAX_SYNONYM_TERMS);
     assert_true(terms >= QUERY_MAX_SYNONYM_TERMS - 5); /* filled up */
     free(d);
     assert_true(q.nstems <= 2 * QUERY_MAX_TERMS + QUERY_MAX_SYNONYM_TERMS);
     query_parsed_free(&q);
+}
+
+/* Every key the indexer stored for a French set: "fr:" + stems. */
+static int key_is_french(const char *k, size_t len, void *ctx)
+{
+    size_t *n = ctx;
+    if (len < 4 || memcmp(k, "fr:", 3) != 0)
+        fail_msg("synonym key \"%s\" without \"fr:\"", k);
+    (*n)++;
+    return 0;
+}
+
+/* Synonyms are looked up under the query language's keys: "fr:" + stems
+ * for a French query, "en:" for an English one; a key of another language
+ * or without a code is never used. */
+static void test_synonym_keys_by_language(void **state)
+{
+    syn_fixture *f = *state;
+    analyzer *en = NULL;
+    size_t nkeys = 0;
+
+    /* the indexer's set (French): every key is "fr:..." */
+    syn_index(f, syn_file, syn_docs, 1);
+    assert_int_equal(xc_synonym_keys(f->r, key_is_french, &nkeys), XC_OK);
+    assert_true(nkeys >= 8);
+    assert_int_equal(analyze_new("english", &en, NULL, 0), ANALYZE_OK);
+    /* an English query finds none of them */
+    query_parsed q;
+    assert_int_equal(query_parse_db(en, f->r, "uclg", 4, &q), QUERY_OK);
+    char *d = describe(q.strict);
+    assert_string_equal(d, "Query((Zenuclg AND_MAYBE 0.5 * Eenuclg))");
+    free(d);
+    query_parsed_free(&q);
+
+    /* a table seeded by hand: one key per language, one without a code */
+    xc_db *w = unit_open_write(&f->u);
+    assert_int_equal(xc_begin(w), XC_OK);
+    assert_int_equal(xc_synonyms_clear(w), XC_OK);
+    assert_int_equal(xc_synonym_add(w, "fr:velo", "bicyclet"), XC_OK);
+    assert_int_equal(xc_synonym_add(w, "en:uclg", "cglu"), XC_OK);
+    assert_int_equal(xc_synonym_add(w, "en:bike", "bicycl"), XC_OK);
+    assert_int_equal(xc_synonym_add(w, "uclg", "nocode"), XC_OK);
+    assert_int_equal(xc_synonym_add(w, "bike", "nocode"), XC_OK);
+    assert_int_equal(xc_commit(w), XC_OK);
+    xc_close(w);
+    xc_close(f->r);
+    f->r = unit_open_read(&f->u);
+
+    static const struct {
+        int english;
+        const char *text;
+        const char *strict;
+    } cases[] = {
+        {0, "v\xc3\xa9lo",
+         "Query(((Zfrvelo SYNONYM Zfrbicyclet) AND_MAYBE 0.5 * "
+         "Efrv\xc3\xa9lo))"},
+        {0, "uclg", "Query(" W("uclg", "uclg") ")"},
+        {0, "bike", "Query(" W("bik", "bike") ")"},
+        {1, "uclg",
+         "Query(((Zenuclg SYNONYM Zencglu) AND_MAYBE 0.5 * Eenuclg))"},
+        {1, "bike",
+         "Query(((Zenbike SYNONYM Zenbicycl) AND_MAYBE 0.5 * Eenbike))"},
+        {1, "velo", "Query((Zenvelo AND_MAYBE 0.5 * Eenvelo))"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        analyzer *a = cases[i].english ? en : unit_fr;
+        assert_int_equal(query_parse_db(a, f->r, cases[i].text,
+                                        strlen(cases[i].text), &q),
+                         QUERY_OK);
+        d = describe(q.strict);
+        if (strcmp(d, cases[i].strict) != 0)
+            fail_msg("\"%s\" (%s):\n got %s\nwant %s", cases[i].text,
+                     analyze_language(a)->code, d, cases[i].strict);
+        free(d);
+        query_parsed_free(&q);
+    }
+    analyze_free(en);
 }
 
 int main(void)
@@ -854,6 +1051,8 @@ int main(void)
         cmocka_unit_test(test_many_words_bounded),
         cmocka_unit_test(test_hostile_bytes),
         cmocka_unit_test(test_end_to_end),
+        cmocka_unit_test(test_language_terms),
+        cmocka_unit_test(test_languages_end_to_end),
         cmocka_unit_test_setup_teardown(test_synonyms_none, syn_setup,
                                         syn_teardown),
         cmocka_unit_test_setup_teardown(test_synonym_trees, syn_setup,
@@ -864,6 +1063,8 @@ int main(void)
                                         syn_teardown),
         cmocka_unit_test_setup_teardown(test_synonyms_bounded, syn_setup,
                                         syn_teardown),
+        cmocka_unit_test_setup_teardown(test_synonym_keys_by_language,
+                                        syn_setup, syn_teardown),
     };
     return cmocka_run_group_tests(tests, unit_fr_setup, unit_fr_teardown);
 }
