@@ -170,7 +170,8 @@ FUZZ_LIB_C := common/analyze.c common/buf.c common/json.c common/schema.c \
 	common/utf8.c common/frplural.c common/lang.c server/proto.c \
 	server/verbs.c search/query.c search/snip.c \
 	indexer/extract.c indexer/extract_text.c indexer/extract_md.c \
-	indexer/extract_html.c server/httpreq.c server/qstr.c common/url.c
+	indexer/extract_html.c server/httpreq.c server/qstr.c common/url.c \
+	indexer/feed.c common/errmsg.c
 FUZZ_LIB_CC := common/xapian_c.cc
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer
 # UBSan findings must abort, or libFuzzer does not count them as crashes.

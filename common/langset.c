@@ -5,7 +5,8 @@
 #include <stdlib.h>
 
 struct langset {
-    /* by lang_at() index: a language has one slot, found without a search */
+    /* by lang_at() index: a language has one slot (a scan of the few
+     * languages finds it) */
     analyzer **an;
     size_t n;
 };

@@ -1119,7 +1119,7 @@ static xc_status search_common(xc_db *db, const xc_query *q,
                     (Xapian::valueno)o->sort_slot, o->sort_descending != 0);
             m->facets.assign(o->nfacets, xc_facet());
             FacetSpy spy(o->facets, o->nfacets, o->facet_sep, &m->facets);
-            Xapian::doccount check = 0;
+            Xapian::doccount check = o->exact_total;
             if (o->nfacets > 0) {
                 enq.add_matchspy(&spy);
                 check = db->cur().get_doccount();
@@ -1152,7 +1152,7 @@ static xc_status search_common(xc_db *db, const xc_query *q,
 xc_status xc_search(xc_db *db, const xc_query *q, uint32_t offset,
                     uint32_t limit, xc_mset **out)
 {
-    xc_search_opt o = {offset, limit, NULL, 0, -1, 0, NULL, 0, '\0'};
+    xc_search_opt o = {offset, limit, NULL, 0, -1, 0, NULL, 0, '\0', 0};
     return search_common(db, q, &o, true, out);
 }
 
@@ -1160,7 +1160,7 @@ xc_status xc_search_values(xc_db *db, const xc_query *q, uint32_t offset,
                            uint32_t limit, const unsigned *slots, size_t nslots,
                            xc_mset **out)
 {
-    xc_search_opt o = {offset, limit, slots, nslots, -1, 0, NULL, 0, '\0'};
+    xc_search_opt o = {offset, limit, slots, nslots, -1, 0, NULL, 0, '\0', 0};
     return search_common(db, q, &o, true, out);
 }
 

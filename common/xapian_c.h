@@ -242,6 +242,10 @@ typedef struct xc_search_opt {
     const unsigned *facets;
     size_t nfacets;
     char facet_sep; /* '\0': one value per slot */
+    /* Matches counted exactly at least up to this many (Xapian's
+     * check_at_least; past it the total is an estimate); 0: Xapian's own
+     * estimate from the first hits. */
+    uint32_t exact_total;
 } xc_search_opt;
 
 #define XC_MAX_FACETS 8

@@ -188,7 +188,8 @@ static docbuild_status add_meta(analyzer *a, xc_doc *doc,
                (st = set_value(doc, SCHEMA_V_SECTION, key_of_section)) !=
                    DOCBUILD_OK))
         return st;
-    for (size_t i = 0; i < in->ntags && i < DOCBUILD_MAX_TAGS; i++) {
+    size_t kept = 0; /* distinct tags: blanks and repeats take no room */
+    for (size_t i = 0; i < in->ntags && kept < DOCBUILD_MAX_TAGS; i++) {
         kn = schema_key(in->tags[i], strlen(in->tags[i]), key);
         if (kn == 0)
             continue;
@@ -202,6 +203,7 @@ static docbuild_status add_meta(analyzer *a, xc_doc *doc,
             return st;
         memcpy(tags + tn, key, kn + 1);
         tn += kn + 1;
+        kept++;
     }
     if (tn > 0) {
         for (size_t p = 0; p + 1 < tn; p++)

@@ -126,8 +126,7 @@ feed_status feed_open_file(FILE *f, const char *name, feed_reader **out,
  *   good for feed_close() only (later calls return the same status).
  * On anything but FEED_OK *e is zeroed (NULL strings, date ""). err may
  * be NULL; messages hold no control characters. */
-feed_status feed_next(feed_reader *r, feed_entry *e, char *err,
-                      size_t errlen);
+feed_status feed_next(feed_reader *r, feed_entry *e, char *err, size_t errlen);
 
 /* Number of the last line read (0 before any): what FEED_BAD's message
  * names, for a caller that counts refused lines. */

@@ -2,6 +2,7 @@
 #include "search/filter.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -104,8 +105,11 @@ filter_status filter_set(filter *f, const char *name, size_t nlen,
         }
         what = "a language code or name (fr, en, es, french...)";
     } else if (is(name, nlen, "section")) {
-        if (schema_key(val, vlen, f->section) > 0)
+        char key[SCHEMA_KEY_MAX + 1]; /* a bad value leaves f alone */
+        if (schema_key(val, vlen, key) > 0) {
+            memcpy(f->section, key, sizeof key);
             return FILTER_OK;
+        }
         what = "a section name";
     } else if (is(name, nlen, "tag")) {
         filter t = *f;
@@ -148,6 +152,11 @@ int filter_none(const filter *f)
            !f->before[0] && f->sort == FILTER_SORT_RELEVANCE && !f->facets;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 size_t filter_key(const filter *f, char *out)
 {
     size_t n = 0;
@@ -157,10 +166,15 @@ size_t filter_key(const filter *f, char *out)
         memcpy(out + n, s, l_ + 1);                                            \
         n += l_ + 1;                                                           \
     } while (0)
+    /* tags in byte order: tag=a,b and tag=b,a keep the same pages */
+    const char *tags[FILTER_MAX_TAGS];
+    for (size_t i = 0; i < f->ntags; i++)
+        tags[i] = f->tags[i];
+    qsort(tags, f->ntags, sizeof *tags, cmp_str);
     PUT(f->lang);
     PUT(f->section);
     for (size_t i = 0; i < f->ntags; i++)
-        PUT(f->tags[i]);
+        PUT(tags[i]);
     out[n++] = '\0'; /* the end of the tags */
     PUT(f->after);
     PUT(f->before);

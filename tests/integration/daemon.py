@@ -450,8 +450,14 @@ class HttpDaemon(Daemon):
             self._fail("second log line %r" % self.log()[1])
         self.http_port = int(m.group(1))
 
+    # The raw HTTP client class http() makes: test_http.py defines it
+    # (Http) and sets it here.
+    client = None
+
     def http(self, timeout=TIMEOUT):
-        return Http(self.http_port, timeout)
+        """A raw HTTP connection to the HTTP listener."""
+        assert self.client is not None, "HttpDaemon.client is not set"
+        return self.client(self.http_port, timeout)
 
     def __exit__(self, exc_type, *exc):
         self.stop()

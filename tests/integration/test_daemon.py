@@ -34,8 +34,11 @@ PROTOCOL_MD = os.path.join(ROOT, "docs", "PROTOCOL.md")
 MAX_LINE = 8192
 SEARCH_KEYS = {"ok", "query", "total", "offset", "limit", "took_ms", "hits"}
 HIT_KEYS = {"rank", "id", "title", "url", "score", "snippet"}
+# a hit's metadata, each only when the page has it (every corpus page has
+# all four)
+HIT_META_KEYS = {"lang", "date", "section", "tags"}
 STATS_KEYS = {"ok", "documents", "terms", "revision", "index_age_s",
-              "uptime_s", "connections_open", "connections_total",
+              "languages", "uptime_s", "connections_open", "connections_total",
               "requests", "errors", "output_blocked_bytes", "latency_p50_ms",
               "latency_p99_ms", "cache"}
 CACHE_KEYS = {"entries", "bytes", "max_bytes", "hits", "misses", "evictions"}
@@ -55,8 +58,28 @@ def index():
     yield db
 
 
+def corpus_ids():
+    """The ids of the corpus pages: their paths under corpus/ (its
+    subfolders en/ and es/ too), hidden files (.synonyms) left out."""
+    ids = []
+    for dirpath, dirs, files in os.walk(CORPUS):
+        dirs[:] = [x for x in dirs if not x.startswith(".")]
+        ids += [os.path.relpath(os.path.join(dirpath, f), CORPUS)
+                for f in files if not f.startswith(".")]
+    return sorted(ids)
+
+
 def corpus_size():
-    return len([f for f in os.listdir(CORPUS) if not f.startswith(".")])
+    return len(corpus_ids())
+
+
+def check_meta(h):
+    """The metadata of a corpus page's hit or DOC answer: all four."""
+    assert re.fullmatch(r"[a-z]{2}", h["lang"]), h
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", h["date"]), h
+    assert isinstance(h["section"], str) and h["section"], h
+    assert isinstance(h["tags"], list) and h["tags"], h
+    assert all(isinstance(t, str) and t for t in h["tags"]), h
 
 
 # ---- a daemon and its clients ------------------------------------------
@@ -107,7 +130,9 @@ def test_search():
         assert [h["rank"] for h in a["hits"]] == \
             list(range(1, len(a["hits"]) + 1))
         for h in a["hits"]:
-            assert set(h) == HIT_KEYS, h
+            assert set(h) == HIT_KEYS | HIT_META_KEYS, h
+            check_meta(h)
+            assert h["lang"] == "fr", h
         assert any("<mark>" in h["snippet"] for h in a["hits"])
         scores = [h["score"] for h in a["hits"]]
         assert scores == sorted(scores, reverse=True)
@@ -120,6 +145,8 @@ def test_search():
         assert second["hits"][0]["id"] == a["hits"][1]["id"]
         bare = c.req("SEARCH snippet=0 gouvernements")
         assert "snippet" not in bare["hits"][0]
+        assert set(bare["hits"][0]) == HIT_KEYS - {"snippet"} | \
+            HIT_META_KEYS, bare
         none = c.req("SEARCH zzqxwvkj")
         assert none["ok"] is True and none["total"] == 0 and not none["hits"]
 
@@ -198,7 +225,13 @@ def test_doc():
         ident = first_id(c)
         a = c.req("DOC " + ident)
         assert a["ok"] is True and a["id"] == ident
-        assert {"title", "url", "text"} <= set(a)
+        # the metadata (every corpus page has all four) before the text
+        assert list(a) == ["ok", "id", "title", "url", "lang", "date",
+                           "section", "tags", "text"], a
+        check_meta(a)
+        assert a["lang"] == "fr", a
+        b = c.req("DOC en/01-about.txt")
+        assert b["ok"] is True and b["lang"] == "en", b
         assert len(a["text"]) > 100
         e = is_error(c.req("DOC no/such/document.txt"), "not_found")
         assert "document" in e["message"]
@@ -213,6 +246,10 @@ def test_stats():
         a = c.req("STATS")
         assert set(a) == STATS_KEYS, a
         assert a["documents"] == corpus_size()
+        # documents per language, right after index_age_s
+        keys = list(a)
+        assert keys[keys.index("index_age_s") + 1] == "languages", keys
+        assert a["languages"] == {"en": 3, "es": 3, "fr": 6}, a
         assert a["terms"] > 100
         assert a["connections_open"] == 2 and a["connections_total"] == 2
         assert a["requests"] == 3 and a["errors"] == 0
@@ -738,8 +775,7 @@ def test_sigterm_cuts_stuck_clients():
 def indexed_copy():
     """A copy of corpus/ and its own index: (folder, db)."""
     src = tempfile.mkdtemp(dir=_tmp)
-    for name in os.listdir(CORPUS):
-        shutil.copy(os.path.join(CORPUS, name), src)
+    shutil.copytree(CORPUS, src, dirs_exist_ok=True)  # en/, es/ too
     db = src + "-db"
     subprocess.run([INDEXER, "--db", db, src], check=True,
                    capture_output=True, timeout=120)

@@ -207,6 +207,9 @@ class Http(Conn):
         return self.response(head=(method == "HEAD"))
 
 
+HttpDaemon.client = Http
+
+
 def fetch(d, target, headers=(), method="GET", version="HTTP/1.1"):
     """One request on a connection of its own."""
     with d.http() as c:

@@ -113,7 +113,8 @@ class Doc:
 
 
 def doc(db, ident):
-    """The stored document for id: title, url, text, terms, values."""
+    """The stored document for id: title, url, lang, date, section, tags
+    (a list), description, text, terms, values."""
     did = docid(db, ident)
     assert did is not None, "no document %r in %s" % (ident, db)
     out = tool("xapian-delve", "-r", str(did), "-d", db)
@@ -121,11 +122,17 @@ def doc(db, ident):
     tail = "\nTerm List for record #%d:" % did
     assert out.startswith(head) and tail in out, out
     data = out[len(head):out.rindex(tail)]
+    # id, title, url, language, date, section, tags, description
+    # (common/schema.h, "Document data")
     parts = data.split("\0")
-    assert len(parts) == 3, "data %r has not 3 fields" % data
+    assert len(parts) == 8, "data %r has not 8 fields" % data
     d = Doc()
     d.docid = did
-    d.id, d.title, d.url = parts
+    d.id, d.title, d.url, d.lang, d.date, d.section, tags, d.description = \
+        parts
+    d.tags = tags.split("\x1f") if tags else []
+    assert re.fullmatch(r"[a-z]{2}", d.lang), data
+    assert re.fullmatch(r"(\d{4}-\d\d-\d\d)?", d.date), data
     # The text is value 4 (SCHEMA_V_TEXT), raw: it may hold newlines.
     raw = tool("xapian-delve", "-r", str(did), "-VR4", db)
     head4 = "Value 4 for record #%d: " % did
@@ -230,13 +237,20 @@ def test_formats():
             assert docid(db, gone) is None, gone
         for w in ("motimage", "motpdf", "motcachefichier", "motcachedossier",
                   "motcache2"):
-            assert postings(db, "E" + w) == [], w
+            assert postings(db, "Efr" + w) == [], w
 
         a = doc(db, "a.txt")
-        assert "mottexte" in a.text and "Emottexte" in a.terms
+        assert "mottexte" in a.text and "Efrmottexte" in a.terms
+        # no declared language: the default (French); no metadata
+        assert (a.lang, a.date, a.section, a.tags, a.description) == \
+            ("fr", "", "", [], ""), vars(a)
+        assert "Lfr" in a.terms, sorted(a.terms)
+        # the section of a page without one is its first folder
+        assert doc(db, "sub/e.htm").section == "sub"
+        assert "Ssub" in doc(db, "sub/e.htm").terms
         assert docid(db, "f.TXT") is not None  # extension case-insensitive
-        assert postings(db, "Emotmajuscule") == [docid(db, "f.TXT")]
-        assert postings(db, "Emotancien") == [docid(db, "sub/e.htm")]
+        assert postings(db, "Efrmotmajuscule") == [docid(db, "f.TXT")]
+        assert postings(db, "Efrmotancien") == [docid(db, "sub/e.htm")]
 
         # Markdown: markup gone, heading, emphasis, link text and code kept
         b = doc(db, "b.md")
@@ -245,23 +259,25 @@ def test_formats():
             assert w in b.text, (w, b.text)
         for junk in ("#", "*", "[", "](", "urlmot", "```"):
             assert junk not in b.text, (junk, b.text)
-        for w in ("Eemphase", "Egrasmot", "Elienmot", "Efencemot",
-                  "Eprincipal"):
+        for w in ("Efremphase", "Efrgrasmot", "Efrlienmot", "Efrfencemot",
+                  "Efrprincipal"):
             assert w in b.terms, (w, sorted(b.terms))
-        assert postings(db, "Eurlmot") == []
+        assert postings(db, "Efrurlmot") == []
 
         # HTML: title, description and body kept; the rest left out
         c = doc(db, "c.html")
         assert c.title == "Page des fêtes", c.title
+        assert (c.lang, c.date, c.section, c.tags, c.description) == \
+            ("fr", "", "", [], "Descriptif motdescription"), vars(c)
         assert "été & d\u2019hiver" in c.text, c.text  # entities decoded
         assert "motdescription" in c.text and "Grand titre" in c.text
-        for w in ("Emotcorps", "Eété", "Emotdescription", "Egrand",
-                  "Efêtes"):
+        for w in ("Efrmotcorps", "Efrété", "Efrmotdescription", "Efrgrand",
+                  "Efrfêtes"):
             assert w in c.terms, (w, sorted(c.terms))
         for w in ("motscript", "motstyle", "motnav", "motheader",
                   "motcache", "motfooter"):
             assert w not in c.text, (w, c.text)
-            assert postings(db, "E" + w) == [], w
+            assert postings(db, "Efr" + w) == [], w
         for junk in ("<", "&eacute;", "&amp;", "color"):
             assert junk not in c.text, (junk, c.text)
 
@@ -303,10 +319,11 @@ def test_titles_and_urls():
             assert d.id == path, (d.id, path)
             assert d.title == title, (path, d.title, title)
             assert d.url == url, (path, d.url, url)
+            assert d.lang == "fr", (path, d.lang)
         # front matter stays out of the text; title words get T terms
         fm = doc(db, "fm.txt")
         assert "author" not in fm.text and "---" not in fm.text, fm.text
-        assert "Ttitr" in fm.terms, sorted(fm.terms)
+        assert "Tfrtitr" in fm.terms, sorted(fm.terms)
 
 
 def test_windows_1252():
@@ -322,9 +339,10 @@ def test_windows_1252():
         db = os.path.join(t, "db")
         d = doc(db, "latin.txt")
         assert "été \u201cchaud\u201d à Paris" in d.text, d.text
-        # F + fold + '|' + exact form (common/schema.h)
-        assert "Eété" in d.terms and "Fete|été" in d.terms, sorted(d.terms)
-        assert sorted(postings(db, "Eété")) == sorted(
+        # F + language code + fold + '|' + exact form (common/schema.h)
+        assert "Efrété" in d.terms and "Ffrete|été" in d.terms, \
+            sorted(d.terms)
+        assert sorted(postings(db, "Efrété")) == sorted(
             [d.docid, docid(db, "utf8.txt")])
 
 
@@ -347,7 +365,7 @@ def test_skip_reasons():
         db = os.path.join(t, "db")
         assert db_info(db)[1] == 1
         for w in ("motbinaire", "grosmot"):
-            assert postings(db, "E" + w) == [], w
+            assert postings(db, "Efr" + w) == [], w
         # without -v the skips are still counted
         shutil.rmtree(db)
         p = index(t, "--max-file-size", "1", "docs")
@@ -356,7 +374,7 @@ def test_skip_reasons():
         shutil.rmtree(db)
         p = index(t, "docs")
         expect(p, added=2, skipped=3)
-        assert postings(db, "Egrosmot") == [docid(db, "big.txt")]
+        assert postings(db, "Efrgrosmot") == [docid(db, "big.txt")]
 
 
 def test_summary_and_quiet():
@@ -388,7 +406,8 @@ def test_incremental():
         assert n == 3
         assert metadata(db, "cglu.doccount") == "3"
         assert metadata(db, "cglu.lang") == "french"
-        assert metadata(db, "cglu.analyzer") != ""
+        assert metadata(db, "cglu.analyzer") == "cglu-analyze-3"
+        assert metadata(db, "cglu.format") == "4"
         assert re.match(r"^\d+$", metadata(db, "cglu.built"))
         a = doc(db, "a.txt")
         assert a.values["0"] == "%d.000000000" % base, a.values
@@ -409,14 +428,14 @@ def test_incremental():
         assert re.search(r"^cglu-index: updated a\.txt$", p.err, re.M), p.err
         rev2, n = db_info(db)
         assert rev2 > rev and n == 3
-        assert postings(db, "Enouvelle") == [docid(db, "a.txt")]
-        assert postings(db, "Eancienne") == []
-        assert postings(db, "Epomme") == [docid(db, "a.txt")]
+        assert postings(db, "Efrnouvelle") == [docid(db, "a.txt")]
+        assert postings(db, "Efrancienne") == []
+        assert postings(db, "Efrpomme") == [docid(db, "a.txt")]
 
         # same size, new bytes, new mtime: still seen
         write(os.path.join(d, "a.txt"), "pomme verte_xx\n", base + 20)
         expect(index(t, "docs"), updated=1, unchanged=2)
-        assert postings(db, "Enouvelle") == []
+        assert postings(db, "Efrnouvelle") == []
 
         # touched, same bytes: unchanged; its new mtime is recorded (one
         # revision) so that the next run does not read it again
@@ -440,14 +459,14 @@ def test_incremental():
             f.write("<p>prunes</p>")
         os.utime(path, ns=((base + 5) * 10**9 + 2, (base + 5) * 10**9 + 2))
         expect(index(t, "docs"), updated=1, unchanged=2)
-        assert postings(db, "Eprunes") == [docid(db, "c.html")]
+        assert postings(db, "Efrprunes") == [docid(db, "c.html")]
 
         # a new file
         write(os.path.join(d, "sub", "e.txt"), "datte\n", base)
         p = index(t, "-v", "docs")
         expect(p, files=4, added=1, unchanged=3)
         assert re.search(r"^cglu-index: added sub/e\.txt$", p.err, re.M), p.err
-        assert postings(db, "Edatte") == [docid(db, "sub/e.txt")]
+        assert postings(db, "Efrdatte") == [docid(db, "sub/e.txt")]
 
         # a file gone
         os.unlink(os.path.join(d, "c.html"))
@@ -455,7 +474,7 @@ def test_incremental():
         expect(p, files=3, deleted=1, unchanged=3, added=0)
         assert re.search(r"^cglu-index: deleted c\.html$", p.err, re.M), p.err
         assert docid(db, "c.html") is None
-        assert postings(db, "Ecerise") == []
+        assert postings(db, "Efrcerise") == []
         assert db_info(db)[1] == 3
         assert metadata(db, "cglu.doccount") == "3"
         check_db(db)
@@ -507,8 +526,8 @@ def test_same_name_in_two_roots():
                           {"index.md": "# Deux\n\npoire\n"})
         expect(p, added=1, updated=0, deleted=0)
         assert db_info(db)[1] == 2
-        assert len(postings(db, "Epomme")) == 1
-        assert len(postings(db, "Epoire")) == 1
+        assert len(postings(db, "Efrpomme")) == 1
+        assert len(postings(db, "Efrpoire")) == 1
         expect(index(t, "one", "two"), files=2, updated=1, unchanged=1)
         expect(index(t, "one", "two"), files=2, unchanged=2)
         assert docid(db, "one/index.md") and docid(db, "two/index.md")
@@ -529,7 +548,7 @@ def test_rebuild():
         assert db_info(db)[1] == 3
         assert metadata(db, "cglu.doccount") == "3"
         assert docid(db, "f3.txt") is None and docid(db, "f4.txt") is None
-        assert postings(db, "Enuméro3") == []
+        assert postings(db, "Efrnuméro3") == []
         check_db(db)
         expect(index(t, "docs"), unchanged=3)
 
@@ -560,7 +579,7 @@ def test_dry_run():
         assert re.search(r"^cglu-index: would update a\.txt", p.err, re.M)
         assert re.search(r"^cglu-index: would delete b\.txt", p.err, re.M)
         assert db_info(db) == (rev, n)
-        assert postings(db, "Egamma") == [] and docid(db, "b.txt")
+        assert postings(db, "Efrgamma") == [] and docid(db, "b.txt")
         expect(index(t, "--dry-run", "--rebuild", "docs"), dry=True, added=2)
         assert db_info(db) == (rev, n)
         # the real run does what the dry run said
@@ -580,6 +599,10 @@ def test_lang_change_needs_rebuild():
         p = index(t, "--lang", "english", "--rebuild", "docs")
         expect(p, added=1)
         assert metadata(db, "cglu.lang") == "english"
+        # the terms now carry the English code (common/schema.h)
+        assert postings(db, "Eenmaisons") == [docid(db, "a.txt")]
+        assert postings(db, "Efrmaisons") == []
+        assert doc(db, "a.txt").lang == "en"
         p = index(t, "--lang", "klingon", "docs", rc=2)
         assert len(p.err.splitlines()) == 1, p.err
 
@@ -679,7 +702,7 @@ def test_unreadable_file_fails():
         os.symlink(target, os.path.join(d, "b.txt"))
         p = index(t, "--follow-symlinks", "docs", rc=1)
         expect(p, failed=1, deleted=0, unchanged=2)
-        assert postings(db, "Ebeta") == [docid(db, "b.txt")]
+        assert postings(db, "Efrbeta") == [docid(db, "b.txt")]
 
 
 # ---- concurrency and interruption ------------------------------------------
@@ -799,8 +822,9 @@ def all_urls(db):
                         "/big"):
         args += ["-r", str(did)]
     out = tool(*(args + [db]))
-    urls = re.findall(r"^Data for record #\d+:\n[^\0]*\0[^\0]*\0(.*)$", out,
-                      re.M)
+    # data: id, title, url, language, ... (common/schema.h)
+    urls = re.findall(r"^Data for record #\d+:\n[^\0]*\0[^\0]*\0([^\0]*)\0fr\0",
+                      out, re.M)
     assert len(urls) == n, (len(urls), n)
     return urls
 
@@ -866,7 +890,7 @@ def test_kill_mid_run():
         assert got["updated"] + got["unchanged"] == want, got
         assert got["updated"] <= BIG_FILES // 2, got
         assert db_info(db)[1] == want
-        assert len(postings(db, "Eajout")) == BIG_FILES // 2
+        assert len(postings(db, "Efrajout")) == BIG_FILES // 2
         print("     (documents at each kill: %s)" % seen)
 
 
@@ -964,14 +988,14 @@ def test_symlinks_never_escape():
             assert re.search(r"^cglu-index: skipped %s: leads outside site$"
                              % re.escape(name), p.err, re.M), p.err
         assert len(p.err.splitlines()) == 3, p.err
-        assert postings(db, "Esecretissime") == []
+        assert postings(db, "Efrsecretissime") == []
         assert docid(db, "ext-link/rgb.txt") is None
         assert docid(db, "c-link.txt") is not None
         # a link to a hidden name publishes nothing either
         write(os.path.join(d, ".env"), "MOTDEPASSE=hunter2\n")
         os.symlink(".env", os.path.join(d, "env.txt"))
         expect(index(t, "site"), files=7, unchanged=4, skipped=3)
-        assert postings(db, "Ehunter2") == []
+        assert postings(db, "Efrhunter2") == []
         os.unlink(os.path.join(d, "env.txt"))
         # -q: expected skips are not errors
         p = index(t, "-q", "site")
@@ -979,11 +1003,11 @@ def test_symlinks_never_escape():
         # asked for explicitly, links outside are followed
         p = index(t, "--follow-symlinks", "site")
         expect(p, files=7, added=3, unchanged=4, skipped=0)
-        assert len(postings(db, "Esecretissime")) == 3
+        assert len(postings(db, "Efrsecretissime")) == 3
         # and the next run without it takes them out again
         p = index(t, "site")
         expect(p, deleted=3, skipped=3, unchanged=4)
-        assert postings(db, "Esecretissime") == []
+        assert postings(db, "Efrsecretissime") == []
 
 
 def test_unreadable_entries_never_block_deletions():
@@ -999,7 +1023,7 @@ def test_unreadable_entries_never_block_deletions():
             p = index(t, *(rebuild + ["site"]), rc=1)
             got = expect(p, files=5, deleted=1, failed=3)
             assert docid(db, "b.txt") is None, rebuild
-            assert postings(db, "Ebéryl") == []
+            assert postings(db, "Efrbéryl") == []
             for name in ("loop-a", "loop-b", "broken.txt"):
                 assert re.search(r"^cglu-index: failed %s: cannot follow "
                                  r"link: " % re.escape(name), p.err,
@@ -1178,12 +1202,12 @@ def test_drafts_are_left_out():
         expect(p, files=5, added=2, skipped=3)
         assert p.err == "", p.err
         for w in ("brouillonnage", "inéditable", "cachotterie"):
-            assert postings(db, "E" + w) == [], w
+            assert postings(db, "Efr" + w) == [], w
         # a published page that becomes a draft leaves the index
         write(os.path.join(d, "pub.md"), "---\ndraft: yes\n---\n# P\n\nvisible\n")
         p = index(t, "site")
         expect(p, deleted=1, skipped=4, unchanged=1)
-        assert postings(db, "Evisible") == []
+        assert postings(db, "Efrvisible") == []
         # an index made by older extraction rules (which let drafts in) is
         # read again once, even where mtime and size did not change
         st = os.stat(os.path.join(d, "ok.md"))
@@ -1198,6 +1222,23 @@ def test_drafts_are_left_out():
         assert "every page is read again" in p.err, p.err
         assert metadata(db, "cglu.extract") == "4"
         assert db_info(db)[1] == 0
+
+
+def front_matter(path):
+    """The simple "key: value" lines of a corpus page's front matter
+    ("tags: [a, b]" a list)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if not text.startswith("---\n"):
+        return {}
+    fm = {}
+    for line in text[4:].split("\n---\n", 1)[0].split("\n"):
+        key, _, value = line.partition(":")
+        value = value.strip()
+        if value.startswith("[") and value.endswith("]"):
+            value = [v.strip() for v in value[1:-1].split(",")]
+        fm[key.strip()] = value
+    return fm
 
 
 def test_corpus():
@@ -1217,14 +1258,31 @@ def test_corpus():
         expect(p, added=len(names), failed=0, skipped=0)
         assert db_info(db)[1] == len(names)
         check_db(db)
+        langs = {}
         for name in names:
             d = doc(db, name)
             assert d.title, name
+            # the front matter's metadata, stored as keys (casefolded)
+            fm = front_matter(os.path.join(corpus, name))
+            for key in ("lang", "date", "section", "tags", "description"):
+                assert key in fm, (name, key, fm)
+            assert d.lang == fm["lang"], (name, d.lang)
+            assert d.date == fm["date"], (name, d.date)
+            assert d.section == fm["section"].lower(), (name, d.section)
+            assert d.tags == [x.lower() for x in fm["tags"]], (name, d.tags)
+            assert d.description == fm["description"], (name, d.description)
+            assert {"L" + d.lang, "S" + d.section} <= d.terms, name
+            for tag in d.tags:
+                assert d.docid in postings(db, "K" + tag), (name, tag)
+            langs[d.lang] = langs.get(d.lang, 0) + 1
             words = re.findall(r"[^\W\d_]+", d.title)
             assert words, (name, d.title)
             # the longest word of the title is no stop word
             word = max(words, key=len).lower()
-            assert d.docid in postings(db, "E" + word), (name, word)
+            assert d.docid in postings(db, "E" + d.lang + word), (name, word)
+        assert langs == {"en": 3, "es": 3, "fr": 6}, langs
+        for code, n in langs.items():
+            assert len(postings(db, "L" + code)) == n, code
 
 
 run_all(globals())

@@ -50,7 +50,14 @@ def search(conn, query):
 
 
 def corpus_ids():
-    return sorted(n for n in os.listdir(CORPUS) if not n.startswith("."))
+    """The ids of the corpus pages: their paths under corpus/ (its
+    subfolders en/ and es/ too), hidden files (.synonyms) left out."""
+    ids = []
+    for dirpath, dirs, files in os.walk(CORPUS):
+        dirs[:] = [x for x in dirs if not x.startswith(".")]
+        ids += [os.path.relpath(os.path.join(dirpath, f), CORPUS)
+                for f in files if not f.startswith(".")]
+    return sorted(ids)
 
 
 def test_shipped_file():

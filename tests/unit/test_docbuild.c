@@ -787,8 +787,7 @@ static void test_metadata_french(void **state)
                                "local governments\0"
                                "A short summary.";
     assert_true(d.len >= sizeof tail - 1);
-    assert_memory_equal(d.data + d.len - (sizeof tail - 1), tail,
-                        sizeof tail);
+    assert_memory_equal(d.data + d.len - (sizeof tail - 1), tail, sizeof tail);
     assert_string_equal(d.v[SCHEMA_V_LANG], "fr");
     assert_string_equal(d.v[SCHEMA_V_DATE], "2024-05-17");
     assert_string_equal(d.v[SCHEMA_V_SECTION], "local news");

@@ -86,16 +86,17 @@ static const struct {
     {"le la",
      "Query(((" W("le", "le") " AND " W(
          "la", "la") ") AND_MAYBE (Zfrle PHRASE 4 Zfrla)))",
-     "Query(((" W("le", "le") " OR " W("la",
-                                       "la") ") AND_MAYBE (Zfrle PHRASE 4 Zfrla)))",
+     "Query(((" W("le", "le") " OR " W(
+         "la", "la") ") AND_MAYBE (Zfrle PHRASE 4 Zfrla)))",
      0},
     {"\"le\"", "Query(" W("le", "le") ")", NULL, 0},
     /* phrases keep their stop words */
     {"\"ministère de la justice\"",
-     "Query((Zfrminister PHRASE 4 Zfrde PHRASE 4 Zfrla PHRASE 4 Zfrjustic))", NULL, 0},
+     "Query((Zfrminister PHRASE 4 Zfrde PHRASE 4 Zfrla PHRASE 4 Zfrjustic))",
+     NULL, 0},
     {"«conseil municipal» élus",
-     "Query(((Zfrconseil PHRASE 2 Zfrmunicipal) AND " W("elu", "élus") "))", NULL,
-     0},
+     "Query(((Zfrconseil PHRASE 2 Zfrmunicipal) AND " W("elu", "élus") "))",
+     NULL, 0},
     {"porto-novo", "Query((Zfrporto PHRASE 2 Zfrnovo))", NULL, 0},
     /* stop words joined by hyphens are stop words, not a phrase */
     {"qu'est-ce que cglu", "Query(" W("cglu", "cglu") ")", NULL, 0},
@@ -105,7 +106,8 @@ static const struct {
     /* exclusions */
     {"chat -chien", "Query((" W("chat", "chat") " AND_NOT Zfrchien))", NULL, 0},
     {"chat -\"chien noir\"",
-     "Query((" W("chat", "chat") " AND_NOT (Zfrchien PHRASE 2 Zfrnoir)))", NULL, 0},
+     "Query((" W("chat", "chat") " AND_NOT (Zfrchien PHRASE 2 Zfrnoir)))", NULL,
+     0},
     {"gouvernements -gouv*",
      "Query((" W("gouvern", "gouvernements") " AND_NOT (" PFX("gouv") ")))",
      NULL, 0},
@@ -452,8 +454,8 @@ static void add_doc_in(analyzer *a, xc_db *db, const char *id,
     index_field(a, doc, text, 0);
     size_t n = schema_term(SCHEMA_P_ID, id, strlen(id), idterm);
     assert_int_equal(xc_doc_add_term(doc, idterm, n, 0), XC_OK);
-    int len = snprintf(data, sizeof data, "%s%c%s%c%c%s%c%c%c%c", id, 0,
-                       title, 0, 0, code, 0, 0, 0, 0);
+    int len = snprintf(data, sizeof data, "%s%c%s%c%c%s%c%c%c%c", id, 0, title,
+                       0, 0, code, 0, 0, 0, 0);
     assert_int_equal(xc_doc_set_data(doc, data, (size_t)len), XC_OK);
     assert_int_equal(xc_replace(db, idterm, doc), XC_OK);
     xc_doc_free(doc);
@@ -483,8 +485,8 @@ static void run_in(analyzer *a, xc_db *db, int syn, const char *text,
 {
     query_parsed q;
     xc_mset *m;
-    assert_int_equal(
-        query_parse_db(a, syn ? db : NULL, text, strlen(text), &q), QUERY_OK);
+    assert_int_equal(query_parse_db(a, syn ? db : NULL, text, strlen(text), &q),
+                     QUERY_OK);
     const xc_query *x = relaxed ? q.relaxed : q.strict;
     assert_non_null(x);
     assert_int_equal(xc_search(db, x, 0, 20, &m), XC_OK);
@@ -587,15 +589,13 @@ static void test_language_terms(void **state)
     assert_string_equal(analyze_language(unit_fr)->code, "fr");
 
     /* plain words: Z + "en" + English stem, E + "en" + exact form */
-    expect_tree(en, "cities",
-                "Query((Zenciti AND_MAYBE 0.5 * Eencities))");
+    expect_tree(en, "cities", "Query((Zenciti AND_MAYBE 0.5 * Eencities))");
     expect_tree(en, "local governments",
                 "Query((((Zenlocal AND_MAYBE 0.5 * Eenlocal) AND "
                 "(Zengovern AND_MAYBE 0.5 * Eengovernments)) AND_MAYBE "
                 "(Zenlocal PHRASE 4 Zengovern)))");
     /* phrases, exclusions, title: and prefixes alike */
-    expect_tree(en, "\"united cities\"",
-                "Query((Zenunit PHRASE 2 Zenciti))");
+    expect_tree(en, "\"united cities\"", "Query((Zenunit PHRASE 2 Zenciti))");
     expect_tree(en, "cities -towns",
                 "Query(((Zenciti AND_MAYBE 0.5 * Eencities) AND_NOT "
                 "Zentown))");
@@ -776,21 +776,25 @@ static void test_synonym_trees(void **state)
         const char *strict;
     } cases[] = {
         /* one word: the word as usual OR each synonym */
-        {"uclg",
-         "Query(((Zfruclg SYNONYM Zfrcglu SYNONYM (Zfrcit PHRASE 5 Zfret PHRASE 5 "
-         "Zfrgouvern PHRASE 5 Zfrlocal PHRASE 5 Zfruni) SYNONYM (Zfrunited PHRASE 5 "
-         "Zfrcit PHRASE 5 Zfrand PHRASE 5 Zfrlocal PHRASE 5 Zfrgovernment)) AND_MAYBE "
-         "0.5 * Efruclg))"},
+        {"uclg", "Query(((Zfruclg SYNONYM Zfrcglu SYNONYM (Zfrcit PHRASE 5 "
+                 "Zfret PHRASE 5 "
+                 "Zfrgouvern PHRASE 5 Zfrlocal PHRASE 5 Zfruni) SYNONYM "
+                 "(Zfrunited PHRASE 5 "
+                 "Zfrcit PHRASE 5 Zfrand PHRASE 5 Zfrlocal PHRASE 5 "
+                 "Zfrgovernment)) AND_MAYBE "
+                 "0.5 * Efruclg))"},
         /* several words, stop words and case as typed: the phrase */
         {"cités ET gouvernements locaux unis",
-         "Query(((Zfrcit PHRASE 5 Zfret PHRASE 5 Zfrgouvern PHRASE 5 Zfrlocal PHRASE 5 "
-         "Zfruni) SYNONYM Zfrcglu SYNONYM Zfruclg SYNONYM (Zfrunited PHRASE 5 Zfrcit "
+         "Query(((Zfrcit PHRASE 5 Zfret PHRASE 5 Zfrgouvern PHRASE 5 Zfrlocal "
+         "PHRASE 5 "
+         "Zfruni) SYNONYM Zfrcglu SYNONYM Zfruclg SYNONYM (Zfrunited PHRASE 5 "
+         "Zfrcit "
          "PHRASE 5 Zfrand PHRASE 5 Zfrlocal PHRASE 5 Zfrgovernment)))"},
         /* the longest span first: "conseil municipal", not "municipal" */
         {"conseil municipal",
          "Query(((Zfrconseil PHRASE 2 Zfrmunicipal) SYNONYM Zfrmair))"},
-        {"municipal",
-         "Query(((Zfrmunicipal SYNONYM Zfrcommunal) AND_MAYBE 0.5 * Efrmunicipal))"},
+        {"municipal", "Query(((Zfrmunicipal SYNONYM Zfrcommunal) AND_MAYBE 0.5 "
+                      "* Efrmunicipal))"},
         /* quoted, excluded, OR-joined: as typed */
         {"\"uclg\"", "Query(" W("uclg", "uclg") ")"},
         {"ville -uclg", "Query((" W("vill", "ville") " AND_NOT Zfruclg))"},
@@ -798,10 +802,9 @@ static void test_synonym_trees(void **state)
          "Query((" W("uclg", "uclg") " OR " W("vill", "ville") "))"},
         /* words not side by side in the text are no span */
         {"conseil -x municipal",
-         "Query(((" W(
-             "conseil",
-             "conseil") " AND ((Zfrmunicipal SYNONYM "
-                        "Zfrcommunal) AND_MAYBE 0.5 * Efrmunicipal)) AND_NOT Zfrx))"},
+         "Query(((" W("conseil", "conseil") " AND ((Zfrmunicipal SYNONYM "
+                                            "Zfrcommunal) AND_MAYBE 0.5 * "
+                                            "Efrmunicipal)) AND_NOT Zfrx))"},
         /* stop words alone are never looked up */
         {"le", "Query(" W("le", "le") ")"},
     };
@@ -956,8 +959,9 @@ static void test_synonyms_bounded(void **state)
     assert_int_equal(q.truncated, 1); /* 40 words: past QUERY_MAX_TERMS */
     d = describe(q.strict);
     /* the words themselves, and at most QUERY_MAX_SYNONYM_TERMS more */
-    size_t terms = count_of(d, "Zfrs") + count_of(d, "Zfrk") + count_of(d, "Zfra") +
-                   count_of(d, "Zfrb") + count_of(d, "Zfrc") + count_of(d, "Zfrd");
+    size_t terms = count_of(d, "Zfrs") + count_of(d, "Zfrk") +
+                   count_of(d, "Zfra") + count_of(d, "Zfrb") +
+                   count_of(d, "Zfrc") + count_of(d, "Zfrd");
     assert_true(terms <= QUERY_MAX_SYNONYM_TERMS);
     assert_true(terms >= QUERY_MAX_SYNONYM_TERMS - 5); /* filled up */
     free(d);
@@ -1029,9 +1033,9 @@ static void test_synonym_keys_by_language(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         analyzer *a = cases[i].english ? en : unit_fr;
-        assert_int_equal(query_parse_db(a, f->r, cases[i].text,
-                                        strlen(cases[i].text), &q),
-                         QUERY_OK);
+        assert_int_equal(
+            query_parse_db(a, f->r, cases[i].text, strlen(cases[i].text), &q),
+            QUERY_OK);
         d = describe(q.strict);
         if (strcmp(d, cases[i].strict) != 0)
             fail_msg("\"%s\" (%s):\n got %s\nwant %s", cases[i].text,

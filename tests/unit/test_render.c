@@ -11,10 +11,18 @@
 #include <string.h>
 
 #include <cmocka.h>
+/* jansson reads the answers back as a client would; its json_null() has
+ * the name of common/json's writer, so its declaration (never called
+ * here) is renamed out of the way. */
+#define json_null jansson_json_null
+#include <jansson.h>
+#undef json_null
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/schema.h"
 #include "search/engine.h"
+#include "search/filter.h"
 #include "search/render.h"
 #include "server/proto.h"
 #include "server/verbs.h"
@@ -94,6 +102,115 @@ static void test_search_answer_and_cache_cut(void **state)
     engine_result_free(&r);
 }
 
+/* A SEARCH answer with a hit that has metadata, one that has none, and
+ * facets: the exact line, valid JSON, and the cache cut still after
+ * everything but the time. */
+static void test_search_metadata_and_facets(void **state)
+{
+    engine_result r;
+    render_info info;
+    buf_t out;
+    (void)state;
+
+    search_result(&r);
+    engine_hit *h = &r.hits[0];
+    h->lang = put(&r, "fr");
+    h->date = put(&r, "2024-05-17");
+    h->section = put(&r, "local news");
+    /* three tags: plain, with a quote, not ASCII */
+    h->tags = put(&r, "uclg\x1f"
+                      "say \"hi\"\x1f"
+                      "\xc3\xa9lus locaux");
+    assert_int_equal(SCHEMA_TAG_SEP, '\x1f');
+    /* facets: lang and tag asked, section not */
+    r.facets[0].on = 1;
+    r.facets[0].v[0] = (engine_count){put(&r, "fr"), 6};
+    r.facets[0].v[1] = (engine_count){put(&r, "en"), 2};
+    r.facets[0].n = 2;
+    r.facets[2].on = 1;
+    r.facets[2].v[0] = (engine_count){put(&r, "uclg"), 3};
+    r.facets[2].v[1] = (engine_count){put(&r, "\xc3\xa9lus \"x\""), 1};
+    r.facets[2].n = 2;
+    buf_init(&out, 1 << 16);
+    render_result(&r, NULL, &out, &info);
+    assert_string_equal(
+        out.data,
+        "{\"ok\":true,\"query\":\"cités \\\"unies\\\"\",\"total\":7,"
+        "\"offset\":0,\"limit\":2,\"suggestion\":\"cites\",\"hits\":["
+        "{\"rank\":1,\"id\":\"a.md\",\"title\":\"Titre <b>\",\"url\":"
+        "\"/a\",\"score\":2.5000,\"snippet\":\"<mark>cités</mark>\","
+        "\"lang\":\"fr\",\"date\":\"2024-05-17\",\"section\":\"local news\","
+        "\"tags\":[\"uclg\",\"say \\\"hi\\\"\",\"\xc3\xa9lus locaux\"]},"
+        "{\"rank\":2,\"id\":\"b.md\",\"title\":\"Titre <b>\",\"url\":"
+        "\"/a\",\"score\":1.5000}],"
+        "\"facets\":{\"lang\":{\"fr\":6,\"en\":2},"
+        "\"tag\":{\"uclg\":3,\"\xc3\xa9lus \\\"x\\\"\":1}},"
+        "\"took_ms\":1.250}\n");
+    assert_true(info.ok);
+    assert_memory_equal(out.data + info.keep - strlen(",\"took_ms\":"),
+                        ",\"took_ms\":", strlen(",\"took_ms\":"));
+
+    /* what a client reads of it */
+    json_error_t jerr;
+    json_t *root = json_loads(out.data, 0, &jerr);
+    if (root == NULL)
+        fail_msg("not JSON: %s at %d", jerr.text, jerr.position);
+    json_t *hits = json_object_get(root, "hits");
+    assert_int_equal(json_array_size(hits), 2);
+    json_t *tags = json_object_get(json_array_get(hits, 0), "tags");
+    assert_true(json_is_array(tags));
+    assert_int_equal(json_array_size(tags), 3);
+    assert_string_equal(json_string_value(json_array_get(tags, 1)),
+                        "say \"hi\"");
+    assert_string_equal(json_string_value(json_array_get(tags, 2)),
+                        "\xc3\xa9lus locaux");
+    static const char *const meta[] = {"lang", "date", "section", "tags"};
+    for (size_t i = 0; i < 4; i++)
+        assert_null(json_object_get(json_array_get(hits, 1), meta[i]));
+    json_t *facets = json_object_get(root, "facets");
+    assert_int_equal(json_object_size(facets), 2);
+    assert_null(json_object_get(facets, "section"));
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(facets, "tag"), "\xc3\xa9lus \"x\"")),
+                     1);
+    json_decref(root);
+
+    /* one tag; every facet asked, one of them without values; no hits */
+    r.nhits = 1;
+    h->tags = put(&r, "solo");
+    h->lang.len = 0;
+    h->date.len = 0;
+    h->has_snippet = 0;
+    r.facets[1].on = 1;
+    r.facets[1].n = 0;
+    buf_reset(&out);
+    render_result(&r, NULL, &out, &info);
+    assert_non_null(strstr(out.data, "\"score\":2.5000,\"section\":\"local "
+                                     "news\",\"tags\":[\"solo\"]}]"));
+    assert_non_null(strstr(out.data,
+                           "],\"facets\":{\"lang\":{\"fr\":6,\"en\":2},"
+                           "\"section\":{},\"tag\":{\"uclg\":3,"));
+    root = json_loads(out.data, 0, &jerr);
+    assert_non_null(root);
+    json_decref(root);
+    r.nhits = 0;
+    buf_reset(&out);
+    render_result(&r, NULL, &out, &info);
+    assert_non_null(strstr(out.data, "\"hits\":[],\"facets\":{\"lang\":"));
+    root = json_loads(out.data, 0, &jerr);
+    assert_non_null(root);
+    json_decref(root);
+
+    /* no facet asked: no "facets" member */
+    for (size_t k = 0; k < FILTER_NFACETS; k++)
+        r.facets[k].on = 0;
+    buf_reset(&out);
+    render_result(&r, NULL, &out, &info);
+    assert_null(strstr(out.data, "facets"));
+    buf_free(&out);
+    engine_result_free(&r);
+}
+
 static void test_other_answers(void **state)
 {
     engine_result r;
@@ -124,6 +241,27 @@ static void test_other_answers(void **state)
     render_result(&r, NULL, &out, NULL);
     assert_string_equal(out.data, "{\"ok\":true,\"id\":\"a.md\",\"title\":"
                                   "\"T\",\"url\":\"/a\",\"text\":\"x\\ny\"}\n");
+    /* a document's metadata, as hits have it, before its text */
+    buf_reset(&out);
+    r.doc_lang = put(&r, "en");
+    r.doc_date = put(&r, "2024-01-02");
+    r.doc_section = put(&r, "local news");
+    r.doc_tags = put(&r, "uclg\x1f\xc3\xa9lus");
+    render_result(&r, NULL, &out, NULL);
+    assert_string_equal(out.data,
+                        "{\"ok\":true,\"id\":\"a.md\",\"title\":\"T\","
+                        "\"url\":\"/a\",\"lang\":\"en\",\"date\":"
+                        "\"2024-01-02\",\"section\":\"local news\",\"tags\":"
+                        "[\"uclg\",\"\xc3\xa9lus\"],\"text\":\"x\\ny\"}\n");
+    /* only what is known */
+    buf_reset(&out);
+    r.doc_lang.len = 0;
+    r.doc_section.len = 0;
+    render_result(&r, NULL, &out, NULL);
+    assert_string_equal(out.data,
+                        "{\"ok\":true,\"id\":\"a.md\",\"title\":\"T\","
+                        "\"url\":\"/a\",\"date\":\"2024-01-02\",\"tags\":"
+                        "[\"uclg\",\"\xc3\xa9lus\"],\"text\":\"x\\ny\"}\n");
 
     buf_reset(&out);
     r.op = ENGINE_STATS;
@@ -132,14 +270,28 @@ static void test_other_answers(void **state)
     r.revision = 9;
     r.index_age_s = -1;
     render_result(&r, NULL, &out, NULL);
+    /* an index without documents has no language: an empty object */
     assert_string_equal(out.data, "{\"ok\":true,\"documents\":3,\"terms\":40,"
-                                  "\"revision\":9,\"index_age_s\":-1}\n");
+                                  "\"revision\":9,\"index_age_s\":-1,"
+                                  "\"languages\":{}}\n");
+    /* documents per language, in the engine's order */
+    buf_reset(&out);
+    r.langs[0] = (engine_count){put(&r, "fr"), 6};
+    r.langs[1] = (engine_count){put(&r, "en"), 2};
+    r.nlangs = 2;
+    render_result(&r, NULL, &out, NULL);
+    assert_string_equal(out.data, "{\"ok\":true,\"documents\":3,\"terms\":40,"
+                                  "\"revision\":9,\"index_age_s\":-1,"
+                                  "\"languages\":{\"fr\":6,\"en\":2}}\n");
     memset(&f, 0, sizeof f);
     f.requests = 5;
     f.cache_on = 1;
     f.cache_hits = 2;
     buf_reset(&out);
     render_result(&r, &f, &out, NULL);
+    /* the server's figures come after the index's */
+    assert_non_null(strstr(out.data, "\"index_age_s\":-1,\"languages\":{"
+                                     "\"fr\":6,\"en\":2},\"uptime_s\":"));
     assert_non_null(strstr(out.data, ",\"requests\":5,"));
     assert_non_null(strstr(out.data, ",\"cache\":{\"entries\":0,\"bytes\":0,"
                                      "\"max_bytes\":0,\"hits\":2,"));
@@ -242,6 +394,39 @@ static void test_verb_table(void **state)
     assert_string_equal(msg, "option limit takes a whole number from 1 to 100");
     assert_int_equal(request("SUGGEST limit=x y", &er, msg, sizeof msg), -1);
     assert_string_equal(msg, "option limit takes a whole number from 1 to 50");
+    /* filter options go into the request's filter, percent-decoded */
+    assert_int_equal(request("SEARCH lang=French section=Local%20News "
+                             "tag=UCLG,b after=2024-02-29 sort=DATE "
+                             "facets=lang,tag x",
+                             &er, msg, sizeof msg),
+                     0);
+    assert_string_equal(er.filter.lang, "fr");
+    assert_string_equal(er.filter.section, "local news");
+    assert_int_equal(er.filter.ntags, 2);
+    assert_string_equal(er.filter.tags[0], "uclg");
+    assert_string_equal(er.filter.after, "2024-02-29");
+    assert_string_equal(er.filter.before, "");
+    assert_int_equal(er.filter.sort, FILTER_SORT_DATE);
+    assert_int_equal(er.filter.facets, FILTER_FACET_LANG | FILTER_FACET_TAG);
+    assert_int_equal(er.limit, ENGINE_LIMIT_DEFAULT);
+    assert_int_equal(request("SEARCH x", &er, msg, sizeof msg), 0);
+    assert_true(filter_none(&er.filter));
+    assert_int_equal(request("SEARCH lang=xx x", &er, msg, sizeof msg), -1);
+    assert_string_equal(msg, "option lang takes a language code or name (fr, "
+                             "en, es, french...)");
+    assert_int_equal(
+        request("SEARCH before=2023-02-29 x", &er, msg, sizeof msg), -1);
+    assert_string_equal(msg, "option before takes a date YYYY-MM-DD");
+    assert_int_equal(request("SEARCH tag=a%2C%2Cb x", &er, msg, sizeof msg),
+                     -1);
+    assert_string_equal(msg, "option tag takes a comma list of 1 to 8 tags");
+    assert_int_equal(request("SEARCH section=%zz x", &er, msg, sizeof msg), -1);
+    assert_string_equal(
+        msg, "option section: bad %-escape or not UTF-8 once decoded");
+    assert_int_equal(request("SUGGEST lang=en gov", &er, msg, sizeof msg), 0);
+    assert_string_equal(er.filter.lang, "en");
+    assert_int_equal(request("SUGGEST lang=x gov", &er, msg, sizeof msg), -1);
+
     /* DOC has no options: "a=b" is its argument */
     const char *line = "DOC a=b";
     assert_int_equal(proto_parse(line, strlen(line), &req), PROTO_OK);
@@ -253,6 +438,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_search_answer_and_cache_cut),
+        cmocka_unit_test(test_search_metadata_and_facets),
         cmocka_unit_test(test_other_answers),
         cmocka_unit_test(test_errors_and_too_large),
         cmocka_unit_test(test_verb_table),
