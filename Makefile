@@ -167,7 +167,8 @@ FUZZ_BUILD := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_LIB_C := common/analyze.c common/buf.c common/json.c common/schema.c \
-	common/utf8.c common/frplural.c common/lang.c server/proto.c \
+	common/utf8.c common/frplural.c common/esplural.c common/lang.c \
+	search/filter.c server/proto.c \
 	server/verbs.c search/query.c search/snip.c \
 	indexer/extract.c indexer/extract_text.c indexer/extract_md.c \
 	indexer/extract_html.c server/httpreq.c server/qstr.c common/url.c \

@@ -34,7 +34,7 @@ struct feed_reader {
     int own;    /* 1: feed_close closes f (feed_open opened it) */
     char *name; /* what read errors call the feed */
     char *line; /* the last line read, its end off: r->line[0..len) */
-    size_t cap; /* bytes of line; at most max_line + 1 */
+    size_t cap; /* bytes of line; at most max + 1 */
     size_t max; /* the line limit: FEED_MAX_LINE unless a test lowers it */
     size_t lineno;
     int bom;           /* 1 until the first bytes of the feed are seen */
@@ -593,7 +593,7 @@ static feed_status parse_line(feed_reader *r, const char *s, size_t n,
                               feed_entry *e, char *err, size_t errlen)
 {
     /* A key twice could be read two ways: refused. Without JSON_DECODE_ANY
-     * jansson takes only an object or an array.  NUL is let through to
+     * jansson takes only an object or an array. NUL is let through to
      * be refused by want_string with the field's name. */
     const size_t flags = JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL;
     json_error_t je;

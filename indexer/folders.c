@@ -175,6 +175,9 @@ static int collect_root(const char *term, size_t len, uint32_t tf, void *ctx)
     (void)tf;
     if (len <= pl || len >= SCHEMA_TERM_MAX - SCHEMA_CUT_TAIL)
         return 0; /* a path cut and hashed: not recoverable, left out */
+    if (term[pl] != '/')
+        return 0; /* not a folder (an absolute path): the feed's documents
+                     (indexer/feeddoc) have ids of their own */
     for (size_t i = 0; i < f->n; i++)
         if (strlen(f->roots[i]) == len - pl &&
             memcmp(f->roots[i], term + pl, len - pl) == 0)

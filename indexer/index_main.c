@@ -34,6 +34,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: cglu-index [options] DIR...\n"
+            "       cglu-index [options] --feed FILE [DIR...]\n"
             "Index the .txt, .md and .html files of DIR (and below) into "
             "the search index.\n\n"
             "  -d, --db PATH          index folder (default %s)\n"
@@ -59,6 +60,16 @@ static void usage(FILE *f)
             "percent-encoded;\n"
             "                         kept for the folder by later runs; "
             "\"\" removes it\n"
+            "      --feed FILE        documents without files: JSON lines "
+            "{\"id\", \"title\",\n"
+            "                         \"url\", \"text\" or \"html\", "
+            "\"lang\", \"date\", \"tags\",\n"
+            "                         \"section\", \"description\"} or "
+            "{\"id\", \"deleted\":true};\n"
+            "                         - for standard input; replaced by id, "
+            "unchanged\n"
+            "                         ones skipped; folder runs never "
+            "delete them\n"
             "      --synonyms FILE    synonym groups to add to those of "
             "each DIR/.synonyms\n"
             "                         (repeatable, up to %d files)\n"
@@ -114,6 +125,7 @@ int main(int argc, char **argv)
         {"db", required_argument, NULL, 'd'},
         {"lang", required_argument, NULL, 'L'},
         {"lang-path", no_argument, NULL, 'P'},
+        {"feed", required_argument, NULL, 'f'},
         {"rebuild", no_argument, NULL, 'R'},
         {"dry-run", no_argument, NULL, 'n'},
         {"max-file-size", required_argument, NULL, 'M'},
@@ -154,6 +166,14 @@ int main(int argc, char **argv)
             break;
         case 'P':
             opt.lang_path = 1;
+            break;
+        case 'f':
+            if (optarg[0] == '\0') {
+                fprintf(stderr, "cglu-index: --feed needs a file (- for "
+                                "standard input)\n");
+                return 2;
+            }
+            opt.feed = optarg;
             break;
         case 'R':
             opt.rebuild = 1;
@@ -205,7 +225,7 @@ int main(int argc, char **argv)
             if (optopt)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",
                         optopt,
-                        strchr("dMBLUS", optopt) ? "needs a value"
+                        strchr("dMBLUSf", optopt) ? "needs a value"
                                                  : "unknown option");
             else
                 fprintf(stderr,
@@ -215,9 +235,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !opt.feed) {
         fprintf(stderr, "cglu-index: no folder given (usage: cglu-index "
-                        "[options] DIR...)\n");
+                        "[options] DIR... or --feed FILE)\n");
         return 2;
     }
     if (opt.db_path[0] == '\0') {

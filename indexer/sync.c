@@ -22,6 +22,8 @@
 #include "common/schema.h"
 #include "common/xapian_c.h"
 #include "indexer/docbuild.h"
+#include "indexer/feed.h"
+#include "indexer/feeddoc.h"
 #include "indexer/extract.h"
 #include "indexer/folders.h"
 #include "indexer/pipeline.h"
@@ -390,6 +392,188 @@ typedef struct {
     size_t n, cap;
     int oom;
 } gone_ctx;
+
+
+/* Delete the feed document of uid (present: its old words unspelled).
+ * 0, or -1 with err set. */
+static int feed_delete(run *r, const char *uid, const char *id, char *err,
+                       size_t errlen)
+{
+    char *data = NULL, *text = NULL;
+    size_t dl = 0;
+    const lang_info *lang = NULL;
+    int rc = 0;
+    if (read_stored(r, uid, &data, &dl, &text, &lang) != 0)
+        return 0; /* not in the index: nothing to do */
+    if (r->opt->dry_run) {
+        runlog_printf(&r->log, RUNLOG_WARN, "would delete %s (dry run)", id);
+    } else if (unspell(r, data, dl, text, lang) != 0 ||
+               xc_delete(r->db, uid) != XC_OK) {
+        snprintf(err, errlen, "cannot delete %s from %s: %s", id,
+                 r->opt->db_path, xc_errmsg(r->db));
+        rc = -1;
+    } else {
+        runlog_printf(&r->log, RUNLOG_NOTE, "deleted %s", id);
+    }
+    if (rc == 0)
+        r->rep->deleted++;
+    r->batch += dl + (text ? strlen(text) : 0);
+    free(data);
+    free(text);
+    return rc;
+}
+
+/* One entry of the feed: added, replaced, deleted, or left alone when its
+ * content hash is the index's. 0, -1 fatal (err set). */
+static int feed_entry_index(run *r, const feed_entry *e, char *err,
+                            size_t errlen)
+{
+    char uid[SCHEMA_TERM_MAX + 1], hx[24], msg[300];
+    char *vals[SCHEMA_V_HASH + 1] = {0};
+    int found = 0, rc = -1, unknown = 0;
+    xc_doc *doc = NULL;
+    buf_t words;
+
+    buf_init(&words, BUF_MAX_LIMIT);
+    schema_uid(FEEDDOC_ROOT, e->id, uid);
+    if (!e->deleted && add_present(r, uid) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (e->deleted) {
+        rc = r->db ? feed_delete(r, uid, e->id, err, errlen) : 0;
+        goto out;
+    }
+    r->rep->files++;
+    r->rep->bytes += e->body_len;
+    r->batch += e->body_len;
+    if (r->db) {
+        xc_status st =
+            xc_get_by_id(r->db, uid, NULL, NULL, vals, SCHEMA_V_HASH + 1);
+        if (st != XC_OK && st != XC_ERR_NOTFOUND) {
+            snprintf(err, errlen, "%s", xc_errmsg(r->db));
+            goto out;
+        }
+        found = st == XC_OK;
+    }
+    snprintf(hx, sizeof hx, "%016" PRIx64, e->hash);
+    if (found && !r->rebuild && !r->rules_change &&
+        strcmp(vals[SCHEMA_V_HASH], hx) == 0) {
+        r->rep->unchanged++;
+        rc = 0;
+        goto out;
+    }
+    feeddoc_status fs = feeddoc_build(e, r->langs, r->deflt, &doc, &words,
+                                      &unknown, msg, sizeof msg);
+    if (unknown)
+        runlog_printf(&r->log, RUNLOG_WARN,
+                      "%s: unknown language \"%.40s\", indexed as %s", e->id,
+                      e->lang, r->deflt->name);
+    if (fs == FEEDDOC_ERR_NOMEM) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (fs != FEEDDOC_OK) {
+        /* an entry with nothing to index is no longer a document */
+        runlog_printf(&r->log,
+                      fs == FEEDDOC_SKIP ? RUNLOG_WARN : RUNLOG_ERROR,
+                      "%s %s (%s line %zu): %s",
+                      fs == FEEDDOC_SKIP ? "skipped" : "failed", e->id,
+                      r->opt->feed, e->line, msg);
+        if (fs == FEEDDOC_SKIP)
+            r->rep->skipped++;
+        else
+            r->rep->failed++;
+        rc = found && r->db ? feed_delete(r, uid, e->id, err, errlen) : 0;
+        goto out;
+    }
+    if (r->opt->dry_run) {
+        runlog_printf(&r->log, RUNLOG_WARN, "%s %s (dry run)",
+                      found ? "would update" : "would add", e->id);
+    } else {
+        char *old = NULL, *oldtext = NULL;
+        size_t oldlen = 0;
+        const lang_info *oldlang = NULL;
+        int oom =
+            found && read_stored(r, uid, &old, &oldlen, &oldtext, &oldlang) == 0 &&
+            unspell(r, old, oldlen, oldtext, oldlang) != 0;
+        free(old);
+        free(oldtext);
+        if (oom || docbuild_spell_words(r->spell, words.data, words.len) !=
+                       DOCBUILD_OK) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        if (xc_replace(r->db, uid, doc) != XC_OK) {
+            snprintf(err, errlen, "%s", xc_errmsg(r->db));
+            goto out;
+        }
+        runlog_printf(&r->log, RUNLOG_NOTE, "%s %s",
+                      found ? "updated" : "added", e->id);
+    }
+    if (found && !r->rebuild)
+        r->rep->updated++;
+    else
+        r->rep->added++;
+    rc = 0;
+out:
+    for (int i = 0; i <= SCHEMA_V_HASH; i++)
+        free(vals[i]);
+    xc_doc_free(doc);
+    buf_free(&words);
+    return rc;
+}
+
+/* --feed FILE: every line an entry (indexer/feed). A refused line is said
+ * with its number and counted as failed; the others are indexed. 0, -1
+ * fatal, 1 interrupted. */
+static int index_feed(run *r, char *err, size_t errlen)
+{
+    char msg[512];
+    int rc = -1;
+    feed_reader *fr = NULL;
+    feed_entry e;
+
+    if (!r->opt->feed)
+        return 0;
+    if (feed_open(r->opt->feed, &fr, msg, sizeof msg) != FEED_OK) {
+        snprintf(err, errlen, "--feed: %s", msg);
+        return -1;
+    }
+    for (;;) {
+        if (stopped(r)) {
+            rc = 1;
+            break;
+        }
+        feed_status fs = feed_next(fr, &e, msg, sizeof msg);
+        if (fs == FEED_END) {
+            rc = 0;
+            break;
+        }
+        if (fs == FEED_BAD) {
+            runlog_printf(&r->log, RUNLOG_ERROR, "%s: %s",
+                          strcmp(r->opt->feed, "-") ? r->opt->feed
+                                                    : "standard input",
+                          msg);
+            r->rep->files++;
+            r->rep->failed++;
+            continue;
+        }
+        if (fs != FEED_OK) {
+            snprintf(err, errlen, "--feed: %s", msg);
+            break;
+        }
+        int bad = feed_entry_index(r, &e, err, errlen) != 0;
+        feed_entry_free(&e);
+        if (bad)
+            break;
+        if (!r->opt->dry_run && r->batch >= batch_max(r) &&
+            commit_batch(r, err, errlen) != 0)
+            break;
+    }
+    feed_close(fr);
+    return rc;
+}
 
 /* 1 when the document of unique term uid (U + folder + '/' + relpath)
  * lived under an entry of its folder that could not be read this run: it
@@ -892,7 +1076,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     }
     if (spell_new(&r.spell) != SPELL_OK ||
         folders_init(&r.f, roots, nroots) != FOLDERS_OK ||
-        !(r.lists = calloc(nroots, sizeof *r.lists))) {
+        !(r.lists = calloc(nroots ? nroots : 1, sizeof *r.lists))) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
@@ -918,6 +1102,9 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     /* synonym files too: an unreadable --synonyms FILE is a usage error */
     if (read_synonyms(&r, roots, err, errlen) != 0)
         goto out;
+    /* a feed alone names no synonym file: the index keeps its table */
+    if (nroots == 0 && opt->nsynonym_files == 0)
+        r.syn_keep = 1;
     rep->files = r.total;
     /* links that lead outside a folder: never followed unless asked */
     for (size_t i = 0; i < nroots; i++) {
@@ -955,6 +1142,8 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         r.db = NULL;
     }
     int ir = index_files(&r, err, errlen);
+    if (ir == 0)
+        ir = index_feed(&r, err, errlen);
     if (ir < 0)
         goto out;
     if (ir > 0)

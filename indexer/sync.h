@@ -30,6 +30,10 @@ typedef struct sync_options {
      * common/lang knows ("french", "fr"); NULL: French */
     const char *lang;
     int lang_path; /* a first folder that names a language gives it */
+    /* JSON lines of documents without files (indexer/feed), "-" for
+     * standard input, NULL for none: indexed after the folders; a folder
+     * run never deletes them, nor a feed the folders' documents. */
+    const char *feed;
     int rebuild;          /* start from an empty index */
     int dry_run;          /* report, write nothing */
     int verbose;          /* one log line per file that changes/skips */

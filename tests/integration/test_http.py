@@ -40,7 +40,7 @@ ALLOW = "GET, HEAD, OPTIONS"
 MAX_RESP_HEAD = 64 << 10
 MAX_BODY = 64 << 20
 STATS_KEYS = {"ok", "documents", "terms", "revision", "index_age_s",
-              "uptime_s", "connections_open", "connections_total",
+              "languages", "uptime_s", "connections_open", "connections_total",
               "requests", "errors", "output_blocked_bytes", "latency_p50_ms",
               "latency_p99_ms", "cache"}
 CACHE_KEYS = {"entries", "bytes", "max_bytes", "hits", "misses", "evictions"}
@@ -59,14 +59,19 @@ def index():
 
 
 def corpus_size():
-    return len([f for f in os.listdir(CORPUS) if not f.startswith(".")])
+    """The corpus pages (its subfolders en/ and es/ too), hidden files
+    (.synonyms) left out."""
+    n = 0
+    for dirpath, dirs, files in os.walk(CORPUS):
+        dirs[:] = [x for x in dirs if not x.startswith(".")]
+        n += len([f for f in files if not f.startswith(".")])
+    return n
 
 
 def indexed_copy():
     """A copy of corpus/ and its own index: (folder, db)."""
     src = tempfile.mkdtemp(dir=_tmp)
-    for name in os.listdir(CORPUS):
-        shutil.copy(os.path.join(CORPUS, name), src)
+    shutil.copytree(CORPUS, src, dirs_exist_ok=True)  # en/, es/ too
     return src, build_index(src, src + "-db")
 
 
@@ -418,6 +423,16 @@ def test_search_same_bytes_as_line_protocol():
         ("/search?q=--", "SEARCH -- --"),
         ("/search?q=--+limit%3D1", "SEARCH -- -- limit=1"),
         ("/search?q=a%3Db%26limit%3D1", "SEARCH -- a=b&limit=1"),
+        # the filters, facets and sorting (a space in a line value: %20)
+        ("/search?q=gouvernements&lang=fr&sort=date&facets=lang,section,tag",
+         "SEARCH lang=fr sort=date facets=lang,section,tag -- gouvernements"),
+        ("/search?q=city+OR+ville&tag=local+governments,uclg&section=about",
+         "SEARCH tag=local%20governments,uclg section=about -- "
+         "city OR ville"),
+        ("/search?q=gobierno+local&after=2025-05-01&before=2025-12-31"
+         "&sort=relevance", "SEARCH after=2025-05-01 before=2025-12-31 "
+         "sort=relevance -- gobierno local"),
+        ("/search?q=q%3Dx&lang=en", "SEARCH lang=en -- q=x"),
     ]
     with httpd() as d, d.conn() as lc, d.http() as c:
         for target, line in cases:
@@ -429,6 +444,15 @@ def test_search_same_bytes_as_line_protocol():
         assert r["total"] > 0 and all("snippet" in h for h in r["hits"]), r
         r = c.get("/search?q=limit%3D5+x").json()
         assert r["query"] == "limit=5 x" and r["limit"] == 10, r
+        # and so did the filters, with their facets
+        r = c.get("/search?q=gouvernements&lang=fr&sort=date"
+                  "&facets=lang,section,tag").json()
+        assert r["total"] > 0 and r["facets"]["lang"] == {
+            "fr": r["total"]}, r
+        r = c.get("/search?q=city+OR+ville&tag=local+governments,uclg"
+                  "&section=about").json()
+        assert r["total"] > 0 and all(h["section"] == "about"
+                                      for h in r["hits"]), r
 
 
 def test_line_breaks_in_q_are_text():
@@ -489,10 +513,12 @@ def test_stats_shape():
         assert set(a["cache"]) == set(line["cache"]) == CACHE_KEYS, a
         for k in ("documents", "terms", "revision"):
             assert a[k] == line[k], (k, a, line)
-        for k in STATS_KEYS - {"ok", "cache"}:
+        for k in STATS_KEYS - {"ok", "cache", "languages"}:
             assert isinstance(a[k], (int, float)) and \
                 type(a[k]) is type(line[k]), (k, a, line)
         assert a["documents"] == corpus_size()
+        assert a["languages"] == line["languages"] == \
+            {"en": 3, "es": 3, "fr": 6}, (a, line)
 
 
 def test_health():
@@ -559,7 +585,11 @@ def test_bad_parameters():
     byte for byte); a bad parameter is no malformed request: the
     connection stays open."""
     twins = [
-        ("/search?sort=date&q=x", "SEARCH sort=date x"),
+        ("/search?sorting=date&q=x", "SEARCH sorting=date x"),
+        ("/search?sort=newest&q=x", "SEARCH sort=newest x"),
+        ("/search?lang=xx&q=x", "SEARCH lang=xx x"),
+        ("/search?after=2025-02-30&q=x", "SEARCH after=2025-02-30 x"),
+        ("/search?facets=colour&q=x", "SEARCH facets=colour x"),
         ("/search?limit=500&q=cit%C3%A9s", "SEARCH limit=500 cités"),
         ("/search?limit=0&q=x", "SEARCH limit=0 x"),
         ("/search?limit=abc&q=x", "SEARCH limit=abc x"),
@@ -591,6 +621,15 @@ def test_bad_parameters():
             if r.status != 400 or stable(body) != stable(want):
                 wrong.append("%s: %d %r, want 400 %r" % (target, r.status,
                                                          r.body, want))
+        # the messages name the option (and what a known one takes)
+        for target, ok in (
+                ("/search?sorting=date&q=x", lambda m: '"sorting"' in m),
+                ("/search?sort=newest&q=x", lambda m: m.startswith(
+                    "option sort takes relevance or date"))):
+            e = c.get(target).json()
+            if not (e["error"] == "bad_request" and ok(e["message"])):
+                wrong.append("%s: %r: not the message expected" % (
+                    target, e))
         for target in others:
             r = c.get(target)
             if r.status != 400 or r.json().get("error") != "bad_request":
