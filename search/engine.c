@@ -359,6 +359,22 @@ static size_t letters(const char *w)
  * parse in the analyzer an's language; a word is known when its stem in
  * that language or its exact form (any language) is in the index. NULL
  * when nothing was replaced. */
+/* 1 when a page of one of mp's languages holds word as written: the
+ * spelling dictionary is the index's, but with lang=en a French word is no
+ * correction. */
+static int in_langs(engine_ctx *c, const mparse *mp, const char *word)
+{
+    for (size_t k = 0; k < mp->n; k++) {
+        char ep[SCHEMA_LANG_CODE_LEN + 2], term[SCHEMA_TERM_MAX + 1];
+        uint32_t tf = 0;
+        snprintf(ep, sizeof ep, "%s%s", SCHEMA_P_EXACT, mp->lang[k]->code);
+        schema_term(ep, word, strlen(word), term);
+        if (xc_termfreq(c->db, term, &tf) == XC_OK && tf > 0)
+            return 1;
+    }
+    return 0;
+}
+
 static char *suggestion(engine_ctx *c, const engine_request *req,
                         const mparse *mp)
 {
@@ -395,7 +411,7 @@ static char *suggestion(engine_ctx *c, const engine_request *req,
                                                           : SPELL_EDIT_LONG;
         char *s = NULL;
         if (xc_spelling_suggest(c->db, w->exact, edits, &s) == XC_OK && s[0] &&
-            strcmp(s, w->exact) != 0) {
+            strcmp(s, w->exact) != 0 && in_langs(c, mp, s)) {
             repl[i] = s;
             any = 1;
         } else {

@@ -302,6 +302,13 @@ def test_stats_and_suggest_per_language():
     assert "gobiernos" in c.req("SUGGEST gob")["suggestions"]
     # an English stop word is never offered in English
     assert "the" not in c.req("SUGGEST lang=en th")["suggestions"]
+    # did-you-mean and typo tolerance stay within the language asked for
+    r = search(c, "lang=en citiez")
+    assert r.get("corrected") == "cities" and r["total"] == 2, r
+    r = search(c, "lang=en logemnt")
+    assert "corrected" not in r and "suggestion" not in r, r
+    r = search(c, "logemnt")
+    assert r.get("corrected") == "logement", r
 
 
 def test_synonyms_per_language():
