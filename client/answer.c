@@ -177,6 +177,68 @@ int answer_next_span(const answer *a, size_t *pos, answer_span *span)
     return 1;
 }
 
+/* The string member key of obj into *s and *len; NULL and 0 when absent
+ * or of another type. */
+static void get_str(const json_t *obj, const char *key, const char **s,
+                    size_t *len)
+{
+    const json_t *v = json_object_get(obj, key);
+
+    *s = json_is_string(v) ? json_string_value(v) : NULL;
+    *len = json_is_string(v) ? json_string_length(v) : 0;
+}
+
+void answer_meta_read(const json_t *obj, answer_meta *m)
+{
+    const json_t *tags;
+
+    memset(m, 0, sizeof *m);
+    if (!json_is_object(obj))
+        return;
+    get_str(obj, "date", &m->date, &m->date_len);
+    get_str(obj, "lang", &m->lang, &m->lang_len);
+    get_str(obj, "section", &m->section, &m->section_len);
+    tags = json_object_get(obj, "tags");
+    m->tags = json_is_array(tags) ? tags : NULL;
+}
+
+int answer_tag_next(const answer_meta *m, size_t *pos, const char **s,
+                    size_t *len)
+{
+    size_t n = m->tags != NULL ? json_array_size(m->tags) : 0;
+
+    while (*pos < n) {
+        const json_t *v = json_array_get(m->tags, (*pos)++);
+        if (json_is_string(v)) {
+            *s = json_string_value(v);
+            *len = json_string_length(v);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int answer_count_next(const json_t *obj, void **iter, const char **key,
+                      json_int_t *count)
+{
+    /* jansson's iterator takes no const, but only reads here */
+    json_t *o = (json_t *)obj;
+
+    if (!json_is_object(o))
+        return 0;
+    *iter =
+        *iter == NULL ? json_object_iter(o) : json_object_iter_next(o, *iter);
+    for (; *iter != NULL; *iter = json_object_iter_next(o, *iter)) {
+        const json_t *v = json_object_iter_value(*iter);
+        if (json_is_integer(v) && json_integer_value(v) >= 0) {
+            *key = json_object_iter_key(*iter);
+            *count = json_integer_value(v);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 const char *answer_strerror(answer_status st)
 {
     switch (st) {

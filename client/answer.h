@@ -61,6 +61,34 @@ void answer_error(const answer *a, const char **code, size_t *code_len,
  * where jansson's double would print "0.0"). */
 int answer_next_span(const answer *a, size_t *pos, answer_span *span);
 
+/* What a SEARCH hit or a DOC answer says of its page: each member only
+ * when present with its type (else NULL and 0). The pointers are into
+ * obj's tree: valid as long as it is. */
+typedef struct answer_meta {
+    const char *date, *lang, *section; /* "2025-01-29", "fr", "about" */
+    size_t date_len, lang_len, section_len;
+    const json_t *tags; /* the "tags" array, NULL when absent or not one */
+} answer_meta;
+
+/* Fill m from obj (a hit, or a DOC answer's root; NULL or not an object:
+ * everything absent). */
+void answer_meta_read(const json_t *obj, answer_meta *m);
+
+/* The tags of m one per call, strings only (other values are skipped):
+ * start with *pos 0; each call sets *s and *len (a tag may hold NUL) and
+ * returns 1, or returns 0 after the last. */
+int answer_tag_next(const answer_meta *m, size_t *pos, const char **s,
+                    size_t *len);
+
+/* The members of a count object (a facet of "facets", STATS "languages":
+ * {"fr":6,"en":3}) one per call in document order, the server's (most
+ * frequent first): start with *iter NULL; each call sets *key and *count
+ * and returns 1, or returns 0 after the last. Members whose value is not
+ * a whole number from 0 up are skipped; obj NULL or not an object has
+ * none. */
+int answer_count_next(const json_t *obj, void **iter, const char **key,
+                      json_int_t *count);
+
 const char *answer_strerror(answer_status st);
 
 #endif

@@ -117,6 +117,90 @@ static void member(FILE *f, const json_t *obj, const char *key,
     fputs(after, f);
 }
 
+/* Appends one labelled part of a meta line: sep, label, the text. */
+static void part(FILE *f, const char **sep, const char *label, const char *s,
+                 size_t len)
+{
+    if (s == NULL || len == 0)
+        return;
+    fputs(*sep, f);
+    fputs(label, f);
+    display_clean(f, s, len, 0);
+    *sep = "  ";
+}
+
+/* What obj (a hit, a DOC answer) says of its page on one line after
+ * indent, "2025-01-29  lang: fr  section: about  tags: a, b", each part
+ * only when known; nothing at all when none is. */
+static void meta_line(FILE *f, const json_t *obj, const char *indent)
+{
+    answer_meta m;
+    const char *sep = "", *tag;
+    size_t pos = 0, len;
+    int tags;
+
+    answer_meta_read(obj, &m);
+    tags = answer_tag_next(&m, &pos, &tag, &len);
+    if (!m.date_len && !m.lang_len && !m.section_len && !tags)
+        return;
+    fputs(indent, f);
+    part(f, &sep, "", m.date, m.date_len);
+    part(f, &sep, "lang: ", m.lang, m.lang_len);
+    part(f, &sep, "section: ", m.section, m.section_len);
+    if (tags) {
+        fputs(sep, f);
+        fputs("tags: ", f);
+        display_clean(f, tag, len, 0);
+        while (answer_tag_next(&m, &pos, &tag, &len)) {
+            fputs(", ", f);
+            display_clean(f, tag, len, 0);
+        }
+    }
+    putc('\n', f);
+}
+
+/* "name: fr 6, en 3\n" of a count object, "name: (none)\n" when it has
+ * no count. */
+static void counts_line(FILE *f, const char *name, const json_t *obj)
+{
+    const char *key, *sep = " ";
+    json_int_t n;
+    void *it = NULL;
+
+    display_clean(f, name, strlen(name), 0);
+    putc(':', f);
+    while (answer_count_next(obj, &it, &key, &n)) {
+        fputs(sep, f);
+        display_clean(f, key, strlen(key), 0);
+        fprintf(f, " %" JSON_INTEGER_FORMAT, n);
+        sep = ", ";
+    }
+    if (*sep == ' ')
+        fputs(" (none)", f);
+    putc('\n', f);
+}
+
+/* The "facets" of a SEARCH answer, one line each in the server's order
+ * after an empty line; members that are not objects are left out. */
+static void facets(FILE *f, const json_t *root)
+{
+    json_t *all = json_object_get(root, "facets"), *v;
+    const char *name;
+    int first = 1;
+
+    if (!json_is_object(all))
+        return;
+    json_object_foreach(all, name, v)
+    {
+        if (!json_is_object(v))
+            continue;
+        if (first)
+            putc('\n', f);
+        first = 0;
+        counts_line(f, name, v);
+    }
+}
+
 void display_search(FILE *f, const answer *a, int tty)
 {
     const json_t *root = a->root, *hits = json_object_get(root, "hits"), *h;
@@ -150,8 +234,10 @@ void display_search(FILE *f, const answer *a, int tty)
         fprintf(f, "\n%3.0f. ", get_num(h, "rank"));
         member(f, h, "title", "", "\n", 0, tty);
         member(f, h, "url", "     ", "\n", 0, tty);
+        meta_line(f, h, "     ");
         member(f, h, "snippet", "     ", "\n", 1, tty);
     }
+    facets(f, root);
 }
 
 void display_suggest(FILE *f, const answer *a)
@@ -175,6 +261,7 @@ void display_doc(FILE *f, const answer *a)
 
     member(f, a->root, "title", "", "\n", 0, 0);
     member(f, a->root, "url", "", "\n", 0, 0);
+    meta_line(f, a->root, "");
     if (get_str(a->root, "text", &s, &len)) {
         putc('\n', f);
         display_clean(f, s, len, 1);
@@ -197,6 +284,10 @@ void display_stats(FILE *f, const answer *a)
             break;
         if (strcmp(key, "ok") == 0)
             continue;
+        if (strcmp(key, "languages") == 0 && json_is_object(v)) {
+            counts_line(f, key, v);
+            continue;
+        }
         display_clean(f, key, strlen(key), 0);
         fputs(": ", f);
         if (json_is_string(v))

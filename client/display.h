@@ -11,13 +11,17 @@
 
 /* Each writes one answer (a->root, parsed by answer_parse()) to f; the
  * caller checks ferror(f). Members that are absent or of another type
- * than expected are left out. tty: <mark> in snippets becomes bold
- * (else it is dropped). */
+ * than expected are left out. A hit of SEARCH, and DOC after its title
+ * and url, get a line of what is known of the page: "2025-01-29  lang:
+ * fr  section: about  tags: a, b". SEARCH's "facets" follow the hits
+ * after an empty line, one line each: "lang: fr 6, en 3". tty: <mark> in
+ * snippets becomes bold (else it is dropped). */
 void display_search(FILE *f, const answer *a, int tty);
 void display_suggest(FILE *f, const answer *a);
 void display_doc(FILE *f, const answer *a);
 /* Every member but "ok" as "key: value", numbers and nested objects as
- * the server wrote them. */
+ * the server wrote them, but "languages" as the facets are ("languages:
+ * en 3, fr 6"). */
 void display_stats(FILE *f, const answer *a);
 /* "PROG: CODE: MESSAGE\n" for an answer whose "ok" is not true (CODE is
  * "error" when the answer has none). */

@@ -50,10 +50,27 @@ static void die(int status, const char *fmt, ...)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cglu-search [options] QUERY...\n"
+            "usage: cglu-search [options] [--] QUERY...\n"
+            "       cglu-search --suggest [--limit N] [--lang L] PREFIX\n"
+            "       cglu-search --stats | --doc ID\n"
             "Query a running cglu-searchd.\n\n"
             "  --host HOST:PORT       server (default " DEFAULT_HOST ":%d)\n"
             "  --limit N              results or suggestions wanted\n"
+            "  --lang L               pages in language L (fr, en, es...), "
+            "the query\n"
+            "                         analysed in it; with --suggest, its "
+            "words\n"
+            "  --section S            pages of section S\n"
+            "  --tag T                pages with tag T (repeated, or "
+            "T1,T2: any of them)\n"
+            "  --after DATE           pages dated DATE (YYYY-MM-DD) or "
+            "later\n"
+            "  --before DATE          pages dated DATE or earlier\n"
+            "  --sort relevance|date  the order (date: newest first)\n"
+            "  --facets LIST          count the matches per lang, section, "
+            "tag\n"
+            "                         (a comma list), printed after the "
+            "hits\n"
             "  --suggest              complete the last word: QUERY is a "
             "prefix\n"
             "  --stats                print the server's figures\n"
@@ -63,7 +80,9 @@ static void usage(FILE *f)
             "  -h, --help             print this help\n"
             "  -V, --version          print the version\n\n"
             "Query syntax: words, \"a phrase\", -word, a OR b, prefix*, "
-            "title:word.\nExit status: 0 success, 1 error from the server, "
+            "title:word\n(-- before a QUERY that starts with -). The "
+            "server checks the values\nof the options above.\nExit status: 0 "
+            "success, 1 error from the server, "
             "2 usage or cannot connect.\n",
             SCHEMA_DEFAULT_PORT);
 }
@@ -220,6 +239,42 @@ static void check_answer(answer *a, const buf_t *line)
         die(1, "the server sent a bad answer: %s", err);
 }
 
+/* ---- The request ---- */
+
+/* s as an option value: one word, which the server percent-decodes, so
+ * the bytes a word cannot hold (controls, space, DEL) and '%' itself go
+ * as %XX; the rest (UTF-8, ',') as it is. */
+static void put_value(buf_t *b, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c <= ' ' || c == 0x7F || c == '%')
+            buf_printf(b, "%%%02X", c);
+        else
+            buf_putc(b, (char)c);
+    }
+}
+
+/* Controls, space and DEL: all sent as spaces in the query. */
+static int blank(char c)
+{
+    return (unsigned char)c <= ' ' || c == 0x7F;
+}
+
+/* 1 when the server would take the first word of q for an option or the
+ * end of the options, "a=b" or "--": such a query goes after "--". */
+static int needs_dashes(const char *q)
+{
+    size_t n;
+
+    while (*q != '\0' && blank(*q))
+        q++;
+    for (n = 0; q[n] != '\0' && !blank(q[n]); n++)
+        if (q[n] == '=')
+            return 1;
+    return n == 2 && q[0] == '-' && q[1] == '-';
+}
+
 enum {
     OPT_HOST = 256,
     OPT_JSON,
@@ -227,8 +282,28 @@ enum {
     OPT_SUGGEST,
     OPT_STATS,
     OPT_DOC,
-    OPT_PWFILE
+    OPT_PWFILE,
+    OPT_LANG, /* the filters, in the order of filters[] */
+    OPT_SECTION,
+    OPT_TAG,
+    OPT_AFTER,
+    OPT_BEFORE,
+    OPT_SORT,
+    OPT_FACETS
 };
+
+/* The options sent as options of SEARCH (and of SUGGEST when suggest),
+ * under the name key. The server checks their values: the client only
+ * refuses an empty one. The last one given wins, but --tag adds to a
+ * comma list. */
+static const struct filter_opt {
+    const char *key;
+    int suggest;
+} filters[] = {
+    {"lang", 1},   {"section", 0}, {"tag", 0},    {"after", 0},
+    {"before", 0}, {"sort", 0},    {"facets", 0},
+};
+#define NFILTERS (sizeof filters / sizeof filters[0])
 
 int main(int argc, char **argv)
 {
@@ -240,6 +315,13 @@ int main(int argc, char **argv)
         {"stats", no_argument, NULL, OPT_STATS},
         {"doc", required_argument, NULL, OPT_DOC},
         {"password-file", required_argument, NULL, OPT_PWFILE},
+        {"lang", required_argument, NULL, OPT_LANG},
+        {"section", required_argument, NULL, OPT_SECTION},
+        {"tag", required_argument, NULL, OPT_TAG},
+        {"after", required_argument, NULL, OPT_AFTER},
+        {"before", required_argument, NULL, OPT_BEFORE},
+        {"sort", required_argument, NULL, OPT_SORT},
+        {"facets", required_argument, NULL, OPT_FACETS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -249,14 +331,28 @@ int main(int argc, char **argv)
     unsigned long long limit = 0;
     char *pw = NULL;
     size_t pwlen = 0;
-    buf_t req, in, line;
+    buf_t req, query, in, line, fval[NFILTERS]; /* fval: the values, encoded */
+    size_t fi;
     answer a;
     char hostbuf[32], why[64];
 
     snprintf(hostbuf, sizeof hostbuf, DEFAULT_HOST ":%d", SCHEMA_DEFAULT_PORT);
     host = hostbuf;
+    for (fi = 0; fi < NFILTERS; fi++)
+        buf_init(&fval[fi], PROTO_MAX_LINE); /* the line checks the size */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+        if (opt >= OPT_LANG && opt < OPT_LANG + (int)NFILTERS) {
+            buf_t *v = &fval[opt - OPT_LANG];
+            if (optarg[0] == '\0')
+                die(2, "--%s needs a value", filters[opt - OPT_LANG].key);
+            if (opt != OPT_TAG || v->len == 0)
+                buf_reset(v);
+            else
+                buf_putc(v, ',');
+            put_value(v, optarg);
+            continue;
+        }
         switch (opt) {
         case OPT_HOST:
             host = optarg;
@@ -297,11 +393,22 @@ int main(int argc, char **argv)
         die(2, "--stats and --doc take no QUERY");
     if (!stats && !doc && optind == argc)
         die(2, "no QUERY given (see --help)");
+    for (fi = 0; fi < NFILTERS; fi++) {
+        if (fval[fi].len == 0 && !fval[fi].failed)
+            continue;
+        if (stats || doc)
+            die(2, "--stats and --doc take no --%s", filters[fi].key);
+        if (suggest && !filters[fi].suggest)
+            die(2, "--suggest takes no --%s", filters[fi].key);
+        if (fval[fi].failed)
+            die(2, "request longer than %d bytes", PROTO_MAX_LINE);
+    }
 
     /* The request line: control characters would split it in two. The
      * buffer may grow past the protocol's limit so that a too-long request
      * is refused below, never sent cut. */
     buf_init(&req, (size_t)1 << 20);
+    buf_init(&query, (size_t)1 << 20);
     if (stats)
         buf_puts(&req, "STATS");
     else if (doc)
@@ -312,10 +419,25 @@ int main(int argc, char **argv)
         buf_puts(&req, "SEARCH");
     if (limit > 0 && !stats && !doc)
         buf_printf(&req, " limit=%llu", limit);
-    for (i = optind; i < argc; i++) {
-        buf_putc(&req, ' ');
-        buf_puts(&req, argv[i]);
+    for (fi = 0; fi < NFILTERS; fi++) {
+        if (fval[fi].len > 0)
+            buf_printf(&req, " %s=%s", filters[fi].key, fval[fi].data);
+        buf_free(&fval[fi]);
     }
+    for (i = optind; i < argc; i++) {
+        if (i > optind)
+            buf_putc(&query, ' ');
+        buf_puts(&query, argv[i]);
+    }
+    if (optind < argc) {
+        if (query.len > 0 && needs_dashes(query.data))
+            buf_puts(&req, " --");
+        buf_putc(&req, ' ');
+        buf_append(&req, query.data, query.len);
+    }
+    if (query.failed)
+        req.failed = 1;
+    buf_free(&query);
     if (req.failed || req.len > PROTO_MAX_LINE)
         die(2, "request longer than %d bytes", PROTO_MAX_LINE);
     for (i = 0; i < (int)req.len; i++)

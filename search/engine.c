@@ -493,6 +493,30 @@ static xc_query *filtered(xc_query *q, const xc_query *filt)
     return xc_query_combine(XC_Q_FILTER, sub, 2, 0);
 }
 
+/* The index of the language mp's text is written in: the one whose
+ * pages hold the most of its words as typed, the first (the default)
+ * among equals. */
+static size_t query_lang(engine_ctx *c, const mparse *mp)
+{
+    size_t best = 0, best_n = 0;
+    for (size_t i = 0; i < mp->n; i++) {
+        char ep[SCHEMA_LANG_CODE_LEN + 2], term[SCHEMA_TERM_MAX + 1];
+        size_t n = 0;
+        snprintf(ep, sizeof ep, "%s%s", SCHEMA_P_EXACT, mp->lang[i]->code);
+        for (size_t w = 0; w < mp->q[i].nwords; w++) {
+            const char *x = mp->q[i].words[w].exact;
+            uint32_t tf = 0;
+            schema_term(ep, x, strlen(x), term);
+            n += xc_termfreq(c->db, term, &tf) == XC_OK && tf > 0;
+        }
+        if (n > best_n) {
+            best = i;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
 /* Parse text in every language of the search into *mp (zeroed on entry).
  * XC_OK, or XC_ERR_NOMEM. */
 static xc_status mparse_build(engine_ctx *c, const engine_request *req,
@@ -531,6 +555,20 @@ static xc_status mparse_build(engine_ctx *c, const engine_request *req,
         relaxed[nr] =
             boost_apply(xc_query_copy(q->relaxed ? q->relaxed : q->strict), b2);
         nomem |= !relaxed[nr++];
+    }
+    /* the query's language first (rank.h): scale the others' trees */
+    if (!nomem && mp->n > 1) {
+        size_t best = query_lang(c, mp), k = 0;
+        for (size_t i = 0; i < mp->n && !nomem; i++) {
+            if (mp->q[i].empty)
+                continue;
+            if (i != best) {
+                strict[k] = xc_query_scale(strict[k], RANK_OTHER_LANG);
+                relaxed[k] = xc_query_scale(relaxed[k], RANK_OTHER_LANG);
+                nomem |= !strict[k] || !relaxed[k];
+            }
+            k++;
+        }
     }
     if (!nomem && ns > 0) {
         mp->strict = filtered(

@@ -33,6 +33,20 @@
  * only as a tie-breaker (half a match), never above a better stem match. */
 #define RANK_EXACT_BOOST 0.5
 
+/* A query searched in every language (no lang=): the pages of the
+ * language it is written in come first. That language is the one whose
+ * pages hold the most of the query's words as typed (E terms), the index's
+ * default language among equals ("CGLU" is French on a French site,
+ * "cities" English); the other languages' matches are weighted by this
+ * factor. Without it, a name every language shares ranks the smallest
+ * language first: each language's terms have their own statistics, so a
+ * word in 3 Spanish pages out of 12 has a far higher IDF than in 6 French
+ * ones (the shipped corpus: "CGLU" weighs 4.1 in a Spanish page, 1.9 in
+ * the best French one). A quarter puts the query's language first for a
+ * word every language shares, while another language's page that holds
+ * every word still passes one of the query's language that holds few. */
+#define RANK_OTHER_LANG 0.25
+
 /* Words of the query found near each other rank higher: an optional
  * NEAR-like group over the plain words, whose window is their number plus
  * this slack, so the stop words the query dropped ("conseil de la ville")

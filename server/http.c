@@ -157,7 +157,7 @@ void http_render(const slot *sl, const engine_result *res, buf_t *out,
         ri->error = res->error;
         ri->total = res->ok ? res->total : 0;
         ri->took_ms = res->ok ? res->took_ms : 0;
-        if (page_render(out, &pq, res) != BUF_OK) {
+        if (page_render_filtered(out, &pq, &sl->req.filter, res) != BUF_OK) {
             buf_truncate(out, start);
             ri->ok = 0;
             ri->error = JSON_ERR_TOO_LARGE;
@@ -387,8 +387,17 @@ static void bad_param(conn *c, const slot_http *h, proto_status st,
     respond_echo(c, h, 400, JSON_ERR_BAD_REQUEST, pre, name, nlen);
 }
 
+/* The verb's options the page reads: its filters (page.h), not the
+ * numbers it sets itself, nor the facets it always asks for. */
+static int page_opt(const verb_opt *o)
+{
+    return o->filter &&
+           (strcmp(o->name, "lang") == 0 || strcmp(o->name, "section") == 0 ||
+            strcmp(o->name, "sort") == 0);
+}
+
 /* Read r's query string into er (and h->page for the page). Returns 0, or
- * -1 after answering the error. */
+ * -1 after answering the error (for the page, the page itself shows it). */
 static int read_params(conn *c, slot_http *h, const route *rt,
                        const verb_def *d, const httpreq *r, engine_request *er)
 {
@@ -446,8 +455,8 @@ static int read_params(conn *c, slot_http *h, const route *rt,
                 return -1;
             }
             h->page = (uint32_t)v;
-        } else if (!page && (o = verbs_opt_find(d, name, nlen)) != NULL &&
-                   eq(name, nlen, o->name)) {
+        } else if ((o = verbs_opt_find(d, name, nlen)) != NULL &&
+                   eq(name, nlen, o->name) && (!page || page_opt(o))) {
             bit = 1u << (o - d->opts);
             if (verbs_opt_set(o, s->hq_val, vlen, er, msg, sizeof msg) != 0) {
                 respond_error(c, h, 400, JSON_ERR_BAD_REQUEST, msg, strlen(msg),
@@ -466,8 +475,11 @@ static int read_params(conn *c, slot_http *h, const route *rt,
         }
         seen |= bit;
     }
-    if (page)
+    if (page) {
         er->offset = (h->page - 1) * PAGE_SIZE;
+        /* the chips' counts, over every match */
+        er->filter.facets = FILTER_FACET_LANG | FILTER_FACET_SECTION;
+    }
     return 0;
 }
 

@@ -129,11 +129,32 @@ static void put_enc(page_w *w, const char *s, size_t n)
         w->st = url_encode(w->b, s, n, URL_FORM);
 }
 
-/* The href of page `page` of query q: "?q=Q", "&amp;page=N" past page 1. */
-static void put_href(page_w *w, const char *q, size_t qlen, uint32_t page)
+/* What every link of the page keeps: the query and the page's filters. */
+typedef struct page_link {
+    const char *q;
+    size_t qlen;
+    const char *lang, *section; /* "" none; lang a code, section a key */
+    size_t lang_len, section_len;
+    int date; /* sort=date */
+} page_link;
+
+/* The href of page `page` of l: "?q=Q", then "&amp;lang=L",
+ * "&amp;section=S", "&amp;sort=date" when set, "&amp;page=N" past page 1.
+ * cglu-search.js writes the same (href()). */
+static void put_href(page_w *w, const page_link *l, uint32_t page)
 {
     lit(w, "?q=");
-    put_enc(w, q, qlen);
+    put_enc(w, l->q, l->qlen);
+    if (l->lang_len) {
+        lit(w, "&amp;lang=");
+        put_enc(w, l->lang, l->lang_len);
+    }
+    if (l->section_len) {
+        lit(w, "&amp;section=");
+        put_enc(w, l->section, l->section_len);
+    }
+    if (l->date)
+        lit(w, "&amp;sort=date");
     if (page > 1) {
         lit(w, "&amp;page=");
         put_uint(w, page);
@@ -231,13 +252,113 @@ static void put_head(page_w *w, const char *q, size_t qlen)
            "<p class=\"cglu-status\" role=\"status\"");
 }
 
-static void put_hit(page_w *w, const engine_result *res, const engine_hit *h)
+/* The French name of a language code, or NULL: the page's chips show it,
+ * else the code (cglu-search.js: LANGS). */
+static const char *lang_name(const char *s, size_t n)
+{
+    static const char *const names[][2] = {
+        {"fr", "Français"}, {"en", "English"}, {"es", "Español"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i][0]) == n && memcmp(names[i][0], s, n) == 0)
+            return names[i][1];
+    return NULL;
+}
+
+static void put_lang(page_w *w, const char *s, size_t n)
+{
+    const char *name = lang_name(s, n);
+
+    if (name)
+        lit(w, name);
+    else
+        text(w, s, n);
+}
+
+/* 1 when s[0..n) is a code a lang attribute may carry other than the
+ * page's own: two or three ASCII lowercase letters, not "fr". */
+static int other_lang(const char *s, size_t n)
+{
+    if (n < 2 || n > 3 || (n == 2 && memcmp(s, "fr", 2) == 0))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 'a' || s[i] > 'z')
+            return 0;
+    return 1;
+}
+
+/* ' lang="xx"' on a hit's title and snippet in another language than the
+ * page's, so that a screen reader reads them in theirs. */
+static void put_lang_attr(page_w *w, const char *s, size_t n)
+{
+    if (!other_lang(s, n))
+        return;
+    lit(w, " lang=\"");
+    raw(w, s, n);
+    lit(w, "\"");
+}
+
+/* A date as French writes it, "14 mars 2025" ("1er" for the first day),
+ * in a <time>; anything but a date YYYY-MM-DD as text. cglu-search.js
+ * writes the same (day()). */
+static void put_date(page_w *w, const char *s, size_t n)
+{
+    static const char *const months[] = {
+        "janvier", "février", "mars",      "avril",   "mai",      "juin",
+        "juillet", "août",    "septembre", "octobre", "novembre", "décembre"};
+    int ok = n == 10 && s[4] == '-' && s[7] == '-';
+
+    for (size_t i = 0; ok && i < n; i++)
+        ok = i == 4 || i == 7 || (s[i] >= '0' && s[i] <= '9');
+    int m = ok ? (s[5] - '0') * 10 + (s[6] - '0') : 0;
+    int d = ok ? (s[8] - '0') * 10 + (s[9] - '0') : 0;
+    if (m < 1 || m > 12 || d < 1 || d > 31) {
+        text(w, s, n);
+        return;
+    }
+    lit(w, "<time datetime=\"");
+    raw(w, s, n);
+    lit(w, "\">");
+    put_uint(w, (uint64_t)d);
+    if (d == 1)
+        lit(w, "er");
+    lit(w, " ");
+    lit(w, months[m - 1]);
+    lit(w, " ");
+    raw(w, s, 4);
+    lit(w, "</time>");
+}
+
+/* The hit's date, and its language when the results mix languages. */
+static void put_meta(page_w *w, const engine_result *res, const engine_hit *h,
+                     int mixed)
+{
+    int lang = mixed && h->lang.len;
+
+    if (!h->date.len && !lang)
+        return;
+    lit(w, "<p class=\"cglu-meta\">");
+    if (h->date.len)
+        put_date(w, at(res, h->date), h->date.len);
+    if (h->date.len && lang)
+        lit(w, " · ");
+    if (lang) {
+        lit(w, "<span class=\"cglu-lang\">");
+        text(w, at(res, h->lang), h->lang.len);
+        lit(w, "</span>");
+    }
+    lit(w, "</p>");
+}
+
+static void put_hit(page_w *w, const engine_result *res, const engine_hit *h,
+                    int mixed)
 {
     const char *url = at(res, h->url);
     int link = safe_url(url, h->url.len);
     engine_span title = h->title.len ? h->title : h->id;
 
-    lit(w, "<li><h2>");
+    lit(w, "<li><h2");
+    put_lang_attr(w, at(res, h->lang), h->lang.len);
+    lit(w, ">");
     if (link) {
         lit(w, "<a href=\"");
         text(w, url, h->url.len);
@@ -253,8 +374,11 @@ static void put_hit(page_w *w, const engine_result *res, const engine_hit *h)
         text(w, url, h->url.len);
         lit(w, "</p>");
     }
+    put_meta(w, res, h, mixed);
     if (h->has_snippet && h->snippet.len) {
-        lit(w, "<p class=\"cglu-snippet\">");
+        lit(w, "<p class=\"cglu-snippet\"");
+        put_lang_attr(w, at(res, h->lang), h->lang.len);
+        lit(w, ">");
         put_text(w, at(res, h->snippet), h->snippet.len, 1);
         lit(w, "</p>");
     }
@@ -264,7 +388,7 @@ static void put_hit(page_w *w, const engine_result *res, const engine_hit *h)
 /* Précédent / Page N sur M / Suivant. last: the last page the total allows
  * (at most PAGE_MAX); a page past it (the total is an estimate, or a link
  * was edited) gets a way back. */
-static void put_pages(page_w *w, const char *q, size_t qlen, uint32_t page,
+static void put_pages(page_w *w, const page_link *l, uint32_t page,
                       uint32_t last)
 {
     if (last <= 1 && page <= 1)
@@ -272,7 +396,7 @@ static void put_pages(page_w *w, const char *q, size_t qlen, uint32_t page,
     lit(w, "<nav class=\"cglu-pages\" aria-label=\"Pages de résultats\">");
     if (page > 1) {
         lit(w, "<a class=\"cglu-prev\" rel=\"prev\" href=\"");
-        put_href(w, q, qlen, page - 1 < last ? page - 1 : last);
+        put_href(w, l, page - 1 < last ? page - 1 : last);
         lit(w, "\">‹ Précédent</a>");
     }
     if (page <= last) {
@@ -284,13 +408,153 @@ static void put_pages(page_w *w, const char *q, size_t qlen, uint32_t page,
     }
     if (page < last) {
         lit(w, "<a class=\"cglu-next\" rel=\"next\" href=\"");
-        put_href(w, q, qlen, page + 1);
+        put_href(w, l, page + 1);
         lit(w, "\">Suivant ›</a>");
     }
     lit(w, "</nav>\n");
 }
 
-static void put_results(page_w *w, const page_query *pq,
+/* A chip: the current one a span marked aria-current, any other a link to
+ * page 1 of `to`. chip_end() closes it after its label, with its count
+ * when there is one. */
+static void chip_begin(page_w *w, const page_link *to, int current)
+{
+    if (current) {
+        lit(w, "<li><span class=\"cglu-chip cglu-current\" "
+               "aria-current=\"true\">");
+        return;
+    }
+    lit(w, "<li><a class=\"cglu-chip\" href=\"");
+    put_href(w, to, 1);
+    lit(w, "\">");
+}
+
+static void chip_end(page_w *w, int current, int counted, uint64_t n)
+{
+    if (counted) {
+        lit(w, " <span class=\"cglu-count\">");
+        put_count(w, n);
+        lit(w, "</span>");
+    }
+    lit(w, current ? "</span></li>" : "</a></li>");
+}
+
+/* The facets a page shows, by FILTER_FACET_* bit order (lang, section). */
+#define PAGE_NROWS 2
+
+/* 1 when facet k's row is shown: a value is chosen, or the facet splits
+ * the results (a single value that every match has chooses nothing). */
+static int row_shown(const engine_result *res, const page_link *cur, int k)
+{
+    const engine_facet *f = &res->facets[k];
+    size_t n = f->on ? f->n : 0;
+
+    if (k ? cur->section_len : cur->lang_len)
+        return 1;
+    return n > 1 || (n == 1 && f->v[0].count < res->total);
+}
+
+/* The chips of facet k (0 lang, 1 section): "all" and each value with its
+ * count, most frequent first. The engine counts matches of the current
+ * filters, so with a value chosen its facet holds that value only: "all"
+ * then goes without a count (no second search for it). */
+static void put_row(page_w *w, const engine_result *res, const page_link *cur,
+                    int k)
+{
+    const engine_facet *f = &res->facets[k];
+    size_t n = f->on ? f->n : 0;
+    const char *act = k ? cur->section : cur->lang;
+    size_t alen = k ? cur->section_len : cur->lang_len;
+    page_link to = *cur;
+    int seen = 0;
+
+    lit(w, k ? "<ul class=\"cglu-chips cglu-sections\" "
+               "aria-label=\"Rubriques\">"
+             : "<ul class=\"cglu-chips cglu-langs\" aria-label=\"Langues\">");
+    if (k)
+        to.section_len = 0;
+    else
+        to.lang_len = 0;
+    chip_begin(w, &to, !alen);
+    lit(w, k ? "Toutes les rubriques" : "Toutes les langues");
+    chip_end(w, !alen, !alen, res->total);
+    for (size_t i = 0; i < n && i < ENGINE_FACET_MAX; i++) {
+        const char *v = at(res, f->v[i].value);
+        size_t vlen = f->v[i].value.len;
+        int is = alen == vlen && memcmp(act, v, vlen) == 0;
+        if (vlen == 0)
+            continue; /* no link can ask for it */
+        seen |= is;
+        if (k) {
+            to.section = v;
+            to.section_len = vlen;
+        } else {
+            to.lang = v;
+            to.lang_len = vlen;
+        }
+        chip_begin(w, &to, is);
+        if (k)
+            text(w, v, vlen);
+        else
+            put_lang(w, v, vlen);
+        chip_end(w, is, 1, f->v[i].count);
+    }
+    if (alen && !seen) { /* chosen, and no match has it */
+        chip_begin(w, cur, 1);
+        if (k)
+            text(w, act, alen);
+        else
+            put_lang(w, act, alen);
+        chip_end(w, 1, 0, 0);
+    }
+    lit(w, "</ul>\n");
+}
+
+/* "Trier par : pertinence · date", the current order not a link. */
+static void put_sort(page_w *w, const page_link *cur)
+{
+    page_link to = *cur;
+
+    lit(w, "<p class=\"cglu-sort\">Trier par\u00A0: ");
+    for (int date = 0; date < 2; date++) {
+        to.date = date;
+        if (date)
+            lit(w, " · ");
+        if (cur->date == date) {
+            lit(w, "<span class=\"cglu-current\" aria-current=\"true\">");
+        } else {
+            lit(w, "<a href=\"");
+            put_href(w, &to, 1);
+            lit(w, "\">");
+        }
+        lit(w, date ? "date" : "pertinence");
+        lit(w, cur->date == date ? "</span>" : "</a>");
+    }
+    lit(w, "</p>\n");
+}
+
+/* The chips and the sort toggle, under the status line and its notes,
+ * above the hits: shown when there are results, or a filter to take
+ * back. */
+static void put_filters(page_w *w, const engine_result *res,
+                        const page_link *cur)
+{
+    int rows[PAGE_NROWS], sort = res->total > 1 || cur->date;
+
+    for (int k = 0; k < PAGE_NROWS; k++)
+        rows[k] = row_shown(res, cur, k);
+    if (!rows[0] && !rows[1] && !sort)
+        return;
+    lit(w, "<div class=\"cglu-filters\">\n");
+    for (int k = 0; k < PAGE_NROWS; k++)
+        if (rows[k])
+            put_row(w, res, cur, k);
+    if (sort)
+        put_sort(w, cur);
+    lit(w, "</div>\n");
+}
+
+static void put_results(page_w *w, const page_link *cur,
                         const engine_result *res, uint32_t page)
 {
     if (!res->ok) {
@@ -302,10 +566,12 @@ static void put_results(page_w *w, const page_query *pq,
     }
     uint64_t pages = (res->total + PAGE_SIZE - 1) / PAGE_SIZE;
     uint32_t last = pages > PAGE_MAX ? PAGE_MAX : pages ? (uint32_t)pages : 1;
+    /* hits name their language when the matches have several */
+    int mixed = res->facets[0].on && res->facets[0].n > 1;
 
     if (res->total == 0) {
         lit(w, " data-none>Aucun résultat pour «\u00A0");
-        text(w, pq->q, pq->q_len);
+        text(w, cur->q, cur->qlen);
         lit(w, "\u00A0».");
     } else {
         lit(w, ">");
@@ -324,29 +590,34 @@ static void put_results(page_w *w, const page_query *pq,
         lit(w, "\u00A0»</p>\n");
     }
     if (res->has_suggestion && res->suggestion.len) {
-        const char *s = at(res, res->suggestion);
+        page_link to = *cur;
+        to.q = at(res, res->suggestion);
+        to.qlen = res->suggestion.len;
         lit(w, "<p class=\"cglu-dym\">Essayez avec\u00A0: <a href=\"");
-        put_href(w, s, res->suggestion.len, 1);
+        put_href(w, &to, 1);
         lit(w, "\">");
-        text(w, s, res->suggestion.len);
+        text(w, to.q, to.qlen);
         lit(w, "</a></p>\n");
     }
+    /* the status and what it says of the query, then what narrows it */
+    if (res->total > 0 || cur->lang_len || cur->section_len || cur->date)
+        put_filters(w, res, cur);
     if (res->nhits) {
         lit(w, "<ol class=\"cglu-hits\" start=\"");
         put_uint(w, res->hits[0].rank);
         lit(w, "\">\n");
         for (size_t i = 0; i < res->nhits && i < ENGINE_LIMIT_MAX; i++)
-            put_hit(w, res, &res->hits[i]);
+            put_hit(w, res, &res->hits[i], mixed);
         lit(w, "</ol>\n");
     } else if (res->total > 0) {
         lit(w, "<p class=\"cglu-empty\">Pas de résultats sur cette "
                "page.</p>\n");
     }
-    put_pages(w, pq->q, pq->q_len, page, last);
+    put_pages(w, cur, page, last);
 }
 
-buf_status page_render(buf_t *out, const page_query *pq,
-                       const engine_result *res)
+buf_status page_render_filtered(buf_t *out, const page_query *pq,
+                                const filter *f, const engine_result *res)
 {
     page_w w = {out, BUF_OK};
     size_t start = out->len;
@@ -360,8 +631,15 @@ buf_status page_render(buf_t *out, const page_query *pq,
         page = PAGE_MAX;
     put_head(&w, q, qlen);
     if (res && (qlen || !res->ok)) {
-        page_query shown = {q, qlen, page};
-        put_results(&w, &shown, res, page);
+        page_link cur = {q, qlen, "", "", 0, 0, 0};
+        if (f) {
+            cur.lang = f->lang;
+            cur.lang_len = strnlen(f->lang, sizeof f->lang);
+            cur.section = f->section;
+            cur.section_len = strnlen(f->section, sizeof f->section);
+            cur.date = f->sort == FILTER_SORT_DATE;
+        }
+        put_results(&w, &cur, res, page);
     } else {
         lit(&w, "></p>\n");
     }
@@ -369,4 +647,10 @@ buf_status page_render(buf_t *out, const page_query *pq,
     if (w.st != BUF_OK)
         buf_truncate(out, start);
     return w.st;
+}
+
+buf_status page_render(buf_t *out, const page_query *pq,
+                       const engine_result *res)
+{
+    return page_render_filtered(out, pq, NULL, res);
 }

@@ -1,11 +1,13 @@
-/* page: the search page served at GET / (and GET /?q=...&page=N), rendered
- * by the daemon in HTML so that it works without JavaScript.
+/* page: the search page served at GET / (and GET /?q=...&page=N, with
+ * lang=, section= and sort=), rendered by the daemon in HTML so that it
+ * works without JavaScript.
  *
- * Who owns what: this module turns a query and the engine's result into
- * the page's bytes, and nothing else. The HTTP front end parses q and page
- * (and answers 400 for bad ones), runs SEARCH q with limit PAGE_SIZE and
- * offset (page - 1) * PAGE_SIZE, calls page_render() and sends the page
- * with its headers (Content-Security-Policy, caching). The widget
+ * Who owns what: this module turns a query, its filters and the engine's
+ * result into the page's bytes, and nothing else. The HTTP front end parses
+ * q, page, lang, section and sort (and answers 400 for bad ones), runs
+ * SEARCH q with limit PAGE_SIZE, offset (page - 1) * PAGE_SIZE, those
+ * filters and facets=lang,section, calls page_render_filtered() and sends
+ * the page with its headers (Content-Security-Policy, caching). The widget
  * (server/web/cglu-search.js and .css, embedded by scripts/embed.sh)
  * enhances the same markup in a browser, and builds it on other sites. */
 #ifndef CGLU_SERVER_PAGE_H
@@ -33,5 +35,15 @@ typedef struct page_query {
  * stopped it (out is then left as it was on entry). */
 buf_status page_render(buf_t *out, const page_query *pq,
                        const engine_result *res);
+
+/* The same with the search's filters f (NULL: none). Of f the page reads
+ * lang, section and sort: they mark the current chips and the sort toggle
+ * and every link of the page keeps them. With res->facets[] on for lang
+ * and section (the front end asks for both), the page shows a row of
+ * chips for each (a language or section and its count, each a link to the
+ * query with it set, page 1) and the sort toggle; each hit gets a line
+ * with its date, and its language when the results mix languages. */
+buf_status page_render_filtered(buf_t *out, const page_query *pq,
+                                const filter *f, const engine_result *res);
 
 #endif

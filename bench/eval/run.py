@@ -206,7 +206,10 @@ def quest(db, query):
 # ---- scores ----
 
 def rank_of(expected, ids):
-    return ids.index(expected) + 1 if expected in ids else 0
+    """Rank of the expected page; "a|b": either is right, the better one
+    counts (a page and its translation)."""
+    ranks = [ids.index(e) + 1 for e in expected.split("|") if e in ids]
+    return min(ranks) if ranks else 0
 
 
 def cell(ranks):
@@ -273,7 +276,8 @@ def main():
         log(f"{name}: {len(queries)} queries; cglu-index {t:.2f} s"
             + (f", omindex {tx:.2f} s" if tx is not None else ", omindex index reused"))
         ids_on_disk = {os.path.relpath(f, folder) for f in corpus_files(folder)}
-        missing = sorted({q[2] for q in queries} - ids_on_disk)
+        missing = sorted({e for q in queries for e in q[2].split("|")}
+                         - ids_on_disk)
         if missing:
             log(f"  warning: {len(missing)} expected ids are not in {folder} "
                 f"(e.g. {missing[0]}): regenerate with bench/eval/gen_queries.py")

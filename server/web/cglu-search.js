@@ -23,6 +23,17 @@ const on = (t, ev, f) => t.addEventListener(ev, f);
 /* page.c's formats: 12 345 résultats (0,4 ms) */
 const count = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u202f');
 const ms = (t) => (t = +t || 0).toFixed(t < 0.095 ? 2 : t < 9.95 ? 1 : 0).replace('.', ',');
+/* page.c's names of languages, and dates: 14 mars 2025, 1er avril 2025 */
+const LANGS = new Map([['fr', 'Français'], ['en', 'English'], ['es', 'Español']]);
+const MONTHS = 'janvier février mars avril mai juin juillet août septembre octobre novembre décembre'.split(' ');
+const day = (d) => {
+  const m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(d);
+  return !m || m[2] < 1 || m[2] > 12 || m[3] < 1 || m[3] > 31 ? d :
+    el('time', null, `${+m[3]}${m[3] == 1 ? 'er' : ''} ${MONTHS[m[2] - 1]} ${m[1]}`, { datetime: d });
+};
+/* a facet's values, most frequent first, then in byte order (the engine's) */
+const values = (j, k) => Object.entries(j.facets?.[k] || {}).filter((e) => e[0])
+  .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : +(a[0] > b[0])));
 /* links: http:, https: or relative only (page.c: safe_url) */
 const safe = (u) => !!u && !/[\0- \x7f]/.test(u) && (/^https?:\/\//i.test(u) || !/^[^/?#]*:/.test(u));
 const ENT = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -67,27 +78,74 @@ const start = () => {
   const add = (...e) => res.append(...e);
   status.tabIndex = -1;
 
-  /* the address: ?q=...&page=N on this page's own url */
-  const href = (q, page) => {
+  /* the address: ?q=…&lang=…&section=…&sort=date&page=N on this page's own
+   * url (page.c: put_href); a search s is {q, page, lang, section, sort} */
+  const F = ['lang', 'section', 'sort'];
+  const href = (s, page) => {
     const p = new URL(location.href).searchParams;
-    p.set('q', q);
-    page > 1 ? p.set('page', page) : p.delete('page');
+    p.set('q', s.q);
+    for (const k of [...F, 'page']) p.delete(k);
+    for (const k of F) if (s[k]) p.append(k, s[k]);
+    if (page > 1) p.append('page', page);
     return '?' + p;
   };
   const parse = (u) => {
     const p = new URL(u, location.href).searchParams, n = +p.get('page');
-    return [p.get('q') || '', Number.isInteger(n) && n >= 1 && n <= MAXP ? n : 1];
+    return { q: p.get('q') || '', page: Number.isInteger(n) && n >= 1 && n <= MAXP ? n : 1,
+      lang: p.get('lang') || '', section: p.get('section') || '', sort: /^date$/i.test(p.get('sort')) ? 'date' : '' };
+  };
+  const key = (s) => F.reduce((a, k) => a + '\n' + s[k], s.q + '\n' + s.page);
+  /* the filters as the daemon read them (a code, a key): a chosen facet
+   * counts that value only */
+  const norm = (s, j) => {
+    const one = (k) => { const v = Object.keys(j.facets?.[k] || {}); return v.length === 1 ? v[0] : null; };
+    return { ...s, lang: s.lang && (one('lang') ?? s.lang.toLowerCase().split(/[-_]/)[0]),
+      section: s.section && (one('section') ?? s.section.normalize('NFKC').toLowerCase().trim().replace(/\s+/g, ' ')) };
+  };
+
+  /* the chips and the sort toggle (page.c: put_filters) */
+  const chip = (cur, label, n, to) => {
+    const li = el('li'), c = cur ? el('span', 'cglu-chip cglu-current', label, { 'aria-current': true }) :
+      el('a', 'cglu-chip', label, { href: href(to, 1) });
+    if (n != null) c.append(' ', el('span', 'cglu-count', count(n)));
+    li.append(c);
+    return li;
+  };
+  const filters = (s, j, total) => {
+    const d = el('div', 'cglu-filters');
+    for (const [k, cls, name, all, label] of [['lang', 'cglu-langs', 'Langues', 'Toutes les langues', (v) => LANGS.get(v) || v],
+      ['section', 'cglu-sections', 'Rubriques', 'Toutes les rubriques', (v) => v]]) {
+      const v = values(j, k), act = s[k];
+      if (!act && !(v.length > 1 || (v.length === 1 && v[0][1] < total))) continue;
+      const ul = el('ul', 'cglu-chips ' + cls, null, { 'aria-label': name });
+      ul.append(chip(!act, all, act ? null : total, { ...s, [k]: '' }));
+      for (const [x, n] of v) ul.append(chip(x === act, label(x), n, { ...s, [k]: x }));
+      if (act && !v.some((e) => e[0] === act)) ul.append(chip(1, label(act)));
+      d.append(ul);
+    }
+    if (total > 1 || s.sort) {
+      const p = el('p', 'cglu-sort', `Trier par${NB}: `);
+      ['', 'date'].forEach((o, i) => {
+        const t = o || 'pertinence';
+        if (i) p.append(' · ');
+        p.append(s.sort === o ? el('span', 'cglu-current', t, { 'aria-current': true }) : el('a', null, t, { href: href({ ...s, sort: o }, 1) }));
+      });
+      d.append(p);
+    }
+    if (d.firstChild) add(d);
   };
 
   /* the results, as page.c renders them */
-  const render = (q, page, j, err) => {
+  const render = (s, j, err) => {
     res.removeAttribute('aria-busy');
     while (status.nextSibling) status.nextSibling.remove();
     status.textContent = '';
     status.removeAttribute('data-none');
     if (err != null) return add(el('p', 'cglu-error', `La recherche a échoué${NB}: ${err}`, { role: 'alert' }));
-    if (!q) return;
-    const total = j.total || 0, hits = j.hits || [];
+    if (!s?.q) return;
+    s = norm(s, j);
+    const { q, page } = s, total = j.total || 0, hits = j.hits || [];
+    const mixed = Object.keys(j.facets?.lang || {}).length > 1;
     const last = total ? Math.min(Math.ceil(total / PAGE), MAXP) : 1;
     if (!total) status.setAttribute('data-none', '');
     status.textContent = total ? `${count(total)} résultat${total > 1 ? 's' : ''} (${ms(j.took_ms)} ms)` :
@@ -96,38 +154,50 @@ const start = () => {
     if (j.corrected) add(el('p', 'cglu-dym', `Résultats pour${NB}«${NB}${j.corrected}${NB}»`));
     if (j.suggestion) {
       const d = el('p', 'cglu-dym', `Essayez avec${NB}: `);
-      d.append(el('a', null, j.suggestion, { href: href(j.suggestion, 1) }));
+      d.append(el('a', null, j.suggestion, { href: href({ ...s, q: j.suggestion }, 1) }));
       add(d);
     }
+    if (total || s.lang || s.section || s.sort) filters(s, j, total);
     if (hits.length) {
       const ol = el('ol', 'cglu-hits', null, { start: hits[0].rank });
       for (const h of hits) {
-        const li = el('li'), t = el('h2'), title = h.title || h.id || '(sans titre)';
+        /* another language than the page's: said to screen readers */
+        const la = /^[a-z]{2,3}$/.test(h.lang) && h.lang !== 'fr' ? { lang: h.lang } : null;
+        const li = el('li'), t = el('h2', null, null, la), title = h.title || h.id || '(sans titre)';
         t.append(safe(h.url) ? el('a', null, title, { href: h.url }) : title);
         li.append(t);
         if (h.url) li.append(el('p', 'cglu-url', h.url));
-        if (h.snippet) li.append(snippet(el('p', 'cglu-snippet'), h.snippet));
+        const hl = mixed && h.lang;
+        if (h.date || hl) {
+          const m = el('p', 'cglu-meta');
+          if (h.date) m.append(day(h.date));
+          if (h.date && hl) m.append(' · ');
+          if (hl) m.append(el('span', 'cglu-lang', h.lang));
+          li.append(m);
+        }
+        if (h.snippet) li.append(snippet(el('p', 'cglu-snippet', null, la), h.snippet));
         ol.append(li);
       }
       add(ol);
     } else if (total) add(el('p', 'cglu-empty', 'Pas de résultats sur cette page.'));
     if (last < 2 && page < 2) return;
     const nav = el('nav', 'cglu-pages', null, { 'aria-label': 'Pages de résultats' });
-    if (page > 1) nav.append(el('a', 'cglu-prev', '‹ Précédent', { rel: 'prev', href: href(q, Math.min(page - 1, last)) }));
+    if (page > 1) nav.append(el('a', 'cglu-prev', '‹ Précédent', { rel: 'prev', href: href(s, Math.min(page - 1, last)) }));
     if (page <= last) nav.append(el('span', 'cglu-pos', `Page ${page} sur ${last}`));
-    if (page < last) nav.append(el('a', 'cglu-next', 'Suivant ›', { rel: 'next', href: href(q, page + 1) }));
+    if (page < last) nav.append(el('a', 'cglu-next', 'Suivant ›', { rel: 'next', href: href(s, page + 1) }));
     add(nav);
   };
 
   /* searching: one request at a time, an older one aborted */
   let ctl = null, shown = '';
-  const search = async (q, page, how) => {
-    input.value = q = q.trim();
+  const search = async (s, how) => {
+    const q = input.value = s.q.trim(), page = s.page || 1;
+    s = { lang: '', section: '', sort: '', ...s, q, page };
     close();
-    shown = q + '\n' + page;
+    shown = key(s);
     if (how) {
       const u = new URL(location.href);
-      u.search = href(q, page);
+      u.search = href(s, page);
       if (!q) u.searchParams.delete('q');
       if (u.href !== location.href) history[how + 'State'](null, '', u);
     }
@@ -135,37 +205,39 @@ const start = () => {
     ctl?.abort();
     const c = ctl = q ? new AbortController() : null;
     if (!c) return render();
+    const f = {};
+    for (const k of F) if (s[k]) f[k] = s[k];
     res.setAttribute('aria-busy', 'true');
     const slow = setTimeout(() => c.abort(), 15000);
     let j = null, err = '';
     try {
-      const r = await fetch(ep + 'search?' + qs({ q, limit: PAGE, offset: (page - 1) * PAGE }), { signal: c.signal });
+      const r = await fetch(ep + 'search?' + qs({ q, limit: PAGE, offset: (page - 1) * PAGE, ...f, facets: 'lang,section' }), { signal: c.signal });
       j = await r.json().catch(() => null);
       err = r.ok && j?.ok === true ? null : j?.message || (r.ok ? 'réponse illisible' : 'erreur HTTP ' + r.status);
     } catch (e) { /* no answer */ }
     clearTimeout(slow);
     if (c !== ctl) return; /* a newer search took its place */
     ctl = null;
-    render(q, page, j, c.signal.aborted || err === '' ? 'le service de recherche ne répond pas' : err);
+    render(s, j, c.signal.aborted || err === '' ? 'le service de recherche ne répond pas' : err);
     performance.mark?.('cglu-search:results', { detail: { q, page } });
   };
 
   on(form, 'submit', (e) => {
     e.preventDefault();
-    search(input.value, 1, 'push');
+    search({ q: input.value }, 'push'); /* a new query: no filter */
   });
   on(res, 'click', async (e) => {
-    const a = e.target.closest('.cglu-dym a, .cglu-pages a');
+    const a = e.target.closest('.cglu-dym a, .cglu-pages a, .cglu-filters a');
     if (!a || e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
-    await search(...parse(a.getAttribute('href')), 'push');
-    if (!a.closest('.cglu-pages')) return;
+    await search(parse(a.getAttribute('href')), 'push');
+    if (a.closest('.cglu-dym')) return;
     status.focus({ preventScroll: true }); /* the keyboard starts over there */
     if (root.getBoundingClientRect().top < 0) root.scrollIntoView();
   });
   on(window, 'popstate', () => {
     const s = parse(location.href);
-    if (s.join('\n') !== shown) search(...s);
+    if (key(s) !== shown) search(s);
   });
 
   /* suggestions: an ARIA combobox over /suggest */
@@ -195,7 +267,7 @@ const start = () => {
     input.setAttribute('aria-activedescendant', 'cglu-sugg-' + active);
     list.children[active].scrollIntoView({ block: 'nearest' });
   };
-  const pick = (i) => search(input.value.slice(0, cut) + words[i], 1, 'push');
+  const pick = (i) => search({ q: input.value.slice(0, cut) + words[i] }, 'push');
   const suggest = async () => {
     const v = input.value, m = /[\p{L}\p{M}\p{N}]+$/u.exec(v);
     sctl?.abort();
@@ -236,10 +308,10 @@ const start = () => {
   });
   on(input, 'blur', close);
 
-  /* a deep link ?q=...&page=N: the daemon's page has its results */
+  /* a deep link ?q=…&page=N (and filters): the daemon's page has its results */
   const s = parse(location.href);
-  shown = s.join('\n');
-  if (!own && s[0]) search(...s);
+  shown = key(s);
+  if (!own && s.q) search(s);
 };
 document.readyState === 'loading' ? on(document, 'DOMContentLoaded', start) : start();
 })();

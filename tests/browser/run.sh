@@ -1,7 +1,8 @@
 #!/bin/sh
 # The search page and widget in a real browser: index a small corpus made
 # here (25 pages sharing a word for 3 pages of results, a word to misspell,
-# hostile titles and urls), start cglu-searchd with --http on 127.0.0.1,
+# hostile titles, urls and sections, 11 pages in three languages with sections and
+# dates), start cglu-searchd with --http on 127.0.0.1,
 # run test.js (Debian's chromium, driven by puppeteer-core), stop the
 # daemon, and close with one line "N passed, N failed".
 # Usage: tests/browser/run.sh [--screenshots DIR]
@@ -79,6 +80,7 @@ cat >"$site/piege-1.txt" <<'EOF'
 ---
 title: <img src=x onerror=alert(1)>
 url: javascript:alert(2)
+section: <script>alert(6)</script> "citée" & 'x'
 ---
 Un piège pour le navigateur : <script>alert(3)</script> et <b>gras</b>.
 EOF
@@ -86,9 +88,48 @@ cat >"$site/piege-2.txt" <<'EOF'
 ---
 title: "><script>alert(4)</script> & 'guillemets'
 url: https://example.org/a"onmouseover="alert(5)
+section: Pièges
 ---
 Un second piège, avec une url qui voudrait sortir de son attribut.
 EOF
+# Velloria, a town in three languages: 5 French, 3 English and 3 Spanish
+# pages with sections and dates (one undated), for the language and
+# section chips and the date sort (the pièges have a hostile section).
+mkdir "$site/velloria"
+page() { # FILE LANG DATE SECTION TITLE TEXT
+    {
+        echo "---"
+        echo "title: $5"
+        echo "url: https://example.org/velloria/$1"
+        echo "lang: $2"
+        [ -n "$3" ] && echo "date: $3"
+        echo "section: $4"
+        echo "---"
+        echo "$6"
+    } >"$site/velloria/$1.txt"
+}
+page fr-ville fr 2024-03-01 about "Velloria, la ville et ses quartiers" \
+    "Velloria est une ville portuaire de taille moyenne, connue pour ses marchés."
+page fr-conseil fr 2025-03-14 mission "Velloria : le conseil municipal" \
+    "Le conseil municipal de Velloria se réunit chaque mois en séance publique."
+page fr-plan fr 2024-11-20 action "Velloria : le plan pour les quais" \
+    "Velloria rénove ses quais et ouvre une promenade le long du port."
+page fr-marche fr 2023-05-05 action "Velloria : le marché couvert" \
+    "Le marché couvert de Velloria ouvre ses portes tous les matins."
+page fr-histoire fr "" about "Velloria, une histoire" \
+    "L'histoire de Velloria commence avec son port et ses pêcheurs."
+page en-city en 2025-01-10 about "Velloria, a port city" \
+    "Velloria is a mid-sized port city known for its markets."
+page en-council en 2024-06-01 mission "Velloria: the city council" \
+    "The Velloria city council meets every month in a public session."
+page en-quays en 2023-12-24 action "Velloria: a plan for the quays" \
+    "Velloria is renovating its quays and opening a walk along the harbour."
+page es-ciudad es 2024-09-09 about "Velloria, ciudad portuaria" \
+    "Velloria es una ciudad portuaria mediana, conocida por sus mercados."
+page es-consejo es 2022-02-02 mission "Velloria: el concejo municipal" \
+    "El concejo municipal de Velloria se reúne cada mes en sesión pública."
+page es-muelles es 2025-02-02 action "Velloria: un plan para los muelles" \
+    "Velloria renueva sus muelles y abre un paseo junto al puerto."
 "$BIN/cglu-index" -q --db "$tmp/db" "$site" >"$tmp/index.log" 2>&1 ||
     { cat "$tmp/index.log" >&2; fail "cglu-index failed"; }
 

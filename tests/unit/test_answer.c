@@ -320,6 +320,94 @@ static void test_spans(void **state)
     assert_int_equal(answer_next_span(&a, &pos, &sp), 0); /* freed */
 }
 
+/* A hit's page: members of another type are absent, tags strings only. */
+static void test_meta(void **state)
+{
+    static const char line[] =
+        "{\"ok\":true,\"hits\":[{\"lang\":\"fr\",\"date\":\"2025-01-29\","
+        "\"section\":\"a\\u0000b\",\"tags\":[\"uclg\",1,null,\"x\\u001by\","
+        "[\"z\"],\"\"]},{\"lang\":3,\"date\":null,\"section\":[],\"tags\":"
+        "\"uclg\"}]}";
+    const char *s;
+    size_t pos = 0, len;
+    answer_meta m;
+    char err[256];
+    answer a;
+    json_t *hits;
+
+    (void)state;
+    assert_int_equal(parse(&a, S(line), err), ANSWER_OK);
+    hits = json_object_get(a.root, "hits");
+    answer_meta_read(json_array_get(hits, 0), &m);
+    assert_memory_equal(m.lang, "fr", 3);
+    assert_int_equal(m.lang_len, 2);
+    assert_string_equal(m.date, "2025-01-29");
+    assert_int_equal(m.date_len, 10);
+    assert_int_equal(m.section_len, 3);
+    assert_memory_equal(m.section, "a\0b", 3);
+    assert_true(answer_tag_next(&m, &pos, &s, &len));
+    assert_int_equal(len, 4);
+    assert_memory_equal(s, "uclg", 4);
+    assert_true(answer_tag_next(&m, &pos, &s, &len)); /* 1, null skipped */
+    assert_int_equal(len, 3);
+    assert_memory_equal(s, "x\x1by", 3);
+    assert_true(answer_tag_next(&m, &pos, &s, &len)); /* ["z"] skipped */
+    assert_int_equal(len, 0);
+    assert_false(answer_tag_next(&m, &pos, &s, &len));
+    assert_false(answer_tag_next(&m, &pos, &s, &len)); /* stays done */
+    answer_meta_read(json_array_get(hits, 1), &m);
+    assert_null(m.lang);
+    assert_null(m.date);
+    assert_null(m.section);
+    assert_int_equal(m.lang_len + m.date_len + m.section_len, 0);
+    assert_null(m.tags);
+    pos = 0;
+    assert_false(answer_tag_next(&m, &pos, &s, &len));
+    answer_meta_read(NULL, &m); /* no hit, or not an object */
+    assert_null(m.lang);
+    answer_meta_read(hits, &m);
+    assert_null(m.tags);
+    answer_free(&a);
+}
+
+/* Counts in the server's order; only whole numbers from 0 up. */
+static void test_counts(void **state)
+{
+    static const char line[] =
+        "{\"ok\":true,\"facets\":{\"lang\":{\"fr\":6,\"en\":3,\"n\":null,"
+        "\"neg\":-1,\"r\":1.5,\"s\":\"2\",\"zero\":0,\"big\":"
+        "9007199254740993}},\"empty\":{},\"arr\":[1]}";
+    static const struct {
+        const char *key;
+        json_int_t count;
+    } want[] = {{"fr", 6}, {"en", 3}, {"zero", 0}, {"big", 9007199254740993}};
+    const char *key;
+    json_int_t n;
+    void *it = NULL;
+    size_t k = 0;
+    char err[256];
+    answer a;
+
+    (void)state;
+    assert_int_equal(parse(&a, S(line), err), ANSWER_OK);
+    while (answer_count_next(
+        json_object_get(json_object_get(a.root, "facets"), "lang"), &it, &key,
+        &n)) {
+        assert_true(k < sizeof want / sizeof want[0]);
+        assert_string_equal(key, want[k].key);
+        assert_true(n == want[k].count);
+        k++;
+    }
+    assert_int_equal(k, sizeof want / sizeof want[0]);
+    assert_null(it);
+    assert_false(
+        answer_count_next(json_object_get(a.root, "empty"), &it, &key, &n));
+    assert_false(
+        answer_count_next(json_object_get(a.root, "arr"), &it, &key, &n));
+    assert_false(answer_count_next(NULL, &it, &key, &n));
+    answer_free(&a);
+}
+
 static void test_strerror(void **state)
 {
     (void)state;
@@ -340,6 +428,8 @@ int main(void)
         cmocka_unit_test(test_value_limit),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_spans),
+        cmocka_unit_test(test_meta),
+        cmocka_unit_test(test_counts),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

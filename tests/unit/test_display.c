@@ -148,6 +148,42 @@ static void test_search(void **state)
           S("30 results, 11 to 11 shown (0.0 ms)\n\n 11. T\n"));
 }
 
+/* A hit's page line and the facets after the hits; what the server
+ * sends there is escaped like any other text. */
+static void test_search_meta(void **state)
+{
+    static const char line[] =
+        "{\"ok\":true,\"total\":9,\"offset\":0,\"hits\":[{\"rank\":1,"
+        "\"title\":\"T\",\"url\":\"u\",\"snippet\":\"s\",\"lang\":\"en\","
+        "\"date\":\"2025-04-02\",\"section\":\"about\",\"tags\":[\"uclg\","
+        "\"local governments\"]},{\"rank\":2,\"title\":\"U\",\"lang\":\"fr"
+        "\"},{\"rank\":3,\"title\":\"V\",\"date\":\"\",\"lang\":7,"
+        "\"tags\":[]},{\"rank\":4,\"title\":\"W\",\"tags\":[\"a\\u001b[2J"
+        "\\nb\",3,\"\\u0085c\"]}],\"facets\":{\"lang\":{\"fr\":6,\"en\":3},"
+        "\"section\":{},\"x\":5,\"tag\":{\"t\\u0007\":2,\"n\":null,\"m\":"
+        "-1,\"r\":1.5,\"big\":123456789012}},\"took_ms\":1}";
+
+    (void)state;
+    shows(show_search, S(line),
+          S("9 results, 1 to 4 shown (1.0 ms)\n"
+            "\n  1. T\n     u\n     2025-04-02  lang: en  section: about  "
+            "tags: uclg, local governments\n     s\n"
+            "\n  2. U\n     lang: fr\n"
+            "\n  3. V\n"
+            "\n  4. W\n     tags: a?[2J b, ?c\n"
+            "\nlang: fr 6, en 3\nsection: (none)\ntag: t? 2, big "
+            "123456789012\n"));
+    /* no facets without results; facets that are no object: no line */
+    shows(show_search,
+          S("{\"ok\":true,\"total\":0,\"hits\":[],\"facets\":{\"lang\":{}},"
+            "\"took_ms\":1}"),
+          S("no results\n"));
+    shows(show_search,
+          S("{\"ok\":true,\"total\":1,\"hits\":[{\"rank\":1,\"title\":"
+            "\"T\"}],\"facets\":{\"lang\":[1]},\"took_ms\":1}"),
+          S("1 result (1.0 ms)\n\n  1. T\n"));
+}
+
 static void test_suggest(void **state)
 {
     (void)state;
@@ -166,6 +202,11 @@ static void test_doc(void **state)
           S("T 1\nu\n\nl1\nl2 \n\ttab?\n"));
     shows(display_doc, S("{\"ok\":true,\"title\":\"T\",\"text\":\"ends\\n\"}"),
           S("T\n\nends\n"));
+    shows(display_doc,
+          S("{\"ok\":true,\"id\":\"a\",\"title\":\"T\",\"url\":\"u\","
+            "\"lang\":\"fr\",\"date\":\"2025-01-29\",\"section\":\"mi\\u009bs"
+            "\",\"tags\":[\"uclg\"],\"text\":\"x\"}"),
+          S("T\nu\n2025-01-29  lang: fr  section: mi?s  tags: uclg\n\nx\n"));
 }
 
 static void test_stats(void **state)
@@ -180,6 +221,15 @@ static void test_stats(void **state)
           S("documents: 6\nuptime_s: 0.9\nlatency_p50_ms: 0.000\n"
             "s: a?b\ncache: {\"entries\":0, \"hit\":0.50}\n"
             "n: null\nk\xc3\xa9: [1 ,2]\n"));
+    /* languages as the facets are; not an object: as written */
+    shows(display_stats,
+          S("{\"ok\":true,\"documents\":12,\"languages\":{\"en\":3,"
+            "\"e\\u001bs\":3,\"fr\":6},\"uptime_s\":1}"),
+          S("documents: 12\nlanguages: en 3, e?s 3, fr 6\nuptime_s: 1\n"));
+    shows(display_stats, S("{\"ok\":true,\"languages\":{},\"x\":1}"),
+          S("languages: (none)\nx: 1\n"));
+    shows(display_stats, S("{\"ok\":true,\"languages\":[\"en\"]}"),
+          S("languages: [\"en\"]\n"));
 }
 
 static void test_error(void **state)
@@ -204,10 +254,10 @@ static void test_error(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clean),  cmocka_unit_test(test_html),
-        cmocka_unit_test(test_search), cmocka_unit_test(test_suggest),
-        cmocka_unit_test(test_doc),    cmocka_unit_test(test_stats),
-        cmocka_unit_test(test_error),
+        cmocka_unit_test(test_clean),   cmocka_unit_test(test_html),
+        cmocka_unit_test(test_search),  cmocka_unit_test(test_search_meta),
+        cmocka_unit_test(test_suggest), cmocka_unit_test(test_doc),
+        cmocka_unit_test(test_stats),   cmocka_unit_test(test_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

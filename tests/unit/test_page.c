@@ -2,8 +2,10 @@
  * page without a query, hostile titles, urls and queries escaped
  * (javascript: and other schemes never become links), snippet marks kept
  * and nothing else, invalid UTF-8, counts and times in French, pagination
- * edges, did-you-mean, the relaxed notice, errors, and a page that does
- * not fit its buffer. */
+ * edges, did-you-mean, the relaxed notice, errors, a page that does not
+ * fit its buffer; the language and section chips and the sort toggle
+ * (counts, links keeping the filters, the current one, rows hidden, hostile
+ * values as text), dates in French and languages on hits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,6 +64,52 @@ static const char *render(buf_t *out, const char *q, uint32_t page,
     assert_int_equal(page_render(out, &pq, r), BUF_OK);
     assert_non_null(out->data);
     return out->data;
+}
+
+/* The page of q (page) with filters f and r. */
+static const char *render_f(buf_t *out, const char *q, uint32_t page,
+                            const filter *f, const engine_result *r)
+{
+    page_query pq = {q, strlen(q), page};
+    buf_init(out, 1 << 20);
+    assert_int_equal(page_render_filtered(out, &pq, f, r), BUF_OK);
+    assert_non_null(out->data);
+    return out->data;
+}
+
+/* Facet k of r (0 lang, 1 section) gets value v counted n times. */
+static void facet(engine_result *r, int k, const char *v, uint64_t n)
+{
+    engine_facet *f = &r->facets[k];
+    f->on = 1;
+    f->v[f->n].value = put(r, v);
+    f->v[f->n].count = n;
+    f->n++;
+}
+
+/* The last hit of r gets a language, a date and a section ("" none). */
+static void meta(engine_result *r, const char *lang, const char *date,
+                 const char *section)
+{
+    engine_hit *h = &r->hits[r->nhits - 1];
+    if (*lang)
+        h->lang = put(r, lang);
+    if (*date)
+        h->date = put(r, date);
+    if (*section)
+        h->section = put(r, section);
+}
+
+/* A filter of the page's three parameters ("" none). */
+static filter page_filter(const char *lang, const char *section, int date)
+{
+    filter f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.lang, sizeof f.lang, "%s", lang);
+    snprintf(f.section, sizeof f.section, "%s", section);
+    f.sort = date ? FILTER_SORT_DATE : FILTER_SORT_RELEVANCE;
+    f.facets = FILTER_FACET_LANG | FILTER_FACET_SECTION;
+    return f;
 }
 
 #define HAS(html, s)                                                           \
@@ -516,6 +564,319 @@ static void test_buffer_limit(void **state)
     engine_result_free(&r);
 }
 
+/* Several languages and sections, no filter: every chip, the "all" ones
+ * current with the total; hits say their date and language. */
+static void test_chips(void **state)
+{
+    engine_result r;
+    buf_t out;
+    (void)state;
+
+    result(&r, "cglu", 12);
+    facet(&r, 0, "fr", 6);
+    facet(&r, 0, "en", 3);
+    facet(&r, 0, "de", 3); /* no French name: its code */
+    facet(&r, 1, "about", 5);
+    facet(&r, 1, "mission", 4);
+    hit(&r, "About", "/en/about", "About <mark>UCLG</mark>");
+    meta(&r, "en", "2025-03-14", "about");
+    hit(&r, "À propos", "/a", "À propos de <mark>CGLU</mark>");
+    meta(&r, "fr", "2025-01-01", "about");
+    hit(&r, "Über", "/de", NULL);
+    meta(&r, "de", "", "");
+    hit(&r, "Sans rien", "/x", NULL);
+    filter f = page_filter("", "", 0);
+    const char *html = render_f(&out, "cglu", 1, &f, &r);
+
+    HAS(html,
+        "<p class=\"cglu-status\" role=\"status\">12 résultats (0,4 ms)</p>\n"
+        "<div class=\"cglu-filters\">\n"
+        "<ul class=\"cglu-chips cglu-langs\" aria-label=\"Langues\">"
+        "<li><span class=\"cglu-chip cglu-current\" aria-current=\"true\">"
+        "Toutes les langues <span class=\"cglu-count\">12</span></span></li>"
+        "<li><a class=\"cglu-chip\" href=\"?q=cglu&amp;lang=fr\">Français "
+        "<span class=\"cglu-count\">6</span></a></li>"
+        "<li><a class=\"cglu-chip\" href=\"?q=cglu&amp;lang=en\">English "
+        "<span class=\"cglu-count\">3</span></a></li>"
+        "<li><a class=\"cglu-chip\" href=\"?q=cglu&amp;lang=de\">de "
+        "<span class=\"cglu-count\">3</span></a></li></ul>\n"
+        "<ul class=\"cglu-chips cglu-sections\" aria-label=\"Rubriques\">"
+        "<li><span class=\"cglu-chip cglu-current\" aria-current=\"true\">"
+        "Toutes les rubriques <span class=\"cglu-count\">12</span></span></li>"
+        "<li><a class=\"cglu-chip\" href=\"?q=cglu&amp;section=about\">about "
+        "<span class=\"cglu-count\">5</span></a></li>"
+        "<li><a class=\"cglu-chip\" href=\"?q=cglu&amp;section=mission\">"
+        "mission <span class=\"cglu-count\">4</span></a></li></ul>\n"
+        "<p class=\"cglu-sort\">Trier par\u00A0: <span class=\"cglu-current\" "
+        "aria-current=\"true\">pertinence</span> · "
+        "<a href=\"?q=cglu&amp;sort=date\">date</a></p>\n"
+        "</div>\n<ol class=\"cglu-hits\" start=\"1\">\n");
+    /* a hit in another language than the page's says so to a screen
+     * reader; the results mix languages: each hit names its own */
+    HAS(html, "<li><h2 lang=\"en\"><a href=\"/en/about\">About</a></h2>"
+              "<p class=\"cglu-url\">/en/about</p><p class=\"cglu-meta\">"
+              "<time datetime=\"2025-03-14\">14 mars 2025</time> · "
+              "<span class=\"cglu-lang\">en</span></p>"
+              "<p class=\"cglu-snippet\" lang=\"en\">About "
+              "<mark>UCLG</mark></p></li>");
+    HAS(html, "<li><h2><a href=\"/a\">À propos</a></h2><p class=\"cglu-url\">"
+              "/a</p><p class=\"cglu-meta\"><time datetime=\"2025-01-01\">"
+              "1er janvier 2025</time> · <span class=\"cglu-lang\">fr</span>"
+              "</p><p class=\"cglu-snippet\">");
+    HAS(html, "<li><h2 lang=\"de\"><a href=\"/de\">Über</a></h2><p "
+              "class=\"cglu-url\">/de</p><p class=\"cglu-meta\"><span "
+              "class=\"cglu-lang\">de</span></p></li>");
+    HAS(html, "<li><h2><a href=\"/x\">Sans rien</a></h2><p "
+              "class=\"cglu-url\">/x</p></li>");
+    buf_free(&out);
+    engine_result_free(&r);
+}
+
+/* A language, a section and the date order chosen: the engine counted
+ * their matches only, so "all" goes without a count; every link keeps the
+ * other filters, chips and the toggle go back to page 1, pages and the
+ * suggestion keep them all. */
+static void test_chips_active(void **state)
+{
+    engine_result r;
+    buf_t out;
+    (void)state;
+
+    result(&r, "gouvernance locale", 25);
+    r.offset = 10;
+    facet(&r, 0, "en", 25);
+    facet(&r, 1, "local governments", 25);
+    for (int i = 0; i < PAGE_SIZE; i++) {
+        hit(&r, "Local", "/l", NULL);
+        meta(&r, "en", "2024-08-09", "local governments");
+    }
+    r.has_suggestion = 1;
+    r.suggestion = put(&r, "gouvernance locales");
+    filter f = page_filter("en", "local governments", 1);
+    const char *html = render_f(&out, "gouvernance locale", 2, &f, &r);
+
+    HAS(html, "<ul class=\"cglu-chips cglu-langs\" aria-label=\"Langues\">"
+              "<li><a class=\"cglu-chip\" href=\"?q=gouvernance+locale&amp;"
+              "section=local+governments&amp;sort=date\">Toutes les langues"
+              "</a></li><li><span class=\"cglu-chip cglu-current\" "
+              "aria-current=\"true\">English <span class=\"cglu-count\">25"
+              "</span></span></li></ul>\n");
+    HAS(html, "<li><a class=\"cglu-chip\" href=\"?q=gouvernance+locale&amp;"
+              "lang=en&amp;sort=date\">Toutes les rubriques</a></li><li><span "
+              "class=\"cglu-chip cglu-current\" aria-current=\"true\">local "
+              "governments <span class=\"cglu-count\">25</span></span></li>"
+              "</ul>\n");
+    HAS(html, "<p class=\"cglu-sort\">Trier par\u00A0: <a "
+              "href=\"?q=gouvernance+locale&amp;lang=en&amp;section=local+"
+              "governments\">pertinence</a> · <span class=\"cglu-current\" "
+              "aria-current=\"true\">date</span></p>\n");
+    HAS(html, "<a class=\"cglu-prev\" rel=\"prev\" href=\"?q=gouvernance+"
+              "locale&amp;lang=en&amp;section=local+governments&amp;sort="
+              "date\">‹ Précédent</a>");
+    HAS(html, "<a class=\"cglu-next\" rel=\"next\" href=\"?q=gouvernance+"
+              "locale&amp;lang=en&amp;section=local+governments&amp;sort="
+              "date&amp;page=3\">Suivant ›</a>");
+    HAS(html, "Essayez avec\u00A0: <a href=\"?q=gouvernance+locales&amp;"
+              "lang=en&amp;section=local+governments&amp;sort=date\">");
+    /* one language: hits do not name it, but still carry it */
+    HAS(html, "<li><h2 lang=\"en\"><a href=\"/l\">Local</a></h2><p "
+              "class=\"cglu-url\">/l</p><p class=\"cglu-meta\"><time "
+              "datetime=\"2024-08-09\">9 août 2024</time></p></li>");
+    HASNT(html, "cglu-lang\"");
+    assert_int_equal(count(html, "aria-current"), 3);
+    buf_free(&out);
+    engine_result_free(&r);
+}
+
+/* A row is hidden when it would choose nothing: no value, or one value
+ * every match has; it stays for one value some matches lack, and for a
+ * chosen value. The sort toggle needs two results. */
+static void test_chips_hidden(void **state)
+{
+    engine_result r;
+    buf_t out;
+    (void)state;
+
+    result(&r, "x", 5); /* all French, no sections */
+    facet(&r, 0, "fr", 5);
+    r.facets[1].on = 1;
+    hit(&r, "T", "/t", NULL);
+    meta(&r, "fr", "", "");
+    filter f = page_filter("", "", 0);
+    const char *html = render_f(&out, "x", 1, &f, &r);
+    HASNT(html, "cglu-chips");
+    HASNT(html, "cglu-lang\""); /* one language: not said */
+    HAS(html, "<div class=\"cglu-filters\">\n<p class=\"cglu-sort\">");
+    buf_free(&out);
+
+    facet(&r, 1, "about", 2); /* 2 of 5 */
+    html = render_f(&out, "x", 1, &f, &r);
+    HASNT(html, "cglu-langs");
+    HAS(html, "<ul class=\"cglu-chips cglu-sections\" aria-label=\"Rubriques"
+              "\"><li><span class=\"cglu-chip cglu-current\" aria-current=\""
+              "true\">Toutes les rubriques <span class=\"cglu-count\">5</span>"
+              "</span></li><li><a class=\"cglu-chip\" href=\"?q=x&amp;section"
+              "=about\">about <span class=\"cglu-count\">2</span></a></li>"
+              "</ul>");
+    buf_free(&out);
+
+    f = page_filter("fr", "", 0); /* chosen: the row stays */
+    r.facets[1].n = 0;
+    html = render_f(&out, "x", 1, &f, &r);
+    HAS(html, "<li><a class=\"cglu-chip\" href=\"?q=x\">Toutes les langues"
+              "</a></li><li><span class=\"cglu-chip cglu-current\" aria-"
+              "current=\"true\">Français <span class=\"cglu-count\">5</span>"
+              "</span></li></ul>");
+    HASNT(html, "cglu-sections");
+    buf_free(&out);
+    engine_result_free(&r);
+
+    result(&r, "x", 1); /* one result: nothing to choose or order */
+    facet(&r, 0, "fr", 1);
+    hit(&r, "T", "/t", NULL);
+    f = page_filter("", "", 0);
+    html = render_f(&out, "x", 1, &f, &r);
+    HASNT(html, "cglu-filters");
+    buf_free(&out);
+    /* without facets (page_render) there are no chips either */
+    html = render(&out, "x", 1, &r);
+    HASNT(html, "cglu-filters");
+    buf_free(&out);
+    engine_result_free(&r);
+}
+
+/* No result with a filter: the chips that take it back stay, the chosen
+ * value shown without a count (no facet has it); no sort toggle. */
+static void test_chips_no_results(void **state)
+{
+    engine_result r;
+    buf_t out;
+    (void)state;
+
+    result(&r, "barcelone", 0);
+    r.facets[0].on = r.facets[1].on = 1;
+    filter f = page_filter("es", "mission", 0);
+    const char *html = render_f(&out, "barcelone", 1, &f, &r);
+    HAS(html, "data-none>Aucun résultat pour «\u00A0barcelone\u00A0».</p>\n"
+              "<div class=\"cglu-filters\">\n<ul class=\"cglu-chips "
+              "cglu-langs\" aria-label=\"Langues\"><li><a class=\"cglu-chip\" "
+              "href=\"?q=barcelone&amp;section=mission\">Toutes les langues"
+              "</a></li><li><span class=\"cglu-chip cglu-current\" aria-"
+              "current=\"true\">Español</span></li></ul>\n<ul class=\"cglu-"
+              "chips cglu-sections\" aria-label=\"Rubriques\"><li><a class=\""
+              "cglu-chip\" href=\"?q=barcelone&amp;lang=es\">Toutes les "
+              "rubriques</a></li><li><span class=\"cglu-chip cglu-current\" "
+              "aria-current=\"true\">mission</span></li></ul>\n</div>\n");
+    HASNT(html, "cglu-sort");
+    buf_free(&out);
+
+    f = page_filter("", "", 0); /* and no filter: nothing */
+    html = render_f(&out, "barcelone", 1, &f, &r);
+    HASNT(html, "cglu-filters");
+    buf_free(&out);
+    engine_result_free(&r);
+}
+
+/* Facet values, dates and languages of the index are text: escaped in
+ * labels, percent-encoded in links; a value that is no date stays text,
+ * a code that is no code gets no lang attribute. */
+static void test_chips_hostile(void **state)
+{
+    engine_result r;
+    buf_t out;
+    (void)state;
+
+    result(&r, "x", 9);
+    facet(&r, 0, "fr", 4);
+    facet(&r, 0, "\"><x", 3);
+    facet(&r, 0, "", 2); /* no link can ask for it: no chip */
+    facet(&r, 1, "<script>alert(1)</script>", 4);
+    facet(&r, 1, "a\"b'c&d", 3);
+    hit(&r, "T", "/t", "s");
+    meta(&r, "e\"n", "2025-13-01<b>", "");
+    hit(&r, "U", "/u", NULL);
+    meta(&r, "EN", "2025-02-30", "");
+    filter f = page_filter("", "", 0);
+    const char *html = render_f(&out, "x", 1, &f, &r);
+
+    assert_int_equal(count(html, "<script"), 1); /* the page's own */
+    HASNT(html, "<x");
+    HASNT(html, "<b>");
+    HAS(html, "<li><a class=\"cglu-chip\" href=\"?q=x&amp;lang=%22%3E%3Cx\">"
+              "&quot;&gt;&lt;x <span class=\"cglu-count\">3</span></a></li>"
+              "</ul>");
+    HAS(html, "<li><a class=\"cglu-chip\" href=\"?q=x&amp;section=%3Cscript"
+              "%3Ealert%281%29%3C%2Fscript%3E\">&lt;script&gt;alert(1)&lt;/"
+              "script&gt; <span class=\"cglu-count\">4</span></a></li>");
+    HAS(html, "<li><a class=\"cglu-chip\" href=\"?q=x&amp;section=a%22b%27c"
+              "%26d\">a&quot;b&#39;c&amp;d <span class=\"cglu-count\">3"
+              "</span></a></li>");
+    assert_int_equal(count(html, "\"cglu-chip\""), 4); /* links */
+    assert_int_equal(count(html, "\"cglu-chip cglu-current\""), 2);
+    HAS(html, "<li><h2><a href=\"/t\">T</a></h2><p class=\"cglu-url\">/t</p>"
+              "<p class=\"cglu-meta\">2025-13-01&lt;b&gt; · <span class=\""
+              "cglu-lang\">e&quot;n</span></p><p class=\"cglu-snippet\">s</p>"
+              "</li>");
+    /* a day the calendar lacks is still the form YYYY-MM-DD: the index
+     * keeps real dates only, the page just reads the digits */
+    HAS(html, "<li><h2><a href=\"/u\">U</a></h2><p class=\"cglu-url\">/u</p>"
+              "<p class=\"cglu-meta\"><time datetime=\"2025-02-30\">30 février"
+              " 2025</time> · <span class=\"cglu-lang\">EN</span></p></li>");
+    buf_free(&out);
+
+    /* a chosen section with quotes and markup, as the filter holds it */
+    f = page_filter("", "<script>\"q\"", 1);
+    html = render_f(&out, "x", 1, &f, &r);
+    HAS(html, "<li><span class=\"cglu-chip cglu-current\" aria-current=\""
+              "true\">&lt;script&gt;&quot;q&quot;</span></li></ul>");
+    HAS(html, "<a class=\"cglu-chip\" href=\"?q=x&amp;lang=fr&amp;section="
+              "%3Cscript%3E%22q%22&amp;sort=date\">Français");
+    assert_int_equal(count(html, "<script"), 1);
+    buf_free(&out);
+    engine_result_free(&r);
+}
+
+/* Dates in French: "1er" for the first day, no leading zero, every
+ * month; anything else as it is. */
+static void test_dates(void **state)
+{
+    static const struct {
+        const char *date, *want;
+    } rows[] = {
+        {"2025-01-01", ">1er janvier 2025</time>"},
+        {"2025-02-09", ">9 février 2025</time>"},
+        {"2025-03-10", ">10 mars 2025</time>"},
+        {"2025-04-11", ">11 avril 2025</time>"},
+        {"2025-05-31", ">31 mai 2025</time>"},
+        {"2025-06-02", ">2 juin 2025</time>"},
+        {"2025-07-14", ">14 juillet 2025</time>"},
+        {"2025-08-15", ">15 août 2025</time>"},
+        {"2025-09-30", ">30 septembre 2025</time>"},
+        {"2025-10-01", ">1er octobre 2025</time>"},
+        {"2025-11-11", ">11 novembre 2025</time>"},
+        {"0999-12-25", ">25 décembre 0999</time>"},
+        {"2025-00-10", "<p class=\"cglu-meta\">2025-00-10</p>"},
+        {"2025-01-00", "<p class=\"cglu-meta\">2025-01-00</p>"},
+        {"2025-01-32", "<p class=\"cglu-meta\">2025-01-32</p>"},
+        {"2025-1-01", "<p class=\"cglu-meta\">2025-1-01</p>"},
+        {"20250101", "<p class=\"cglu-meta\">20250101</p>"},
+        {"2025-01-0x", "<p class=\"cglu-meta\">2025-01-0x</p>"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        engine_result r;
+        buf_t out;
+        result(&r, "x", 1);
+        hit(&r, "T", "/t", NULL);
+        meta(&r, "fr", rows[i].date, "");
+        const char *html = render(&out, "x", 1, &r);
+        HAS(html, rows[i].want);
+        buf_free(&out);
+        engine_result_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -532,6 +893,12 @@ int main(void)
         cmocka_unit_test(test_relaxed),
         cmocka_unit_test(test_error),
         cmocka_unit_test(test_buffer_limit),
+        cmocka_unit_test(test_chips),
+        cmocka_unit_test(test_chips_active),
+        cmocka_unit_test(test_chips_hidden),
+        cmocka_unit_test(test_chips_no_results),
+        cmocka_unit_test(test_chips_hostile),
+        cmocka_unit_test(test_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
