@@ -17,7 +17,7 @@ langset *langset_new(void)
     if (!s)
         return NULL;
     s->n = lang_count();
-    s->an = calloc(s->n ? s->n : 1, sizeof *s->an);
+    s->an = calloc(s->n ? s->n : 1, sizeof(analyzer *));
     if (!s->an) {
         free(s);
         return NULL;

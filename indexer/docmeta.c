@@ -32,8 +32,8 @@ const lang_info *docmeta_lang(const char *declared, const char *relpath,
 void docmeta_section(const char *declared, const char *relpath, int lang_path,
                      char *out)
 {
-    const char *s = declared;
-    size_t n = declared ? strlen(declared) : 0;
+    const char *s = declared ? declared : "";
+    size_t n = strlen(s);
     if (n == 0 && relpath) {
         s = relpath;
         n = first_folder(s);

@@ -232,21 +232,29 @@ static void cap_boundary(html_sax *h)
     }
 }
 
-/* Add each item of the comma-separated list s to tags, or only its first
- * non-blank one to o when o is not NULL. */
-static void comma_list(const char *s, extract_tags *tags, buf_t *o)
+/* Add each item of the comma-separated list s to tags. */
+static void comma_list(const char *s, extract_tags *tags)
+{
+    while (*s != '\0') {
+        size_t k = strcspn(s, ",");
+        extract_tags_add(tags, s, k);
+        s += k;
+        s += *s == ',';
+    }
+}
+
+/* Append the first non-blank item of the comma-separated list s to o. */
+static void comma_first(const char *s, buf_t *o)
 {
     while (*s != '\0') {
         size_t k = strcspn(s, ",");
         const char *v = s;
         size_t vl = k;
         extract_trim(&v, &vl);
-        if (o != NULL && vl > 0) {
+        if (vl > 0) {
             buf_append(o, v, vl);
             return;
         }
-        if (o == NULL)
-            extract_tags_add(tags, s, k);
         s += k;
         s += *s == ',';
     }
@@ -277,7 +285,7 @@ static void meta_tag(html_sax *h, const xmlChar **atts)
             has_token((const xmlChar *)content, "none"))
             *h->noindex = 1;
     } else if (name != NULL && strcasecmp(name, "keywords") == 0) {
-        comma_list(content, &m->tags, NULL);
+        comma_list(content, &m->tags);
     } else if (prop != NULL && strcasecmp(prop, "article:tag") == 0) {
         extract_tags_add(&m->tags, content, strlen(content));
     } else if (prop != NULL &&
@@ -286,7 +294,7 @@ static void meta_tag(html_sax *h, const xmlChar **atts)
             extract_date(content, strlen(content), m->pubdate);
     } else if (equiv != NULL && strcasecmp(equiv, "content-language") == 0) {
         if (m->clang.len == 0)
-            comma_list(content, NULL, &m->clang);
+            comma_first(content, &m->clang);
     }
 }
 

@@ -86,6 +86,8 @@ static void normalise(const char *s, size_t n, buf_t *o, int one_line,
         }
         i += skip;
     }
+    if (r == NULL)
+        return; /* no ranges to move (nr is 0) */
     /* starts no text followed, and the points at or past the end */
     for (q = pend; q < k; q += 2)
         r[q / 2].start = o->len;

@@ -167,8 +167,8 @@ size_t filter_key(const filter *f, char *out)
         n += l_ + 1;                                                           \
     } while (0)
     /* tags in byte order: tag=a,b and tag=b,a keep the same pages */
-    const char *tags[FILTER_MAX_TAGS];
-    for (size_t i = 0; i < f->ntags; i++)
+    const char *tags[FILTER_MAX_TAGS] = {0};
+    for (size_t i = 0; i < f->ntags && i < FILTER_MAX_TAGS; i++)
         tags[i] = f->tags[i];
     qsort(tags, f->ntags, sizeof *tags, cmp_str);
     PUT(f->lang);

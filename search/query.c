@@ -185,10 +185,10 @@ static void analyse_span(pstate *st, size_t s, size_t e)
 static xc_query *term_query(const char *prefix, const char *s)
 {
     char term[TERM_MAX];
-    size_t n = strlen(s), p = strlen(prefix);
-    memcpy(term, prefix, p);
-    memcpy(term + p, s, n + 1);
-    return xc_query_term(term, n + p, 1);
+    int n = snprintf(term, sizeof term, "%s%s", prefix, s);
+    if (n < 0 || (size_t)n >= sizeof term)
+        return NULL; /* cannot happen: stems and codes are bounded */
+    return xc_query_term(term, (size_t)n, 1);
 }
 
 /* combine() that leaves a single child alone (a clearer tree) and takes
