@@ -458,7 +458,9 @@ static int read_params(conn *c, slot_http *h, const route *rt,
         } else if ((o = verbs_opt_find(d, name, nlen)) != NULL &&
                    eq(name, nlen, o->name) && (!page || page_opt(o))) {
             bit = 1u << (o - d->opts);
-            if (verbs_opt_set(o, s->hq_val, vlen, er, msg, sizeof msg) != 0) {
+            /* the page: an empty value is no filter (a form's "any") */
+            if ((!page || vlen > 0) &&
+                verbs_opt_set(o, s->hq_val, vlen, er, msg, sizeof msg) != 0) {
                 respond_error(c, h, 400, JSON_ERR_BAD_REQUEST, msg, strlen(msg),
                               NULL);
                 return -1;

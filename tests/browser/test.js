@@ -613,6 +613,8 @@ async function run(browser) {
     await page.goto(BASE + HOSTILE3_HREF, { waitUntil: 'load' });
     eq(await chips(page, 'sections'), ['Toutes les rubriques', `*${HOSTILE3} 1`], 'the hostile section');
     eq(await count(page, '#cglu-search script'), 0, 'as text');
+    await page.goto(`${BASE}?q=velloria&lang=&section=&sort=`, { waitUntil: 'load' });
+    ok(/^11 résultats/.test(await text(page, '.cglu-status')), 'empty values: no filter');
     await page.goto(`${BASE}?q=velloria&lang=xx`, { waitUntil: 'load' });
     eq(await text(page, '.cglu-error'),
       `La recherche a échoué${NB}: option lang takes a language code or name (fr, en, es, french...)`, 'a bad language');
