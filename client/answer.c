@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/json.h"
 #include "common/errmsg.h"
 
 static void seterr(char *err, size_t n, const char *fmt, ...)
@@ -34,40 +35,6 @@ static size_t skip_ws(const char *s, size_t n, size_t i)
     return i;
 }
 
-/* Index just past the string whose opening quote is s[i]; an escape
- * never ends it, as in jansson. */
-static size_t skip_string(const char *s, size_t n, size_t i)
-{
-    for (i++; i < n; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i + 1;
-    }
-    return n;
-}
-
-/* Keys and values in s[0..n), counted up to max + 1 before jansson builds
- * them: a ',', ':', '[' or '{' outside strings comes before each but the
- * first, so this bounds them (an empty container counts once too often).
- * jansson stops at the first fault, and until then ends strings where
- * this scan does, so it never builds more values than counted. */
-static size_t count_values(const char *s, size_t n, size_t max)
-{
-    size_t i = 0, count = 1;
-
-    while (i < n && count <= max) {
-        if (s[i] == '"') {
-            i = skip_string(s, n, i);
-            continue;
-        }
-        if (s[i] == ',' || s[i] == ':' || s[i] == '[' || s[i] == '{')
-            count++;
-        i++;
-    }
-    return count;
-}
-
 /* Index just past the value that starts at s[i], in text jansson has
  * accepted: only strings and nesting need following. */
 static size_t skip_value(const char *s, size_t n, size_t i)
@@ -77,7 +44,7 @@ static size_t skip_value(const char *s, size_t n, size_t i)
     while (i < n) {
         char c = s[i];
         if (c == '"') {
-            i = skip_string(s, n, i);
+            i = json_skip_string(s, n, i);
             if (depth == 0)
                 return i;
             continue;
@@ -109,7 +76,8 @@ answer_status answer_parse(answer *a, const char *text, size_t len, char *err,
     a->root = NULL;
     a->text = text != NULL ? text : "";
     a->len = text != NULL ? len : 0;
-    if (count_values(a->text, a->len, ANSWER_MAX_VALUES) > ANSWER_MAX_VALUES) {
+    if (json_count_values(a->text, a->len, ANSWER_MAX_VALUES) >
+        ANSWER_MAX_VALUES) {
         seterr(err, errlen, "more than %d keys and values", ANSWER_MAX_VALUES);
         return ANSWER_ERR_BAD;
     }
@@ -169,7 +137,7 @@ int answer_next_span(const answer *a, size_t *pos, answer_span *span)
         *pos = n;
         return 0;
     }
-    i = skip_ws(s, n, skip_string(s, n, i)); /* the key, then ":" */
+    i = skip_ws(s, n, json_skip_string(s, n, i)); /* the key, then ":" */
     i = skip_ws(s, n, i + 1);
     span->start = i;
     span->len = skip_value(s, n, i) - i;

@@ -246,8 +246,8 @@ void analyze_set_stemming(analyzer *a, int on)
 }
 
 /* Snowball's stem of w[0..n) (whose fold is fold[0..fold_n)) into dst,
- * after its language's plural step (frplural, esplural); NULL when out of memory (*len 1) or too
- * long (*len 0). */
+ * after its language's plural step (frplural, esplural); NULL when out of
+ * memory (*len 1) or too long (*len 0). */
 static const char *stem_into(analyzer *a, const char *w, size_t n,
                              const char *fold, size_t fold_n, char *dst,
                              size_t *len)

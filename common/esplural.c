@@ -29,8 +29,8 @@ size_t esplural_norm(const char *w, size_t n, const char *fold, size_t fold_n,
 {
     size_t cut = plural_cut(fold, fold_n);
     /* the word must end with the same ASCII bytes as its fold */
-    if (cut && (n < cut + 1 || memcmp(w + n - cut - 1,
-                                      fold + fold_n - cut - 1, cut + 1) != 0))
+    if (cut && (n < cut + 1 ||
+                memcmp(w + n - cut - 1, fold + fold_n - cut - 1, cut + 1) != 0))
         cut = 0;
     memcpy(out, w, n - cut);
     out[n - cut] = '\0';

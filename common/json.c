@@ -167,7 +167,7 @@ buf_status json_bool(buf_t *b, int v)
     return v ? buf_append(b, "true", 4) : buf_append(b, "false", 5);
 }
 
-buf_status json_null(buf_t *b)
+buf_status json_put_null(buf_t *b)
 {
     return buf_append(b, "null", 4);
 }
@@ -217,4 +217,31 @@ buf_status json_error_line(buf_t *b, json_err e, const char *msg,
     if (st != BUF_OK)
         buf_truncate(b, start);
     return st;
+}
+
+size_t json_skip_string(const char *s, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return n;
+}
+
+size_t json_count_values(const char *s, size_t n, size_t max)
+{
+    size_t i = 0, count = 1;
+
+    while (i < n && count <= max) {
+        if (s[i] == '"') {
+            i = json_skip_string(s, n, i);
+            continue;
+        }
+        if (s[i] == ',' || s[i] == ':' || s[i] == '[' || s[i] == '{')
+            count++;
+        i++;
+    }
+    return count;
 }

@@ -50,7 +50,7 @@ buf_status json_uint(buf_t *b, uint64_t v); /* 12 */
 buf_status json_double(buf_t *b, double v, int decimals);
 
 buf_status json_bool(buf_t *b, int v); /* true when v != 0, else false */
-buf_status json_null(buf_t *b);
+buf_status json_put_null(buf_t *b);
 
 /* ---- Error answers ----
  * Every front end answers a failure with the same object,
@@ -84,4 +84,17 @@ buf_status json_error_line(buf_t *b, json_err e, const char *msg,
 #ifdef __cplusplus
 }
 #endif
+/* Keys and values in the JSON text s[0..n), counted up to max + 1 before
+ * a parser (libjansson) builds them: a ',', ':', '[' or '{' outside
+ * strings comes before each but the first, so this bounds them (an empty
+ * container counts once too often). jansson stops at the first fault and
+ * until then ends strings where this scan does (an escape never ends
+ * one), so it never builds more values than counted: a reader refuses a
+ * text over its bound before it costs memory. */
+size_t json_count_values(const char *s, size_t n, size_t max);
+
+/* Index just past the JSON string whose opening quote is s[i] (n when it
+ * does not end): an escape never ends it, as in jansson. */
+size_t json_skip_string(const char *s, size_t n, size_t i);
+
 #endif

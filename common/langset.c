@@ -35,8 +35,7 @@ void langset_free(langset *s)
     free(s);
 }
 
-analyzer *langset_get(langset *s, const lang_info *l, char *err,
-                      size_t errlen)
+analyzer *langset_get(langset *s, const lang_info *l, char *err, size_t errlen)
 {
     size_t i = 0;
     while (i < s->n && lang_at(i) != l)
@@ -46,8 +45,7 @@ analyzer *langset_get(langset *s, const lang_info *l, char *err,
             snprintf(err, errlen, "unknown language");
         return NULL;
     }
-    if (!s->an[i] &&
-        analyze_new(l->name, &s->an[i], err, errlen) != ANALYZE_OK)
+    if (!s->an[i] && analyze_new(l->name, &s->an[i], err, errlen) != ANALYZE_OK)
         s->an[i] = NULL;
     return s->an[i];
 }

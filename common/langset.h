@@ -20,7 +20,6 @@ void langset_free(langset *s);
  * valid until langset_free, used by one thread at a time like any
  * analyzer. NULL when out of memory or its stemmer cannot be made (err
  * then says why, when not NULL). */
-analyzer *langset_get(langset *s, const lang_info *l, char *err,
-                      size_t errlen);
+analyzer *langset_get(langset *s, const lang_info *l, char *err, size_t errlen);
 
 #endif

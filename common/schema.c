@@ -111,7 +111,10 @@ size_t schema_key(const char *s, size_t n, char *out)
         /* j - 1 is the lead byte: whole when the sequence is complete */
         if (j > 0) {
             unsigned char lead = (unsigned char)out[j - 1];
-            size_t len = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+            size_t len = lead >= 0xF0   ? 4
+                         : lead >= 0xE0 ? 3
+                         : lead >= 0xC0 ? 2
+                                        : 1;
             if (k - (j - 1) < len)
                 k = j - 1;
         }

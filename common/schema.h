@@ -29,7 +29,7 @@
 #define SCHEMA_P_LANG "L"    /* L + language code: lang= filter */
 #define SCHEMA_P_SECTION "S" /* S + section, casefolded: section= */
 #define SCHEMA_P_TAG "K"     /* K + one tag, casefolded: tag= */
-#define SCHEMA_P_ROOT "R"  /* R + root folder the document came from */
+#define SCHEMA_P_ROOT "R"    /* R + root folder the document came from */
 /* X + 16 hex digits: the set of the title's words (common/titlekey), for
  * the exactness rule of search/rank.h. */
 #define SCHEMA_P_TITLEKEY "X"
@@ -50,9 +50,9 @@
 #define SCHEMA_V_HASH 2  /* hex 64-bit FNV-1a of the file contents */
 #define SCHEMA_V_ROOT 3  /* absolute path of the folder it came from */
 #define SCHEMA_V_TEXT                                                          \
-    4 /* the extracted plain text snippets are cut from:                       \
-         a value, not data, because values are stored                          \
-         uncompressed (a hit costs no inflate) */
+    4                      /* the extracted plain text snippets are cut from:  \
+                              a value, not data, because values are stored     \
+                              uncompressed (a hit costs no inflate) */
 #define SCHEMA_V_LANG 5    /* language code ("fr"): hits, facets */
 #define SCHEMA_V_DATE 6    /* "YYYY-MM-DD" or unset: sort, after/before */
 #define SCHEMA_V_SECTION 7 /* section, casefolded, or unset */
@@ -71,7 +71,7 @@
 /* Metadata keys. */
 #define SCHEMA_M_ANALYZER "cglu.analyzer" /* ANALYZE_VERSION */
 /* the language of documents that declare none (cglu-index --lang) */
-#define SCHEMA_M_LANG "cglu.lang" /* e.g. "french" */
+#define SCHEMA_M_LANG "cglu.lang"         /* e.g. "french" */
 #define SCHEMA_M_BUILT "cglu.built"       /* seconds since the epoch */
 #define SCHEMA_M_DOCCOUNT "cglu.doccount" /* decimal */
 #define SCHEMA_M_FORMAT "cglu.format"     /* SCHEMA_FORMAT */

@@ -66,7 +66,8 @@ struct xc_mset {
 };
 
 /* Counts the values of some slots over every document the match sees. */
-class FacetSpy : public Xapian::MatchSpy {
+class FacetSpy : public Xapian::MatchSpy
+{
   public:
     FacetSpy(const unsigned *slots, size_t n, char sep,
              std::vector<xc_facet> *out)

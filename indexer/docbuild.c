@@ -160,7 +160,7 @@ static docbuild_status add_key_term(xc_doc *doc, const char *prefix,
         return DOCBUILD_OK;
     size_t n = schema_term(prefix, key, kn, term);
     return xc_doc_add_term(doc, term, n, 0) == XC_OK ? DOCBUILD_OK
-                                                      : DOCBUILD_ERR_XAPIAN;
+                                                     : DOCBUILD_ERR_XAPIAN;
 }
 
 /* Language, section, tags, date and description: the boolean terms of
@@ -180,11 +180,11 @@ static docbuild_status add_meta(analyzer *a, xc_doc *doc,
         (st = set_value(doc, SCHEMA_V_LANG, code)) != DOCBUILD_OK)
         return st;
     char key_of_section[SCHEMA_KEY_MAX + 1];
-    kn = in->section ? schema_key(in->section, strlen(in->section),
-                                  key_of_section)
-                     : 0;
-    if (kn && ((st = add_key_term(doc, SCHEMA_P_SECTION, key_of_section,
-                                  kn)) != DOCBUILD_OK ||
+    kn = in->section
+             ? schema_key(in->section, strlen(in->section), key_of_section)
+             : 0;
+    if (kn && ((st = add_key_term(doc, SCHEMA_P_SECTION, key_of_section, kn)) !=
+                   DOCBUILD_OK ||
                (st = set_value(doc, SCHEMA_V_SECTION, key_of_section)) !=
                    DOCBUILD_OK))
         return st;

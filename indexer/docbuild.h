@@ -51,11 +51,11 @@ typedef struct docbuild_input {
 } docbuild_input;
 
 /* Build the document, in the language of a (its stems carry the
- * language's code, common/schema.h). On success *out is a new document the caller frees
- * with xc_doc_free(); words (may be NULL) gets every word occurrence that
- * goes into the spelling dictionary, each NUL-terminated (a worker thread
- * builds documents; the thread that owns the spell table adds them with
- * docbuild_spell_words). On failure *out is NULL and err says why. */
+ * language's code, common/schema.h). On success *out is a new document the
+ * caller frees with xc_doc_free(); words (may be NULL) gets every word
+ * occurrence that goes into the spelling dictionary, each NUL-terminated (a
+ * worker thread builds documents; the thread that owns the spell table adds
+ * them with docbuild_spell_words). On failure *out is NULL and err says why. */
 docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
                               buf_t *words, xc_doc **out, char *err,
                               size_t errlen);

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "common/json.h"
 #include "common/errmsg.h"
 #include "common/schema.h"
 #include "common/utf8.h"
@@ -326,39 +327,6 @@ static int is_blank(const char *s, size_t n)
     return 1;
 }
 
-/* Index just past the string whose opening quote is s[i]; an escape never
- * ends it, as in jansson (client/answer.c's scan). */
-static size_t skip_string(const char *s, size_t n, size_t i)
-{
-    for (i++; i < n; i++) {
-        if (s[i] == '\\')
-            i++;
-        else if (s[i] == '"')
-            return i + 1;
-    }
-    return n;
-}
-
-/* Keys and values in s[0..n), counted up to max + 1 before jansson builds
- * them: a ',', ':', '[' or '{' outside strings comes before each but the
- * first, so this bounds them; jansson stops at the first fault and until
- * then ends strings where this scan does. */
-static size_t count_values(const char *s, size_t n, size_t max)
-{
-    size_t i = 0, count = 1;
-
-    while (i < n && count <= max) {
-        if (s[i] == '"') {
-            i = skip_string(s, n, i);
-            continue;
-        }
-        if (s[i] == ',' || s[i] == ':' || s[i] == '[' || s[i] == '{')
-            count++;
-        i++;
-    }
-    return count;
-}
-
 /* A type error on key name: null gets its own hint, since a producer's
  * "no value" is more often null than a missing key. */
 static feed_status wrong_type(const feed_reader *r, const char *name,
@@ -600,7 +568,7 @@ static feed_status parse_line(feed_reader *r, const char *s, size_t n,
     json_t *root = NULL;
     feed_status st;
 
-    if (count_values(s, n, FEED_MAX_VALUES) > FEED_MAX_VALUES)
+    if (json_count_values(s, n, FEED_MAX_VALUES) > FEED_MAX_VALUES)
         return bad(r, err, errlen,
                    "more than %d keys and values: not a feed entry",
                    FEED_MAX_VALUES);

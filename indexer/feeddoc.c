@@ -42,9 +42,8 @@ static size_t clean_title(const char *s, char *out)
 }
 
 feeddoc_status feeddoc_build(const feed_entry *e, langset *langs,
-                             const lang_info *deflt, xc_doc **out,
-                             buf_t *words, int *unknown_lang, char *msg,
-                             size_t msglen)
+                             const lang_info *deflt, xc_doc **out, buf_t *words,
+                             int *unknown_lang, char *msg, size_t msglen)
 {
     extract_doc doc = {0};
     char why[256], title[EXTRACT_MAX_TITLE + 1];
@@ -95,7 +94,9 @@ feeddoc_status feeddoc_build(const feed_entry *e, langset *langs,
         .relpath = e->id,
         .title = tl ? title : doc.title,
         .title_len = tl ? tl : doc.title_len,
-        .url = e->url[0] ? e->url : doc.url_own ? doc.url : e->id,
+        .url = e->url[0]     ? e->url
+               : doc.url_own ? doc.url
+                             : e->id,
         .text = doc.text,
         .text_len = doc.text_len,
         .headings = doc.headings,

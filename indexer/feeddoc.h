@@ -31,8 +31,7 @@ typedef enum {
  * language tag nobody knows (then it is indexed in deflt). On anything but
  * FEEDDOC_OK *out is NULL and msg (may be NULL) holds one line. */
 feeddoc_status feeddoc_build(const feed_entry *e, langset *langs,
-                             const lang_info *deflt, xc_doc **out,
-                             buf_t *words, int *unknown_lang, char *msg,
-                             size_t msglen);
+                             const lang_info *deflt, xc_doc **out, buf_t *words,
+                             int *unknown_lang, char *msg, size_t msglen);
 
 #endif

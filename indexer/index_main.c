@@ -226,7 +226,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",
                         optopt,
                         strchr("dMBLUSf", optopt) ? "needs a value"
-                                                 : "unknown option");
+                                                  : "unknown option");
             else
                 fprintf(stderr,
                         "cglu-index: unknown option %s (see "

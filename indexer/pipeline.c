@@ -54,7 +54,7 @@ struct pipeline {
     langset *langs;         /* the worker's own analyzers */
     const lang_info *deflt; /* of documents that declare no language */
     int lang_path;          /* a first folder may name the language */
-    char *buf;    /* the worker's file buffer */
+    char *buf;              /* the worker's file buffer */
     size_t bufcap;
     size_t max_file_size;
     int dry_run;
@@ -192,8 +192,8 @@ static void build_item(pipeline *p, pipeline_item *it)
     docmeta_section(doc.section, e->relpath, p->lang_path, section);
     const char *tags[DOCBUILD_MAX_TAGS];
     size_t ntags = 0;
-    for (const char *t = doc.tags; t && ntags < doc.ntags &&
-                                   ntags < DOCBUILD_MAX_TAGS;
+    for (const char *t = doc.tags;
+         t && ntags < doc.ntags && ntags < DOCBUILD_MAX_TAGS;
          t += strlen(t) + 1)
         tags[ntags++] = t;
     docbuild_input in = {

@@ -14,8 +14,8 @@
 
 typedef enum {
     PIPELINE_OK = 0,
-    PIPELINE_ERR_NOMEM,    /* out of memory */
-    PIPELINE_ERR_THREAD,   /* the worker thread could not start */
+    PIPELINE_ERR_NOMEM,  /* out of memory */
+    PIPELINE_ERR_THREAD, /* the worker thread could not start */
 } pipeline_status;
 
 /* What became of a file; the writer uses the same words for the files it

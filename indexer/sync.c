@@ -68,8 +68,8 @@ typedef struct run {
     synonyms *syns[SYNC_MAX_LANGS];
     const lang_info *syn_langs[SYNC_MAX_LANGS]; /* [0] unused */
     size_t nsyns;
-    int syn_keep;   /* a folder's .synonyms could not be read: the index's
-                       synonym table is left as it was */
+    int syn_keep; /* a folder's .synonyms could not be read: the index's
+                     synonym table is left as it was */
 } run;
 
 static void progress(run *r, int final)
@@ -393,7 +393,6 @@ typedef struct {
     int oom;
 } gone_ctx;
 
-
 /* Delete the feed document of uid (present: its old words unspelled).
  * 0, or -1 with err set. */
 static int feed_delete(run *r, const char *uid, const char *id, char *err,
@@ -475,8 +474,7 @@ static int feed_entry_index(run *r, const feed_entry *e, char *err,
     }
     if (fs != FEEDDOC_OK) {
         /* an entry with nothing to index is no longer a document */
-        runlog_printf(&r->log,
-                      fs == FEEDDOC_SKIP ? RUNLOG_WARN : RUNLOG_ERROR,
+        runlog_printf(&r->log, fs == FEEDDOC_SKIP ? RUNLOG_WARN : RUNLOG_ERROR,
                       "%s %s (%s line %zu): %s",
                       fs == FEEDDOC_SKIP ? "skipped" : "failed", e->id,
                       r->opt->feed, e->line, msg);
@@ -494,9 +492,9 @@ static int feed_entry_index(run *r, const feed_entry *e, char *err,
         char *old = NULL, *oldtext = NULL;
         size_t oldlen = 0;
         const lang_info *oldlang = NULL;
-        int oom =
-            found && read_stored(r, uid, &old, &oldlen, &oldtext, &oldlang) == 0 &&
-            unspell(r, old, oldlen, oldtext, oldlang) != 0;
+        int oom = found &&
+                  read_stored(r, uid, &old, &oldlen, &oldtext, &oldlang) == 0 &&
+                  unspell(r, old, oldlen, oldtext, oldlang) != 0;
         free(old);
         free(oldtext);
         if (oom || docbuild_spell_words(r->spell, words.data, words.len) !=
@@ -824,8 +822,8 @@ static int synonyms_differ(run *r, int *differ, char *err, size_t errlen)
     *differ = 0;
     if (r->syn_keep || !r->db)
         return 0;
-    synonyms_status st = synonyms_same_all(
-        (const synonyms *const *)r->syns, r->nsyns, r->db, &same);
+    synonyms_status st = synonyms_same_all((const synonyms *const *)r->syns,
+                                           r->nsyns, r->db, &same);
     if (st != SYNONYMS_OK) {
         snprintf(err, errlen, "%s",
                  st == SYNONYMS_ERR_DB ? xc_errmsg(r->db) : "out of memory");
@@ -1055,8 +1053,8 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     r.log.progress = opt->progress;
     r.log.t0 = clock_now();
     err[0] = '\0';
-    r.deflt = opt->lang ? lang_find(opt->lang, strlen(opt->lang))
-                        : lang_default();
+    r.deflt =
+        opt->lang ? lang_find(opt->lang, strlen(opt->lang)) : lang_default();
     if (!r.deflt) {
         snprintf(err, errlen, "unknown language \"%s\"", opt->lang);
         goto out;

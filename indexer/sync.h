@@ -25,7 +25,7 @@ typedef enum {
 typedef void (*sync_log_fn)(const char *line, void *ctx);
 
 typedef struct sync_options {
-    const char *db_path;  /* index folder */
+    const char *db_path; /* index folder */
     /* the language of documents that declare none: a name or code
      * common/lang knows ("french", "fr"); NULL: French */
     const char *lang;

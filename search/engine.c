@@ -97,8 +97,7 @@ static engine_status check_meta(xc_db *db, const char *path, char **lang,
 }
 
 static engine_status open_all(const char *path, xc_db **db,
-                              const lang_info **deflt, char *err,
-                              size_t errlen)
+                              const lang_info **deflt, char *err, size_t errlen)
 {
     struct stat sb;
     char msg[512], *lang = NULL;
@@ -249,17 +248,7 @@ static engine_span keep(engine_result *r, const char *p, size_t n)
 }
 
 /* The stored data's fields (common/schema.h), in their order. */
-enum {
-    D_ID,
-    D_TITLE,
-    D_URL,
-    D_LANG,
-    D_DATE,
-    D_SECTION,
-    D_TAGS,
-    D_DESC,
-    D_N
-};
+enum { D_ID, D_TITLE, D_URL, D_LANG, D_DATE, D_SECTION, D_TAGS, D_DESC, D_N };
 
 /* Split stored data d[0..n) into its D_N fields: spans into d (a missing
  * field is empty). */
@@ -275,11 +264,14 @@ static void data_fields(const char *d, size_t n, engine_span f[D_N])
     }
 }
 
-/* Copy field i of data d (split by data_fields) into the store. */
-static engine_span keep_field(engine_result *r, const char *d,
-                              const engine_span f[D_N], int i)
+/* Split stored data d[0..n) into f and copy its fields up to the tags
+ * into the store, at *out[0..D_DESC) (a hit's or a DOC's). */
+static void keep_data(engine_result *r, const char *d, size_t n,
+                      engine_span f[D_N], engine_span *const out[D_DESC])
 {
-    return keep(r, d + f[i].off, f[i].len);
+    data_fields(d, n, f);
+    for (int i = 0; i < D_DESC; i++)
+        *out[i] = keep(r, d + f[i].off, f[i].len);
 }
 
 /* ---- Languages --------------------------------------------------------- */
@@ -426,7 +418,6 @@ static char *suggestion(engine_ctx *c, const engine_request *req,
     return out;
 }
 
-
 static void mparse_free(mparse *mp)
 {
     for (size_t i = 0; i < mp->n; i++)
@@ -448,14 +439,14 @@ static xc_query *filter_query(const filter *f, int *nomem)
         parts[np++] = xc_query_term(term, n, 1);
     }
     if (f->section[0]) {
-        size_t n = schema_term(SCHEMA_P_SECTION, f->section,
-                               strlen(f->section), term);
+        size_t n =
+            schema_term(SCHEMA_P_SECTION, f->section, strlen(f->section), term);
         parts[np++] = xc_query_term(term, n, 1);
     }
     if (f->ntags) {
         for (size_t i = 0; i < f->ntags; i++) {
-            size_t n = schema_term(SCHEMA_P_TAG, f->tags[i],
-                                   strlen(f->tags[i]), term);
+            size_t n =
+                schema_term(SCHEMA_P_TAG, f->tags[i], strlen(f->tags[i]), term);
             tags[i] = xc_query_term(term, n, 1);
         }
         parts[np++] = f->ntags == 1
@@ -463,9 +454,9 @@ static xc_query *filter_query(const filter *f, int *nomem)
                           : xc_query_combine(XC_Q_OR, tags, f->ntags, 0);
     }
     if (f->after[0] || f->before[0])
-        parts[np++] = xc_query_value_range(SCHEMA_V_DATE,
-                                           f->after[0] ? f->after : NULL,
-                                           f->before[0] ? f->before : NULL);
+        parts[np++] =
+            xc_query_value_range(SCHEMA_V_DATE, f->after[0] ? f->after : NULL,
+                                 f->before[0] ? f->before : NULL);
     if (np == 0)
         return NULL;
     for (size_t i = 0; i < np; i++)
@@ -576,10 +567,10 @@ static xc_status mparse_build(engine_ctx *c, const engine_request *req,
             filt);
         nomem |= !mp->strict;
         if (any_relaxed) {
-            mp->relaxed = filtered(nr == 1 ? relaxed[0]
-                                           : xc_query_combine(XC_Q_OR, relaxed,
-                                                              nr, 0),
-                                   filt);
+            mp->relaxed =
+                filtered(nr == 1 ? relaxed[0]
+                                 : xc_query_combine(XC_Q_OR, relaxed, nr, 0),
+                         filt);
             nomem |= !mp->relaxed;
         } else {
             for (size_t i = 0; i < nr; i++)
@@ -679,8 +670,8 @@ static void hit_snippet(engine_result *r, const engine_request *req,
         /* the page matched by its title, a prefix or a synonym's other
          * words: what it says it is about reads better than its start */
         buf_truncate(&r->store, at);
-        ss = snip_build(mp->an[k], desc, desclen, NULL, req->snippet,
-                        &r->store);
+        ss =
+            snip_build(mp->an[k], desc, desclen, NULL, req->snippet, &r->store);
         if (ss == SNIP_ERR_LIMIT)
             r->full = 1;
         else if (ss != SNIP_OK)
@@ -767,14 +758,10 @@ static void do_search(engine_ctx *c, const engine_request *req,
         size_t dlen, tlen = 0;
         xc_mset_item(m, i, &docid, &h->score, &data, &dlen);
         h->rank = (uint64_t)req->offset + i + 1;
-        data_fields(data, dlen, f);
-        h->id = keep_field(r, data, f, D_ID);
-        h->title = keep_field(r, data, f, D_TITLE);
-        h->url = keep_field(r, data, f, D_URL);
-        h->lang = keep_field(r, data, f, D_LANG);
-        h->date = keep_field(r, data, f, D_DATE);
-        h->section = keep_field(r, data, f, D_SECTION);
-        h->tags = keep_field(r, data, f, D_TAGS);
+        engine_span *const hf[D_DESC] = {&h->id,   &h->title, &h->url,
+                                         &h->lang, &h->date,  &h->section,
+                                         &h->tags};
+        keep_data(r, data, dlen, f, hf);
         xc_mset_value(m, i, 0, &text, &tlen);
         if (req->snippet > 0 && text)
             hit_snippet(r, req, used, h, text, tlen, data + f[D_LANG].off,
@@ -939,14 +926,10 @@ static void do_doc(engine_ctx *c, const engine_request *req, engine_result *r)
         goto out;
     }
     engine_span f[D_N];
-    data_fields(data, len, f);
-    r->doc_id = keep_field(r, data, f, D_ID);
-    r->doc_title = keep_field(r, data, f, D_TITLE);
-    r->doc_url = keep_field(r, data, f, D_URL);
-    r->doc_lang = keep_field(r, data, f, D_LANG);
-    r->doc_date = keep_field(r, data, f, D_DATE);
-    r->doc_section = keep_field(r, data, f, D_SECTION);
-    r->doc_tags = keep_field(r, data, f, D_TAGS);
+    engine_span *const df[D_DESC] = {
+        &r->doc_id,   &r->doc_title,   &r->doc_url, &r->doc_lang,
+        &r->doc_date, &r->doc_section, &r->doc_tags};
+    keep_data(r, data, len, f, df);
     r->doc_text = keep(r, vals[SCHEMA_V_TEXT], strlen(vals[SCHEMA_V_TEXT]));
 out:
     free(data);

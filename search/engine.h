@@ -137,7 +137,7 @@ typedef struct engine_result {
 
     /* STATS */
     uint64_t documents, terms;
-    int64_t index_age_s; /* -1: build time unknown */
+    int64_t index_age_s;                  /* -1: build time unknown */
     engine_count langs[ENGINE_MAX_LANGS]; /* documents per language code */
     size_t nlangs;
 } engine_result;

@@ -11,7 +11,7 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-const char *const filter_names[] = {"lang",  "section", "tag",   "after",
+const char *const filter_names[] = {"lang",   "section", "tag",   "after",
                                     "before", "sort",    "facets"};
 const size_t filter_nnames = sizeof filter_names / sizeof filter_names[0];
 
@@ -93,8 +93,7 @@ static int add_facet(const char *s, size_t n, void *ctx)
 }
 
 filter_status filter_set(filter *f, const char *name, size_t nlen,
-                         const char *val, size_t vlen, char *msg,
-                         size_t msglen)
+                         const char *val, size_t vlen, char *msg, size_t msglen)
 {
     const char *what = NULL;
     if (is(name, nlen, "lang")) {

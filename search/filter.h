@@ -32,8 +32,8 @@ enum {
 #define FILTER_NFACETS 3
 
 typedef struct filter {
-    char lang[FILTER_LANG_SIZE];             /* "" any; else a code */
-    char section[SCHEMA_KEY_MAX + 1];        /* "" any; a key */
+    char lang[FILTER_LANG_SIZE];                    /* "" any; else a code */
+    char section[SCHEMA_KEY_MAX + 1];               /* "" any; a key */
     char tags[FILTER_MAX_TAGS][SCHEMA_KEY_MAX + 1]; /* keys: any of them */
     size_t ntags;
     char after[FILTER_DATE_SIZE];  /* "" none; dated on or after */

@@ -238,8 +238,8 @@ static xc_query *stem_query(const pstate *st, const qtok *t)
 /* q plus the exact form of t as a bonus (takes q). */
 static xc_query *with_exact(const pstate *st, xc_query *q, const qtok *t)
 {
-    xc_query *sub[2] = {q, xc_query_scale(term_query(st->ep, t->exact),
-                                          RANK_EXACT_BOOST)};
+    xc_query *sub[2] = {
+        q, xc_query_scale(term_query(st->ep, t->exact), RANK_EXACT_BOOST)};
     return xc_query_combine(XC_Q_AND_MAYBE, sub, 2, 0);
 }
 
@@ -686,9 +686,8 @@ static int assemble(pstate *st, int use_stop, int relaxed, xc_query **out)
         /* adjacent plain words rank higher; the window lets the stop
          * words the query dropped sit between them */
         xc_query *pair[2] = {
-            core,
-            phrase_query(st, prox, nprox,
-                         (uint32_t)nprox + RANK_PROXIMITY_SLACK)};
+            core, phrase_query(st, prox, nprox,
+                               (uint32_t)nprox + RANK_PROXIMITY_SLACK)};
         core = xc_query_combine(XC_Q_AND_MAYBE, pair, 2, 0);
         if (!core)
             goto out;

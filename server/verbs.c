@@ -6,7 +6,10 @@
 
 #include "server/qstr.h"
 
-#define FILTER_OPT(name) {name, 0, 0, 0, 0, 1}
+#define FILTER_OPT(name)                                                       \
+    {                                                                          \
+        name, 0, 0, 0, 0, 1                                                    \
+    }
 
 static const verb_opt search_opts[] = {
     {"limit", ENGINE_LIMIT_DEFAULT, 1, ENGINE_LIMIT_MAX,
@@ -149,7 +152,7 @@ void verbs_defaults(const verb_def *d, engine_request *out)
     for (size_t i = 0; i < d->nopts; i++)
         if (!d->opts[i].filter)
             memcpy((char *)out + d->opts[i].field, &d->opts[i].def,
-               sizeof d->opts[i].def);
+                   sizeof d->opts[i].def);
 }
 
 int verbs_opt_set(const verb_opt *o, const char *val, size_t len,
@@ -158,8 +161,8 @@ int verbs_opt_set(const verb_opt *o, const char *val, size_t len,
     uint64_t v;
 
     if (o->filter)
-        return filter_set(&out->filter, o->name, strlen(o->name), val, len,
-                          msg, msglen) == FILTER_OK
+        return filter_set(&out->filter, o->name, strlen(o->name), val, len, msg,
+                          msglen) == FILTER_OK
                    ? 0
                    : -1;
     if (proto_uint(val, len, o->min, o->max, &v) != PROTO_OK) {

@@ -19,26 +19,46 @@ static analyzer *es;
  * site (every one a dictionary word); several are pairs Snowball's
  * Spanish stemmer leaves apart on its own. */
 static const char *const pairs[][2] = {
-    {"gobierno", "gobiernos"},   {"ciudad", "ciudades"},
-    {"local", "locales"},        {"región", "regiones"},
-    {"ley", "leyes"},            {"país", "países"},
-    {"casa", "casas"},           {"mujer", "mujeres"},
-    {"unido", "unidos"},         {"misión", "misiones"},
-    {"municipio", "municipios"}, {"política", "políticas"},
-    {"alcalde", "alcaldes"},     {"alcaldesa", "alcaldesas"},
-    {"servicio", "servicios"},   {"ciudadano", "ciudadanos"},
-    {"derecho", "derechos"},     {"mes", "meses"},
-    {"nación", "naciones"},      {"organización", "organizaciones"},
-    {"objetivo", "objetivos"},   {"miembro", "miembros"},
-    {"territorio", "territorios"}, {"calle", "calles"},
-    {"barrio", "barrios"},       {"desarrollo", "desarrollos"},
-    {"presupuesto", "presupuestos"}, {"sección", "secciones"},
-    {"autoridad", "autoridades"}, {"comunidad", "comunidades"},
-    {"red", "redes"},            {"plan", "planes"},
-    {"acción", "acciones"},      {"interés", "intereses"},
-    {"mundial", "mundiales"},    {"regional", "regionales"},
-    {"democracia", "democracias"}, {"agenda", "agendas"},
-    {"ciudadana", "ciudadanas"}, {"gobernanza", "gobernanzas"},
+    {"gobierno", "gobiernos"},
+    {"ciudad", "ciudades"},
+    {"local", "locales"},
+    {"región", "regiones"},
+    {"ley", "leyes"},
+    {"país", "países"},
+    {"casa", "casas"},
+    {"mujer", "mujeres"},
+    {"unido", "unidos"},
+    {"misión", "misiones"},
+    {"municipio", "municipios"},
+    {"política", "políticas"},
+    {"alcalde", "alcaldes"},
+    {"alcaldesa", "alcaldesas"},
+    {"servicio", "servicios"},
+    {"ciudadano", "ciudadanos"},
+    {"derecho", "derechos"},
+    {"mes", "meses"},
+    {"nación", "naciones"},
+    {"organización", "organizaciones"},
+    {"objetivo", "objetivos"},
+    {"miembro", "miembros"},
+    {"territorio", "territorios"},
+    {"calle", "calles"},
+    {"barrio", "barrios"},
+    {"desarrollo", "desarrollos"},
+    {"presupuesto", "presupuestos"},
+    {"sección", "secciones"},
+    {"autoridad", "autoridades"},
+    {"comunidad", "comunidades"},
+    {"red", "redes"},
+    {"plan", "planes"},
+    {"acción", "acciones"},
+    {"interés", "intereses"},
+    {"mundial", "mundiales"},
+    {"regional", "regionales"},
+    {"democracia", "democracias"},
+    {"agenda", "agendas"},
+    {"ciudadana", "ciudadanas"},
+    {"gobernanza", "gobernanzas"},
 };
 
 static void stems(const char *w, char *stem, char *astem)
@@ -76,8 +96,7 @@ static void test_pairs_meet(void **state)
         /* as typed, and typed without accents */
         if (!meet(pairs[i][0], pairs[i][1]) || !meet(fold[0], pairs[i][1]) ||
             !meet(fold[1], pairs[i][0])) {
-            print_message("%s and %s do not meet\n", pairs[i][0],
-                          pairs[i][1]);
+            print_message("%s and %s do not meet\n", pairs[i][0], pairs[i][1]);
             bad++;
         }
     }
@@ -98,8 +117,8 @@ static void test_rules(void **state)
     esplural_norm("gobiernos", 9, "gobiernos", 9, out);
     assert_string_equal(out, "gobierno");
     /* left alone: short words, -is and -us, no final s */
-    const char *const same[] = {"mes", "tres", "dos", "crisis", "virus",
-                                "ciudad", "local", "análisis"};
+    const char *const same[] = {"mes",   "tres",   "dos",   "crisis",
+                                "virus", "ciudad", "local", "análisis"};
     for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
         size_t n = strlen(same[i]);
         assert_int_equal(esplural_norm(same[i], n, same[i], n, out), n);

@@ -260,7 +260,7 @@ static void test_json_limit_rollback(void **state)
     assert_int_equal(json_uint(&b, 12345678), BUF_ERR_LIMIT);
     assert_int_equal(json_bool(&b, 0), BUF_OK);
     assert_string_equal(b.data, "{\"k\":false");
-    assert_int_equal(json_null(&b), BUF_ERR_LIMIT);
+    assert_int_equal(json_put_null(&b), BUF_ERR_LIMIT);
     buf_free(&b);
 }
 
@@ -353,7 +353,7 @@ static void test_json_literals_and_object(void **state)
     assert_int_equal(json_str(&b, S("l'\xc3\xa9lu\xff")), BUF_OK);
     assert_int_equal(buf_putc(&b, ','), BUF_OK);
     assert_int_equal(json_key(&b, "n"), BUF_OK);
-    assert_int_equal(json_null(&b), BUF_OK);
+    assert_int_equal(json_put_null(&b), BUF_OK);
     assert_int_equal(buf_putc(&b, ','), BUF_OK);
     assert_int_equal(json_key(&b, "f"), BUF_OK);
     assert_int_equal(json_bool(&b, 0), BUF_OK);

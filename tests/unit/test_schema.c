@@ -385,9 +385,9 @@ static void test_layout_constants(void **state)
     for (unsigned i = 0; i < SCHEMA_NVALUES; i++)
         assert_int_equal(slots[i], i); /* distinct, dense slots */
     const char *const prefixes[] = {
-        SCHEMA_P_ID,   SCHEMA_P_UID,      SCHEMA_P_STEM, SCHEMA_P_EXACT,
-        SCHEMA_P_FOLD, SCHEMA_P_TITLE,    SCHEMA_P_ROOT, SCHEMA_P_TITLEKEY,
-        SCHEMA_P_LANG, SCHEMA_P_SECTION,  SCHEMA_P_TAG};
+        SCHEMA_P_ID,   SCHEMA_P_UID,     SCHEMA_P_STEM, SCHEMA_P_EXACT,
+        SCHEMA_P_FOLD, SCHEMA_P_TITLE,   SCHEMA_P_ROOT, SCHEMA_P_TITLEKEY,
+        SCHEMA_P_LANG, SCHEMA_P_SECTION, SCHEMA_P_TAG};
     size_t np = sizeof prefixes / sizeof prefixes[0];
     for (size_t i = 0; i < np; i++) {
         assert_int_equal(strlen(prefixes[i]), 1);
