@@ -8,7 +8,8 @@
  * and whole stored text (what snippets are cut from); and the parse alone.
  * Then the engine itself (search/engine's engine_run, what a daemon worker
  * calls: title boosts, synonyms, typo tolerance included) without and with
- * snippets. It prints the median and mean microseconds per query of each,
+ * snippets, with the three facets counted over every match, and sorted by
+ * date. It prints the median and mean microseconds per query of each,
  * over the rounds' means: the floor under a SEARCH answered by one core,
  * and what the engine adds to it. */
 #include <stdio.h>
@@ -26,23 +27,42 @@
 #define MAX_QUERIES 10000
 #define MAX_ROUNDS 100
 
-enum { PARSE_ONLY, DATA, TEXT, ENGINE, ENGINE_SNIP, NMODES };
+enum {
+    PARSE_ONLY,
+    DATA,
+    TEXT,
+    ENGINE,
+    ENGINE_SNIP,
+    ENGINE_FACETS,
+    ENGINE_DATE,
+    NMODES
+};
 static const char *const mode_name[NMODES] = {
-    "query_parse alone", "parse + BM25 top 10, data",
-    "parse + BM25 top 10, data + whole text", "engine_run SEARCH snippet=0",
-    "engine_run SEARCH snippet=200"};
+    "query_parse alone",
+    "parse + BM25 top 10, data",
+    "parse + BM25 top 10, data + whole text",
+    "engine_run SEARCH snippet=0",
+    "engine_run SEARCH snippet=200",
+    "engine_run snippet=0 facets=lang,section,tag",
+    "engine_run snippet=0 sort=date"};
 /* Bytes an engine result may hold, as the daemon's default answer limit. */
 #define RESULT_MAX (1u << 20)
 
-/* One SEARCH through the engine; 0 on success. */
+/* One SEARCH through the engine in mode (ENGINE and after); 0 on
+ * success. */
 static int engine_one(engine_ctx *e, engine_result *res, const char *q,
-                      uint32_t snippet)
+                      int mode)
 {
     engine_request req = {.op = ENGINE_SEARCH,
                           .text = q,
                           .text_len = strlen(q),
                           .limit = 10,
-                          .snippet = snippet};
+                          .snippet = mode == ENGINE_SNIP ? 200 : 0};
+    if (mode == ENGINE_FACETS)
+        req.filter.facets =
+            FILTER_FACET_LANG | FILTER_FACET_SECTION | FILTER_FACET_TAG;
+    if (mode == ENGINE_DATE)
+        req.filter.sort = FILTER_SORT_DATE;
     engine_run(e, &req, res);
     return res->ok ? 0 : -1;
 }
@@ -137,15 +157,14 @@ int main(int argc, char **argv)
     /* a warm index, as the daemon's after its warm-up */
     for (size_t i = 0; i < nq; i++) {
         run_one(db, an, queries[i], TEXT);
-        engine_one(eng, &res, queries[i], 200);
+        engine_one(eng, &res, queries[i], ENGINE_SNIP);
     }
     for (size_t r = 0; r < rounds; r++)
         for (int mode = 0; mode < NMODES; mode++) {
             double t0 = clock_now();
             for (size_t i = 0; i < nq; i++) {
-                int bad = mode == ENGINE || mode == ENGINE_SNIP
-                              ? engine_one(eng, &res, queries[i],
-                                           mode == ENGINE ? 0 : 200)
+                int bad = mode >= ENGINE
+                              ? engine_one(eng, &res, queries[i], mode)
                               : run_one(db, an, queries[i], mode);
                 if (bad) {
                     fprintf(stderr, "match_bench: search failed: %s\n",
