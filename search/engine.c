@@ -24,10 +24,12 @@
 
 #define SUGGEST_SCAN 5000 /* vocabulary terms looked at per prefix */
 #define REOPEN_EVERY 0.1  /* seconds between looks for a new revision */
-/* "total" is exact up to this many matches, an estimate beyond: Xapian
- * stops early and guesses from the first hits, which on a query ORed
- * across languages gave 4 for 6 matches, and a site search that says 4
- * results and lists 6 on the next page looks broken. */
+/* A query ORed across languages counts its matches exactly up to this
+ * many: Xapian stops early and guesses the total from the first hits,
+ * which for such a query gave 4 for 6 matches (a site search that says 4
+ * results and lists 6 on the next page looks broken). One language keeps
+ * Xapian's estimate, as before: counting costs about 9 us a query on
+ * man-fr (docs/BENCHMARKS.md). */
 #define ENGINE_TOTAL_EXACT 1000
 /* Typo tolerance: a word of up to SPELL_SHORT letters may be corrected
  * by one edit, a longer one by two. Two edits on a short word reach too
@@ -618,7 +620,7 @@ static xc_status run_query(engine_ctx *c, const engine_request *req,
         .facets = facets,
         .nfacets = nf,
         .facet_sep = SCHEMA_TAG_SEP,
-        .exact_total = ENGINE_TOTAL_EXACT,
+        .exact_total = mp->n > 1 ? ENGINE_TOTAL_EXACT : 0,
     };
     return xc_search_opt_run(c->db, q, &o, m);
 }
