@@ -81,9 +81,6 @@ buf_status json_error_line(buf_t *b, json_err e, const char *msg,
                            size_t msg_len, const char *extra_key,
                            const char *extra, size_t extra_len);
 
-#ifdef __cplusplus
-}
-#endif
 /* Keys and values in the JSON text s[0..n), counted up to max + 1 before
  * a parser (libjansson) builds them: a ',', ':', '[' or '{' outside
  * strings comes before each but the first, so this bounds them (an empty
@@ -97,4 +94,7 @@ size_t json_count_values(const char *s, size_t n, size_t max);
  * does not end): an escape never ends it, as in jansson. */
 size_t json_skip_string(const char *s, size_t n, size_t i);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -191,6 +191,7 @@ static const lang_info langs[] = {
     {"yi", "yiddish", "yid", NULL, NULL, 0, 0, NULL},
 };
 #define N_LANGS (sizeof langs / sizeof langs[0])
+_Static_assert(N_LANGS <= LANG_MAX, "LANG_MAX is too small for the table");
 
 /* Codes that name a language of the table under another code: Snowball's
  * Norwegian is Bokmål, which sites tag "nb" (html lang="nb-NO"). */

@@ -14,6 +14,11 @@ extern "C" {
  * shorter). Longer input is refused, not truncated. */
 #define LANG_MAX_TAG 35
 
+/* Languages the table holds at most: what an index may hold, so what the
+ * engine and the indexer size their lists by (lang.c checks the table
+ * fits). */
+#define LANG_MAX 32
+
 /* One language. Every field is static: never freed, valid for the whole
  * program. */
 typedef struct lang_info {

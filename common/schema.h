@@ -81,6 +81,8 @@
 #define SCHEMA_M_EXTRACT                                                       \
     "cglu.extract" /* EXTRACT_RULES of the last                                \
                       complete run */
+#define SCHEMA_M_LANG_PATH                                                     \
+    "cglu.langpath" /* "1": the last folder run had --lang-path */
 /* Bump when the layout above changes: both programs refuse another one. */
 #define SCHEMA_FORMAT "4"
 

@@ -7,6 +7,7 @@
 #define CGLU_INDEXER_FEEDDOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/buf.h"
 #include "common/langset.h"
@@ -27,11 +28,20 @@ typedef enum {
 /* Build e (not a deletion) into *out, freed by the caller with
  * xc_doc_free(); its spelling words go to words (as docbuild_make's).
  * Analyzers come from langs, deflt for an entry that declares no language
- * (nor does its HTML). *unknown_lang is set to 1 when the entry declares a
- * language tag nobody knows (then it is indexed in deflt). On anything but
- * FEEDDOC_OK *out is NULL and msg (may be NULL) holds one line. */
+ * (nor does its HTML). When the entry (or its HTML) declares a language
+ * tag nobody knows, it is indexed in deflt and the tag is copied to
+ * unknown (may be NULL; "" otherwise). Title and description are cut to
+ * EXTRACT_MAX_TITLE and EXTRACT_MAX_DESCRIPTION bytes, and a url over
+ * EXTRACT_MAX_URL is no url, as a page's. On anything but FEEDDOC_OK *out
+ * is NULL and msg (may be NULL) holds one line. */
 feeddoc_status feeddoc_build(const feed_entry *e, langset *langs,
                              const lang_info *deflt, xc_doc **out, buf_t *words,
-                             int *unknown_lang, char *msg, size_t msglen);
+                             char *unknown, size_t unknownlen, char *msg,
+                             size_t msglen);
+
+/* The content hash a feed document is stored with (SCHEMA_V_HASH): the
+ * entry's and the extraction rules', so that an entry pushed again
+ * unchanged is skipped, unless the rules changed. */
+uint64_t feeddoc_hash(const feed_entry *e);
 
 #endif

@@ -177,7 +177,7 @@ static void build_item(pipeline *p, pipeline_item *it)
     int unknown;
     const lang_info *lang =
         docmeta_lang(doc.lang, e->relpath, p->lang_path, p->deflt, &unknown);
-    if (unknown && !it->msg[0]) {
+    if (unknown) { /* over the Windows-1252 note: this one matters more */
         snprintf(it->msg, sizeof it->msg,
                  "warning %s: unknown language \"%.40s\", indexed as %s",
                  e->relpath, doc.lang, lang->name);

@@ -35,7 +35,7 @@
 
 #define PIDFILE "cglu-index.pid"
 /* Languages of one index at most: every one common/lang knows. */
-#define SYNC_MAX_LANGS 32
+#define SYNC_MAX_LANGS LANG_MAX
 /* Xapian buffers about 11 MB of changes per MB of input; 1 MB batches keep
  * the indexer near 24 MB of RSS and cost no measurable speed (1, 2, 4 and 8
  * MB all index man-fr in 1.5 s). */
@@ -55,8 +55,14 @@ typedef struct run {
     size_t kept;      /* documents kept under entries that could not be read */
     char *given_base; /* --base-url in its normal form; NULL: not given */
     int rules_change; /* the index's pages were read by older rules */
-    char **present;   /* unique terms that stay in the index (malloc'd),
-                         sorted before the deletion pass */
+    /* --rebuild over another layout or analyzer: the feed's documents go
+     * too (no run can read them again without the feed) */
+    int layout_change;
+    /* an unfinished folders' rebuild this run leaves to a folder run (a
+     * feed alone cannot finish it): the index keeps saying so */
+    int rebuild_pending;
+    char **present; /* unique terms that stay in the index (malloc'd),
+                       sorted before the deletion pass */
     size_t npresent, cappresent;
     size_t batch; /* input bytes since the last commit */
     size_t done, total;
@@ -402,8 +408,14 @@ static int feed_delete(run *r, const char *uid, const char *id, char *err,
     size_t dl = 0;
     const lang_info *lang = NULL;
     int rc = 0;
-    if (read_stored(r, uid, &data, &dl, &text, &lang) != 0)
-        return 0; /* not in the index: nothing to do */
+    if (read_stored(r, uid, &data, &dl, &text, &lang) != 0) {
+        uint32_t tf = 1;
+        if (xc_termfreq(r->db, uid, &tf) == XC_OK && tf == 0)
+            return 0; /* not in the index: nothing to do */
+        snprintf(err, errlen, "cannot read %s from %s: %s", id, r->opt->db_path,
+                 xc_errmsg(r->db));
+        return -1;
+    }
     if (r->opt->dry_run) {
         runlog_printf(&r->log, RUNLOG_WARN, "would delete %s (dry run)", id);
     } else if (unspell(r, data, dl, text, lang) != 0 ||
@@ -429,7 +441,7 @@ static int feed_entry_index(run *r, const feed_entry *e, char *err,
 {
     char uid[SCHEMA_TERM_MAX + 1], hx[24], msg[300];
     char *vals[SCHEMA_V_HASH + 1] = {0};
-    int found = 0, rc = -1, unknown = 0;
+    int found = 0, rc = -1;
     xc_doc *doc = NULL;
     buf_t words;
 
@@ -454,20 +466,38 @@ static int feed_entry_index(run *r, const feed_entry *e, char *err,
             goto out;
         }
         found = st == XC_OK;
+        /* an id a file's page has: DOC and hits could not tell them apart */
+        char qterm[SCHEMA_TERM_MAX + 1];
+        uint32_t tf = 0;
+        schema_term(SCHEMA_P_ID, e->id, e->id_len, qterm);
+        if (xc_termfreq(r->db, qterm, &tf) != XC_OK) {
+            snprintf(err, errlen, "%s", xc_errmsg(r->db));
+            goto out;
+        }
+        if (tf > (uint32_t)found) {
+            runlog_printf(&r->log, RUNLOG_ERROR,
+                          "failed %s (%s line %zu): a page of the indexed "
+                          "folders has that id: a feed entry needs another",
+                          e->id, r->opt->feed, e->line);
+            r->rep->failed++;
+            rc = 0;
+            goto out;
+        }
     }
-    snprintf(hx, sizeof hx, "%016" PRIx64, e->hash);
+    snprintf(hx, sizeof hx, "%016" PRIx64, feeddoc_hash(e));
     if (found && !r->rebuild && !r->rules_change &&
         strcmp(vals[SCHEMA_V_HASH], hx) == 0) {
         r->rep->unchanged++;
         rc = 0;
         goto out;
     }
+    char unknown[LANG_MAX_TAG + 1];
     feeddoc_status fs = feeddoc_build(e, r->langs, r->deflt, &doc, &words,
-                                      &unknown, msg, sizeof msg);
-    if (unknown)
+                                      unknown, sizeof unknown, msg, sizeof msg);
+    if (unknown[0])
         runlog_printf(&r->log, RUNLOG_WARN,
-                      "%s: unknown language \"%.40s\", indexed as %s", e->id,
-                      e->lang, r->deflt->name);
+                      "%s: unknown language \"%s\", indexed as %s", e->id,
+                      unknown, r->deflt->name);
     if (fs == FEEDDOC_ERR_NOMEM) {
         snprintf(err, errlen, "out of memory");
         goto out;
@@ -651,12 +681,28 @@ static int delete_gone(run *r, char *err, size_t errlen)
             r->present[kept++] = r->present[i];
     r->npresent = kept;
     qsort(r->present, r->npresent, sizeof *r->present, cmp_str);
-    /* A rebuild starts from an empty index: documents of every folder
-     * not given go too. Otherwise only our folders' documents are ours. */
-    for (size_t k = 0; k < (r->rebuild ? 1 : r->f.n); k++) {
-        char prefix[SCHEMA_TERM_MAX + 1];
-        size_t pl = r->rebuild ? schema_term(SCHEMA_P_UID, "", 0, prefix)
-                               : schema_uid(r->f.roots[k], "", prefix);
+    /* Which documents are this run's to delete when it has not seen
+     * them: its folders' (a rebuild with folders: every folder's, the
+     * given ones or not, "U/..." as roots are absolute paths); the feed's
+     * only in a rebuild with a feed, or when the layout changed (no run
+     * can rebuild them without the feed). A folder run never deletes a
+     * feed's document otherwise, nor a feed run a folder's. */
+    char prefix[SCHEMA_TERM_MAX + 1];
+    size_t nscan = 0;
+    const char *scan[2];
+    char feedp[SCHEMA_TERM_MAX + 1];
+    schema_uid(FEEDDOC_ROOT, "", feedp);
+    if (r->rebuild && r->f.n > 0)
+        scan[nscan++] = SCHEMA_P_UID "/";
+    if ((r->rebuild && r->opt->feed) || r->layout_change)
+        scan[nscan++] = feedp;
+    for (size_t k = 0; k < nscan; k++)
+        if (xc_allterms(r->db, scan[k], collect_gone, &g) != XC_OK) {
+            snprintf(err, errlen, "%s", xc_errmsg(r->db));
+            goto out;
+        }
+    for (size_t k = 0; !(r->rebuild && r->f.n > 0) && k < r->f.n; k++) {
+        size_t pl = schema_uid(r->f.roots[k], "", prefix);
         if (pl >= SCHEMA_TERM_MAX - SCHEMA_CUT_TAIL)
             continue; /* a folder name too long to scan by prefix */
         if (xc_allterms(r->db, prefix, collect_gone, &g) != XC_OK) {
@@ -664,6 +710,14 @@ static int delete_gone(run *r, char *err, size_t errlen)
             goto out;
         }
     }
+    size_t nfeed = 0, fl = strlen(feedp);
+    for (size_t i = 0; i < g.n; i++)
+        nfeed += strncmp(g.ids[i], feedp, fl) == 0;
+    if (r->layout_change && !r->opt->feed && nfeed > 0)
+        runlog_printf(&r->log, RUNLOG_WARN,
+                      "the index's layout changed: its %zu feed document%s "
+                      "go too; push the feed again (--feed)",
+                      nfeed, nfeed == 1 ? "" : "s");
     if (g.oom) {
         snprintf(err, errlen, "out of memory");
         goto out;
@@ -976,8 +1030,10 @@ static int check_index(run *r, char *err, size_t errlen)
     case INDEX_META_EMPTY:
         return 0;
     case INDEX_META_ERR_FORMAT:
-        if (r->opt->rebuild)
+        if (r->opt->rebuild) {
+            r->layout_change = r->meta.doccount > 0;
             return 0;
+        }
         snprintf(err, errlen,
                  "index %s has layout \"%s\"; this is \"%s\": rerun with "
                  "--rebuild",
@@ -985,8 +1041,10 @@ static int check_index(run *r, char *err, size_t errlen)
         return -1;
     case INDEX_META_ERR_ANALYZER:
     case INDEX_META_ERR_LANG:
-        if (r->opt->rebuild)
+        if (r->opt->rebuild) {
+            r->layout_change = r->meta.doccount > 0;
             return 0;
+        }
         snprintf(err, errlen,
                  "index %s was built with analyzer \"%s\" for \"%s\"; this "
                  "is \"%s\" for \"%s\": rerun with --rebuild",
@@ -997,6 +1055,30 @@ static int check_index(run *r, char *err, size_t errlen)
         snprintf(err, errlen, "%s", why);
         return -1;
     }
+}
+
+/* --lang-path decides pages' languages and sections: a folder run with
+ * another setting than the index's reads every page again (as a change
+ * of extraction rules does), so that no page keeps the old rule's. 0, or
+ * -1 with err set. */
+static int lang_path_changed(run *r, char *err, size_t errlen)
+{
+    char *was = NULL;
+    if (!r->db || r->f.n == 0 || r->meta.doccount == 0)
+        return 0;
+    if (xc_metadata_get(r->db, SCHEMA_M_LANG_PATH, &was) != XC_OK) {
+        snprintf(err, errlen, "%s", xc_errmsg(r->db));
+        return -1;
+    }
+    int before = strcmp(was, "1") == 0;
+    free(was);
+    if (before != (r->opt->lang_path != 0) && !r->rules_change) {
+        r->rules_change = 1;
+        runlog_printf(
+            &r->log, RUNLOG_WARN, "--lang-path is %s: every page is read again",
+            r->opt->lang_path ? "on, and was not" : "off, and was on");
+    }
+    return 0;
 }
 
 /* final: the run is complete (an unfinished rebuild stays marked, so that
@@ -1013,8 +1095,10 @@ static int write_meta(run *r, int final, char *err, size_t errlen)
     /* a rebuild that kept documents it could not read is not done: the
      * next run goes on with it */
     if (st == XC_OK)
-        st = xc_metadata_set(r->db, SCHEMA_M_REBUILD,
-                             r->rebuild && (!final || r->kept) ? "1" : "");
+        st = xc_metadata_set(
+            r->db, SCHEMA_M_REBUILD,
+            (r->rebuild && (!final || r->kept)) || r->rebuild_pending ? "1"
+                                                                      : "");
     snprintf(num, sizeof num, "%lld", (long long)time(NULL));
     if (st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_BUILT, num);
@@ -1024,6 +1108,10 @@ static int write_meta(run *r, int final, char *err, size_t errlen)
      * index had none of older ones, else once all were read again */
     if ((final || !r->rules_change) && st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_EXTRACT, EXTRACT_RULES);
+    /* the folders' setting (a feed has no folders to name a language) */
+    if ((final || !r->rules_change) && r->f.n > 0 && st == XC_OK)
+        st = xc_metadata_set(r->db, SCHEMA_M_LANG_PATH,
+                             r->opt->lang_path ? "1" : "0");
     if (st == XC_OK)
         st = xc_doccount(r->db, &n);
     snprintf(num, sizeof num, "%u", n);
@@ -1117,7 +1205,10 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     /* A rebuild re-reads and replaces every document and deletes the rest,
      * in batches like any run: every committed revision holds each
      * document in its old or its new form, never a half-empty index. */
-    r.rebuild = opt->rebuild || r.meta.rebuilding;
+    /* a feed alone rebuilds its own documents only: a folders' rebuild
+     * left unfinished waits for a folder run */
+    r.rebuild = opt->rebuild || (r.meta.rebuilding && nroots > 0);
+    r.rebuild_pending = r.meta.rebuilding && !r.rebuild;
     if (r.rebuild && !opt->rebuild)
         runlog_printf(&r.log, RUNLOG_WARN,
                       "finishing an interrupted --rebuild");
@@ -1126,8 +1217,10 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         r.meta.doccount > 0 && strcmp(r.meta.extract, EXTRACT_RULES) != 0;
     if (r.rules_change)
         runlog_printf(&r.log, RUNLOG_WARN,
-                      "pages are now extracted by other rules (drafts and "
-                      "noindex pages left out): every page is read again");
+                      "pages are now extracted by other rules (issue #14: "
+                      "languages, dates, tags): every page is read again");
+    if (lang_path_changed(&r, err, errlen) != 0)
+        goto out;
     if (folders_settle(&r.f, r.db, r.rebuild, r.rules_change, r.given_base,
                        &r.log, err, errlen) != FOLDERS_OK)
         goto out;

@@ -14,6 +14,7 @@
 
 #include "common/buf.h"
 #include "common/json.h"
+#include "common/lang.h"
 #include "search/filter.h"
 
 /* Bounds of a request's numbers; front ends check them (and name them in
@@ -28,7 +29,7 @@
 /* Values of one facet in an answer, the most frequent first. */
 #define ENGINE_FACET_MAX 50
 /* Languages one index holds at most: every one common/lang knows. */
-#define ENGINE_MAX_LANGS 32
+#define ENGINE_MAX_LANGS LANG_MAX
 /* Longest error message a result carries (Xapian's are cut there). */
 #define ENGINE_MESSAGE_MAX 512
 /* The message of JSON_ERR_TOO_LARGE: the result, or its rendering, passed

@@ -246,8 +246,9 @@ void dispatch_line(conn *c, const char *line, size_t len);
  * protocol): answered from the cache or queued on a worker, in order. */
 void dispatch_engine(conn *c, const engine_request *req, int cacheable,
                      const slot_http *h);
-/* The typed request as bytes (its numbers, then its text, cut at
- * PROTO_MAX_LINE): the answer cache's key, and what an ETag hashes. */
+/* The typed request as bytes (its numbers, its filter's canonical bytes,
+ * then its text, cut at PROTO_MAX_LINE): the answer cache's key, and what
+ * an ETag hashes. */
 #define DISPATCH_KEY_HEAD 16 /* the four numbers of engine_request */
 #define DISPATCH_KEY_MAX (DISPATCH_KEY_HEAD + FILTER_KEY_MAX + PROTO_MAX_LINE)
 size_t dispatch_request_key(const engine_request *r,

@@ -168,5 +168,43 @@ def test_feed_and_folders_side_by_side():
         assert "skipped news/1" in p.err, p.err
 
 
+def test_limits_and_ids():
+    with Tmp() as t:
+        t.index(t.site)
+        long_desc = "Une phrase. " * 20000  # 240 KB: cut as a page's
+        entries = [dict(NEWS, description=long_desc),
+                   {"id": "https://ex.org/x", "text": "Une adresse pour id.",
+                    "url": "https://ex.org/" + "a" * 3000},
+                   {"id": "page.md", "text": "Le même id qu'un fichier."}]
+        p = t.index("--feed", t.feed(entries), rc=1)
+        assert "failed page.md" in p.err and "has that id" in p.err, p.err
+        s = summary(p)
+        assert s["added"] == 2 and s["failed"] == 1, p.out
+        with Daemon(t.db) as d, d.conn() as c:
+            z = c.req("SEARCH limit=50 snippet=1000 lyon")["hits"][0]
+            assert z["id"] == "news/1", z
+            r = c.req("SEARCH adresse")["hits"][0]
+            assert r["id"] == "https://ex.org/x" and "section" not in r, r
+            assert r["url"] == "https://ex.org/x", r  # the long url: none
+            assert c.req("DOC page.md")["title"] == "Une page"
+            assert c.req("STATS")["documents"] == 3
+
+
+def test_rebuilds_keep_the_other_kind():
+    with Tmp() as t:
+        t.index(t.site)
+        t.index("--feed", t.feed([NEWS, HTML]))
+        # a folders' rebuild keeps the feed's documents, a feed's the
+        # folders'; each deletes its own kind it did not see
+        p = t.index("--rebuild", t.site)
+        assert summary(p)["deleted"] == 0, p.out
+        p = t.index("--rebuild", "--feed", t.feed([NEWS]))
+        assert summary(p)["deleted"] == 1, p.out  # news/2
+        with Daemon(t.db) as d, d.conn() as c:
+            ids = sorted(h["id"] for h in
+                         c.req("SEARCH limit=50 villes OR page")["hits"])
+            assert ids == ["news/1", "page.md"], ids
+
+
 if __name__ == "__main__":
     run_all(globals())

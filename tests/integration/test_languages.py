@@ -349,5 +349,24 @@ def test_http_parameters():
         assert r["message"].startswith("option after takes a date"), r
 
 
+def test_lang_path_change_reads_every_page():
+    s = Site("--lang", "fr")
+    try:
+        with Daemon(s.db) as d, d.conn() as c:
+            assert doc(c, "en/cities.md")["lang"] == "fr"
+        p = run_indexer(["--db", s.db, "--lang-path", s.src])
+        assert "--lang-path is on, and was not: every page is read again" \
+            in p.err, p.err
+        with Daemon(s.db) as d, d.conn() as c:
+            assert doc(c, "en/cities.md")["lang"] == "en"
+            assert "section" not in doc(c, "en/cities.md")
+        p = run_indexer(["--db", s.db, s.src])
+        assert "--lang-path is off" in p.err, p.err
+        with Daemon(s.db) as d, d.conn() as c:
+            assert doc(c, "en/cities.md")["lang"] == "fr"
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     run_all(globals())
