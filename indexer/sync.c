@@ -107,8 +107,9 @@ static int cmp_str(const void *a, const void *b)
 
 static int is_present(const run *r, const char *id)
 {
-    return bsearch(&id, r->present, r->npresent, sizeof *r->present, cmp_str) !=
-           NULL;
+    /* none seen (a run of feed deletions): no list to look in */
+    return r->npresent > 0 && bsearch(&id, r->present, r->npresent,
+                                      sizeof *r->present, cmp_str) != NULL;
 }
 
 /* Read the stored document of term: its data (id\0title\0url, into *data)
@@ -680,7 +681,8 @@ static int delete_gone(run *r, char *err, size_t errlen)
         if (r->present[i])
             r->present[kept++] = r->present[i];
     r->npresent = kept;
-    qsort(r->present, r->npresent, sizeof *r->present, cmp_str);
+    if (r->npresent > 0)
+        qsort(r->present, r->npresent, sizeof *r->present, cmp_str);
     /* Which documents are this run's to delete when it has not seen
      * them: its folders' (a rebuild with folders: every folder's, the
      * given ones or not, "U/..." as roots are absolute paths); the feed's
