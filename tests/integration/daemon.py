@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 from harness import (ROOT, after_each_test, proc_fds, proc_rss_mb, prog,
@@ -469,4 +470,50 @@ class HttpDaemon(Daemon):
             assert lines[1].startswith("http on "), lines[:2]
             for line in lines[2:]:
                 assert re.match(r"(info|warn|error): \S", line), line
+        return False
+
+
+class FakeServer:
+    """A server of one connection on 127.0.0.1, port 0, in a thread: it
+    accepts one client, reads its request line (kept in request), sends
+    answer (bytes, as they are; None: nothing) and closes. Every wait is
+    bounded; the end of the with block joins the thread."""
+
+    def __init__(self, answer):
+        self.answer, self.request, self.error = answer, None, None
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(1)
+        self.sock.settimeout(TIMEOUT)
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+            with conn:
+                conn.settimeout(TIMEOUT)
+                buf = b""
+                while b"\n" not in buf and len(buf) < 1 << 20:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    buf += chunk
+                self.request = buf
+                if self.answer is not None:
+                    conn.sendall(self.answer)
+        except Exception as e:  # noqa: BLE001 (raised in the test's thread)
+            self.error = e
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *exc):
+        self.thread.join(TIMEOUT)
+        self.sock.close()
+        if exc_type is None:
+            assert not self.thread.is_alive(), "fake server still waiting"
+            if self.error is not None:
+                raise self.error
         return False

@@ -14,11 +14,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import fixture, prog, run_all, ROOT  # noqa: E402
-from daemon import HOST, TIMEOUT, Daemon, run_indexer  # noqa: E402
+from daemon import HOST, TIMEOUT, Daemon, run_indexer, FakeServer  # noqa: E402
 
 CLIENT = os.path.abspath(prog("cglu-search"))
 CORPUS = os.path.join(ROOT, "corpus")
@@ -73,45 +72,9 @@ def facet(out, name):
              for x in m.group(1).split(", "))]
 
 
-class FakeServer:
-    """One connection on 127.0.0.1, port 0, in a thread: reads the request
-    line (kept in request), sends answer and closes; bounded waits."""
-
-    def __init__(self, answer=b'{"ok":true,"total":0,"hits":[]}\n'):
-        self.answer, self.request = answer, None
-        self.sock = socket.socket()
-        self.sock.bind((HOST, 0))
-        self.sock.listen(1)
-        self.sock.settimeout(TIMEOUT)
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        conn, _ = self.sock.accept()
-        with conn:
-            conn.settimeout(TIMEOUT)
-            buf = b""
-            while b"\n" not in buf and len(buf) < 1 << 20:
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
-            self.request = buf
-            conn.sendall(self.answer)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.thread.join(TIMEOUT)
-        self.sock.close()
-        return False
-
-
 def sent(*args):
     """The request line cglu-search args sends (to a fake server)."""
-    with FakeServer() as fs:
+    with FakeServer(b'{"ok":true,"total":0,"hits":[]}\n') as fs:
         client(*args, port=fs.port)
     return fs.request
 

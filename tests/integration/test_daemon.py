@@ -16,14 +16,13 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import fixture, run_all, prog, ROOT  # noqa: E402
 from daemon import (  # noqa: E402
     HOST, TIMEOUT, Daemon, asan_env, ping_each, send_until_blocked,
-    wait_until)
+    wait_until, FakeServer)
 
 # Absolute: CGLU_BIN may be relative and commands run elsewhere.
 DAEMON = os.path.abspath(prog("cglu-searchd"))
@@ -1093,52 +1092,6 @@ class Listener:
 
     def __exit__(self, *exc):
         self.sock.close()
-        return False
-
-
-class FakeServer:
-    """A server of one connection on 127.0.0.1, port 0, in a thread: it
-    accepts one client, reads its request line (kept in request), sends
-    answer (bytes, as they are; None: nothing) and closes. Every wait is
-    bounded; the end of the with block joins the thread."""
-
-    def __init__(self, answer):
-        self.answer, self.request, self.error = answer, None, None
-        self.sock = socket.socket()
-        self.sock.bind((HOST, 0))
-        self.sock.listen(1)
-        self.sock.settimeout(TIMEOUT)
-        self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        try:
-            conn, _ = self.sock.accept()
-            with conn:
-                conn.settimeout(TIMEOUT)
-                buf = b""
-                while b"\n" not in buf and len(buf) < 1 << 20:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    buf += chunk
-                self.request = buf
-                if self.answer is not None:
-                    conn.sendall(self.answer)
-        except Exception as e:  # noqa: BLE001 (raised in the test's thread)
-            self.error = e
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, *exc):
-        self.thread.join(TIMEOUT)
-        self.sock.close()
-        if exc_type is None:
-            assert not self.thread.is_alive(), "fake server still waiting"
-            if self.error is not None:
-                raise self.error
         return False
 
 
