@@ -96,9 +96,10 @@ static void usage(FILE *f)
             "Cités et Gouvernements Locaux Unis\"), '#' starts a comment; "
             "a query's word\nor words of a group also find the others. A "
             "refused line is said as\nFILE:LINE: message and skipped.\n\n"
-            "Exit status: 0 success, 1 some files failed or synonym lines "
-            "were refused\n(the rest is committed), 2 usage or fatal error "
-            "(the index keeps its last\ncommitted revision).\n",
+            "Exit status: 0 success, 1 some files or feed lines failed or "
+            "synonym lines\nwere refused (the rest is committed), 2 usage "
+            "or fatal error (the index\nkeeps its last committed "
+            "revision).\n",
             SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG, SYNC_MAX_SYNONYM_FILES);
 }
 
