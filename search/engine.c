@@ -353,19 +353,24 @@ static size_t letters(const char *w)
  * parse in the analyzer an's language; a word is known when its stem in
  * that language or its exact form (any language) is in the index. NULL
  * when nothing was replaced. */
+/* 1 when a page of language l holds word as written (its E term). */
+static int lang_has_word(engine_ctx *c, const lang_info *l, const char *word)
+{
+    char ep[SCHEMA_LANG_CODE_LEN + 2], term[SCHEMA_TERM_MAX + 1];
+    uint32_t tf = 0;
+    snprintf(ep, sizeof ep, "%s%s", SCHEMA_P_EXACT, l->code);
+    schema_term(ep, word, strlen(word), term);
+    return xc_termfreq(c->db, term, &tf) == XC_OK && tf > 0;
+}
+
 /* 1 when a page of one of mp's languages holds word as written: the
  * spelling dictionary is the index's, but with lang=en a French word is no
  * correction. */
 static int in_langs(engine_ctx *c, const mparse *mp, const char *word)
 {
-    for (size_t k = 0; k < mp->n; k++) {
-        char ep[SCHEMA_LANG_CODE_LEN + 2], term[SCHEMA_TERM_MAX + 1];
-        uint32_t tf = 0;
-        snprintf(ep, sizeof ep, "%s%s", SCHEMA_P_EXACT, mp->lang[k]->code);
-        schema_term(ep, word, strlen(word), term);
-        if (xc_termfreq(c->db, term, &tf) == XC_OK && tf > 0)
+    for (size_t k = 0; k < mp->n; k++)
+        if (lang_has_word(c, mp->lang[k], word))
             return 1;
-    }
     return 0;
 }
 
@@ -390,14 +395,7 @@ static char *suggestion(engine_ctx *c, const engine_request *req,
         schema_term(zp, w->stem, strlen(w->stem), term);
         if (xc_termfreq(c->db, term, &tf) != XC_OK || tf > 0)
             continue;
-        int known = 0;
-        for (size_t k = 0; k < mp->n && !known; k++) {
-            char ep[SCHEMA_LANG_CODE_LEN + 2];
-            snprintf(ep, sizeof ep, "%s%s", SCHEMA_P_EXACT, mp->lang[k]->code);
-            schema_term(ep, w->exact, strlen(w->exact), term);
-            known = xc_termfreq(c->db, term, &tf) != XC_OK || tf > 0;
-        }
-        if (known)
+        if (in_langs(c, mp, w->exact))
             continue;
         if (analyze_is_stopword(an, w->exact, strlen(w->exact)))
             continue;
@@ -493,15 +491,9 @@ static size_t query_lang(engine_ctx *c, const mparse *mp)
 {
     size_t best = 0, best_n = 0;
     for (size_t i = 0; i < mp->n; i++) {
-        char ep[SCHEMA_LANG_CODE_LEN + 2], term[SCHEMA_TERM_MAX + 1];
         size_t n = 0;
-        snprintf(ep, sizeof ep, "%s%s", SCHEMA_P_EXACT, mp->lang[i]->code);
-        for (size_t w = 0; w < mp->q[i].nwords; w++) {
-            const char *x = mp->q[i].words[w].exact;
-            uint32_t tf = 0;
-            schema_term(ep, x, strlen(x), term);
-            n += xc_termfreq(c->db, term, &tf) == XC_OK && tf > 0;
-        }
+        for (size_t w = 0; w < mp->q[i].nwords; w++)
+            n += lang_has_word(c, mp->lang[i], mp->q[i].words[w].exact);
         if (n > best_n) {
             best = i;
             best_n = n;

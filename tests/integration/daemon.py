@@ -38,6 +38,17 @@ def build_index(src=None, db=None):
 def remove_db(db):
     shutil.rmtree(os.path.dirname(db), ignore_errors=True)
 
+def corpus_ids():
+    """The ids of the shipped corpus's pages: their paths under corpus/
+    (its subfolders en/ and es/ too), hidden files (.synonyms) left out."""
+    corpus = os.path.join(ROOT, "corpus")
+    ids = []
+    for dirpath, dirs, files in os.walk(corpus):
+        dirs[:] = [x for x in dirs if not x.startswith(".")]
+        ids += [os.path.relpath(os.path.join(dirpath, f), corpus)
+                for f in files if not f.startswith(".")]
+    return sorted(ids)
+
 
 def run_indexer(args, rc=0, cwd=None, env=None, timeout=120):
     """cglu-index with args; p.out and p.err are its output as text. Its

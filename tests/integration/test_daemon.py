@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import fixture, run_all, prog, ROOT  # noqa: E402
 from daemon import (  # noqa: E402
     HOST, TIMEOUT, Daemon, asan_env, ping_each, send_until_blocked,
-    wait_until, FakeServer)
+    wait_until, FakeServer, corpus_ids)
 
 # Absolute: CGLU_BIN may be relative and commands run elsewhere.
 DAEMON = os.path.abspath(prog("cglu-searchd"))
@@ -55,17 +55,6 @@ def index():
                        capture_output=True, timeout=120)
     assert p.returncode == 0, p.stderr.decode(errors="replace")
     yield db
-
-
-def corpus_ids():
-    """The ids of the corpus pages: their paths under corpus/ (its
-    subfolders en/ and es/ too), hidden files (.synonyms) left out."""
-    ids = []
-    for dirpath, dirs, files in os.walk(CORPUS):
-        dirs[:] = [x for x in dirs if not x.startswith(".")]
-        ids += [os.path.relpath(os.path.join(dirpath, f), CORPUS)
-                for f in files if not f.startswith(".")]
-    return sorted(ids)
 
 
 def corpus_size():

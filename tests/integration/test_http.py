@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
 from daemon import (  # noqa: E402
     HOST, TIMEOUT, Conn, ConnectionClosed, Daemon, HttpDaemon, asan_env,
-    build_index, run_indexer, send_until_blocked, wait_until)
+    build_index, corpus_ids, run_indexer, send_until_blocked, wait_until)
 
 DAEMON = os.path.abspath(prog("cglu-searchd"))
 CORPUS = os.path.join(ROOT, "corpus")
@@ -59,13 +59,7 @@ def index():
 
 
 def corpus_size():
-    """The corpus pages (its subfolders en/ and es/ too), hidden files
-    (.synonyms) left out."""
-    n = 0
-    for dirpath, dirs, files in os.walk(CORPUS):
-        dirs[:] = [x for x in dirs if not x.startswith(".")]
-        n += len([f for f in files if not f.startswith(".")])
-    return n
+    return len(corpus_ids())
 
 
 def indexed_copy():

@@ -11,7 +11,8 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, run_all  # noqa: E402
-from daemon import Daemon, check_db, run_indexer, wait_until  # noqa: E402
+from daemon import (  # noqa: E402
+    Daemon, check_db, corpus_ids, run_indexer, wait_until)
 
 CORPUS = os.path.join(ROOT, "corpus")
 REOPEN = 10  # seconds: the daemon looks every 100 ms
@@ -47,17 +48,6 @@ def search(conn, query):
     r = conn.req("SEARCH limit=50 " + query)
     assert r["ok"], r
     return r["total"], sorted(h["id"] for h in r["hits"])
-
-
-def corpus_ids():
-    """The ids of the corpus pages: their paths under corpus/ (its
-    subfolders en/ and es/ too), hidden files (.synonyms) left out."""
-    ids = []
-    for dirpath, dirs, files in os.walk(CORPUS):
-        dirs[:] = [x for x in dirs if not x.startswith(".")]
-        ids += [os.path.relpath(os.path.join(dirpath, f), CORPUS)
-                for f in files if not f.startswith(".")]
-    return sorted(ids)
 
 
 def test_shipped_file():
