@@ -17,7 +17,7 @@ BUILD ?= build
 BIN ?= bin
 PREFIX ?= /usr/local
 
-PKGS := libuv libutf8proc libxml-2.0 jansson
+PKGS := libuv libutf8proc libxml-2.0 jansson liblz4
 WARN := -Wall -Wextra -Werror
 CPPFLAGS_ALL := -I. -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
 	$(shell xapian-config --cxxflags 2>/dev/null | tr ' ' '\n' | grep '^-I' | tr '\n' ' ')
@@ -172,7 +172,7 @@ FUZZ_LIB_C := common/analyze.c common/buf.c common/json.c common/schema.c \
 	server/verbs.c search/query.c search/snip.c \
 	indexer/extract.c indexer/extract_text.c indexer/extract_md.c \
 	indexer/extract_html.c server/httpreq.c server/qstr.c common/url.c \
-	indexer/feed.c common/errmsg.c
+	indexer/feed.c common/errmsg.c common/textstore.c
 FUZZ_LIB_CC := common/xapian_c.cc
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer
 # UBSan findings must abort, or libFuzzer does not count them as crashes.

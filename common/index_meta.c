@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/analyze.h"
 #include "common/errmsg.h"
@@ -16,6 +17,7 @@ struct index_meta_watch {
     int readable; /* as of the last look */
     uint64_t rev; /* revision and UUID of the last look */
     char uuid[XC_UUID_LEN];
+    index_meta_folder folder; /* the folder db was opened in */
 };
 
 const char *index_meta_strerror(index_meta_status st)
@@ -120,6 +122,23 @@ fail:
     return st;
 }
 
+int index_meta_folder_id(const char *path, index_meta_folder *id)
+{
+    struct stat st;
+    id->dev = id->ino = 0;
+    if (!path || stat(path, &st) != 0)
+        return -1;
+    id->dev = (uint64_t)st.st_dev;
+    id->ino = (uint64_t)st.st_ino;
+    return 0;
+}
+
+int index_meta_folder_same(const index_meta_folder *a,
+                           const index_meta_folder *b)
+{
+    return a->dev == b->dev && a->ino == b->ino;
+}
+
 /* ---- revision watch ---------------------------------------------------- */
 
 index_meta_status index_meta_watch_new(const char *path, index_meta_watch **out)
@@ -138,6 +157,7 @@ index_meta_status index_meta_watch_new(const char *path, index_meta_watch **out)
     }
     /* A first look, so that the next one compares with now; an index that
      * cannot be read yet is reported by the first poll that can. */
+    index_meta_folder_id(path, &w->folder);
     if (xc_open_read(path, &w->db, NULL, 0) == XC_OK) {
         w->rev = xc_revision(w->db);
         w->readable = xc_uuid(w->db, w->uuid) == XC_OK;
@@ -178,8 +198,11 @@ index_meta_status index_meta_watch_poll(index_meta_watch *w, int *changed,
     }
     /* The cheap path: Xapian's reopen reads the version file and returns
      * at once when the revision is the same. */
-    if (w->db && xc_reopen(w->db, NULL) == XC_OK &&
-        xc_uuid(w->db, uuid) == XC_OK && strcmp(uuid, w->uuid) == 0) {
+    index_meta_folder now;
+    index_meta_folder_id(w->path, &now);
+    if (w->db && index_meta_folder_same(&now, &w->folder) &&
+        xc_reopen(w->db, NULL) == XC_OK && xc_uuid(w->db, uuid) == XC_OK &&
+        strcmp(uuid, w->uuid) == 0) {
         uint64_t rev = xc_revision(w->db);
         *changed = rev != w->rev;
         *revision = w->rev = rev;
@@ -190,6 +213,7 @@ index_meta_status index_meta_watch_poll(index_meta_watch *w, int *changed,
      * is compared is that database's. */
     xc_close(w->db);
     w->db = NULL;
+    w->folder = now;
     if (xc_open_read(w->path, &w->db, msg, sizeof msg) != XC_OK ||
         xc_uuid(w->db, uuid) != XC_OK) {
         if (w->db)

@@ -49,16 +49,20 @@
 #define SCHEMA_V_SIZE 1  /* decimal bytes of the source file */
 #define SCHEMA_V_HASH 2  /* hex 64-bit FNV-1a of the file contents */
 #define SCHEMA_V_ROOT 3  /* absolute path of the folder it came from */
-#define SCHEMA_V_TEXT                                                          \
-    4                      /* the extracted plain text snippets are cut from:  \
-                              a value, not data, because values are stored     \
-                              uncompressed (a hit costs no inflate) */
+/* The extracted plain text snippets are cut from, as common/textstore lays
+ * it out: this value is its head (length, position table, block 0); block
+ * k >= 1 is the value of SCHEMA_V_TEXT_BLOCK + k - 1. Values, not data:
+ * Xapian zlib-compresses data whole, values are read one by one, so a
+ * snippet reads only the blocks of its window. */
+#define SCHEMA_V_TEXT 4
 #define SCHEMA_V_LANG 5    /* language code ("fr"): hits, facets */
 #define SCHEMA_V_DATE 6    /* "YYYY-MM-DD" or unset: sort, after/before */
 #define SCHEMA_V_SECTION 7 /* section, casefolded, or unset */
 /* tags, casefolded, in the document's order, joined by SCHEMA_TAG_SEP */
 #define SCHEMA_V_TAGS 8
 #define SCHEMA_NVALUES 9
+/* The text's blocks after the first, one slot each (common/textstore). */
+#define SCHEMA_V_TEXT_BLOCK 16
 /* Separates tags in SCHEMA_V_TAGS: a control byte no tag holds. */
 #define SCHEMA_TAG_SEP '\x1f'
 
@@ -66,7 +70,7 @@
  * section key '\0' tag keys joined by SCHEMA_TAG_SEP '\0' description
  * (a hit's snippet when its text holds no query word); every field may be
  * empty. Hits read them from the data the match fetches anyway (no value
- * read per hit); the text is in SCHEMA_V_TEXT. */
+ * read per hit); the text is in SCHEMA_V_TEXT and its blocks. */
 
 /* Metadata keys. */
 #define SCHEMA_M_ANALYZER "cglu.analyzer" /* ANALYZE_VERSION */
@@ -84,7 +88,7 @@
 #define SCHEMA_M_LANG_PATH                                                     \
     "cglu.langpath" /* "1": the last folder run had --lang-path */
 /* Bump when the layout above changes: both programs refuse another one. */
-#define SCHEMA_FORMAT "4"
+#define SCHEMA_FORMAT "5" /* 5: the text in blocks (common/textstore) */
 
 /* Xapian refuses terms over 245 bytes; longer ids and roots are cut and
  * followed by a hash so they stay unique. */

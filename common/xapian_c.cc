@@ -436,6 +436,19 @@ xc_status xc_open_write(const char *path, int truncate, xc_db **out, char *err,
     return open_db(path, true, truncate, out, err, errlen);
 }
 
+xc_status xc_compact(xc_db *db, const char *out)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!out || !*out || (db->writer && db->in_txn))
+        return arg_error(db, "xc_compact needs a committed database and an "
+                             "output path");
+    return guard(db, "cannot compact index", [&] {
+        db->cur().compact(out, Xapian::DBCOMPACT_NO_RENUMBER |
+                                   Xapian::Compactor::FULL);
+    });
+}
+
 void xc_close(xc_db *db)
 {
     if (!db)
@@ -773,6 +786,15 @@ xc_status xc_termfreq(xc_db *db, const char *term, uint32_t *out)
 xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data, size_t *len,
                        char **values, unsigned nvalues)
 {
+    return xc_get_doc(db, idterm, NULL, data, len, values, NULL, nvalues);
+}
+
+xc_status xc_get_doc(xc_db *db, const char *idterm, uint32_t *docid,
+                     char **data, size_t *len, char **values, size_t *vlens,
+                     unsigned nvalues)
+{
+    if (docid)
+        *docid = 0;
     if (data)
         *data = NULL;
     if (len)
@@ -788,6 +810,7 @@ xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data, size_t *len,
     std::string d;
     std::vector<std::string> vals;
     bool found = false;
+    Xapian::docid did = 0;
     xc_status st = guard_read(db, "cannot read a document of index", [&] {
         Xapian::Database &x = db->cur();
         found = false;
@@ -796,6 +819,7 @@ xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data, size_t *len,
         if (it == x.postlist_end(idterm))
             return;
         Xapian::Document doc = x.get_document(*it);
+        did = *it;
         if (data) /* values only: skip reading the stored text */
             d = doc.get_data();
         if (values) {
@@ -819,12 +843,16 @@ xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data, size_t *len,
             values[i] = dup_string(vals[i]);
             if (!values[i])
                 goto nomem;
+            if (vlens)
+                vlens[i] = vals[i].size();
         }
     }
     if (data)
         *data = dcopy;
     if (len)
         *len = d.size();
+    if (docid)
+        *docid = did;
     return XC_OK;
 
 nomem:
@@ -835,6 +863,59 @@ nomem:
             values[i] = NULL;
         }
     return nomem(db, "cannot read a document of");
+}
+
+xc_status xc_value_of(xc_db *db, uint32_t docid, unsigned slot, xc_str_fn fn,
+                      void *ctx)
+{
+    if (!db)
+        return XC_ERR_ARG;
+    if (!fn || docid == 0)
+        return arg_error(db, "xc_value_of needs a document and a callback");
+    std::string v;
+    /* guard, not guard_read: a reopen would read another revision than
+     * the one the caller's other reads of this document came from */
+    xc_status st = guard(db, "cannot read a value of index", [&] {
+        v = db->cur()
+                .get_document(docid, Xapian::DOC_ASSUME_VALID)
+                .get_value(slot);
+    });
+    if (st != XC_OK)
+        return st;
+    fn(v.data(), v.size(), ctx);
+    return XC_OK;
+}
+
+xc_status xc_positions(xc_db *db, uint32_t docid, const char *term, uint32_t lo,
+                       uint32_t hi, uint32_t *out, size_t max, size_t *n)
+{
+    if (n)
+        *n = 0;
+    if (!db)
+        return XC_ERR_ARG;
+    if (!n || (max > 0 && !out) || docid == 0 || !cstr_key_ok(term))
+        return arg_error(db, "xc_positions needs a document, a term and an "
+                             "output");
+    size_t got = 0;
+    xc_status st = guard(db, "cannot read positions of index", [&] {
+        Xapian::Database &x = db->cur();
+        got = 0;
+        Xapian::PositionIterator it = x.positionlist_begin(docid, term);
+        Xapian::PositionIterator end = x.positionlist_end(docid, term);
+        if (it == end)
+            return;
+        it.skip_to(lo);
+        for (; it != end && got < max; ++it) {
+            Xapian::termpos p = *it;
+            if (p > hi)
+                break;
+            out[got++] = p;
+        }
+    });
+    if (st != XC_OK)
+        return st;
+    *n = got;
+    return XC_OK;
 }
 
 xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx)

@@ -83,6 +83,12 @@ xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN]);
 
 /* ---- writing (writer handles) ----------------------------------------- */
 
+/* Write a compacted copy of db's last committed revision into the new
+ * directory out (Xapian's compaction, full level, document ids kept): its
+ * B-tree blocks are full, where a database built by commits leaves them
+ * partly empty. A writer must have committed first. */
+xc_status xc_compact(xc_db *db, const char *out);
+
 xc_status xc_begin(xc_db *db);  /* begin a transaction (unflushed) */
 xc_status xc_commit(xc_db *db); /* commit transaction or pending changes */
 xc_status xc_cancel(xc_db *db); /* drop the open transaction */
@@ -137,6 +143,10 @@ xc_status xc_stats(xc_db *db, uint32_t *doccount, uint64_t *total_length,
 /* Term frequency (number of documents containing term). */
 xc_status xc_termfreq(xc_db *db, const char *term, uint32_t *out);
 
+/* A string handed to a callback: s[0..len) (NUL-terminated too), owned
+ * by the caller of fn and valid during the call only. Non-zero stops. */
+typedef int (*xc_str_fn)(const char *s, size_t len, void *ctx);
+
 /* Look up the document of idterm: data may be NULL to read values only
  * (cheaper: the stored text is not read); *data (malloc'd, freed by the caller,
  * NUL-terminated, *len bytes) and, when values is not NULL, values
@@ -144,6 +154,26 @@ xc_status xc_termfreq(xc_db *db, const char *term, uint32_t *out);
  * Absent: XC_ERR_NOTFOUND. */
 xc_status xc_get_by_id(xc_db *db, const char *idterm, char **data, size_t *len,
                        char **values, unsigned nvalues);
+/* The same, with the document's id into *docid (0 on failure; for
+ * xc_value_of() on the same document) and, when vlens is not NULL, each
+ * value's length into vlens[0..nvalues) (values may hold NUL bytes). */
+xc_status xc_get_doc(xc_db *db, const char *idterm, uint32_t *docid,
+                     char **data, size_t *len, char **values, size_t *vlens,
+                     unsigned nvalues);
+
+/* Call fn(value, len, ctx) once with the value of slot of document docid
+ * (empty when unset). Not repeated after the index moved: a read that
+ * meets a newer revision fails (XC_ERR_XAPIAN), so that what a caller
+ * read before from the same revision stays consistent with it. Absent
+ * document: XC_ERR_NOTFOUND. */
+xc_status xc_value_of(xc_db *db, uint32_t docid, unsigned slot, xc_str_fn fn,
+                      void *ctx);
+
+/* Positions of term in document docid within [lo, hi], ascending, at most
+ * max of them into out; *n gets how many. A term the document lacks gives
+ * none. Not repeated after the index moved (see xc_value_of). */
+xc_status xc_positions(xc_db *db, uint32_t docid, const char *term, uint32_t lo,
+                       uint32_t hi, uint32_t *out, size_t max, size_t *n);
 
 /* Call fn(term, len, ctx) for every term starting with prefix, in byte
  * order, stopping early when fn returns non-zero. */
@@ -151,9 +181,6 @@ typedef int (*xc_term_fn)(const char *term, size_t len, uint32_t termfreq,
                           void *ctx);
 xc_status xc_allterms(xc_db *db, const char *prefix, xc_term_fn fn, void *ctx);
 
-/* A string handed to a callback: s[0..len) (NUL-terminated too), owned
- * by the caller of fn and valid during the call only. Non-zero stops. */
-typedef int (*xc_str_fn)(const char *s, size_t len, void *ctx);
 /* Call fn for every synonym of key, in byte order, stopping early when fn
  * returns non-zero; a key without synonyms calls fn never and is XC_OK.
  * The synonyms are read whole before fn sees one, so a rerun after a

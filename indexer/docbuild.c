@@ -8,8 +8,10 @@
 
 #include "common/lang.h"
 #include "common/schema.h"
+#include "common/textstore.h"
 #include "common/titlekey.h"
 #include "search/rank.h"
+#include "search/snip.h"
 
 /* Gap between title and body positions so a phrase never spans both. */
 #define TITLE_BODY_GAP 64
@@ -55,10 +57,12 @@ static uint32_t body_wdf(const docbuild_input *in, size_t off, size_t *k)
 
 /* Index one field's tokens: the title when body is NULL (title terms and
  * weight, and its words to key, which may be NULL), else body's text with
- * the weights of its headings and lead. */
+ * the weights of its headings and lead, and into checks (uint32_t byte
+ * offsets) the offset of every TEXTSTORE_EVERY-th word, for the text
+ * store's position table, up to SNIP_MAX_SCAN: snippets look no further. */
 static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
                                  size_t len, const docbuild_input *body,
-                                 buf_t *words, titlekey *key)
+                                 buf_t *words, titlekey *key, buf_t *checks)
 {
     char term[ANALYZE_MAX_WORD * 3 + 8];
     /* every word term carries the language (common/schema.h) */
@@ -73,10 +77,19 @@ static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
     snprintf(tp, sizeof tp, "%s%s", SCHEMA_P_TITLE, analyze_language(a)->code);
     snprintf(ep, sizeof ep, "%s%s", SCHEMA_P_EXACT, analyze_language(a)->code);
     snprintf(fp, sizeof fp, "%s%s", SCHEMA_P_FOLD, analyze_language(a)->code);
-    analyze_begin(a, text, len, analyze_position(a));
+    uint32_t first = analyze_position(a);
+    analyze_begin(a, text, len, first);
     while ((r = analyze_next(a, &t)) == 1) {
         if (!title)
             wdf = body_wdf(body, t.offset, &head);
+        if (checks && (t.position - first) % TEXTSTORE_EVERY == 0 &&
+            t.offset < SNIP_MAX_SCAN &&
+            checks->len / sizeof(uint32_t) ==
+                (t.position - first) / TEXTSTORE_EVERY) {
+            uint32_t off = (uint32_t)t.offset;
+            if (buf_append(checks, &off, sizeof off) != BUF_OK)
+                return DOCBUILD_ERR_NOMEM;
+        }
         size_t n = prefixed(term, zp, t.stem, t.stem_len);
         if (xc_doc_add_posting(doc, term, n, t.position, wdf) != XC_OK)
             return DOCBUILD_ERR_XAPIAN;
@@ -236,8 +249,11 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     char num[32];
     char *data = NULL;
     size_t idlen = strlen(in->id), urllen = strlen(in->url);
-    buf_t tail; /* the data's metadata fields (add_meta) */
+    buf_t tail;   /* the data's metadata fields (add_meta) */
+    buf_t checks; /* the text store's position table (add_field) */
+    textstore_enc enc = {0};
     buf_init(&tail, DOCBUILD_MAX_TAIL);
+    buf_init(&checks, BUF_MAX_LIMIT);
 
     *out = NULL;
     if (xc_doc_new(&doc) != XC_OK)
@@ -247,11 +263,12 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     titlekey key;
     titlekey_init(&key);
     analyze_begin(a, NULL, 0, 1);
-    st = add_field(a, doc, in->title, in->title_len, NULL, words, &key);
+    st = add_field(a, doc, in->title, in->title_len, NULL, words, &key, NULL);
     if (st != DOCBUILD_OK)
         goto fail;
     analyze_begin(a, NULL, 0, analyze_position(a) + TITLE_BODY_GAP);
-    st = add_field(a, doc, in->text, in->text_len, in, words, NULL);
+    uint32_t body_first = analyze_position(a);
+    st = add_field(a, doc, in->text, in->text_len, in, words, NULL, &checks);
     if (st != DOCBUILD_OK)
         goto fail;
     /* wdf 1: BM25 gives a term of wdf 0 no weight */
@@ -288,12 +305,29 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
     if ((st = add_meta(a, doc, in, &tail)) != DOCBUILD_OK)
         goto fail;
 
-    /* Data: id, title, url, then the metadata (schema.h); the text goes
-     * in a value. */
-    if (xc_doc_set_value(doc, SCHEMA_V_TEXT, in->text, in->text_len) != XC_OK) {
-        st = DOCBUILD_ERR_XAPIAN;
+    /* The text in blocks (common/textstore), tagged with its hash so a
+     * reader never mixes two versions of it. */
+    textstore_status ts = textstore_encode(
+        in->text, in->text_len, body_first, (const uint32_t *)checks.data,
+        checks.len / sizeof(uint32_t),
+        (uint32_t)schema_hash(in->text, in->text_len), &enc);
+    if (ts != TEXTSTORE_OK) {
+        st = ts == TEXTSTORE_ERR_NOMEM ? DOCBUILD_ERR_NOMEM
+                                       : DOCBUILD_ERR_XAPIAN;
         goto fail;
     }
+    st = DOCBUILD_ERR_XAPIAN;
+    if (xc_doc_set_value(doc, SCHEMA_V_TEXT, enc.head.data, enc.head.len) !=
+        XC_OK)
+        goto fail;
+    for (size_t k = 0; k < enc.nextra; k++) {
+        size_t from = k ? enc.ends[k - 1] : 0;
+        if (xc_doc_set_value(doc, SCHEMA_V_TEXT_BLOCK + (unsigned)k,
+                             enc.blocks.data + from,
+                             enc.ends[k] - from) != XC_OK)
+            goto fail;
+    }
+    /* Data: id, title, url, then the metadata (schema.h). */
     size_t dlen = idlen + 1 + in->title_len + 1 + urllen + 1 + tail.len;
     st = DOCBUILD_ERR_NOMEM;
     data = malloc(dlen + 1);
@@ -314,6 +348,8 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
         goto fail;
     free(data);
     buf_free(&tail);
+    buf_free(&checks);
+    textstore_enc_free(&enc);
     *out = doc;
     return DOCBUILD_OK;
 fail:
@@ -322,6 +358,8 @@ fail:
                  st == DOCBUILD_ERR_NOMEM ? "out of memory" : "Xapian error");
     free(data);
     buf_free(&tail);
+    buf_free(&checks);
+    textstore_enc_free(&enc);
     xc_doc_free(doc);
     return st;
 }

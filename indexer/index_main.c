@@ -51,6 +51,12 @@ static void usage(FILE *f)
             "readers\n                         never see it half-built)\n"
             "  -n, --dry-run          report what would change, write "
             "nothing\n"
+            "      --compact          compact the index after any run that "
+            "changes it\n"
+            "                         (by default only after a full build: "
+            "an empty\n"
+            "                         index or --rebuild)\n"
+            "      --no-compact       never compact\n"
             "      --max-file-size MB skip larger files (default 50)\n"
             "      --batch-size MB    commit every MB of input (default "
             "1)\n"
@@ -129,6 +135,8 @@ int main(int argc, char **argv)
         {"feed", required_argument, NULL, 'f'},
         {"rebuild", no_argument, NULL, 'R'},
         {"dry-run", no_argument, NULL, 'n'},
+        {"compact", no_argument, NULL, 'C'},
+        {"no-compact", no_argument, NULL, 'N'},
         {"max-file-size", required_argument, NULL, 'M'},
         {"batch-size", required_argument, NULL, 'B'},
         {"base-url", required_argument, NULL, 'U'},
@@ -178,6 +186,12 @@ int main(int argc, char **argv)
             break;
         case 'R':
             opt.rebuild = 1;
+            break;
+        case 'C':
+            opt.compact = SYNC_COMPACT_ALWAYS;
+            break;
+        case 'N':
+            opt.compact = SYNC_COMPACT_NEVER;
             break;
         case 'n':
             opt.dry_run = 1;

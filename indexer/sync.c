@@ -19,8 +19,10 @@
 #include "common/langset.h"
 #include "common/clock.h"
 #include "common/index_meta.h"
+#include "common/doctext.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
+#include "indexer/compact.h"
 #include "indexer/docbuild.h"
 #include "indexer/feed.h"
 #include "indexer/feeddoc.h"
@@ -119,18 +121,28 @@ static int read_stored(run *r, const char *term, char **data, size_t *dlen,
                        char **text, const lang_info **lang)
 {
     char *vals[SCHEMA_NVALUES] = {0};
+    size_t vlens[SCHEMA_NVALUES] = {0}, tlen;
+    uint32_t docid;
+    int ret = -1;
     *text = NULL;
-    if (xc_get_by_id(r->db, term, data, dlen, vals, SCHEMA_NVALUES) != XC_OK)
+    if (xc_get_doc(r->db, term, &docid, data, dlen, vals, vlens,
+                   SCHEMA_NVALUES) != XC_OK)
         return -1;
-    *text = vals[SCHEMA_V_TEXT];
+    if (doctext_load(r->db, docid, vals[SCHEMA_V_TEXT], vlens[SCHEMA_V_TEXT],
+                     text, &tlen) != TEXTSTORE_OK) {
+        free(*data);
+        *data = NULL;
+        goto out;
+    }
     const char *code = vals[SCHEMA_V_LANG] ? vals[SCHEMA_V_LANG] : "";
     *lang = lang_find(code, strlen(code));
     if (!*lang)
         *lang = r->deflt;
+    ret = 0;
+out:
     for (int i = 0; i < SCHEMA_NVALUES; i++)
-        if (i != SCHEMA_V_TEXT)
-            free(vals[i]);
-    return 0;
+        free(vals[i]);
+    return ret;
 }
 
 /* Subtract the spelling words of a stored document of language lang (its
@@ -155,6 +167,39 @@ static int unspell(run *r, const char *data, size_t len, const char *text,
                     DOCBUILD_OK)
         return -1;
     return 0;
+}
+
+/* Compaction after this run: a full build (an index empty at the start,
+ * or a rebuild), unless the options say otherwise. */
+static int want_compact(const run *r)
+{
+    switch (r->opt->compact) {
+    case SYNC_COMPACT_ALWAYS:
+        return 1;
+    case SYNC_COMPACT_NEVER:
+        return 0;
+    }
+    return r->meta.doccount == 0 || r->rebuild;
+}
+
+/* Compact the committed index in place (indexer/compact). A failure
+ * leaves the index as built, which serves the same answers: a warning,
+ * not an error. r->db is closed: the run writes nothing after it. */
+static void compact_index(run *r)
+{
+    char msg[PATH_MAX + 256];
+    double t0 = clock_now();
+    compact_status cs = compact_swap(r->db, r->opt->db_path, msg, sizeof msg);
+    r->pidfile = 0; /* it went with the folder compacted away */
+    xc_close(r->db);
+    r->db = NULL;
+    if (cs != COMPACT_OK)
+        runlog_printf(&r->log, RUNLOG_WARN, "index not compacted: %s", msg);
+    else if (msg[0])
+        runlog_printf(&r->log, RUNLOG_WARN, "%s", msg);
+    else
+        runlog_printf(&r->log, RUNLOG_NOTE, "index compacted in %.2f s",
+                      clock_now() - t0);
 }
 
 static size_t batch_max(const run *r)
@@ -1295,6 +1340,8 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
             snprintf(err, errlen, "%s", xc_errmsg(r.db));
             goto out;
         }
+        if (changed && want_compact(&r))
+            compact_index(&r);
     }
     progress(&r, 1);
     status = rep->failed || rep->bad_synonyms ? SYNC_PARTIAL : SYNC_OK;

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+enum { SYNC_COMPACT_FULL = 0, SYNC_COMPACT_ALWAYS, SYNC_COMPACT_NEVER };
+
 typedef enum {
     SYNC_OK = 0,          /* every file indexed, skipped or unchanged */
     SYNC_PARTIAL,         /* some files failed, or some lines of a
@@ -34,8 +36,12 @@ typedef struct sync_options {
      * standard input, NULL for none: indexed after the folders; a folder
      * run never deletes them, nor a feed the folders' documents. */
     const char *feed;
-    int rebuild;          /* start from an empty index */
-    int dry_run;          /* report, write nothing */
+    int rebuild; /* start from an empty index */
+    int dry_run; /* report, write nothing */
+    /* Compaction (indexer/compact) after a run that changed the index:
+     * SYNC_COMPACT_FULL after a full build only (an index empty at the
+     * start, or --rebuild), the default; _ALWAYS after any; _NEVER. */
+    int compact;
     int verbose;          /* one log line per file that changes/skips */
     int quiet;            /* log errors only (no skips, no notes) */
     int follow_links;     /* follow symlinks leading outside a folder */

@@ -3,7 +3,7 @@
 # the fuzzing and lint tools), and the browser tests' npm packages
 # (tests/browser/); quiet and a no-op when all are there.
 set -eu
-PKGS="build-essential pkg-config libxapian-dev xapian-tools libstemmer-dev libutf8proc-dev libuv1-dev libxml2-dev libjansson-dev libhttp-parser-dev libcmocka-dev python3 php-cli chromium"
+PKGS="build-essential pkg-config libxapian-dev xapian-tools libstemmer-dev libutf8proc-dev libuv1-dev libxml2-dev libjansson-dev libhttp-parser-dev liblz4-dev libcmocka-dev python3 php-cli chromium"
 # --ci: also what CI's fuzzing and static checks use.
 if [ "${1:-}" = "--ci" ]; then
     PKGS="$PKGS clang libclang-rt-14-dev clang-tidy cppcheck valgrind wrk"

@@ -15,9 +15,11 @@
 #include "common/index_meta.h"
 #include "common/lang.h"
 #include "common/langset.h"
+#include "common/doctext.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
 #include "search/boost.h"
+#include "search/hitsnip.h"
 #include "search/query.h"
 #include "search/rank.h"
 #include "search/snip.h"
@@ -51,6 +53,8 @@ struct engine_ctx {
     uint64_t present_rev; /* revision present[] was read at; 0: never */
     atomic_int reopen;    /* set by engine_request_reopen (SIGHUP) */
     double last_check;
+    hitsnip hs;               /* the snippets' scratch */
+    index_meta_folder folder; /* the folder db was opened in */
 };
 
 /* The index's layout and analyzer, by common/index_meta's rule (an index
@@ -99,14 +103,15 @@ static engine_status check_meta(xc_db *db, const char *path, char **lang,
 }
 
 static engine_status open_all(const char *path, xc_db **db,
-                              const lang_info **deflt, char *err, size_t errlen)
+                              const lang_info **deflt,
+                              index_meta_folder *folder, char *err,
+                              size_t errlen)
 {
-    struct stat sb;
     char msg[512], *lang = NULL;
     engine_status st;
     *db = NULL;
     *deflt = NULL;
-    if (stat(path, &sb) != 0) {
+    if (index_meta_folder_id(path, folder) != 0) {
         snprintf(err, errlen, "no index at %s (%s): run cglu-index DIR first",
                  path, strerror(errno));
         return ENGINE_ERR_MISSING;
@@ -140,7 +145,8 @@ engine_status engine_check(const char *db_path, char *err, size_t errlen)
 {
     xc_db *db;
     const lang_info *deflt;
-    engine_status st = open_all(db_path, &db, &deflt, err, errlen);
+    index_meta_folder folder;
+    engine_status st = open_all(db_path, &db, &deflt, &folder, err, errlen);
     xc_close(db);
     return st;
 }
@@ -160,7 +166,7 @@ engine_status engine_open(const char *db_path, engine_ctx **out, char *err,
         st = ENGINE_ERR_NOMEM;
         goto fail;
     }
-    st = open_all(db_path, &c->db, &c->deflt, err, errlen);
+    st = open_all(db_path, &c->db, &c->deflt, &c->folder, err, errlen);
     if (st != ENGINE_OK)
         goto fail;
     c->last_check = clock_now();
@@ -177,6 +183,7 @@ void engine_close(engine_ctx *c)
         return;
     xc_close(c->db);
     langset_free(c->langs);
+    hitsnip_free(&c->hs);
     free(c->path);
     free(c);
 }
@@ -201,15 +208,21 @@ static int maybe_reopen(engine_ctx *c)
     if (!atomic_exchange(&c->reopen, 0) && t - c->last_check < REOPEN_EVERY)
         return 1;
     c->last_check = t;
-    if (xc_reopen(c->db, NULL) == XC_OK)
+    /* a folder put in place of the one open (a compaction) is another
+     * database, whatever its revision says */
+    index_meta_folder now;
+    if (index_meta_folder_id(c->path, &now) == 0 &&
+        index_meta_folder_same(&now, &c->folder) &&
+        xc_reopen(c->db, NULL) == XC_OK)
         return 1;
     xc_db *db;
     const lang_info *deflt;
     char err[512];
-    if (open_all(c->path, &db, &deflt, err, sizeof err) == ENGINE_OK) {
+    if (open_all(c->path, &db, &deflt, &now, err, sizeof err) == ENGINE_OK) {
         xc_close(c->db);
         c->db = db;
         c->deflt = deflt;
+        c->folder = now;
         c->present_rev = 0; /* another database: its languages anew */
         return 1;
     }
@@ -638,8 +651,9 @@ static int facet_value(const char *v, size_t len, uint32_t count, void *ctx)
 /* The snippet of hit h from text[0..tlen) of a document in language code,
  * with the words of the parse of that language; its description (desc)
  * when the text holds none of them. */
-static void hit_snippet(engine_result *r, const engine_request *req,
-                        const mparse *mp, engine_hit *h, const char *text,
+static void hit_snippet(engine_ctx *c, engine_result *r,
+                        const engine_request *req, const mparse *mp,
+                        engine_hit *h, uint32_t docid, const char *text,
                         size_t tlen, const char *code, size_t codelen,
                         const char *desc, size_t desclen)
 {
@@ -650,11 +664,18 @@ static void hit_snippet(engine_result *r, const engine_request *req,
             k = i;
     const query_parsed *q = &mp->q[k];
     size_t at = r->store.len;
-    snip_terms st = {q->stems, q->nstems, q->prefixes, q->nprefixes};
     /* A failed snippet cuts the store back, which clears its failure
      * flag: the result remembers it. */
+    snip_terms st = {q->stems, q->nstems, q->prefixes, q->nprefixes};
     snip_status ss =
-        snip_build(mp->an[k], text, tlen, &st, req->snippet, &r->store);
+        hitsnip_build(&c->hs, c->db, docid, text, tlen, mp->lang[k], mp->an[k],
+                      &st, req->snippet, &r->store);
+    if (ss == SNIP_ERR_TEXT) {
+        /* the index moved under the read (or a damaged value): the page
+         * keeps its place, with its description or no excerpt */
+        buf_truncate(&r->store, at);
+        ss = SNIP_OK;
+    }
     if (ss == SNIP_ERR_LIMIT)
         r->full = 1;
     else if (ss != SNIP_OK)
@@ -758,8 +779,9 @@ static void do_search(engine_ctx *c, const engine_request *req,
         keep_data(r, data, dlen, f, hf);
         xc_mset_value(m, i, 0, &text, &tlen);
         if (req->snippet > 0 && text)
-            hit_snippet(r, req, used, h, text, tlen, data + f[D_LANG].off,
-                        f[D_LANG].len, data + f[D_DESC].off, f[D_DESC].len);
+            hit_snippet(c, r, req, used, h, docid, text, tlen,
+                        data + f[D_LANG].off, f[D_LANG].len,
+                        data + f[D_DESC].off, f[D_DESC].len);
     }
     r->took_ms = (clock_now() - t0) * 1e3;
 out:
@@ -901,15 +923,18 @@ static void do_suggest(engine_ctx *c, const engine_request *req,
 
 static void do_doc(engine_ctx *c, const engine_request *req, engine_result *r)
 {
-    char term[SCHEMA_TERM_MAX + 1], *data = NULL;
+    char term[SCHEMA_TERM_MAX + 1], *data = NULL, *text = NULL;
     char *vals[SCHEMA_NVALUES] = {0};
-    size_t len = 0;
+    size_t vlens[SCHEMA_NVALUES] = {0};
+    size_t len = 0, tlen = 0;
+    uint32_t docid = 0;
     if (req->text_len == 0) {
         fail(r, JSON_ERR_BAD_REQUEST, "DOC needs a document id");
         return;
     }
     schema_term(SCHEMA_P_ID, req->text, req->text_len, term);
-    xc_status st = xc_get_by_id(c->db, term, &data, &len, vals, SCHEMA_NVALUES);
+    xc_status st = xc_get_doc(c->db, term, &docid, &data, &len, vals, vlens,
+                              SCHEMA_NVALUES);
     if (st == XC_ERR_NOTFOUND ||
         (st == XC_OK && memchr(req->text, '\0', req->text_len))) {
         fail(r, JSON_ERR_NOT_FOUND, "no document with that id");
@@ -923,9 +948,18 @@ static void do_doc(engine_ctx *c, const engine_request *req, engine_result *r)
     engine_span *const df[D_DESC] = {
         &r->doc_id,   &r->doc_title,   &r->doc_url, &r->doc_lang,
         &r->doc_date, &r->doc_section, &r->doc_tags};
+    textstore_status ts = doctext_load(c->db, docid, vals[SCHEMA_V_TEXT],
+                                       vlens[SCHEMA_V_TEXT], &text, &tlen);
+    if (ts != TEXTSTORE_OK) {
+        fail(r, JSON_ERR_INTERNAL,
+             ts == TEXTSTORE_ERR_NOMEM ? "out of memory"
+                                       : textstore_strerror(ts));
+        goto out;
+    }
     keep_data(r, data, len, f, df);
-    r->doc_text = keep(r, vals[SCHEMA_V_TEXT], strlen(vals[SCHEMA_V_TEXT]));
+    r->doc_text = keep(r, text, tlen);
 out:
+    free(text);
     free(data);
     for (int i = 0; i < SCHEMA_NVALUES; i++)
         free(vals[i]);

@@ -5,6 +5,7 @@
 #include "search/snip.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -49,6 +50,9 @@ typedef struct snip {
     size_t klen_max;         /* longest klen */
     smatch m[SNIP_MAX_MATCHES];
     size_t nm;
+    size_t need;  /* distinct terms a window can hold at most */
+    int lo_start; /* t[0] is the text's first byte (t may be a slice) */
+    int hi_end;   /* t[n] is the text's end */
     int nomem;
 } snip;
 
@@ -63,6 +67,8 @@ const char *snip_strerror(snip_status st)
         return "out of memory";
     case SNIP_ERR_LIMIT:
         return "output buffer full";
+    case SNIP_ERR_TEXT:
+        return "stored text unreadable";
     }
     return "unknown error";
 }
@@ -367,7 +373,7 @@ static int full_window_ends_at(const snip *sn, size_t last)
             break;
         if (!seen[m->id]) {
             seen[m->id] = 1;
-            if (++distinct == sn->nterms)
+            if (++distinct == sn->need)
                 return 1;
         }
     }
@@ -417,6 +423,9 @@ static void scan(snip *sn)
             continue;
         }
         size_t s = i;
+        if (s >= stop)
+            break; /* the skips above may pass the stop: a word past it is
+                      out, as snip_build_stored's are */
         i = word_end(t, n, i + k);
         unsigned char kb[KEY_LEN];
         int kn = fast_key(t, s, i, kb, sn->klen_max);
@@ -483,7 +492,8 @@ static size_t skip_blank(const snip *sn, size_t p)
     return p;
 }
 
-/* 1 when text shows before p (any character that is not blank). */
+/* 1 when text shows before p (any character that is not blank); before
+ * a slice's first byte there is text. */
 static int text_before(const snip *sn, size_t p)
 {
     while (p > 0) {
@@ -492,7 +502,7 @@ static int text_before(const snip *sn, size_t p)
         if (kind == CH_TEXT || kind == CH_BAD)
             return 1;
     }
-    return 0;
+    return !sn->lo_start;
 }
 
 /* Count a character of kind met walking backwards: a run of blanks counts
@@ -607,7 +617,7 @@ static size_t forward_chars(const snip *sn, size_t start, size_t *count,
         pos += k;
     }
     if (pos >= sn->n) {
-        *at_end = 1;
+        *at_end = sn->hi_end;
         pos = sn->n;
     }
     *count = c;
@@ -695,42 +705,57 @@ static void emit_text(emitter *em, const unsigned char *t, size_t n,
     }
 }
 
-snip_status snip_build(analyzer *a, const char *text, size_t len,
-                       const snip_terms *terms, size_t target, buf_t *out)
+static size_t clamp_target(size_t target)
 {
-    snip sn_mem, *sn = &sn_mem;
-    size_t start, end, floor, bi = 0, bj = 0;
-    size_t saved = out->len;
+    return target < 1 ? 1 : target > SNIP_MAX_TARGET ? SNIP_MAX_TARGET : target;
+}
 
+/* A snip over t[0..n), the whole text: no terms, no matches yet. */
+static void snip_init(snip *sn, analyzer *a, const char *t, size_t n,
+                      size_t target)
+{
     sn->a = a;
-    sn->t = (const unsigned char *)(text ? text : "");
-    sn->n = text ? len : 0;
-    sn->target = target < 1                 ? 1
-                 : target > SNIP_MAX_TARGET ? SNIP_MAX_TARGET
-                                            : target;
+    sn->t = (const unsigned char *)(t ? t : "");
+    sn->n = t ? n : 0;
+    if (sn->n > UINT32_MAX)
+        sn->n = UINT32_MAX; /* offsets are 32-bit; the scan stops sooner */
+    sn->target = clamp_target(target);
     sn->nterms = 0;
     sn->klen_max = 0;
     sn->nm = 0;
+    sn->need = 0;
+    sn->lo_start = 1;
+    sn->hi_end = 1;
     sn->nomem = 0;
     memset(sn->cand, 0, sizeof sn->cand);
-    if (sn->n > UINT32_MAX)
-        sn->n = UINT32_MAX; /* offsets are 32-bit; the scan stops sooner */
-    if (sn->n == 0)
-        return SNIP_OK;
+}
 
+/* The pass over the text for terms' words (stems and prefixes). */
+static snip_status scan_terms(snip *sn, const snip_terms *terms)
+{
     for (size_t i = 0; terms && i < terms->nstems; i++)
         add_term(sn, terms->stems[i], 0);
     for (size_t i = 0; terms && i < terms->nprefixes; i++)
         add_term(sn, terms->prefixes[i], 1);
+    sn->need = sn->nterms;
     if (sn->nterms) {
         /* words starting with other letters may fold to anything */
         memset(sn->cand + 0xC4, 1, 0xF5 - 0xC4);
-        analyze_set_stemming(a, 0);
+        analyze_set_stemming(sn->a, 0);
         scan(sn);
-        analyze_set_stemming(a, 1);
+        analyze_set_stemming(sn->a, 1);
         if (sn->nomem)
             return SNIP_ERR_NOMEM;
     }
+    return SNIP_OK;
+}
+
+/* The excerpt around the best window of sn's matches (or the text's start
+ * without any), appended to out. */
+static snip_status emit_excerpt(snip *sn, buf_t *out)
+{
+    size_t start, end, floor, bi = 0, bj = 0;
+    size_t saved = out->len;
 
     if (sn->nm) {
         best_window(sn, &bi, &bj);
@@ -794,7 +819,7 @@ snip_status snip_build(analyzer *a, const char *text, size_t len,
         pos = m->end;
     }
     emit_text(&em, sn->t, sn->n, pos, end);
-    if (skip_blank(sn, end) < sn->n)
+    if (skip_blank(sn, end) < sn->n || !sn->hi_end)
         put(&em, "\xE2\x80\xA6", 3);
     flush(&em);
     if (em.st != BUF_OK) {
@@ -802,4 +827,291 @@ snip_status snip_build(analyzer *a, const char *text, size_t len,
         return em.st == BUF_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_LIMIT;
     }
     return SNIP_OK;
+}
+
+snip_status snip_build(analyzer *a, const char *text, size_t len,
+                       const snip_terms *terms, size_t target, buf_t *out)
+{
+    snip sn_mem, *sn = &sn_mem;
+    snip_init(sn, a, text, len, target);
+    if (sn->n == 0)
+        return SNIP_OK;
+    snip_status st = scan_terms(sn, terms);
+    return st != SNIP_OK ? st : emit_excerpt(sn, out);
+}
+
+/* ---- a stored text ------------------------------------------------------ */
+
+/* Bytes an excerpt may reach before its first match: find_sentence's and
+ * back_chars' walks (each at most target * 16 + 64 bytes, one after the
+ * other when the excerpt meets the text's end), and sentence_start's walk
+ * over blanks. A slice this wide shows what the whole text would. */
+static size_t back_margin(size_t target)
+{
+    return 2 * (target * 16 + 64) + SPACE_RUN_MAX + 64;
+}
+
+/* Bytes an excerpt may reach after its first match's start:
+ * forward_chars's walk, a long word kept whole, the blanks before "…". */
+static size_t fwd_margin(size_t target)
+{
+    return target * 16 + 1024 + LONG_WORD * 4 + SPACE_RUN_MAX;
+}
+
+/* Body words a match may be resolved from its table entry or the last
+ * match: the analyser runs over at most a window of this many bytes,
+ * doubled while a longer one is needed, up to SNIP_MAX_SCAN. */
+#define RESOLVE_BYTES 2048
+
+/* Where the words of a stored text are: the reader, a scratch buffer and
+ * the last word resolved (a cursor the next one may start from). */
+typedef struct resolver {
+    textstore *ts;
+    analyzer *a;
+    buf_t scratch;
+    int has_cursor;
+    uint32_t cpos; /* position of the cursor's word */
+    uint64_t coff; /* its byte offset */
+    textstore_status err;
+} resolver;
+
+/* Byte range of the body word at position pos into [*s, *e); 1, or 0
+ * when it is past the table or SNIP_MAX_SCAN, -1 on error (r->err or out
+ * of memory). */
+static int resolve(resolver *r, uint32_t pos, uint64_t *s, uint64_t *e)
+{
+    uint32_t epos;
+    uint64_t eoff;
+    int found = textstore_entry(r->ts, pos, &epos, &eoff);
+    if (found < 0) {
+        r->err = TEXTSTORE_ERR_NOMEM;
+        return -1;
+    }
+    if (!found)
+        return 0;
+    if (r->has_cursor && r->cpos <= pos && r->cpos >= epos) {
+        epos = r->cpos; /* nearer */
+        eoff = r->coff;
+    }
+    for (size_t w = RESOLVE_BYTES;; w *= 2) {
+        uint64_t to = eoff + w < r->ts->len ? eoff + w : r->ts->len;
+        size_t n = (size_t)(to - eoff);
+        buf_truncate(&r->scratch, 0);
+        if (buf_reserve(&r->scratch, n) != BUF_OK) {
+            r->err = TEXTSTORE_ERR_NOMEM;
+            return -1;
+        }
+        textstore_status st = textstore_read(r->ts, eoff, to, r->scratch.data);
+        if (st != TEXTSTORE_OK) {
+            r->err = st;
+            return -1;
+        }
+        analyze_token tok;
+        int k;
+        analyze_begin(r->a, r->scratch.data, n, epos);
+        while ((k = analyze_next(r->a, &tok)) == 1 && tok.position < pos)
+            ;
+        if (k < 0) {
+            r->err = TEXTSTORE_ERR_NOMEM;
+            return -1;
+        }
+        /* a word that touches the window's end may go on past it */
+        if (k == 1 && tok.position == pos &&
+            (tok.offset + tok.length < n || to == r->ts->len)) {
+            *s = eoff + tok.offset;
+            *e = *s + tok.length;
+            r->has_cursor = 1;
+            r->cpos = pos;
+            r->coff = *s;
+            return 1;
+        }
+        if (to == r->ts->len || w >= SNIP_MAX_SCAN)
+            return 0; /* not there: the table and the text disagree */
+    }
+}
+
+/* Code points in the stored bytes [from, to). */
+static int stored_chars(resolver *r, uint64_t from, uint64_t to, size_t *out)
+{
+    size_t n = (size_t)(to - from);
+    buf_truncate(&r->scratch, 0);
+    if (buf_reserve(&r->scratch, n) != BUF_OK) {
+        r->err = TEXTSTORE_ERR_NOMEM;
+        return -1;
+    }
+    textstore_status st = textstore_read(r->ts, from, to, r->scratch.data);
+    if (st != TEXTSTORE_OK) {
+        r->err = st;
+        return -1;
+    }
+    *out = count_chars((const unsigned char *)r->scratch.data, n);
+    return 0;
+}
+
+/* The next match of the position lists, merged: the smallest position,
+ * and of the terms holding it the first (as the scan's term order).
+ * 0 when every list is done. */
+static int next_position(const snip_positions *pp, size_t nterms, size_t *at,
+                         uint32_t *pos, uint32_t *id)
+{
+    int any = 0;
+    for (size_t i = 0; i < nterms; i++) {
+        if (at[i] >= pp->npos[i])
+            continue;
+        uint32_t p = pp->pos[i][at[i]];
+        if (!any || p < *pos) {
+            *pos = p;
+            *id = (uint32_t)i;
+            any = 1;
+        }
+    }
+    if (!any)
+        return 0;
+    for (size_t i = 0; i < nterms; i++) /* the same word in other lists */
+        if (at[i] < pp->npos[i] && pp->pos[i][at[i]] == *pos)
+            at[i]++;
+    return 1;
+}
+
+/* The matches of a stored text from its terms' positions, with the scan's
+ * rules (SNIP_MAX_MATCHES, SNIP_MAX_SCAN, and the stop one window after a
+ * window holds every term the text has). Offsets are the text's; character
+ * offsets count exactly between matches a window could join, and jump by
+ * more than a window between the others (a gap of 4 bytes per character at
+ * most: past 4 * (target + 1) bytes no window spans it). */
+static int matches_from_positions(snip *sn, resolver *r,
+                                  const snip_positions *pp, uint64_t *off,
+                                  uint64_t *offend)
+{
+    size_t at[SNIP_MAX_TERMS] = {0};
+    uint32_t pos = 0, id = 0;
+    uint64_t stop = SNIP_MAX_SCAN, prev_end = 0;
+    size_t c = 0;
+    while (sn->nm < SNIP_MAX_MATCHES &&
+           next_position(pp, sn->nterms, at, &pos, &id)) {
+        uint64_t s, e;
+        int k = resolve(r, pos, &s, &e);
+        if (k < 0)
+            return -1;
+        if (k == 0 || s >= stop)
+            break;
+        if (sn->nm > 0) {
+            size_t gap;
+            if (s - prev_end > 4 * ((uint64_t)sn->target + 1))
+                gap = sn->target + 1;
+            else if (stored_chars(r, prev_end, s, &gap) != 0)
+                return -1;
+            c += gap;
+        }
+        size_t w;
+        if (stored_chars(r, s, e, &w) != 0)
+            return -1;
+        smatch *m = &sn->m[sn->nm];
+        off[sn->nm] = s;
+        offend[sn->nm] = e;
+        m->cstart = (uint32_t)c;
+        c += w;
+        m->cend = (uint32_t)c;
+        m->id = id;
+        sn->nm++;
+        prev_end = e;
+        if (stop == SNIP_MAX_SCAN && full_window_ends_at(sn, sn->nm - 1))
+            stop = e + 4 * sn->target < SNIP_MAX_SCAN ? e + 4 * sn->target
+                                                      : SNIP_MAX_SCAN;
+    }
+    return 0;
+}
+
+/* The excerpt of the stored text's bytes [lo, hi), with the matches of sn
+ * whose offsets (off, offend) fall in it. */
+static snip_status emit_slice(snip *sn, textstore *ts, uint64_t lo, uint64_t hi,
+                              const uint64_t *off, const uint64_t *offend,
+                              buf_t *out)
+{
+    if (hi > ts->len)
+        hi = ts->len;
+    char *t = malloc(hi > lo ? (size_t)(hi - lo) : 1);
+    if (!t)
+        return SNIP_ERR_NOMEM;
+    textstore_status ts_st = textstore_read(ts, lo, hi, t);
+    if (ts_st != TEXTSTORE_OK) {
+        free(t);
+        return ts_st == TEXTSTORE_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_TEXT;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < sn->nm; i++) {
+        if (off[i] < lo || offend[i] > hi)
+            continue;
+        sn->m[kept] = sn->m[i];
+        sn->m[kept].start = (uint32_t)(off[i] - lo);
+        sn->m[kept].end = (uint32_t)(offend[i] - lo);
+        kept++;
+    }
+    sn->nm = kept;
+    sn->t = (const unsigned char *)t;
+    sn->n = (size_t)(hi - lo);
+    sn->lo_start = lo == 0;
+    sn->hi_end = hi == ts->len;
+    snip_status st = emit_excerpt(sn, out);
+    free(t);
+    return st;
+}
+
+snip_status snip_build_stored(analyzer *a, textstore *ts,
+                              const snip_terms *terms, const snip_positions *pp,
+                              size_t target, buf_t *out)
+{
+    snip sn_mem, *sn = &sn_mem;
+    uint64_t off[SNIP_MAX_MATCHES], offend[SNIP_MAX_MATCHES];
+    snip_status st = SNIP_OK;
+
+    snip_init(sn, a, NULL, 0, target);
+    if (ts->len == 0)
+        return SNIP_OK;
+    if (!pp || (terms && terms->nprefixes > 0)) {
+        /* a prefix has no positions of its own: the scan of the text's
+         * first SNIP_MAX_SCAN bytes, as for a text given whole */
+        uint64_t hi = SNIP_MAX_SCAN + fwd_margin(sn->target);
+        if (hi > ts->len)
+            hi = ts->len;
+        char *t = malloc((size_t)hi);
+        if (!t)
+            return SNIP_ERR_NOMEM;
+        textstore_status ts_st = textstore_read(ts, 0, hi, t);
+        if (ts_st == TEXTSTORE_OK) {
+            snip_init(sn, a, t, (size_t)hi, target);
+            sn->hi_end = hi == ts->len;
+            st = scan_terms(sn, terms);
+            if (st == SNIP_OK)
+                st = emit_excerpt(sn, out);
+        } else {
+            st = ts_st == TEXTSTORE_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_TEXT;
+        }
+        free(t);
+        return st;
+    }
+
+    resolver r = {.ts = ts, .a = a, .err = TEXTSTORE_OK};
+    buf_init(&r.scratch, BUF_MAX_LIMIT);
+    sn->nterms = terms ? terms->nstems : 0;
+    if (sn->nterms > SNIP_MAX_TERMS)
+        sn->nterms = SNIP_MAX_TERMS;
+    for (size_t i = 0; i < sn->nterms; i++)
+        sn->need += pp->npos[i] > 0; /* the terms the text has */
+    analyze_set_stemming(a, 0);
+    int k = matches_from_positions(sn, &r, pp, off, offend);
+    analyze_set_stemming(a, 1);
+    buf_free(&r.scratch);
+    if (k != 0)
+        return r.err == TEXTSTORE_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_TEXT;
+
+    uint64_t lo = 0, hi = fwd_margin(sn->target);
+    if (sn->nm) {
+        size_t bi, bj;
+        best_window(sn, &bi, &bj);
+        uint64_t m0 = off[bi];
+        lo = m0 > back_margin(sn->target) ? m0 - back_margin(sn->target) : 0;
+        hi = offend[bj - 1] + fwd_margin(sn->target);
+    }
+    return emit_slice(sn, ts, lo, hi, off, offend, out);
 }

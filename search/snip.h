@@ -4,8 +4,11 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "common/analyze.h"
 #include "common/buf.h"
+#include "common/textstore.h"
 
 #define SNIP_DEFAULT_TARGET 200 /* characters of an excerpt */
 #define SNIP_MAX_TARGET 1000    /* targets are clamped to [1, this] */
@@ -21,6 +24,7 @@ typedef enum {
     SNIP_OK = 0,
     SNIP_ERR_NOMEM, /* out of memory (buffer or analyzer) */
     SNIP_ERR_LIMIT, /* the output buffer reached its maximum */
+    SNIP_ERR_TEXT,  /* a stored text could not be read (textstore) */
 } snip_status;
 
 /* What to highlight, as query_parsed gives it (nothing is copied or
@@ -45,6 +49,32 @@ typedef struct snip_terms {
  * as it was. */
 snip_status snip_build(analyzer *a, const char *text, size_t len,
                        const snip_terms *terms, size_t target, buf_t *out);
+
+/* Where the words of terms->stems are in a stored text: for stem i (in
+ * order), pos[i][0..npos[i]) are the body positions of the words whose
+ * stem it is (the index's postings, search/engine), ascending. Nothing is
+ * copied or freed. */
+typedef struct snip_positions {
+    const uint32_t *const *pos;
+    const size_t *npos;
+} snip_positions;
+
+/* The excerpt of a stored text (common/textstore) with snip_build's
+ * content and rules, reading only the bytes around its window: matches
+ * come from pp (their bytes found through the text's position table) and
+ * the window's bytes are decoded alone, so the cost does not grow with
+ * the text. Differences from snip_build on the same text, each because a
+ * position says more than the letters: a word is a match when the index
+ * gave it the term's stem (a plural such as "yeux" counts as its
+ * singular's term, not as a term of its own), and the scan stops one
+ * window after a window holds every term the text has (snip_build waits
+ * for every term of the query). Terms with prefixes, or pp NULL: the
+ * text's first SNIP_MAX_SCAN bytes are decoded and scanned as snip_build
+ * does. SNIP_ERR_TEXT when the text could not be read (out is left as it
+ * was). ts is the caller's reader, left open. */
+snip_status snip_build_stored(analyzer *a, textstore *ts,
+                              const snip_terms *terms, const snip_positions *pp,
+                              size_t target, buf_t *out);
 
 const char *snip_strerror(snip_status st);
 
