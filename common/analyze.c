@@ -358,11 +358,35 @@ static int make_token(analyzer *a, size_t start, size_t end, int ascii,
     tok->offset = start;
     tok->length = n;
     tok->position = a->position++;
-    tok->stopword = analyze_is_stopword(a, a->exact, (size_t)en);
+    /* stemming off is for callers after words' places (snippets), which
+     * never ask: the look-up is a fifth of such a pass */
+    tok->stopword = a->stemming && analyze_is_stopword(a, a->exact, (size_t)en);
     return 1;
 }
 
-int analyze_next(analyzer *a, analyze_token *tok)
+/* 1 when the non-ASCII word w[0..n) surely makes a token: only ASCII
+ * and U+00C0..U+017F (Latin-1 and Latin Extended-A letters), whose case
+ * fold is at most half as long again (ß ss, İ i̇, ŉ ʼn) and never folds to
+ * nothing, and short enough that it stays under ANALYZE_MAX_WORD. Most
+ * French words: they need no normalising to be placed. */
+static int surely_token(const unsigned char *w, size_t n)
+{
+    if (n * 3 / 2 > ANALYZE_MAX_WORD)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] < 0x80)
+            continue;
+        if (w[i] < 0xC3 || w[i] > 0xC5 || i + 1 >= n)
+            return 0;
+        i++; /* the run holds word characters only: a valid pair */
+    }
+    return 1;
+}
+
+/* The next token; place_only: only its offset, length and position (the
+ * forms are filled only when deciding whether the word is a token needs
+ * them). */
+static int next_token(analyzer *a, analyze_token *tok, int place_only)
 {
     const unsigned char *t = (const unsigned char *)a->text;
     size_t len = a->len;
@@ -418,6 +442,15 @@ int analyze_next(analyzer *a, analyze_token *tok)
                 }
             }
         }
+        if (place_only && end - start <= RAW_MAX &&
+            (ascii ? end - start <= ANALYZE_MAX_WORD
+                   : surely_token(t + start, end - start))) {
+            memset(tok, 0, sizeof *tok);
+            tok->offset = start;
+            tok->length = end - start;
+            tok->position = a->position++;
+            return 1;
+        }
         int r = make_token(a, start, end, ascii, tok);
         if (r != 0) {
             if (r < 0)
@@ -426,4 +459,14 @@ int analyze_next(analyzer *a, analyze_token *tok)
         }
     }
     return 0;
+}
+
+int analyze_next(analyzer *a, analyze_token *tok)
+{
+    return next_token(a, tok, 0);
+}
+
+int analyze_next_place(analyzer *a, analyze_token *tok)
+{
+    return next_token(a, tok, 1);
 }

@@ -49,7 +49,8 @@ typedef struct analyze_token {
                           elided "l'" prefix) */
     size_t length;     /* byte length of the word in the input */
     uint32_t position; /* 1 + index of the word in the text; consecutive */
-    int stopword;      /* 1 when exact is a stop word of the language */
+    int stopword;      /* 1 when exact is a stop word of the language
+                          (always 0 with stemming off) */
 } analyze_token;
 
 /* An analyzer holds a stemmer and scratch buffers: one per thread. */
@@ -82,6 +83,12 @@ void analyze_begin(analyzer *a, const char *text, size_t len,
  * 0 at the end of the text, -1 when out of memory (iteration ends). */
 int analyze_next(analyzer *a, analyze_token *tok);
 
+/* analyze_next for a caller that wants only where words are (snippets
+ * placing a position, search/snip): the same tokens with the same offset,
+ * length and position, but the forms and the stop-word flag are unset (NULL
+ * and 0) for most words, whose normalising is skipped. */
+int analyze_next_place(analyzer *a, analyze_token *tok);
+
 /* Position the next token would get (one past the last produced). */
 uint32_t analyze_position(const analyzer *a);
 
@@ -91,8 +98,8 @@ uint32_t analyze_position(const analyzer *a);
 int analyze_is_stopword(const analyzer *a, const char *word, size_t len);
 
 /* Stemming on (1, the default) or off (0). Off, tok->stem is the fold
- * form: for callers that stem only the few words they care about (the
- * snippet builder), which is several times faster. */
+ * form and tok->stopword 0: for callers that stem only the few words they
+ * care about (the snippet builder), which is several times faster. */
 void analyze_set_stemming(analyzer *a, int on);
 
 /* Stem of an already folded word, in the analyzer's buffer (valid until

@@ -217,9 +217,11 @@ static uint32_t block_len(const textstore *ts, uint32_t k)
     return ts->len - from < ts->block ? (uint32_t)(ts->len - from) : ts->block;
 }
 
-/* Decode stored block s[0..n) (mode byte first) of want bytes into dst. */
+/* Decode the first part bytes (at least) of stored block s[0..n) (mode
+ * byte first), whose whole is want bytes, into dst (want bytes of room);
+ * *got: how many are decoded. */
 static textstore_status decode(const unsigned char *s, size_t n, char *dst,
-                               uint32_t want)
+                               uint32_t want, uint32_t part, uint32_t *got)
 {
     if (n < 1)
         return TEXTSTORE_ERR_FORMAT;
@@ -227,21 +229,41 @@ static textstore_status decode(const unsigned char *s, size_t n, char *dst,
         if (n - 1 != want)
             return TEXTSTORE_ERR_FORMAT;
         memcpy(dst, s + 1, want);
+        *got = want;
         return TEXTSTORE_OK;
     }
     if (s[0] != MODE_LZ4 || n - 1 > (size_t)LZ4_MAX_INPUT_SIZE)
         return TEXTSTORE_ERR_FORMAT;
-    int r =
-        LZ4_decompress_safe((const char *)s + 1, dst, (int)(n - 1), (int)want);
-    return r == (int)want ? TEXTSTORE_OK : TEXTSTORE_ERR_FORMAT;
+    int r;
+    if (part < want) {
+        r = LZ4_decompress_safe_partial((const char *)s + 1, dst, (int)(n - 1),
+                                        (int)part, (int)want);
+        if (r < (int)part)
+            return TEXTSTORE_ERR_FORMAT;
+    } else {
+        r = LZ4_decompress_safe((const char *)s + 1, dst, (int)(n - 1),
+                                (int)want);
+        if (r != (int)want)
+            return TEXTSTORE_ERR_FORMAT;
+    }
+    *got = (uint32_t)r;
+    return TEXTSTORE_OK;
 }
 
-/* Block k decoded, from the cache or read and decoded into it. */
-static textstore_status get_block(textstore *ts, uint32_t k, const char **out)
+/* Block k decoded at least to byte need, from the cache or read and
+ * decoded into it, only that far (in steps of TEXTSTORE_PART): a window
+ * is a few KB of a block. */
+static textstore_status get_block(textstore *ts, uint32_t k, uint32_t need,
+                                  const char **out)
 {
-    int slot = 0;
+    int slot = 0, again = 0;
     for (int i = 0; i < TEXTSTORE_CACHE; i++) {
         if (ts->cache[i] && ts->cache_used[i] && ts->cache_k[i] == k) {
+            if (ts->cache_len[i] < need) {
+                slot = i; /* decoded again, further */
+                again = 1;
+                goto decode;
+            }
             ts->cache_used[i] = ++ts->clock;
             *out = ts->cache[i];
             return TEXTSTORE_OK;
@@ -251,14 +273,18 @@ static textstore_status get_block(textstore *ts, uint32_t k, const char **out)
     for (int i = 1; i < TEXTSTORE_CACHE; i++)
         if (ts->cache_used[i] < ts->cache_used[slot])
             slot = i;
+decode:
     if (!ts->cache[slot] && !(ts->cache[slot] = malloc(TEXTSTORE_BLOCK)))
         return TEXTSTORE_ERR_NOMEM;
+    uint32_t want = block_len(ts, k), got = 0;
+    /* a first read decodes what it needs and a step more; a block asked
+     * again for more is decoded whole (a partial decode starts over) */
+    uint32_t part = again ? want : (need / TEXTSTORE_PART + 1) * TEXTSTORE_PART;
     ts->cache_used[slot] = 0; /* invalid until decoded */
     ts->cache_k[slot] = UINT32_MAX;
-    uint32_t want = block_len(ts, k);
     textstore_status st;
     if (k == 0) {
-        st = decode(ts->b0, ts->b0len, ts->cache[slot], want);
+        st = decode(ts->b0, ts->b0len, ts->cache[slot], want, part, &got);
     } else {
         buf_truncate(&ts->raw, 0);
         if (!ts->fetch || ts->fetch(ts->ctx, k, &ts->raw) != 0)
@@ -270,12 +296,12 @@ static textstore_status get_block(textstore *ts, uint32_t k, const char **out)
                        (uint32_t)r[2] << 16 | (uint32_t)r[3] << 24;
         if (tag != ts->tag)
             return TEXTSTORE_ERR_STALE;
-        st = decode(r + 4, ts->raw.len - 4, ts->cache[slot], want);
+        st = decode(r + 4, ts->raw.len - 4, ts->cache[slot], want, part, &got);
     }
     if (st != TEXTSTORE_OK)
         return st;
     ts->cache_k[slot] = k;
-    ts->cache_len[slot] = want;
+    ts->cache_len[slot] = got;
     ts->cache_used[slot] = ++ts->clock;
     *out = ts->cache[slot];
     return TEXTSTORE_OK;
@@ -289,12 +315,12 @@ textstore_status textstore_read(textstore *ts, uint64_t from, uint64_t to,
     while (from < to) {
         uint32_t k = (uint32_t)(from / ts->block);
         uint64_t base = (uint64_t)k * ts->block;
-        const char *b;
-        textstore_status st = get_block(ts, k, &b);
-        if (st != TEXTSTORE_OK)
-            return st;
         uint64_t stop =
             base + block_len(ts, k) < to ? base + block_len(ts, k) : to;
+        const char *b;
+        textstore_status st = get_block(ts, k, (uint32_t)(stop - base), &b);
+        if (st != TEXTSTORE_OK)
+            return st;
         memcpy(dst, b + (from - base), (size_t)(stop - from));
         dst += stop - from;
         from = stop;
@@ -315,7 +341,8 @@ textstore_status textstore_read_all(textstore *ts, char **out, size_t *len)
         char *dst = t + (uint64_t)k * ts->block;
         textstore_status st;
         if (k == 0) {
-            st = decode(ts->b0, ts->b0len, dst, want);
+            uint32_t got;
+            st = decode(ts->b0, ts->b0len, dst, want, want, &got);
         } else {
             st = textstore_read(ts, (uint64_t)k * ts->block,
                                 (uint64_t)k * ts->block + want, dst);

@@ -53,6 +53,9 @@ typedef struct snip {
     size_t need;  /* distinct terms a window can hold at most */
     int lo_start; /* t[0] is the text's first byte (t may be a slice) */
     int hi_end;   /* t[n] is the text's end */
+    /* a walk met a slice's edge that is not the text's: the excerpt might
+     * differ from the whole text's (snip_build_stored reads a wider one) */
+    int edge;
     int nomem;
 } snip;
 
@@ -480,21 +483,22 @@ static void best_window(const snip *sn, size_t *bi, size_t *bj)
 
 /* ---- the excerpt's bounds ---------------------------------------------- */
 
-static size_t skip_blank(const snip *sn, size_t p)
+static size_t skip_blank(snip *sn, size_t p)
 {
     int kind;
     while (p < sn->n) {
         size_t k = step(sn->t, sn->n, p, &kind);
         if (kind != CH_SPACE && kind != CH_DROP)
-            break;
+            return p;
         p += k;
     }
+    sn->edge |= !sn->hi_end;
     return p;
 }
 
 /* 1 when text shows before p (any character that is not blank); before
  * a slice's first byte there is text. */
-static int text_before(const snip *sn, size_t p)
+static int text_before(snip *sn, size_t p)
 {
     while (p > 0) {
         p = prev_start(sn->t, sn->n, p);
@@ -502,6 +506,7 @@ static int text_before(const snip *sn, size_t p)
         if (kind == CH_TEXT || kind == CH_BAD)
             return 1;
     }
+    sn->edge |= !sn->lo_start;
     return !sn->lo_start;
 }
 
@@ -520,7 +525,7 @@ static inline void count_back(int kind, size_t *count, int *in_space)
 
 /* Position about nchars shown characters before pos (a run of blanks
  * counts one), never before 0. */
-static size_t back_chars(const snip *sn, size_t pos, size_t nchars)
+static size_t back_chars(snip *sn, size_t pos, size_t nchars)
 {
     size_t count = 0, floor_bytes = nchars * 16 + 64;
     int in_space = 0;
@@ -529,12 +534,13 @@ static size_t back_chars(const snip *sn, size_t pos, size_t nchars)
         pos = prev_start(sn->t, sn->n, pos);
         count_back(kind_at(sn->t, sn->n, pos), &count, &in_space);
     }
+    sn->edge |= pos == 0 && !sn->lo_start;
     return pos;
 }
 
 /* 1 when the non-blank character at p starts a sentence: the text start,
  * after a blank line, or after . ! ? … and blanks. */
-static int sentence_start(const snip *sn, size_t p)
+static int sentence_start(snip *sn, size_t p)
 {
     size_t q = p, nl = 0;
     int blanks = 0;
@@ -547,6 +553,7 @@ static int sentence_start(const snip *sn, size_t p)
         blanks = 1;
         q = r;
     }
+    sn->edge |= q == 0 && !sn->lo_start;
     if (q == 0 || p - q >= SPACE_RUN_MAX)
         return 1;
     if (!blanks)
@@ -561,7 +568,7 @@ static int sentence_start(const snip *sn, size_t p)
 
 /* The nearest sentence start at or before ms within limit shown
  * characters, or (size_t)-1. */
-static size_t find_sentence(const snip *sn, size_t ms, size_t limit)
+static size_t find_sentence(snip *sn, size_t ms, size_t limit)
 {
     size_t pos = ms, count = 0, max_bytes = limit * 16 + 64;
     int in_space = 0;
@@ -569,6 +576,7 @@ static size_t find_sentence(const snip *sn, size_t ms, size_t limit)
         int kind = kind_at(sn->t, sn->n, pos);
         if ((kind == CH_TEXT || kind == CH_BAD) && sentence_start(sn, pos))
             return pos;
+        sn->edge |= pos == 0 && !sn->lo_start;
         if (pos == 0 || count >= limit || ms - pos > max_bytes)
             return (size_t)-1;
         pos = prev_start(sn->t, sn->n, pos);
@@ -577,10 +585,12 @@ static size_t find_sentence(const snip *sn, size_t ms, size_t limit)
 }
 
 /* First word start at or after p that follows a blank, at most limit. */
-static size_t snap_start(const snip *sn, size_t p, size_t limit)
+static size_t snap_start(snip *sn, size_t p, size_t limit)
 {
-    if (p == 0)
+    if (p == 0) {
+        sn->edge |= !sn->lo_start;
         return skip_blank(sn, 0);
+    }
     int kind = kind_at(sn->t, sn->n, prev_start(sn->t, sn->n, p));
     if (kind == CH_SPACE)
         return skip_blank(sn, p);
@@ -598,8 +608,7 @@ static size_t snap_start(const snip *sn, size_t p, size_t limit)
 /* Byte position after target shown characters from start (trailing
  * blanks are never shown); *count gets how many fit, *at_end whether the
  * text ended first. */
-static size_t forward_chars(const snip *sn, size_t start, size_t *count,
-                            int *at_end)
+static size_t forward_chars(snip *sn, size_t start, size_t *count, int *at_end)
 {
     size_t pos = start, c = 0, max_bytes = sn->target * 16 + 1024;
     int pending = 0, kind;
@@ -618,6 +627,7 @@ static size_t forward_chars(const snip *sn, size_t start, size_t *count,
     }
     if (pos >= sn->n) {
         *at_end = sn->hi_end;
+        sn->edge |= !sn->hi_end;
         pos = sn->n;
     }
     *count = c;
@@ -626,7 +636,7 @@ static size_t forward_chars(const snip *sn, size_t start, size_t *count,
 
 /* Cut at or before e without splitting a word: prefer a blank in the last
  * half, else any word boundary after floor; start < floor <= e. */
-static size_t snap_end(const snip *sn, size_t start, size_t floor, size_t e)
+static size_t snap_end(snip *sn, size_t start, size_t floor, size_t e)
 {
     const unsigned char *t = sn->t;
     size_t n = sn->n, p;
@@ -681,12 +691,46 @@ static const struct {
                  ['"'] = {"&quot;", 6},
                  ['\''] = {"&#39;", 5}};
 
+/* 1 for the ASCII bytes emit_text copies as they are: printable, not
+ * blank, no entity. */
+static const unsigned char plain[256] = {
+    ['!'] = 1,  ['#'] = 1, ['$'] = 1, ['%'] = 1, ['('] = 1, [')'] = 1,
+    ['*'] = 1,  ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1,
+    ['0'] = 1,  ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1,  ['7'] = 1, ['8'] = 1, ['9'] = 1, [':'] = 1, [';'] = 1,
+    ['='] = 1,  ['?'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1,
+    ['D'] = 1,  ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,
+    ['J'] = 1,  ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1,
+    ['P'] = 1,  ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+    ['V'] = 1,  ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['['] = 1,
+    ['\\'] = 1, [']'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1,
+    ['b'] = 1,  ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+    ['h'] = 1,  ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,
+    ['n'] = 1,  ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,
+    ['t'] = 1,  ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,
+    ['z'] = 1,  ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1};
+
 /* Emit t[from..to): escaped, blanks collapsed, controls dropped. */
 static void emit_text(emitter *em, const unsigned char *t, size_t n,
                       size_t from, size_t to)
 {
     int kind;
     while (from < to) {
+        /* a run of plain ASCII (letters, digits, punctuation that needs
+         * no entity) is copied as it is: most of a French excerpt */
+        size_t run = from;
+        while (run < to && plain[t[run]])
+            run++;
+        if (run > from) {
+            if (em->pending)
+                put(em, " ", 1);
+            em->pending = 0;
+            for (size_t c = from; c < run; c += sizeof em->b / 2)
+                put(em, (const char *)t + c,
+                    run - c < sizeof em->b / 2 ? run - c : sizeof em->b / 2);
+            from = run;
+            continue;
+        }
         size_t k = step(t, n, from, &kind);
         if (kind == CH_SPACE) {
             em->pending = 1;
@@ -726,6 +770,7 @@ static void snip_init(snip *sn, analyzer *a, const char *t, size_t n,
     sn->need = 0;
     sn->lo_start = 1;
     sn->hi_end = 1;
+    sn->edge = 0;
     sn->nomem = 0;
     memset(sn->cand, 0, sizeof sn->cand);
 }
@@ -793,6 +838,7 @@ static snip_status emit_excerpt(snip *sn, buf_t *out)
             /* one word longer than the excerpt: keep it whole when it is
              * a word, else cut it on a character boundary */
             size_t w = word_end(sn->t, sn->n, end);
+            sn->edge |= w == sn->n && !sn->hi_end;
             if (w > end && w - end <= LONG_WORD)
                 end = w;
             else
@@ -861,7 +907,7 @@ static size_t fwd_margin(size_t target)
 /* Body words a match may be resolved from its table entry or the last
  * match: the analyser runs over at most a window of this many bytes,
  * doubled while a longer one is needed, up to SNIP_MAX_SCAN. */
-#define RESOLVE_BYTES 2048
+#define RESOLVE_BYTES 256
 
 /* Where the words of a stored text are: the reader, a scratch buffer and
  * the last word resolved (a cursor the next one may start from). */
@@ -909,7 +955,7 @@ static int resolve(resolver *r, uint32_t pos, uint64_t *s, uint64_t *e)
         analyze_token tok;
         int k;
         analyze_begin(r->a, r->scratch.data, n, epos);
-        while ((k = analyze_next(r->a, &tok)) == 1 && tok.position < pos)
+        while ((k = analyze_next_place(r->a, &tok)) == 1 && tok.position < pos)
             ;
         if (k < 0) {
             r->err = TEXTSTORE_ERR_NOMEM;
@@ -1022,6 +1068,14 @@ static int matches_from_positions(snip *sn, resolver *r,
     return 0;
 }
 
+/* Bytes an excerpt usually reaches on either side (4 bytes a character
+ * and a few blanks): a slice this wide is read first, the margins above
+ * only when a walk met its edge (snip.edge). */
+static size_t near_margin(size_t target)
+{
+    return 4 * target + 512;
+}
+
 /* The excerpt of the stored text's bytes [lo, hi), with the matches of sn
  * whose offsets (off, offend) fall in it. */
 static snip_status emit_slice(snip *sn, textstore *ts, uint64_t lo, uint64_t hi,
@@ -1052,9 +1106,37 @@ static snip_status emit_slice(snip *sn, textstore *ts, uint64_t lo, uint64_t hi,
     sn->n = (size_t)(hi - lo);
     sn->lo_start = lo == 0;
     sn->hi_end = hi == ts->len;
+    sn->edge = 0;
     snip_status st = emit_excerpt(sn, out);
     free(t);
     return st;
+}
+
+/* The excerpt around matches [bi, bj) of sn (the best window; none when
+ * sn has no match): a near slice, else the widest one an excerpt may
+ * need, which shows what the whole text would. */
+static snip_status emit_stored(snip *sn, textstore *ts, size_t bi, size_t bj,
+                               const uint64_t *off, const uint64_t *offend,
+                               buf_t *out)
+{
+    smatch saved[SNIP_MAX_MATCHES];
+    size_t nm = sn->nm, at = out->len;
+    uint64_t m0 = nm ? off[bi] : 0, m1 = nm ? offend[bj - 1] : 0;
+    memcpy(saved, sn->m, nm * sizeof *saved);
+    for (int wide = 0; wide < 2; wide++) {
+        size_t back = wide ? back_margin(sn->target) : near_margin(sn->target);
+        size_t fwd = wide ? fwd_margin(sn->target) : near_margin(sn->target);
+        uint64_t lo = m0 > back ? m0 - back : 0;
+        snip_status st = emit_slice(sn, ts, lo, m1 + fwd, off, offend, out);
+        /* the wide slice's edges are past every walk's bound in bytes;
+         * only a run of blanks longer than it reaches them (kept) */
+        if (st != SNIP_OK || !sn->edge || wide)
+            return st;
+        buf_truncate(out, at);
+        memcpy(sn->m, saved, nm * sizeof *saved);
+        sn->nm = nm;
+    }
+    return SNIP_OK; /* not reached */
 }
 
 snip_status snip_build_stored(analyzer *a, textstore *ts,
@@ -1105,13 +1187,8 @@ snip_status snip_build_stored(analyzer *a, textstore *ts,
     if (k != 0)
         return r.err == TEXTSTORE_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_TEXT;
 
-    uint64_t lo = 0, hi = fwd_margin(sn->target);
-    if (sn->nm) {
-        size_t bi, bj;
+    size_t bi = 0, bj = 0;
+    if (sn->nm)
         best_window(sn, &bi, &bj);
-        uint64_t m0 = off[bi];
-        lo = m0 > back_margin(sn->target) ? m0 - back_margin(sn->target) : 0;
-        hi = offend[bj - 1] + fwd_margin(sn->target);
-    }
-    return emit_slice(sn, ts, lo, hi, off, offend, out);
+    return emit_stored(sn, ts, bi, bj, off, offend, out);
 }

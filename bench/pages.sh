@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Search cost against page size (issue #15): for each corpus, index it with
+# each binary directory given, serve it with the answer cache off and load
+# it with load_bench: SEARCH with snippets at 1 connection (p50, p95, p99)
+# and 8 (answers/s), SEARCH without snippets the same; the binaries take
+# turns, ROUNDS times, and the medians are printed side by side with the
+# index size, so a baseline measured in the same run can be compared.
+# Usage: bench/pages.sh BIN_DIR [BASE_BIN_DIR]
+#   each BIN_DIR holds cglu-index and cglu-searchd; load_bench is
+#   build/bench/load_bench (make).
+# Environment: CORPORA (default "man-fr large-fr", under CGLU_BENCH_DATA or
+# bench/data), ROUNDS (default 3), LOAD_SECONDS (default 3, at most 30).
+# Indexes go to bench/out/pages-N-CORPUS (N: the binary's turn).
+set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 BIN_DIR [BASE_BIN_DIR]"
+cd "$(dirname "$0")/.."
+bins=("$@")
+load=build/bench/load_bench
+[ -x "$load" ] || die "no $load: build it (make)"
+for b in "${bins[@]}"; do
+    [ -x "$b/cglu-index" ] && [ -x "$b/cglu-searchd" ] || die "$b lacks cglu-index or cglu-searchd"
+done
+corpora=${CORPORA:-man-fr large-fr}
+rounds=${ROUNDS:-3}
+seconds=${LOAD_SECONDS:-3}
+[[ $rounds =~ ^[0-9]+$ ]] && [ "$rounds" -ge 1 ] && [ "$rounds" -le 9 ] || die "ROUNDS must be 1 to 9"
+[[ $seconds =~ ^[0-9]+$ ]] && [ "$seconds" -ge 1 ] && [ "$seconds" -le 30 ] || die "LOAD_SECONDS must be 1 to 30"
+data=${CGLU_BENCH_DATA:-bench/data}
+queries=bench/queries.txt
+out=$(mktemp -d)
+pid=
+stop_daemon() {
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    fi
+    pid=
+}
+trap 'stop_daemon; rm -rf "$out"' EXIT
+trap 'exit 130' INT TERM
+
+# field LINE WHAT: a figure of a load_bench line
+field() {
+    case $2 in
+    qps) sed -E 's/.* = ([0-9.]+) req\/s.*/\1/' <<<"$1" ;;
+    *) sed -E "s/.* $2 ([0-9.]+) ms.*/\\1/" <<<"$1" ;;
+    esac
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+
+# serve N CORPUS: one round of loads against binary N's index of CORPUS;
+# figures appended to $out/N-CORPUS-FIGURE.
+serve() {
+    local n=$1 corpus=$2 db=bench/out/pages-$1-$2 log=$out/log first host line
+    "${bins[$n]}/cglu-searchd" --db "$db" --listen 127.0.0.1:0 --cache-size 0 2>"$log" &
+    pid=$!
+    for _ in $(seq 100); do
+        [ -s "$log" ] && break
+        sleep 0.1
+    done
+    first=$(head -n 1 "$log")
+    [[ $first =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] || die "cglu-searchd did not start: $first"
+    host=127.0.0.1:${BASH_REMATCH[1]}
+    timeout 60 "$load" --host "$host" --requests 400 --queries "$queries" \
+        --options "limit=10 snippet=200" --label warm >/dev/null || die "load_bench failed"
+    for snip in 200 0; do
+        line=$(timeout $((seconds + 30)) "$load" --host "$host" --connections 1 --seconds "$seconds" \
+            --requests 1000000 --queries "$queries" --options "limit=10 snippet=$snip" --label x) ||
+            die "load_bench failed"
+        for f in p50 p95 p99; do field "$line" "$f" >>"$out/$n-$corpus-$f-$snip"; done
+        line=$(timeout $((seconds + 30)) "$load" --host "$host" --connections 8 --seconds "$seconds" \
+            --requests 1000000 --queries "$queries" --options "limit=10 snippet=$snip" --label x) ||
+            die "load_bench failed"
+        field "$line" qps >>"$out/$n-$corpus-qps-$snip"
+        [[ $line =~ errors\ 0$ ]] || die "errors in: $line"
+    done
+    stop_daemon
+}
+
+echo "machine: $(nproc) cpus, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1); load average $(cut -d' ' -f1-3 /proc/loadavg)"
+for corpus in $corpora; do
+    [ -d "$data/$corpus" ] || die "corpus $data/$corpus is missing: run bench/corpus.sh"
+    for n in "${!bins[@]}"; do
+        db=bench/out/pages-$n-$corpus
+        rm -rf "$db"
+        "${bins[$n]}/cglu-index" -q --db "$db" "$data/$corpus" || die "cglu-index failed"
+        du -sb "$db" | cut -f1 >"$out/$n-$corpus-size"
+    done
+    for _ in $(seq "$rounds"); do
+        for n in "${!bins[@]}"; do serve "$n" "$corpus"; done
+    done
+    echo "== $corpus (medians of $rounds rounds, ${seconds} s each, answer cache off)"
+    printf "%-28s" ""
+    for n in "${!bins[@]}"; do printf "%22s" "${bins[$n]}"; done
+    echo
+    for row in "size" "p50-200" "p95-200" "p99-200" "qps-200" "p50-0" "p95-0" "p99-0" "qps-0"; do
+        case $row in
+        size) label="index size (MB)" ;;
+        qps-200) label="snippets, 8 conns (req/s)" ;;
+        qps-0) label="no snippets, 8 conns (req/s)" ;;
+        *-200) label="snippets, 1 conn ${row%-*} (ms)" ;;
+        *-0) label="no snippets, 1 conn ${row%-*} (ms)" ;;
+        esac
+        printf "%-28s" "$label"
+        for n in "${!bins[@]}"; do
+            if [ "$row" = size ]; then
+                v=$(awk '{ printf "%.2f", $1 / 1e6 }' "$out/$n-$corpus-size")
+            else
+                v=$(median <"$out/$n-$corpus-${row%-*}-${row#*-}")
+            fi
+            printf "%22s" "$v"
+        done
+        echo
+    done
+done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
