@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import fixture, run_all, prog, ROOT  # noqa: E402
 from daemon import (  # noqa: E402
     HOST, TIMEOUT, Daemon, asan_env, ping_each, send_until_blocked,
-    wait_until, FakeServer, corpus_ids)
+    wait_until, FakeServer, corpus_ids, build_index, remove_db)
 
 # Absolute: CGLU_BIN may be relative and commands run elsewhere.
 DAEMON = os.path.abspath(prog("cglu-searchd"))
@@ -869,6 +869,58 @@ def test_cache_cleared_by_a_commit():
         # cached again once answers come from the new revision
         assert wait_until(
             lambda: "cached" in c.req("SEARCH marimbaphone"), 2)
+
+
+def test_compacted_rebuild_while_serving():
+    """A rebuild ends by compacting the index into another folder put in
+    place of the served one (issue #15): answers never fail, and the
+    daemon serves the new folder within a bounded wait, though its
+    revision number may be the old one's."""
+    src, db = indexed_copy()
+    with searchd(db=db) as d, d.conn() as c:
+        assert c.req("SEARCH xylophonique")["total"] == 0
+        with open(os.path.join(src, "09-xylo.txt"), "w") as f:
+            f.write("Xylo\n\nUn texte xylophonique.\n")
+        p = subprocess.Popen([INDEXER, "-q", "--rebuild", "--db", db, src])
+        n = 0
+        while p.poll() is None and n < 5000:
+            assert c.req("SEARCH cglu")["ok"] is True
+            n += 1
+        assert p.wait(timeout=120) == 0
+        assert not os.path.exists(db + ".compact")
+        assert wait_until(
+            lambda: c.req("SEARCH xylophonique")["total"] == 1, TIMEOUT)
+        a = c.req("SEARCH limit=1 xylophonique")
+        assert "<mark>xylophonique</mark>" in a["hits"][0]["snippet"], a
+        assert c.req("DOC 09-xylo.txt")["text"].endswith(
+            "Un texte xylophonique.")
+
+
+def test_doc_and_snippet_of_a_long_page():
+    """A page of many blocks: DOC gives its whole text back, a snippet is
+    cut around a word near its end (past SNIP_MAX_SCAN none is looked
+    for: the excerpt is then the page's start)."""
+    src = tempfile.mkdtemp(prefix="cglu-long-")
+    try:
+        body = "".join("Paragraphe %d sur les gouvernements locaux.\n" % i
+                       for i in range(30000))
+        text = body[:700000] + "Le mot ornithorynque est ici.\n" + \
+            body[700000:] + "Enfin tamanoir.\n"
+        with open(os.path.join(src, "long.txt"), "w") as f:
+            f.write("Long\n\n" + text)
+        db = build_index(src)
+        # an answer may take a quarter of --max-output
+        with searchd("--max-output", "16M", db=db) as d, d.conn() as c:
+            a = c.req("DOC long.txt")
+            assert a["text"] == ("Long\n\n" + text).rstrip("\n"), \
+                len(a["text"])
+            s = c.req("SEARCH ornithorynque")["hits"][0]["snippet"]
+            assert "<mark>ornithorynque</mark>" in s and s.startswith("…"), s
+            s = c.req("SEARCH tamanoir")["hits"][0]["snippet"]
+            assert s.startswith("Long Paragraphe 0 sur"), s
+        remove_db(db)
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
 
 
 def test_cache_fresh_while_workers_are_busy():
