@@ -1019,51 +1019,105 @@ static int next_position(const snip_positions *pp, size_t nterms, size_t *at,
     return 1;
 }
 
+/* Positions from one match to the next that a window can still join: from
+ * a word's start to the next match's, every word between takes at least a
+ * character and a blank, so past target / 2 words the gap is over target
+ * characters. A match with no neighbour that near is a window of its own. */
+static uint32_t link_words(size_t target)
+{
+    return (uint32_t)(target / 2 + 1);
+}
+
+/* Offset of a match not placed in the text (a window of its own). */
+#define UNPLACED UINT64_MAX
+
 /* The matches of a stored text from its terms' positions, with the scan's
  * rules (SNIP_MAX_MATCHES, SNIP_MAX_SCAN, and the stop one window after a
- * window holds every term the text has). Offsets are the text's; character
- * offsets count exactly between matches a window could join, and jump by
- * more than a window between the others (a gap of 4 bytes per character at
- * most: past 4 * (target + 1) bytes no window spans it). */
+ * window holds every term the text has). A match near another (link_words)
+ * is placed in the text (offsets into off, offend) and the characters
+ * between them counted; the others are left UNPLACED and put more than a
+ * window apart, which is what they are: placing them would decode their
+ * blocks for nothing. After the stop every match is placed (the stop is in
+ * bytes). */
 static int matches_from_positions(snip *sn, resolver *r,
-                                  const snip_positions *pp, uint64_t *off,
-                                  uint64_t *offend)
+                                  const snip_positions *pp, uint32_t *where,
+                                  uint64_t *off, uint64_t *offend)
 {
     size_t at[SNIP_MAX_TERMS] = {0};
-    uint32_t pos = 0, id = 0;
-    uint64_t stop = SNIP_MAX_SCAN, prev_end = 0;
+    uint32_t mpos[SNIP_MAX_MATCHES], mid[SNIP_MAX_MATCHES];
+    size_t n = 0;
+    while (n < SNIP_MAX_MATCHES &&
+           next_position(pp, sn->nterms, at, &mpos[n], &mid[n]))
+        n++;
+    uint32_t link = link_words(sn->target);
+    /* the table's last entry: a word past it may lie past SNIP_MAX_SCAN */
+    uint32_t last = textstore_pos_end(r->ts) - r->ts->every;
+    uint64_t stop = SNIP_MAX_SCAN, prev_end = UNPLACED;
     size_t c = 0;
-    while (sn->nm < SNIP_MAX_MATCHES &&
-           next_position(pp, sn->nterms, at, &pos, &id)) {
-        uint64_t s, e;
-        int k = resolve(r, pos, &s, &e);
-        if (k < 0)
-            return -1;
-        if (k == 0 || s >= stop)
-            break;
+    for (size_t j = 0; j < n; j++) {
+        int near_prev = j > 0 && mpos[j] - mpos[j - 1] <= link;
+        int near_next = j + 1 < n && mpos[j + 1] - mpos[j] <= link;
+        int place =
+            near_prev || near_next || stop != SNIP_MAX_SCAN || mpos[j] >= last;
+        uint64_t s = UNPLACED, e = UNPLACED;
+        if (place) {
+            int k = resolve(r, mpos[j], &s, &e);
+            if (k < 0)
+                return -1;
+            if (k == 0 || s >= stop)
+                break;
+        }
         if (sn->nm > 0) {
-            size_t gap;
-            if (s - prev_end > 4 * ((uint64_t)sn->target + 1))
-                gap = sn->target + 1;
-            else if (stored_chars(r, prev_end, s, &gap) != 0)
+            size_t gap = sn->target + 1;
+            if (place && near_prev && prev_end != UNPLACED &&
+                s - prev_end <= 4 * ((uint64_t)sn->target + 1) &&
+                stored_chars(r, prev_end, s, &gap) != 0)
                 return -1;
             c += gap;
         }
-        size_t w;
-        if (stored_chars(r, s, e, &w) != 0)
+        size_t w = 1;
+        if (place && stored_chars(r, s, e, &w) != 0)
             return -1;
         smatch *m = &sn->m[sn->nm];
+        where[sn->nm] = mpos[j];
         off[sn->nm] = s;
         offend[sn->nm] = e;
         m->cstart = (uint32_t)c;
         c += w;
         m->cend = (uint32_t)c;
-        m->id = id;
+        m->id = mid[j];
         sn->nm++;
         prev_end = e;
-        if (stop == SNIP_MAX_SCAN && full_window_ends_at(sn, sn->nm - 1))
+        if (stop == SNIP_MAX_SCAN && full_window_ends_at(sn, sn->nm - 1)) {
+            if (e == UNPLACED) { /* a window of its own: place it now */
+                int k = resolve(r, mpos[j], &s, &e);
+                if (k < 0)
+                    return -1;
+                if (k == 0) {
+                    sn->nm--;
+                    break;
+                }
+                off[sn->nm - 1] = s;
+                offend[sn->nm - 1] = e;
+                prev_end = e;
+            }
             stop = e + 4 * sn->target < SNIP_MAX_SCAN ? e + 4 * sn->target
                                                       : SNIP_MAX_SCAN;
+        }
+    }
+    return 0;
+}
+
+/* Place the matches of window [bi, bj) that are UNPLACED (a window of its
+ * own: bj is bi + 1). 0, or -1 on error. */
+static int place_window(resolver *r, const uint32_t *mpos, size_t bi, size_t bj,
+                        uint64_t *off, uint64_t *offend)
+{
+    for (size_t i = bi; i < bj; i++) {
+        if (off[i] != UNPLACED)
+            continue;
+        if (resolve(r, mpos[i], &off[i], &offend[i]) != 1)
+            return -1;
     }
     return 0;
 }
@@ -1113,8 +1167,10 @@ static snip_status emit_slice(snip *sn, textstore *ts, uint64_t lo, uint64_t hi,
 }
 
 /* The excerpt around matches [bi, bj) of sn (the best window; none when
- * sn has no match): a near slice, else the widest one an excerpt may
- * need, which shows what the whole text would. */
+ * sn has no match): a near slice, else the widest one an excerpt's walks
+ * reach in bytes, else (runs of blanks longer than that) twice as wide
+ * until no walk meets an edge or the slice is the whole text: so the
+ * excerpt is the whole text's. */
 static snip_status emit_stored(snip *sn, textstore *ts, size_t bi, size_t bj,
                                const uint64_t *off, const uint64_t *offend,
                                buf_t *out)
@@ -1122,21 +1178,19 @@ static snip_status emit_stored(snip *sn, textstore *ts, size_t bi, size_t bj,
     smatch saved[SNIP_MAX_MATCHES];
     size_t nm = sn->nm, at = out->len;
     uint64_t m0 = nm ? off[bi] : 0, m1 = nm ? offend[bj - 1] : 0;
+    uint64_t back = near_margin(sn->target), fwd = back;
     memcpy(saved, sn->m, nm * sizeof *saved);
-    for (int wide = 0; wide < 2; wide++) {
-        size_t back = wide ? back_margin(sn->target) : near_margin(sn->target);
-        size_t fwd = wide ? fwd_margin(sn->target) : near_margin(sn->target);
-        uint64_t lo = m0 > back ? m0 - back : 0;
-        snip_status st = emit_slice(sn, ts, lo, m1 + fwd, off, offend, out);
-        /* the wide slice's edges are past every walk's bound in bytes;
-         * only a run of blanks longer than it reaches them (kept) */
-        if (st != SNIP_OK || !sn->edge || wide)
+    for (int round = 0;; round++) {
+        uint64_t lo = m0 > back ? m0 - back : 0, hi = m1 + fwd;
+        snip_status st = emit_slice(sn, ts, lo, hi, off, offend, out);
+        if (st != SNIP_OK || !sn->edge || (lo == 0 && hi >= ts->len))
             return st;
         buf_truncate(out, at);
         memcpy(sn->m, saved, nm * sizeof *saved);
         sn->nm = nm;
+        back = round ? back * 2 : back_margin(sn->target);
+        fwd = round ? fwd * 2 : fwd_margin(sn->target);
     }
-    return SNIP_OK; /* not reached */
 }
 
 snip_status snip_build_stored(analyzer *a, textstore *ts,
@@ -1145,6 +1199,7 @@ snip_status snip_build_stored(analyzer *a, textstore *ts,
 {
     snip sn_mem, *sn = &sn_mem;
     uint64_t off[SNIP_MAX_MATCHES], offend[SNIP_MAX_MATCHES];
+    uint32_t where[SNIP_MAX_MATCHES];
     snip_status st = SNIP_OK;
 
     snip_init(sn, a, NULL, 0, target);
@@ -1180,15 +1235,16 @@ snip_status snip_build_stored(analyzer *a, textstore *ts,
         sn->nterms = SNIP_MAX_TERMS;
     for (size_t i = 0; i < sn->nterms; i++)
         sn->need += pp->npos[i] > 0; /* the terms the text has */
+    size_t bi = 0, bj = 0;
     analyze_set_stemming(a, 0);
-    int k = matches_from_positions(sn, &r, pp, off, offend);
+    int k = matches_from_positions(sn, &r, pp, where, off, offend);
+    if (k == 0 && sn->nm) {
+        best_window(sn, &bi, &bj);
+        k = place_window(&r, where, bi, bj, off, offend);
+    }
     analyze_set_stemming(a, 1);
     buf_free(&r.scratch);
     if (k != 0)
         return r.err == TEXTSTORE_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_TEXT;
-
-    size_t bi = 0, bj = 0;
-    if (sn->nm)
-        best_window(sn, &bi, &bj);
     return emit_stored(sn, ts, bi, bj, off, offend, out);
 }

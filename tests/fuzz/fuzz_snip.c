@@ -7,6 +7,8 @@
 
 #include "common/analyze.h"
 #include "common/buf.h"
+#include "common/frplural.h"
+#include "common/textstore.h"
 #include "search/snip.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -112,6 +114,105 @@ static size_t check_html(const char *s, size_t n)
     return shown;
 }
 
+static int fetch_block(void *ctx, uint32_t k, buf_t *into)
+{
+    const textstore_enc *e = ctx;
+    if (k == 0 || k > e->nextra)
+        return -1;
+    size_t from = k > 1 ? e->ends[k - 2] : 0;
+    return buf_append(into, e->blocks.data + from, e->ends[k - 1] - from) ==
+                   BUF_OK
+               ? 0
+               : -1;
+}
+
+/* The same excerpt from the text stored as the index stores it (its
+ * table and the stems' positions made as docbuild makes them): the whole
+ * text's excerpt for the stems the text has (snip_build_stored's rules),
+ * except where a stem has an odd plural (counted as its own term by the
+ * whole-text scan); valid HTML in any case. */
+static void check_stored(const char *text, size_t len, char **stems,
+                         size_t nstems, size_t target, size_t small)
+{
+    enum { FIRST = 70 };
+    buf_t checks, out, want;
+    uint32_t *pos[SNIP_MAX_TERMS];
+    size_t npos[SNIP_MAX_TERMS] = {0}, nt = nstems;
+    char *present[SNIP_MAX_TERMS];
+    size_t np = 0;
+    int odd = 0;
+    analyze_token tok;
+    int r;
+
+    if (nt > SNIP_MAX_TERMS)
+        nt = SNIP_MAX_TERMS;
+    buf_init(&checks, BUF_MAX_LIMIT);
+    for (size_t i = 0; i < nt; i++) {
+        pos[i] = malloc(SNIP_MAX_MATCHES * sizeof **pos);
+        FUZZ_CHECK(pos[i] != NULL);
+        odd |= frplural_odd_plural(stems[i], strlen(stems[i])) != NULL;
+    }
+    analyze_begin(fuzz_fr, text, len, FIRST);
+    while ((r = analyze_next(fuzz_fr, &tok)) == 1) {
+        if ((tok.position - FIRST) % TEXTSTORE_EVERY == 0 &&
+            tok.offset < SNIP_MAX_SCAN &&
+            checks.len / 4 == (tok.position - FIRST) / TEXTSTORE_EVERY) {
+            uint32_t off = (uint32_t)tok.offset;
+            FUZZ_CHECK(buf_append(&checks, &off, 4) == BUF_OK);
+        }
+        for (size_t i = 0; i < nt; i++) {
+            size_t sl = strlen(stems[i]);
+            int hit =
+                (tok.stem_len == sl && memcmp(tok.stem, stems[i], sl) == 0) ||
+                (tok.astem_len == sl && memcmp(tok.astem, stems[i], sl) == 0);
+            if (hit && npos[i] < SNIP_MAX_MATCHES)
+                pos[i][npos[i]++] = tok.position;
+        }
+    }
+    FUZZ_CHECK(r == 0);
+    textstore_enc enc;
+    FUZZ_CHECK(textstore_encode(text, len, FIRST, (const uint32_t *)checks.data,
+                                checks.len / 4, 1, &enc) == TEXTSTORE_OK);
+    textstore ts;
+    FUZZ_CHECK(textstore_open(&ts, enc.head.data, enc.head.len, fetch_block,
+                              &enc) == TEXTSTORE_OK);
+    /* positions past the table cannot be placed: hitsnip asks for none */
+    uint32_t end = textstore_pos_end(&ts);
+    for (size_t i = 0; i < nt; i++) {
+        size_t k = 0;
+        while (k < npos[i] && pos[i][k] < end)
+            k++;
+        npos[i] = k;
+        if (k)
+            present[np++] = stems[i];
+    }
+    const uint32_t *cpos[SNIP_MAX_TERMS];
+    for (size_t i = 0; i < nt; i++)
+        cpos[i] = pos[i];
+    snip_positions pp = {cpos, npos};
+    snip_terms terms = {stems, nt, NULL, 0};
+    buf_init(&out, small ? SMALL_MAX : 1u << 20);
+    buf_init(&want, small ? SMALL_MAX : 1u << 20);
+    snip_status st = snip_build_stored(fuzz_fr, &ts, &terms, &pp, target, &out);
+    FUZZ_CHECK(st == SNIP_OK || st == SNIP_ERR_LIMIT);
+    if (st == SNIP_OK) {
+        check_html(out.data ? out.data : "", out.len);
+        snip_terms pt = {present, np, NULL, 0};
+        if (!odd &&
+            snip_build(fuzz_fr, text, len, &pt, target, &want) == SNIP_OK)
+            FUZZ_CHECK(want.len == out.len &&
+                       memcmp(want.data ? want.data : "",
+                              out.data ? out.data : "", out.len) == 0);
+    }
+    textstore_close(&ts);
+    textstore_enc_free(&enc);
+    buf_free(&out);
+    buf_free(&want);
+    buf_free(&checks);
+    for (size_t i = 0; i < nt; i++)
+        free(pos[i]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *stems[WORDS_MAX], *prefixes[WORDS_MAX];
@@ -155,6 +256,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(st != SNIP_ERR_LIMIT || small);
         FUZZ_CHECK(out.len == 1 && out.data[0] == 'P' && out.data[1] == 0);
     }
+    if (nprefixes == 0)
+        check_stored(text, len, stems, nstems, target, small);
     /* the analyzer is handed back with stemming on */
     analyze_token tok;
     analyze_begin(fuzz_fr, "gouvernements", 13, 1);
