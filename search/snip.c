@@ -825,6 +825,8 @@ static snip_status emit_excerpt(snip *sn, buf_t *out)
     size_t count;
     int at_end;
     end = forward_chars(sn, start, &count, &at_end);
+    if (sn->edge)
+        return SNIP_OK; /* a slice too short: its caller reads a wider one */
     if (at_end && count < sn->target && sn->nm && start > 0) {
         /* the excerpt reaches the end: show more before instead */
         size_t p = back_chars(sn, start, sn->target - count);
@@ -1097,8 +1099,12 @@ static int matches_from_positions(snip *sn, resolver *r,
                     sn->nm--;
                     break;
                 }
+                if (stored_chars(r, s, e, &w) != 0)
+                    return -1;
                 off[sn->nm - 1] = s;
                 offend[sn->nm - 1] = e;
+                m->cend = m->cstart + (uint32_t)w;
+                c = m->cend;
                 prev_end = e;
             }
             stop = e + 4 * sn->target < SNIP_MAX_SCAN ? e + 4 * sn->target
@@ -1108,16 +1114,20 @@ static int matches_from_positions(snip *sn, resolver *r,
     return 0;
 }
 
-/* Place the matches of window [bi, bj) that are UNPLACED (a window of its
- * own: bj is bi + 1). 0, or -1 on error. */
-static int place_window(resolver *r, const uint32_t *mpos, size_t bi, size_t bj,
-                        uint64_t *off, uint64_t *offend)
+/* Place the matches of window [bi, bj) of sn that are UNPLACED (a window
+ * of its own: bj is bi + 1), with their width in characters. 0, or -1 on
+ * error. */
+static int place_window(snip *sn, resolver *r, const uint32_t *where, size_t bi,
+                        size_t bj, uint64_t *off, uint64_t *offend)
 {
     for (size_t i = bi; i < bj; i++) {
+        size_t w;
         if (off[i] != UNPLACED)
             continue;
-        if (resolve(r, mpos[i], &off[i], &offend[i]) != 1)
+        if (resolve(r, where[i], &off[i], &offend[i]) != 1 ||
+            stored_chars(r, off[i], offend[i], &w) != 0)
             return -1;
+        sn->m[i].cend = sn->m[i].cstart + (uint32_t)w;
     }
     return 0;
 }
@@ -1240,7 +1250,7 @@ snip_status snip_build_stored(analyzer *a, textstore *ts,
     int k = matches_from_positions(sn, &r, pp, where, off, offend);
     if (k == 0 && sn->nm) {
         best_window(sn, &bi, &bj);
-        k = place_window(&r, where, bi, bj, off, offend);
+        k = place_window(sn, &r, where, bi, bj, off, offend);
     }
     analyze_set_stemming(a, 1);
     buf_free(&r.scratch);
