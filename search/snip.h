@@ -66,7 +66,8 @@ typedef struct snip_positions {
  * the text. Differences from snip_build on the same text, each because a
  * position says more than the letters: a word is a match when the index
  * gave it the term's stem (a plural such as "yeux" counts as its
- * singular's term, not as a term of its own), and the scan stops one
+ * singular's term, not as a term of its own; an elided article, the "l"
+ * of "l'État", is no word), and the scan stops one
  * window after a window holds every term the text has (snip_build waits
  * for every term of the query). Terms with prefixes, or pp NULL: the
  * text's first SNIP_MAX_SCAN bytes are decoded and scanned as snip_build

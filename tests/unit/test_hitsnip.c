@@ -3,7 +3,7 @@
  * were cut from before issue #15). Over the CGLU pages and pages made to
  * span many blocks and to pass SNIP_MAX_SCAN, for every query of
  * bench/queries.txt and a few more, each page's snippet is the whole
- * text's; where it is not, the difference is one of the two that
+ * text's; where it is not, the difference is one of those that
  * snip_build_stored documents, checked by building the whole text's
  * snippet with those rules (only the terms the page's body has). */
 #include <dirent.h>
