@@ -32,11 +32,11 @@ size_t __sanitizer_get_current_allocated_bytes(void);
  * in mmapped chunks, so it sees all of it and nothing is calibrated. The
  * batch's memory is the growth since it began (what its commit gives
  * back), so the run's own lists of files do not count. The cost:
- * mallinfo2() walks every free chunk of each arena under its lock, 0.35 ms
- * a call on man-fr and 0.43 ms on large-fr here (freed postings make many
- * chunks), hence looks paced by the budget left (batch_check): about a
- * hundred on a build of large-fr (docs/BENCHMARKS.md, "Fewer bytes
- * written"). */
+ * mallinfo2() walks every free chunk of each arena under its lock, from
+ * 0.03 ms to 0.8 ms a call here (freed postings make many chunks), hence
+ * looks paced by the budget left (batch_check): 2 on a build of man-fr,
+ * about 100 (45-85 ms, 0.4 % of its time) on one of large-fr
+ * (docs/BENCHMARKS.md, "Fewer bytes written"). */
 size_t batch_heap_in_use(void)
 {
 #if defined(BATCH_ASAN)

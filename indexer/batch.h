@@ -15,8 +15,9 @@
  * build of large-fr writes 1.2x its index (1 MB batches of input wrote
  * 11x, 16 MB of memory 3x) for a peak RSS of about 130 MB, 75 MB on
  * man-fr (docs/BENCHMARKS.md, "Fewer bytes written"). The peak RSS is
- * about the budget plus 25 MB (plain text) to 60 MB (large-fr's pages of
- * 7 MB). cglu-index --batch-memory. */
+ * about the budget plus 20 MB (plain text) to 65 MB (large-fr, whose
+ * pages of up to 7 MB are each built whole before they join a batch).
+ * cglu-index --batch-memory. */
 #define BATCH_DEFAULT_MEMORY ((size_t)64 << 20)
 /* The age at which an open batch is committed, in seconds, so that a long
  * run's work shows in the index (and the daemon) this often even when

@@ -55,7 +55,7 @@ static void usage(FILE *f)
             "      --max-file-size MB skip larger files (default 50)\n"
             "      --batch-memory MB  commit once a batch holds MB of "
             "memory (default %zu;\n"
-            "                         the peak RSS is 25 to 60 MB more)\n"
+            "                         the peak RSS is 20 to 65 MB more)\n"
             "      --batch-size MB    also commit every MB of input "
             "(default: no bound)\n"
             "      --batch-seconds S  commit a batch S seconds old, so "
