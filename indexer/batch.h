@@ -75,8 +75,8 @@ void batch_add(batch *b, size_t bytes);
 /* Whether the batch is to be committed at time now: looks at the heap
  * when enough input went by since the last look to fill what is left of
  * the budget at BATCH_PER_INPUT (at least BATCH_SAMPLE_MIN), so that looks
- * are rare far from the budget and a batch passes it by one document at
- * most; then batch_decide. */
+ * are rare far from the budget and a batch passes it by about one
+ * document, or BATCH_SAMPLE_MIN of input; then batch_decide. */
 batch_reason batch_check(batch *b, double now);
 
 /* Bytes of heap in use by the whole process, or 0 when this build cannot
