@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: build the corpora (Debian packages), then measure the analyzer,
-# the indexer against Xapian's omindex in the same run, Xapian's own write
-# cost, one search's CPU, and the daemon under load (cache off and on).
+# the indexer against Xapian's omindex in the same run, the bytes a build
+# writes, Xapian's own write cost, one search's CPU, and the daemon under
+# load (cache off and on).
 # Figures go to stdout; docs/BENCHMARKS.md records them with this command.
 # Usage: bench/run.sh BUILD_DIR [--large]
 set -euo pipefail
@@ -17,6 +18,12 @@ for c in $corpora; do
     for i in 1 2 3; do
         bash bench/index.sh bin "bench/data/$c" "bench/out/cglu-$c"
         bash bench/omindex.sh "bench/data/$c" "bench/out/omindex-$c"
+    done
+done
+for c in $corpora; do
+    echo "== bytes written by a build of $c and a no-change rerun (bench/written.sh, 3 runs)"
+    for i in 1 2 3; do
+        bash bench/written.sh bin "bench/data/$c" "bench/out/written-$c"
     done
 done
 echo "== Xapian's own write cost (bench/floor.sh, one repetition)"

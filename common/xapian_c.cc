@@ -389,6 +389,18 @@ const char *xc_strerror(xc_status st)
 
 /* ---- opening ------------------------------------------------------------ */
 
+/* Xapian 1.4's Glass writer flushes its buffered postings and positions
+ * into the tables every XAPIAN_FLUSH_THRESHOLD changed documents (read
+ * once, when the writer is made; 10000 when unset), inside a transaction
+ * too: check_flush_threshold() skips only the commit there, not the
+ * flush (backends/glass/glass_database.cc). Each such flush rewrites the
+ * B-tree blocks of every term it touches, which the commit rewrites again,
+ * so it would only add bytes written. Our writers bound each transaction
+ * themselves (cglu-index commits by memory, input and age,
+ * indexer/batch.h): Xapian's count is set out of reach, whatever the
+ * environment says. It fits Xapian's atoi() and its doccount counter. */
+static const char XC_FLUSH_THRESHOLD[] = "2000000000";
+
 static xc_status open_db(const char *path, bool writer, int truncate,
                          xc_db **out, char *err, size_t errlen)
 {
@@ -411,6 +423,11 @@ static xc_status open_db(const char *path, bool writer, int truncate,
         if (writer) {
             int flags = truncate ? Xapian::DB_CREATE_OR_OVERWRITE
                                  : Xapian::DB_CREATE_OR_OPEN;
+            /* setenv is not thread-safe: writers are opened before any
+             * thread starts (xapian_c.h); set once, never changed after */
+            const char *ft = getenv("XAPIAN_FLUSH_THRESHOLD");
+            if (!ft || strcmp(ft, XC_FLUSH_THRESHOLD) != 0)
+                setenv("XAPIAN_FLUSH_THRESHOLD", XC_FLUSH_THRESHOLD, 1);
             db->wdb = Xapian::WritableDatabase(path, flags);
             db->writer = true;
         } else {

@@ -51,7 +51,10 @@ typedef struct xc_mset xc_mset;   /* search results */
 /* Open read-only. On failure *out is NULL and err gets a message. */
 xc_status xc_open_read(const char *path, xc_db **out, char *err, size_t errlen);
 /* Open for writing, creating it when missing (or emptying it when
- * truncate), taking Xapian's write lock: a second writer gets XC_ERR_LOCK. */
+ * truncate), taking Xapian's write lock: a second writer gets XC_ERR_LOCK.
+ * Xapian's own flush every XAPIAN_FLUSH_THRESHOLD documents is turned off
+ * (the caller's commits bound memory): this sets that variable in the
+ * environment, so open writers before starting threads. */
 xc_status xc_open_write(const char *path, int truncate, xc_db **out, char *err,
                         size_t errlen);
 /* Close and free (NULL allowed). A writer's uncommitted changes are

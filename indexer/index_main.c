@@ -13,6 +13,7 @@
 #include "common/index_meta.h"
 #include "common/lang.h"
 #include "common/schema.h"
+#include "indexer/batch.h"
 #include "indexer/extract.h"
 #include "indexer/sync.h"
 
@@ -58,8 +59,14 @@ static void usage(FILE *f)
             "                         index or --rebuild)\n"
             "      --no-compact       never compact\n"
             "      --max-file-size MB skip larger files (default 50)\n"
-            "      --batch-size MB    commit every MB of input (default "
-            "1)\n"
+            "      --batch-memory MB  commit once a batch holds MB of "
+            "memory (default %zu;\n"
+            "                         the peak RSS is 20 to 65 MB more)\n"
+            "      --batch-size MB    also commit every MB of input "
+            "(default: no bound)\n"
+            "      --batch-seconds S  commit a batch S seconds old, so "
+            "that searches see\n"
+            "                         a long run's work (default %d)\n"
             "      --base-url URL     url of a page without its own (front "
             "matter url,\n"
             "                         canonical link): URL + its id, "
@@ -106,10 +113,12 @@ static void usage(FILE *f)
             "synonym lines\nwere refused (the rest is committed), 2 usage "
             "or fatal error (the index\nkeeps its last committed "
             "revision).\n",
-            SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG, SYNC_MAX_SYNONYM_FILES);
+            SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG,
+            BATCH_DEFAULT_MEMORY >> 20, BATCH_DEFAULT_SECONDS,
+            SYNC_MAX_SYNONYM_FILES);
 }
 
-/* Largest --max-file-size and --batch-size, in MB (1 TB). */
+/* Largest --max-file-size, --batch-memory and --batch-size, in MB (1 TB). */
 #define MAX_MB (1024 * 1024)
 
 /* --NAME's value: a number of MB from 1 to MAX_MB, digits only
@@ -138,7 +147,9 @@ int main(int argc, char **argv)
         {"compact", no_argument, NULL, 'C'},
         {"no-compact", no_argument, NULL, 'N'},
         {"max-file-size", required_argument, NULL, 'M'},
+        {"batch-memory", required_argument, NULL, 'G'},
         {"batch-size", required_argument, NULL, 'B'},
+        {"batch-seconds", required_argument, NULL, 'T'},
         {"base-url", required_argument, NULL, 'U'},
         {"follow-symlinks", no_argument, NULL, 'F'},
         {"synonyms", required_argument, NULL, 'S'},
@@ -200,10 +211,26 @@ int main(int argc, char **argv)
             if (parse_mb("max-file-size", optarg, &opt.max_file_size) != 0)
                 return 2;
             break;
+        case 'G':
+            if (parse_mb("batch-memory", optarg, &opt.batch_memory) != 0)
+                return 2;
+            break;
         case 'B':
             if (parse_mb("batch-size", optarg, &opt.batch_bytes) != 0)
                 return 2;
             break;
+        case 'T': {
+            unsigned long long v;
+            if (cli_uint(optarg, 1, BATCH_MAX_SECONDS, 0, &v) != 0) {
+                fprintf(stderr,
+                        "cglu-index: --batch-seconds takes a number of "
+                        "seconds from 1 to %d\n",
+                        BATCH_MAX_SECONDS);
+                return 2;
+            }
+            opt.batch_seconds = (unsigned)v;
+            break;
+        }
         case 'U':
             opt.base_url = optarg;
             break;
@@ -240,8 +267,8 @@ int main(int argc, char **argv)
             if (optopt)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",
                         optopt,
-                        strchr("dMBLUSf", optopt) ? "needs a value"
-                                                  : "unknown option");
+                        strchr("dMBGTLUSf", optopt) ? "needs a value"
+                                                    : "unknown option");
             else
                 fprintf(stderr,
                         "cglu-index: unknown option %s (see "

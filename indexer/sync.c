@@ -22,6 +22,7 @@
 #include "common/doctext.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
+#include "indexer/batch.h"
 #include "indexer/compact.h"
 #include "indexer/docbuild.h"
 #include "indexer/feed.h"
@@ -38,10 +39,6 @@
 #define PIDFILE "cglu-index.pid"
 /* Languages of one index at most: every one common/lang knows. */
 #define SYNC_MAX_LANGS LANG_MAX
-/* Xapian buffers about 11 MB of changes per MB of input; 1 MB batches keep
- * the indexer near 24 MB of RSS and cost no measurable speed (1, 2, 4 and 8
- * MB all index man-fr in 1.5 s). */
-#define DEFAULT_BATCH ((size_t)1 << 20)
 
 typedef struct run {
     const sync_options *opt;
@@ -66,7 +63,8 @@ typedef struct run {
     char **present; /* unique terms that stay in the index (malloc'd),
                        sorted before the deletion pass */
     size_t npresent, cappresent;
-    size_t batch; /* input bytes since the last commit */
+    batch batch;     /* the open transaction's bounds and size */
+    size_t ncommits; /* batches committed before the run's last */
     size_t done, total;
     int pidfile;    /* 1 when we wrote the pid file */
     int rebuild;    /* --rebuild, or finishing an interrupted one */
@@ -202,17 +200,22 @@ static void compact_index(run *r)
                       clock_now() - t0);
 }
 
-static size_t batch_max(const run *r)
+/* A new batch under the run's bounds, from now. */
+static void begin_batch(run *r)
 {
-    return r->opt->batch_bytes ? r->opt->batch_bytes : DEFAULT_BATCH;
+    batch_limits lim = {.memory = r->opt->batch_memory,
+                        .input = r->opt->batch_bytes,
+                        .age = r->opt->batch_seconds};
+    batch_begin(&r->batch, &lim, clock_now());
 }
 
 static int write_meta(run *r, int final, char *err, size_t errlen);
 
 /* Every committed revision carries the analyzer's metadata, so that an
  * index interrupted after a batch is still recognised by the next run. */
-static int commit_batch(run *r, char *err, size_t errlen)
+static int commit_batch(run *r, batch_reason why, char *err, size_t errlen)
 {
+    double age = clock_now() - r->batch.t0;
     if (write_meta(r, 0, err, errlen) != 0)
         return -1;
     if (spell_flush(r->spell, r->db) != SPELL_OK || xc_commit(r->db) != XC_OK ||
@@ -220,8 +223,26 @@ static int commit_batch(run *r, char *err, size_t errlen)
         snprintf(err, errlen, "%s", xc_errmsg(r->db));
         return -1;
     }
-    r->batch = 0;
+    r->ncommits++;
+    /* MB as the options count them (2^20 bytes) */
+    runlog_printf(&r->log, RUNLOG_NOTE,
+                  "committed batch %zu (%s): %zu documents, %.1f MB of "
+                  "input, %.1f MB of memory, %.1f s old",
+                  r->ncommits, batch_reason_name(why), r->batch.docs,
+                  (double)r->batch.input / (1 << 20),
+                  (double)r->batch.memory / (1 << 20), age);
+    begin_batch(r);
     return 0;
+}
+
+/* After each document: commit when the open batch is full (memory,
+ * input) or old. 0, or -1 with err set. */
+static int maybe_commit(run *r, char *err, size_t errlen)
+{
+    if (r->opt->dry_run)
+        return 0;
+    batch_reason why = batch_check(&r->batch, clock_now());
+    return why == BATCH_OPEN ? 0 : commit_batch(r, why, err, errlen);
 }
 
 /* Before the pipeline: decide from the index alone whether a file must be
@@ -291,7 +312,7 @@ static int write_item(run *r, pipeline_item *it, char *err, size_t errlen)
     const walk_entry *e = it->e;
 
     r->rep->bytes += it->bytes;
-    r->batch += it->bytes;
+    batch_add(&r->batch, it->bytes);
     if (it->msg[0])
         runlog_printf(&r->log, it->msg_level, "%s", it->msg);
     if (it->fate == PIPELINE_FATAL) {
@@ -407,6 +428,9 @@ static int index_files(run *r, char *err, size_t errlen)
             }
         }
     }
+    /* the batch begins with its first document: the time pass 1 took and
+     * the pipeline's own lists are not its */
+    begin_batch(r);
     if (pipeline_start(p, err, errlen) != PIPELINE_OK)
         goto out;
     /* Pass 2: write in order. A file that failed keeps its previous
@@ -428,8 +452,7 @@ static int index_files(run *r, char *err, size_t errlen)
         }
         r->done++;
         progress(r, 0);
-        if (!r->opt->dry_run && r->batch >= batch_max(r) &&
-            commit_batch(r, err, errlen) != 0)
+        if (maybe_commit(r, err, errlen) != 0)
             goto out;
     }
     rc = stopped(r) ? 1 : 0;
@@ -474,7 +497,7 @@ static int feed_delete(run *r, const char *uid, const char *id, char *err,
     }
     if (rc == 0)
         r->rep->deleted++;
-    r->batch += dl + (text ? strlen(text) : 0);
+    batch_add(&r->batch, dl + (text ? strlen(text) : 0));
     free(data);
     free(text);
     return rc;
@@ -503,7 +526,7 @@ static int feed_entry_index(run *r, const feed_entry *e, char *err,
     }
     r->rep->files++;
     r->rep->bytes += e->body_len;
-    r->batch += e->body_len;
+    batch_add(&r->batch, e->body_len);
     if (r->db) {
         xc_status st =
             xc_get_by_id(r->db, uid, NULL, NULL, vals, SCHEMA_V_HASH + 1);
@@ -641,8 +664,7 @@ static int index_feed(run *r, char *err, size_t errlen)
         feed_entry_free(&e);
         if (bad)
             break;
-        if (!r->opt->dry_run && r->batch >= batch_max(r) &&
-            commit_batch(r, err, errlen) != 0)
+        if (maybe_commit(r, err, errlen) != 0)
             break;
     }
     feed_close(fr);
@@ -785,7 +807,7 @@ static int delete_gone(run *r, char *err, size_t errlen)
                 runlog_printf(&r->log, RUNLOG_NOTE, "deleted %s", data);
         }
         /* Deleting costs about what indexing the text did: batch it too. */
-        r->batch += dl + (text ? strlen(text) : 0);
+        batch_add(&r->batch, dl + (text ? strlen(text) : 0));
         free(data);
         free(text);
         if (bad) {
@@ -794,8 +816,7 @@ static int delete_gone(run *r, char *err, size_t errlen)
             goto out;
         }
         r->rep->deleted++;
-        if (!r->opt->dry_run && r->batch >= batch_max(r) &&
-            commit_batch(r, err, errlen) != 0)
+        if (maybe_commit(r, err, errlen) != 0)
             goto out;
     }
     rc = 0;

@@ -54,9 +54,14 @@ typedef struct sync_options {
      * files say (those of the folders of this run only). */
     const char *const *synonym_files;
     size_t nsynonym_files;
-    int progress;                /* progress bar on stderr */
-    size_t max_file_size;        /* bytes; 0: 50 MB */
-    size_t batch_bytes;          /* commit after this much input; 0: 1 MB */
+    int progress;         /* progress bar on stderr */
+    size_t max_file_size; /* bytes; 0: 50 MB */
+    /* Each batch is one committed transaction (indexer/batch.h): */
+    size_t batch_memory;         /* heap bytes it may hold; 0: the default */
+    size_t batch_bytes;          /* also commit after this much input; 0: no
+                                    bound on input */
+    unsigned batch_seconds;      /* commit once it is this old; 0: the
+                                    default */
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     sync_log_fn log;             /* verbose and warning lines; may be NULL */
     void *log_ctx;

@@ -436,9 +436,10 @@ def test_disk_full_and_read_only():
         index(db, small)
         rev0, n0 = db_info(db)
         assert n0 == 5
-        # One batch for the whole run: the old revision is all that may
-        # remain.
-        p = index(db, big, "--batch-size", "64", rc=2)
+        # One batch for the whole run (by input, memory and age): the old
+        # revision is all that may remain.
+        p = index(db, big, "--batch-size", "64", "--batch-memory", "1024",
+                  "--batch-seconds", "3600", rc=2)
         line1 = one_error_line(p, db, "No space")
         check_db(db)
         assert db_info(db) == (rev0, n0), db_info(db)

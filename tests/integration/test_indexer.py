@@ -4,6 +4,7 @@ the index inspected with xapian-delve, xapian-check and xapian-metadata."""
 import errno
 import fcntl
 import glob
+import json
 import os
 import re
 import shutil
@@ -705,6 +706,16 @@ def test_usage_errors():
         one_line(index(t, "--max-file-size", "0", "docs", rc=2),
                  r"max-file-size")
         one_line(index(t, "--batch-size", "x", "docs", rc=2), r"batch-size")
+        for v in ("0", "x", "-1", "2M", "1048577"):
+            one_line(index(t, "--batch-memory", v, "docs", rc=2),
+                     r"^cglu-index: --batch-memory takes a number of MB from "
+                     r"1 to 1048576$")
+        for v in ("0", "3601", "1.5", ""):
+            one_line(index(t, "--batch-seconds", v, "docs", rc=2),
+                     r"^cglu-index: --batch-seconds takes a number of "
+                     r"seconds from 1 to 3600$")
+        one_line(index(t, "docs", "--batch-seconds", rc=2),
+                 r"needs a value")
         # none of these touched an index, nor made the default one
         assert sorted(os.listdir(t)) == ["docs", "file.txt"], os.listdir(t)
 
@@ -1001,8 +1012,11 @@ def interrupt(sig):
         want = BIG_FILES
         db = os.path.join(t, "db")
         # SIGINT: 1 MB batches, some committed before the signal; SIGTERM:
-        # one batch bigger than the input, so nothing is committed
-        batch = ["--batch-size", "1" if sig == signal.SIGINT else "64"]
+        # one batch bigger than the input (by input, memory and age), so
+        # nothing is committed
+        batch = (["--batch-size", "1"] if sig == signal.SIGINT else
+                 ["--batch-size", "64", "--batch-memory", "1024",
+                  "--batch-seconds", "3600"])
         p = start(t, *batch, "big")
         assert wait_for(lambda: os.path.exists(
             os.path.join(db, "cglu-index.pid")) or p.poll() is not None)
@@ -1029,6 +1043,126 @@ def test_sigint_mid_run():
 
 def test_sigterm_mid_run():
     interrupt(signal.SIGTERM)
+
+
+# ---- batches: memory, input, age (issue #15) ------------------------------
+
+COMMITTED = re.compile(r"^cglu-index: committed batch (\d+) \((\w+)\): "
+                       r"(\d+) documents, ", re.M)
+
+
+def commits(p):
+    """[(reason, documents)] of the batches a -v run committed before its
+    last commit."""
+    got = [(m.group(2), int(m.group(3))) for m in COMMITTED.finditer(p.err)]
+    nums = [int(m.group(1)) for m in COMMITTED.finditer(p.err)]
+    assert nums == list(range(1, len(nums) + 1)), nums
+    return got
+
+
+def test_batches_bounded_by_memory():
+    """A small memory budget commits a build several times, each commit a
+    revision; a large one (and no age bound in reach) commits once; the
+    input bound (--batch-size) still applies beside the memory one."""
+    with TempDir() as t:
+        gen_big(os.path.join(t, "big"), nfiles=200)  # about 1.4 MB
+        no_age = ["--batch-seconds", "3600"]
+        p = index(t, "-v", "--batch-memory", "1", *no_age, "big")
+        expect(p, added=200, failed=0)
+        got = commits(p)
+        assert len(got) >= 2, p.err
+        assert all(why == "memory" for why, _ in got), got
+        db = os.path.join(t, "db")
+        assert db_info(db) == (len(got) + 1, 200)
+        assert metadata(db, "cglu.doccount") == "200"
+        check_db(db)
+        shutil.rmtree(db)
+        p = index(t, "-v", "--batch-memory", "1024", *no_age, "big")
+        expect(p, added=200)
+        assert commits(p) == [], p.err
+        assert db_info(db) == (1, 200)
+        shutil.rmtree(db)
+        p = index(t, "-v", "--batch-memory", "1024", "--batch-size", "1",
+                  *no_age, "big")
+        by_input = commits(p)
+        assert len(by_input) >= 1 and all(
+            w == "input" for w, _ in by_input), by_input
+        assert db_info(db) == (len(by_input) + 1, 200)
+        print("     1 MB of memory: %d commits before the last; 1 MB of "
+              "input: %d" % (len(got), len(by_input)))
+
+
+def test_batch_age_commits_a_long_run():
+    """An open batch older than --batch-seconds is committed at its next
+    document, while the run goes on: the daemon sees a long run's work.
+    The feed comes from a pipe this test writes, so the run lasts as long
+    as the test says."""
+    with TempDir() as t:
+        db = os.path.join(t, "db")
+        p = subprocess.Popen([INDEXER, "--db", db, "-v", "--batch-seconds",
+                              "1", "--feed", "-"], cwd=t,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+
+        def entry(i):
+            return json.dumps({"id": "n/%d" % i, "title": "Titre %d" % i,
+                               "text": "Une ville de plus, la %d." % i}
+                              ).encode() + b"\n"
+
+        def committed():
+            try:
+                return db_info(db)
+            except (subprocess.CalledProcessError, AssertionError):
+                return None  # no revision yet
+        try:
+            p.stdin.write(entry(1))
+            p.stdin.flush()
+            time.sleep(1.2)  # the batch is now older than its bound
+            p.stdin.write(entry(2))
+            p.stdin.flush()
+            assert wait_for(lambda: committed() == (1, 2) or
+                            p.poll() is not None, TIMEOUT)
+            assert p.poll() is None, "the run ended before its commit"
+            assert committed() == (1, 2)
+            # the last entry, then the end of the feed
+            _, err = p.communicate(entry(3), timeout=TIMEOUT)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        assert p.returncode == 0, (p.returncode, err)
+
+        class Run:
+            pass
+        f = Run()
+        f.err = err.decode("utf-8", "replace")
+        assert commits(f) == [("age", 2)], f.err
+        assert db_info(db) == (2, 3)
+
+
+def test_no_change_rerun_writes_nothing():
+    """A rerun over unchanged files commits nothing: no new revision, and
+    not a byte of the index's files changes (Xapian's lock file aside,
+    which it truncates at each open; our pid file is gone again)."""
+    with TempDir() as t:
+        gen_big(os.path.join(t, "big"), nfiles=100, nwords=200)
+        db = os.path.join(t, "db")
+        expect(index(t, "--batch-memory", "1", "big"), added=100)
+
+        def files():
+            out = {}
+            for name in sorted(os.listdir(db)):
+                if name != "flintlock":
+                    st = os.stat(os.path.join(db, name))
+                    out[name] = (st.st_size, st.st_mtime_ns)
+            return out
+        before, rev = files(), db_info(db)
+        time.sleep(0.01)  # a write would move an mtime
+        p = index(t, "-v", "big")
+        expect(p, unchanged=100, added=0, updated=0, deleted=0)
+        assert commits(p) == [], p.err
+        assert db_info(db) == rev
+        assert files() == before
 
 
 # ---- the shipped corpus ----------------------------------------------------

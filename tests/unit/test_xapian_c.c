@@ -335,6 +335,18 @@ static void test_second_writer_locked(void **state)
     xc_close(w2);
 }
 
+/* A writer turns off Xapian's own flush every XAPIAN_FLUSH_THRESHOLD
+ * documents, which would write inside a batch (xapian_c.cc), whatever the
+ * environment said. */
+static void test_flush_threshold_out_of_reach(void **state)
+{
+    fixture *f = *state;
+    setenv("XAPIAN_FLUSH_THRESHOLD", "1", 1);
+    xc_db *w = unit_open_write(f);
+    assert_string_equal(getenv("XAPIAN_FLUSH_THRESHOLD"), "2000000000");
+    xc_close(w);
+}
+
 static void test_corrupt_index(void **state)
 {
     fixture *f = *state;
@@ -921,6 +933,7 @@ int main(void)
         UNIT_TEST_ON_DB(test_transactions),
         UNIT_TEST_ON_DB(test_open_missing),
         UNIT_TEST_ON_DB(test_second_writer_locked),
+        UNIT_TEST_ON_DB(test_flush_threshold_out_of_reach),
         UNIT_TEST_ON_DB(test_corrupt_index),
         UNIT_TEST_ON_DB(test_queries),
         UNIT_TEST_ON_DB(test_query_nodes),
