@@ -11,14 +11,17 @@
 /* The memory budget of a batch: heap bytes the open transaction may hold
  * (Xapian's buffered postings and positions, the spelling deltas) before
  * it is committed. Each commit rewrites the B-tree blocks of every term
- * the batch touched, so fewer, larger batches write less: with 64 MB a
- * build of large-fr writes 1.2x its index (1 MB batches of input wrote
- * 11x, 16 MB of memory 3x) for a peak RSS of about 130 MB, 75 MB on
- * man-fr (docs/BENCHMARKS.md, "Fewer bytes written"). The peak RSS is
- * about the budget plus 20 MB (plain text) to 65 MB (large-fr, whose
- * pages of up to 7 MB are each built whole before they join a batch).
- * cglu-index --batch-memory. */
-#define BATCH_DEFAULT_MEMORY ((size_t)64 << 20)
+ * the batch touched and leaves the old ones as free space, so fewer,
+ * larger batches write less: with 64 MB a build of large-fr wrote 1.2x
+ * its uncompacted index (1 MB batches of input wrote 11x, 16 MB of memory
+ * 3x); a full build then compacts (indexer/compact), which writes the
+ * compacted index once more, and 128 MB keeps the whole run at 2.7x the
+ * final index (64 MB: 3.5x) for a peak RSS of about 195 MB on large-fr,
+ * 75 MB on man-fr (docs/BENCHMARKS.md, "Fewer bytes written" and issue
+ * #15's text store). The peak RSS is about the budget plus 20 MB (plain
+ * text) to 65 MB (large-fr, whose pages of up to 7 MB are each built
+ * whole before they join a batch). cglu-index --batch-memory. */
+#define BATCH_DEFAULT_MEMORY ((size_t)128 << 20)
 /* The age at which an open batch is committed, in seconds, so that a long
  * run's work shows in the index (and the daemon) this often even when
  * memory is far from its budget. cglu-index --batch-seconds. */
