@@ -923,6 +923,22 @@ typedef struct resolver {
     textstore_status err;
 } resolver;
 
+/* The stored bytes [from, to) into r->scratch. 0, or -1 (r->err). */
+static int read_scratch(resolver *r, uint64_t from, uint64_t to)
+{
+    buf_truncate(&r->scratch, 0);
+    if (buf_reserve(&r->scratch, (size_t)(to - from)) != BUF_OK) {
+        r->err = TEXTSTORE_ERR_NOMEM;
+        return -1;
+    }
+    textstore_status st = textstore_read(r->ts, from, to, r->scratch.data);
+    if (st != TEXTSTORE_OK) {
+        r->err = st;
+        return -1;
+    }
+    return 0;
+}
+
 /* Byte range of the body word at position pos into [*s, *e); 1, or 0
  * when it is past the table or SNIP_MAX_SCAN, -1 on error (r->err or out
  * of memory). */
@@ -944,16 +960,8 @@ static int resolve(resolver *r, uint32_t pos, uint64_t *s, uint64_t *e)
     for (size_t w = RESOLVE_BYTES;; w *= 2) {
         uint64_t to = eoff + w < r->ts->len ? eoff + w : r->ts->len;
         size_t n = (size_t)(to - eoff);
-        buf_truncate(&r->scratch, 0);
-        if (buf_reserve(&r->scratch, n) != BUF_OK) {
-            r->err = TEXTSTORE_ERR_NOMEM;
+        if (read_scratch(r, eoff, to) != 0)
             return -1;
-        }
-        textstore_status st = textstore_read(r->ts, eoff, to, r->scratch.data);
-        if (st != TEXTSTORE_OK) {
-            r->err = st;
-            return -1;
-        }
         analyze_token tok;
         int k;
         analyze_begin(r->a, r->scratch.data, n, epos);
@@ -981,18 +989,10 @@ static int resolve(resolver *r, uint32_t pos, uint64_t *s, uint64_t *e)
 /* Code points in the stored bytes [from, to). */
 static int stored_chars(resolver *r, uint64_t from, uint64_t to, size_t *out)
 {
-    size_t n = (size_t)(to - from);
-    buf_truncate(&r->scratch, 0);
-    if (buf_reserve(&r->scratch, n) != BUF_OK) {
-        r->err = TEXTSTORE_ERR_NOMEM;
+    if (read_scratch(r, from, to) != 0)
         return -1;
-    }
-    textstore_status st = textstore_read(r->ts, from, to, r->scratch.data);
-    if (st != TEXTSTORE_OK) {
-        r->err = st;
-        return -1;
-    }
-    *out = count_chars((const unsigned char *)r->scratch.data, n);
+    *out = count_chars((const unsigned char *)r->scratch.data,
+                       (size_t)(to - from));
     return 0;
 }
 
