@@ -9,7 +9,7 @@
  * come back in request order, so the FIFO of send times matches them), on
  * the monotonic clock. One line on stdout:
  *   LABEL: N conns, P pipeline: R requests in T s = QPS req/s; latency p50
- *   X ms, p99 Y ms, p999 Z ms; errors E
+ *   X ms, p95 W ms, p99 Y ms, p999 Z ms; errors E
  * where E counts answers without "ok":true plus connection failures.
  * Exit status: 0 done, 1 the server could not be reached (or no memory),
  * 2 bad usage or an unusable queries file. */
@@ -666,11 +666,12 @@ static void report(bench *b, const char *label)
 
     qsort(b->lat, n, sizeof *b->lat, cmp_u64);
     printf("%s: %zu conns, %zu pipeline: %llu requests in %.2f s = %.0f "
-           "req/s; latency p50 %.3f ms, p99 %.3f ms, p999 %.3f ms; errors "
+           "req/s; latency p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, p999 %.3f "
+           "ms; errors "
            "%llu\n",
            label, b->nconns, b->pipeline, (unsigned long long)b->answers, secs,
            secs > 0 ? (double)b->answers / secs : 0.0, pct_ms(b->lat, n, 0.50),
-           pct_ms(b->lat, n, 0.99), pct_ms(b->lat, n, 0.999),
+           pct_ms(b->lat, n, 0.95), pct_ms(b->lat, n, 0.99), pct_ms(b->lat, n, 0.999),
            (unsigned long long)b->errors);
     fflush(stdout);
 }
