@@ -671,8 +671,8 @@ static void report(bench *b, const char *label)
            "%llu\n",
            label, b->nconns, b->pipeline, (unsigned long long)b->answers, secs,
            secs > 0 ? (double)b->answers / secs : 0.0, pct_ms(b->lat, n, 0.50),
-           pct_ms(b->lat, n, 0.95), pct_ms(b->lat, n, 0.99), pct_ms(b->lat, n, 0.999),
-           (unsigned long long)b->errors);
+           pct_ms(b->lat, n, 0.95), pct_ms(b->lat, n, 0.99),
+           pct_ms(b->lat, n, 0.999), (unsigned long long)b->errors);
     fflush(stdout);
 }
 
