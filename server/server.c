@@ -111,6 +111,7 @@ void server_maybe_done(server *s)
     if (!s->stopping || s->handles_closed || s->nconn > 0 || s->nrejects > 0)
         return;
     s->handles_closed = 1;
+    uv_close((uv_handle_t *)&s->opener, NULL);
     uv_close((uv_handle_t *)&s->flusher, NULL);
     uv_close((uv_handle_t *)&s->sweeper, NULL);
     uv_close((uv_handle_t *)&s->stop_timer, NULL);
@@ -304,14 +305,16 @@ server_status server_open(const server_config *cfg, server **out, char *err,
         goto fail;
     }
     s->loop_ok = 1;
+    uv_prepare_init(&s->loop, &s->opener);
     uv_check_init(&s->loop, &s->flusher);
     uv_timer_init(&s->loop, &s->sweeper);
     uv_timer_init(&s->loop, &s->stop_timer);
     uv_timer_init(&s->loop, &s->accept_retry);
     uv_timer_init(&s->loop, &s->watch);
-    s->flusher.data = s->sweeper.data = s->stop_timer.data =
+    s->opener.data = s->flusher.data = s->sweeper.data = s->stop_timer.data =
         s->accept_retry.data = s->watch.data = s;
     uv_timer_start(&s->watch, watch_on_timer, SERVER_WATCH_MS, SERVER_WATCH_MS);
+    uv_prepare_start(&s->opener, conn_on_prepare);
     uv_check_start(&s->flusher, conn_on_check);
     /* Timeouts are seen within a quarter of their length (100 ms-1 s). */
     idle = s->idle_ms / 4;

@@ -99,6 +99,7 @@ struct conn {
 struct server {
     uv_loop_t loop;
     uv_tcp_t listener;
+    uv_prepare_t opener;     /* before the loop polls: late answers out */
     uv_check_t flusher;      /* writes the answers of a loop turn */
     uv_timer_t sweeper;      /* idle timeouts, lingering closes */
     uv_timer_t stop_timer;   /* end of the shutdown grace period */
@@ -194,6 +195,7 @@ void conn_read_start(conn *c);
 void conn_read_stop(conn *c);
 void conn_mark_dirty(conn *c);
 void conn_maybe_finish(conn *c);
+void conn_on_prepare(uv_prepare_t *h);
 void conn_on_check(uv_check_t *h);
 void conn_on_sweep(uv_timer_t *t);
 /* Queue the answer p[0..n) behind the requests still pending. */
