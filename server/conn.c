@@ -431,17 +431,25 @@ static void flush_dirty(server *s)
 
 /* Just before the loop polls. Answers made since the last check (a paused
  * client resumed by a write's callback, in the pending phase) go out now,
- * not after a poll that may block until the next timer (up to 100 ms). */
+ * not after a poll that may block until the next timer; then the poll
+ * phase opens, in which the loop may keep a search for itself. */
 void conn_on_prepare(uv_prepare_t *h)
 {
-    flush_dirty(h->data);
+    server *s = h->data;
+
+    flush_dirty(s);
+    s->turn_open = 1;
 }
 
-/* After the poll phase: every answer of the turn, one write per
- * connection. */
+/* After the poll phase: the search the loop kept, then every answer of
+ * the turn, one write per connection. */
 void conn_on_check(uv_check_t *h)
 {
-    flush_dirty(h->data);
+    server *s = h->data;
+
+    s->turn_open = 0;
+    dispatch_turn_end(s);
+    flush_dirty(s);
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)

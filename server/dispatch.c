@@ -1,7 +1,8 @@
 /* dispatch: one request line, from the verb table's rules (AUTH, options
  * and their bounds, loop or worker) to its answer: answered on the loop,
- * from the answer cache, or by a worker running the engine and the
- * renderer. Answers keep request order (conn.c). */
+ * from the answer cache, or by the engine and the renderer, on a worker or,
+ * for one cheap search a loop turn, on the loop itself. Answers keep
+ * request order (conn.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,12 @@
 
 #define ECHO_MAX 64 /* bytes of a client's verb or key echoed back */
 
+/* A search the loop runs itself (see loop_may_run): what bounds its cost
+ * is the posting lists of a few words, as for the benchmark's queries
+ * (docs/BENCHMARKS.md, issue #15: at most 1.5 ms on large-fr). */
+#define LOOP_MAX_TEXT 64 /* bytes of query text: a handful of words */
+#define LOOP_MAX_HITS 20 /* offset + limit */
+
 /* A worker: one engine context and the result it fills, used by one
  * thread at a time. */
 struct worker {
@@ -21,37 +28,66 @@ struct worker {
 
 /* ---- Workers ---- */
 
+static worker *worker_new(server *s, char *err, size_t errlen,
+                          server_status *st)
+{
+    worker *w = calloc(1, sizeof *w);
+
+    *st = SERVER_ERR_NOMEM;
+    if (w == NULL)
+        return NULL;
+    engine_result_init(&w->res, s->max_answer);
+    engine_status es = engine_open(s->db_path, &w->eng, err, errlen);
+    if (es != ENGINE_OK) {
+        *st = es == ENGINE_ERR_NOMEM ? SERVER_ERR_NOMEM : SERVER_ERR_INDEX;
+        engine_result_free(&w->res);
+        free(w);
+        return NULL;
+    }
+    uint64_t rev = engine_revision(w->eng);
+    s->max_rev = rev > s->max_rev ? rev : s->max_rev;
+    *st = SERVER_OK;
+    return w;
+}
+
+static void worker_free(worker *w)
+{
+    if (w == NULL)
+        return;
+    engine_close(w->eng);
+    engine_result_free(&w->res);
+    free(w);
+}
+
 server_status dispatch_workers_open(server *s, unsigned n, char *err,
                                     size_t errlen)
 {
+    server_status st;
+
     /* arrays of worker pointers: sizeof of a pointer is meant */
     s->workers = calloc(n, sizeof *s->workers);           // NOLINT
     s->free_workers = calloc(n, sizeof *s->free_workers); // NOLINT
     if (s->workers == NULL || s->free_workers == NULL)
         return SERVER_ERR_NOMEM;
     for (unsigned i = 0; i < n; i++) {
-        worker *w = calloc(1, sizeof *w);
+        worker *w = worker_new(s, err, errlen, &st);
         if (w == NULL)
-            return SERVER_ERR_NOMEM;
+            return st;
         s->workers[s->nworkers++] = w;
-        engine_result_init(&w->res, s->max_answer);
-        engine_status es = engine_open(s->db_path, &w->eng, err, errlen);
-        if (es != ENGINE_OK)
-            return es == ENGINE_ERR_NOMEM ? SERVER_ERR_NOMEM : SERVER_ERR_INDEX;
         s->free_workers[s->nfree++] = w;
-        uint64_t rev = engine_revision(w->eng);
-        s->max_rev = rev > s->max_rev ? rev : s->max_rev;
     }
-    return SERVER_OK;
+    /* The loop's own: one more reader (about 1 MB) saves two thread
+     * hand-offs on every search it runs. */
+    s->loop_worker = worker_new(s, err, errlen, &st);
+    return st;
 }
 
 void dispatch_workers_close(server *s)
 {
-    for (unsigned i = 0; i < s->nworkers; i++) {
-        engine_close(s->workers[i]->eng);
-        engine_result_free(&s->workers[i]->res);
-        free(s->workers[i]);
-    }
+    for (unsigned i = 0; i < s->nworkers; i++)
+        worker_free(s->workers[i]);
+    worker_free(s->loop_worker);
+    s->loop_worker = NULL;
     free(s->workers);
     free(s->free_workers);
     s->workers = s->free_workers = NULL;
@@ -62,6 +98,8 @@ void dispatch_workers_reopen(server *s)
 {
     for (unsigned i = 0; i < s->nworkers; i++)
         engine_request_reopen(s->workers[i]->eng);
+    if (s->loop_worker != NULL)
+        engine_request_reopen(s->loop_worker->eng);
 }
 
 /* Worker thread. The pool holds one worker per thread, so one is always
@@ -159,12 +197,11 @@ static int answer_from_cache(conn *c, const engine_request *req,
 
 /* ---- Work on the thread pool ---- */
 
-static void work_cb(uv_work_t *wk)
+/* Run sl's request on w: the engine, then the renderer. Any thread: w is
+ * this thread's alone meanwhile, and sl is not touched by the loop until
+ * its answer is done. */
+static void run_on(worker *w, slot *sl)
 {
-    slot *sl = wk->data;
-    server *s = sl->c->s; /* c and s stay alive while work is in flight */
-    worker *w = worker_take(s);
-
     engine_run(w->eng, &sl->req, &w->res);
     sl->revision = w->res.revision;
     sl->current = w->res.current;
@@ -173,12 +210,22 @@ static void work_cb(uv_work_t *wk)
     else
         render_result(&w->res, sl->req.op == ENGINE_STATS ? &sl->figures : NULL,
                       &sl->out, &sl->rinfo);
+}
+
+static void work_cb(uv_work_t *wk)
+{
+    slot *sl = wk->data;
+    server *s = sl->c->s; /* c and s stay alive while work is in flight */
+    worker *w = worker_take(s);
+
+    run_on(w, sl);
     worker_give(s, w);
 }
 
-static void after_work_cb(uv_work_t *wk, int status)
+/* Loop thread: sl's answer is complete (status 0) or its work failed;
+ * from here on it is the connection's, in its place in the order. */
+static void slot_finish(slot *sl, int status)
 {
-    slot *sl = wk->data;
     conn *c = sl->c;
     server *s = c->s;
 
@@ -226,6 +273,14 @@ static void after_work_cb(uv_work_t *wk, int status)
     conn_unref(c);
 }
 
+static void after_work_cb(uv_work_t *wk, int status)
+{
+    slot *sl = wk->data;
+
+    sl->c->s->met.ran_worker++;
+    slot_finish(sl, status);
+}
+
 /* An error answer in the request's own protocol. */
 static void dispatch_error(conn *c, const slot_http *h, json_err e,
                            const char *msg)
@@ -236,8 +291,46 @@ static void dispatch_error(conn *c, const slot_http *h, json_err e,
         conn_reply_msg(c, e, msg);
 }
 
-/* Queue req on a worker; its answer takes its place in c's order. */
-static void to_worker(conn *c, const engine_request *req, int cacheable,
+/* Whether the loop may run req itself once this turn's polled events are
+ * handled: a SEARCH whose cost is bounded by a few words' posting lists (no
+ * facets: they count every match; no snippets: they read whole pages, up to
+ * 40 ms on large-fr; no wildcard: an expansion may be huge; a short text;
+ * few hits), and one a turn. Only requests read in the poll phase: the
+ * check phase that runs it always follows, while a request dispatched
+ * elsewhere (a paused client resumed) could wait for it across a poll that
+ * blocks. So the loop is late for other clients by at most one such search
+ * (1.5 ms at worst on large-fr) per poll. */
+static int loop_may_run(const server *s, const engine_request *r,
+                        const slot_http *h)
+{
+    if (s->loop_worker == NULL || s->turn_slot != NULL || !s->turn_open)
+        return 0;
+    if (r->op != ENGINE_SEARCH || r->filter.facets != 0 || r->snippet != 0 ||
+        r->text_len > LOOP_MAX_TEXT || r->offset + r->limit > LOOP_MAX_HITS)
+        return 0;
+    if (r->text_len > 0 && memchr(r->text, '*', r->text_len) != NULL)
+        return 0;
+    return h == NULL || h->endpoint == HTTP_EP_SEARCH;
+}
+
+/* sl waits for its answer behind c's earlier requests. */
+static void slot_queue(conn *c, slot *sl)
+{
+    c->refs++;
+    c->busy++;
+    c->s->in_flight++;
+    if (c->tail)
+        c->tail->next = sl;
+    else
+        c->head = sl;
+    c->tail = sl;
+    c->nslots++;
+}
+
+/* Queue req for the engine, on a worker or, when it is cheap and the
+ * loop's turn has none yet, on the loop at the turn's end (no thread
+ * hand-off either way); its answer takes its place in c's order. */
+static void to_engine(conn *c, const engine_request *req, int cacheable,
                       const slot_http *h)
 {
     server *s = c->s;
@@ -266,27 +359,44 @@ static void to_worker(conn *c, const engine_request *req, int cacheable,
      * (/health and /metrics render their own) */
     if (req->op == ENGINE_STATS && (h == NULL || h->endpoint == HTTP_EP_STATS))
         server_figures(s, &sl->figures);
-    if (uv_queue_work(&s->loop, &sl->work, work_cb, after_work_cb) != 0) {
+    if (loop_may_run(s, req, h)) {
+        s->turn_slot = sl;
+    } else if (uv_queue_work(&s->loop, &sl->work, work_cb, after_work_cb) !=
+               0) {
         free(sl);
         dispatch_error(c, h, JSON_ERR_INTERNAL, "cannot queue the request");
         return;
     }
-    c->refs++;
-    c->busy++;
-    s->in_flight++;
-    if (c->tail)
-        c->tail->next = sl;
-    else
-        c->head = sl;
-    c->tail = sl;
-    c->nslots++;
+    slot_queue(c, sl);
+}
+
+/* The loop's turn has read what it polled: run the search it kept for
+ * itself, before the turn's answers are written (conn_on_check), so that
+ * its answer goes out in this turn. */
+void dispatch_turn_end(server *s)
+{
+    slot *sl = s->turn_slot;
+
+    if (sl == NULL)
+        return;
+    s->turn_slot = NULL;
+    if (sl->c->closing) { /* nobody to answer: skip the search */
+        s->in_flight--;
+        sl->c->busy--;
+        sl->done = 1;
+        conn_unref(sl->c);
+        return;
+    }
+    s->met.ran_loop++;
+    run_on(s->loop_worker, sl);
+    slot_finish(sl, 0);
 }
 
 void dispatch_engine(conn *c, const engine_request *req, int cacheable,
                      const slot_http *h)
 {
     if (!cacheable || !answer_from_cache(c, req, h))
-        to_worker(c, req, cacheable && c->s->cache != NULL, h);
+        to_engine(c, req, cacheable && c->s->cache != NULL, h);
 }
 
 /* ---- Requests ---- */

@@ -5,7 +5,8 @@
  *   listen.c   accepts, refuses with "busy", watches the fd limit
  *   conn.c     reads, frames, pauses and resumes, writes in order, lingers
  *   dispatch.c one request line: the verb table's rules, the answer cache,
- *              the hand-off to a worker (engine + renderer) and back
+ *              the hand-off to a worker (engine + renderer) and back, or
+ *              one cheap search a turn run on the loop itself
  *   watch.c    notices a new index revision: empties the cache
  *   http.c     HTTP requests (httpreq.c) to engine requests; respond.c
  *              writes their responses; metrics.c, qlog.c
@@ -145,6 +146,11 @@ struct server {
     uv_mutex_t pool_lock;
     uv_cond_t pool_cond;
     int sync_ok;
+    /* The loop's own engine: one cheap search a turn runs on the loop
+     * itself, with no hand-off to a thread and back (dispatch.c). */
+    worker *loop_worker;
+    struct slot *turn_slot; /* kept for the end of this turn */
+    int turn_open; /* in the poll phase: a search may be kept for the loop */
 
     conn *conns;    /* open connections */
     conn *dirty;    /* connections with answers to flush this turn */
@@ -263,6 +269,9 @@ server_status dispatch_workers_open(server *s, unsigned n, char *err,
                                     size_t errlen);
 void dispatch_workers_close(server *s);
 void dispatch_workers_reopen(server *s); /* before the next request */
+/* End of a loop turn's polling (conn_on_check): run the search the loop
+ * kept for itself, if any. */
+void dispatch_turn_end(server *s);
 
 /* watch.c */
 int watch_init(server *s); /* 0, or -1 out of memory */
