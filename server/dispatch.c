@@ -3,11 +3,14 @@
  * from the answer cache, or by the engine and the renderer, on a worker or,
  * for one cheap search a loop turn, on the loop itself. Answers keep
  * request order (conn.c). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errmsg.h"
 #include "common/json.h"
+#include "server/pool.h"
 #include "server/server_int.h"
 #include "server/verbs.h"
 
@@ -18,9 +21,14 @@
  * (docs/BENCHMARKS.md, issue #15: at most 1.5 ms on large-fr). */
 #define LOOP_MAX_TEXT 64 /* bytes of query text: a handful of words */
 #define LOOP_MAX_HITS 20 /* offset + limit */
+/* After the loop's last search, one worker stays parked this long (see
+ * pool_share): under a steady load of cheap searches the loop searches
+ * every few hundred microseconds, and a worker woken and parked again
+ * between two of them would cost two wake-ups for nothing. */
+#define LOOP_HOLD_NS 2000000
 
-/* A worker: one engine context and the result it fills, used by one
- * thread at a time. */
+/* A worker: one engine context and the result it fills, owned by one
+ * thread of the pool (or by the loop) for the daemon's life. */
 struct worker {
     engine_ctx *eng;
     engine_result res;
@@ -59,39 +67,58 @@ static void worker_free(worker *w)
     free(w);
 }
 
+static void pool_run(void *ctx, pool_job *job);
+static void pool_done(void *ud, pool_job *job);
+
 server_status dispatch_workers_open(server *s, unsigned n, char *err,
                                     size_t errlen)
 {
     server_status st;
+    int rc;
 
-    /* arrays of worker pointers: sizeof of a pointer is meant */
-    s->workers = calloc(n, sizeof *s->workers);           // NOLINT
-    s->free_workers = calloc(n, sizeof *s->free_workers); // NOLINT
-    if (s->workers == NULL || s->free_workers == NULL)
+    /* an array of worker pointers: sizeof of a pointer is meant */
+    s->workers = calloc(n, sizeof *s->workers); // NOLINT
+    if (s->workers == NULL)
         return SERVER_ERR_NOMEM;
     for (unsigned i = 0; i < n; i++) {
         worker *w = worker_new(s, err, errlen, &st);
         if (w == NULL)
             return st;
         s->workers[s->nworkers++] = w;
-        s->free_workers[s->nfree++] = w;
     }
     /* The loop's own: one more reader (about 1 MB) saves two thread
      * hand-offs on every search it runs. */
     s->loop_worker = worker_new(s, err, errlen, &st);
-    return st;
+    if (s->loop_worker == NULL)
+        return st;
+    rc = pool_new(&s->loop, n, (void *const *)s->workers, pool_run, pool_done,
+                  s, &s->pool);
+    if (rc != 0) {
+        errmsg_set(err, errlen, "cannot start %u worker threads: %s", n,
+                   uv_strerror(rc));
+        return rc == UV_ENOMEM ? SERVER_ERR_NOMEM : SERVER_ERR_LOOP;
+    }
+    s->pool_active = n;
+    return SERVER_OK;
 }
 
+void dispatch_workers_stop(server *s)
+{
+    pool_close(s->pool);
+}
+
+/* The threads first (pool_free joins them), then their workers. */
 void dispatch_workers_close(server *s)
 {
+    pool_free(s->pool);
+    s->pool = NULL;
     for (unsigned i = 0; i < s->nworkers; i++)
         worker_free(s->workers[i]);
     worker_free(s->loop_worker);
     s->loop_worker = NULL;
     free(s->workers);
-    free(s->free_workers);
-    s->workers = s->free_workers = NULL;
-    s->nworkers = s->nfree = 0;
+    s->workers = NULL;
+    s->nworkers = 0;
 }
 
 void dispatch_workers_reopen(server *s)
@@ -100,28 +127,6 @@ void dispatch_workers_reopen(server *s)
         engine_request_reopen(s->workers[i]->eng);
     if (s->loop_worker != NULL)
         engine_request_reopen(s->loop_worker->eng);
-}
-
-/* Worker thread. The pool holds one worker per thread, so one is always
- * free; the wait only guards against libuv running more work at once. */
-static worker *worker_take(server *s)
-{
-    worker *w;
-
-    uv_mutex_lock(&s->pool_lock);
-    while (s->nfree == 0)
-        uv_cond_wait(&s->pool_cond, &s->pool_lock);
-    w = s->free_workers[--s->nfree];
-    uv_mutex_unlock(&s->pool_lock);
-    return w;
-}
-
-static void worker_give(server *s, worker *w)
-{
-    uv_mutex_lock(&s->pool_lock);
-    s->free_workers[s->nfree++] = w;
-    uv_cond_signal(&s->pool_cond);
-    uv_mutex_unlock(&s->pool_lock);
 }
 
 /* ---- Answer cache ---- */
@@ -195,11 +200,11 @@ static int answer_from_cache(conn *c, const engine_request *req,
     return 1;
 }
 
-/* ---- Work on the thread pool ---- */
+/* ---- Work on the pool, or on the loop ---- */
 
 /* Run sl's request on w: the engine, then the renderer. Any thread: w is
- * this thread's alone meanwhile, and sl is not touched by the loop until
- * its answer is done. */
+ * this thread's alone, and sl is not touched by the loop until its answer
+ * is done. */
 static void run_on(worker *w, slot *sl)
 {
     engine_run(w->eng, &sl->req, &w->res);
@@ -212,19 +217,21 @@ static void run_on(worker *w, slot *sl)
                       &sl->out, &sl->rinfo);
 }
 
-static void work_cb(uv_work_t *wk)
+static slot *slot_of(pool_job *job)
 {
-    slot *sl = wk->data;
-    server *s = sl->c->s; /* c and s stay alive while work is in flight */
-    worker *w = worker_take(s);
-
-    run_on(w, sl);
-    worker_give(s, w);
+    return (slot *)(void *)((char *)job - offsetof(slot, job));
 }
 
-/* Loop thread: sl's answer is complete (status 0) or its work failed;
- * from here on it is the connection's, in its place in the order. */
-static void slot_finish(slot *sl, int status)
+/* A worker thread, with its own worker. */
+static void pool_run(void *ctx, pool_job *job)
+{
+    run_on(ctx, slot_of(job));
+}
+
+/* Loop thread: sl has run (an answer that the renderer could not finish
+ * becomes an error); from here on it is the connection's, in its place in
+ * the order. */
+static void slot_finish(slot *sl)
 {
     conn *c = sl->c;
     server *s = c->s;
@@ -232,7 +239,7 @@ static void slot_finish(slot *sl, int status)
     s->in_flight--;
     c->busy--;
     server_latency(s, sl->t0);
-    if (status != 0 || sl->out.failed || sl->out.len == 0 ||
+    if (sl->out.failed || sl->out.len == 0 ||
         sl->out.data[sl->out.len - 1] != '\n') {
         static const char msg[] = "request failed";
         buf_free(&sl->out);
@@ -273,12 +280,13 @@ static void slot_finish(slot *sl, int status)
     conn_unref(c);
 }
 
-static void after_work_cb(uv_work_t *wk, int status)
+/* Loop thread: a worker finished job. */
+static void pool_done(void *ud, pool_job *job)
 {
-    slot *sl = wk->data;
+    server *s = ud;
 
-    sl->c->s->met.ran_worker++;
-    slot_finish(sl, status);
+    s->met.ran_worker++;
+    slot_finish(slot_of(job));
 }
 
 /* An error answer in the request's own protocol. */
@@ -313,6 +321,26 @@ static int loop_may_run(const server *s, const engine_request *r,
     return h == NULL || h->endpoint == HTTP_EP_SEARCH;
 }
 
+/* How many workers take requests: all of them, less one while the loop
+ * searches too (it keeps a search this turn, or ran one in the last
+ * LOOP_HOLD_NS), so that no more threads search at once than --threads: on
+ * 2 cores, 2 workers and the loop searching together answered 13 % fewer
+ * cheap searches a second than 1 worker and the loop (docs/BENCHMARKS.md,
+ * issue #15). A parked worker finishes its request first. */
+static void pool_share(server *s)
+{
+    unsigned n = s->nworkers;
+
+    if (n > 1 && (s->turn_slot != NULL ||
+                  (s->loop_search_ns != 0 &&
+                   uv_hrtime() - s->loop_search_ns < LOOP_HOLD_NS)))
+        n--;
+    if (n != s->pool_active) {
+        s->pool_active = n;
+        pool_set_active(s->pool, n);
+    }
+}
+
 /* sl waits for its answer behind c's earlier requests. */
 static void slot_queue(conn *c, slot *sl)
 {
@@ -327,9 +355,9 @@ static void slot_queue(conn *c, slot *sl)
     c->nslots++;
 }
 
-/* Queue req for the engine, on a worker or, when it is cheap and the
- * loop's turn has none yet, on the loop at the turn's end (no thread
- * hand-off either way); its answer takes its place in c's order. */
+/* Queue req for the engine: on the loop at the turn's end when it is cheap
+ * and the loop's turn has none yet (no thread hand-off either way), else on
+ * a worker; its answer takes its place in c's order. */
 static void to_engine(conn *c, const engine_request *req, int cacheable,
                       const slot_http *h)
 {
@@ -354,20 +382,17 @@ static void to_engine(conn *c, const engine_request *req, int cacheable,
     sl->cache_gen = s->cache_gen;
     if (h != NULL)
         sl->http = *h;
-    sl->work.data = sl;
     /* STATS' answer shows the server's figures as they were at arrival
      * (/health and /metrics render their own) */
     if (req->op == ENGINE_STATS && (h == NULL || h->endpoint == HTTP_EP_STATS))
         server_figures(s, &sl->figures);
+    slot_queue(c, sl);
     if (loop_may_run(s, req, h)) {
         s->turn_slot = sl;
-    } else if (uv_queue_work(&s->loop, &sl->work, work_cb, after_work_cb) !=
-               0) {
-        free(sl);
-        dispatch_error(c, h, JSON_ERR_INTERNAL, "cannot queue the request");
-        return;
+        pool_share(s);
+    } else {
+        pool_submit(s->pool, &sl->job);
     }
-    slot_queue(c, sl);
 }
 
 /* The loop's turn has read what it polled: run the search it kept for
@@ -377,19 +402,24 @@ void dispatch_turn_end(server *s)
 {
     slot *sl = s->turn_slot;
 
-    if (sl == NULL)
+    if (sl == NULL) {
+        if (s->pool_active != s->nworkers)
+            pool_share(s); /* a worker parked: may it take requests? */
         return;
+    }
     s->turn_slot = NULL;
     if (sl->c->closing) { /* nobody to answer: skip the search */
         s->in_flight--;
         sl->c->busy--;
         sl->done = 1;
         conn_unref(sl->c);
+        pool_share(s);
         return;
     }
     s->met.ran_loop++;
     run_on(s->loop_worker, sl);
-    slot_finish(sl, 0);
+    s->loop_search_ns = uv_hrtime();
+    slot_finish(sl);
 }
 
 void dispatch_engine(conn *c, const engine_request *req, int cacheable,

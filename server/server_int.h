@@ -12,7 +12,7 @@
  *              writes their responses; metrics.c, qlog.c
  *   server.c   set-up, statistics, logs, shutdown
  * Everything here runs on the loop thread, except the worker side of
- * dispatch.c (work_cb), which touches only its slot and its worker. */
+ * dispatch.c (pool_run), which touches only its slot and its worker. */
 #ifndef CGLU_SERVER_SERVER_INT_H
 #define CGLU_SERVER_SERVER_INT_H
 
@@ -27,6 +27,7 @@
 #include "server/cache.h"
 #include "server/httpreq.h"
 #include "server/metrics.h"
+#include "server/pool.h"
 #include "server/proto.h"
 #include "server/server.h"
 
@@ -56,7 +57,7 @@ typedef struct slot_http {
 typedef struct slot {
     struct slot *next;
     conn *c;
-    uv_work_t work;
+    pool_job job;           /* on a worker */
     int done;               /* out holds the whole answer */
     int cacheable;          /* a SEARCH whose answer may be cached */
     uint64_t cache_gen;     /* s->cache_gen at arrival */
@@ -138,19 +139,17 @@ struct server {
     char *qlog_path;
     int log_addresses;
 
-    /* The fixed pool of workers, one per thread of libuv's pool. */
+    /* The worker threads (pool.c), each with its own worker for life. */
     worker **workers;
     unsigned nworkers;
-    worker **free_workers; /* a stack of nfree */
-    unsigned nfree;
-    uv_mutex_t pool_lock;
-    uv_cond_t pool_cond;
-    int sync_ok;
+    pool *pool;
+    unsigned pool_active; /* workers taking requests (dispatch.c) */
     /* The loop's own engine: one cheap search a turn runs on the loop
      * itself, with no hand-off to a thread and back (dispatch.c). */
     worker *loop_worker;
-    struct slot *turn_slot; /* kept for the end of this turn */
-    int turn_open; /* in the poll phase: a search may be kept for the loop */
+    struct slot *turn_slot;  /* kept for the end of this turn */
+    int turn_open;           /* poll phase: a search may be kept */
+    uint64_t loop_search_ns; /* uv_hrtime() after its last search */
 
     conn *conns;    /* open connections */
     conn *dirty;    /* connections with answers to flush this turn */
@@ -264,10 +263,12 @@ size_t dispatch_request_key(const engine_request *r,
 /* The password check of AUTH and of HTTP's Bearer (constant time). */
 int dispatch_password_ok(const server *s, const char *guess, size_t len);
 int dispatch_build_help(server *s);
-/* One worker per thread, each with its engine on db_path. */
+/* n worker threads, each with its engine on db_path, and the loop's own
+ * engine (once the loop is initialised). */
 server_status dispatch_workers_open(server *s, unsigned n, char *err,
                                     size_t errlen);
-void dispatch_workers_close(server *s);
+void dispatch_workers_stop(server *s);   /* no request left: close its handle */
+void dispatch_workers_close(server *s);  /* join the threads, free */
 void dispatch_workers_reopen(server *s); /* before the next request */
 /* End of a loop turn's polling (conn_on_check): run the search the loop
  * kept for itself, if any. */

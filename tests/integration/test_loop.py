@@ -336,6 +336,7 @@ def test_shutdown_with_loop_search_pending():
                 a = c.json()
                 assert a["ok"] is True and a["query"] == w, a
             c.close()
+        assert d.proc.wait(TIMEOUT) == 0  # before the block's own SIGTERM
 
 
 if __name__ == "__main__":
