@@ -96,7 +96,6 @@ static void finish(state *st, uv_loop_t *loop)
     assert_int_equal(st->ndone, st->want);
     pool_free(st->p);
     assert_int_equal(uv_loop_close(loop), 0);
-    free(st->jobs);
 }
 
 static void test_every_job_once(void **state_)
@@ -119,6 +118,7 @@ static void test_every_job_once(void **state_)
     }
     for (int t = 0; t < NTHREADS; t++)
         assert_true(seen[t] >= 0);
+    free(st.jobs);
 }
 
 static void test_parked_threads_take_nothing(void **state_)
@@ -137,6 +137,7 @@ static void test_parked_threads_take_nothing(void **state_)
         assert_int_equal(st.jobs[i].ran, 1);
         assert_int_equal(st.jobs[i].ctx, 0); /* threads 1..3 parked */
     }
+    free(st.jobs);
 }
 
 /* One active thread, held by the first job; the others parked. Raising the
@@ -191,6 +192,7 @@ static void test_raised_count_wakes(void **state_)
         assert_int_equal(st.jobs[i].done, 1);
         assert_int_not_equal(st.jobs[i].ctx, 0); /* thread 0 was held */
     }
+    free(st.jobs);
 }
 
 static void test_close_idle(void **state_)
@@ -205,6 +207,7 @@ static void test_close_idle(void **state_)
     finish(&st, &loop);
     pool_free(NULL);
     pool_close(NULL);
+    free(st.jobs);
 }
 
 static void test_bad_counts(void **state_)
