@@ -667,7 +667,8 @@ static void report(bench *b, const char *label)
     qsort(b->lat, n, sizeof *b->lat, cmp_u64);
     printf("%s: %zu conns, %zu pipeline: %llu requests in %.2f s = %.0f "
            "req/s; latency p50 %.3f ms, p95 %.3f ms, p99 %.3f ms, p999 %.3f "
-           "ms; errors %llu\n",
+           "ms; errors "
+           "%llu\n",
            label, b->nconns, b->pipeline, (unsigned long long)b->answers, secs,
            secs > 0 ? (double)b->answers / secs : 0.0, pct_ms(b->lat, n, 0.50),
            pct_ms(b->lat, n, 0.95), pct_ms(b->lat, n, 0.99),

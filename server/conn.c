@@ -414,9 +414,9 @@ void conn_flush(conn *c)
     conn_maybe_finish(c);
 }
 
-void conn_on_check(uv_check_t *h)
+/* Write the answers of the connections marked dirty. */
+static void flush_dirty(server *s)
 {
-    server *s = h->data;
     conn *c;
 
     while ((c = s->dirty) != NULL) {
@@ -427,6 +427,29 @@ void conn_on_check(uv_check_t *h)
             conn_flush(c);
         conn_unref(c);
     }
+}
+
+/* Just before the loop polls. Answers made since the last check (a paused
+ * client resumed by a write's callback, in the pending phase) go out now,
+ * not after a poll that may block until the next timer; then the poll
+ * phase opens, in which the loop may keep a search for itself. */
+void conn_on_prepare(uv_prepare_t *h)
+{
+    server *s = h->data;
+
+    flush_dirty(s);
+    s->turn_open = 1;
+}
+
+/* After the poll phase: the search the loop kept, then every answer of
+ * the turn, one write per connection. */
+void conn_on_check(uv_check_t *h)
+{
+    server *s = h->data;
+
+    s->turn_open = 0;
+    dispatch_turn_end(s);
+    flush_dirty(s);
 }
 
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)

@@ -1,19 +1,34 @@
 /* dispatch: one request line, from the verb table's rules (AUTH, options
  * and their bounds, loop or worker) to its answer: answered on the loop,
- * from the answer cache, or by a worker running the engine and the
- * renderer. Answers keep request order (conn.c). */
+ * from the answer cache, or by the engine and the renderer, on a worker or,
+ * for one cheap search a loop turn, on the loop itself. Answers keep
+ * request order (conn.c). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errmsg.h"
 #include "common/json.h"
+#include "server/pool.h"
 #include "server/server_int.h"
 #include "server/verbs.h"
 
 #define ECHO_MAX 64 /* bytes of a client's verb or key echoed back */
 
-/* A worker: one engine context and the result it fills, used by one
- * thread at a time. */
+/* A search the loop runs itself (see loop_may_run): what bounds its cost
+ * is the posting lists of a few words, as for the benchmark's queries
+ * (docs/BENCHMARKS.md, issue #15: at most 1.5 ms on large-fr). */
+#define LOOP_MAX_TEXT 64 /* bytes of query text: a handful of words */
+#define LOOP_MAX_HITS 20 /* offset + limit */
+/* After the loop's last search, one worker stays parked this long (see
+ * pool_share): under a steady load of cheap searches the loop searches
+ * every few hundred microseconds, and a worker woken and parked again
+ * between two of them would cost two wake-ups for nothing. */
+#define LOOP_HOLD_NS 2000000
+
+/* A worker: one engine context and the result it fills, owned by one
+ * thread of the pool (or by the loop) for the daemon's life. */
 struct worker {
     engine_ctx *eng;
     engine_result res;
@@ -21,69 +36,97 @@ struct worker {
 
 /* ---- Workers ---- */
 
+static worker *worker_new(server *s, char *err, size_t errlen,
+                          server_status *st)
+{
+    worker *w = calloc(1, sizeof *w);
+
+    *st = SERVER_ERR_NOMEM;
+    if (w == NULL)
+        return NULL;
+    engine_result_init(&w->res, s->max_answer);
+    engine_status es = engine_open(s->db_path, &w->eng, err, errlen);
+    if (es != ENGINE_OK) {
+        *st = es == ENGINE_ERR_NOMEM ? SERVER_ERR_NOMEM : SERVER_ERR_INDEX;
+        engine_result_free(&w->res);
+        free(w);
+        return NULL;
+    }
+    uint64_t rev = engine_revision(w->eng);
+    s->max_rev = rev > s->max_rev ? rev : s->max_rev;
+    *st = SERVER_OK;
+    return w;
+}
+
+static void worker_free(worker *w)
+{
+    if (w == NULL)
+        return;
+    engine_close(w->eng);
+    engine_result_free(&w->res);
+    free(w);
+}
+
+static void pool_run(void *ctx, pool_job *job);
+static void pool_done(void *ud, pool_job *job);
+
 server_status dispatch_workers_open(server *s, unsigned n, char *err,
                                     size_t errlen)
 {
-    /* arrays of worker pointers: sizeof of a pointer is meant */
-    s->workers = calloc(n, sizeof *s->workers);           // NOLINT
-    s->free_workers = calloc(n, sizeof *s->free_workers); // NOLINT
-    if (s->workers == NULL || s->free_workers == NULL)
+    server_status st;
+    int rc;
+
+    /* an array of worker pointers: sizeof of a pointer is meant */
+    s->workers = calloc(n, sizeof *s->workers); // NOLINT
+    if (s->workers == NULL)
         return SERVER_ERR_NOMEM;
     for (unsigned i = 0; i < n; i++) {
-        worker *w = calloc(1, sizeof *w);
+        worker *w = worker_new(s, err, errlen, &st);
         if (w == NULL)
-            return SERVER_ERR_NOMEM;
+            return st;
         s->workers[s->nworkers++] = w;
-        engine_result_init(&w->res, s->max_answer);
-        engine_status es = engine_open(s->db_path, &w->eng, err, errlen);
-        if (es != ENGINE_OK)
-            return es == ENGINE_ERR_NOMEM ? SERVER_ERR_NOMEM : SERVER_ERR_INDEX;
-        s->free_workers[s->nfree++] = w;
-        uint64_t rev = engine_revision(w->eng);
-        s->max_rev = rev > s->max_rev ? rev : s->max_rev;
     }
+    /* The loop's own: one more reader (about 1 MB) saves two thread
+     * hand-offs on every search it runs. */
+    s->loop_worker = worker_new(s, err, errlen, &st);
+    if (s->loop_worker == NULL)
+        return st;
+    rc = pool_new(&s->loop, n, (void *const *)s->workers, pool_run, pool_done,
+                  s, &s->pool);
+    if (rc != 0) {
+        errmsg_set(err, errlen, "cannot start %u worker threads: %s", n,
+                   uv_strerror(rc));
+        return rc == UV_ENOMEM ? SERVER_ERR_NOMEM : SERVER_ERR_LOOP;
+    }
+    s->pool_active = n;
     return SERVER_OK;
 }
 
+void dispatch_workers_stop(server *s)
+{
+    pool_close(s->pool);
+}
+
+/* The threads first (pool_free joins them), then their workers. */
 void dispatch_workers_close(server *s)
 {
-    for (unsigned i = 0; i < s->nworkers; i++) {
-        engine_close(s->workers[i]->eng);
-        engine_result_free(&s->workers[i]->res);
-        free(s->workers[i]);
-    }
+    pool_free(s->pool);
+    s->pool = NULL;
+    for (unsigned i = 0; i < s->nworkers; i++)
+        worker_free(s->workers[i]);
+    worker_free(s->loop_worker);
+    s->loop_worker = NULL;
     free(s->workers);
-    free(s->free_workers);
-    s->workers = s->free_workers = NULL;
-    s->nworkers = s->nfree = 0;
+    s->workers = NULL;
+    s->nworkers = 0;
 }
 
 void dispatch_workers_reopen(server *s)
 {
     for (unsigned i = 0; i < s->nworkers; i++)
         engine_request_reopen(s->workers[i]->eng);
-}
-
-/* Worker thread. The pool holds one worker per thread, so one is always
- * free; the wait only guards against libuv running more work at once. */
-static worker *worker_take(server *s)
-{
-    worker *w;
-
-    uv_mutex_lock(&s->pool_lock);
-    while (s->nfree == 0)
-        uv_cond_wait(&s->pool_cond, &s->pool_lock);
-    w = s->free_workers[--s->nfree];
-    uv_mutex_unlock(&s->pool_lock);
-    return w;
-}
-
-static void worker_give(server *s, worker *w)
-{
-    uv_mutex_lock(&s->pool_lock);
-    s->free_workers[s->nfree++] = w;
-    uv_cond_signal(&s->pool_cond);
-    uv_mutex_unlock(&s->pool_lock);
+    if (s->loop_worker != NULL)
+        engine_request_reopen(s->loop_worker->eng);
 }
 
 /* ---- Answer cache ---- */
@@ -157,14 +200,13 @@ static int answer_from_cache(conn *c, const engine_request *req,
     return 1;
 }
 
-/* ---- Work on the thread pool ---- */
+/* ---- Work on the pool, or on the loop ---- */
 
-static void work_cb(uv_work_t *wk)
+/* Run sl's request on w: the engine, then the renderer. Any thread: w is
+ * this thread's alone, and sl is not touched by the loop until its answer
+ * is done. */
+static void run_on(worker *w, slot *sl)
 {
-    slot *sl = wk->data;
-    server *s = sl->c->s; /* c and s stay alive while work is in flight */
-    worker *w = worker_take(s);
-
     engine_run(w->eng, &sl->req, &w->res);
     sl->revision = w->res.revision;
     sl->current = w->res.current;
@@ -173,19 +215,31 @@ static void work_cb(uv_work_t *wk)
     else
         render_result(&w->res, sl->req.op == ENGINE_STATS ? &sl->figures : NULL,
                       &sl->out, &sl->rinfo);
-    worker_give(s, w);
 }
 
-static void after_work_cb(uv_work_t *wk, int status)
+static slot *slot_of(pool_job *job)
 {
-    slot *sl = wk->data;
+    return (slot *)(void *)((char *)job - offsetof(slot, job));
+}
+
+/* A worker thread, with its own worker. */
+static void pool_run(void *ctx, pool_job *job)
+{
+    run_on(ctx, slot_of(job));
+}
+
+/* Loop thread: sl has run (an answer that the renderer could not finish
+ * becomes an error); from here on it is the connection's, in its place in
+ * the order. */
+static void slot_finish(slot *sl)
+{
     conn *c = sl->c;
     server *s = c->s;
 
     s->in_flight--;
     c->busy--;
     server_latency(s, sl->t0);
-    if (status != 0 || sl->out.failed || sl->out.len == 0 ||
+    if (sl->out.failed || sl->out.len == 0 ||
         sl->out.data[sl->out.len - 1] != '\n') {
         static const char msg[] = "request failed";
         buf_free(&sl->out);
@@ -226,6 +280,15 @@ static void after_work_cb(uv_work_t *wk, int status)
     conn_unref(c);
 }
 
+/* Loop thread: a worker finished job. */
+static void pool_done(void *ud, pool_job *job)
+{
+    server *s = ud;
+
+    s->met.ran_worker++;
+    slot_finish(slot_of(job));
+}
+
 /* An error answer in the request's own protocol. */
 static void dispatch_error(conn *c, const slot_http *h, json_err e,
                            const char *msg)
@@ -236,8 +299,66 @@ static void dispatch_error(conn *c, const slot_http *h, json_err e,
         conn_reply_msg(c, e, msg);
 }
 
-/* Queue req on a worker; its answer takes its place in c's order. */
-static void to_worker(conn *c, const engine_request *req, int cacheable,
+/* Whether the loop may run req itself once this turn's polled events are
+ * handled: a SEARCH whose cost is bounded by a few words' posting lists (no
+ * facets: they count every match; no snippets: they read whole pages, up to
+ * 40 ms on large-fr; no wildcard: an expansion may be huge; a short text;
+ * few hits), and one a turn. Only requests read in the poll phase: the
+ * check phase that runs it always follows, while a request dispatched
+ * elsewhere (a paused client resumed) could wait for it across a poll that
+ * blocks. So the loop is late for other clients by at most one such search
+ * (1.5 ms at worst on large-fr) per poll. */
+static int loop_may_run(const server *s, const engine_request *r,
+                        const slot_http *h)
+{
+    if (s->loop_worker == NULL || s->turn_slot != NULL || !s->turn_open)
+        return 0;
+    if (r->op != ENGINE_SEARCH || r->filter.facets != 0 || r->snippet != 0 ||
+        r->text_len > LOOP_MAX_TEXT || r->offset + r->limit > LOOP_MAX_HITS)
+        return 0;
+    if (r->text_len > 0 && memchr(r->text, '*', r->text_len) != NULL)
+        return 0;
+    return h == NULL || h->endpoint == HTTP_EP_SEARCH;
+}
+
+/* How many workers take requests: all of them, less one while the loop
+ * searches too (it keeps a search this turn, or ran one in the last
+ * LOOP_HOLD_NS), so that no more threads search at once than --threads: on
+ * 2 cores, 2 workers and the loop searching together answered 13 % fewer
+ * cheap searches a second than 1 worker and the loop (docs/BENCHMARKS.md,
+ * issue #15). A parked worker finishes its request first. */
+static void pool_share(server *s)
+{
+    unsigned n = s->nworkers;
+
+    if (n > 1 && (s->turn_slot != NULL ||
+                  (s->loop_search_ns != 0 &&
+                   uv_hrtime() - s->loop_search_ns < LOOP_HOLD_NS)))
+        n--;
+    if (n != s->pool_active) {
+        s->pool_active = n;
+        pool_set_active(s->pool, n);
+    }
+}
+
+/* sl waits for its answer behind c's earlier requests. */
+static void slot_queue(conn *c, slot *sl)
+{
+    c->refs++;
+    c->busy++;
+    c->s->in_flight++;
+    if (c->tail)
+        c->tail->next = sl;
+    else
+        c->head = sl;
+    c->tail = sl;
+    c->nslots++;
+}
+
+/* Queue req for the engine: on the loop at the turn's end when it is cheap
+ * and the loop's turn has none yet (no thread hand-off either way), else on
+ * a worker; its answer takes its place in c's order. */
+static void to_engine(conn *c, const engine_request *req, int cacheable,
                       const slot_http *h)
 {
     server *s = c->s;
@@ -261,32 +382,51 @@ static void to_worker(conn *c, const engine_request *req, int cacheable,
     sl->cache_gen = s->cache_gen;
     if (h != NULL)
         sl->http = *h;
-    sl->work.data = sl;
     /* STATS' answer shows the server's figures as they were at arrival
      * (/health and /metrics render their own) */
     if (req->op == ENGINE_STATS && (h == NULL || h->endpoint == HTTP_EP_STATS))
         server_figures(s, &sl->figures);
-    if (uv_queue_work(&s->loop, &sl->work, work_cb, after_work_cb) != 0) {
-        free(sl);
-        dispatch_error(c, h, JSON_ERR_INTERNAL, "cannot queue the request");
+    slot_queue(c, sl);
+    if (loop_may_run(s, req, h)) {
+        s->turn_slot = sl;
+        pool_share(s);
+    } else {
+        pool_submit(s->pool, &sl->job);
+    }
+}
+
+/* The loop's turn has read what it polled: run the search it kept for
+ * itself, before the turn's answers are written (conn_on_check), so that
+ * its answer goes out in this turn. */
+void dispatch_turn_end(server *s)
+{
+    slot *sl = s->turn_slot;
+
+    if (sl == NULL) {
+        if (s->pool_active != s->nworkers)
+            pool_share(s); /* a worker parked: may it take requests? */
         return;
     }
-    c->refs++;
-    c->busy++;
-    s->in_flight++;
-    if (c->tail)
-        c->tail->next = sl;
-    else
-        c->head = sl;
-    c->tail = sl;
-    c->nslots++;
+    s->turn_slot = NULL;
+    if (sl->c->closing) { /* nobody to answer: skip the search */
+        s->in_flight--;
+        sl->c->busy--;
+        sl->done = 1;
+        conn_unref(sl->c);
+        pool_share(s);
+        return;
+    }
+    s->met.ran_loop++;
+    run_on(s->loop_worker, sl);
+    s->loop_search_ns = uv_hrtime();
+    slot_finish(sl);
 }
 
 void dispatch_engine(conn *c, const engine_request *req, int cacheable,
                      const slot_http *h)
 {
     if (!cacheable || !answer_from_cache(c, req, h))
-        to_worker(c, req, cacheable && c->s->cache != NULL, h);
+        to_engine(c, req, cacheable && c->s->cache != NULL, h);
 }
 
 /* ---- Requests ---- */

@@ -127,6 +127,12 @@ buf_status metrics_render(const metrics *m, const render_figures *f, buf_t *out)
             U(m->http_other_code));
     single(&st, out, "cglu_line_requests_total", "counter",
            "line-protocol requests", U(m->line));
+    head(&st, out, "cglu_engine_runs_total", "counter",
+         "requests run by the engine (not from the cache), by thread");
+    put(&st, out,
+        "cglu_engine_runs_total{thread=\"loop\"} %llu\n"
+        "cglu_engine_runs_total{thread=\"worker\"} %llu\n",
+        U(m->ran_loop), U(m->ran_worker));
     head(&st, out, "cglu_request_duration_seconds", "histogram",
          "time from a search request's arrival to its answer");
     for (int i = 0; i < METRICS_NBUCKETS; i++) {

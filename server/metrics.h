@@ -36,6 +36,8 @@ typedef struct metrics {
     uint64_t http[HTTP_EP_KINDS][METRICS_NCODES];
     uint64_t http_other_code; /* a status missing from the table */
     uint64_t line;            /* line-protocol requests */
+    uint64_t ran_loop;        /* engine requests run on the loop thread */
+    uint64_t ran_worker;      /* and on a worker */
     uint64_t bucket[METRICS_NBUCKETS + 1];
     double sum_s;
     uint64_t count;

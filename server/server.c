@@ -111,11 +111,13 @@ void server_maybe_done(server *s)
     if (!s->stopping || s->handles_closed || s->nconn > 0 || s->nrejects > 0)
         return;
     s->handles_closed = 1;
+    uv_close((uv_handle_t *)&s->opener, NULL);
     uv_close((uv_handle_t *)&s->flusher, NULL);
     uv_close((uv_handle_t *)&s->sweeper, NULL);
     uv_close((uv_handle_t *)&s->stop_timer, NULL);
     uv_close((uv_handle_t *)&s->accept_retry, NULL);
     uv_close((uv_handle_t *)&s->watch, NULL);
+    dispatch_workers_stop(s); /* no request left: every slot held a conn */
 }
 
 void server_stop(server *s)
@@ -227,7 +229,6 @@ server_status server_open(const server_config *cfg, server **out, char *err,
 {
     server *s = NULL;
     server_status st;
-    char num[16];
     uint64_t idle;
     struct rlimit rl;
 
@@ -284,35 +285,26 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     if (dispatch_build_help(s) != 0)
         goto fail;
 
-    /* The pool is created at the first uv_queue_work(), which reads this:
-     * one thread per context, so a worker always finds a free one. */
-    snprintf(num, sizeof num, "%u", cfg->threads);
-    setenv("UV_THREADPOOL_SIZE", num, 1);
-    st = dispatch_workers_open(s, cfg->threads, err, errlen);
-    if (st != SERVER_OK)
-        goto fail;
     st = SERVER_ERR_LOOP;
-    if (uv_mutex_init(&s->pool_lock) != 0)
-        goto fail;
-    if (uv_cond_init(&s->pool_cond) != 0) {
-        uv_mutex_destroy(&s->pool_lock);
-        goto fail;
-    }
-    s->sync_ok = 1;
     if (uv_loop_init(&s->loop) != 0) {
         errmsg_set(err, errlen, "cannot create the event loop");
         goto fail;
     }
     s->loop_ok = 1;
+    uv_prepare_init(&s->loop, &s->opener);
     uv_check_init(&s->loop, &s->flusher);
     uv_timer_init(&s->loop, &s->sweeper);
     uv_timer_init(&s->loop, &s->stop_timer);
     uv_timer_init(&s->loop, &s->accept_retry);
     uv_timer_init(&s->loop, &s->watch);
-    s->flusher.data = s->sweeper.data = s->stop_timer.data =
+    s->opener.data = s->flusher.data = s->sweeper.data = s->stop_timer.data =
         s->accept_retry.data = s->watch.data = s;
     uv_timer_start(&s->watch, watch_on_timer, SERVER_WATCH_MS, SERVER_WATCH_MS);
+    uv_prepare_start(&s->opener, conn_on_prepare);
     uv_check_start(&s->flusher, conn_on_check);
+    st = dispatch_workers_open(s, cfg->threads, err, errlen);
+    if (st != SERVER_OK)
+        goto fail;
     /* Timeouts are seen within a quarter of their length (100 ms-1 s). */
     idle = s->idle_ms / 4;
     idle = idle < 100 ? 100 : idle > 1000 ? 1000 : idle;
@@ -369,10 +361,6 @@ server_status server_free(server *s)
         st = SERVER_ERR_LOOP;
     }
     dispatch_workers_close(s);
-    if (s->sync_ok) {
-        uv_cond_destroy(&s->pool_cond);
-        uv_mutex_destroy(&s->pool_lock);
-    }
     if (s->password != NULL) {
         explicit_bzero(s->password, s->password_len);
         free(s->password);

@@ -89,10 +89,10 @@ typedef enum {
 
 typedef struct server server;
 
-/* Check the index, open cfg->threads search contexts, set
- * UV_THREADPOOL_SIZE (so call this before anything uses libuv's pool),
- * create the loop and start listening. On success *out is set (free it
- * with server_free()); on failure *out is NULL and err holds one line. */
+/* Check the index, create the loop, open cfg->threads search contexts
+ * and their threads (and the loop's own context), and start listening. On
+ * success *out is set (free it with server_free()); on failure *out is NULL and
+ * err holds one line. */
 server_status server_open(const server_config *cfg, server **out, char *err,
                           size_t errlen);
 

@@ -5,13 +5,14 @@
  *   listen.c   accepts, refuses with "busy", watches the fd limit
  *   conn.c     reads, frames, pauses and resumes, writes in order, lingers
  *   dispatch.c one request line: the verb table's rules, the answer cache,
- *              the hand-off to a worker (engine + renderer) and back
+ *              the hand-off to a worker (engine + renderer) and back, or
+ *              one cheap search a turn run on the loop itself
  *   watch.c    notices a new index revision: empties the cache
  *   http.c     HTTP requests (httpreq.c) to engine requests; respond.c
  *              writes their responses; metrics.c, qlog.c
  *   server.c   set-up, statistics, logs, shutdown
  * Everything here runs on the loop thread, except the worker side of
- * dispatch.c (work_cb), which touches only its slot and its worker. */
+ * dispatch.c (pool_run), which touches only its slot and its worker. */
 #ifndef CGLU_SERVER_SERVER_INT_H
 #define CGLU_SERVER_SERVER_INT_H
 
@@ -26,6 +27,7 @@
 #include "server/cache.h"
 #include "server/httpreq.h"
 #include "server/metrics.h"
+#include "server/pool.h"
 #include "server/proto.h"
 #include "server/server.h"
 
@@ -55,7 +57,7 @@ typedef struct slot_http {
 typedef struct slot {
     struct slot *next;
     conn *c;
-    uv_work_t work;
+    pool_job job;           /* on a worker */
     int done;               /* out holds the whole answer */
     int cacheable;          /* a SEARCH whose answer may be cached */
     uint64_t cache_gen;     /* s->cache_gen at arrival */
@@ -99,6 +101,7 @@ struct conn {
 struct server {
     uv_loop_t loop;
     uv_tcp_t listener;
+    uv_prepare_t opener;     /* before the loop polls: late answers out */
     uv_check_t flusher;      /* writes the answers of a loop turn */
     uv_timer_t sweeper;      /* idle timeouts, lingering closes */
     uv_timer_t stop_timer;   /* end of the shutdown grace period */
@@ -136,14 +139,17 @@ struct server {
     char *qlog_path;
     int log_addresses;
 
-    /* The fixed pool of workers, one per thread of libuv's pool. */
+    /* The worker threads (pool.c), each with its own worker for life. */
     worker **workers;
     unsigned nworkers;
-    worker **free_workers; /* a stack of nfree */
-    unsigned nfree;
-    uv_mutex_t pool_lock;
-    uv_cond_t pool_cond;
-    int sync_ok;
+    pool *pool;
+    unsigned pool_active; /* workers taking requests (dispatch.c) */
+    /* The loop's own engine: one cheap search a turn runs on the loop
+     * itself, with no hand-off to a thread and back (dispatch.c). */
+    worker *loop_worker;
+    struct slot *turn_slot;  /* kept for the end of this turn */
+    int turn_open;           /* poll phase: a search may be kept */
+    uint64_t loop_search_ns; /* uv_hrtime() after its last search */
 
     conn *conns;    /* open connections */
     conn *dirty;    /* connections with answers to flush this turn */
@@ -194,6 +200,7 @@ void conn_read_start(conn *c);
 void conn_read_stop(conn *c);
 void conn_mark_dirty(conn *c);
 void conn_maybe_finish(conn *c);
+void conn_on_prepare(uv_prepare_t *h);
 void conn_on_check(uv_check_t *h);
 void conn_on_sweep(uv_timer_t *t);
 /* Queue the answer p[0..n) behind the requests still pending. */
@@ -256,11 +263,16 @@ size_t dispatch_request_key(const engine_request *r,
 /* The password check of AUTH and of HTTP's Bearer (constant time). */
 int dispatch_password_ok(const server *s, const char *guess, size_t len);
 int dispatch_build_help(server *s);
-/* One worker per thread, each with its engine on db_path. */
+/* n worker threads, each with its engine on db_path, and the loop's own
+ * engine (once the loop is initialised). */
 server_status dispatch_workers_open(server *s, unsigned n, char *err,
                                     size_t errlen);
-void dispatch_workers_close(server *s);
+void dispatch_workers_stop(server *s);   /* no request left: close its handle */
+void dispatch_workers_close(server *s);  /* join the threads, free */
 void dispatch_workers_reopen(server *s); /* before the next request */
+/* End of a loop turn's polling (conn_on_check): run the search the loop
+ * kept for itself, if any. */
+void dispatch_turn_end(server *s);
 
 /* watch.c */
 int watch_init(server *s); /* 0, or -1 out of memory */

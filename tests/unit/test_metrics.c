@@ -555,6 +555,8 @@ static void test_render(void **state)
                 metrics_http(&m, (http_endpoint)ep, metrics_codes[i]);
     metrics_http(&m, HTTP_EP_SEARCH, 418);
     m.line = 42;
+    m.ran_loop = 7;
+    m.ran_worker = 8;
     metrics_observe(&m, 0.0003);
     metrics_observe(&m, 0.002);
     metrics_observe(&m, 7);
@@ -590,6 +592,10 @@ static void test_render(void **state)
     assert_string_equal(family_of(e, "cglu_request_duration_seconds")->type,
                         "histogram");
     assert_true(value_of(e, "cglu_line_requests_total") == 42);
+    assert_true(value_of(e, "cglu_engine_runs_total{thread=\"loop\"}") == 7);
+    assert_true(value_of(e, "cglu_engine_runs_total{thread=\"worker\"}") == 8);
+    assert_string_equal(family_of(e, "cglu_engine_runs_total")->type,
+                        "counter");
     assert_true(value_of(e, "cglu_errors_total") == 17);
     assert_true(value_of(e, "cglu_connections_open") == 5);
     assert_true(value_of(e, "cglu_connections_total") == 99);
