@@ -32,6 +32,12 @@ echo "== one search without the daemon (match_bench, one core)"
 "$build/bench/match_bench" bench/out/cglu-man-fr bench/queries.txt 5
 echo "== daemon under load (bench/search.sh)"
 bash bench/search.sh bin "$build/bench/load_bench"
+echo "== search cost against page size (bench/pages.sh: man-fr and large-fr)"
+if [ -d "${CGLU_BENCH_DATA:-bench/data}/large-fr" ]; then
+    bash bench/pages.sh bin
+else
+    CORPORA=man-fr bash bench/pages.sh bin
+fi
 echo "== HTTP against the line protocol (bench/http.sh, wrk and load_bench)"
 bash bench/http.sh bin "$build/bench/load_bench"
 echo "== daemon under abuse (bench/abuse.sh: latency recorded, not asserted)"
