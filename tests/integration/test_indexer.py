@@ -1066,7 +1066,8 @@ def test_batches_bounded_by_memory():
     input bound (--batch-size) still applies beside the memory one."""
     with TempDir() as t:
         gen_big(os.path.join(t, "big"), nfiles=200)  # about 1.4 MB
-        no_age = ["--batch-seconds", "3600"]
+        # compaction (a full build's end) would make another revision
+        no_age = ["--batch-seconds", "3600", "--no-compact"]
         p = index(t, "-v", "--batch-memory", "1", *no_age, "big")
         expect(p, added=200, failed=0)
         got = commits(p)
@@ -1100,7 +1101,7 @@ def test_batch_age_commits_a_long_run():
     with TempDir() as t:
         db = os.path.join(t, "db")
         p = subprocess.Popen([INDEXER, "--db", db, "-v", "--batch-seconds",
-                              "1", "--feed", "-"], cwd=t,
+                              "1", "--no-compact", "--feed", "-"], cwd=t,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE)
 
