@@ -16,7 +16,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* One token's forms: NUL-terminated at their length, bounded, and the
  * exact and folded forms valid UTF-8 (they become Xapian terms). */
-static void check_forms(const analyze_token *t)
+static void check_forms(const analyze_token *t, int stemming)
 {
     FUZZ_CHECK(t->exact && t->fold && t->stem);
     FUZZ_CHECK(t->exact_len > 0 && t->exact_len <= ANALYZE_MAX_WORD);
@@ -34,8 +34,10 @@ static void check_forms(const analyze_token *t)
     FUZZ_CHECK(strlen(t->astem) == t->astem_len);
     FUZZ_CHECK(ref_utf8_valid(t->astem, t->astem_len));
     FUZZ_CHECK(t->stopword == 0 || t->stopword == 1);
+    /* looked up only with stemming on (analyze.h) */
     FUZZ_CHECK(t->stopword ==
-               analyze_is_stopword(fuzz_fr, t->exact, t->exact_len));
+               (stemming &&
+                analyze_is_stopword(fuzz_fr, t->exact, t->exact_len)));
 }
 
 /* Tokenize text[0..len) twice, with and without stemming, starting at
@@ -54,7 +56,7 @@ static void run(const char *text, size_t len, uint32_t first)
     analyze_begin(fuzz_fr, text, len, first);
     FUZZ_CHECK(analyze_position(fuzz_fr) == first);
     while ((r = analyze_next(fuzz_fr, &t)) == 1) {
-        check_forms(&t);
+        check_forms(&t, 1);
         /* inside the input, in order, not overlapping */
         FUZZ_CHECK(t.length > 0);
         FUZZ_CHECK(t.offset >= end && t.offset <= len &&
@@ -80,12 +82,20 @@ static void run(const char *text, size_t len, uint32_t first)
     analyze_begin(fuzz_fr, text, len, first);
     for (size_t i = 0; i < count; i++) {
         FUZZ_CHECK(analyze_next(fuzz_fr, &t) == 1);
-        check_forms(&t);
+        check_forms(&t, 0);
         FUZZ_CHECK(t.offset == spans[2 * i] && t.length == spans[2 * i + 1]);
         FUZZ_CHECK(t.stem_len == t.fold_len &&
                    memcmp(t.stem, t.fold, t.fold_len) == 0);
     }
     FUZZ_CHECK(analyze_next(fuzz_fr, &t) == 0);
+    /* placing words only (snippets): the same words, offsets, positions */
+    analyze_begin(fuzz_fr, text, len, first);
+    for (size_t i = 0; i < count; i++) {
+        FUZZ_CHECK(analyze_next_place(fuzz_fr, &t) == 1);
+        FUZZ_CHECK(t.offset == spans[2 * i] && t.length == spans[2 * i + 1]);
+        FUZZ_CHECK(t.position == first + i);
+    }
+    FUZZ_CHECK(analyze_next_place(fuzz_fr, &t) == 0);
     analyze_set_stemming(fuzz_fr, 1);
     free(spans);
 }
