@@ -35,9 +35,9 @@ static void check_forms(const analyze_token *t, int stemming)
     FUZZ_CHECK(ref_utf8_valid(t->astem, t->astem_len));
     FUZZ_CHECK(t->stopword == 0 || t->stopword == 1);
     /* looked up only with stemming on (analyze.h) */
-    FUZZ_CHECK(t->stopword ==
-               (stemming &&
-                analyze_is_stopword(fuzz_fr, t->exact, t->exact_len)));
+    FUZZ_CHECK(
+        t->stopword ==
+        (stemming && analyze_is_stopword(fuzz_fr, t->exact, t->exact_len)));
 }
 
 /* Tokenize text[0..len) twice, with and without stemming, starting at
