@@ -75,9 +75,12 @@ static void thread_main(void *arg)
         uv_mutex_lock(&p->lock);
         job->next = p->done;
         p->done = job;
-        uv_mutex_unlock(&p->lock);
-        /* one eventfd write until the loop has looked (libuv coalesces) */
+        /* One eventfd write until the loop has looked (libuv coalesces).
+         * Under the lock: the loop sees the job only after the send, so
+         * the last job's send is over before the loop may close the
+         * handle and its descriptor at shutdown. */
         uv_async_send(&p->async);
+        uv_mutex_unlock(&p->lock);
     }
 }
 
