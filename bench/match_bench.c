@@ -117,6 +117,7 @@ int main(int argc, char **argv)
     FILE *f;
     int rc = 1;
 
+    engine_heap_tune();                   /* as the daemon does */
     engine_result_init(&res, RESULT_MAX); /* freed at out whatever happens */
     if (argc < 3 || argc > 4) {
         fprintf(stderr, "usage: match_bench DB QUERIES_FILE [ROUNDS]\n");

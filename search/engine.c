@@ -3,11 +3,13 @@
 #include "search/engine.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "common/analyze.h"
@@ -60,6 +62,14 @@ struct engine_ctx {
 /* The index's layout and analyzer, by common/index_meta's rule (an index
  * without documents is served whatever it records); *lang is the language
  * to analyse queries with, malloc'd. */
+void engine_heap_tune(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, ENGINE_HEAP_REUSE);
+    mallopt(M_TRIM_THRESHOLD, ENGINE_HEAP_REUSE);
+#endif
+}
+
 static engine_status check_meta(xc_db *db, const char *path, char **lang,
                                 char *err, size_t errlen)
 {

@@ -150,6 +150,14 @@ void engine_result_free(engine_result *r); /* the store; r itself is yours */
 
 typedef struct engine_ctx engine_ctx;
 
+/* Tune the process's heap for the engine's allocations, once at start
+ * before any thread: Xapian copies out values and blocks of tens of KB per
+ * hit, which glibc would mmap and unmap each time (page faults took about
+ * 12 % of the daemon's CPU under load; docs/BENCHMARKS.md). Blocks under
+ * ENGINE_HEAP_REUSE bytes are reused from the heap instead. */
+#define ENGINE_HEAP_REUSE (4 << 20)
+void engine_heap_tune(void);
+
 /* Check that db_path holds an index this build can serve. err gets one
  * line ("no index at var/cglu.db: run cglu-index DIR first", ...). */
 engine_status engine_check(const char *db_path, char *err, size_t errlen);

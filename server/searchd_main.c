@@ -3,9 +3,6 @@
  * cannot serve, 1 on any other failure (address in use...). */
 #include <arpa/inet.h>
 #include <getopt.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +15,7 @@
 #include "common/cli.h"
 #include "common/passfile.h"
 #include "common/schema.h"
+#include "search/engine.h"
 #include "server/httpreq.h"
 #include "server/server.h"
 
@@ -278,15 +276,7 @@ int main(int argc, char **argv)
     int opt, rc = 1, nsig = 0;
     unsigned cores = uv_available_parallelism();
 
-    /* A hit's whole stored text (often 100 KB to 1 MB) is copied out of
-     * Xapian for its snippet: glibc would mmap and unmap each such block,
-     * and the page faults took about 12 % of the CPU under load. Blocks
-     * under 4 MB are reused from the heap instead (+18 % searches/s with
-     * snippets at 8 connections; docs/BENCHMARKS.md). */
-#ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, 4 << 20);
-    mallopt(M_TRIM_THRESHOLD, 4 << 20);
-#endif
+    engine_heap_tune();
 
     cfg = (server_config){
         .db_path = SCHEMA_DEFAULT_DB,
