@@ -1,5 +1,7 @@
 /* match_bench: the CPU a search costs without the daemon around it.
- * Usage: match_bench DB QUERIES_FILE [ROUNDS]
+ * Usage: match_bench [--no-map] DB QUERIES_FILE [ROUNDS]
+ * The index is read from memory maps as the daemon reads it
+ * (common/mapread), or with --no-map a system call per block.
  * One thread runs every query of the file (one a line) ROUNDS times
  * (default 5, at most 100) through the same steps as a daemon worker but
  * nothing else (no network, no JSON, no snippets): query_parse, then
@@ -19,6 +21,7 @@
 #include "bench/bench_util.h"
 #include "common/analyze.h"
 #include "common/clock.h"
+#include "common/mapread.h"
 #include "common/schema.h"
 #include "common/xapian_c.h"
 #include "search/engine.h"
@@ -117,10 +120,18 @@ int main(int argc, char **argv)
     FILE *f;
     int rc = 1;
 
-    engine_heap_tune();                   /* as the daemon does */
+    engine_heap_tune(); /* as the daemon does */
+    if (argc > 1 && strcmp(argv[1], "--no-map") == 0) {
+        argc--; /* Xapian's own reads, a system call per block */
+        argv++;
+    } else if (mapread_enable() != 0) {
+        fprintf(stderr, "match_bench: cannot map the index\n");
+        return 1;
+    }
     engine_result_init(&res, RESULT_MAX); /* freed at out whatever happens */
     if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: match_bench DB QUERIES_FILE [ROUNDS]\n");
+        fprintf(stderr,
+                "usage: match_bench [--no-map] DB QUERIES_FILE [ROUNDS]\n");
         return 2;
     }
     if (argc == 4) {

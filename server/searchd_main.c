@@ -2,6 +2,7 @@
  * Exit status: 0 after SIGTERM or SIGINT, 2 on bad options or an index it
  * cannot serve, 1 on any other failure (address in use...). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <uv.h>
 
 #include "common/cli.h"
+#include "common/mapread.h"
 #include "common/passfile.h"
 #include "common/schema.h"
 #include "search/engine.h"
@@ -122,6 +124,10 @@ static void usage(FILE *f)
         "  --log-queries FILE     one JSON line per search (reopened on "
         "SIGHUP)\n"
         "  --log-addresses        add the client's address to those lines\n"
+        "  --no-map               read the index with a system call per "
+        "block, as\n"
+        "                         Xapian does, rather than from memory "
+        "maps\n"
         "  -h, --help             print this help\n"
         "  -V, --version          print the version\n\n"
         "HTTP limits: URL %d bytes, headers %d bytes and %d lines, no "
@@ -241,6 +247,7 @@ enum {
     OPT_MAXAGE,
     OPT_LOGQ,
     OPT_LOGADDR,
+    OPT_NOMAP,
 };
 
 int main(int argc, char **argv)
@@ -260,6 +267,7 @@ int main(int argc, char **argv)
         {"http-max-age", required_argument, NULL, OPT_MAXAGE},
         {"log-queries", required_argument, NULL, OPT_LOGQ},
         {"log-addresses", no_argument, NULL, OPT_LOGADDR},
+        {"no-map", no_argument, NULL, OPT_NOMAP},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -273,7 +281,7 @@ int main(int argc, char **argv)
     server *srv = NULL;
     server_status st;
     sigs g;
-    int opt, rc = 1, nsig = 0;
+    int opt, rc = 1, nsig = 0, no_map = 0;
     unsigned cores = uv_available_parallelism();
 
     engine_heap_tune();
@@ -381,6 +389,9 @@ int main(int argc, char **argv)
         case OPT_LOGADDR:
             cfg.log_addresses = 1;
             break;
+        case OPT_NOMAP:
+            no_map = 1;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -405,6 +416,10 @@ int main(int argc, char **argv)
         logf_("error", "unexpected argument %s (see --help)", argv[optind]);
         return 2;
     }
+    /* before any thread and before the index is opened (mapread.h) */
+    if (!no_map && mapread_enable() != 0)
+        defer_warn("cannot map the index (%s): reading it with pread",
+                   strerror(errno));
     if (pwfile != NULL) {
         int loose;
         if (passfile_read(pwfile, &password, &pwlen, &loose, err, sizeof err) !=
