@@ -332,11 +332,22 @@ textstore_status textstore_read_all(textstore *ts, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
+    /* the head alone cannot show its length is true (up to
+     * TEXTSTORE_MAX_TEXT): the last block it announces must be there and
+     * of its length before that much is allocated. Read backwards, the
+     * loop finds that block in the cache: no second fetch. */
+    uint32_t last = ts->nblocks ? ts->nblocks - 1 : 0;
+    if (last > 0) {
+        const char *b;
+        textstore_status st = get_block(ts, last, block_len(ts, last), &b);
+        if (st != TEXTSTORE_OK)
+            return st;
+    }
     char *t = malloc((size_t)ts->len + 1);
     if (!t)
         return TEXTSTORE_ERR_NOMEM;
-    /* whole blocks straight into the output: no cache */
-    for (uint32_t k = 0; k < ts->nblocks; k++) {
+    /* whole blocks straight into the output (block 0 without the cache) */
+    for (uint32_t k = ts->nblocks; k-- > 0;) {
         uint32_t want = block_len(ts, k);
         char *dst = t + (uint64_t)k * ts->block;
         textstore_status st;

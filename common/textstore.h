@@ -115,7 +115,9 @@ textstore_status textstore_read(textstore *ts, uint64_t from, uint64_t to,
                                 char *dst);
 
 /* The whole text, malloc'd and NUL-terminated into *out (freed by the
- * caller), *len bytes; *out NULL on failure. */
+ * caller), *len bytes; *out NULL on failure. The last block is read first:
+ * a head announcing more text than its blocks hold fails before the text
+ * is allocated. */
 textstore_status textstore_read_all(textstore *ts, char **out, size_t *len);
 
 /* The table entry at or before body position pos: the entry's position

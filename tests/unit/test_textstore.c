@@ -200,6 +200,58 @@ static void test_errors(void **state)
     free(text);
 }
 
+/* head[0..n) with its length (the varint after the magic byte) replaced by
+ * tlen, into out. */
+static void set_len(const char *head, size_t n, uint64_t tlen, buf_t *out)
+{
+    size_t i = 1;
+    while (i < n && (head[i] & 0x80))
+        i++;
+    buf_init(out, BUF_MAX_LIMIT);
+    buf_putc(out, head[0]);
+    for (; tlen >= 0x80; tlen >>= 7)
+        buf_putc(out, (char)(tlen | 0x80));
+    buf_putc(out, (char)tlen);
+    assert_int_equal(buf_append(out, head + i + 1, n - i - 1), BUF_OK);
+}
+
+/* A damaged head announcing more text than its blocks hold is refused by
+ * its last block, read first, before the text is allocated (up to
+ * TEXTSTORE_MAX_TEXT) or any other block is read. */
+static void test_head_longer_than_blocks(void **state)
+{
+    (void)state;
+    const size_t n = 2 * TEXTSTORE_BLOCK + TEXTSTORE_BLOCK / 2;
+    const struct {
+        uint64_t len;
+        textstore_status st;
+    } cases[] = {
+        {TEXTSTORE_MAX_TEXT, TEXTSTORE_ERR_FETCH},   /* blocks not there */
+        {3 * TEXTSTORE_BLOCK, TEXTSTORE_ERR_FORMAT}, /* the last is short */
+    };
+    char *text = make_text(n, 5);
+    stored s;
+    encode(&s, text, n);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        buf_t head;
+        textstore ts;
+        char *all;
+        size_t len;
+        set_len(s.enc.head.data, s.enc.head.len, cases[c].len, &head);
+        assert_int_equal(textstore_open(&ts, head.data, head.len, fetch, &s),
+                         TEXTSTORE_OK);
+        assert_int_equal(ts.len, cases[c].len);
+        s.fetches = 0;
+        assert_int_equal(textstore_read_all(&ts, &all, &len), cases[c].st);
+        assert_null(all);
+        assert_int_equal(s.fetches, 1);
+        textstore_close(&ts);
+        buf_free(&head);
+    }
+    textstore_enc_free(&s.enc);
+    free(text);
+}
+
 /* A snippet of a 1.2 MB text around a word at 700 KB reads the blocks of
  * its window only, and is the whole text's snippet. */
 static void test_snippet_reads_its_window(void **state)
@@ -263,6 +315,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_head_longer_than_blocks),
         cmocka_unit_test(test_snippet_reads_its_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
