@@ -199,6 +199,29 @@ textstore_status textstore_open(textstore *ts, const char *head, size_t len,
     return TEXTSTORE_OK;
 }
 
+textstore_status textstore_reopen(textstore *ts, const char *head, size_t len,
+                                  textstore_fetch_fn fetch, void *ctx)
+{
+    /* its memory; what it decoded goes (open zeroes cache_used) */
+    textstore kept = *ts;
+    if ((size_t)kept.check_room * sizeof *kept.check_off > TEXTSTORE_KEEP) {
+        free(kept.check_off);
+        kept.check_off = NULL;
+        kept.check_room = 0;
+    }
+    if (kept.raw.cap > TEXTSTORE_KEEP)
+        buf_free(&kept.raw);
+    textstore_status st = textstore_open(ts, head, len, fetch, ctx);
+    memcpy(ts->cache, kept.cache, sizeof ts->cache);
+    ts->check_off = kept.check_off;
+    ts->check_room = kept.check_room;
+    if (kept.raw.data) { /* a zeroed reader's raw has no maximum */
+        ts->raw = kept.raw;
+        buf_truncate(&ts->raw, 0);
+    }
+    return st;
+}
+
 void textstore_close(textstore *ts)
 {
     for (int i = 0; i < TEXTSTORE_CACHE; i++) {
@@ -207,6 +230,7 @@ void textstore_close(textstore *ts)
     }
     free(ts->check_off);
     ts->check_off = NULL;
+    ts->check_room = 0;
     buf_free(&ts->raw);
 }
 
@@ -376,9 +400,13 @@ int textstore_entry(textstore *ts, uint32_t pos, uint32_t *epos, uint64_t *eoff)
     uint64_t i = (pos - ts->first_pos) / ts->every;
     if (i >= ts->nchecks)
         return 0;
-    if (!ts->check_off &&
-        !(ts->check_off = malloc(ts->nchecks * sizeof *ts->check_off)))
-        return -1;
+    if (ts->check_room < ts->nchecks) { /* none yet, or a smaller table's */
+        free(ts->check_off);
+        ts->check_room = 0;
+        if (!(ts->check_off = malloc(ts->nchecks * sizeof *ts->check_off)))
+            return -1;
+        ts->check_room = ts->nchecks;
+    }
     while (ts->ndecoded <= i) {
         uint64_t d = 0;
         /* checked by textstore_open */

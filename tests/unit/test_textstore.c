@@ -252,6 +252,62 @@ static void test_head_longer_than_blocks(void **state)
     free(text);
 }
 
+/* A reader reopened over another text keeps its memory, and reads the new
+ * text only: no block or table entry of the old one. */
+static void test_reopen(void **state)
+{
+    (void)state;
+    const size_t n = 3 * TEXTSTORE_BLOCK;
+    char *ta = make_text(n, 11), *tb = make_text(n, 12);
+    uint32_t ca[] = {0, 5, 9}, cb[] = {0, 7, 13};
+    stored a = {0}, b = {0};
+    textstore ts = {0};
+    char buf[100];
+    uint32_t epos;
+    uint64_t eoff;
+    assert_int_equal(textstore_encode(ta, n, 10, ca, 3, 1, &a.enc),
+                     TEXTSTORE_OK);
+    assert_int_equal(textstore_encode(tb, n, 10, cb, 3, 2, &b.enc),
+                     TEXTSTORE_OK);
+    assert_int_equal(
+        textstore_reopen(&ts, a.enc.head.data, a.enc.head.len, fetch, &a),
+        TEXTSTORE_OK);
+    for (int k = 0; k < 3; k++) /* every block of a in the cache */
+        assert_int_equal(textstore_read(&ts, (uint64_t)k * TEXTSTORE_BLOCK,
+                                        (uint64_t)k * TEXTSTORE_BLOCK + 100,
+                                        buf),
+                         TEXTSTORE_OK);
+    assert_int_equal(
+        textstore_entry(&ts, 10 + 2 * TEXTSTORE_EVERY, &epos, &eoff), 1);
+    assert_int_equal(eoff, 9);
+    char *block0 = ts.cache[0];
+    uint32_t *table = ts.check_off;
+    assert_int_equal(
+        textstore_reopen(&ts, b.enc.head.data, b.enc.head.len, fetch, &b),
+        TEXTSTORE_OK);
+    assert_ptr_equal(ts.cache[0], block0); /* kept, not freed */
+    for (int k = 0; k < 3; k++) {
+        uint64_t at = (uint64_t)k * TEXTSTORE_BLOCK + 50;
+        assert_int_equal(textstore_read(&ts, at, at + 100, buf), TEXTSTORE_OK);
+        assert_memory_equal(buf, tb + at, 100);
+    }
+    assert_int_equal(
+        textstore_entry(&ts, 10 + 2 * TEXTSTORE_EVERY, &epos, &eoff), 1);
+    assert_int_equal(eoff, 13);
+    assert_ptr_equal(ts.check_off, table);
+    char *all;
+    size_t len;
+    assert_int_equal(textstore_read_all(&ts, &all, &len), TEXTSTORE_OK);
+    assert_int_equal(len, n);
+    assert_memory_equal(all, tb, n);
+    free(all);
+    textstore_close(&ts);
+    textstore_enc_free(&a.enc);
+    textstore_enc_free(&b.enc);
+    free(ta);
+    free(tb);
+}
+
 /* A snippet of a 1.2 MB text around a word at 700 KB reads the blocks of
  * its window only, and is the whole text's snippet. */
 static void test_snippet_reads_its_window(void **state)
@@ -295,7 +351,8 @@ static void test_snippet_reads_its_window(void **state)
     buf_t got, want;
     buf_init(&got, 1 << 16);
     buf_init(&want, 1 << 16);
-    assert_int_equal(snip_build_stored(a, &ts, &st, &pp, 200, &got), SNIP_OK);
+    assert_int_equal(snip_build_stored(a, &ts, &st, &pp, 200, NULL, &got),
+                     SNIP_OK);
     assert_true(s.fetches <= 2);
     assert_int_equal(snip_build(a, text, n, &st, 200, &want), SNIP_OK);
     assert_string_equal(got.data, want.data);
@@ -316,6 +373,7 @@ int main(void)
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_head_longer_than_blocks),
+        cmocka_unit_test(test_reopen),
         cmocka_unit_test(test_snippet_reads_its_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
