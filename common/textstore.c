@@ -199,6 +199,29 @@ textstore_status textstore_open(textstore *ts, const char *head, size_t len,
     return TEXTSTORE_OK;
 }
 
+textstore_status textstore_reopen(textstore *ts, const char *head, size_t len,
+                                  textstore_fetch_fn fetch, void *ctx)
+{
+    /* its memory; what it decoded goes (open zeroes cache_used) */
+    textstore kept = *ts;
+    if ((size_t)kept.check_room * sizeof *kept.check_off > TEXTSTORE_KEEP) {
+        free(kept.check_off);
+        kept.check_off = NULL;
+        kept.check_room = 0;
+    }
+    if (kept.raw.cap > TEXTSTORE_KEEP)
+        buf_free(&kept.raw);
+    textstore_status st = textstore_open(ts, head, len, fetch, ctx);
+    memcpy(ts->cache, kept.cache, sizeof ts->cache);
+    ts->check_off = kept.check_off;
+    ts->check_room = kept.check_room;
+    if (kept.raw.data) { /* a zeroed reader's raw has no maximum */
+        ts->raw = kept.raw;
+        buf_truncate(&ts->raw, 0);
+    }
+    return st;
+}
+
 void textstore_close(textstore *ts)
 {
     for (int i = 0; i < TEXTSTORE_CACHE; i++) {
@@ -207,6 +230,7 @@ void textstore_close(textstore *ts)
     }
     free(ts->check_off);
     ts->check_off = NULL;
+    ts->check_room = 0;
     buf_free(&ts->raw);
 }
 
@@ -332,11 +356,22 @@ textstore_status textstore_read_all(textstore *ts, char **out, size_t *len)
 {
     *out = NULL;
     *len = 0;
+    /* the head alone cannot show its length is true (up to
+     * TEXTSTORE_MAX_TEXT): the last block it announces must be there and
+     * of its length before that much is allocated. Read backwards, the
+     * loop finds that block in the cache: no second fetch. */
+    uint32_t last = ts->nblocks ? ts->nblocks - 1 : 0;
+    if (last > 0) {
+        const char *b;
+        textstore_status st = get_block(ts, last, block_len(ts, last), &b);
+        if (st != TEXTSTORE_OK)
+            return st;
+    }
     char *t = malloc((size_t)ts->len + 1);
     if (!t)
         return TEXTSTORE_ERR_NOMEM;
-    /* whole blocks straight into the output: no cache */
-    for (uint32_t k = 0; k < ts->nblocks; k++) {
+    /* whole blocks straight into the output (block 0 without the cache) */
+    for (uint32_t k = ts->nblocks; k-- > 0;) {
         uint32_t want = block_len(ts, k);
         char *dst = t + (uint64_t)k * ts->block;
         textstore_status st;
@@ -365,9 +400,13 @@ int textstore_entry(textstore *ts, uint32_t pos, uint32_t *epos, uint64_t *eoff)
     uint64_t i = (pos - ts->first_pos) / ts->every;
     if (i >= ts->nchecks)
         return 0;
-    if (!ts->check_off &&
-        !(ts->check_off = malloc(ts->nchecks * sizeof *ts->check_off)))
-        return -1;
+    if (ts->check_room < ts->nchecks) { /* none yet, or a smaller table's */
+        free(ts->check_off);
+        ts->check_room = 0;
+        if (!(ts->check_off = malloc(ts->nchecks * sizeof *ts->check_off)))
+            return -1;
+        ts->check_room = ts->nchecks;
+    }
     while (ts->ndecoded <= i) {
         uint64_t d = 0;
         /* checked by textstore_open */

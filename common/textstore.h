@@ -74,9 +74,15 @@ typedef int (*textstore_fetch_fn)(void *ctx, uint32_t k, buf_t *into);
 
 /* Decoded blocks kept by a reader (a window and the match before it). */
 #define TEXTSTORE_CACHE 4
+/* Bytes of position table, and of fetch buffer, a reader keeps across
+ * textstore_reopen(): a larger one (a damaged or foreign value) is freed
+ * instead. docbuild's tables stop at SNIP_MAX_SCAN bytes of text, at most
+ * an entry per 16 bytes (8 words of a letter and a blank): 256 KB. */
+#define TEXTSTORE_KEEP (256u << 10)
 
-/* A reader over one head value (borrowed: it must outlive the reader).
- * Zero it, then textstore_open(); textstore_close() frees what it holds. */
+/* A reader over one head value (borrowed: it must outlive the reader's
+ * reads). Zero it, then textstore_open() or textstore_reopen();
+ * textstore_close() frees what it holds. */
 typedef struct textstore {
     const unsigned char *head, *head_end;
     uint64_t len;                /* bytes of text */
@@ -93,6 +99,7 @@ typedef struct textstore {
     void *ctx;
     /* the table decoded so far */
     uint32_t *check_off;
+    uint32_t check_room; /* entries check_off has room for */
     uint32_t ndecoded;
     const unsigned char *check_next;
     /* decoded blocks (TEXTSTORE_BLOCK bytes each), least recently used
@@ -108,6 +115,13 @@ typedef struct textstore {
 /* Read the head value head[0..len); fetch reads the other blocks. */
 textstore_status textstore_open(textstore *ts, const char *head, size_t len,
                                 textstore_fetch_fn fetch, void *ctx);
+/* textstore_open() on a reader that is zeroed or was opened before (and
+ * not closed since): its memory (decoded blocks' room, the table's up to
+ * TEXTSTORE_KEEP, the fetch buffer's) is kept for the new head, nothing
+ * decoded for the old one is. A reader kept by a thread reads hit after
+ * hit without allocating; textstore_close() frees it in the end. */
+textstore_status textstore_reopen(textstore *ts, const char *head, size_t len,
+                                  textstore_fetch_fn fetch, void *ctx);
 void textstore_close(textstore *ts); /* a zeroed reader is fine */
 
 /* Copy text bytes [from, to) (clipped to the text) into dst. */
@@ -115,7 +129,9 @@ textstore_status textstore_read(textstore *ts, uint64_t from, uint64_t to,
                                 char *dst);
 
 /* The whole text, malloc'd and NUL-terminated into *out (freed by the
- * caller), *len bytes; *out NULL on failure. */
+ * caller), *len bytes; *out NULL on failure. The last block is read first:
+ * a head announcing more text than its blocks hold fails before the text
+ * is allocated. */
 textstore_status textstore_read_all(textstore *ts, char **out, size_t *len);
 
 /* The table entry at or before body position pos: the entry's position

@@ -15,11 +15,10 @@ snip_status hitsnip_build(hitsnip *hs, xc_db *db, uint32_t docid,
                           buf_t *out)
 {
     doctext_src src = {db, docid};
-    textstore ts = {0};
+    textstore *ts = &hs->ts;
     const uint32_t *pos[SNIP_MAX_TERMS];
     size_t npos[SNIP_MAX_TERMS] = {0};
     snip_positions pp = {pos, npos};
-    snip_status ss = SNIP_ERR_TEXT;
     size_t nterms = 0;
     int prefixes = terms && terms->nprefixes > 0;
 
@@ -28,38 +27,37 @@ snip_status hitsnip_build(hitsnip *hs, xc_db *db, uint32_t docid,
     if (terms)
         nterms =
             terms->nstems < SNIP_MAX_TERMS ? terms->nstems : SNIP_MAX_TERMS;
-    if (textstore_open(&ts, head, hlen, doctext_fetch, &src) != TEXTSTORE_OK)
-        goto out;
+    /* src lives until this call returns: ts reads no block after it */
+    if (textstore_reopen(ts, head, hlen, doctext_fetch, &src) != TEXTSTORE_OK)
+        return SNIP_ERR_TEXT;
     if (!prefixes && nterms > 0) {
         if (!hs->posbuf &&
             !(hs->posbuf = malloc((size_t)SNIP_MAX_TERMS * SNIP_MAX_MATCHES *
-                                  sizeof *hs->posbuf))) {
-            ss = SNIP_ERR_NOMEM;
-            goto out;
-        }
+                                  sizeof *hs->posbuf)))
+            return SNIP_ERR_NOMEM;
         /* the body's positions the text's table reaches: the others could
          * not be found in the text */
         char prefix[SCHEMA_LANG_CODE_LEN + 2], term[SCHEMA_TERM_MAX + 1];
         snprintf(prefix, sizeof prefix, "%s%s", SCHEMA_P_STEM, lang->code);
-        uint32_t end = textstore_pos_end(&ts);
+        uint32_t end = textstore_pos_end(ts);
         for (size_t i = 0; i < nterms; i++) {
             uint32_t *p = hs->posbuf + i * SNIP_MAX_MATCHES;
             schema_term(prefix, terms->stems[i], strlen(terms->stems[i]), term);
             pos[i] = p;
-            if (end > ts.first_pos &&
-                xc_positions(db, docid, term, ts.first_pos, end - 1, p,
+            if (end > ts->first_pos &&
+                xc_positions(db, docid, term, ts->first_pos, end - 1, p,
                              SNIP_MAX_MATCHES, &npos[i]) != XC_OK)
-                goto out;
+                return SNIP_ERR_TEXT;
         }
     }
-    ss = snip_build_stored(an, &ts, terms, prefixes ? NULL : &pp, target, out);
-out:
-    textstore_close(&ts);
-    return ss;
+    return snip_build_stored(an, ts, terms, prefixes ? NULL : &pp, target,
+                             &hs->scratch, out);
 }
 
 void hitsnip_free(hitsnip *hs)
 {
     free(hs->posbuf);
     hs->posbuf = NULL;
+    textstore_close(&hs->ts);
+    snip_scratch_free(&hs->scratch);
 }

@@ -13,10 +13,17 @@
 #include "common/xapian_c.h"
 #include "search/snip.h"
 
-/* Scratch kept between hits (one per thread): zero it; hitsnip_free()
- * frees what it holds. */
+/* Scratch kept between hits (one per thread), so that a hit's snippet
+ * allocates nothing once the thread has snipped a few: owned by its
+ * thread's engine (search/engine); zero it; hitsnip_free() frees what it
+ * holds. Bounded: the positions' room (128 KB), the reader's decoded
+ * blocks and table (TEXTSTORE_CACHE blocks, TEXTSTORE_KEEP) and the
+ * snippet's slice (SNIP_SCRATCH_KEEP, the prefix scan's 1 MB). */
 typedef struct hitsnip {
-    uint32_t *posbuf; /* SNIP_MAX_MATCHES positions per stem */
+    uint32_t *posbuf;     /* SNIP_MAX_MATCHES positions per stem */
+    textstore ts;         /* the last hit's reader, reopened for the next: its
+                             memory only (its head was the last hit's) */
+    snip_scratch scratch; /* snip_build_stored's slice */
 } hitsnip;
 
 /* Append to out the snippet of document docid of db, whose head value

@@ -911,27 +911,65 @@ static size_t fwd_margin(size_t target)
  * doubled while a longer one is needed, up to SNIP_MAX_SCAN. */
 #define RESOLVE_BYTES 256
 
-/* Where the words of a stored text are: the reader, a scratch buffer and
- * the last word resolved (a cursor the next one may start from). */
+/* The prefix scan's slice, the largest a scratch is asked for but for a
+ * widened one (emit_stored): kept between calls. */
+_Static_assert(SNIP_MAX_SCAN + SNIP_MAX_TARGET * 16 + 1024 + LONG_WORD * 4 +
+                       SPACE_RUN_MAX <=
+                   SNIP_SCRATCH_KEEP,
+               "the prefix scan's slice fits SNIP_SCRATCH_KEEP");
+
+void snip_scratch_free(snip_scratch *s)
+{
+    free(s->data);
+    s->data = NULL;
+    s->room = 0;
+}
+
+/* Room for n bytes in s: its own, else grown (doubling, up to
+ * SNIP_SCRATCH_KEEP unless n needs more: a hit after a larger one takes
+ * what it had). NULL when out of memory. Nothing is copied over. */
+static char *scratch_room(snip_scratch *s, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    if (s->room < n) {
+        size_t want =
+            s->room < SNIP_SCRATCH_KEEP / 2 ? s->room * 2 : SNIP_SCRATCH_KEEP;
+        if (want < n)
+            want = n;
+        free(s->data);
+        s->room = 0;
+        if (!(s->data = malloc(want)))
+            return NULL;
+        s->room = want;
+    }
+    return s->data;
+}
+
+/* Where the words of a stored text are: the reader, the bytes last read
+ * (in scratch) and the last word resolved (a cursor the next one may
+ * start from). */
 typedef struct resolver {
     textstore *ts;
     analyzer *a;
-    buf_t scratch;
+    snip_scratch *scratch;
+    const char *bytes; /* what read_scratch read */
     int has_cursor;
     uint32_t cpos; /* position of the cursor's word */
     uint64_t coff; /* its byte offset */
     textstore_status err;
 } resolver;
 
-/* The stored bytes [from, to) into r->scratch. 0, or -1 (r->err). */
+/* The stored bytes [from, to) into r->bytes. 0, or -1 (r->err). */
 static int read_scratch(resolver *r, uint64_t from, uint64_t to)
 {
-    buf_truncate(&r->scratch, 0);
-    if (buf_reserve(&r->scratch, (size_t)(to - from)) != BUF_OK) {
+    char *b = scratch_room(r->scratch, (size_t)(to - from));
+    if (!b) {
         r->err = TEXTSTORE_ERR_NOMEM;
         return -1;
     }
-    textstore_status st = textstore_read(r->ts, from, to, r->scratch.data);
+    r->bytes = b;
+    textstore_status st = textstore_read(r->ts, from, to, b);
     if (st != TEXTSTORE_OK) {
         r->err = st;
         return -1;
@@ -964,7 +1002,7 @@ static int resolve(resolver *r, uint32_t pos, uint64_t *s, uint64_t *e)
             return -1;
         analyze_token tok;
         int k;
-        analyze_begin(r->a, r->scratch.data, n, epos);
+        analyze_begin(r->a, r->bytes, n, epos);
         while ((k = analyze_next_place(r->a, &tok)) == 1 && tok.position < pos)
             ;
         if (k < 0) {
@@ -991,8 +1029,7 @@ static int stored_chars(resolver *r, uint64_t from, uint64_t to, size_t *out)
 {
     if (read_scratch(r, from, to) != 0)
         return -1;
-    *out = count_chars((const unsigned char *)r->scratch.data,
-                       (size_t)(to - from));
+    *out = count_chars((const unsigned char *)r->bytes, (size_t)(to - from));
     return 0;
 }
 
@@ -1140,22 +1177,20 @@ static size_t near_margin(size_t target)
     return 4 * target + 512;
 }
 
-/* The excerpt of the stored text's bytes [lo, hi), with the matches of sn
- * whose offsets (off, offend) fall in it. */
-static snip_status emit_slice(snip *sn, textstore *ts, uint64_t lo, uint64_t hi,
-                              const uint64_t *off, const uint64_t *offend,
-                              buf_t *out)
+/* The excerpt of the stored text's bytes [lo, hi) (read into scratch),
+ * with the matches of sn whose offsets (off, offend) fall in it. */
+static snip_status emit_slice(snip *sn, textstore *ts, snip_scratch *scratch,
+                              uint64_t lo, uint64_t hi, const uint64_t *off,
+                              const uint64_t *offend, buf_t *out)
 {
     if (hi > ts->len)
         hi = ts->len;
-    char *t = malloc(hi > lo ? (size_t)(hi - lo) : 1);
+    char *t = scratch_room(scratch, hi > lo ? (size_t)(hi - lo) : 0);
     if (!t)
         return SNIP_ERR_NOMEM;
     textstore_status ts_st = textstore_read(ts, lo, hi, t);
-    if (ts_st != TEXTSTORE_OK) {
-        free(t);
+    if (ts_st != TEXTSTORE_OK)
         return ts_st == TEXTSTORE_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_TEXT;
-    }
     size_t kept = 0;
     for (size_t i = 0; i < sn->nm; i++) {
         if (off[i] < lo || offend[i] > hi)
@@ -1171,9 +1206,7 @@ static snip_status emit_slice(snip *sn, textstore *ts, uint64_t lo, uint64_t hi,
     sn->lo_start = lo == 0;
     sn->hi_end = hi == ts->len;
     sn->edge = 0;
-    snip_status st = emit_excerpt(sn, out);
-    free(t);
-    return st;
+    return emit_excerpt(sn, out);
 }
 
 /* The excerpt around matches [bi, bj) of sn (the best window; none when
@@ -1181,9 +1214,9 @@ static snip_status emit_slice(snip *sn, textstore *ts, uint64_t lo, uint64_t hi,
  * reach in bytes, else (runs of blanks longer than that) twice as wide
  * until no walk meets an edge or the slice is the whole text: so the
  * excerpt is the whole text's. */
-static snip_status emit_stored(snip *sn, textstore *ts, size_t bi, size_t bj,
-                               const uint64_t *off, const uint64_t *offend,
-                               buf_t *out)
+static snip_status emit_stored(snip *sn, textstore *ts, snip_scratch *scratch,
+                               size_t bi, size_t bj, const uint64_t *off,
+                               const uint64_t *offend, buf_t *out)
 {
     smatch saved[SNIP_MAX_MATCHES];
     size_t nm = sn->nm, at = out->len;
@@ -1192,7 +1225,7 @@ static snip_status emit_stored(snip *sn, textstore *ts, size_t bi, size_t bj,
     memcpy(saved, sn->m, nm * sizeof *saved);
     for (int round = 0;; round++) {
         uint64_t lo = m0 > back ? m0 - back : 0, hi = m1 + fwd;
-        snip_status st = emit_slice(sn, ts, lo, hi, off, offend, out);
+        snip_status st = emit_slice(sn, ts, scratch, lo, hi, off, offend, out);
         if (st != SNIP_OK || !sn->edge || (lo == 0 && hi >= ts->len))
             return st;
         buf_truncate(out, at);
@@ -1203,49 +1236,44 @@ static snip_status emit_stored(snip *sn, textstore *ts, size_t bi, size_t bj,
     }
 }
 
-snip_status snip_build_stored(analyzer *a, textstore *ts,
-                              const snip_terms *terms, const snip_positions *pp,
-                              size_t target, buf_t *out)
+/* A prefix has no positions of its own: the scan of the text's first
+ * SNIP_MAX_SCAN bytes (read into scratch), as for a text given whole. */
+static snip_status emit_scanned(snip *sn, analyzer *a, textstore *ts,
+                                const snip_terms *terms, size_t target,
+                                snip_scratch *scratch, buf_t *out)
 {
-    snip sn_mem, *sn = &sn_mem;
+    uint64_t hi = SNIP_MAX_SCAN + fwd_margin(sn->target);
+    if (hi > ts->len)
+        hi = ts->len;
+    char *t = scratch_room(scratch, (size_t)hi);
+    if (!t)
+        return SNIP_ERR_NOMEM;
+    textstore_status ts_st = textstore_read(ts, 0, hi, t);
+    if (ts_st != TEXTSTORE_OK)
+        return ts_st == TEXTSTORE_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_TEXT;
+    snip_init(sn, a, t, (size_t)hi, target);
+    sn->hi_end = hi == ts->len;
+    snip_status st = scan_terms(sn, terms);
+    return st != SNIP_OK ? st : emit_excerpt(sn, out);
+}
+
+/* The excerpt from the positions pp of terms' stems (read into
+ * scratch). */
+static snip_status emit_positioned(snip *sn, analyzer *a, textstore *ts,
+                                   const snip_terms *terms,
+                                   const snip_positions *pp,
+                                   snip_scratch *scratch, buf_t *out)
+{
     uint64_t off[SNIP_MAX_MATCHES], offend[SNIP_MAX_MATCHES];
     uint32_t where[SNIP_MAX_MATCHES];
-    snip_status st = SNIP_OK;
+    resolver r = {.ts = ts, .a = a, .scratch = scratch, .err = TEXTSTORE_OK};
+    size_t bi = 0, bj = 0;
 
-    snip_init(sn, a, NULL, 0, target);
-    if (ts->len == 0)
-        return SNIP_OK;
-    if (!pp || (terms && terms->nprefixes > 0)) {
-        /* a prefix has no positions of its own: the scan of the text's
-         * first SNIP_MAX_SCAN bytes, as for a text given whole */
-        uint64_t hi = SNIP_MAX_SCAN + fwd_margin(sn->target);
-        if (hi > ts->len)
-            hi = ts->len;
-        char *t = malloc((size_t)hi);
-        if (!t)
-            return SNIP_ERR_NOMEM;
-        textstore_status ts_st = textstore_read(ts, 0, hi, t);
-        if (ts_st == TEXTSTORE_OK) {
-            snip_init(sn, a, t, (size_t)hi, target);
-            sn->hi_end = hi == ts->len;
-            st = scan_terms(sn, terms);
-            if (st == SNIP_OK)
-                st = emit_excerpt(sn, out);
-        } else {
-            st = ts_st == TEXTSTORE_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_TEXT;
-        }
-        free(t);
-        return st;
-    }
-
-    resolver r = {.ts = ts, .a = a, .err = TEXTSTORE_OK};
-    buf_init(&r.scratch, BUF_MAX_LIMIT);
     sn->nterms = terms ? terms->nstems : 0;
     if (sn->nterms > SNIP_MAX_TERMS)
         sn->nterms = SNIP_MAX_TERMS;
     for (size_t i = 0; i < sn->nterms; i++)
         sn->need += pp->npos[i] > 0; /* the terms the text has */
-    size_t bi = 0, bj = 0;
     analyze_set_stemming(a, 0);
     int k = matches_from_positions(sn, &r, pp, where, off, offend);
     if (k == 0 && sn->nm) {
@@ -1253,8 +1281,30 @@ snip_status snip_build_stored(analyzer *a, textstore *ts,
         k = place_window(sn, &r, where, bi, bj, off, offend);
     }
     analyze_set_stemming(a, 1);
-    buf_free(&r.scratch);
     if (k != 0)
         return r.err == TEXTSTORE_ERR_NOMEM ? SNIP_ERR_NOMEM : SNIP_ERR_TEXT;
-    return emit_stored(sn, ts, bi, bj, off, offend, out);
+    return emit_stored(sn, ts, scratch, bi, bj, off, offend, out);
+}
+
+snip_status snip_build_stored(analyzer *a, textstore *ts,
+                              const snip_terms *terms, const snip_positions *pp,
+                              size_t target, snip_scratch *scratch, buf_t *out)
+{
+    snip sn_mem, *sn = &sn_mem;
+    snip_scratch own = {0};
+    snip_status st;
+
+    snip_init(sn, a, NULL, 0, target);
+    if (ts->len == 0)
+        return SNIP_OK;
+    if (!scratch)
+        scratch = &own;
+    if (!pp || (terms && terms->nprefixes > 0))
+        st = emit_scanned(sn, a, ts, terms, target, scratch, out);
+    else
+        st = emit_positioned(sn, a, ts, terms, pp, scratch, out);
+    /* kept for the caller's next hit, unless its own or widened */
+    if (scratch == &own || scratch->room > SNIP_SCRATCH_KEEP)
+        snip_scratch_free(scratch);
+    return st;
 }

@@ -50,6 +50,21 @@ typedef struct snip_terms {
 snip_status snip_build(analyzer *a, const char *text, size_t len,
                        const snip_terms *terms, size_t target, buf_t *out);
 
+/* Room snip_build_stored keeps between calls, so that a thread snipping
+ * hit after hit does not allocate and free a slice (up to about
+ * SNIP_MAX_SCAN bytes for a prefix) per hit. Owned by the caller (one per
+ * thread): zero it; snip_scratch_free() frees it. */
+typedef struct snip_scratch {
+    char *data; /* room bytes, malloc'd */
+    size_t room;
+} snip_scratch;
+
+/* Bytes a scratch keeps after a call: more (a slice widened over a long
+ * run of blanks) is freed. The prefix scan's slice fits. */
+#define SNIP_SCRATCH_KEEP (SNIP_MAX_SCAN + (64u << 10))
+
+void snip_scratch_free(snip_scratch *s); /* a zeroed one is fine */
+
 /* Where the words of terms->stems are in a stored text: for stem i (in
  * order), pos[i][0..npos[i]) are the body positions of the words whose
  * stem it is (the index's postings, search/engine), ascending. Nothing is
@@ -72,10 +87,11 @@ typedef struct snip_positions {
  * for every term of the query). Terms with prefixes, or pp NULL: the
  * text's first SNIP_MAX_SCAN bytes are decoded and scanned as snip_build
  * does. SNIP_ERR_TEXT when the text could not be read (out is left as it
- * was). ts is the caller's reader, left open. */
+ * was). ts is the caller's reader, left open. scratch: the caller's room
+ * (see above), or NULL for room of the call's own. */
 snip_status snip_build_stored(analyzer *a, textstore *ts,
                               const snip_terms *terms, const snip_positions *pp,
-                              size_t target, buf_t *out);
+                              size_t target, snip_scratch *scratch, buf_t *out);
 
 const char *snip_strerror(snip_status st);
 

@@ -218,6 +218,22 @@ class Conn:
         assert r["ok"], r
         return [h["id"] for h in r["hits"]]
 
+    def received_now(self, bufsize=1 << 16):
+        """Move what has arrived by now to buf, without waiting; True when
+        the server has closed. The socket is left as it was (every wait
+        bounded by timeout), so line() and json() can follow."""
+        self.sock.setblocking(False)
+        try:
+            while True:
+                chunk = self.sock.recv(bufsize)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except BlockingIOError:
+            return False
+        finally:
+            self.sock.settimeout(self.timeout)
+
     def closed(self, timeout=TIMEOUT):
         """True when the server closes (EOF or reset) within timeout; what
         comes before goes to buf."""

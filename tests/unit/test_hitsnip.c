@@ -33,6 +33,7 @@ typedef struct fixture {
     size_t *len;
     char (*id)[32];
     size_t ndocs;
+    hitsnip hs; /* one for every snippet, as a thread's engine keeps it */
 } fixture;
 
 static char *read_all(const char *path, size_t *len)
@@ -117,6 +118,7 @@ static int teardown(void **state)
     free(f->text);
     free(f->len);
     free(f->id);
+    hitsnip_free(&f->hs);
     xc_close(f->db);
     analyze_free(f->a);
     return unit_db_free(&f->u);
@@ -227,7 +229,6 @@ static void compare(fixture *f, size_t k, const query_parsed *q, size_t target,
     size_t vlens[SCHEMA_NVALUES];
     uint32_t docid;
     buf_t head, old, got, why;
-    hitsnip hs = {0};
     const lang_info *lang = analyze_language(f->a);
 
     schema_term(SCHEMA_P_ID, f->id[k], strlen(f->id[k]), idterm);
@@ -243,8 +244,8 @@ static void compare(fixture *f, size_t k, const query_parsed *q, size_t target,
     snip_terms st = {q->stems, q->nstems, q->prefixes, q->nprefixes};
     assert_int_equal(snip_build(f->a, f->text[k], f->len[k], &st, target, &old),
                      SNIP_OK);
-    assert_int_equal(hitsnip_build(&hs, f->db, docid, head.data, head.len, lang,
-                                   f->a, &st, target, &got),
+    assert_int_equal(hitsnip_build(&f->hs, f->db, docid, head.data, head.len,
+                                   lang, f->a, &st, target, &got),
                      SNIP_OK);
     t->pairs++;
     if (old.len == got.len && memcmp(old.data, got.data, old.len) == 0) {
@@ -270,7 +271,6 @@ static void compare(fixture *f, size_t k, const query_parsed *q, size_t target,
                      f->id[k], q->nstems, old.data, got.data, why.data);
         t->explained++;
     }
-    hitsnip_free(&hs);
     buf_free(&head);
     buf_free(&old);
     buf_free(&got);

@@ -17,10 +17,11 @@
 #define NTHREADS 4
 
 typedef struct job {
-    pool_job pj; /* first: a pool_job * is a job * */
-    int ran;     /* runs seen (by its thread) */
-    int ctx;     /* the context that ran it */
-    int done;    /* done callbacks seen (by the loop) */
+    pool_job pj;        /* first: a pool_job * is a job * */
+    int ran;            /* runs seen (by its thread) */
+    int ctx;            /* the context that ran it */
+    uv_thread_t thread; /* the thread that ran it */
+    int done;           /* done callbacks seen (by the loop) */
 } job;
 
 typedef struct state {
@@ -48,6 +49,7 @@ static void run(void *ctx, pool_job *pj)
     for (int i = 0; i < 200; i++) /* a little work, for some overlap */
         x += (unsigned)i;
     j->ctx = *(int *)ctx;
+    j->thread = uv_thread_self();
     j->ran++;
 }
 
@@ -98,46 +100,55 @@ static void finish(state *st, uv_loop_t *loop)
     assert_int_equal(uv_loop_close(loop), 0);
 }
 
-static void test_every_job_once(void **state_)
+/* NTHREADS threads, active of them taking jobs: run NJOBS jobs to the end
+ * and check each ran and came back once, on a thread holding one context
+ * for its life and no other thread's. seen[t]: the jobs context t ran. */
+static void run_jobs(unsigned active, int seen[NTHREADS])
 {
     uv_loop_t loop;
     state st;
-    int seen[NTHREADS] = {0};
+    uv_thread_t owner[NTHREADS]; /* the thread of context t, once seen */
 
-    (void)state_;
     start(&st, &loop, NTHREADS);
+    pool_set_active(st.p, active);
     st.want = NJOBS;
     for (int i = 0; i < NJOBS; i++)
         pool_submit(st.p, &st.jobs[i].pj);
     finish(&st, &loop);
+    memset(seen, 0, NTHREADS * sizeof *seen);
     for (int i = 0; i < NJOBS; i++) {
-        assert_int_equal(st.jobs[i].ran, 1);
-        assert_int_equal(st.jobs[i].done, 1);
-        assert_in_range(st.jobs[i].ctx, 0, NTHREADS - 1);
-        seen[st.jobs[i].ctx]++;
+        job *j = &st.jobs[i];
+
+        assert_int_equal(j->ran, 1);
+        assert_int_equal(j->done, 1);
+        assert_in_range(j->ctx, 0, NTHREADS - 1);
+        if (seen[j->ctx]++ == 0)
+            owner[j->ctx] = j->thread;
+        else /* a context stays on its thread */
+            assert_true(uv_thread_equal(&owner[j->ctx], &j->thread));
     }
-    for (int t = 0; t < NTHREADS; t++)
-        assert_true(seen[t] >= 0);
+    for (int t = 0; t < NTHREADS; t++) /* and a thread keeps its own */
+        for (int u = t + 1; u < NTHREADS; u++)
+            if (seen[t] > 0 && seen[u] > 0)
+                assert_false(uv_thread_equal(&owner[t], &owner[u]));
     free(st.jobs);
+}
+
+static void test_every_job_once(void **state_)
+{
+    int seen[NTHREADS];
+
+    (void)state_;
+    run_jobs(NTHREADS, seen);
 }
 
 static void test_parked_threads_take_nothing(void **state_)
 {
-    uv_loop_t loop;
-    state st;
+    int seen[NTHREADS];
 
     (void)state_;
-    start(&st, &loop, NTHREADS);
-    pool_set_active(st.p, 1);
-    st.want = NJOBS;
-    for (int i = 0; i < NJOBS; i++)
-        pool_submit(st.p, &st.jobs[i].pj);
-    finish(&st, &loop);
-    for (int i = 0; i < NJOBS; i++) {
-        assert_int_equal(st.jobs[i].ran, 1);
-        assert_int_equal(st.jobs[i].ctx, 0); /* threads 1..3 parked */
-    }
-    free(st.jobs);
+    run_jobs(1, seen);
+    assert_int_equal(seen[0], NJOBS); /* threads 1..3 parked */
 }
 
 /* One active thread, held by the first job; the others parked. Raising the

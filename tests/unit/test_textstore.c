@@ -200,6 +200,114 @@ static void test_errors(void **state)
     free(text);
 }
 
+/* head[0..n) with its length (the varint after the magic byte) replaced by
+ * tlen, into out. */
+static void set_len(const char *head, size_t n, uint64_t tlen, buf_t *out)
+{
+    size_t i = 1;
+    while (i < n && (head[i] & 0x80))
+        i++;
+    buf_init(out, BUF_MAX_LIMIT);
+    buf_putc(out, head[0]);
+    for (; tlen >= 0x80; tlen >>= 7)
+        buf_putc(out, (char)(tlen | 0x80));
+    buf_putc(out, (char)tlen);
+    assert_int_equal(buf_append(out, head + i + 1, n - i - 1), BUF_OK);
+}
+
+/* A damaged head announcing more text than its blocks hold is refused by
+ * its last block, read first, before the text is allocated (up to
+ * TEXTSTORE_MAX_TEXT) or any other block is read. */
+static void test_head_longer_than_blocks(void **state)
+{
+    (void)state;
+    const size_t n = 2 * TEXTSTORE_BLOCK + TEXTSTORE_BLOCK / 2;
+    const struct {
+        uint64_t len;
+        textstore_status st;
+    } cases[] = {
+        {TEXTSTORE_MAX_TEXT, TEXTSTORE_ERR_FETCH},   /* blocks not there */
+        {3 * TEXTSTORE_BLOCK, TEXTSTORE_ERR_FORMAT}, /* the last is short */
+    };
+    char *text = make_text(n, 5);
+    stored s;
+    encode(&s, text, n);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        buf_t head;
+        textstore ts;
+        char *all;
+        size_t len;
+        set_len(s.enc.head.data, s.enc.head.len, cases[c].len, &head);
+        assert_int_equal(textstore_open(&ts, head.data, head.len, fetch, &s),
+                         TEXTSTORE_OK);
+        assert_int_equal(ts.len, cases[c].len);
+        s.fetches = 0;
+        assert_int_equal(textstore_read_all(&ts, &all, &len), cases[c].st);
+        assert_null(all);
+        assert_int_equal(s.fetches, 1);
+        textstore_close(&ts);
+        buf_free(&head);
+    }
+    textstore_enc_free(&s.enc);
+    free(text);
+}
+
+/* A reader reopened over another text keeps its memory, and reads the new
+ * text only: no block or table entry of the old one. */
+static void test_reopen(void **state)
+{
+    (void)state;
+    const size_t n = 3 * TEXTSTORE_BLOCK;
+    char *ta = make_text(n, 11), *tb = make_text(n, 12);
+    uint32_t ca[] = {0, 5, 9}, cb[] = {0, 7, 13};
+    stored a = {0}, b = {0};
+    textstore ts = {0};
+    char buf[100];
+    uint32_t epos;
+    uint64_t eoff;
+    assert_int_equal(textstore_encode(ta, n, 10, ca, 3, 1, &a.enc),
+                     TEXTSTORE_OK);
+    assert_int_equal(textstore_encode(tb, n, 10, cb, 3, 2, &b.enc),
+                     TEXTSTORE_OK);
+    assert_int_equal(
+        textstore_reopen(&ts, a.enc.head.data, a.enc.head.len, fetch, &a),
+        TEXTSTORE_OK);
+    for (int k = 0; k < 3; k++) /* every block of a in the cache */
+        assert_int_equal(textstore_read(&ts, (uint64_t)k * TEXTSTORE_BLOCK,
+                                        (uint64_t)k * TEXTSTORE_BLOCK + 100,
+                                        buf),
+                         TEXTSTORE_OK);
+    assert_int_equal(
+        textstore_entry(&ts, 10 + 2 * TEXTSTORE_EVERY, &epos, &eoff), 1);
+    assert_int_equal(eoff, 9);
+    char *block0 = ts.cache[0];
+    uint32_t *table = ts.check_off;
+    assert_int_equal(
+        textstore_reopen(&ts, b.enc.head.data, b.enc.head.len, fetch, &b),
+        TEXTSTORE_OK);
+    assert_ptr_equal(ts.cache[0], block0); /* kept, not freed */
+    for (int k = 0; k < 3; k++) {
+        uint64_t at = (uint64_t)k * TEXTSTORE_BLOCK + 50;
+        assert_int_equal(textstore_read(&ts, at, at + 100, buf), TEXTSTORE_OK);
+        assert_memory_equal(buf, tb + at, 100);
+    }
+    assert_int_equal(
+        textstore_entry(&ts, 10 + 2 * TEXTSTORE_EVERY, &epos, &eoff), 1);
+    assert_int_equal(eoff, 13);
+    assert_ptr_equal(ts.check_off, table);
+    char *all;
+    size_t len;
+    assert_int_equal(textstore_read_all(&ts, &all, &len), TEXTSTORE_OK);
+    assert_int_equal(len, n);
+    assert_memory_equal(all, tb, n);
+    free(all);
+    textstore_close(&ts);
+    textstore_enc_free(&a.enc);
+    textstore_enc_free(&b.enc);
+    free(ta);
+    free(tb);
+}
+
 /* A snippet of a 1.2 MB text around a word at 700 KB reads the blocks of
  * its window only, and is the whole text's snippet. */
 static void test_snippet_reads_its_window(void **state)
@@ -243,7 +351,8 @@ static void test_snippet_reads_its_window(void **state)
     buf_t got, want;
     buf_init(&got, 1 << 16);
     buf_init(&want, 1 << 16);
-    assert_int_equal(snip_build_stored(a, &ts, &st, &pp, 200, &got), SNIP_OK);
+    assert_int_equal(snip_build_stored(a, &ts, &st, &pp, 200, NULL, &got),
+                     SNIP_OK);
     assert_true(s.fetches <= 2);
     assert_int_equal(snip_build(a, text, n, &st, 200, &want), SNIP_OK);
     assert_string_equal(got.data, want.data);
@@ -263,6 +372,8 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_head_longer_than_blocks),
+        cmocka_unit_test(test_reopen),
         cmocka_unit_test(test_snippet_reads_its_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
