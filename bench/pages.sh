@@ -62,7 +62,7 @@ tck=$(getconf CLK_TCK)
 cpu_per() {
     local n
     n=$(sed -E 's/.*: ([0-9]+) requests in.*/\1/' <<<"$1")
-    awk -v a="$2" -v b="$3" -v n="$n" -v t="$tck" 'BEGIN { printf "%.1f", n ? (b - a) / t * 1e6 / n : 0 }'
+    awk -v a="$2" -v b="$3" -v n="$n" -v t="$tck" 'BEGIN { printf "%.1f\n", n ? (b - a) / t * 1e6 / n : 0 }'
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }

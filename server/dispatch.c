@@ -17,10 +17,14 @@
 #define ECHO_MAX 64 /* bytes of a client's verb or key echoed back */
 
 /* A search the loop runs itself (see loop_may_run): what bounds its cost
- * is the posting lists of a few words, as for the benchmark's queries
- * (docs/BENCHMARKS.md, issue #15: at most 1.5 ms on large-fr). */
-#define LOOP_MAX_TEXT 64 /* bytes of query text: a handful of words */
-#define LOOP_MAX_HITS 20 /* offset + limit */
+ * is the posting lists of a few words and, for snippets, the position
+ * lists and text-store blocks of at most LOOP_MAX_HITS pages
+ * (docs/BENCHMARKS.md, issue #15: at most 1.8 ms on large-fr with
+ * snippets, and 1.5 ms for 20 pages of 1.2 MB that hold the words on
+ * every line). */
+#define LOOP_MAX_TEXT 64     /* bytes of query text: a handful of words */
+#define LOOP_MAX_HITS 20     /* offset + limit */
+#define LOOP_MAX_SNIPPET 400 /* characters of each hit's snippet */
 /* After the loop's last search, one worker stays parked this long (see
  * pool_share): under a steady load of cheap searches the loop searches
  * every few hundred microseconds, and a worker woken and parked again
@@ -300,21 +304,24 @@ static void dispatch_error(conn *c, const slot_http *h, json_err e,
 }
 
 /* Whether the loop may run req itself once this turn's polled events are
- * handled: a SEARCH whose cost is bounded by a few words' posting lists (no
- * facets: they count every match; no snippets: they read whole pages, up to
- * 40 ms on large-fr; no wildcard: an expansion may be huge; a short text;
- * few hits), and one a turn. Only requests read in the poll phase: the
+ * handled: a SEARCH whose cost is bounded by a few words' posting lists and
+ * few hits' snippets (no facets: they count every match; snippets of at
+ * most LOOP_MAX_SNIPPET characters, cut from the text store's blocks
+ * around the matches' positions; no wildcard: an expansion may be huge,
+ * and a prefix's snippet scans up to 1 MB of a page; a short text; few
+ * hits), and one a turn. Only requests read in the poll phase: the
  * check phase that runs it always follows, while a request dispatched
  * elsewhere (a paused client resumed) could wait for it across a poll that
  * blocks. So the loop is late for other clients by at most one such search
- * (1.5 ms at worst on large-fr) per poll. */
+ * (under 2 ms at worst on large-fr) per poll. */
 static int loop_may_run(const server *s, const engine_request *r,
                         const slot_http *h)
 {
     if (s->loop_worker == NULL || s->turn_slot != NULL || !s->turn_open)
         return 0;
-    if (r->op != ENGINE_SEARCH || r->filter.facets != 0 || r->snippet != 0 ||
-        r->text_len > LOOP_MAX_TEXT || r->offset + r->limit > LOOP_MAX_HITS)
+    if (r->op != ENGINE_SEARCH || r->filter.facets != 0 ||
+        r->snippet > LOOP_MAX_SNIPPET || r->text_len > LOOP_MAX_TEXT ||
+        r->offset + r->limit > LOOP_MAX_HITS)
         return 0;
     if (r->text_len > 0 && memchr(r->text, '*', r->text_len) != NULL)
         return 0;

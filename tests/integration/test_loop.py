@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The searches the daemon's loop runs itself (issue #15, server/dispatch.c):
-a cheap SEARCH (no snippets, no facets, no wildcard, a short text, at most
-20 hits) read in the loop's poll phase runs on the loop thread at the end
+a cheap SEARCH (snippets of at most 400 characters, no facets, no
+wildcard, a short text, at most 20 hits) read in the loop's poll phase runs on the loop thread at the end
 of that turn, one a turn; every other engine request goes to a worker.
 These tests assert behaviour, never times: the same answers whichever
 thread ran them, request order kept with both kinds mixed, the expensive
@@ -87,10 +87,12 @@ def test_same_answers_on_loop_and_worker():
     time."""
     with daemon() as d, d.conn() as c:
         first = runs(d)
+        heads = [CHEAP + o for o in ("", "limit=20 ", "offset=10 limit=10 ",
+                                     "lang=fr ", "sort=date ")]
+        heads += ["SEARCH ", "SEARCH snippet=400 limit=20 "]  # snippets
         for w in WORDS:
-            for opts in ("", "limit=20 ", "offset=10 limit=10 ",
-                         "lang=fr ", "sort=date "):
-                line = CHEAP + opts + w
+            for head in heads:
+                line = head + w
                 before = runs(d)
                 c.send(line + "\n")
                 alone = c.line().decode()
@@ -102,8 +104,8 @@ def test_same_answers_on_loop_and_worker():
         loop, worker = delta(d, first)
         # every "alone" ran on the loop; the requests sent behind another
         # ran on a worker (unless a write was split in two reads)
-        assert loop >= len(WORDS) * 5 and worker >= 1, (loop, worker)
-        assert loop + worker == len(WORDS) * 5 * 3, (loop, worker)
+        assert loop >= len(WORDS) * len(heads) and worker >= 1, (loop, worker)
+        assert loop + worker == len(WORDS) * len(heads) * 3, (loop, worker)
 
 
 def test_http_same_answer_on_loop():
@@ -196,8 +198,7 @@ def test_expensive_requests_never_on_loop():
     long_text = " ".join(["ville"] * 11)  # 65 bytes
     assert len(long_text.encode()) == 65
     worker_only = [
-        "SEARCH ville",  # the default snippets read whole pages
-        "SEARCH snippet=1 ville",
+        "SEARCH snippet=401 ville",
         "SEARCH snippet=0 facets=lang ville",
         "SEARCH snippet=0 vil*",
         "SEARCH snippet=0 " + long_text,
@@ -211,6 +212,9 @@ def test_expensive_requests_never_on_loop():
         "SEARCH snippet=0 " + long_text[:64],
         "SEARCH snippet=0 offset=10 limit=10 ville",
         "SEARCH snippet=0 limit=20 ville",
+        "SEARCH ville",  # the default snippets: from the text store
+        "SEARCH snippet=1 ville",
+        "SEARCH snippet=400 limit=20 ville",
     ]
     with daemon() as d, d.conn() as c:
         for line in worker_only:
@@ -221,7 +225,7 @@ def test_expensive_requests_never_on_loop():
             before = runs(d)
             assert c.req(line)["ok"] is True, line
             assert delta(d, before) == (1, 0), (line, delta(d, before))
-        for target in ("/?q=ville", "/search?q=ville",
+        for target in ("/?q=ville", "/search?snippet=401&q=ville",
                        "/search?snippet=0&facets=lang&q=ville", "/health"):
             before = runs(d)
             h = http.client.HTTPConnection(HOST, d.http_port, timeout=TIMEOUT)
