@@ -10,7 +10,7 @@
 # answers) and, once per corpus, the in-process engine's
 # (build/bench/match_bench, line "engine_run SEARCH snippet=0", on the
 # first binary's index): the issue #15 ratio.
-# Usage: bench/pages.sh BIN_DIR [BASE_BIN_DIR]
+# Usage: bench/pages.sh BIN_DIR [BASE_BIN_DIR [OTHER_BIN_DIR]]
 #   each BIN_DIR holds cglu-index and cglu-searchd; load_bench is
 #   build/bench/load_bench (make).
 # Environment: CORPORA (default "man-fr large-fr", under CGLU_BENCH_DATA or
@@ -19,7 +19,7 @@
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 BIN_DIR [BASE_BIN_DIR]"
+[ $# -ge 1 ] && [ $# -le 3 ] || die "usage: $0 BIN_DIR [BASE_BIN_DIR [OTHER_BIN_DIR]]"
 cd "$(dirname "$0")/.."
 bins=("$@")
 load=build/bench/load_bench

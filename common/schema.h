@@ -87,6 +87,8 @@
                       complete run */
 #define SCHEMA_M_LANG_PATH                                                     \
     "cglu.langpath" /* "1": the last folder run had --lang-path */
+#define SCHEMA_M_CHANGESETS                                                    \
+    "cglu.changesets" /* decimal: --changesets of the last run */
 /* Bump when the layout above changes: both programs refuse another one. */
 #define SCHEMA_FORMAT "5" /* 5: the text in blocks (common/textstore) */
 

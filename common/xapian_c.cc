@@ -401,6 +401,14 @@ const char *xc_strerror(xc_status st)
  * environment says. It fits Xapian's atoi() and its doccount counter. */
 static const char XC_FLUSH_THRESHOLD[] = "2000000000";
 
+/* xc_set_max_changesets: set before any thread starts (xapian_c.h). */
+static unsigned xc_changesets = 0;
+
+void xc_set_max_changesets(unsigned n)
+{
+    xc_changesets = n > XC_MAX_CHANGESETS ? XC_MAX_CHANGESETS : n;
+}
+
 static xc_status open_db(const char *path, bool writer, int truncate,
                          xc_db **out, char *err, size_t errlen)
 {
@@ -428,6 +436,9 @@ static xc_status open_db(const char *path, bool writer, int truncate,
             const char *ft = getenv("XAPIAN_FLUSH_THRESHOLD");
             if (!ft || strcmp(ft, XC_FLUSH_THRESHOLD) != 0)
                 setenv("XAPIAN_FLUSH_THRESHOLD", XC_FLUSH_THRESHOLD, 1);
+            char cs[16];
+            snprintf(cs, sizeof cs, "%u", xc_changesets);
+            setenv("XAPIAN_MAX_CHANGESETS", cs, 1);
             db->wdb = Xapian::WritableDatabase(path, flags);
             db->writer = true;
         } else {

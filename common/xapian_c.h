@@ -57,6 +57,13 @@ xc_status xc_open_read(const char *path, xc_db **out, char *err, size_t errlen);
  * environment, so open writers before starting threads. */
 xc_status xc_open_write(const char *path, int truncate, xc_db **out, char *err,
                         size_t errlen);
+/* Changesets the writers opened from now on keep beside the index, the
+ * last n commits' (Xapian's XAPIAN_MAX_CHANGESETS, set in the environment
+ * by xc_open_write whatever it said before: call before starting threads),
+ * for xapian-replicate to send to replicas; 0 (the default): none. At most
+ * XC_MAX_CHANGESETS. */
+#define XC_MAX_CHANGESETS 100000
+void xc_set_max_changesets(unsigned n);
 /* Close and free (NULL allowed). A writer's uncommitted changes are
  * discarded (an open transaction is cancelled). Note: outside a
  * transaction Xapian's close() commits pending changes itself, and a

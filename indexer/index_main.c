@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/cli.h"
+#include "common/xapian_c.h"
 #include "common/index_meta.h"
 #include "common/lang.h"
 #include "common/schema.h"
@@ -67,6 +68,11 @@ static void usage(FILE *f)
             "      --batch-seconds S  commit a batch S seconds old, so "
             "that searches see\n"
             "                         a long run's work (default %d)\n"
+            "      --changesets N     keep the last N commits' changesets "
+            "for\n"
+            "                         xapian-replicate (docs/SCALING.md); "
+            "kept by later\n"
+            "                         runs (default 0: none)\n"
             "      --base-url URL     url of a page without its own (front "
             "matter url,\n"
             "                         canonical link): URL + its id, "
@@ -150,6 +156,7 @@ int main(int argc, char **argv)
         {"batch-memory", required_argument, NULL, 'G'},
         {"batch-size", required_argument, NULL, 'B'},
         {"batch-seconds", required_argument, NULL, 'T'},
+        {"changesets", required_argument, NULL, 'K'},
         {"base-url", required_argument, NULL, 'U'},
         {"follow-symlinks", no_argument, NULL, 'F'},
         {"synonyms", required_argument, NULL, 'S'},
@@ -229,6 +236,19 @@ int main(int argc, char **argv)
                 return 2;
             }
             opt.batch_seconds = (unsigned)v;
+            break;
+        }
+        case 'K': {
+            unsigned long long v;
+            if (cli_uint(optarg, 0, XC_MAX_CHANGESETS, 0, &v) != 0) {
+                fprintf(stderr,
+                        "cglu-index: --changesets takes a number from 0 to "
+                        "%d\n",
+                        XC_MAX_CHANGESETS);
+                return 2;
+            }
+            opt.changesets = (unsigned)v;
+            opt.changesets_given = 1;
             break;
         }
         case 'U':

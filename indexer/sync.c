@@ -21,6 +21,7 @@
 #include "common/index_meta.h"
 #include "common/doctext.h"
 #include "common/schema.h"
+#include "common/cli.h"
 #include "common/xapian_c.h"
 #include "indexer/batch.h"
 #include "indexer/compact.h"
@@ -74,8 +75,10 @@ typedef struct run {
     synonyms *syns[SYNC_MAX_LANGS];
     const lang_info *syn_langs[SYNC_MAX_LANGS]; /* [0] unused */
     size_t nsyns;
-    int syn_keep; /* a folder's .synonyms could not be read: the index's
-                     synonym table is left as it was */
+    int syn_keep;        /* a folder's .synonyms could not be read: the index's
+                            synonym table is left as it was */
+    unsigned changesets; /* kept for replicas (sync_options) */
+    int changesets_changed; /* differs from what the index said */
 } run;
 
 static void progress(run *r, int final)
@@ -1017,6 +1020,22 @@ static int interrupted_creation(const char *path)
     return only_ours;
 }
 
+/* The changesets the index at path keeps (its last run's --changesets):
+ * 0 when it has none or cannot be read (a new index). */
+static unsigned stored_changesets(const char *path)
+{
+    xc_db *db = NULL;
+    char *v = NULL, msg[256];
+    unsigned long long n = 0;
+    if (xc_open_read(path, &db, msg, sizeof msg) == XC_OK &&
+        xc_metadata_get(db, SCHEMA_M_CHANGESETS, &v) == XC_OK && v &&
+        cli_uint(v, 0, XC_MAX_CHANGESETS, 0, &n) != 0)
+        n = 0;
+    free(v);
+    xc_close(db);
+    return (unsigned)n;
+}
+
 static int open_index(run *r, char *err, size_t errlen)
 {
     char msg[512];
@@ -1036,6 +1055,11 @@ static int open_index(run *r, char *err, size_t errlen)
                  strerror(e));
         return -1;
     }
+    /* before the writer opens: Xapian reads it then */
+    unsigned was = stored_changesets(r->opt->db_path);
+    r->changesets = r->opt->changesets_given ? r->opt->changesets : was;
+    r->changesets_changed = r->changesets != was;
+    xc_set_max_changesets(r->changesets);
     xc_status xs = xc_open_write(r->opt->db_path, 0, &r->db, msg, sizeof msg);
     if (xs == XC_ERR_OPEN && interrupted_creation(r->opt->db_path)) {
         runlog_printf(&r->log, RUNLOG_WARN,
@@ -1180,6 +1204,9 @@ static int write_meta(run *r, int final, char *err, size_t errlen)
     if ((final || !r->rules_change) && r->f.n > 0 && st == XC_OK)
         st = xc_metadata_set(r->db, SCHEMA_M_LANG_PATH,
                              r->opt->lang_path ? "1" : "0");
+    snprintf(num, sizeof num, "%u", r->changesets);
+    if (st == XC_OK)
+        st = xc_metadata_set(r->db, SCHEMA_M_CHANGESETS, num);
     if (st == XC_OK)
         st = xc_doccount(r->db, &n);
     snprintf(num, sizeof num, "%u", n);
@@ -1351,7 +1378,8 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
                           synonyms_ngroups(r.syns[0]));
         }
         int changed = rep->added || rep->updated || rep->deleted || r.rebuild ||
-                      r.touched || r.f.meta_changed || syn_differ;
+                      r.touched || r.f.meta_changed || syn_differ ||
+                      r.changesets_changed;
         if (changed && (spell_flush(r.spell, r.db) != SPELL_OK ||
                         write_meta(&r, 1, err, errlen) != 0))
             goto out;

@@ -57,11 +57,16 @@ typedef struct sync_options {
     int progress;         /* progress bar on stderr */
     size_t max_file_size; /* bytes; 0: 50 MB */
     /* Each batch is one committed transaction (indexer/batch.h): */
-    size_t batch_memory;         /* heap bytes it may hold; 0: the default */
-    size_t batch_bytes;          /* also commit after this much input; 0: no
-                                    bound on input */
-    unsigned batch_seconds;      /* commit once it is this old; 0: the
-                                    default */
+    size_t batch_memory;    /* heap bytes it may hold; 0: the default */
+    size_t batch_bytes;     /* also commit after this much input; 0: no
+                               bound on input */
+    unsigned batch_seconds; /* commit once it is this old; 0: the
+                               default */
+    /* Xapian changesets kept for xapian-replicate (xc_set_max_changesets):
+     * changesets when changesets_given, else the number the index keeps
+     * from its last run (0 for a new index) */
+    unsigned changesets;
+    int changesets_given;
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     sync_log_fn log;             /* verbose and warning lines; may be NULL */
     void *log_ctx;
