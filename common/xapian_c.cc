@@ -529,16 +529,53 @@ void xc_set_bm25(xc_db *db, double k1, double k2, double k3, double b,
     db->min_normlen = min_normlen;
 }
 
+/* Shard k of d as a database of its own. Database(Internal *) is public
+ * in Xapian 1.4's header (marked internal): it is how one sub-database of
+ * a stub is asked what only a single database answers (its revision). */
+static Xapian::Database shard_of(const Xapian::Database &d, size_t k)
+{
+    return Xapian::Database(d.internal[k].get());
+}
+
 uint64_t xc_revision(xc_db *db)
 {
     if (!db)
         return 0;
     try {
-        return db->cur().get_revision();
+        Xapian::Database &d = db->cur();
+        if (d.size() <= 1)
+            return d.get_revision();
+        uint64_t sum = 0;
+        for (size_t k = 0; k < d.size(); k++)
+            sum += shard_of(d, k).get_revision();
+        return sum;
     } catch (...) {
         fail(db, "cannot read revision of index");
         return 0;
     }
+}
+
+size_t xc_nshards(xc_db *db)
+{
+    return db ? db->cur().size() : 0;
+}
+
+xc_status xc_shard_stats(xc_db *db, size_t k, uint64_t *revision,
+                         uint32_t *docs)
+{
+    if (revision)
+        *revision = 0;
+    if (docs)
+        *docs = 0;
+    if (!db)
+        return XC_ERR_ARG;
+    if (!revision || !docs || k >= db->cur().size())
+        return arg_error(db, "xc_shard_stats needs a shard and outputs");
+    return guard(db, "cannot read a shard of index", [&] {
+        Xapian::Database s = shard_of(db->cur(), k);
+        *docs = s.get_doccount();
+        *revision = s.get_revision();
+    });
 }
 
 xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN])
@@ -549,7 +586,14 @@ xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN])
         return XC_ERR_ARG;
     return guard(db, "cannot read the UUID of index", [&] {
         std::string u = db->cur().get_uuid();
-        snprintf(out, XC_UUID_LEN, "%s", u.c_str());
+        if (u.size() < XC_UUID_LEN) {
+            snprintf(out, XC_UUID_LEN, "%s", u.c_str());
+        } else { /* shards: "UUID:UUID...", FNV-1a of it all */
+            uint64_t h = 1469598103934665603ULL;
+            for (unsigned char ch : u)
+                h = (h ^ ch) * 1099511628211ULL;
+            snprintf(out, XC_UUID_LEN, "h:%016llx", (unsigned long long)h);
+        }
     });
 }
 

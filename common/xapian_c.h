@@ -81,12 +81,22 @@ xc_status xc_reopen(xc_db *db, int *changed);
  * search/rank.h). Until called, Xapian's defaults. db may be NULL. */
 void xc_set_bm25(xc_db *db, double k1, double k2, double k3, double b,
                  double min_normlen);
-/* Revision number of the open database (0 when unknown). */
+/* Revision number of the open database (0 when unknown). A database of
+ * several shards (a stub file listing local databases, docs/SCALING.md)
+ * has the sum of theirs: it grows with every commit of any of them, which
+ * is all its callers compare. */
 uint64_t xc_revision(xc_db *db);
+/* Shards (sub-databases) the handle reads: 1 for a plain database. */
+size_t xc_nshards(xc_db *db);
+/* Shard k's revision and document count. XC_OK, or an error (a remote
+ * shard has no revision Xapian can tell). */
+xc_status xc_shard_stats(xc_db *db, size_t k, uint64_t *revision,
+                         uint32_t *docs);
 /* Bytes of a database UUID string, its NUL included. */
 #define XC_UUID_LEN 37
 /* UUID of the database the handle reads, as of its last open or reopen,
- * into out (XC_UUID_LEN bytes; "" on failure). A reopen keeps the handle
+ * into out (XC_UUID_LEN bytes; "" on failure); for several shards,
+ * "h:" and a 64-bit hash of their UUIDs in hex. A reopen keeps the handle
  * even when the path now holds another database with the same revision
  * number: the UUID is what tells them apart. */
 xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN]);

@@ -1000,6 +1000,15 @@ static void do_stats(engine_ctx *c, engine_result *r)
         r->langs[i].count = c->present_docs[i];
     }
     r->nlangs = c->npresent;
+    size_t ns = xc_nshards(c->db);
+    for (size_t k = 0; ns > 1 && k < ns && k < ENGINE_MAX_SHARDS; k++) {
+        if (xc_shard_stats(c->db, k, &r->shards[k].revision,
+                           &r->shards[k].documents) != XC_OK) {
+            fail(r, JSON_ERR_INTERNAL, xc_errmsg(c->db));
+            return;
+        }
+        r->nshards = k + 1;
+    }
     r->documents = docs;
     r->terms = total;
     r->index_age_s = b > 0 ? (int64_t)time(NULL) - b : -1;

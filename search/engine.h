@@ -30,6 +30,7 @@
 #define ENGINE_FACET_MAX 50
 /* Languages one index holds at most: every one common/lang knows. */
 #define ENGINE_MAX_LANGS LANG_MAX
+#define ENGINE_MAX_SHARDS 64 /* shards STATS lists */
 /* Longest error message a result carries (Xapian's are cut there). */
 #define ENGINE_MESSAGE_MAX 512
 /* The message of JSON_ERR_TOO_LARGE: the result, or its rendering, passed
@@ -141,6 +142,13 @@ typedef struct engine_result {
     int64_t index_age_s;                  /* -1: build time unknown */
     engine_count langs[ENGINE_MAX_LANGS]; /* documents per language code */
     size_t nlangs;
+    /* an index of several shards (docs/SCALING.md): each one's figures,
+     * the first ENGINE_MAX_SHARDS; nshards 0 for a plain index */
+    struct {
+        uint64_t revision;
+        uint32_t documents;
+    } shards[ENGINE_MAX_SHARDS];
+    size_t nshards;
 } engine_result;
 
 /* max_bytes bounds store: a result that would need more is the error
