@@ -212,6 +212,17 @@ class Conn:
         self.send(text + ("\n" if isinstance(text, str) else b"\n"))
         return self.json()
 
+    def answers(self, lines):
+        """The answer to each request line, each asserted ok, without its
+        took_ms (so that two runs' answers compare)."""
+        out = []
+        for line in lines:
+            a = self.req(line)
+            assert a["ok"] is True, (line, a)
+            a.pop("took_ms", None)
+            out.append(a)
+        return out
+
     def ids(self, query):
         """The ids of the hits of SEARCH query, in rank order."""
         r = self.req("SEARCH " + query)

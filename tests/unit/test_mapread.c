@@ -45,6 +45,20 @@ static int is_pattern(const unsigned char *buf, size_t n, size_t off,
     return 1;
 }
 
+/* Open path read-only, check that n bytes at off are pattern seed, close;
+ * the descriptor it had. */
+static int read_pattern(const char *path, size_t n, size_t off, unsigned seed)
+{
+    unsigned char buf[PAGE];
+    assert_true(n <= sizeof buf);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, buf, n, (off_t)off), (ssize_t)n);
+    assert_true(is_pattern(buf, n, off, seed));
+    assert_int_equal(close(fd), 0);
+    return fd;
+}
+
 static mapread_stats now(void)
 {
     mapread_stats s;
@@ -56,13 +70,8 @@ static void test_nothing_mapped_until_enabled(void **state)
 {
     unit_db *u = *state;
     char path[256];
-    unsigned char buf[100];
     make_file(u->dir, "a.glass", 3 * PAGE, 1, path, sizeof path);
-    int fd = open(path, O_RDONLY);
-    assert_true(fd >= 0);
-    assert_int_equal(pread(fd, buf, sizeof buf, 10), sizeof buf);
-    assert_true(is_pattern(buf, sizeof buf, 10, 1));
-    assert_int_equal(close(fd), 0);
+    read_pattern(path, 100, 10, 1);
     mapread_stats s = now();
     assert_int_equal(s.maps, 0);
     assert_int_equal(s.hits, 0);
@@ -136,19 +145,11 @@ static void test_reused_descriptor_reads_its_own_file(void **state)
 {
     unit_db *u = *state;
     char p1[256], p2[256];
-    unsigned char buf[200];
     make_file(u->dir, "d.glass", 2 * PAGE, 5, p1, sizeof p1);
     make_file(u->dir, "e.glass", 2 * PAGE, 6, p2, sizeof p2);
-    int fd = open(p1, O_RDONLY);
-    assert_true(fd >= 0);
-    assert_int_equal(pread(fd, buf, sizeof buf, 300), sizeof buf);
-    assert_true(is_pattern(buf, sizeof buf, 300, 5));
-    assert_int_equal(close(fd), 0);
-    int fd2 = open(p2, O_RDONLY);
-    assert_int_equal(fd2, fd); /* the lowest free number: the same */
-    assert_int_equal(pread(fd2, buf, sizeof buf, 300), sizeof buf);
-    assert_true(is_pattern(buf, sizeof buf, 300, 6));
-    assert_int_equal(close(fd2), 0);
+    int fd = read_pattern(p1, 200, 300, 5);
+    /* the lowest free number: the same, read through e's own map */
+    assert_int_equal(read_pattern(p2, 200, 300, 6), fd);
 }
 
 static void test_truncated_file_falls_back(void **state)
