@@ -157,6 +157,20 @@ static void put_doc(const engine_result *r, buf_t *out)
     buf_puts(out, "}\n");
 }
 
+void render_shards(buf_t *out, const engine_result *r)
+{
+    if (r->nshards == 0)
+        return;
+    key(out, "shards");
+    for (size_t k = 0; k < r->nshards; k++) {
+        buf_puts(out, k ? ",{\"documents\":" : "[{\"documents\":");
+        json_uint(out, r->shards[k].documents);
+        key_uint(out, "revision", r->shards[k].revision);
+        buf_puts(out, "}");
+    }
+    buf_puts(out, "]");
+}
+
 static void put_stats(const engine_result *r, const render_figures *f,
                       buf_t *out)
 {
@@ -168,16 +182,7 @@ static void put_stats(const engine_result *r, const render_figures *f,
     json_int(out, r->index_age_s);
     key(out, "languages");
     put_counts(out, r, r->langs, r->nlangs);
-    if (r->nshards > 0) {
-        key(out, "shards");
-        for (size_t k = 0; k < r->nshards; k++) {
-            buf_puts(out, k ? ",{\"documents\":" : "[{\"documents\":");
-            json_uint(out, r->shards[k].documents);
-            key_uint(out, "revision", r->shards[k].revision);
-            buf_puts(out, "}");
-        }
-        buf_puts(out, "]");
-    }
+    render_shards(out, r);
     if (f) {
         key_double(out, "uptime_s", f->uptime_s, 1);
         key_uint(out, "connections_open", f->conn_open);

@@ -47,6 +47,10 @@ void render_result(const engine_result *res, const render_figures *figures,
 
 /* Append the error line {"ok":false,"error":CODE,"message":MSG}. */
 void render_error(buf_t *out, json_err e, const char *msg);
+/* ,"shards":[{"documents":N,"revision":N},...] of a STATS result of an
+ * index of several shards onto out (nothing for a plain index): STATS and
+ * /health say it the same way. */
+void render_shards(buf_t *out, const engine_result *r);
 
 /* Append a cached SEARCH answer kept[0..keep) (see render_info) served
  * again after took_ms: the new time and "cached":true close it. Returns

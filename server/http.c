@@ -171,10 +171,12 @@ void http_render(const slot *sl, const engine_result *res, buf_t *out,
         if (ri->ok) {
             buf_printf(out,
                        "{\"ok\":true,\"revision\":%llu,\"index_age_s\":%lld,"
-                       "\"documents\":%llu}\n",
+                       "\"documents\":%llu",
                        (unsigned long long)res->revision,
                        (long long)res->index_age_s,
                        (unsigned long long)res->documents);
+            render_shards(out, res);
+            buf_puts(out, "}\n");
         } else {
             ri->error = JSON_ERR_INTERNAL;
             render_error(out, JSON_ERR_INTERNAL,

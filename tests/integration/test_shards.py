@@ -4,8 +4,10 @@ file (issue #16, docs/SCALING.md): cglu-searchd serves a folder whose
 XAPIANDB lists two databases with the same answers as one index of the
 same pages (Xapian's statistics are the shards' together), follows a
 commit to either shard as it follows one to a single index (its revision
-is the sum of theirs; the answer cache is emptied), and STATS shows each
-shard."""
+is the sum of theirs; the answer cache is emptied), and STATS and /health
+show each shard."""
+import http.client
+import json
 import os
 import shutil
 import subprocess
@@ -14,7 +16,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
-from daemon import TIMEOUT, Daemon, wait_until  # noqa: E402
+from daemon import HOST, TIMEOUT, Daemon, HttpDaemon, wait_until  # noqa: E402
 
 INDEXER = os.path.abspath(prog("cglu-index"))
 CORPUS = os.path.join(ROOT, "corpus")
@@ -81,15 +83,27 @@ def test_same_answers_as_one_index():
         assert x == y, (line, x, y)
 
 
-def test_stats_lists_the_shards():
-    _, stub, _ = built()
-    with Daemon(stub, check_exit=True, check_log=True) as d, d.conn() as c:
+def test_stats_and_health_list_the_shards():
+    one, stub, _ = built()
+    with HttpDaemon(stub) as d, d.conn() as c:
         s = c.req("STATS")
         assert len(s["shards"]) == 2, s
         assert sum(x["documents"] for x in s["shards"]) == s["documents"]
         assert all(x["documents"] > 0 and x["revision"] >= 1
                    for x in s["shards"]), s
         assert s["revision"] == sum(x["revision"] for x in s["shards"])
+        h = http.client.HTTPConnection(HOST, d.http_port, timeout=TIMEOUT)
+        try:
+            h.request("GET", "/health")
+            r = h.getresponse()
+            health = json.loads(r.read())
+        finally:
+            h.close()
+        assert r.status == 200, (r.status, health)
+        assert health["shards"] == s["shards"], health
+        assert health["revision"] == s["revision"], health
+    with Daemon(one, check_exit=True, check_log=True) as d, d.conn() as c:
+        assert "shards" not in c.req("STATS")  # one index: no list
 
 
 def test_commit_to_a_shard_is_served():
