@@ -29,7 +29,12 @@ TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 SRC_DIRS := common indexer search server client
 MAINS := $(wildcard $(addsuffix /*_main.c,$(SRC_DIRS)))
-LIB_C := $(filter-out $(MAINS),$(wildcard $(addsuffix /*.c,$(SRC_DIRS))))
+# common/mapread defines open(), close() and pread(): only the programs
+# that read the index from maps link it (EXTRA_* below), never the library,
+# whose members any program would pull in for those names.
+MAPREAD := common/mapread.c
+LIB_C := $(filter-out $(MAINS) $(MAPREAD),$(wildcard $(addsuffix /*.c,$(SRC_DIRS))))
+MAPREAD_OBJ := $(BUILD)/obj/common/mapread.o
 LIB_CC := $(wildcard $(addsuffix /*.cc,$(SRC_DIRS)))
 # The search page's files (server/web/), built into the daemon as a C
 # table (scripts/embed.sh, server/assets.h).
@@ -44,6 +49,11 @@ MAIN_cglu-index := indexer/index_main
 MAIN_cglu-searchd := server/searchd_main
 MAIN_cglu-search := client/search_main
 PROGS := $(BIN)/cglu-index $(BIN)/cglu-searchd $(BIN)/cglu-search
+# Objects a program, test or benchmark links besides its main and the
+# library.
+EXTRA_cglu-searchd := $(MAPREAD_OBJ)
+EXTRA_test_mapread := $(MAPREAD_OBJ)
+EXTRA_match_bench := $(MAPREAD_OBJ)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -94,14 +104,14 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 .SECONDEXPANSION:
-$(PROGS): $(BIN)/%: $(BUILD)/obj/$$(MAIN_$$*).o $(LIB)
+$(PROGS): $(BIN)/%: $(BUILD)/obj/$$(MAIN_$$*).o $$(EXTRA_$$*) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(SAN) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $$(EXTRA_$$*) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(SAN) -o $@ $^ $(LIBS) $(TEST_LIBS)
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $$(EXTRA_$$*) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CXX) $(SAN) -o $@ $^ $(LIBS)
 # The one C++ benchmark: Xapian's own write cost (bench/README.md).

@@ -35,9 +35,10 @@ static _Thread_local sigjmp_buf *volatile copying;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
-    (void)si;
     (void)uc;
-    if (copying)
+    /* a fault of this thread's copy (si_code > 0: raised by the kernel,
+     * not sent by kill) */
+    if (copying && si && si->si_code > 0)
         siglongjmp(*copying, 1);
     /* not ours: the default action */
     signal(sig, SIG_DFL);
@@ -118,18 +119,47 @@ int open(const char *path, int flags, ...)
         va_end(ap);
     }
     int fd = (int)syscall(SYS_openat, AT_FDCWD, path, flags, mode);
-    if (fd >= 0 && fd < MAPREAD_MAX_FD && (flags & O_ACCMODE) == O_RDONLY &&
-        atomic_load_explicit(&enabled, memory_order_relaxed) && is_table(path))
-        map_fd(fd);
+    if (fd >= 0 && fd < MAPREAD_MAX_FD) {
+        int e = errno; /* fstat, mmap: a successful open leaves it be */
+        /* a number freed by another way than close() (close_range, a
+         * dup2 onto it) may still name an old map */
+        if (atomic_load_explicit(&maps[fd], memory_order_relaxed))
+            unmap_fd(fd);
+        if ((flags & O_ACCMODE) == O_RDONLY &&
+            atomic_load_explicit(&enabled, memory_order_relaxed) &&
+            is_table(path))
+            map_fd(fd);
+        errno = e;
+    }
     return fd;
+}
+
+/* dup2 and dup3 onto a mapped descriptor: it names another file now. */
+int dup2(int fd, int to)
+{
+    if (to >= 0 && to < MAPREAD_MAX_FD && to != fd &&
+        atomic_load_explicit(&maps[to], memory_order_relaxed))
+        unmap_fd(to);
+    return (int)syscall(SYS_dup2, fd, to);
+}
+
+int dup3(int fd, int to, int flags)
+{
+    if (to >= 0 && to < MAPREAD_MAX_FD && to != fd &&
+        atomic_load_explicit(&maps[to], memory_order_relaxed))
+        unmap_fd(to);
+    return (int)syscall(SYS_dup3, fd, to, flags);
 }
 
 int close(int fd)
 {
     /* before the number can be reused */
     if (fd >= 0 && fd < MAPREAD_MAX_FD &&
-        atomic_load_explicit(&maps[fd], memory_order_relaxed))
+        atomic_load_explicit(&maps[fd], memory_order_relaxed)) {
+        int e = errno;
         unmap_fd(fd);
+        errno = e;
+    }
     return (int)syscall(SYS_close, fd);
 }
 

@@ -13,20 +13,25 @@
  * files, writers, reads past the length mapped at open (a file the
  * indexer has grown since), descriptors past MAPREAD_MAX_FD.
  *
- * How: this module defines open(), close() and pread(), which a program
- * linking it uses instead of the C library's (libxapian's calls resolve
- * to the program's definitions first). Only programs that call
- * mapread_enable() link it (it comes from the static library only when
- * referenced): the daemon and the benchmarks, never the indexer.
- * - A map lives exactly as long as its descriptor: close() unmaps before
- *   it closes, so a descriptor number reused for another file is never
- *   read through an old map. Each descriptor is read by the one thread
- *   that owns its Xapian handle (engine contexts are per thread).
- * - A file truncated under a map (not done by Xapian or cglu-index, which
- *   only grow table files or write new ones) would raise SIGBUS on the
- *   copy: the copy is guarded, and the read falls back to pread(), which
- *   reports the short file to Xapian as usual. A SIGBUS elsewhere keeps
- *   its default action. */
+ * How: this module defines open(), close(), dup2(), dup3() and pread(),
+ * which a program linking it uses instead of the C library's (libxapian's
+ * calls resolve to the program's definitions first). It is not in the
+ * project's library: the Makefile links it into the daemon, match_bench
+ * and its test only (EXTRA_*), never into the indexer or the client.
+ * - A map lives as long as its descriptor: close() unmaps before it
+ *   closes, dup2()/dup3() before they replace a descriptor, and open()
+ *   drops any map still named by the number it returns (freed another
+ *   way, close_range), so a number reused for another file is never read
+ *   through an old map. Each descriptor is read by the one thread that
+ *   owns its Xapian handle (engine contexts are per thread).
+ * - A file truncated under a map (Xapian and cglu-index grow table files
+ *   or write new ones; the one truncation, cglu-index re-creating an index
+ *   whose first run was cut before any commit, meets no reader) raises
+ *   SIGBUS on the copy of a page past its new end: the copy is guarded, and
+ *   the read falls back to pread(), which reports the short file to Xapian
+ *   as usual. Bytes between the new end and the end of its page read as
+ *   zeros, as a map gives them. A SIGBUS elsewhere keeps its default
+ *   action. */
 #ifndef CGLU_COMMON_MAPREAD_H
 #define CGLU_COMMON_MAPREAD_H
 

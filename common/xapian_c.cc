@@ -257,6 +257,27 @@ static char *dup_string(const std::string &s)
     return p;
 }
 
+/* Shard k of d as a database of its own. Database(Internal *) is public
+ * in Xapian 1.4's header (marked internal): it is how one sub-database of
+ * a stub is asked what only a single database answers (its revision). */
+static Xapian::Database shard_of(const Xapian::Database &d, size_t k)
+{
+    return Xapian::Database(d.internal[k].get());
+}
+
+/* The revision of d: Xapian's for one database; for several shards (a
+ * stub), the sum of theirs, since get_revision() throws for more than one
+ * sub-database (xapian_c.h). */
+static Xapian::rev rev_of(const Xapian::Database &d)
+{
+    if (d.size() <= 1)
+        return d.get_revision();
+    Xapian::rev sum = 0;
+    for (size_t k = 0; k < d.size(); k++)
+        sum += shard_of(d, k).get_revision();
+    return sum;
+}
+
 /* Run op; on DatabaseModifiedError reopen and run all of it again, so that
  * nothing read from the old revision is mixed with the new one. op must
  * reset whatever it fills at its start. */
@@ -280,8 +301,8 @@ template <typename F> static void rerun(xc_db *db, F &&op)
             if (db->writer || round == XC_RETRY_MAX)
                 throw;
             Xapian::Database &rd = db->cur();
-            Xapian::rev before = rd.get_revision();
-            if (!rd.reopen() && rd.get_revision() == before)
+            Xapian::rev before = rev_of(rd);
+            if (!rd.reopen() && rev_of(rd) == before)
                 throw;
         }
     }
@@ -510,10 +531,10 @@ xc_status xc_reopen(xc_db *db, int *changed)
         return XC_ERR_ARG;
     return guard(db, "cannot reopen index", [&] {
         Xapian::Database &d = db->cur();
-        Xapian::rev before = d.get_revision();
+        Xapian::rev before = rev_of(d);
         d.reopen();
         if (changed)
-            *changed = d.get_revision() != before;
+            *changed = rev_of(d) != before;
     });
 }
 
@@ -529,26 +550,12 @@ void xc_set_bm25(xc_db *db, double k1, double k2, double k3, double b,
     db->min_normlen = min_normlen;
 }
 
-/* Shard k of d as a database of its own. Database(Internal *) is public
- * in Xapian 1.4's header (marked internal): it is how one sub-database of
- * a stub is asked what only a single database answers (its revision). */
-static Xapian::Database shard_of(const Xapian::Database &d, size_t k)
-{
-    return Xapian::Database(d.internal[k].get());
-}
-
 uint64_t xc_revision(xc_db *db)
 {
     if (!db)
         return 0;
     try {
-        Xapian::Database &d = db->cur();
-        if (d.size() <= 1)
-            return d.get_revision();
-        uint64_t sum = 0;
-        for (size_t k = 0; k < d.size(); k++)
-            sum += shard_of(d, k).get_revision();
-        return sum;
+        return rev_of(db->cur());
     } catch (...) {
         fail(db, "cannot read revision of index");
         return 0;

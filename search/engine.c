@@ -59,9 +59,6 @@ struct engine_ctx {
     index_meta_folder folder; /* the folder db was opened in */
 };
 
-/* The index's layout and analyzer, by common/index_meta's rule (an index
- * without documents is served whatever it records); *lang is the language
- * to analyse queries with, malloc'd. */
 void engine_heap_tune(void)
 {
 #ifdef __GLIBC__
@@ -70,6 +67,9 @@ void engine_heap_tune(void)
 #endif
 }
 
+/* The index's layout and analyzer, by common/index_meta's rule (an index
+ * without documents is served whatever it records); *lang is the language
+ * to analyse queries with, malloc'd. */
 static engine_status check_meta(xc_db *db, const char *path, char **lang,
                                 char *err, size_t errlen)
 {

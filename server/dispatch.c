@@ -25,6 +25,9 @@
 #define LOOP_MAX_TEXT 64     /* bytes of query text: a handful of words */
 #define LOOP_MAX_HITS 20     /* offset + limit */
 #define LOOP_MAX_SNIPPET 400 /* characters of each hit's snippet */
+/* Words of a search with snippets: each word's stems are looked up in
+ * each hit's position lists, so their number bounds that work too */
+#define LOOP_MAX_SNIPPET_WORDS 8
 /* After the loop's last search, one worker stays parked this long (see
  * pool_share): under a steady load of cheap searches the loop searches
  * every few hundred microseconds, and a worker woken and parked again
@@ -306,14 +309,24 @@ static void dispatch_error(conn *c, const slot_http *h, json_err e,
 /* Whether the loop may run req itself once this turn's polled events are
  * handled: a SEARCH whose cost is bounded by a few words' posting lists and
  * few hits' snippets (no facets: they count every match; snippets of at
- * most LOOP_MAX_SNIPPET characters, cut from the text store's blocks
- * around the matches' positions; no wildcard: an expansion may be huge,
- * and a prefix's snippet scans up to 1 MB of a page; a short text; few
- * hits), and one a turn. Only requests read in the poll phase: the
- * check phase that runs it always follows, while a request dispatched
- * elsewhere (a paused client resumed) could wait for it across a poll that
- * blocks. So the loop is late for other clients by at most one such search
- * (under 2 ms at worst on large-fr) per poll. */
+ * most LOOP_MAX_SNIPPET characters for at most LOOP_MAX_SNIPPET_WORDS
+ * words, cut from the text store's blocks around the matches' positions; no
+ * wildcard: an expansion may be huge, and a prefix's snippet scans up to 1 MB
+ * of a page; a short text; few hits), and one a turn. Only requests read in the
+ * poll phase: the check phase that runs it always follows, while a request
+ * dispatched elsewhere (a paused client resumed) could wait for it across a
+ * poll that blocks. So the loop is late for other clients by at most one such
+ * search (under 2 ms at worst on large-fr) per poll. */
+/* Blank-separated words of text[0..len). */
+static size_t words_in(const char *text, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += text[i] != ' ' && text[i] != '\t' &&
+             (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t');
+    return n;
+}
+
 static int loop_may_run(const server *s, const engine_request *r,
                         const slot_http *h)
 {
@@ -324,6 +337,9 @@ static int loop_may_run(const server *s, const engine_request *r,
         r->offset + r->limit > LOOP_MAX_HITS)
         return 0;
     if (r->text_len > 0 && memchr(r->text, '*', r->text_len) != NULL)
+        return 0;
+    if (r->snippet > 0 &&
+        words_in(r->text, r->text_len) > LOOP_MAX_SNIPPET_WORDS)
         return 0;
     return h == NULL || h->endpoint == HTTP_EP_SEARCH;
 }

@@ -945,6 +945,16 @@ def test_maps_and_system_calls_give_the_same_answers():
     assert any(a.get("hits") for a in answers[0])
     for line, x, y in zip(lines, answers[0], answers[1]):
         assert x == y, (line, x, y)
+    # the daemon defines the reads it maps; the indexer and the client,
+    # which never map, keep the C library's
+    for name, mapped in (("cglu-searchd", True), ("cglu-index", False),
+                         ("cglu-search", False)):
+        out = subprocess.run(["nm", "-D", "--defined-only", prog(name)],
+                             capture_output=True, text=True, check=True,
+                             timeout=TIMEOUT).stdout
+        defined = set(re.findall(r" T (open|close|pread)$", out, re.M))
+        assert defined == ({"open", "close", "pread"} if mapped else set()), \
+            (name, defined)
 
 
 def test_cache_fresh_while_workers_are_busy():

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The searches the daemon's loop runs itself (issue #15, server/dispatch.c):
-a cheap SEARCH (snippets of at most 400 characters, no facets, no
-wildcard, a short text, at most 20 hits) read in the loop's poll phase runs on the loop thread at the end
+a cheap SEARCH (snippets of at most 400 characters for at most 8 words,
+no facets, no wildcard, a short text, at most 20 hits) read in the loop's poll phase runs on the loop thread at the end
 of that turn, one a turn; every other engine request goes to a worker.
 These tests assert behaviour, never times: the same answers whichever
 thread ran them, request order kept with both kinds mixed, the expensive
@@ -199,6 +199,7 @@ def test_expensive_requests_never_on_loop():
     assert len(long_text.encode()) == 65
     worker_only = [
         "SEARCH snippet=401 ville",
+        "SEARCH a b c d e f g h ville",  # snippets for more than 8 words
         "SEARCH snippet=0 facets=lang ville",
         "SEARCH snippet=0 vil*",
         "SEARCH snippet=0 " + long_text,
@@ -215,6 +216,8 @@ def test_expensive_requests_never_on_loop():
         "SEARCH ville",  # the default snippets: from the text store
         "SEARCH snippet=1 ville",
         "SEARCH snippet=400 limit=20 ville",
+        "SEARCH a b c d e f g ville",
+        "SEARCH snippet=0 a b c d e f g h i j ville",
     ]
     with daemon() as d, d.conn() as c:
         for line in worker_only:

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/mapread.h"
@@ -152,6 +153,32 @@ static void test_reused_descriptor_reads_its_own_file(void **state)
     assert_int_equal(read_pattern(p2, 200, 300, 6), fd);
 }
 
+static void test_descriptor_replaced_other_ways(void **state)
+{
+    unit_db *u = *state;
+    char t1[256], t2[256];
+    unsigned char buf[100];
+    make_file(u->dir, "g.glass", 2 * PAGE, 8, t1, sizeof t1);
+    make_file(u->dir, "g.txt", 2 * PAGE, 9, t2, sizeof t2);
+    /* dup2 onto a mapped descriptor: it reads the other file */
+    int fd = open(t1, O_RDONLY), other = open(t2, O_RDONLY);
+    assert_true(fd >= 0 && other >= 0);
+    assert_int_equal(dup2(other, fd), fd);
+    assert_int_equal(pread(fd, buf, sizeof buf, 50), sizeof buf);
+    assert_true(is_pattern(buf, sizeof buf, 50, 9));
+    assert_int_equal(close(fd), 0);
+    assert_int_equal(close(other), 0);
+    /* closed by close_range, not close(): the number's next file is read,
+     * not the old map */
+    fd = open(t1, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(syscall(SYS_close_range, fd, fd, 0), 0);
+    assert_int_equal(open(t2, O_RDONLY), fd);
+    assert_int_equal(pread(fd, buf, sizeof buf, 70), sizeof buf);
+    assert_true(is_pattern(buf, sizeof buf, 70, 9));
+    assert_int_equal(close(fd), 0);
+}
+
 static void test_truncated_file_falls_back(void **state)
 {
     unit_db *u = *state;
@@ -230,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_tables_only_same_bytes),
         cmocka_unit_test(test_grown_file_reads_past_its_map),
         cmocka_unit_test(test_reused_descriptor_reads_its_own_file),
+        cmocka_unit_test(test_descriptor_replaced_other_ways),
         cmocka_unit_test(test_truncated_file_falls_back),
         cmocka_unit_test(test_xapian_reads_through_maps),
     };

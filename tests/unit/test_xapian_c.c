@@ -924,6 +924,61 @@ static void test_synonyms_bad_arguments(void **state)
     xc_close(w);
 }
 
+/* A stub listing two databases reads as one: documents of both, its
+ * revision the sum of theirs, a reopen that sees a commit to either (the
+ * cheap way: XC_OK, not a failure the caller would answer by opening
+ * afresh), each shard's figures; the UUID of both, hashed. */
+static void test_shards_through_a_stub(void **state)
+{
+    fixture *f = *state;
+    char s0[160], s1[160], stub[160], uuid[XC_UUID_LEN];
+    xc_db *w0, *w1, *r;
+    uint64_t rev;
+    uint32_t docs;
+    int changed = 0;
+    snprintf(s0, sizeof s0, "%s/s0", f->dir);
+    snprintf(s1, sizeof s1, "%s/s1", f->dir);
+    snprintf(stub, sizeof stub, "%s/stub", f->dir);
+    assert_int_equal(xc_open_write(s0, 1, &w0, f->err, sizeof f->err), XC_OK);
+    assert_int_equal(xc_open_write(s1, 1, &w1, f->err, sizeof f->err), XC_OK);
+    put_doc(w0, "a", "ville region", NULL);
+    put_doc(w0, "b", "ville", NULL);
+    put_doc(w1, "c", "region", NULL);
+    assert_int_equal(xc_commit(w0), XC_OK);
+    assert_int_equal(xc_commit(w1), XC_OK);
+    FILE *sf = fopen(stub, "w");
+    assert_non_null(sf);
+    fputs("glass s0\nglass s1\n", sf); /* relative to the stub's folder */
+    fclose(sf);
+    assert_int_equal(xc_open_read(stub, &r, f->err, sizeof f->err), XC_OK);
+    assert_int_equal(xc_nshards(r), 2);
+    char got[128];
+    hits_of(r, xc_query_term("region", 6, 1), got, sizeof got);
+    assert_string_equal(got, "a,c");
+    assert_int_equal(xc_shard_stats(r, 0, &rev, &docs), XC_OK);
+    assert_int_equal(docs, 2);
+    uint64_t r0 = rev;
+    assert_int_equal(xc_shard_stats(r, 1, &rev, &docs), XC_OK);
+    assert_int_equal(docs, 1);
+    assert_int_equal(xc_revision(r), r0 + rev);
+    assert_int_equal(xc_shard_stats(r, 2, &rev, &docs), XC_ERR_ARG);
+    assert_int_equal(xc_uuid(r, uuid), XC_OK);
+    assert_int_equal(strncmp(uuid, "h:", 2), 0);
+    uint64_t before = xc_revision(r);
+    put_doc(w1, "d", "region ville", NULL);
+    assert_int_equal(xc_commit(w1), XC_OK);
+    assert_int_equal(xc_reopen(r, &changed), XC_OK);
+    assert_int_equal(changed, 1);
+    assert_int_equal(xc_revision(r), before + 1);
+    hits_of(r, xc_query_term("region", 6, 1), got, sizeof got);
+    assert_string_equal(got, "a,c,d");
+    assert_int_equal(xc_reopen(r, &changed), XC_OK);
+    assert_int_equal(changed, 0);
+    xc_close(r);
+    xc_close(w0);
+    xc_close(w1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -945,6 +1000,7 @@ int main(void)
         UNIT_TEST_ON_DB(test_bad_arguments),
         UNIT_TEST_ON_DB(test_synonyms),
         UNIT_TEST_ON_DB(test_synonyms_bad_arguments),
+        UNIT_TEST_ON_DB(test_shards_through_a_stub),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
