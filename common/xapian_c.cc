@@ -427,7 +427,29 @@ static unsigned xc_changesets = 0;
 
 void xc_set_max_changesets(unsigned n)
 {
-    xc_changesets = n > XC_MAX_CHANGESETS ? XC_MAX_CHANGESETS : n;
+    unsigned v = n > XC_MAX_CHANGESETS ? XC_MAX_CHANGESETS : n;
+    if (xc_changesets != v) /* threads setting the same value write nothing */
+        xc_changesets = v;
+}
+
+/* Set Xapian's writer variables (flush threshold, changesets) in the
+ * environment unless they already say so: setenv is not thread-safe, and
+ * Xapian reads them with getenv when a writer opens. */
+static void writer_env(void)
+{
+    char cs[16];
+    const char *ft = getenv("XAPIAN_FLUSH_THRESHOLD");
+    if (!ft || strcmp(ft, XC_FLUSH_THRESHOLD) != 0)
+        setenv("XAPIAN_FLUSH_THRESHOLD", XC_FLUSH_THRESHOLD, 1);
+    snprintf(cs, sizeof cs, "%u", xc_changesets);
+    const char *was = getenv("XAPIAN_MAX_CHANGESETS");
+    if (!was || strcmp(was, cs) != 0)
+        setenv("XAPIAN_MAX_CHANGESETS", cs, 1);
+}
+
+void xc_writer_env(void)
+{
+    writer_env();
 }
 
 static xc_status open_db(const char *path, bool writer, int truncate,
@@ -453,13 +475,9 @@ static xc_status open_db(const char *path, bool writer, int truncate,
             int flags = truncate ? Xapian::DB_CREATE_OR_OVERWRITE
                                  : Xapian::DB_CREATE_OR_OPEN;
             /* setenv is not thread-safe: writers are opened before any
-             * thread starts (xapian_c.h); set once, never changed after */
-            const char *ft = getenv("XAPIAN_FLUSH_THRESHOLD");
-            if (!ft || strcmp(ft, XC_FLUSH_THRESHOLD) != 0)
-                setenv("XAPIAN_FLUSH_THRESHOLD", XC_FLUSH_THRESHOLD, 1);
-            char cs[16];
-            snprintf(cs, sizeof cs, "%u", xc_changesets);
-            setenv("XAPIAN_MAX_CHANGESETS", cs, 1);
+             * thread starts, or xc_writer_env set the same values first
+             * (xapian_c.h): then this only reads them */
+            writer_env();
             db->wdb = Xapian::WritableDatabase(path, flags);
             db->writer = true;
         } else {

@@ -64,6 +64,11 @@ xc_status xc_open_write(const char *path, int truncate, xc_db **out, char *err,
  * XC_MAX_CHANGESETS. */
 #define XC_MAX_CHANGESETS 100000
 void xc_set_max_changesets(unsigned n);
+/* Set now, in the calling thread, the environment xc_open_write sets
+ * (flush threshold, xc_set_max_changesets' count), so that writers opened
+ * later by several threads only read it: call before the threads start,
+ * and set no other count in them. */
+void xc_writer_env(void);
 /* Close and free (NULL allowed). A writer's uncommitted changes are
  * discarded (an open transaction is cancelled). Note: outside a
  * transaction Xapian's close() commits pending changes itself, and a

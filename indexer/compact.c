@@ -27,8 +27,7 @@ static int remove_entry(const char *p, const struct stat *st, int flag,
                                                                            : -1;
 }
 
-/* Remove folder p and what it holds; 0 when it is gone (or was not). */
-static int remove_tree(const char *p)
+int compact_remove_tree(const char *p)
 {
     struct stat st;
     if (lstat(p, &st) != 0)
@@ -45,18 +44,18 @@ compact_status compact_swap(xc_db *db, const char *path, char *err,
         errmsg_set(err, errlen, "cannot compact %s: path too long", path);
         return COMPACT_ERR;
     }
-    if (remove_tree(tmp) != 0) {
+    if (compact_remove_tree(tmp) != 0) {
         errmsg_set(err, errlen, "cannot remove %s: %s", tmp, strerror(errno));
         return COMPACT_ERR;
     }
     if (xc_compact(db, tmp) != XC_OK) {
         errmsg_set(err, errlen, "%s", xc_errmsg(db));
-        remove_tree(tmp);
+        compact_remove_tree(tmp);
         return COMPACT_ERR;
     }
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) != 0) {
         int e = errno;
-        remove_tree(tmp);
+        compact_remove_tree(tmp);
         errmsg_set(err, errlen,
                    "cannot put the compacted index in place of "
                    "%s: %s",
@@ -66,7 +65,7 @@ compact_status compact_swap(xc_db *db, const char *path, char *err,
     }
     /* tmp now holds the index as built */
     errmsg_set(err, errlen, "%s", "");
-    if (remove_tree(tmp) != 0)
+    if (compact_remove_tree(tmp) != 0)
         errmsg_set(err, errlen, "compacted, but cannot remove %s: %s", tmp,
                    strerror(errno));
     return COMPACT_OK;

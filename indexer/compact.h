@@ -27,4 +27,8 @@ typedef enum {
 compact_status compact_swap(xc_db *db, const char *path, char *err,
                             size_t errlen);
 
+/* Remove folder path and what it holds (symlinks not followed): 0 when it
+ * is gone (or was not), -1 with errno set. */
+int compact_remove_tree(const char *path);
+
 #endif

@@ -3,6 +3,7 @@
  * synonyms file were refused (the rest is committed), 2 usage or fatal
  * error (the index keeps its last committed revision). */
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "common/schema.h"
 #include "indexer/batch.h"
 #include "indexer/extract.h"
+#include "indexer/shardset.h"
 #include "indexer/sync.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -59,10 +61,23 @@ static void usage(FILE *f)
             "an empty\n"
             "                         index or --rebuild)\n"
             "      --no-compact       never compact\n"
+            "      --shards N         write N databases (1 to %d) under "
+            "--db PATH,\n"
+            "                         PATH/shard-00.., one writer thread "
+            "each, and\n"
+            "                         PATH/XAPIANDB listing them: PATH "
+            "opens as one\n"
+            "                         index; later runs keep N (another "
+            "N needs\n"
+            "                         --rebuild; not with --feed; "
+            "docs/SCALING.md)\n"
             "      --max-file-size MB skip larger files (default 50)\n"
             "      --batch-memory MB  commit once a batch holds MB of "
             "memory (default %zu;\n"
-            "                         the peak RSS is 20 to 65 MB more)\n"
+            "                         the peak RSS is 20 to 65 MB more; "
+            "with\n"
+            "                         --shards N, each writer's bound is "
+            "MB / N)\n"
             "      --batch-size MB    also commit every MB of input "
             "(default: no bound)\n"
             "      --batch-seconds S  commit a batch S seconds old, so "
@@ -119,7 +134,7 @@ static void usage(FILE *f)
             "synonym lines\nwere refused (the rest is committed), 2 usage "
             "or fatal error (the index\nkeeps its last committed "
             "revision).\n",
-            SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG,
+            SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG, SYNC_MAX_SHARDS,
             BATCH_DEFAULT_MEMORY >> 20, BATCH_DEFAULT_SECONDS,
             SYNC_MAX_SYNONYM_FILES);
 }
@@ -141,6 +156,53 @@ static int parse_mb(const char *name, const char *s, size_t *out)
     return 0;
 }
 
+/* The shards to write at db: *n 0 for one database, else their number
+ * (the stub's, or --shards given). 0, or -1 after the message (usage). */
+static int pick_shards(const char *db, unsigned given, int rebuild, unsigned *n)
+{
+    char why[PATH_MAX + 128];
+    unsigned have = 0;
+    *n = 0;
+    switch (shardset_probe(db, &have, why, sizeof why)) {
+    case SHARDSET_ERR:
+        fprintf(stderr, "cglu-index: %s\n", why);
+        return -1;
+    case SHARDSET_STUB_OK:
+        if (given && given != have && !rebuild) {
+            fprintf(stderr,
+                    "cglu-index: index %s has %u shard%s: rerun with "
+                    "--rebuild to make %u\n",
+                    db, have, have == 1 ? "" : "s", given);
+            return -1;
+        }
+        *n = given ? given : have;
+        return 0;
+    case SHARDSET_PLAIN:
+        if (given) {
+            fprintf(stderr,
+                    "cglu-index: index %s is one database, not shards: "
+                    "--shards cannot split it (index into another --db)\n",
+                    db);
+            return -1;
+        }
+        return 0;
+    case SHARDSET_UNFINISHED:
+        if (!given) {
+            fprintf(stderr,
+                    "cglu-index: index %s: the first run of its shards did "
+                    "not finish: run it again with --shards N\n",
+                    db);
+            return -1;
+        }
+        *n = given;
+        return 0;
+    case SHARDSET_NONE:
+        *n = given;
+        return 0;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -152,6 +214,7 @@ int main(int argc, char **argv)
         {"dry-run", no_argument, NULL, 'n'},
         {"compact", no_argument, NULL, 'C'},
         {"no-compact", no_argument, NULL, 'N'},
+        {"shards", required_argument, NULL, 'H'},
         {"max-file-size", required_argument, NULL, 'M'},
         {"batch-memory", required_argument, NULL, 'G'},
         {"batch-size", required_argument, NULL, 'B'},
@@ -174,6 +237,7 @@ int main(int argc, char **argv)
     };
     const char *synfiles[SYNC_MAX_SYNONYM_FILES];
     int quiet = 0, c;
+    unsigned shards_given = 0; /* --shards N; 0: not given */
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, "d:nqvhV", longopts, NULL)) != -1) {
@@ -211,6 +275,17 @@ int main(int argc, char **argv)
         case 'N':
             opt.compact = SYNC_COMPACT_NEVER;
             break;
+        case 'H': {
+            unsigned long long v;
+            if (cli_uint(optarg, 1, SYNC_MAX_SHARDS, 0, &v) != 0) {
+                fprintf(stderr,
+                        "cglu-index: --shards takes a number from 1 to %d\n",
+                        SYNC_MAX_SHARDS);
+                return 2;
+            }
+            shards_given = (unsigned)v;
+            break;
+        }
         case 'n':
             opt.dry_run = 1;
             break;
@@ -287,8 +362,8 @@ int main(int argc, char **argv)
             if (optopt)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",
                         optopt,
-                        strchr("dMBGTLUSf", optopt) ? "needs a value"
-                                                    : "unknown option");
+                        strchr("dMBGTLUSfHK", optopt) ? "needs a value"
+                                                      : "unknown option");
             else
                 fprintf(stderr,
                         "cglu-index: unknown option %s (see "
@@ -307,6 +382,27 @@ int main(int argc, char **argv)
         return 2;
     }
     opt.progress = !quiet && isatty(STDERR_FILENO);
+    unsigned nshards = 0; /* 0: one database at PATH */
+    if (pick_shards(opt.db_path, shards_given, opt.rebuild, &nshards) != 0)
+        return 2;
+    if (nshards > 0 && opt.feed) {
+        fprintf(stderr, "cglu-index: --feed cannot write an index of "
+                        "several shards (yet: docs/SCALING.md)\n");
+        return 2;
+    }
+    if (nshards > 0) {
+        /* Xapian's environment, set here once: the writer threads only
+         * read it (setenv is not thread-safe). The shards keep one
+         * count: shard 0's when none is given. */
+        if (!opt.changesets_given) {
+            char p0[PATH_MAX];
+            if (shardset_path(opt.db_path, 0, p0, sizeof p0) == 0)
+                opt.changesets = sync_stored_changesets(p0);
+            opt.changesets_given = 1;
+        }
+        xc_set_max_changesets(opt.changesets);
+        xc_writer_env();
+    }
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -315,11 +411,15 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    extract_init();
+    extract_init(); /* libxml2's, in this thread before any other */
     sync_report rep;
-    char err[1024];
-    sync_status st = sync_run(&opt, (const char *const *)argv + optind,
-                              (size_t)(argc - optind), &rep, err, sizeof err);
+    char err[1200];
+    const char *const *roots = (const char *const *)argv + optind;
+    size_t nroots = (size_t)(argc - optind);
+    sync_status st =
+        nshards > 0
+            ? shardset_run(&opt, nshards, roots, nroots, &rep, err, sizeof err)
+            : sync_run(&opt, roots, nroots, &rep, err, sizeof err);
     extract_cleanup();
     if (st == SYNC_ERR_FATAL || st == SYNC_ERR_INTERRUPTED) {
         fprintf(stderr, "cglu-index: %s\n", err);

@@ -81,6 +81,42 @@ typedef struct run {
     int changesets_changed; /* differs from what the index said */
 } run;
 
+unsigned sync_shard_of(const char *uid, unsigned nshards)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64's offset basis */
+    for (const unsigned char *p = (const unsigned char *)uid; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL; /* its prime */
+    }
+    return nshards > 1 ? (unsigned)(h % nshards) : 0;
+}
+
+/* 1 when this run is one shard of several (sync_options.shard). */
+static int sharded(const run *r)
+{
+    return r->opt->nshards > 1;
+}
+
+/* 1 when this run says and counts the walk's own warnings: every shard
+ * walks the same folders, one speaks for them. */
+static int walk_speaker(const run *r)
+{
+    return !sharded(r) || r->opt->shard == 0;
+}
+
+typedef struct {
+    const char *root;
+    unsigned shard, nshards;
+} shard_filter;
+
+static int in_shard(const walk_entry *e, void *ctx)
+{
+    const shard_filter *sf = ctx;
+    char uid[SCHEMA_TERM_MAX + 1];
+    schema_uid(sf->root, e->relpath, uid);
+    return sync_shard_of(uid, sf->nshards) == sf->shard;
+}
+
 static void progress(run *r, int final)
 {
     runlog_progress(&r->log, r->done, r->total, r->rep->bytes, final);
@@ -833,7 +869,8 @@ out:
 static void syn_report(const char *msg, void *ctx)
 {
     run *r = ctx;
-    runlog_printf(&r->log, RUNLOG_ERROR, "%s", msg);
+    if (walk_speaker(r)) /* every shard reads the same files */
+        runlog_printf(&r->log, RUNLOG_ERROR, "%s", msg);
 }
 
 /* Read each folder's .synonyms (none is fine) and every --synonyms FILE
@@ -860,8 +897,9 @@ static int read_synonyms_into(run *r, synonyms *set, int report,
                  SYNONYMS_FILE);
         st = synonyms_read(set, path, name, 1, fn, r, bad, msg, sizeof msg);
         if (st == SYNONYMS_ERR_READ && report) {
-            runlog_printf(&r->log, RUNLOG_ERROR,
-                          "%s; the index keeps its synonyms", msg);
+            if (walk_speaker(r))
+                runlog_printf(&r->log, RUNLOG_ERROR,
+                              "%s; the index keeps its synonyms", msg);
             r->syn_keep = 1;
             nbad++;
         } else if (st != SYNONYMS_OK && st != SYNONYMS_ERR_READ) {
@@ -1020,9 +1058,7 @@ static int interrupted_creation(const char *path)
     return only_ours;
 }
 
-/* The changesets the index at path keeps (its last run's --changesets):
- * 0 when it has none or cannot be read (a new index). */
-static unsigned stored_changesets(const char *path)
+unsigned sync_stored_changesets(const char *path)
 {
     xc_db *db = NULL;
     char *v = NULL, msg[256];
@@ -1056,7 +1092,7 @@ static int open_index(run *r, char *err, size_t errlen)
         return -1;
     }
     /* before the writer opens: Xapian reads it then */
-    unsigned was = stored_changesets(r->opt->db_path);
+    unsigned was = sync_stored_changesets(r->opt->db_path);
     r->changesets = r->opt->changesets_given ? r->opt->changesets : was;
     r->changesets_changed = r->changesets != was;
     xc_set_max_changesets(r->changesets);
@@ -1246,6 +1282,13 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         snprintf(err, errlen, "out of memory");
         goto out;
     }
+    if (sharded(&r) && (opt->feed || opt->shard >= opt->nshards ||
+                        opt->nshards > SYNC_MAX_SHARDS)) {
+        snprintf(err, errlen, "%s",
+                 opt->feed ? "--feed cannot write an index of several shards"
+                           : "bad shard number");
+        goto out;
+    }
     /* a bad --base-url is a usage error: said before any walk */
     if (opt->base_url != NULL) {
         char why[128] = "out of memory"; /* kept when that is the reason */
@@ -1276,6 +1319,12 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
             snprintf(err, errlen, "%s", msg);
             goto out;
         }
+        /* Another shard's files are not this run's at all: not counted,
+         * read, nor present (its delete pass sees its own documents). */
+        if (sharded(&r)) {
+            shard_filter sf = {r.f.roots[i], opt->shard, opt->nshards};
+            walk_list_keep(&r.lists[i], in_shard, &sf);
+        }
         r.total += r.lists[i].count;
     }
     if (folders_check(&r.f, err, errlen) != FOLDERS_OK)
@@ -1288,7 +1337,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         r.syn_keep = 1;
     rep->files = r.total;
     /* links that lead outside a folder: never followed unless asked */
-    for (size_t i = 0; i < nroots; i++) {
+    for (size_t i = 0; i < nroots && walk_speaker(&r); i++) {
         for (size_t k = 0; k < r.lists[i].noutside; k++)
             runlog_printf(&r.log, RUNLOG_WARN, "skipped %s: leads outside %s",
                           r.lists[i].outside[k], roots[i]);
@@ -1339,7 +1388,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     /* An entry that could not be read (a broken link, a loop, a folder
      * without permission) keeps the documents that lived under it: they
      * may still be there. Every other vanished document is deleted. */
-    for (size_t i = 0; i < nroots; i++) {
+    for (size_t i = 0; i < nroots && walk_speaker(&r); i++) {
         const walk_list *l = &r.lists[i];
         rep->files += l->errors; /* an entry, counted with the files */
         rep->failed += l->errors;

@@ -67,6 +67,12 @@ typedef struct sync_options {
      * from its last run (0 for a new index) */
     unsigned changesets;
     int changesets_given;
+    /* One shard of an index of nshards (cglu-index --shards): the run sees
+     * only the walked files whose unique term sync_shard_of puts in shard;
+     * walk warnings (links outside, unreadable entries) are said and
+     * counted by shard 0 only. nshards 0 or 1: no sharding. A feed is
+     * refused with shards (fatal). */
+    unsigned shard, nshards;
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     sync_log_fn log;             /* verbose and warning lines; may be NULL */
     void *log_ctx;
@@ -80,6 +86,19 @@ typedef struct sync_report {
     uint64_t bytes; /* bytes of the files read and analysed */
     double seconds; /* wall time of the run */
 } sync_report;
+
+/* Shards of one index at most (cglu-index --shards). */
+#define SYNC_MAX_SHARDS 64
+
+/* The shard, of nshards (1 to SYNC_MAX_SHARDS), of the document of unique
+ * term uid (common/schema's schema_uid): FNV-1a 64 of the term, modulo
+ * nshards. Stable across runs and machines: changing it moves documents
+ * between shards (a --rebuild). */
+unsigned sync_shard_of(const char *uid, unsigned nshards);
+
+/* The changesets the index at path keeps (its last run's --changesets):
+ * 0 when it has none or cannot be read (a new index). */
+unsigned sync_stored_changesets(const char *path);
 
 /* Index the folders roots[0..nroots). The report is filled in every case
  * (zeros when nothing happened); err gets one line when the status is

@@ -529,6 +529,19 @@ out:
     return st;
 }
 
+void walk_list_keep(walk_list *list, int (*keep)(const walk_entry *, void *),
+                    void *ctx)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < list->count; k++) {
+        if (keep(&list->items[k], ctx))
+            list->items[n++] = list->items[k];
+        else
+            free(list->items[k].path);
+    }
+    list->count = n;
+}
+
 void walk_list_free(walk_list *list)
 {
     size_t k;

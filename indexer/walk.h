@@ -92,6 +92,11 @@ walk_status walk_tree(const char *root, walk_list *out, char *err,
 walk_status walk_tree_limits(const char *root, size_t max_files, int max_depth,
                              walk_list *out, char *err, size_t errlen);
 
+/* Keep the entries for which keep(entry, ctx) is 1, in their order; the
+ * others are freed. The error, unreadable and outside lists stay. */
+void walk_list_keep(walk_list *list, int (*keep)(const walk_entry *, void *),
+                    void *ctx);
+
 /* Free everything the list holds and zero it (NULL is allowed). */
 void walk_list_free(walk_list *list);
 

@@ -1,0 +1,292 @@
+/* shardset: N shards of one index, written in parallel, and the stub file
+ * that lists them. */
+#include "indexer/shardset.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/errmsg.h"
+#include "indexer/batch.h"
+#include "indexer/compact.h"
+
+/* Bytes of a stub file we read: SYNC_MAX_SHARDS lines of "glass
+ * shard-KK\n" fit with room to spare. */
+#define SHARDSET_STUB_MAX 4096
+
+/* A line of the stub, and the folder of shard k. */
+#define SHARDSET_LINE "glass shard-%02u\n"
+#define SHARDSET_DIR "shard-%02u"
+
+int shardset_path(const char *db, unsigned k, char *out, size_t n)
+{
+    int w = snprintf(out, n, "%s/" SHARDSET_DIR, db, k);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+/* 1 when path exists (any type). */
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+shardset_kind shardset_probe(const char *db, unsigned *n, char *err,
+                             size_t errlen)
+{
+    char path[PATH_MAX], buf[SHARDSET_STUB_MAX + 1], line[32];
+    *n = 0;
+    if (snprintf(path, sizeof path, "%s/" SHARDSET_STUB, db) >=
+        (int)sizeof path) {
+        errmsg_set(err, errlen, "index %s: path too long", db);
+        return SHARDSET_ERR;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno != ENOENT) {
+            errmsg_set(err, errlen, "cannot read %s: %s", path,
+                       strerror(errno));
+            return SHARDSET_ERR;
+        }
+        if (snprintf(path, sizeof path, "%s/iamglass", db) < (int)sizeof path &&
+            exists(path))
+            return SHARDSET_PLAIN;
+        if (shardset_path(db, 0, path, sizeof path) == 0 && exists(path))
+            return SHARDSET_UNFINISHED;
+        return SHARDSET_NONE;
+    }
+    size_t len = fread(buf, 1, SHARDSET_STUB_MAX + 1, f);
+    fclose(f);
+    buf[len > SHARDSET_STUB_MAX ? SHARDSET_STUB_MAX : len] = '\0';
+    /* exactly the lines shardset_run writes, shard 0 first */
+    unsigned k = 0;
+    size_t off = 0;
+    while (len <= SHARDSET_STUB_MAX && off < len && k < SYNC_MAX_SHARDS) {
+        int w = snprintf(line, sizeof line, SHARDSET_LINE, k);
+        if (strncmp(buf + off, line, (size_t)w) != 0)
+            break;
+        off += (size_t)w;
+        k++;
+    }
+    if (k == 0 || off != len) {
+        errmsg_set(err, errlen,
+                   "%s was not written by cglu-index (its lines must be "
+                   "\"glass shard-00\", \"glass shard-01\"...)",
+                   path);
+        return SHARDSET_ERR;
+    }
+    *n = k;
+    return SHARDSET_STUB_OK;
+}
+
+/* Write the stub of n shards: db/XAPIANDB.tmp, synced, renamed over the
+ * stub, so that a reader finds the old list or the new one. */
+static int write_stub(const char *db, unsigned n, char *err, size_t errlen)
+{
+    char path[PATH_MAX], tmp[PATH_MAX];
+    int fd = -1, rc = -1;
+    if (snprintf(path, sizeof path, "%s/" SHARDSET_STUB, db) >=
+            (int)sizeof path ||
+        snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        errmsg_set(err, errlen, "index %s: path too long", db);
+        return -1;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        goto fail;
+    for (unsigned k = 0; k < n; k++) {
+        char line[32];
+        int w = snprintf(line, sizeof line, SHARDSET_LINE, k);
+        if (write(fd, line, (size_t)w) != w)
+            goto fail;
+    }
+    if (fsync(fd) != 0)
+        goto fail;
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0)
+        goto fail;
+    /* the rename itself durable too: the folder's entry */
+    int dfd = open(db, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+fail:
+    errmsg_set(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    return rc;
+}
+
+/* Remove the shard folders from n on (an index that had more, or a
+ * rebuild into more that did not finish). Warnings only: a reader opens
+ * the stub, which no longer names them. */
+static void remove_beyond(const char *db, unsigned n, sync_log_fn log,
+                          void *ctx)
+{
+    char path[PATH_MAX], line[PATH_MAX + 64];
+    for (unsigned k = n; k < SYNC_MAX_SHARDS; k++) {
+        if (shardset_path(db, k, path, sizeof path) != 0 || !exists(path))
+            continue;
+        if (compact_remove_tree(path) != 0 && log) {
+            snprintf(line, sizeof line, "cannot remove %s: %s", path,
+                     strerror(errno));
+            log(line, ctx);
+        }
+    }
+}
+
+typedef struct {
+    sync_options opt;
+    char path[PATH_MAX];
+    char label[16]; /* "shard K", the log lines' prefix */
+    const char *const *roots;
+    size_t nroots;
+    sync_report rep;
+    sync_status st;
+    char err[1024];
+    const sync_options *parent; /* its log and ctx */
+} shard_job;
+
+/* A shard's log line, said as "shard K: line" through the caller's log. */
+static void shard_log(const char *line, void *ctx)
+{
+    const shard_job *j = ctx;
+    char buf[1200];
+    snprintf(buf, sizeof buf, "%s: %s", j->label, line);
+    j->parent->log(buf, j->parent->log_ctx);
+}
+
+static void *shard_main(void *arg)
+{
+    shard_job *j = arg;
+    j->st =
+        sync_run(&j->opt, j->roots, j->nroots, &j->rep, j->err, sizeof j->err);
+    return NULL;
+}
+
+/* How bad a status is, for the run's: fatal > interrupted > partial > ok. */
+static int severity(sync_status st)
+{
+    switch (st) {
+    case SYNC_OK:
+        return 0;
+    case SYNC_PARTIAL:
+        return 1;
+    case SYNC_ERR_INTERRUPTED:
+        return 2;
+    case SYNC_ERR_FATAL:
+        return 3;
+    }
+    return 3;
+}
+
+sync_status shardset_run(const sync_options *opt, unsigned nshards,
+                         const char *const *roots, size_t nroots,
+                         sync_report *rep, char *err, size_t errlen)
+{
+    shard_job *jobs = NULL;
+    pthread_t tids[SYNC_MAX_SHARDS];
+    unsigned started = 0;
+    sync_status status = SYNC_ERR_FATAL;
+    double t0 = clock_now();
+
+    memset(rep, 0, sizeof *rep);
+    err[0] = '\0';
+    if (nshards < 1 || nshards > SYNC_MAX_SHARDS) {
+        errmsg_set(err, errlen, "--shards takes a number from 1 to %d",
+                   SYNC_MAX_SHARDS);
+        goto out;
+    }
+    jobs = calloc(nshards, sizeof *jobs);
+    if (!jobs) {
+        errmsg_set(err, errlen, "out of memory");
+        goto out;
+    }
+    size_t mem = opt->batch_memory ? opt->batch_memory : BATCH_DEFAULT_MEMORY;
+    for (unsigned k = 0; k < nshards; k++) {
+        shard_job *j = &jobs[k];
+        if (shardset_path(opt->db_path, k, j->path, sizeof j->path) != 0) {
+            errmsg_set(err, errlen, "index %s: path too long", opt->db_path);
+            goto out;
+        }
+        j->opt = *opt;
+        j->opt.db_path = j->path;
+        j->opt.shard = k;
+        j->opt.nshards = nshards;
+        /* the run's bound on memory is shared by its writers */
+        j->opt.batch_memory = mem / nshards;
+        j->opt.progress = 0; /* N bars would fight over one line */
+        if (opt->log) {
+            j->opt.log = shard_log;
+            j->opt.log_ctx = j;
+        }
+        snprintf(j->label, sizeof j->label, "shard %u", k);
+        j->roots = roots;
+        j->nroots = nroots;
+        j->parent = opt;
+    }
+    for (; started < nshards; started++) {
+        int e =
+            pthread_create(&tids[started], NULL, shard_main, &jobs[started]);
+        if (e != 0) {
+            errmsg_set(err, errlen, "cannot start a writer thread: %s",
+                       strerror(e));
+            break;
+        }
+    }
+    for (unsigned k = 0; k < started; k++)
+        pthread_join(tids[k], NULL);
+    if (started < nshards)
+        goto out;
+    status = SYNC_OK;
+    for (unsigned k = 0; k < nshards; k++) {
+        const shard_job *j = &jobs[k];
+        const sync_report *s = &j->rep;
+        rep->files += s->files;
+        rep->added += s->added;
+        rep->updated += s->updated;
+        rep->deleted += s->deleted;
+        rep->unchanged += s->unchanged;
+        rep->skipped += s->skipped;
+        rep->failed += s->failed;
+        /* every shard reads the same synonym files: one's count */
+        if (s->bad_synonyms > rep->bad_synonyms)
+            rep->bad_synonyms = s->bad_synonyms;
+        rep->bytes += s->bytes;
+        if (severity(j->st) > severity(status))
+            status = j->st;
+        if (severity(j->st) >= 2 && !err[0])
+            errmsg_set(err, errlen, "%s: %s", j->label, j->err);
+    }
+    if (severity(status) >= 2 || opt->dry_run)
+        goto out;
+    /* every shard holds its documents: now readers may be sent to them */
+    unsigned had = 0;
+    char why[256];
+    if ((shardset_probe(opt->db_path, &had, why, sizeof why) !=
+             SHARDSET_STUB_OK ||
+         had != nshards) &&
+        write_stub(opt->db_path, nshards, err, errlen) != 0) {
+        status = SYNC_ERR_FATAL;
+        goto out;
+    }
+    remove_beyond(opt->db_path, nshards, opt->log, opt->log_ctx);
+out:
+    free(jobs);
+    rep->seconds = clock_now() - t0;
+    return status;
+}
