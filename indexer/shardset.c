@@ -50,7 +50,10 @@ shardset_kind shardset_probe(const char *db, unsigned *n, char *err,
     }
     FILE *f = fopen(path, "r");
     if (!f) {
-        if (errno != ENOENT) {
+        /* a stub that is there but unreadable is an error; any other
+         * reason (no such folder, a file in the path) is the run's to say
+         * when it opens the index */
+        if (exists(path)) {
             errmsg_set(err, errlen, "cannot read %s: %s", path,
                        strerror(errno));
             return SHARDSET_ERR;
