@@ -53,6 +53,11 @@ def shard_dirs(db):
     return sorted(x for x in os.listdir(db) if x.startswith("shard-"))
 
 
+def shard_revs(db):
+    """Each shard's revision, in order."""
+    return [db_info(os.path.join(db, s))[0] for s in shard_dirs(db)]
+
+
 def page_count(folder):
     n = 0
     for _, dirs, files in os.walk(folder):
@@ -171,15 +176,14 @@ def test_other_count_needs_rebuild():
     with tempfile.TemporaryDirectory(prefix="cglu-shidx-") as t:
         db = os.path.join(t, "db")
         run_indexer(["-q", "--db", db, "--shards", "2", src])
-        revs = [db_info(os.path.join(db, s))[0] for s in shard_dirs(db)]
+        revs = shard_revs(db)
         p = run_indexer(["--db", db, "--shards", "3", src], rc=2)
         assert p.err.splitlines() == [
             "cglu-index: index %s has 2 shards: rerun with --rebuild to "
             "make 3" % db], p.err
         assert stub_lines(db) == ["glass shard-00", "glass shard-01"]
         assert shard_dirs(db) == ["shard-00", "shard-01"]
-        assert [db_info(os.path.join(db, s))[0]
-                for s in shard_dirs(db)] == revs
+        assert shard_revs(db) == revs
         # one database at PATH is not split either
         p = run_indexer(["--db", one, "--shards", "2", src], rc=2)
         assert len(p.err.splitlines()) == 1 and "one database" in p.err
@@ -218,8 +222,7 @@ def test_kill_mid_sharded_run_then_rerun():
         assert doc_count(db) == 3000
         # killed during a rebuild of an index that has its stub
         def rev():
-            return sum(db_info(os.path.join(db, s))[0]
-                       for s in shard_dirs(db))
+            return sum(shard_revs(db))
         rev0 = rev()
         p = subprocess.Popen(cmd + ["--rebuild"], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
@@ -244,12 +247,11 @@ def test_no_change_adds_no_revision():
     with tempfile.TemporaryDirectory(prefix="cglu-shidx-") as t:
         db = os.path.join(t, "db")
         run_indexer(["-q", "--db", db, "--shards", "3", src])
-        before = [db_info(os.path.join(db, s))[0] for s in shard_dirs(db)]
+        before = shard_revs(db)
         stub = os.stat(os.path.join(db, "XAPIANDB"))
         p = run_indexer(["--db", db, src])
         assert summary(p)["unchanged"] == page_count(src), p.out
-        assert [db_info(os.path.join(db, s))[0]
-                for s in shard_dirs(db)] == before
+        assert shard_revs(db) == before
         after = os.stat(os.path.join(db, "XAPIANDB"))
         assert (after.st_ino, after.st_mtime_ns) == \
             (stub.st_ino, stub.st_mtime_ns)  # the stub not rewritten
