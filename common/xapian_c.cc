@@ -1,6 +1,10 @@
 /* xapian_c: the C wrapper over Xapian 1.4 (no C++ exception leaves here). */
 #include "common/xapian_c.h"
 
+extern "C" {
+#include "common/schema.h" /* its one hash; a C header */
+}
+
 #include <xapian.h>
 
 #include <algorithm>
@@ -613,10 +617,8 @@ xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN])
         std::string u = db->cur().get_uuid();
         if (u.size() < XC_UUID_LEN) {
             snprintf(out, XC_UUID_LEN, "%s", u.c_str());
-        } else { /* shards: "UUID:UUID...", FNV-1a of it all */
-            uint64_t h = 1469598103934665603ULL;
-            for (unsigned char ch : u)
-                h = (h ^ ch) * 1099511628211ULL;
+        } else { /* shards: "UUID:UUID...", hashed whole */
+            uint64_t h = schema_hash(u.data(), u.size());
             snprintf(out, XC_UUID_LEN, "h:%016llx", (unsigned long long)h);
         }
     });

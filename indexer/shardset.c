@@ -94,7 +94,7 @@ shardset_kind shardset_probe(const char *db, unsigned *n, char *err,
 static int write_stub(const char *db, unsigned n, char *err, size_t errlen)
 {
     char path[PATH_MAX], tmp[PATH_MAX];
-    int fd = -1, rc = -1;
+    int fd = -1;
     if (snprintf(path, sizeof path, "%s/" SHARDSET_STUB, db) >=
             (int)sizeof path ||
         snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
@@ -131,7 +131,7 @@ fail:
     if (fd >= 0)
         close(fd);
     unlink(tmp);
-    return rc;
+    return -1;
 }
 
 /* Remove the shard folders from n on (an index that had more, or a

@@ -83,11 +83,7 @@ typedef struct run {
 
 unsigned sync_shard_of(const char *uid, unsigned nshards)
 {
-    uint64_t h = 14695981039346656037ULL; /* FNV-1a 64's offset basis */
-    for (const unsigned char *p = (const unsigned char *)uid; *p; p++) {
-        h ^= *p;
-        h *= 1099511628211ULL; /* its prime */
-    }
+    uint64_t h = schema_hash(uid, strlen(uid)); /* FNV-1a 64 */
     return nshards > 1 ? (unsigned)(h % nshards) : 0;
 }
 
