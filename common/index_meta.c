@@ -159,6 +159,7 @@ index_meta_status index_meta_watch_new(const char *path, index_meta_watch **out)
      * cannot be read yet is reported by the first poll that can. */
     index_meta_folder_id(path, &w->folder);
     if (xc_open_read(path, &w->db, NULL, 0) == XC_OK) {
+        xc_set_partial(w->db, 1); /* a down shard is a state, not an end */
         w->rev = xc_revision(w->db);
         w->readable = xc_uuid(w->db, w->uuid) == XC_OK;
     }
@@ -173,6 +174,11 @@ void index_meta_watch_free(index_meta_watch *w)
     xc_close(w->db);
     free(w->path);
     free(w);
+}
+
+xc_db *index_meta_watch_db(const index_meta_watch *w)
+{
+    return w ? w->db : NULL;
 }
 
 const char *index_meta_watch_uuid(const index_meta_watch *w)
@@ -214,8 +220,9 @@ index_meta_status index_meta_watch_poll(index_meta_watch *w, int *changed,
     xc_close(w->db);
     w->db = NULL;
     w->folder = now;
-    if (xc_open_read(w->path, &w->db, msg, sizeof msg) != XC_OK ||
-        xc_uuid(w->db, uuid) != XC_OK) {
+    if (xc_open_read(w->path, &w->db, msg, sizeof msg) == XC_OK)
+        xc_set_partial(w->db, 1);
+    if (!w->db || xc_uuid(w->db, uuid) != XC_OK) {
         if (w->db)
             snprintf(msg, sizeof msg, "%s", xc_errmsg(w->db));
         xc_close(w->db);

@@ -101,6 +101,12 @@ void index_meta_watch_free(index_meta_watch *w); /* NULL allowed */
  * Valid until the next index_meta_watch_poll() or _free(). */
 const char *index_meta_watch_uuid(const index_meta_watch *w);
 
+/* The watch's own handle (NULL while the index cannot be opened), to ask
+ * of its shards (xc_has_remote, xc_shard_get); it reads with partial
+ * answers on, so a down remote shard is seen, not fatal. Valid until the
+ * next index_meta_watch_poll() or _free(). */
+xc_db *index_meta_watch_db(const index_meta_watch *w);
+
 /* Look again. *changed is 1 when what a reader would now see differs from
  * the last look (or from index_meta_watch_new): a newer revision, another
  * database at the path (same revision number, other UUID), or the index

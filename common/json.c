@@ -187,6 +187,7 @@ const char *json_err_code(json_err e)
         [JSON_ERR_INTERNAL] = "internal",
         [JSON_ERR_METHOD] = "method_not_allowed",
         [JSON_ERR_REQUEST_TOO_LARGE] = "request_too_large",
+        [JSON_ERR_SHARD_UNAVAILABLE] = "shard_unavailable",
     };
     return (unsigned)e < JSON_ERR_KINDS ? codes[e] : "internal";
 }

@@ -67,6 +67,7 @@ typedef enum {
     JSON_ERR_INTERNAL,        /* out of memory, index failure */
     JSON_ERR_METHOD,          /* HTTP: a method other than GET, HEAD, OPTIONS */
     JSON_ERR_REQUEST_TOO_LARGE, /* HTTP: a body, a URL or a head too long */
+    JSON_ERR_SHARD_UNAVAILABLE, /* a remote shard of the index is down */
     JSON_ERR_KINDS
 } json_err;
 

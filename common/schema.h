@@ -89,6 +89,15 @@
     "cglu.langpath" /* "1": the last folder run had --lang-path */
 #define SCHEMA_M_CHANGESETS                                                    \
     "cglu.changesets" /* decimal: --changesets of the last run */
+/* decimal: the revision each commit makes, set by the commit itself:
+ * what a reader of a remote shard (which Xapian gives no revision) sees */
+#define SCHEMA_M_REVISION "cglu.revision"
+/* A sharded index's dictionary: PATH/SCHEMA_DICTIONARY, a database of the
+ * shards' spelling words and synonyms only, which Xapian's remote protocol
+ * does not carry (docs/SCALING.md); its metadata SCHEMA_M_DICT_OF says
+ * which shard revisions it was made from. */
+#define SCHEMA_DICTIONARY "dictionary"
+#define SCHEMA_M_DICT_OF "cglu.dict_of"
 /* Bump when the layout above changes: both programs refuse another one. */
 #define SCHEMA_FORMAT "5" /* 5: the text in blocks (common/textstore) */
 

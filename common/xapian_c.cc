@@ -8,11 +8,16 @@ extern "C" {
 #include <xapian.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <sys/stat.h>
 #include <map>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -26,8 +31,36 @@ static const int XC_RETRY_MAX = 5;
 /* Messages longer than this are truncated: they are for humans and logs. */
 #define XC_ERRMSG_MAX 512
 
+/* One line of a stub read here (one with remote shards, xapian_c.h). */
+struct xc_shard {
+    std::string name;  /* "HOST:PORT", or the path as the stub gives it */
+    std::string path;  /* a local shard's, resolved */
+    std::string host;  /* a remote shard's */
+    unsigned port = 0; /* non-zero: remote */
+    Xapian::Database db;
+    bool up = false;
+    Xapian::rev rev = 0;       /* remote: SCHEMA_M_REVISION, as last read */
+    Xapian::doccount docs = 0; /* as last seen */
+    double retry_at = 0;       /* down: when to try again */
+    std::string why;           /* down: the last failure */
+};
+
 struct xc_db {
-    Xapian::Database rdb;         /* the reader (unused by a writer) */
+    Xapian::Database rdb; /* the reader (unused by a writer) */
+    /* a stub with remote shards: each one, and whether reads may leave
+     * down ones out (rdb holds the up ones) */
+    std::vector<xc_shard> shards;
+    bool partial_ok = false;
+    /* with remote shards: their spelling words and synonyms, read from
+     * SCHEMA_DICTIONARY (has_dict 0: none) */
+    Xapian::Database dict;
+    bool has_dict = false;
+
+    /* where spelling words and synonyms are read */
+    Xapian::Database &lexicon()
+    {
+        return has_dict ? dict : cur();
+    }
     Xapian::WritableDatabase wdb; /* the writer (unused by a reader) */
     bool writer = false;
     bool in_txn = false; /* a writer's transaction is open */
@@ -35,6 +68,7 @@ struct xc_db {
     /* BM25 parameters (xc_set_bm25); Xapian's defaults until set */
     double k1 = 1, k2 = 0, k3 = 1, b = 0.5, min_normlen = 0.5;
     char errmsg[XC_ERRMSG_MAX] = "";
+    xc_status last = XC_OK; /* of the last failure (xc_last_status) */
 
     Xapian::Database &cur()
     {
@@ -94,14 +128,34 @@ class FacetSpy : public Xapian::MatchSpy
         }
     }
 
+    /* Slot k's counts from Xapian's spy, each value split as above: a
+     * value held by n documents adds n to each of its parts. */
+    void add_counts(const Xapian::ValueCountMatchSpy &vc, size_t k)
+    {
+        for (Xapian::TermIterator it = vc.values_begin(); it != vc.values_end();
+             ++it) {
+            std::string v = *it;
+            size_t start = 0;
+            while (start <= v.size()) {
+                size_t end = sep_ ? v.find(sep_, start) : std::string::npos;
+                if (end == std::string::npos)
+                    end = v.size();
+                if (end > start)
+                    add((*out_)[k], v.substr(start, end - start),
+                        it.get_termfreq());
+                start = end + 1;
+            }
+        }
+    }
+
   private:
-    static void add(xc_facet &f, const std::string &v)
+    static void add(xc_facet &f, const std::string &v, uint32_t n = 1)
     {
         auto it = f.counts.find(v);
         if (it != f.counts.end())
-            it->second++;
+            it->second += n;
         else if (f.counts.size() < XC_MAX_FACET_VALUES)
-            f.counts.emplace(v, 1);
+            f.counts.emplace(v, n);
         else
             f.truncated = true;
     }
@@ -111,6 +165,13 @@ class FacetSpy : public Xapian::MatchSpy
 };
 
 /* ---- errors ------------------------------------------------------------ */
+
+/* A read that needs a shard that is down (XC_ERR_SHARD); what() names it. */
+class ShardError : public std::runtime_error
+{
+  public:
+    using std::runtime_error::runtime_error;
+};
 
 /* The errno text Xapian attached to e, "" when none; never throws. */
 static const char *errno_text(const Xapian::Error &e) noexcept
@@ -205,6 +266,9 @@ static xc_status classify(char *buf, size_t len, const char *what,
     } catch (const Xapian::Error &e) {
         put_xapian(buf, len, what, path, e.get_type(), e);
         return XC_ERR_XAPIAN;
+    } catch (const ShardError &e) {
+        put_plain(buf, len, what, path, e.what());
+        return XC_ERR_SHARD;
     } catch (const std::bad_alloc &) {
         put_plain(buf, len, what, path, "out of memory");
         return XC_ERR_NOMEM;
@@ -220,7 +284,8 @@ static xc_status classify(char *buf, size_t len, const char *what,
 /* Record the exception being handled on db; call only from a catch. */
 static xc_status fail(xc_db *db, const char *what) noexcept
 {
-    return classify(db->errmsg, sizeof db->errmsg, what, db->path.c_str());
+    db->last = classify(db->errmsg, sizeof db->errmsg, what, db->path.c_str());
+    return db->last;
 }
 
 static xc_status arg_error(xc_db *db, const char *reason) noexcept
@@ -282,11 +347,362 @@ static Xapian::rev rev_of(const Xapian::Database &d)
     return sum;
 }
 
+/* ---- remote shards ------------------------------------------------------ */
+
+static std::atomic<unsigned> remote_timeout{XC_REMOTE_TIMEOUT_MS};
+
+void xc_set_remote_timeout(unsigned ms)
+{
+    if (ms >= 1 && ms <= XC_REMOTE_TIMEOUT_MAX)
+        remote_timeout = ms;
+}
+
+static double mono_now()
+{
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+/* Shard s's revision: a local one's own; a remote one's as its indexer
+ * wrote it (Xapian's remote backend gives none), 0 when it wrote none. */
+static Xapian::rev shard_rev(const xc_shard &s)
+{
+    if (!s.port)
+        return s.db.get_revision();
+    std::string v = s.db.get_metadata(SCHEMA_M_REVISION);
+    return strtoull(v.c_str(), NULL, 10);
+}
+
+/* The message of a Xapian error, with its errno text when it has one. */
+static std::string error_text(const Xapian::Error &e)
+{
+    const char *es = errno_text(e);
+    return *es ? e.get_msg() + " (" + es + ")" : e.get_msg();
+}
+
+static void shard_down(xc_shard &s, const std::string &why)
+{
+    s.up = false;
+    s.why = why;
+    s.retry_at = mono_now() + XC_REMOTE_RETRY_MS / 1000.0;
+    s.db = Xapian::Database(); /* its connection may be mid-message */
+}
+
+/* (Re)connect shard s: up, or down with the reason. Out of memory is
+ * thrown; anything else is the shard's failure. */
+static void shard_try(xc_shard &s)
+{
+    try {
+        unsigned t = remote_timeout;
+        if (s.port)
+            s.db = Xapian::Remote::open(s.host, s.port, t, t);
+        else
+            s.db = Xapian::Database(s.path);
+        s.docs = s.db.get_doccount();
+        s.rev = shard_rev(s);
+        s.up = true;
+        s.why.clear();
+    } catch (const Xapian::Error &e) {
+        shard_down(s, error_text(e));
+    }
+}
+
+/* rdb: the shards that are up, in the stub's order. */
+static void shards_join(xc_db *db)
+{
+    Xapian::Database d;
+    for (const xc_shard &s : db->shards)
+        if (s.up)
+            d.add_database(s.db);
+    db->rdb = d;
+}
+
+/* "shard A is unavailable: WHY" for the down shards ("" when none). */
+static std::string down_text(const xc_db *db)
+{
+    std::string names, why;
+    size_t n = 0;
+    for (const xc_shard &s : db->shards)
+        if (!s.up) {
+            names += (n++ ? ", " : "") + s.name;
+            if (why.empty())
+                why = s.why;
+        }
+    if (n == 0)
+        return "";
+    return (n == 1 ? "shard " + names + " is unavailable: "
+                   : "shards " + names + " are unavailable: ") +
+           why;
+}
+
+/* Before a read: try again the down shards that are due; then a read may
+ * go on only with every shard up, or with the others when db allows it. */
+static void shards_ready(xc_db *db)
+{
+    double now = mono_now();
+    bool joined = false, any_up = false, all_up = true;
+    for (xc_shard &s : db->shards) {
+        if (!s.up && now >= s.retry_at) {
+            shard_try(s);
+            joined |= s.up;
+        }
+        any_up |= s.up;
+        all_up &= s.up;
+    }
+    if (joined)
+        shards_join(db);
+    if (!all_up && (!db->partial_ok || !any_up))
+        throw ShardError(down_text(db));
+}
+
+/* Read round round failed on the network. The shard e names is
+ * connected afresh on a first failure (xapian-tcpsrv closes a connection
+ * idle past its --idle-timeout), and is down when it fails again or was
+ * too slow. Every other remote shard is connected afresh too (an aborted
+ * read may have left a reply unread on its connection), and is down if
+ * it cannot be. e is thrown again when it recurs without a shard down. */
+static void shards_failed(xc_db *db, const Xapian::NetworkError &e, int round)
+{
+    const std::string ctx = e.get_context();
+    /* Xapian's errors have no virtual table: their type is a name */
+    const bool slow = strcmp(e.get_type(), "NetworkTimeoutError") == 0;
+    bool down = false;
+    for (xc_shard &s : db->shards) {
+        if (!s.port || !s.up)
+            continue;
+        bool named = ctx.find("(" + s.name + ")") != std::string::npos;
+        if (named && (slow || round > 0))
+            shard_down(s, error_text(e));
+        else
+            shard_try(s);
+        down |= !s.up;
+    }
+    shards_join(db);
+    if (!down && round > 0)
+        throw;
+}
+
+/* rerun() for a stub with remote shards: a shard that fails a read is
+ * left out (the read runs again without it, if db allows partial reads;
+ * else ShardError names it). */
+template <typename F> static void rerun_shards(xc_db *db, F &&op)
+{
+    for (int round = 0;; round++) {
+        shards_ready(db);
+        try {
+            op();
+            return;
+        } catch (const Xapian::NetworkError &e) {
+            shards_failed(db, e, round);
+            if (round == XC_RETRY_MAX)
+                throw ShardError(down_text(db));
+        } catch (const Xapian::DatabaseModifiedError &) {
+            if (round == XC_RETRY_MAX)
+                throw;
+            db->rdb.reopen();
+        }
+    }
+}
+
+/* The stub of index folder path (its XAPIANDB) when it lists a remote
+ * shard, read into out (else false: Xapian opens the folder). Lines:
+ * "remote HOST:PORT", or "auto|glass|chert|honey PATH" (relative to the
+ * folder); blank and # lines are skipped. Throws ShardError on a line it
+ * cannot use. */
+static bool read_stub(const std::string &path, std::vector<xc_shard> &out)
+{
+    const std::string stub = path + "/XAPIANDB", dir = path;
+    std::ifstream in(stub);
+    if (!in)
+        return false;
+    std::vector<xc_shard> shards;
+    bool remote = false;
+    std::string line;
+    for (unsigned no = 1; std::getline(in, line); no++) {
+        size_t b = line.find_first_not_of(" \t\r");
+        if (b == std::string::npos || line[b] == '#')
+            continue;
+        size_t sp = line.find_first_of(" \t", b);
+        std::string type = line.substr(
+            b, sp == std::string::npos ? std::string::npos : sp - b);
+        std::string arg;
+        if (sp != std::string::npos) {
+            size_t a = line.find_first_not_of(" \t", sp);
+            size_t e = line.find_last_not_of(" \t\r");
+            if (a != std::string::npos)
+                arg = line.substr(a, e - a + 1);
+        }
+        std::string where = stub + " line " + std::to_string(no) + ": ";
+        if (arg.empty())
+            throw ShardError(where + "\"" + type + "\" names nothing");
+        xc_shard s;
+        s.name = arg;
+        if (type == "remote") {
+            size_t colon = arg.rfind(':');
+            char *end = NULL;
+            unsigned long port =
+                colon == std::string::npos
+                    ? 0
+                    : strtoul(arg.c_str() + colon + 1, &end, 10);
+            if (colon == 0 || colon == std::string::npos || !end || *end ||
+                port == 0 || port > 65535 || end == arg.c_str() + colon + 1)
+                throw ShardError(where +
+                                 "a remote shard is HOST:PORT "
+                                 "(xapian-tcpsrv), not \"" +
+                                 arg + "\"");
+            s.host = arg.substr(0, colon);
+            s.port = static_cast<unsigned>(port);
+            remote = true;
+        } else if (type == "auto" || type == "glass" || type == "chert" ||
+                   type == "honey") {
+            s.path = arg[0] == '/' ? arg : dir + "/" + arg;
+        } else {
+            throw ShardError(where + "unknown database type \"" + type + "\"");
+        }
+        shards.push_back(std::move(s));
+    }
+    if (!remote)
+        return false;
+    out = std::move(shards);
+    return true;
+}
+
+/* The dictionary beside a stub with remote shards, if there is one. */
+static void open_dictionary(xc_db *db)
+{
+    std::string p = db->path + "/" SCHEMA_DICTIONARY;
+    struct stat st;
+    if (stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return;
+    db->dict = Xapian::Database(p);
+    db->has_dict = true;
+}
+
+/* "rev,rev,...": what a dictionary is made from. */
+static std::string dict_source(const std::vector<Xapian::Database> &dbs)
+{
+    std::string s;
+    for (const Xapian::Database &d : dbs)
+        s += d.get_uuid() + ":" + std::to_string(d.get_revision()) + ",";
+    return s;
+}
+
+xc_status xc_dictionary_build(const char *const *srcs, size_t n,
+                              const char *cur, const char *out, int *same,
+                              char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (same)
+        *same = 0;
+    if (!srcs || n == 0 || !cur || !out || !*out || !same) {
+        put_plain(err, errlen, "cannot make dictionary", out ? out : "",
+                  "no databases given");
+        return XC_ERR_ARG;
+    }
+    try {
+        std::vector<Xapian::Database> dbs;
+        for (size_t k = 0; k < n; k++)
+            dbs.emplace_back(srcs[k]);
+        const std::string of = dict_source(dbs);
+        try {
+            if (Xapian::Database(cur).get_metadata(SCHEMA_M_DICT_OF) == of) {
+                *same = 1; /* made from these very revisions */
+                return XC_OK;
+            }
+        } catch (const Xapian::DatabaseOpeningError &) {
+            /* none yet, or unreadable: made anew */
+        }
+        Xapian::WritableDatabase w(out, Xapian::DB_CREATE_OR_OVERWRITE);
+        for (const Xapian::Database &d : dbs)
+            for (Xapian::TermIterator it = d.spellings_begin();
+                 it != d.spellings_end(); ++it)
+                w.add_spelling(*it, it.get_termfreq());
+        const Xapian::Database &first = dbs[0];
+        for (Xapian::TermIterator k = first.synonym_keys_begin();
+             k != first.synonym_keys_end(); ++k)
+            for (Xapian::TermIterator v = first.synonyms_begin(*k);
+                 v != first.synonyms_end(*k); ++v)
+                w.add_synonym(*k, *v);
+        w.set_metadata(SCHEMA_M_DICT_OF, of);
+        w.commit();
+        w.close();
+    } catch (...) {
+        return classify(err, errlen, "cannot make dictionary", out);
+    }
+    return XC_OK;
+}
+
+void xc_set_partial(xc_db *db, int on)
+{
+    if (db)
+        db->partial_ok = on != 0;
+}
+
+int xc_partial(xc_db *db)
+{
+    if (!db)
+        return 0;
+    for (const xc_shard &s : db->shards)
+        if (!s.up)
+            return 1;
+    return 0;
+}
+
+int xc_has_remote(xc_db *db)
+{
+    return db && !db->shards.empty();
+}
+
+/* db's revision: rev_of its database, or with remote shards the sum of
+ * what each shard said last (a down one's too: its fall is no commit). */
+static Xapian::rev db_rev(xc_db *db)
+{
+    if (db->shards.empty())
+        return rev_of(db->cur());
+    Xapian::rev sum = 0;
+    for (const xc_shard &s : db->shards)
+        sum += s.rev;
+    return sum;
+}
+
+/* Reopen each shard of db (remote ones: one round trip each; a shard
+ * that fails is down) and try the down ones again. True when a shard
+ * went down or came back. */
+static bool shards_reopen(xc_db *db)
+{
+    bool moved = false;
+    for (xc_shard &s : db->shards) {
+        if (!s.up) {
+            shard_try(s);
+            moved |= s.up;
+            continue;
+        }
+        try {
+            if (s.db.reopen() || !s.port)
+                s.rev = shard_rev(s);
+            s.docs = s.db.get_doccount();
+        } catch (const Xapian::NetworkError &) {
+            shard_try(s); /* one more try: an idle connection is closed */
+            moved |= !s.up;
+        }
+    }
+    if (db->has_dict)
+        db->dict.reopen();
+    if (moved)
+        shards_join(db);
+    return moved;
+}
+
 /* Run op; on DatabaseModifiedError reopen and run all of it again, so that
  * nothing read from the old revision is mixed with the new one. op must
  * reset whatever it fills at its start. */
 template <typename F> static void rerun(xc_db *db, F &&op)
 {
+    if (!db->shards.empty()) {
+        rerun_shards(db, op);
+        return;
+    }
     for (int round = 0;; round++) {
         try {
             op();
@@ -408,6 +824,8 @@ const char *xc_strerror(xc_status st)
         return "I/O error";
     case XC_ERR_XAPIAN:
         return "Xapian error";
+    case XC_ERR_SHARD:
+        return "shard unavailable";
     }
     return "unknown status";
 }
@@ -484,6 +902,13 @@ static xc_status open_db(const char *path, bool writer, int truncate,
             writer_env();
             db->wdb = Xapian::WritableDatabase(path, flags);
             db->writer = true;
+        } else if (read_stub(db->path, db->shards)) {
+            for (xc_shard &s : db->shards)
+                shard_try(s);
+            shards_join(db);
+            open_dictionary(db);
+            if (db->rdb.size() == 0)
+                throw ShardError("no shard answers: " + down_text(db));
         } else {
             db->rdb = Xapian::Database(path);
         }
@@ -545,6 +970,17 @@ const char *xc_errmsg(const xc_db *db)
     return db ? db->errmsg : "no database handle";
 }
 
+xc_status xc_last_status(const xc_db *db)
+{
+    return db ? db->last : XC_ERR_ARG;
+}
+
+void xc_clear_error(xc_db *db)
+{
+    if (db)
+        db->last = XC_OK;
+}
+
 xc_status xc_reopen(xc_db *db, int *changed)
 {
     if (changed)
@@ -552,11 +988,14 @@ xc_status xc_reopen(xc_db *db, int *changed)
     if (!db)
         return XC_ERR_ARG;
     return guard(db, "cannot reopen index", [&] {
-        Xapian::Database &d = db->cur();
-        Xapian::rev before = rev_of(d);
-        d.reopen();
+        Xapian::rev before = db_rev(db);
+        bool moved = false;
+        if (db->shards.empty())
+            db->cur().reopen();
+        else
+            moved = shards_reopen(db);
         if (changed)
-            *changed = rev_of(d) != before;
+            *changed = moved || db_rev(db) != before;
     });
 }
 
@@ -577,7 +1016,7 @@ uint64_t xc_revision(xc_db *db)
     if (!db)
         return 0;
     try {
-        return rev_of(db->cur());
+        return db_rev(db);
     } catch (...) {
         fail(db, "cannot read revision of index");
         return 0;
@@ -586,24 +1025,34 @@ uint64_t xc_revision(xc_db *db)
 
 size_t xc_nshards(xc_db *db)
 {
-    return db ? db->cur().size() : 0;
+    if (!db)
+        return 0;
+    return db->shards.empty() ? db->cur().size() : db->shards.size();
 }
 
-xc_status xc_shard_stats(xc_db *db, size_t k, uint64_t *revision,
-                         uint32_t *docs)
+xc_status xc_shard_get(xc_db *db, size_t k, xc_shard_info *out)
 {
-    if (revision)
-        *revision = 0;
-    if (docs)
-        *docs = 0;
+    if (out)
+        memset(out, 0, sizeof *out);
     if (!db)
         return XC_ERR_ARG;
-    if (!revision || !docs || k >= db->cur().size())
-        return arg_error(db, "xc_shard_stats needs a shard and outputs");
+    if (!out || k >= xc_nshards(db))
+        return arg_error(db, "xc_shard_get needs a shard and an output");
+    if (!db->shards.empty()) {
+        const xc_shard &s = db->shards[k];
+        snprintf(out->name, sizeof out->name, "%s", s.name.c_str());
+        snprintf(out->why, sizeof out->why, "%s", s.why.c_str());
+        out->remote = s.port != 0;
+        out->up = s.up;
+        out->revision = s.rev;
+        out->documents = s.docs;
+        return XC_OK;
+    }
     return guard(db, "cannot read a shard of index", [&] {
         Xapian::Database s = shard_of(db->cur(), k);
-        *docs = s.get_doccount();
-        *revision = s.get_revision();
+        out->up = 1;
+        out->documents = s.get_doccount();
+        out->revision = s.get_revision();
     });
 }
 
@@ -644,6 +1093,10 @@ xc_status xc_commit(xc_db *db)
     if (!db || !need_writer(db))
         return XC_ERR_ARG;
     return guard(db, "cannot commit index", [&] {
+        /* the revision this commit makes, for readers of a remote shard
+         * (Xapian's remote backend tells them none) */
+        db->wdb.set_metadata(SCHEMA_M_REVISION,
+                             std::to_string(db->wdb.get_revision() + 1));
         if (db->in_txn) {
             /* over in all cases, even when it throws (Xapian's contract) */
             db->in_txn = false;
@@ -1058,7 +1511,7 @@ xc_status xc_synonyms_of(xc_db *db, const char *key, xc_str_fn fn, void *ctx)
         return arg_error(db, "xc_synonyms_of needs a key and a callback");
     std::vector<std::string> syn;
     xc_status st = guard_read(db, "cannot read the synonyms of index", [&] {
-        Xapian::Database &x = db->cur();
+        Xapian::Database &x = db->lexicon();
         syn.clear();
         Xapian::TermIterator end = x.synonyms_end(key);
         for (Xapian::TermIterator it = x.synonyms_begin(key); it != end; ++it)
@@ -1082,7 +1535,7 @@ xc_status xc_synonym_keys(xc_db *db, xc_str_fn fn, void *ctx)
         std::string last; /* last key handed to fn */
         bool started = false;
         rerun(db, [&] {
-            Xapian::Database &x = db->cur();
+            Xapian::Database &x = db->lexicon();
             Xapian::TermIterator it = x.synonym_keys_begin();
             Xapian::TermIterator end = x.synonym_keys_end();
             /* a rerun resumes after the last key delivered */
@@ -1114,7 +1567,7 @@ xc_status xc_spelling_suggest(xc_db *db, const char *word, unsigned max_edit,
                              "and max_edit <= XC_MAX_EDIT");
     std::string s;
     xc_status st = guard_read(db, "cannot suggest a spelling from index", [&] {
-        s = db->cur().get_spelling_suggestion(word, max_edit);
+        s = db->lexicon().get_spelling_suggestion(word, max_edit);
     });
     return st != XC_OK ? st : dup_out(db, s, out, "cannot suggest from");
 }
@@ -1300,12 +1753,27 @@ static xc_status search_common(xc_db *db, const xc_query *q,
                     (Xapian::valueno)o->sort_slot, o->sort_descending != 0);
             m->facets.assign(o->nfacets, xc_facet());
             FacetSpy spy(o->facets, o->nfacets, o->facet_sep, &m->facets);
+            /* a remote shard runs only Xapian's own spies (serialised to
+             * xapian-tcpsrv): one count per slot, split afterwards */
+            std::vector<std::unique_ptr<Xapian::ValueCountMatchSpy>> counts;
+            bool remote = !db->shards.empty();
             Xapian::doccount check = o->exact_total;
             if (o->nfacets > 0) {
-                enq.add_matchspy(&spy);
+                if (remote) {
+                    counts.reserve(o->nfacets);
+                    for (size_t k = 0; k < o->nfacets; k++) {
+                        counts.emplace_back(
+                            new Xapian::ValueCountMatchSpy(o->facets[k]));
+                        enq.add_matchspy(counts.back().get());
+                    }
+                } else {
+                    enq.add_matchspy(&spy);
+                }
                 check = db->cur().get_doccount();
             }
             Xapian::MSet ms = enq.get_mset(o->offset, o->limit, check);
+            for (size_t k = 0; k < counts.size(); k++)
+                spy.add_counts(*counts[k], k);
             m->hits.clear();
             m->hits.reserve(ms.size());
             for (Xapian::MSetIterator it = ms.begin(); it != ms.end(); ++it) {

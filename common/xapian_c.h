@@ -27,6 +27,8 @@ typedef enum {
     XC_ERR_MODIFIED, /* still modified after the bounded retries */
     XC_ERR_IO,       /* I/O error (disk full, read-only, ...) */
     XC_ERR_XAPIAN,   /* any other Xapian or C++ error */
+    XC_ERR_SHARD,    /* a remote shard is down or too slow (the message
+                        names it) */
 } xc_status;
 
 const char *xc_strerror(xc_status st);
@@ -77,6 +79,10 @@ void xc_close(xc_db *db);
 /* Last error message on this handle; owned by the handle, valid until the
  * next call on it. Never NULL. */
 const char *xc_errmsg(const xc_db *db);
+/* The status of the last failed call on this handle (XC_OK when none
+ * since xc_clear_error), and forgetting it (db may be NULL). */
+xc_status xc_last_status(const xc_db *db);
+void xc_clear_error(xc_db *db);
 
 /* Reader: move to the newest committed revision; *changed (may be NULL)
  * is 1 when the revision moved. */
@@ -88,15 +94,64 @@ void xc_set_bm25(xc_db *db, double k1, double k2, double k3, double b,
                  double min_normlen);
 /* Revision number of the open database (0 when unknown). A database of
  * several shards (a stub file listing local databases, docs/SCALING.md)
- * has the sum of theirs: it grows with every commit of any of them, which
- * is all its callers compare. */
+ * has the sum of theirs (a remote shard's as xc_shard_info says): it grows
+ * with every commit of any of them, which is all its callers compare. */
 uint64_t xc_revision(xc_db *db);
-/* Shards (sub-databases) the handle reads: 1 for a plain database. */
+/* Shards (sub-databases) of the index: 1 for a plain database; for a
+ * stub with remote shards, every shard it lists, down ones included. */
 size_t xc_nshards(xc_db *db);
-/* Shard k's revision and document count. XC_OK, or an error (a remote
- * shard has no revision Xapian can tell). */
-xc_status xc_shard_stats(xc_db *db, size_t k, uint64_t *revision,
-                         uint32_t *docs);
+/* Bytes of a shard's name and of its last failure, NULs included. */
+#define XC_SHARD_NAME_LEN 280
+#define XC_SHARD_WHY_LEN 256
+typedef struct {
+    char name[XC_SHARD_NAME_LEN]; /* "HOST:PORT" of a remote shard, the
+                                     stub's path of a local one ("" when
+                                     Xapian read the stub itself) */
+    int remote;                   /* served by xapian-tcpsrv */
+    int up;                       /* 0: down, left out of the searches */
+    uint64_t revision;  /* a remote shard's: the one its indexer committed
+                           (metadata SCHEMA_M_REVISION), as last seen */
+    uint32_t documents; /* as last seen */
+    char why[XC_SHARD_WHY_LEN]; /* a down shard's last failure */
+} xc_shard_info;
+/* What the handle knows of shard k (no network round trip). */
+xc_status xc_shard_get(xc_db *db, size_t k, xc_shard_info *out);
+
+/* ---- remote shards ------------------------------------------------------
+ * A stub (PATH/XAPIANDB, or a stub file) listing "remote HOST:PORT" lines
+ * (xapian-tcpsrv) beside "glass PATH" or "auto PATH" ones is opened shard
+ * by shard here, each remote one with the timeout below, so that a shard
+ * that is down or too slow is named: the read fails with XC_ERR_SHARD and
+ * the shard is marked down; on a handle that allows partial answers, the
+ * read runs again on the other shards and xc_partial() says so. A down
+ * shard is tried again at most every XC_REMOTE_RETRY_MS (and by every
+ * xc_reopen), and searched again once it answers. A stub without remote
+ * lines is left to Xapian. */
+#define XC_REMOTE_TIMEOUT_MS 2000 /* default of xc_set_remote_timeout */
+#define XC_REMOTE_TIMEOUT_MAX 600000
+#define XC_REMOTE_RETRY_MS 1000
+/* Xapian's remote protocol carries neither spelling words nor synonyms:
+ * for a stub with remote shards they are read from the database
+ * SCHEMA_DICTIONARY in the stub's folder when there is one (none: no
+ * spelling suggestions and no synonyms, as Xapian does). */
+/* Make that dictionary: the spelling words of the n databases at srcs
+ * (their frequencies added up) and the synonyms of the first, into a new
+ * database at out (replaced), unless the one at cur was made from the
+ * same revisions of the same databases: then *same is 1 and nothing is
+ * written. The caller puts out in cur's place. */
+xc_status xc_dictionary_build(const char *const *srcs, size_t n,
+                              const char *cur, const char *out, int *same,
+                              char *err, size_t errlen);
+/* Milliseconds a remote shard has to connect and to answer each message,
+ * for handles opened from now on (1 to XC_REMOTE_TIMEOUT_MAX). */
+void xc_set_remote_timeout(unsigned ms);
+/* Let reads on db go on without its down shards (0: they fail). */
+void xc_set_partial(xc_db *db, int on);
+/* 1 when some shard of db is down (reads leave it out), else 0. */
+int xc_partial(xc_db *db);
+/* 1 when db reads a remote shard (every read may wait on a network). */
+int xc_has_remote(xc_db *db);
+
 /* Bytes of a database UUID string, its NUL included. */
 #define XC_UUID_LEN 37
 /* UUID of the database the handle reads, as of its last open or reopen,

@@ -14,6 +14,8 @@
 
 #include "common/clock.h"
 #include "common/errmsg.h"
+#include "common/schema.h"
+#include "common/xapian_c.h"
 #include "indexer/batch.h"
 #include "indexer/compact.h"
 
@@ -152,6 +154,46 @@ static void remove_beyond(const char *db, unsigned n, sync_log_fn log,
     }
 }
 
+/* PATH/SCHEMA_DICTIONARY made anew from the n shards (unless made from
+ * their revisions already): the spelling words and synonyms that a
+ * daemon over remote shards reads locally (xapian_c.h). The old one moves
+ * aside, the new one in (a reader opens the folder afresh). */
+static int write_dictionary(const char *db, unsigned n, char *err,
+                            size_t errlen)
+{
+    char paths[SYNC_MAX_SHARDS][PATH_MAX], cur[PATH_MAX], fresh[PATH_MAX],
+        old[PATH_MAX];
+    const char *srcs[SYNC_MAX_SHARDS];
+    int same = 0;
+    for (unsigned k = 0; k < n; k++) {
+        if (shardset_path(db, k, paths[k], sizeof paths[k]) != 0)
+            goto toolong;
+        srcs[k] = paths[k];
+    }
+    if (snprintf(cur, sizeof cur, "%s/" SCHEMA_DICTIONARY, db) >=
+            (int)sizeof cur ||
+        snprintf(fresh, sizeof fresh, "%s.new", cur) >= (int)sizeof fresh ||
+        snprintf(old, sizeof old, "%s.old", cur) >= (int)sizeof old)
+        goto toolong;
+    if (exists(fresh))
+        compact_remove_tree(fresh); /* a run killed while making one */
+    if (xc_dictionary_build(srcs, n, cur, fresh, &same, err, errlen) != XC_OK)
+        return -1;
+    if (same)
+        return 0;
+    if ((exists(old) && compact_remove_tree(old) != 0) ||
+        (exists(cur) && rename(cur, old) != 0) || rename(fresh, cur) != 0) {
+        errmsg_set(err, errlen, "cannot put %s in place: %s", cur,
+                   strerror(errno));
+        return -1;
+    }
+    compact_remove_tree(old);
+    return 0;
+toolong:
+    errmsg_set(err, errlen, "index %s: path too long", db);
+    return -1;
+}
+
 typedef struct {
     sync_options opt;
     char path[PATH_MAX];
@@ -288,6 +330,8 @@ sync_status shardset_run(const sync_options *opt, unsigned nshards,
         goto out;
     }
     remove_beyond(opt->db_path, nshards, opt->log, opt->log_ctx);
+    if (write_dictionary(opt->db_path, nshards, err, errlen) != 0)
+        status = SYNC_ERR_FATAL;
 out:
     free(jobs);
     rep->seconds = clock_now() - t0;

@@ -54,6 +54,7 @@ struct engine_ctx {
     size_t npresent;
     uint64_t present_rev; /* revision present[] was read at; 0: never */
     atomic_int reopen;    /* set by engine_request_reopen (SIGHUP) */
+    int partial_ok;       /* engine_set_partial */
     double last_check;
     hitsnip hs;               /* the snippets' scratch */
     index_meta_folder folder; /* the folder db was opened in */
@@ -132,6 +133,9 @@ static engine_status open_all(const char *path, xc_db **db,
     }
     xc_set_bm25(*db, RANK_BM25_K1, RANK_BM25_K2, RANK_BM25_K3, RANK_BM25_B,
                 RANK_BM25_MIN_NORMLEN);
+    /* a remote shard down now does not stop the index from opening: each
+     * request then says so (the caller sets what requests may do) */
+    xc_set_partial(*db, 1);
     st = check_meta(*db, path, &lang, err, errlen);
     if (st != ENGINE_OK)
         goto fail;
@@ -179,6 +183,7 @@ engine_status engine_open(const char *db_path, engine_ctx **out, char *err,
     st = open_all(db_path, &c->db, &c->deflt, &c->folder, err, errlen);
     if (st != ENGINE_OK)
         goto fail;
+    xc_set_partial(c->db, 0);
     c->last_check = clock_now();
     *out = c;
     return ENGINE_OK;
@@ -196,6 +201,17 @@ void engine_close(engine_ctx *c)
     hitsnip_free(&c->hs);
     free(c->path);
     free(c);
+}
+
+void engine_set_partial(engine_ctx *c, int on)
+{
+    c->partial_ok = on != 0;
+    xc_set_partial(c->db, c->partial_ok);
+}
+
+int engine_has_remote(engine_ctx *c)
+{
+    return xc_has_remote(c->db);
 }
 
 void engine_request_reopen(engine_ctx *c)
@@ -231,6 +247,7 @@ static int maybe_reopen(engine_ctx *c)
     if (open_all(c->path, &db, &deflt, &now, err, sizeof err) == ENGINE_OK) {
         xc_close(c->db);
         c->db = db;
+        xc_set_partial(db, c->partial_ok);
         c->deflt = deflt;
         c->folder = now;
         c->present_rev = 0; /* another database: its languages anew */
@@ -975,7 +992,7 @@ out:
         free(vals[i]);
 }
 
-static void do_stats(engine_ctx *c, engine_result *r)
+static void do_stats_partial(engine_ctx *c, engine_result *r)
 {
     uint32_t docs = 0, lastid = 0;
     uint64_t total = 0;
@@ -1001,17 +1018,33 @@ static void do_stats(engine_ctx *c, engine_result *r)
     }
     r->nlangs = c->npresent;
     size_t ns = xc_nshards(c->db);
-    for (size_t k = 0; ns > 1 && k < ns && k < ENGINE_MAX_SHARDS; k++) {
-        if (xc_shard_stats(c->db, k, &r->shards[k].revision,
-                           &r->shards[k].documents) != XC_OK) {
+    for (size_t k = 0;
+         (ns > 1 || xc_has_remote(c->db)) && k < ns && k < ENGINE_MAX_SHARDS;
+         k++) {
+        xc_shard_info si;
+        if (xc_shard_get(c->db, k, &si) != XC_OK) {
             fail(r, JSON_ERR_INTERNAL, xc_errmsg(c->db));
             return;
         }
+        r->shards[k].revision = si.revision;
+        r->shards[k].documents = si.documents;
+        r->shards[k].remote = si.remote;
+        r->shards[k].up = si.up;
+        r->shards[k].name = keep(r, si.name, strlen(si.name));
+        r->shards[k].why = keep(r, si.why, strlen(si.why));
         r->nshards = k + 1;
     }
     r->documents = docs;
     r->terms = total;
     r->index_age_s = b > 0 ? (int64_t)time(NULL) - b : -1;
+}
+
+static void do_stats(engine_ctx *c, engine_result *r)
+{
+    /* the index's state, down shards included: never refused for one */
+    xc_set_partial(c->db, 1);
+    do_stats_partial(c, r);
+    xc_set_partial(c->db, c->partial_ok);
 }
 
 static uint32_t clamp(uint32_t v, uint32_t lo, uint32_t hi)
@@ -1030,6 +1063,7 @@ void engine_run(engine_ctx *c, const engine_request *req, engine_result *r)
     r->store = store;
     r->op = req->op;
     r->ok = 1;
+    xc_clear_error(c->db);
     r->current = maybe_reopen(c);
     r->revision = xc_revision(c->db);
     q.limit =
@@ -1056,4 +1090,13 @@ void engine_run(engine_ctx *c, const engine_request *req, engine_result *r)
     }
     if (r->ok && (r->full || r->store.failed))
         fail(r, JSON_ERR_TOO_LARGE, ENGINE_TOO_LARGE_MSG);
+    /* a remote shard is down: the index's failure names it; an answer
+     * without it is not the index's whole answer (and is not cached) */
+    if (!r->ok && r->error == JSON_ERR_INTERNAL &&
+        xc_last_status(c->db) == XC_ERR_SHARD)
+        r->error = JSON_ERR_SHARD_UNAVAILABLE;
+    if (r->ok && xc_partial(c->db)) {
+        r->partial = 1;
+        r->current = 0;
+    }
 }

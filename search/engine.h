@@ -108,10 +108,13 @@ typedef struct engine_result {
     int ok;
     char message[ENGINE_MESSAGE_MAX]; /* !ok: why, one line */
     uint64_t revision; /* index revision the answer was computed on */
-    int current;       /* 0 when a due reopen failed: revision may be old */
-    buf_t store;       /* the bytes spans point to */
-    int full; /* a copy into store failed (its limit): the result is the
-                 error JSON_ERR_TOO_LARGE; sticky, unlike store.failed */
+    int current;       /* 0 when a due reopen failed: revision may be old,
+                          or when the answer is partial */
+    int partial; /* an index of remote shards answered without a shard that
+                    is down (engine_set_partial) */
+    buf_t store; /* the bytes spans point to */
+    int full;    /* a copy into store failed (its limit): the result is the
+                    error JSON_ERR_TOO_LARGE; sticky, unlike store.failed */
 
     /* SEARCH */
     engine_span query; /* the text as sent */
@@ -147,6 +150,9 @@ typedef struct engine_result {
     struct {
         uint64_t revision;
         uint32_t documents;
+        int remote, up;
+        engine_span name; /* "HOST:PORT", a stub's path, or empty */
+        engine_span why;  /* a down shard's last failure */
     } shards[ENGINE_MAX_SHARDS];
     size_t nshards;
 } engine_result;
@@ -175,6 +181,15 @@ engine_status engine_check(const char *db_path, char *err, size_t errlen);
 engine_status engine_open(const char *db_path, engine_ctx **out, char *err,
                           size_t errlen);
 void engine_close(engine_ctx *ctx); /* NULL allowed */
+
+/* An index with remote shards (docs/SCALING.md): when on, a request that
+ * meets a shard that is down is answered by the other shards, the result
+ * saying partial; when off (the default), it fails with
+ * JSON_ERR_SHARD_UNAVAILABLE naming the shard. */
+void engine_set_partial(engine_ctx *ctx, int on);
+/* 1 when ctx's index has remote shards: every request may wait on the
+ * network (up to the remote timeout). */
+int engine_has_remote(engine_ctx *ctx);
 
 /* Ask the context to reopen the index before its next request (SIGHUP).
  * Thread-safe: may be called from any thread. Contexts also look for a

@@ -27,6 +27,14 @@ static void key_double(buf_t *out, const char *k, double v, int decimals)
     json_double(out, v, decimals);
 }
 
+/* "partial":true: an index of remote shards answered without a shard
+ * that is down (docs/SCALING.md). */
+static void put_partial(buf_t *out, const engine_result *r)
+{
+    if (r->partial)
+        buf_puts(out, ",\"partial\":true");
+}
+
 static void key_span(buf_t *out, const char *k, const engine_result *r,
                      engine_span sp)
 {
@@ -80,6 +88,7 @@ static void put_search(const engine_result *r, buf_t *out, size_t start,
                        render_info *info)
 {
     buf_puts(out, "{\"ok\":true");
+    put_partial(out, r);
     key_span(out, "query", r, r->query);
     key_uint(out, "total", r->total);
     key_uint(out, "offset", r->offset);
@@ -135,6 +144,7 @@ static void put_search(const engine_result *r, buf_t *out, size_t start,
 static void put_suggest(const engine_result *r, buf_t *out)
 {
     buf_puts(out, "{\"ok\":true");
+    put_partial(out, r);
     key_span(out, "prefix", r, r->prefix);
     key(out, "suggestions");
     buf_putc(out, '[');
@@ -149,6 +159,7 @@ static void put_suggest(const engine_result *r, buf_t *out)
 static void put_doc(const engine_result *r, buf_t *out)
 {
     buf_puts(out, "{\"ok\":true");
+    put_partial(out, r);
     key_span(out, "id", r, r->doc_id);
     key_span(out, "title", r, r->doc_title);
     key_span(out, "url", r, r->doc_url);
@@ -166,6 +177,14 @@ void render_shards(buf_t *out, const engine_result *r)
         buf_puts(out, k ? ",{\"documents\":" : "[{\"documents\":");
         json_uint(out, r->shards[k].documents);
         key_uint(out, "revision", r->shards[k].revision);
+        if (r->shards[k].name.len > 0)
+            key_span(out, "name", r, r->shards[k].name);
+        if (r->shards[k].remote)
+            buf_puts(out, ",\"remote\":true");
+        buf_puts(out,
+                 r->shards[k].up ? ",\"state\":\"up\"" : ",\"state\":\"down\"");
+        if (!r->shards[k].up)
+            key_span(out, "error", r, r->shards[k].why);
         buf_puts(out, "}");
     }
     buf_puts(out, "]");

@@ -59,6 +59,7 @@ static worker *worker_new(server *s, char *err, size_t errlen,
         free(w);
         return NULL;
     }
+    engine_set_partial(w->eng, s->allow_partial);
     uint64_t rev = engine_revision(w->eng);
     s->max_rev = rev > s->max_rev ? rev : s->max_rev;
     *st = SERVER_OK;
@@ -330,7 +331,9 @@ static size_t words_in(const char *text, size_t len)
 static int loop_may_run(const server *s, const engine_request *r,
                         const slot_http *h)
 {
-    if (s->loop_worker == NULL || s->turn_slot != NULL || !s->turn_open)
+    /* remote shards: a search may wait on the network, never on the loop */
+    if (s->loop_worker == NULL || s->turn_slot != NULL || !s->turn_open ||
+        engine_has_remote(s->loop_worker->eng))
         return 0;
     if (r->op != ENGINE_SEARCH || r->filter.facets != 0 ||
         r->snippet > LOOP_MAX_SNIPPET || r->text_len > LOOP_MAX_TEXT ||

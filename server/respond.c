@@ -63,6 +63,7 @@ int respond_status_of(json_err e)
     case JSON_ERR_REQUEST_TOO_LARGE:
         return 413;
     case JSON_ERR_BUSY:
+    case JSON_ERR_SHARD_UNAVAILABLE:
         return 503;
     default:
         return 500;

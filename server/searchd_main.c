@@ -16,6 +16,7 @@
 #include "common/cli.h"
 #include "common/mapread.h"
 #include "common/passfile.h"
+#include "common/xapian_c.h"
 #include "common/schema.h"
 #include "search/engine.h"
 #include "server/httpreq.h"
@@ -128,6 +129,16 @@ static void usage(FILE *f)
         "block, as\n"
         "                         Xapian does, rather than from memory "
         "maps\n"
+        "  --remote-timeout MS    an index's remote shards (docs/SCALING.md) "
+        "have this\n"
+        "                         long to connect and to answer each "
+        "message (default\n"
+        "                         %d)\n"
+        "  --allow-partial        answer from the other shards while a "
+        "remote shard\n"
+        "                         is down, saying \"partial\":true (else "
+        "the error\n"
+        "                         shard_unavailable)\n"
         "  -h, --help             print this help\n"
         "  -V, --version          print the version\n\n"
         "HTTP limits: URL %d bytes, headers %d bytes and %d lines, no "
@@ -141,8 +152,8 @@ static void usage(FILE *f)
         SCHEMA_DEFAULT_PORT, SERVER_DEF_MAX_CONN, SERVER_DEF_IDLE_S,
         SERVER_DEF_MAX_QUEUE, SERVER_DEF_MAX_OUTPUT >> 20,
         SERVER_DEF_CACHE >> 20, SERVER_DEF_MAX_AGE, SERVER_MAX_AGE_LIMIT,
-        HTTPREQ_MAX_URL, HTTPREQ_MAX_HEAD, HTTPREQ_MAX_HEADERS,
-        HTTP_KEEPALIVE_S, HTTP_HEAD_S);
+        XC_REMOTE_TIMEOUT_MS, HTTPREQ_MAX_URL, HTTPREQ_MAX_HEAD,
+        HTTPREQ_MAX_HEADERS, HTTP_KEEPALIVE_S, HTTP_HEAD_S);
 }
 
 /* "1.2.3.4:PORT" or "[v6]:PORT" into host (numeric) and port. */
@@ -248,6 +259,8 @@ enum {
     OPT_LOGQ,
     OPT_LOGADDR,
     OPT_NOMAP,
+    OPT_RTIMEOUT,
+    OPT_PARTIAL,
 };
 
 int main(int argc, char **argv)
@@ -268,6 +281,8 @@ int main(int argc, char **argv)
         {"log-queries", required_argument, NULL, OPT_LOGQ},
         {"log-addresses", no_argument, NULL, OPT_LOGADDR},
         {"no-map", no_argument, NULL, OPT_NOMAP},
+        {"remote-timeout", required_argument, NULL, OPT_RTIMEOUT},
+        {"allow-partial", no_argument, NULL, OPT_PARTIAL},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -391,6 +406,19 @@ int main(int argc, char **argv)
             break;
         case OPT_NOMAP:
             no_map = 1;
+            break;
+        case OPT_RTIMEOUT:
+            if (cli_uint(optarg, 1, XC_REMOTE_TIMEOUT_MAX, 0, &v) != 0) {
+                snprintf(badbuf, sizeof badbuf,
+                         "wants milliseconds from 1 to %d",
+                         XC_REMOTE_TIMEOUT_MAX);
+                bad = badbuf;
+            }
+            /* before any index is opened: it holds for every opening */
+            xc_set_remote_timeout((unsigned)v);
+            break;
+        case OPT_PARTIAL:
+            cfg.allow_partial = 1;
             break;
         case 'h':
             usage(stdout);

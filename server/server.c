@@ -116,7 +116,7 @@ void server_maybe_done(server *s)
     uv_close((uv_handle_t *)&s->sweeper, NULL);
     uv_close((uv_handle_t *)&s->stop_timer, NULL);
     uv_close((uv_handle_t *)&s->accept_retry, NULL);
-    uv_close((uv_handle_t *)&s->watch, NULL);
+    watch_stop(s);
     dispatch_workers_stop(s); /* no request left: every slot held a conn */
 }
 
@@ -255,6 +255,7 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     s->max_conn = cfg->max_connections;
     s->max_queue = cfg->max_queue;
     s->max_output = cfg->max_output;
+    s->allow_partial = cfg->allow_partial;
     /* A quarter of the output limit per answer: up to 8 requests of one
      * client run at once within its 2 x max_output (see pressure()). */
     s->max_answer =
@@ -299,7 +300,8 @@ server_status server_open(const server_config *cfg, server **out, char *err,
     uv_timer_init(&s->loop, &s->watch);
     s->opener.data = s->flusher.data = s->sweeper.data = s->stop_timer.data =
         s->accept_retry.data = s->watch.data = s;
-    uv_timer_start(&s->watch, watch_on_timer, SERVER_WATCH_MS, SERVER_WATCH_MS);
+    if (watch_start(s, err, errlen) != 0)
+        goto fail;
     uv_prepare_start(&s->opener, conn_on_prepare);
     uv_check_start(&s->flusher, conn_on_check);
     st = dispatch_workers_open(s, cfg->threads, err, errlen);
@@ -356,6 +358,7 @@ server_status server_free(server *s)
     server_status st = SERVER_OK;
     if (s == NULL)
         return SERVER_OK;
+    watch_halt(s); /* it signals the loop: before the loop closes */
     if (s->loop_ok && loop_close_all(&s->loop) != 0) {
         server_logf(s, SERVER_LOG_ERROR, "event loop closed with handles open");
         st = SERVER_ERR_LOOP;

@@ -76,6 +76,8 @@ typedef struct server_config {
     unsigned http_max_age;   /* Cache-Control max-age, seconds */
     const char *log_queries; /* query log file, or NULL; copied */
     int log_addresses;       /* the query log names the client */
+    int allow_partial;       /* remote shards: answer without a down one
+                                (engine_set_partial) */
 } server_config;
 
 typedef enum {

@@ -98,6 +98,8 @@ struct conn {
     uint64_t head_ms;   /* HTTP: uv_now() when the pending head began */
 };
 
+typedef struct watch_thread watch_thread;
+
 struct server {
     uv_loop_t loop;
     uv_tcp_t listener;
@@ -170,7 +172,9 @@ struct server {
     uint64_t watch_rev; /* the revision the watch saw last (watch_ok) */
     uint64_t index_id;  /* a hash of that index's UUID: ETags (http.c) */
     struct index_meta_watch *revwatch; /* the index's revision (watch.c) */
-    char watch_err[256];               /* why the last look failed */
+    watch_thread *wthread; /* remote shards: the watch's own thread */
+    int allow_partial;     /* engine_set_partial on every worker */
+    char watch_err[256];   /* why the last look failed */
     int watch_ok;     /* 0: cannot read the index, commits unseen: no cache */
     int watch_warned; /* the failure was logged */
 
@@ -279,6 +283,11 @@ int watch_init(server *s); /* 0, or -1 out of memory */
 void watch_free(server *s);
 void watch_changed(server *s); /* the index changed: cache emptied */
 void watch_on_timer(uv_timer_t *t);
+/* After the loop is made: the timer, or the thread of an index with
+ * remote shards. 0, or -1 (err says why). */
+int watch_start(server *s, char *err, size_t errlen);
+void watch_stop(server *s); /* the timer, the thread and its handle */
+void watch_halt(server *s); /* the thread only: before handles close */
 void watch_poll(server *s); /* look at the index now, as the timer does */
 
 #endif
