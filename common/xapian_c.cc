@@ -470,7 +470,9 @@ static void shards_failed(xc_db *db, const Xapian::NetworkError &e, int round)
     for (xc_shard &s : db->shards) {
         if (!s.port || !s.up)
             continue;
-        bool named = ctx.find("(" + s.name + ")") != std::string::npos;
+        /* Xapian's context: "remote:tcp(HOST:PORT)" */
+        bool named = ctx.find("(" + s.host + ":" + std::to_string(s.port) +
+                              ")") != std::string::npos;
         if (named && (slow || round > 0))
             shard_down(s, error_text(e));
         else
@@ -551,6 +553,9 @@ static bool read_stub(const std::string &path, std::vector<xc_shard> &out)
                                  "(xapian-tcpsrv), not \"" +
                                  arg + "\"");
             s.host = arg.substr(0, colon);
+            if (s.host.size() > 2 && s.host.front() == '[' &&
+                s.host.back() == ']') /* [::1]:PORT, an IPv6 address */
+                s.host = s.host.substr(1, s.host.size() - 2);
             s.port = static_cast<unsigned>(port);
             remote = true;
         } else if (type == "auto" || type == "glass" || type == "chert" ||
