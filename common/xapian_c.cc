@@ -114,42 +114,34 @@ class FacetSpy : public Xapian::MatchSpy
     }
     void operator()(const Xapian::Document &doc, double) override
     {
-        for (size_t k = 0; k < slots_.size(); k++) {
-            std::string v = doc.get_value(slots_[k]);
-            size_t start = 0;
-            while (start <= v.size()) {
-                size_t end = sep_ ? v.find(sep_, start) : std::string::npos;
-                if (end == std::string::npos)
-                    end = v.size();
-                if (end > start)
-                    add((*out_)[k], v.substr(start, end - start));
-                start = end + 1;
-            }
-        }
+        for (size_t k = 0; k < slots_.size(); k++)
+            add_parts(k, doc.get_value(slots_[k]), 1);
     }
 
-    /* Slot k's counts from Xapian's spy, each value split as above: a
-     * value held by n documents adds n to each of its parts. */
+    /* Slot k's counts from Xapian's spy: a value held by n documents adds
+     * n to each of its parts. */
     void add_counts(const Xapian::ValueCountMatchSpy &vc, size_t k)
     {
         for (Xapian::TermIterator it = vc.values_begin(); it != vc.values_end();
-             ++it) {
-            std::string v = *it;
-            size_t start = 0;
-            while (start <= v.size()) {
-                size_t end = sep_ ? v.find(sep_, start) : std::string::npos;
-                if (end == std::string::npos)
-                    end = v.size();
-                if (end > start)
-                    add((*out_)[k], v.substr(start, end - start),
-                        it.get_termfreq());
-                start = end + 1;
-            }
-        }
+             ++it)
+            add_parts(k, *it, it.get_termfreq());
     }
 
   private:
-    static void add(xc_facet &f, const std::string &v, uint32_t n = 1)
+    /* Each part of v between separators counts n more in slot k. */
+    void add_parts(size_t k, const std::string &v, uint32_t n)
+    {
+        size_t start = 0;
+        while (start <= v.size()) {
+            size_t end = sep_ ? v.find(sep_, start) : std::string::npos;
+            if (end == std::string::npos)
+                end = v.size();
+            if (end > start)
+                add((*out_)[k], v.substr(start, end - start), n);
+            start = end + 1;
+        }
+    }
+    static void add(xc_facet &f, const std::string &v, uint32_t n)
     {
         auto it = f.counts.find(v);
         if (it != f.counts.end())
@@ -623,12 +615,13 @@ xc_status xc_dictionary_build(const char *const *srcs, size_t n,
             for (Xapian::TermIterator it = d.spellings_begin();
                  it != d.spellings_end(); ++it)
                 w.add_spelling(*it, it.get_termfreq());
-        const Xapian::Database &first = dbs[0];
-        for (Xapian::TermIterator k = first.synonym_keys_begin();
-             k != first.synonym_keys_end(); ++k)
-            for (Xapian::TermIterator v = first.synonyms_begin(*k);
-                 v != first.synonyms_end(*k); ++v)
-                w.add_synonym(*k, *v);
+        /* each shard holds the synonyms of its pages' languages */
+        for (const Xapian::Database &d : dbs)
+            for (Xapian::TermIterator k = d.synonym_keys_begin();
+                 k != d.synonym_keys_end(); ++k)
+                for (Xapian::TermIterator v = d.synonyms_begin(*k);
+                     v != d.synonyms_end(*k); ++v)
+                    w.add_synonym(*k, *v);
         w.set_metadata(SCHEMA_M_DICT_OF, of);
         w.commit();
         w.close();

@@ -135,7 +135,7 @@ xc_status xc_shard_get(xc_db *db, size_t k, xc_shard_info *out);
  * SCHEMA_DICTIONARY in the stub's folder when there is one (none: no
  * spelling suggestions and no synonyms, as Xapian does). */
 /* Make that dictionary: the spelling words of the n databases at srcs
- * (their frequencies added up) and the synonyms of the first, into a new
+ * (their frequencies added up) and all their synonyms, into a new
  * database at out (replaced), unless the one at cur was made from the
  * same revisions of the same databases: then *same is 1 and nothing is
  * written. The caller puts out in cur's place. */

@@ -127,6 +127,22 @@ def gen_folder(path, nfiles, nwords, seed, vocab=WORDS, cum_weights=None,
     return marked
 
 
+def free_port():
+    """A port of 127.0.0.1 free now (for programs that take no port 0)."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def index_into(src, db, *args):
+    """cglu-index -q --db db args src, which must succeed."""
+    p = subprocess.run([os.path.abspath(prog("cglu-index")), "-q", "--db",
+                        db] + list(args) + [src],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    return p
+
+
 def wait_until(pred, timeout=TIMEOUT, step=0.01):
     """Poll pred every step seconds for at most timeout seconds; its last
     value."""

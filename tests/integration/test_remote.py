@@ -23,28 +23,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
-from daemon import TIMEOUT, Daemon, HttpDaemon, wait_until  # noqa: E402
+from daemon import free_port, index_into as index  # noqa: E402
+from daemon import HOST, TIMEOUT, Daemon, HttpDaemon, wait_until  # noqa: E402
 from test_shard_index import query_lines, same_answers  # noqa: E402
 
-INDEXER = os.path.abspath(prog("cglu-index"))
 CORPUS = os.path.join(ROOT, "corpus")
-HOST = "127.0.0.1"
 FRESH_S = 5  # the daemon's promise is 1 s; the rest, a busy machine
 LOAD_CONNS = 8
 LOAD_MAX = 1000000  # requests of one load connection, at most
 LOAD_S = 60  # and seconds
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def index(src, db, *args):
-    p = subprocess.run([INDEXER, "-q", "--db", db] + list(args) + [src],
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stderr
 
 
 class ShardServer:

@@ -17,6 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
+from daemon import free_port, index_into as index  # noqa: E402
 from daemon import TIMEOUT, Daemon, db_info, wait_until  # noqa: E402
 
 INDEXER = os.path.abspath(prog("cglu-index"))
@@ -26,19 +27,6 @@ HOST = "127.0.0.1"
 # one second (the watch looks every 100 ms); the rest is room for a busy
 # machine. The time taken is printed.
 FRESH_S = 5
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def index(src, db, *args):
-    p = subprocess.run([INDEXER, "-q", "--db", db] + list(args) + [src],
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stderr
-    return p
 
 
 def changesets(db):

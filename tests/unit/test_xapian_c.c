@@ -924,6 +924,68 @@ static void test_synonyms_bad_arguments(void **state)
     xc_close(w);
 }
 
+/* The dictionary of a sharded index: every shard's spelling words (their
+ * frequencies added) and every shard's synonyms; made again only when a
+ * shard moved. */
+static void test_dictionary_of_shards(void **state)
+{
+    fixture *f = *state;
+    char s0[160], s1[160], d[160], dn[160];
+    xc_db *w0, *w1, *r;
+    snprintf(s0, sizeof s0, "%s/d0", f->dir);
+    snprintf(s1, sizeof s1, "%s/d1", f->dir);
+    snprintf(d, sizeof d, "%s/dict", f->dir);
+    snprintf(dn, sizeof dn, "%s/dict.new", f->dir);
+    assert_int_equal(xc_open_write(s0, 1, &w0, f->err, sizeof f->err), XC_OK);
+    assert_int_equal(xc_open_write(s1, 1, &w1, f->err, sizeof f->err), XC_OK);
+    assert_int_equal(xc_spelling_add(w0, "gouvernement", 3), XC_OK);
+    assert_int_equal(xc_spelling_add(w1, "gouvernement", 2), XC_OK);
+    assert_int_equal(xc_spelling_add(w1, "ciudad", 1), XC_OK);
+    assert_int_equal(xc_synonym_add(w0, "cglu", "uclg"), XC_OK);
+    assert_int_equal(xc_synonym_add(w1, "uclg", "cglu"), XC_OK);
+    assert_int_equal(xc_commit(w0), XC_OK);
+    assert_int_equal(xc_commit(w1), XC_OK);
+    const char *srcs[2] = {s0, s1};
+    int same = -1;
+    assert_int_equal(
+        xc_dictionary_build(srcs, 2, d, d, &same, f->err, sizeof f->err),
+        XC_OK);
+    assert_int_equal(same, 0);
+    assert_int_equal(xc_open_read(d, &r, f->err, sizeof f->err), XC_OK);
+    expect_syn(r, "cglu", "uclg");
+    expect_syn(r, "uclg", "cglu");
+    char *sugg = NULL;
+    assert_int_equal(xc_spelling_suggest(r, "gouvernemnt", 2, &sugg), XC_OK);
+    assert_string_equal(sugg, "gouvernement");
+    free(sugg);
+    assert_int_equal(xc_spelling_suggest(r, "ciudac", 1, &sugg), XC_OK);
+    assert_string_equal(sugg, "ciudad");
+    free(sugg);
+    xc_close(r);
+    /* the same revisions: nothing written */
+    assert_int_equal(
+        xc_dictionary_build(srcs, 2, d, dn, &same, f->err, sizeof f->err),
+        XC_OK);
+    assert_int_equal(same, 1);
+    assert_int_equal(access(dn, F_OK), -1);
+    /* a shard moved: made again */
+    assert_int_equal(xc_synonym_add(w1, "ville", "cit"), XC_OK);
+    assert_int_equal(xc_commit(w1), XC_OK);
+    assert_int_equal(
+        xc_dictionary_build(srcs, 2, d, dn, &same, f->err, sizeof f->err),
+        XC_OK);
+    assert_int_equal(same, 0);
+    assert_int_equal(xc_open_read(dn, &r, f->err, sizeof f->err), XC_OK);
+    expect_syn(r, "ville", "cit");
+    xc_close(r);
+    /* nothing to make it from: an error, not a crash */
+    assert_int_equal(
+        xc_dictionary_build(srcs, 0, d, dn, &same, f->err, sizeof f->err),
+        XC_ERR_ARG);
+    xc_close(w0);
+    xc_close(w1);
+}
+
 /* A stub listing two databases reads as one: documents of both, its
  * revision the sum of theirs, a reopen that sees a commit to either (the
  * cheap way: XC_OK, not a failure the caller would answer by opening
@@ -1003,6 +1065,7 @@ int main(void)
         UNIT_TEST_ON_DB(test_bad_arguments),
         UNIT_TEST_ON_DB(test_synonyms),
         UNIT_TEST_ON_DB(test_synonyms_bad_arguments),
+        UNIT_TEST_ON_DB(test_dictionary_of_shards),
         UNIT_TEST_ON_DB(test_shards_through_a_stub),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
