@@ -80,8 +80,31 @@ struct xc_doc {
     Xapian::Document doc;
 };
 
+/* q is the query as built. A tree with XC_Q_PROXIMITY bonuses (prox) is
+ * searched as base AND_MAYBE bonus: base is q without them (the same
+ * matches), bonus the OR of its positional bonuses, each with the scale
+ * of its branch. Xapian 1.4.22 misweighs a phrase bonus that sits under
+ * an AND or a FILTER (some pages get it without their positions earning
+ * it, docs/BENCHMARKS.md, issue #15); at the top it weighs it right. The
+ * trees share their subtrees (Xapian counts references). */
 struct xc_query {
     Xapian::Query q;
+    Xapian::Query base;
+    Xapian::Query bonus;
+    bool prox;
+    explicit xc_query(const Xapian::Query &query)
+        : q(query), base(), bonus(), prox(false)
+    {
+    }
+    const Xapian::Query &plain() const
+    {
+        return prox ? base : q;
+    }
+    Xapian::Query searched() const
+    {
+        return prox ? Xapian::Query(Xapian::Query::OP_AND_MAYBE, base, bonus)
+                    : q;
+    }
 };
 
 struct xc_hit {
@@ -1615,21 +1638,19 @@ xc_query *xc_query_wildcard(const char *prefix, size_t len,
     });
 }
 
-static Xapian::Query build(xc_qop op, xc_query *const *children, size_t n,
+static Xapian::Query build(xc_qop op, const std::vector<Xapian::Query> &subs,
                            uint32_t window)
 {
     typedef Xapian::Query Q;
-    std::vector<Q> subs;
-    subs.reserve(n);
-    for (size_t i = 0; i < n; i++)
-        subs.push_back(children[i]->q);
+    size_t n = subs.size();
     switch (op) {
     case XC_Q_AND:
         return Q(Q::OP_AND, subs.begin(), subs.end());
     case XC_Q_OR:
         return Q(Q::OP_OR, subs.begin(), subs.end());
     case XC_Q_AND_NOT:
-    case XC_Q_AND_MAYBE: {
+    case XC_Q_AND_MAYBE:
+    case XC_Q_PROXIMITY: {
         /* first child against the OR of the others */
         if (n == 0)
             return Q();
@@ -1662,8 +1683,38 @@ xc_query *xc_query_combine(xc_qop op, xc_query **children, size_t n,
             ok = false; /* a child failed to build: the tree is void */
     if (ok) {
         try {
-            res = new xc_query{build(op, children, n, window)};
+            std::vector<Xapian::Query> subs, base, bonus;
+            bool prox = op == XC_Q_PROXIMITY && n > 1;
+            subs.reserve(n);
+            for (size_t i = 0; i < n; i++) {
+                subs.push_back(children[i]->q);
+                prox |= children[i]->prox;
+            }
+            res = new xc_query(build(op, subs, window));
+            if (prox) {
+                /* the children whose weight counts: not what AND_NOT takes
+                 * away nor what FILTER filters by */
+                size_t weighed =
+                    op == XC_Q_AND_NOT || op == XC_Q_FILTER ? 1 : n;
+                for (size_t i = 0; i < weighed; i++)
+                    if (children[i]->prox)
+                        bonus.push_back(children[i]->bonus);
+                if (op == XC_Q_PROXIMITY) {
+                    res->base = children[0]->plain();
+                    bonus.insert(bonus.end(), subs.begin() + 1, subs.end());
+                } else {
+                    for (size_t i = 0; i < n; i++)
+                        base.push_back(children[i]->plain());
+                    res->base = build(op, base, window);
+                }
+                res->bonus = bonus.size() == 1
+                                 ? bonus[0]
+                                 : Xapian::Query(Xapian::Query::OP_OR,
+                                                 bonus.begin(), bonus.end());
+                res->prox = true;
+            }
         } catch (...) {
+            delete res;
             res = NULL;
         }
     }
@@ -1679,7 +1730,7 @@ xc_query *xc_query_copy(const xc_query *q)
     if (!q)
         return NULL;
     try {
-        return new xc_query{q->q}; /* Xapian queries share their tree */
+        return new xc_query(*q); /* Xapian queries share their tree */
     } catch (...) {
         return NULL;
     }
@@ -1695,6 +1746,10 @@ xc_query *xc_query_scale(xc_query *q, double factor)
     }
     try {
         q->q = Xapian::Query(factor, q->q);
+        if (q->prox) {
+            q->base = Xapian::Query(factor, q->base);
+            q->bonus = Xapian::Query(factor, q->bonus);
+        }
     } catch (...) {
         xc_query_free(q);
         return NULL;
@@ -1743,7 +1798,6 @@ static xc_status search_common(xc_db *db, const xc_query *q,
         m = new xc_mset;
         rerun(db, [&] {
             Xapian::Enquire enq(db->cur());
-            enq.set_query(q->q);
             enq.set_weighting_scheme(Xapian::BM25Weight(
                 db->k1, db->k2, db->k3, db->b, db->min_normlen));
             if (o->sort_slot >= 0)
@@ -1769,6 +1823,7 @@ static xc_status search_common(xc_db *db, const xc_query *q,
                 }
                 check = db->cur().get_doccount();
             }
+            enq.set_query(q->searched());
             Xapian::MSet ms = enq.get_mset(o->offset, o->limit, check);
             for (size_t k = 0; k < counts.size(); k++)
                 spy.add_counts(*counts[k], k);

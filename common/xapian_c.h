@@ -286,6 +286,11 @@ typedef enum {
     XC_Q_NEAR,      /* children are terms within window */
     XC_Q_FILTER,    /* first child, filtered by the others (no weight) */
     XC_Q_SYNONYM,   /* children are one word's forms: weighted as one term */
+    /* As XC_Q_AND_MAYBE, for a positional bonus (the others are phrases or
+     * NEARs): searched at the top of the tree, whatever wraps it (filters,
+     * exclusions, other languages' branches): Xapian 1.4.22 misweighs such
+     * a bonus under an AND or a FILTER (docs/BENCHMARKS.md, issue #15). */
+    XC_Q_PROXIMITY,
 } xc_qop;
 
 /* Constructors return NULL when out of memory. Combining nodes take

@@ -688,7 +688,7 @@ static int assemble(pstate *st, int use_stop, int relaxed, xc_query **out)
         xc_query *pair[2] = {
             core, phrase_query(st, prox, nprox,
                                (uint32_t)nprox + RANK_PROXIMITY_SLACK)};
-        core = xc_query_combine(XC_Q_AND_MAYBE, pair, 2, 0);
+        core = xc_query_combine(XC_Q_PROXIMITY, pair, 2, 0);
         if (!core)
             goto out;
     }
