@@ -125,18 +125,27 @@ fail:
 int index_meta_folder_id(const char *path, index_meta_folder *id)
 {
     struct stat st;
-    id->dev = id->ino = 0;
+    char stub[4096];
+    memset(id, 0, sizeof *id);
     if (!path || stat(path, &st) != 0)
         return -1;
     id->dev = (uint64_t)st.st_dev;
     id->ino = (uint64_t)st.st_ino;
+    /* a stub's list of shards, rewritten or edited, is another index */
+    if (snprintf(stub, sizeof stub, "%s/XAPIANDB", path) < (int)sizeof stub &&
+        stat(stub, &st) == 0) {
+        id->stub_ino = (uint64_t)st.st_ino;
+        id->stub_mtime_ns =
+            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    }
     return 0;
 }
 
 int index_meta_folder_same(const index_meta_folder *a,
                            const index_meta_folder *b)
 {
-    return a->dev == b->dev && a->ino == b->ino;
+    return a->dev == b->dev && a->ino == b->ino && a->stub_ino == b->stub_ino &&
+           a->stub_mtime_ns == b->stub_mtime_ns;
 }
 
 /* ---- revision watch ---------------------------------------------------- */
@@ -206,11 +215,13 @@ index_meta_status index_meta_watch_poll(index_meta_watch *w, int *changed,
      * at once when the revision is the same. */
     index_meta_folder now;
     index_meta_folder_id(w->path, &now);
+    int moved = 0; /* remote shards: one went or came back, a shard's or
+                      the dictionary's database was replaced */
     if (w->db && index_meta_folder_same(&now, &w->folder) &&
-        xc_reopen(w->db, NULL) == XC_OK && xc_uuid(w->db, uuid) == XC_OK &&
+        xc_reopen(w->db, &moved) == XC_OK && xc_uuid(w->db, uuid) == XC_OK &&
         strcmp(uuid, w->uuid) == 0) {
         uint64_t rev = xc_revision(w->db);
-        *changed = rev != w->rev;
+        *changed = rev != w->rev || moved;
         *revision = w->rev = rev;
         return INDEX_META_OK;
     }

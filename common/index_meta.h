@@ -69,13 +69,18 @@ index_meta_status index_meta_check(xc_db *db, const char *want_lang,
                                    index_meta_info *out, char *err,
                                    size_t errlen);
 
-/* The identity of the folder at path (device and inode number): a folder
- * put in place of another (a compaction's, indexer/compact) changes it,
+/* The identity of the folder at path (device and inode number, and those
+ * of its stub file and when it was written): a folder put in place of
+ * another (a compaction's, indexer/compact), or a stub listing other
+ * shards, changes it,
  * while its revision number may stay the same. Read it before opening the
  * index, so that a change in between is seen by the next look. 0, or -1
  * when path cannot be read (*id zeroed). */
 typedef struct index_meta_folder {
     uint64_t dev, ino;
+    /* a stub's (PATH/XAPIANDB): its list of shards changed (0: none) */
+    uint64_t stub_ino;
+    int64_t stub_mtime_ns;
 } index_meta_folder;
 int index_meta_folder_id(const char *path, index_meta_folder *id);
 /* 1 when a and b are the same folder. */

@@ -43,6 +43,7 @@ struct xc_shard {
     Xapian::doccount docs = 0; /* as last seen */
     double retry_at = 0;       /* down: when to try again */
     std::string why;           /* down: the last failure */
+    std::string uuid;          /* as last seen: a rebuilt shard has another */
 };
 
 struct xc_db {
@@ -55,7 +56,10 @@ struct xc_db {
      * SCHEMA_DICTIONARY (has_dict 0: none) */
     Xapian::Database dict;
     bool has_dict = false;
-
+    dev_t dict_dev = 0; /* the dictionary folder open: another one put */
+    ino_t dict_ino = 0; /* in its place is opened afresh */
+    /* a read since xc_clear_error ran without a down shard */
+    bool partial_seen = false;
     /* where spelling words and synonyms are read */
     Xapian::Database &lexicon()
     {
@@ -297,9 +301,22 @@ static xc_status classify(char *buf, size_t len, const char *what,
 }
 
 /* Record the exception being handled on db; call only from a catch. */
+static void shards_lost(xc_db *db, const Xapian::NetworkError &e) noexcept;
+
 static xc_status fail(xc_db *db, const char *what) noexcept
 {
     db->last = classify(db->errmsg, sizeof db->errmsg, what, db->path.c_str());
+    /* a read outside rerun() (a hit's positions or text) that failed on
+     * the network: the shard is down, and the failure is the shard's */
+    if (db->last == XC_ERR_XAPIAN && !db->shards.empty()) {
+        try {
+            throw;
+        } catch (const Xapian::NetworkError &e) {
+            shards_lost(db, e);
+            db->last = XC_ERR_SHARD;
+        } catch (...) {
+        }
+    }
     return db->last;
 }
 
@@ -415,6 +432,7 @@ static void shard_try(xc_shard &s)
             s.db = Xapian::Database(s.path);
         s.docs = s.db.get_doccount();
         s.rev = shard_rev(s);
+        s.uuid = s.db.get_uuid();
         s.up = true;
         s.why.clear();
     } catch (const Xapian::Error &e) {
@@ -450,24 +468,20 @@ static std::string down_text(const xc_db *db)
            why;
 }
 
-/* Before a read: try again the down shards that are due; then a read may
- * go on only with every shard up, or with the others when db allows it. */
+/* Before a read: it may go on with every shard up, or with the others
+ * when db allows it (then it is partial). Down shards are tried again by
+ * xc_reopen, not here: one that hangs would hold every read up to the
+ * timeout. */
 static void shards_ready(xc_db *db)
 {
-    double now = mono_now();
-    bool joined = false, any_up = false, all_up = true;
-    for (xc_shard &s : db->shards) {
-        if (!s.up && now >= s.retry_at) {
-            shard_try(s);
-            joined |= s.up;
-        }
+    bool any_up = false, all_up = true;
+    for (const xc_shard &s : db->shards) {
         any_up |= s.up;
         all_up &= s.up;
     }
-    if (joined)
-        shards_join(db);
     if (!all_up && (!db->partial_ok || !any_up))
         throw ShardError(down_text(db));
+    db->partial_seen |= !all_up;
 }
 
 /* Read round round failed on the network. The shard e names is
@@ -499,6 +513,15 @@ static void shards_failed(xc_db *db, const Xapian::NetworkError &e, int round)
         throw;
 }
 
+/* shards_failed() as a read's last round, which throws nothing. */
+static void shards_lost(xc_db *db, const Xapian::NetworkError &e) noexcept
+{
+    try {
+        shards_failed(db, e, 1);
+    } catch (...) {
+    }
+}
+
 /* rerun() for a stub with remote shards: a shard that fails a read is
  * left out (the read runs again without it, if db allows partial reads;
  * else ShardError names it). */
@@ -516,7 +539,11 @@ template <typename F> static void rerun_shards(xc_db *db, F &&op)
         } catch (const Xapian::DatabaseModifiedError &) {
             if (round == XC_RETRY_MAX)
                 throw;
-            db->rdb.reopen();
+            try {
+                db->rdb.reopen();
+            } catch (const Xapian::NetworkError &e) {
+                shards_failed(db, e, round);
+            }
         }
     }
 }
@@ -528,10 +555,27 @@ template <typename F> static void rerun_shards(xc_db *db, F &&op)
  * cannot use. */
 static bool read_stub(const std::string &path, std::vector<xc_shard> &out)
 {
-    const std::string stub = path + "/XAPIANDB", dir = path;
-    std::ifstream in(stub);
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0)
+        return false; /* Xapian says why */
+    /* a folder's XAPIANDB, or a stub file itself (paths relative to the
+     * folder it is in); a single-file database is binary: Xapian's */
+    bool file = S_ISREG(st.st_mode);
+    size_t slash = path.rfind('/');
+    const std::string stub = file ? path : path + "/XAPIANDB";
+    const std::string dir = !file ? path
+                            : slash == std::string::npos
+                                ? "."
+                                : path.substr(0, slash);
+    std::ifstream in(stub, std::ios::binary);
     if (!in)
         return false;
+    char head[4096];
+    in.read(head, sizeof head);
+    if (memchr(head, '\0', static_cast<size_t>(in.gcount())))
+        return false;
+    in.clear();
+    in.seekg(0);
     std::vector<xc_shard> shards;
     bool remote = false;
     std::string line;
@@ -568,9 +612,10 @@ static bool read_stub(const std::string &path, std::vector<xc_shard> &out)
                                  "(xapian-tcpsrv), not \"" +
                                  arg + "\"");
             s.host = arg.substr(0, colon);
-            if (s.host.size() > 2 && s.host.front() == '[' &&
-                s.host.back() == ']') /* [::1]:PORT, an IPv6 address */
-                s.host = s.host.substr(1, s.host.size() - 2);
+            if (s.host.find(':') != std::string::npos || s.host[0] == '[')
+                throw ShardError(where + "\"" + arg +
+                                 "\": Xapian 1.4 reaches remote shards "
+                                 "over IPv4 only");
             s.port = static_cast<unsigned>(port);
             remote = true;
         } else if (type == "auto" || type == "glass" || type == "chert" ||
@@ -587,15 +632,26 @@ static bool read_stub(const std::string &path, std::vector<xc_shard> &out)
     return true;
 }
 
-/* The dictionary beside a stub with remote shards, if there is one. */
-static void open_dictionary(xc_db *db)
+/* The dictionary beside a stub with remote shards, if there is one and
+ * it opens (none: no spelling nor synonyms). True when another one than
+ * the open one was opened. */
+static bool open_dictionary(xc_db *db)
 {
     std::string p = db->path + "/" SCHEMA_DICTIONARY;
     struct stat st;
-    if (stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        return;
-    db->dict = Xapian::Database(p);
+    if (stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+        (db->has_dict && st.st_dev == db->dict_dev &&
+         st.st_ino == db->dict_ino))
+        return false;
+    try {
+        db->dict = Xapian::Database(p);
+    } catch (const Xapian::DatabaseError &) {
+        return false; /* half copied, or being replaced: the last one */
+    }
     db->has_dict = true;
+    db->dict_dev = st.st_dev;
+    db->dict_ino = st.st_ino;
+    return true;
 }
 
 /* "rev,rev,...": what a dictionary is made from. */
@@ -630,8 +686,8 @@ xc_status xc_dictionary_build(const char *const *srcs, size_t n,
                 *same = 1; /* made from these very revisions */
                 return XC_OK;
             }
-        } catch (const Xapian::DatabaseOpeningError &) {
-            /* none yet, or unreadable: made anew */
+        } catch (const Xapian::DatabaseError &) {
+            /* none yet, unreadable or damaged: made anew */
         }
         Xapian::WritableDatabase w(out, Xapian::DB_CREATE_OR_OVERWRITE);
         for (const Xapian::Database &d : dbs)
@@ -664,6 +720,8 @@ int xc_partial(xc_db *db)
 {
     if (!db)
         return 0;
+    if (db->partial_seen)
+        return 1;
     for (const xc_shard &s : db->shards)
         if (!s.up)
             return 1;
@@ -687,32 +745,55 @@ static Xapian::rev db_rev(xc_db *db)
     return sum;
 }
 
-/* Reopen each shard of db (remote ones: one round trip each; a shard
- * that fails is down) and try the down ones again. True when a shard
- * went down or came back. */
+/* Reopen each shard of db (remote ones: one round trip each) and try the
+ * down ones whose time has come again (xc_retry_shards: all of them).
+ * True when what a search sees may have changed: a shard went down or
+ * came back, a shard server said its database changed (a commit, or a
+ * rebuilt database in its place), another dictionary was put in place. */
 static bool shards_reopen(xc_db *db)
 {
-    bool moved = false;
+    bool moved = false, changed = false;
+    double now = mono_now();
     for (xc_shard &s : db->shards) {
         if (!s.up) {
-            shard_try(s);
-            moved |= s.up;
+            if (now >= s.retry_at) {
+                shard_try(s);
+                moved |= s.up;
+            }
             continue;
         }
         try {
-            if (s.db.reopen() || !s.port)
+            bool again = s.db.reopen();
+            if (again || !s.port)
                 s.rev = shard_rev(s);
+            changed |= again && s.port;
             s.docs = s.db.get_doccount();
+            std::string u = s.db.get_uuid();
+            moved |= u != s.uuid;
+            s.uuid = u;
         } catch (const Xapian::NetworkError &) {
             shard_try(s); /* one more try: an idle connection is closed */
-            moved |= !s.up;
+            moved = true; /* another connection, or none */
         }
     }
-    if (db->has_dict)
-        db->dict.reopen();
+    if (db->has_dict) {
+        try {
+            db->dict.reopen();
+        } catch (const Xapian::DatabaseError &) {
+            /* being replaced: the new one is opened below */
+        }
+    }
+    changed |= open_dictionary(db);
     if (moved)
         shards_join(db);
-    return moved;
+    return moved || changed;
+}
+
+void xc_retry_shards(xc_db *db)
+{
+    if (db)
+        for (xc_shard &s : db->shards)
+            s.retry_at = 0;
 }
 
 /* Run op; on DatabaseModifiedError reopen and run all of it again, so that
@@ -998,8 +1079,10 @@ xc_status xc_last_status(const xc_db *db)
 
 void xc_clear_error(xc_db *db)
 {
-    if (db)
+    if (db) {
         db->last = XC_OK;
+        db->partial_seen = false;
+    }
 }
 
 xc_status xc_reopen(xc_db *db, int *changed)
@@ -1084,7 +1167,13 @@ xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN])
     if (!db || !out)
         return XC_ERR_ARG;
     return guard(db, "cannot read the UUID of index", [&] {
-        std::string u = db->cur().get_uuid();
+        std::string u;
+        if (db->shards.empty()) {
+            u = db->cur().get_uuid();
+        } else { /* every shard's as last seen: stable while one is down */
+            for (const xc_shard &s : db->shards)
+                u += s.uuid + ":";
+        }
         if (u.size() < XC_UUID_LEN) {
             snprintf(out, XC_UUID_LEN, "%s", u.c_str());
         } else { /* shards: "UUID:UUID...", hashed whole */
@@ -1116,8 +1205,11 @@ xc_status xc_commit(xc_db *db)
     return guard(db, "cannot commit index", [&] {
         /* the revision this commit makes, for readers of a remote shard
          * (Xapian's remote backend tells them none) */
-        db->wdb.set_metadata(SCHEMA_M_REVISION,
-                             std::to_string(db->wdb.get_revision() + 1));
+        Xapian::rev last = std::max<Xapian::rev>(
+            db->wdb.get_revision(),
+            strtoull(db->wdb.get_metadata(SCHEMA_M_REVISION).c_str(), NULL,
+                     10)); /* a compaction restarts Xapian's count */
+        db->wdb.set_metadata(SCHEMA_M_REVISION, std::to_string(last + 1));
         if (db->in_txn) {
             /* over in all cases, even when it throws (Xapian's contract) */
             db->in_txn = false;

@@ -145,9 +145,14 @@ xc_status xc_dictionary_build(const char *const *srcs, size_t n,
 /* Milliseconds a remote shard has to connect and to answer each message,
  * for handles opened from now on (1 to XC_REMOTE_TIMEOUT_MAX). */
 void xc_set_remote_timeout(unsigned ms);
+/* Make every down shard of db due for another try at the next
+ * xc_reopen (which otherwise tries each one at most every
+ * XC_REMOTE_RETRY_MS): when told it is back. */
+void xc_retry_shards(xc_db *db);
 /* Let reads on db go on without its down shards (0: they fail). */
 void xc_set_partial(xc_db *db, int on);
-/* 1 when some shard of db is down (reads leave it out), else 0. */
+/* 1 when some shard of db is down (reads leave it out), or a read since
+ * xc_clear_error went on without one; else 0. */
 int xc_partial(xc_db *db);
 /* 1 when db reads a remote shard (every read may wait on a network). */
 int xc_has_remote(xc_db *db);

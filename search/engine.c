@@ -231,9 +231,14 @@ uint64_t engine_revision(engine_ctx *c)
 static int maybe_reopen(engine_ctx *c)
 {
     double t = clock_now();
-    if (!atomic_exchange(&c->reopen, 0) && t - c->last_check < REOPEN_EVERY)
+    int asked = atomic_exchange(&c->reopen, 0);
+    if (!asked && t - c->last_check < REOPEN_EVERY)
         return 1;
     c->last_check = t;
+    /* asked (the watch saw a change, SIGHUP): a down remote shard may be
+     * back, try it now */
+    if (asked)
+        xc_retry_shards(c->db);
     /* a folder put in place of the one open (a compaction) is another
      * database, whatever its revision says */
     index_meta_folder now;
@@ -962,6 +967,13 @@ static void do_doc(engine_ctx *c, const engine_request *req, engine_result *r)
     schema_term(SCHEMA_P_ID, req->text, req->text_len, term);
     xc_status st = xc_get_doc(c->db, term, &docid, &data, &len, vals, vlens,
                               SCHEMA_NVALUES);
+    if (st == XC_ERR_NOTFOUND && xc_partial(c->db)) {
+        /* it may be on the shard that is down */
+        fail(r, JSON_ERR_SHARD_UNAVAILABLE,
+             "no document with that id on the shards that answer: a shard "
+             "of the index is down (see STATS)");
+        goto out;
+    }
     if (st == XC_ERR_NOTFOUND ||
         (st == XC_OK && memchr(req->text, '\0', req->text_len))) {
         fail(r, JSON_ERR_NOT_FOUND, "no document with that id");
@@ -1095,8 +1107,6 @@ void engine_run(engine_ctx *c, const engine_request *req, engine_result *r)
     if (!r->ok && r->error == JSON_ERR_INTERNAL &&
         xc_last_status(c->db) == XC_ERR_SHARD)
         r->error = JSON_ERR_SHARD_UNAVAILABLE;
-    if (r->ok && xc_partial(c->db)) {
+    if (r->ok && xc_partial(c->db))
         r->partial = 1;
-        r->current = 0;
-    }
 }

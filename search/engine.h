@@ -108,8 +108,7 @@ typedef struct engine_result {
     int ok;
     char message[ENGINE_MESSAGE_MAX]; /* !ok: why, one line */
     uint64_t revision; /* index revision the answer was computed on */
-    int current;       /* 0 when a due reopen failed: revision may be old,
-                          or when the answer is partial */
+    int current;       /* 0 when a due reopen failed: revision may be old */
     int partial; /* an index of remote shards answered without a shard that
                     is down (engine_set_partial) */
     buf_t store; /* the bytes spans point to */

@@ -218,6 +218,7 @@ static void run_on(worker *w, slot *sl)
     engine_run(w->eng, &sl->req, &w->res);
     sl->revision = w->res.revision;
     sl->current = w->res.current;
+    sl->partial = w->res.partial;
     if (sl->http.on)
         http_render(sl, &w->res, &sl->out, &sl->rinfo);
     else
@@ -272,7 +273,7 @@ static void slot_finish(slot *sl)
     if (!sl->rinfo.ok)
         s->errors++;
     else if (sl->cacheable && sl->cache_gen == s->cache_gen && sl->current &&
-             sl->revision == s->max_rev && s->watch_ok)
+             !sl->partial && sl->revision == s->max_rev && s->watch_ok)
         cache_store(s, sl);
     if (sl->rinfo.ok && sl->req.op == ENGINE_SEARCH &&
         (!sl->http.on ||

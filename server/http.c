@@ -168,6 +168,24 @@ void http_render(const slot *sl, const engine_result *res, buf_t *out,
     case HTTP_EP_HEALTH:
         memset(ri, 0, sizeof *ri);
         ri->ok = res->ok && res->current;
+        /* a down shard: searches fail, unless the daemon answers
+         * without it (--allow-partial); the shards' states say which */
+        if (ri->ok && res->partial && !sl->c->s->allow_partial) {
+            char msg[ENGINE_MESSAGE_MAX] = "a shard of the index is down";
+            for (size_t k = 0; k < res->nshards; k++)
+                if (!res->shards[k].up) {
+                    snprintf(msg, sizeof msg, "shard %.*s is unavailable: %.*s",
+                             (int)res->shards[k].name.len,
+                             res->store.data + res->shards[k].name.off,
+                             (int)res->shards[k].why.len,
+                             res->store.data + res->shards[k].why.off);
+                    break;
+                }
+            ri->ok = 0;
+            ri->error = JSON_ERR_SHARD_UNAVAILABLE;
+            render_error(out, JSON_ERR_SHARD_UNAVAILABLE, msg);
+            return;
+        }
         if (ri->ok) {
             buf_printf(out,
                        "{\"ok\":true,\"revision\":%llu,\"index_age_s\":%lld,"
@@ -227,10 +245,11 @@ void http_finish(conn *c, slot *sl)
     } else if (h->endpoint == HTTP_EP_SEARCH ||
                h->endpoint == HTTP_EP_SUGGEST || h->endpoint == HTTP_EP_DOC ||
                h->endpoint == HTTP_EP_PAGE) {
-        r.keep = 1;
+        /* an answer without a down shard is kept by no cache */
+        r.keep = !sl->partial;
         /* tagged only when computed on the revision the watch sees: a
          * tag must never name an answer of another revision */
-        if (s->watch_ok && sl->revision == s->watch_rev) {
+        if (r.keep && s->watch_ok && sl->revision == s->watch_rev) {
             respond_index_etag(s, h->key_hash, tag);
             r.etag = tag;
         }

@@ -324,6 +324,7 @@ fail:
         errmsg_set(err, errlen, "out of memory");
     if (s != NULL) {
         s->stopping = 1; /* nothing is running: just free */
+        watch_halt(s);   /* its thread signals the loop: stopped first */
         if (s->loop_ok)
             loop_close_all(&s->loop);
         s->loop_ok = 0;

@@ -63,6 +63,7 @@ typedef struct slot {
     uint64_t cache_gen;     /* s->cache_gen at arrival */
     uint64_t revision;      /* the index revision the worker searched */
     int current;            /* 0: a due reopen failed (engine_result) */
+    int partial;            /* answered without a down remote shard */
     render_info rinfo;      /* what the renderer reports of out */
     uint64_t t0;            /* uv_hrtime() at arrival */
     render_figures figures; /* STATS: snapshot taken at arrival */

@@ -224,10 +224,18 @@ int watch_start(server *s, char *err, size_t errlen)
         snprintf(err, errlen, "cannot make the watch's condition");
         return -1;
     }
-    uv_async_init(&s->loop, &t->async, watch_on_async);
+    int rc = uv_async_init(&s->loop, &t->async, watch_on_async);
+    if (rc != 0) {
+        uv_cond_destroy(&t->cv);
+        uv_mutex_destroy(&t->mu);
+        free(t);
+        snprintf(err, errlen, "cannot make the watch's signal: %s",
+                 uv_strerror(rc));
+        return -1;
+    }
     t->async.data = s;
     s->wthread = t; /* freed by watch_free, its handle closed with the loop */
-    int rc = uv_thread_create(&t->tid, watch_thread_main, s);
+    rc = uv_thread_create(&t->tid, watch_thread_main, s);
     if (rc != 0) {
         snprintf(err, errlen, "cannot start the watch thread: %s",
                  uv_strerror(rc));
