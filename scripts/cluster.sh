@@ -96,30 +96,34 @@ spawn() {
     echo "$name" >>"$run/order"
 }
 
-# stop_one NAME: SIGTERM to its process group, SIGKILL after stop_s
-stop_one() {
-    local name=$1 pid i
-    pid=$(ours "$name") || { rm -f "$run/$name.pid"; return 0; }
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < stop_s * 10; i++)); do
-        [ -z "$(members "$pid")" ] && ! ours "$name" >/dev/null && break
-        sleep 0.1
-    done
-    if ours "$name" >/dev/null; then
-        say "$name (pid $pid) still runs after ${stop_s} s: SIGKILL"
-        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true # our child when a start fails
-    rm -f "$run/$name.pid"
-}
-
-# stop_all: every process of run/order, last started first
+# stop_all: every process of run/order: SIGTERM to each one's group, the
+# last started first (the daemons before the shard servers they read),
+# then a wait for all of them together; SIGKILL to those left after stop_s
 stop_all() {
-    local names=() i
+    local names=() live=() still=() i name pid
     [ -f "$run/order" ] || return 0
     mapfile -t names <"$run/order"
-    for ((i = ${#names[@]} - 1; i >= 0; i--)); do stop_one "${names[$i]}"; done
-    rm -f "$run/order" "$state/addresses"
+    for ((i = ${#names[@]} - 1; i >= 0; i--)); do
+        name=${names[$i]}
+        pid=$(ours "$name") || continue
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        live+=("$name")
+    done
+    for ((i = 0; i < stop_s * 10 && ${#live[@]} > 0; i++)); do
+        sleep 0.1
+        still=()
+        for name in "${live[@]}"; do
+            if ours "$name" >/dev/null; then still+=("$name"); fi
+        done
+        live=("${still[@]}")
+    done
+    for name in "${live[@]}"; do
+        pid=$(ours "$name") || continue
+        say "$name (pid $pid) still runs after ${stop_s} s: SIGKILL"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    done
+    wait # our children, when a start failed
+    rm -f "$run"/*.pid "$run/order" "$state/addresses"
 }
 
 # running: the first process of run/order that still runs ("" when none)
@@ -173,18 +177,33 @@ await_daemon() {
     die "$1 did not say where it listens in ${wait_s} s: $(tail -n 3 "$log")"
 }
 
-# take_port: p = the next port of --port-base, else a free one the system
-# picks (free when picked: a process that takes it meanwhile makes the
-# start fail, and clean up)
+# free_ports N: the ports take_port gives without --port-base, N free
+# ones the system picks at once (free when picked: a process that takes one
+# meanwhile makes the start fail, and clean up)
+free=()
+free_ports() {
+    [ -z "$port_base" ] || return 0
+    read -r -a free < <(python3 -c '
+import socket, sys
+s = [socket.socket() for _ in range(int(sys.argv[1]))]
+for x in s:
+    x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))' "$1")
+}
+
+# take_port: p = the next port (of --port-base, else of free_ports)
 port_n=0
 take_port() {
     if [ "$port_base" ]; then
         p=$((port_base + port_n))
-        port_n=$((port_n + 1))
     else
-        p=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        p=${free[$port_n]}
     fi
-    [ -z "$(listener "$p")" ] || die "$host:$p is in use by another program: another --port-base"
+    port_n=$((port_n + 1))
+    if [ -n "$(listener "$p")" ]; then
+        [ -z "$port_base" ] || die "$host:$p is in use by another program: another --port-base"
+        die "$host:$p, free when picked, is taken by another program now: start again"
+    fi
 }
 
 # daemon_ports: listen and http = the addresses of the next daemon (port 0
@@ -315,6 +334,7 @@ cmd_start() {
     timeout 3600 "$bin/cglu-index" -q --shards "$shards" --changesets "$changesets" \
         --db "$master" "$src" || die "cglu-index failed on $src"
     local names=() remote=() p addrs=()
+    free_ports $((shards + 2)) # the shard servers, replication, the balancer
     for ((k = 0; k < shards; k++)); do names+=("$(printf 'shard-%02d' "$k")"); done
 
     # A shard server per shard, read-only (xapian-tcpsrv's default).
