@@ -23,3 +23,15 @@ index_figures() {
     docs=$(xapian-delve "$1" | awk -F' = ' '/number of documents/ { print $2 }')
     index_bytes=$(du -sb "$1" | cut -f1)
 }
+
+# median: the median of the numbers on stdin, one a line (0 when none)
+median() { sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+
+# load_figure LINE WHAT: a figure of a load_bench result line: qps
+# (answers a second), or p50, p95, p99 (milliseconds)
+load_figure() {
+    case $2 in
+    qps) sed -E 's/.* = ([0-9.]+) req\/s.*/\1/' <<<"$1" ;;
+    *) sed -E "s/.* $2 ([0-9.]+) ms.*/\\1/" <<<"$1" ;;
+    esac
+}
