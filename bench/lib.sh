@@ -35,3 +35,15 @@ load_figure() {
     *) sed -E "s/.* $2 ([0-9.]+) ms.*/\\1/" <<<"$1" ;;
     esac
 }
+
+# wrk_figure OUTPUT WHAT: a figure of wrk's output (run with --latency):
+# p50 (milliseconds), qps (Requests/sec) or non2xx ("" when none)
+wrk_figure() {
+    case $2 in
+    p50) awk '$1 == "50%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+              else if (v ~ /ms$/) sub(/ms$/, "", v); else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+              printf "%.3f\n", v }' <<<"$1" ;;
+    qps) awk '$1 == "Requests/sec:" { print $2 }' <<<"$1" ;;
+    non2xx) awk '/Non-2xx/ { print $NF }' <<<"$1" ;;
+    esac
+}

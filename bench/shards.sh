@@ -13,7 +13,8 @@
 #   build/bench/load_bench (make).
 # Environment: CORPORA (default man-fr, under CGLU_BENCH_DATA or
 # bench/data), ROUNDS (default 3, at most 9), LOAD_SECONDS (default 3, at
-# most 30), LIMIT (hits a search, default 10, at most 100). Indexes go to
+# most 30), LIMIT (hits a search, default 10, at most 100), SETUPS (some
+# of "one local remote", the default, in that order). Indexes go to
 # bench/out/shards-1-CORPUS and shards-2-CORPUS.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -40,7 +41,10 @@ if ! [[ $seconds =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ] || [ "$seconds" -gt 30 ]
 fi
 data=${CGLU_BENCH_DATA:-bench/data}
 queries=bench/queries.txt
-setups="one local remote"
+setups=${SETUPS:-one local remote}
+for s in $setups; do
+    case $s in one | local | remote) ;; *) die "SETUPS: one, local or remote, not '$s'" ;; esac
+done
 out=$(mktemp -d)
 groups=() # process groups started (the daemon, the shard servers)
 
@@ -145,15 +149,24 @@ mkdir -p bench/out
 for corpus in $corpora; do
     [ -d "$data/$corpus" ] || die "corpus $data/$corpus is missing: run bench/corpus.sh"
     for n in 1 2; do
+        [ $n = 1 ] && [[ " $setups " != *" one "* ]] && continue
+        [ $n = 2 ] && [[ " $setups " != *" local "* && " $setups " != *" remote "* ]] && continue
         rm -rf "bench/out/shards-$n-$corpus"
-        "$bin/cglu-index" -q --shards "$n" --db "bench/out/shards-$n-$corpus" "$data/$corpus" ||
+        # one index is a plain database, not a stub of one shard
+        shards=()
+        [ "$n" = 1 ] || shards=(--shards "$n")
+        "$bin/cglu-index" -q "${shards[@]}" --db "bench/out/shards-$n-$corpus" "$data/$corpus" ||
             die "cglu-index failed"
     done
     for _ in $(seq "$rounds"); do
         for setup in $setups; do serve "$setup" "$corpus"; done
     done
     echo "== $corpus (medians of $rounds rounds, ${seconds} s each, answer cache off, limit=$limit)"
-    printf "%-34s%14s%14s%14s\n" "" "1 index" "2 local" "2 remote"
+    printf "%-34s" ""
+    for setup in $setups; do
+        case $setup in one) printf "%14s" "1 index" ;; local) printf "%14s" "2 local" ;; *) printf "%14s" "2 remote" ;; esac
+    done
+    echo
     for row in p50-200 p95-200 qps-200 cpu-200 p50-0 p95-0 qps-0 cpu-0; do
         case $row in
         qps-200) label="snippets, 8 conns (req/s)" ;;
@@ -169,10 +182,13 @@ for corpus in $corpora; do
         done
         echo
     done
-    echo "index: $(du -sb "bench/out/shards-1-$corpus" | cut -f1) bytes as one," \
-        "$(du -sb "bench/out/shards-2-$corpus" | cut -f1) as 2 shards;" \
-        "documents per shard: $(for k in "bench/out/shards-2-$corpus"/shard-*; do
-            xapian-delve "$k" | sed -n 's/^number of documents = //p'
-        done | tr '\n' ' ')"
+    for n in 1 2; do
+        db=bench/out/shards-$n-$corpus
+        [ -d "$db" ] || continue
+        echo "index of $n: $(du -sb "$db" | cut -f1) bytes, documents:" \
+            "$(for k in "$db" "$db"/shard-*; do
+                [ -f "$k/iamglass" ] && xapian-delve "$k" | sed -n 's/^number of documents = //p'
+            done | tr '\n' ' ')"
+    done
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
