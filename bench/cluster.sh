@@ -140,7 +140,7 @@ fi
 "$bin/cglu-searchd" --db "$state/replica-2/cglu.db" --listen "$(addr replica_2_line)" \
     --http "$(addr replica_2_http)" --cache-size 0 2>"$tmp/again.log" &
 again=$!
-trap 'kill -TERM "$again" 2>/dev/null; cluster stop --state "$state" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+trap 'kill -TERM "$again" 2>/dev/null || true; cluster stop --state "$state" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do
     grep -q '^http on' "$tmp/again.log" && break
     kill -0 "$again" 2>/dev/null || die "replica 2's daemon did not start again: $(cat "$tmp/again.log")"
