@@ -142,7 +142,7 @@ fi
 again=$!
 trap 'kill -TERM "$again" 2>/dev/null || true; cluster stop --state "$state" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do
-    grep -q '^http on' "$tmp/again.log" && break
+    grep -q '^http on' "$tmp/again.log" 2>/dev/null && break
     kill -0 "$again" 2>/dev/null || die "replica 2's daemon did not start again: $(cat "$tmp/again.log")"
     sleep 0.1
 done

@@ -26,6 +26,7 @@
 #   --interval S       seconds between a replica's updates (default 1, 1..3600)
 #   --port-base P      ports P, P+1... in start order (default: free ports)
 #   --lb haproxy|nginx a load balancer in front of the replicas' HTTP
+#   --cache-size BYTES the replicas' answer cache (cglu-searchd's; 0 off)
 # Every address is 127.0.0.1. STATE/addresses lists them (NAME=HOST:PORT).
 set -euo pipefail
 
@@ -42,7 +43,7 @@ die() {
 say() { echo "$me: $*"; }
 
 usage() {
-    sed -n '10,29s/^# \{0,1\}//p' "$0"
+    sed -n '10,30s/^# \{0,1\}//p' "$0"
 }
 
 # number NAME VALUE MIN MAX: VALUE is a whole number in [MIN, MAX]
@@ -79,9 +80,10 @@ ours() {
 }
 
 # members PGID: the live processes of process group PGID (the command
-# name, in parentheses, may hold blanks: the fields after its last ")")
+# name, in parentheses, may hold blanks: the fields after its last ")";
+# cat fails on a process that exits meanwhile, which is not a member)
 members() {
-    cat /proc/[0-9]*/stat 2>/dev/null |
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } |
         awk -v g="$1" '{ pid = $1; sub(/.*\) /, ""); if ($3 == g && $1 != "Z") print pid }'
 }
 
@@ -269,11 +271,11 @@ lb_config() {
 # ---- subcommands ------------------------------------------------------
 
 cmd_start() {
-    local src=$root/corpus shards=2 replicas=1 changesets=100 interval=1 lb=""
+    local src=$root/corpus shards=2 replicas=1 changesets=100 interval=1 lb="" cache=()
     port_base=""
     while [ $# -gt 0 ]; do
         case $1 in
-        --state | --bin | --shards | --replicas | --changesets | --interval | --port-base | --lb)
+        --state | --bin | --shards | --replicas | --changesets | --interval | --port-base | --lb | --cache-size)
             [ $# -ge 2 ] || die "$1 needs a value"
             case $1 in
             --state) state=$2 ;;
@@ -284,6 +286,7 @@ cmd_start() {
             --interval) interval=$2 ;;
             --port-base) port_base=$2 ;;
             --lb) lb=$2 ;;
+            --cache-size) cache=(--cache-size "$2") ;; # cglu-searchd checks it
             esac
             shift 2
             ;;
@@ -381,7 +384,7 @@ cmd_start() {
     for ((r = 1; r <= replicas; r++)); do
         daemon_ports
         spawn "replica-$r" "$bin/cglu-searchd" --db "$state/replica-$r/cglu.db" \
-            --listen "$listen" --http "$http"
+            --listen "$listen" --http "$http" "${cache[@]}"
         await_daemon "replica-$r"
         addrs+=("replica_${r}_line=$line_addr" "replica_${r}_http=$http_addr")
         replicas_http+=("$http_addr")
