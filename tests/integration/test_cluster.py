@@ -201,6 +201,10 @@ def test_stop_leaves_no_process():
     try:
         c = os.path.join(state, "c")
         cluster("start", c, CORPUS)
+        addr = addresses(c)
+        for name in ("front_line", "replica_1_line"):
+            with Conn(port(addr[name])) as conn:
+                conn.answers(["SEARCH " + q for q in QUERIES])
         procs = left_behind(c)
         assert len(procs) >= 7, procs
         t0 = time.monotonic()
@@ -209,6 +213,12 @@ def test_stop_leaves_no_process():
         print("     stopped %d processes in %.1f s"
               % (len(procs), time.monotonic() - t0))
         assert not left_behind(c), left_behind(c)
+        for name in ("front", "replica-1"):  # SIGTERM: a clean stop
+            with open(os.path.join(c, "run", name + ".log")) as f:
+                log = f.read()
+            assert log.endswith("info: stopped\n"), log[-2000:]
+            assert "Sanitizer" not in log and "runtime error" not in log, \
+                log[-2000:]
         p = cluster("status", c, rc=1)
         assert "no cluster under" in p.out, p.out
         cluster("stop", c)  # again: nothing to do
