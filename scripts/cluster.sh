@@ -14,8 +14,9 @@
 #            stops what it started
 #   stop     stop every process start started (SIGTERM, SIGKILL after 10 s)
 #   status   what runs, and where; exit 0 when all of it runs, 1 otherwise
-#   index    index the cluster's DIR again into the master (its changes
-#            reach the replicas within --interval seconds)
+#   index    index the cluster's DIR again into the master, with the
+#            programs it was started with (its changes reach the replicas
+#            within --interval seconds)
 #   clean    remove STATE (the cluster must be stopped)
 # Options:
 #   --state DIR        indexes, pid files, logs (default var/cluster)
@@ -43,7 +44,7 @@ die() {
 say() { echo "$me: $*"; }
 
 usage() {
-    sed -n '10,30s/^# \{0,1\}//p' "$0"
+    sed -n '10,31s/^# \{0,1\}//p' "$0"
 }
 
 # number NAME VALUE MIN MAX: VALUE is a whole number in [MIN, MAX]
@@ -333,6 +334,7 @@ cmd_start() {
     local master=$state/master/cglu.db k
     mkdir -p "$state/master"
     echo "$src" >"$state/source"
+    echo "$bin" >"$state/bin"
     say "indexing $src into $master ($shards shards)"
     timeout 3600 "$bin/cglu-index" -q --shards "$shards" --changesets "$changesets" \
         --db "$master" "$src" || die "cglu-index failed on $src"
@@ -457,6 +459,7 @@ show_status() {
 }
 
 cmd_state_only() { # the options of stop, status, index, clean
+    bin=""
     while [ $# -gt 0 ]; do
         case $1 in
         --state | --bin)
@@ -467,9 +470,17 @@ cmd_state_only() { # the options of stop, status, index, clean
         *) die "unknown argument '$1' (try --help)" ;;
         esac
     done
+    if [ ! -d "$state" ]; then
+        say "no cluster under $state"
+        [ "$cmd" = stop ] || [ "$cmd" = clean ] # nothing to do: done
+        exit
+    fi
+    # index: the programs the cluster was started with, unless told
+    [ -n "$bin" ] || bin=$(cat "$state/bin" 2>/dev/null) || bin=$root/bin
     setup_paths
 }
 
+# setup_paths: state and bin made absolute (the state folder made first)
 setup_paths() {
     mkdir -p "$state" 2>/dev/null || true
     [ -d "$state" ] || die "cannot make the state folder $state"
@@ -508,9 +519,10 @@ clean)
     busy=$(running)
     [ -z "$busy" ] || die "a cluster runs under $state ($busy): $me stop --state $state first"
     [ -f "$state/source" ] || [ ! -e "$state/master" ] || die "$state is not a cluster's folder"
-    rm -rf "$state/master" "$state/remote.db" "$state"/replica-* "$run" "$state/source" "$state/addresses"
+    rm -rf "${state:?}/master" "$state/remote.db" "$state"/replica-* "$run" "$state/source" \
+        "${state:?}/bin" "$state/addresses"
     rmdir "$state" 2>/dev/null || true
-    say "removed $state"
+    say "removed the cluster under $state"
     ;;
 -h | --help) usage ;;
 *) die "unknown command '$cmd' (try --help)" ;;
