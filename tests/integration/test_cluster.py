@@ -29,7 +29,7 @@ QUERIES = ["gouvernements locaux", "villes durables", "démocratie",
            "ciudades", "paix OR culture", "title:mission"]
 # What the front daemon is not asked: what its remote shards do not
 # answer as one index does yet (docs/SCALING.md, "A local cluster"):
-# synonyms (cglu's group in corpus/.synonyms: 8 pages of 12), spelling
+# synonyms (cglu's group in corpus/.synonyms: 8 pages of 12 without), spelling
 # correction, facets. The replica's daemon is asked them too.
 NOT_REMOTE = ["SEARCH cglu", "SEARCH limit=3 offset=2 snippet=80 cglu",
               "SEARCH gouvernemnts"] + [
