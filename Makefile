@@ -61,7 +61,8 @@ BENCH_SRC := $(wildcard bench/*_bench.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/xapian_floor
 
 .PHONY: all test test-asan check check-asan run serve bench clean install screenshots \
-	format format-check lint help deps memcheck soak eval
+	format format-check lint help deps memcheck soak eval \
+	cluster cluster-stop cluster-status
 # Keep object files of tests: they are intermediate but rebuilt otherwise.
 .SECONDARY:
 all: $(PROGS) $(UNIT_BIN) $(BENCH_BIN)
@@ -75,6 +76,9 @@ help:
 	@echo "make check     the suite without the deps step"
 	@echo "make bench     run the benchmarks (see docs/BENCHMARKS.md)"
 	@echo "make eval      relevance against Xapian's QueryParser (docs/RELEVANCE.md)"
+	@echo "make cluster   a local cluster on 127.0.0.1: 2 shard servers, a replica,"
+	@echo "               2 daemons (scripts/cluster.sh, docs/SCALING.md; CLUSTER_ARGS=...)"
+	@echo "make cluster-stop, make cluster-status  stop it, say what runs"
 	@echo "make screenshots  docs/search-page*.png from the browser tests"
 	@echo "make install PREFIX=/usr/local"
 
@@ -151,6 +155,17 @@ serve: $(PROGS)
 	@echo "serving var/cglu.db; query it with: $(BIN)/cglu-search 'gouvernements locaux'"
 	@echo "search page: http://$(HTTP_ADDR)/"
 	exec $(BIN)/cglu-searchd --http $(HTTP_ADDR)
+
+# A whole cluster on 127.0.0.1 under var/cluster (docs/SCALING.md, "A
+# local cluster"); CLUSTER_ARGS="--replicas 2 --lb haproxy" and the like
+# (scripts/cluster.sh --help).
+CLUSTER_ARGS ?=
+cluster: $(PROGS)
+	bash scripts/cluster.sh start --bin $(BIN) $(CLUSTER_ARGS)
+cluster-stop:
+	bash scripts/cluster.sh stop
+cluster-status:
+	bash scripts/cluster.sh status
 
 bench: all
 	sh bench/run.sh $(BUILD)

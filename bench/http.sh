@@ -63,11 +63,9 @@ for r in $(seq "$rounds"); do
         w=$(QUERIES=$queries OPTIONS="limit=10&snippet=200" \
             wrk -t1 -c"$c" -d"${seconds}s" --latency \
             -s bench/http_search.lua "http://$http")
-        p50=$(awk '$1 == "50%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
-                   else if (v ~ /ms$/) sub(/ms$/, "", v); else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
-                   printf "%.3f", v }' <<<"$w")
-        qps=$(awk '$1 == "Requests/sec:" { print $2 }' <<<"$w")
-        non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$w")
+        p50=$(wrk_figure "$w" p50)
+        qps=$(wrk_figure "$w" qps)
+        non2xx=$(wrk_figure "$w" non2xx)
         echo "round $r: http $c connections: p50 $p50 ms, $qps req/s${non2xx:+, NON-2XX $non2xx}"
         [ -z "$non2xx" ] || die "HTTP answered errors"
         echo "http $c $p50 $qps" >>"$out"

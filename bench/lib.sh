@@ -23,3 +23,27 @@ index_figures() {
     docs=$(xapian-delve "$1" | awk -F' = ' '/number of documents/ { print $2 }')
     index_bytes=$(du -sb "$1" | cut -f1)
 }
+
+# median: the median of the numbers on stdin, one a line (0 when none)
+median() { sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
+
+# load_figure LINE WHAT: a figure of a load_bench result line: qps
+# (answers a second), or p50, p95, p99 (milliseconds)
+load_figure() {
+    case $2 in
+    qps) sed -E 's/.* = ([0-9.]+) req\/s.*/\1/' <<<"$1" ;;
+    *) sed -E "s/.* $2 ([0-9.]+) ms.*/\\1/" <<<"$1" ;;
+    esac
+}
+
+# wrk_figure OUTPUT WHAT: a figure of wrk's output (run with --latency):
+# p50 (milliseconds), qps (Requests/sec) or non2xx ("" when none)
+wrk_figure() {
+    case $2 in
+    p50) awk '$1 == "50%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+              else if (v ~ /ms$/) sub(/ms$/, "", v); else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+              printf "%.3f\n", v }' <<<"$1" ;;
+    qps) awk '$1 == "Requests/sec:" { print $2 }' <<<"$1" ;;
+    non2xx) awk '/Non-2xx/ { print $NF }' <<<"$1" ;;
+    esac
+}

@@ -46,14 +46,6 @@ stop_daemon() {
 trap 'stop_daemon; rm -rf "$out"' EXIT
 trap 'exit 130' INT TERM
 
-# field LINE WHAT: a figure of a load_bench line
-field() {
-    case $2 in
-    qps) sed -E 's/.* = ([0-9.]+) req\/s.*/\1/' <<<"$1" ;;
-    *) sed -E "s/.* $2 ([0-9.]+) ms.*/\\1/" <<<"$1" ;;
-    esac
-}
-
 # cpu_ticks PID: utime + stime of PID, in clock ticks
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
@@ -64,8 +56,6 @@ cpu_per() {
     n=$(sed -E 's/.*: ([0-9]+) requests in.*/\1/' <<<"$1")
     awk -v a="$2" -v b="$3" -v n="$n" -v t="$tck" 'BEGIN { printf "%.1f\n", n ? (b - a) / t * 1e6 / n : 0 }'
 }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }'; }
 
 # serve N CORPUS: one round of loads against binary N's index of CORPUS;
 # figures appended to $out/N-CORPUS-FIGURE.
@@ -88,13 +78,13 @@ serve() {
             --requests 1000000 --queries "$queries" --options "limit=10 snippet=$snip" --label x) ||
             die "load_bench failed"
         cpu_per "$line" "$t0" "$(cpu_ticks "$pid")" >>"$out/$n-$corpus-cpu1-$snip"
-        for f in p50 p95 p99; do field "$line" "$f" >>"$out/$n-$corpus-$f-$snip"; done
+        for f in p50 p95 p99; do load_figure "$line" "$f" >>"$out/$n-$corpus-$f-$snip"; done
         t0=$(cpu_ticks "$pid")
         line=$(timeout $((seconds + 30)) "$load" --host "$host" --connections 8 --seconds "$seconds" \
             --requests 1000000 --queries "$queries" --options "limit=10 snippet=$snip" --label x) ||
             die "load_bench failed"
         cpu_per "$line" "$t0" "$(cpu_ticks "$pid")" >>"$out/$n-$corpus-cpu8-$snip"
-        field "$line" qps >>"$out/$n-$corpus-qps-$snip"
+        load_figure "$line" qps >>"$out/$n-$corpus-qps-$snip"
         [[ $line =~ errors\ 0$ ]] || die "errors in: $line"
     done
     stop_daemon

@@ -6,6 +6,7 @@ reads (a daemon that logs more than a pipe holds would block). Also the
 index helpers the tests share: cglu-index runs, xapian-check and
 xapian-delve, generated folders of French-like text."""
 import atexit
+import copy
 import json
 import os
 import random
@@ -141,6 +142,43 @@ def index_into(src, db, *args):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     return p
+
+
+def same_answers(a, b, lines):
+    """a and b, the answers (Conn.answers) of one index and of the same
+    pages in shards to lines, are alike. Xapian orders pages of equal
+    score by document number, which differ between one index and shards:
+    pages of equal score compare as a set (a paged request's window may
+    cut such a group: there its scores compare). A wildcard's expansion
+    is weighed shard by shard (Xapian 1.4, docs/SCALING.md): its scores
+    differ, its pages and snippets must not (a paged one: its total)."""
+    assert len(a) == len(b) == len(lines)
+    for line, x, y in zip(lines, copy.deepcopy(a), copy.deepcopy(b)):
+        paged = "offset=" in line
+        hx, hy = x.pop("hits", []), y.pop("hits", [])
+        assert x == y, (line, x, y)
+        if "*" in line:
+            if not paged:
+                for h in hx + hy:
+                    h.pop("score")
+                    h.pop("rank")
+                assert sorted(hx, key=lambda h: h["id"]) == \
+                    sorted(hy, key=lambda h: h["id"]), (line, hx, hy)
+            continue
+        assert [h["score"] for h in hx] == [h["score"] for h in hy], \
+            (line, hx, hy)
+        for h in hx + hy:
+            h.pop("rank")
+        scores = [h["score"] for h in hx]
+        for sc in set(scores):
+            gx = sorted((h for h in hx if h["score"] == sc),
+                        key=lambda h: h["id"])
+            gy = sorted((h for h in hy if h["score"] == sc),
+                        key=lambda h: h["id"])
+            if paged and len(gx) > 1 and (sc == scores[0] or
+                                          sc == scores[-1]):
+                continue  # a group the window may cut: scores compared
+            assert gx == gy, (line, gx, gy)
 
 
 def wait_until(pred, timeout=TIMEOUT, step=0.01):
