@@ -224,6 +224,19 @@ daemon_ports() {
 }
 
 # write_stub DIR LINE...: DIR/XAPIANDB holding the lines, replaced at once
+# The sharded index's dictionary (spelling words, synonyms: Xapian's
+# remote protocol carries neither) beside the front daemon's stub, copied
+# then renamed in (the daemon opens the new one; docs/SCALING.md).
+put_dictionary() {
+    local d=$state/remote.db/dictionary
+    [ -d "$state/master/cglu.db/dictionary" ] || return 0
+    rm -rf "$d.new" "$d.old"
+    cp -r "$state/master/cglu.db/dictionary" "$d.new"
+    [ ! -d "$d" ] || mv "$d" "$d.old"
+    mv "$d.new" "$d"
+    rm -rf "$d.old"
+}
+
 write_stub() {
     local dir=$1
     shift
@@ -351,6 +364,7 @@ cmd_start() {
         addrs+=("${k//-/_}=$host:$p")
     done
     write_stub "$state/remote.db" "${remote[@]}"
+    put_dictionary
 
     # The master's shards to the replicas: one client per shard and copy.
     local rport r copy lines=()
@@ -375,11 +389,10 @@ cmd_start() {
         done
     done
 
-    # The daemons. The front one's answer cache is off: it cannot tell yet
-    # when a remote shard commits, and would keep answers of the old index.
+    # The daemons.
     local listen http replicas_http=() line_addr http_addr
     daemon_ports
-    spawn front "$bin/cglu-searchd" --db "$state/remote.db" --cache-size 0 \
+    spawn front "$bin/cglu-searchd" --db "$state/remote.db" "${cache[@]}" \
         --listen "$listen" --http "$http"
     await_daemon front
     addrs+=("front_line=$line_addr" "front_http=$http_addr")
@@ -513,6 +526,7 @@ index)
     cmd_state_only "$@"
     [ -f "$state/source" ] || die "no cluster index under $state: $me start first"
     timeout 3600 "$bin/cglu-index" --db "$state/master/cglu.db" "$(cat "$state/source")"
+    put_dictionary
     ;;
 clean)
     cmd_state_only "$@"
