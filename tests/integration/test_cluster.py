@@ -27,12 +27,10 @@ FRESH_S = 10
 QUERIES = ["gouvernements locaux", "villes durables", "démocratie",
            "\"gouvernements locaux\"", "gouv*", "autonomie -cglu", "cities",
            "ciudades", "paix OR culture", "title:mission"]
-# What the front daemon is not asked: what its remote shards do not
-# answer as one index does yet (docs/SCALING.md, "A local cluster"):
-# synonyms (cglu's group in corpus/.synonyms: 8 pages of 12 without), spelling
-# correction, facets. The replica's daemon is asked them too.
-# what Xapian's remote protocol alone would not give: synonyms (cglu), a
-# spelling correction, facets (the front daemon has the dictionary)
+# What Xapian's remote protocol alone would not answer as one index:
+# synonyms (cglu's group in corpus/.synonyms: 8 pages of 12 without), a
+# spelling correction (the front daemon reads the index's dictionary),
+# facets (counted by the shard servers). Both daemons are asked them.
 NOT_REMOTE = ["SEARCH cglu", "SEARCH limit=3 offset=2 snippet=80 cglu",
               "SEARCH gouvernemnts"] + [
     "SEARCH snippet=0 facets=lang,section,tag " + q for q in QUERIES]
