@@ -139,6 +139,10 @@ static void usage(FILE *f)
             SYNC_MAX_SYNONYM_FILES);
 }
 
+/* Writers of a full build of one database (--writers): see docs/BENCHMARKS.md
+ * ("Parallel writers, merged and sharded builds"). */
+#define INDEX_DEFAULT_WRITERS 2
+
 /* Largest --max-file-size, --batch-memory and --batch-size, in MB (1 TB). */
 #define MAX_MB (1024 * 1024)
 
@@ -215,6 +219,7 @@ int main(int argc, char **argv)
         {"compact", no_argument, NULL, 'C'},
         {"no-compact", no_argument, NULL, 'N'},
         {"shards", required_argument, NULL, 'H'},
+        {"writers", required_argument, NULL, 'W'},
         {"max-file-size", required_argument, NULL, 'M'},
         {"batch-memory", required_argument, NULL, 'G'},
         {"batch-size", required_argument, NULL, 'B'},
@@ -238,6 +243,8 @@ int main(int argc, char **argv)
     const char *synfiles[SYNC_MAX_SYNONYM_FILES];
     int quiet = 0, c;
     unsigned shards_given = 0; /* --shards N; 0: not given */
+    int writers_given = 0;
+    opt.writers = INDEX_DEFAULT_WRITERS;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, "d:nqvhV", longopts, NULL)) != -1) {
@@ -284,6 +291,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             shards_given = (unsigned)v;
+            break;
+        }
+        case 'W': {
+            unsigned long long v;
+            if (cli_uint(optarg, 1, SYNC_MAX_WRITERS, 0, &v) != 0) {
+                fprintf(stderr,
+                        "cglu-index: --writers takes a number from 1 to %d\n",
+                        SYNC_MAX_WRITERS);
+                return 2;
+            }
+            opt.writers = (unsigned)v;
+            writers_given = 1;
             break;
         }
         case 'n':
@@ -362,8 +381,8 @@ int main(int argc, char **argv)
             if (optopt)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",
                         optopt,
-                        strchr("dMBGTLUSfHK", optopt) ? "needs a value"
-                                                      : "unknown option");
+                        strchr("dMBGTLUSfHKW", optopt) ? "needs a value"
+                                                       : "unknown option");
             else
                 fprintf(stderr,
                         "cglu-index: unknown option %s (see "
@@ -385,6 +404,14 @@ int main(int argc, char **argv)
     unsigned nshards = 0; /* 0: one database at PATH */
     if (pick_shards(opt.db_path, shards_given, opt.rebuild, &nshards) != 0)
         return 2;
+    if (nshards > 0 && writers_given) {
+        fprintf(stderr, "cglu-index: --writers is for an index of one "
+                        "database: with --shards, each shard has one "
+                        "writer\n");
+        return 2;
+    }
+    if (nshards > 0)
+        opt.writers = 0;
     if (nshards > 0 && opt.feed) {
         fprintf(stderr, "cglu-index: --feed cannot write an index of "
                         "several shards (yet: docs/SCALING.md)\n");

@@ -30,6 +30,7 @@
 #include "indexer/feeddoc.h"
 #include "indexer/extract.h"
 #include "indexer/folders.h"
+#include "indexer/merge.h"
 #include "indexer/pipeline.h"
 #include "indexer/runlog.h"
 #include "indexer/siteurl.h"
@@ -97,7 +98,7 @@ static int sharded(const run *r)
  * walks the same folders, one speaks for them. */
 static int walk_speaker(const run *r)
 {
-    return !sharded(r) || r->opt->shard == 0;
+    return (!sharded(r) || r->opt->shard == 0) && !r->opt->part;
 }
 
 typedef struct {
@@ -422,6 +423,71 @@ static void count_fate(sync_report *rep, int f)
 static int stopped(const run *r)
 {
     return r->opt->stop && *r->opt->stop;
+}
+
+static int first_term(const char *term, size_t len, uint32_t tf, void *ctx)
+{
+    (void)term;
+    (void)len;
+    (void)tf;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+/* Whether this run is a full build by several writers, merged
+ * (indexer/merge): a folders' run into one database, from nothing or
+ * --rebuild, and nothing in the index that a build from nothing would
+ * lose (a feed's documents; pages under entries this run cannot read).
+ * 1 or 0 (a note says why not, when writers were asked for), -1 with err
+ * set when the index cannot be read. */
+static int want_merge(run *r, char *err, size_t errlen)
+{
+    const sync_options *o = r->opt;
+    if (o->writers < 2 || o->part || o->dry_run || sharded(r) || o->feed ||
+        r->f.n == 0 || o->compact == SYNC_COMPACT_NEVER ||
+        (r->meta.doccount > 0 && !r->rebuild))
+        return 0;
+    if (r->meta.doccount == 0)
+        return 1;
+    char feedp[SCHEMA_TERM_MAX + 1];
+    int feed = 0;
+    schema_uid(FEEDDOC_ROOT, "", feedp);
+    if (xc_allterms(r->db, feedp, first_term, &feed) != XC_OK) {
+        snprintf(err, errlen, "%s", xc_errmsg(r->db));
+        return -1;
+    }
+    if (feed) {
+        runlog_printf(&r->log, RUNLOG_NOTE,
+                      "one writer: the index holds a feed's documents, "
+                      "which a build from nothing would lose");
+        return 0;
+    }
+    for (size_t i = 0; i < r->f.n; i++)
+        if (r->lists[i].nunreadable > 0) {
+            runlog_printf(&r->log, RUNLOG_NOTE,
+                          "one writer: entries of %s cannot be read, and "
+                          "the pages under them are kept",
+                          r->f.args[i]);
+            return 0;
+        }
+    return 1;
+}
+
+/* Say and count the entries the walk could not read (as failed files). */
+static void report_walk_errors(run *r, const char *const *given)
+{
+    for (size_t i = 0; i < r->f.n && walk_speaker(r); i++) {
+        const walk_list *l = &r->lists[i];
+        r->rep->files += l->errors; /* an entry, counted with the files */
+        r->rep->failed += l->errors;
+        for (size_t k = 0; k < l->nmessages; k++)
+            runlog_printf(&r->log, RUNLOG_ERROR, "failed %s", l->messages[k]);
+        if (l->errors > l->nmessages)
+            runlog_printf(&r->log, RUNLOG_ERROR,
+                          "failed: %zu more entries of %s could not be "
+                          "read",
+                          l->errors - l->nmessages, given[i]);
+    }
 }
 
 /* Index every walked file: classify on this thread, read/extract/build in
@@ -1087,18 +1153,24 @@ static int open_index(run *r, char *err, size_t errlen)
                  strerror(e));
         return -1;
     }
-    /* before the writer opens: Xapian reads it then */
-    unsigned was = sync_stored_changesets(r->opt->db_path);
+    /* before the writer opens: Xapian reads it then; a part keeps none
+     * (merge_build set Xapian's environment before its threads) */
+    unsigned was = r->opt->part ? r->opt->changesets
+                                : sync_stored_changesets(r->opt->db_path);
     r->changesets = r->opt->changesets_given ? r->opt->changesets : was;
     r->changesets_changed = r->changesets != was;
-    xc_set_max_changesets(r->changesets);
-    xc_status xs = xc_open_write(r->opt->db_path, 0, &r->db, msg, sizeof msg);
+    if (!r->opt->part)
+        xc_set_max_changesets(r->changesets);
+    int flags = r->opt->part ? XC_WRITE_NOSYNC : 0;
+    xc_status xs =
+        xc_open_write(r->opt->db_path, flags, &r->db, msg, sizeof msg);
     if (xs == XC_ERR_OPEN && interrupted_creation(r->opt->db_path)) {
         runlog_printf(&r->log, RUNLOG_WARN,
                       "index %s: its first run was interrupted before "
                       "any commit: created again",
                       r->opt->db_path);
-        xs = xc_open_write(r->opt->db_path, 1, &r->db, msg, sizeof msg);
+        xs = xc_open_write(r->opt->db_path, flags | XC_WRITE_TRUNCATE, &r->db,
+                           msg, sizeof msg);
     }
     if (xs == XC_ERR_LOCK) {
         char pf[PATH_MAX + 32], pid[32] = "unknown";
@@ -1132,6 +1204,10 @@ static int open_index(run *r, char *err, size_t errlen)
         fclose(f);
         r->pidfile = 1;
     }
+    /* a merged build killed before its exchange left its parts: the lock
+     * is ours, so no build of them is under way */
+    if (!r->opt->part)
+        merge_clean(r->opt->db_path, &r->log);
     return 0;
 }
 
@@ -1361,6 +1437,30 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
                       "languages, dates, tags): every page is read again");
     if (lang_path_changed(&r, err, errlen) != 0)
         goto out;
+    int merge = want_merge(&r, err, errlen);
+    if (merge < 0)
+        goto out;
+    if (merge) {
+        merge_input mi = {opt,          r.db,  r.meta.doccount,
+                          r.changesets, roots, nroots};
+        merge_status ms = merge_build(&mi, &r.log, rep, err, errlen);
+        if (ms == MERGE_INTERRUPTED) {
+            status = SYNC_ERR_INTERRUPTED;
+            goto out;
+        }
+        if (ms == MERGE_ERR)
+            goto out;
+        if (ms == MERGE_OK) {
+            r.pidfile = 0; /* it went with the old index's folder */
+            xc_close(r.db);
+            r.db = NULL;
+            report_walk_errors(&r, roots);
+            progress(&r, 1);
+            status = rep->failed || rep->bad_synonyms ? SYNC_PARTIAL : SYNC_OK;
+            goto out;
+        }
+        /* MERGE_ONE_WRITER: the index as it was, built below */
+    }
     if (folders_settle(&r.f, r.db, r.rebuild, r.rules_change, r.given_base,
                        &r.log, err, errlen) != FOLDERS_OK)
         goto out;
@@ -1384,18 +1484,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     /* An entry that could not be read (a broken link, a loop, a folder
      * without permission) keeps the documents that lived under it: they
      * may still be there. Every other vanished document is deleted. */
-    for (size_t i = 0; i < nroots && walk_speaker(&r); i++) {
-        const walk_list *l = &r.lists[i];
-        rep->files += l->errors; /* an entry, counted with the files */
-        rep->failed += l->errors;
-        for (size_t k = 0; k < l->nmessages; k++)
-            runlog_printf(&r.log, RUNLOG_ERROR, "failed %s", l->messages[k]);
-        if (l->errors > l->nmessages)
-            runlog_printf(&r.log, RUNLOG_ERROR,
-                          "failed: %zu more entries of %s could not be "
-                          "read",
-                          l->errors - l->nmessages, roots[i]);
-    }
+    report_walk_errors(&r, roots);
     if (delete_gone(&r, err, errlen) != 0)
         goto out;
     if (r.kept)

@@ -73,6 +73,18 @@ typedef struct sync_options {
      * counted by shard 0 only. nshards 0 or 1: no sharding. A feed is
      * refused with shards (fatal). */
     unsigned shard, nshards;
+    /* A full build (an index empty at the start, or --rebuild) of an index
+     * of one database by this many writers, 2 to SYNC_MAX_WRITERS, merged
+     * into one (indexer/merge); 0 or 1: one writer. Not with shards, a
+     * feed, a dry run or --no-compact, nor over an index holding a feed's
+     * documents or pages under entries this run cannot read: those runs
+     * take one writer. */
+    unsigned writers;
+    /* This run writes part `shard` of a merged build (indexer/merge): its
+     * database is scratch (no fsync, never compacted, its changesets
+     * none); the walk's warnings, errors and refused synonym lines are
+     * said and counted by the run that merges, not by any part. */
+    int part;
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     sync_log_fn log;             /* verbose and warning lines; may be NULL */
     void *log_ctx;
@@ -89,6 +101,9 @@ typedef struct sync_report {
 
 /* Shards of one index at most (cglu-index --shards). */
 #define SYNC_MAX_SHARDS 64
+/* Writers of a merged build at most (cglu-index --writers): each has its
+ * own extraction thread, and the merge reads every part at once. */
+#define SYNC_MAX_WRITERS 16
 
 /* The shard, of nshards (1 to SYNC_MAX_SHARDS), of the document of unique
  * term uid (common/schema's schema_uid): FNV-1a 64 of the term, modulo
