@@ -4,9 +4,7 @@ writer thread each, and the stub PATH/XAPIANDB that opens them as one
 index. The daemon serves the same answers as from one index of the same
 folder; later runs keep N, converge after a kill -9, write no revision
 when nothing changed; another N needs --rebuild."""
-import copy
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -17,31 +15,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
 from daemon import (TIMEOUT, Daemon, check_db, db_info,  # noqa: E402
-                    gen_folder, run_indexer, wait_until)
+                    doc_count, gen_folder, page_count, run_indexer,
+                    run_summary as summary, same_answers, wait_until)
 
 CORPUS = os.path.join(ROOT, "corpus")
 QUERIES = ["gouvernements locaux", "cglu", "villes durables", "démocratie",
            "\"gouvernements locaux\"", "gouv*", "autonomie -cglu", "cities",
            "ciudades", "gouvernemnts", "paix OR culture", "title:mission"]
-SUMMARY = re.compile(r"(\d+) files: (\d+) added, (\d+) updated, (\d+) "
-                     r"deleted, (\d+) unchanged, (\d+) skipped, (\d+) failed")
-
-
-def summary(p):
-    m = SUMMARY.search(p.out)
-    assert m, p.out
-    keys = ("files", "added", "updated", "deleted", "unchanged", "skipped",
-            "failed")
-    return dict(zip(keys, map(int, m.groups())))
-
-
-def doc_count(db):
-    """Documents of db, a stub too (xapian-delve has no revision for it)."""
-    out = subprocess.run(["xapian-delve", db], capture_output=True,
-                         timeout=TIMEOUT, check=True).stdout.decode()
-    m = re.search(r"^number of documents = (\d+)$", out, re.M)
-    assert m, out
-    return int(m.group(1))
 
 
 def stub_lines(db):
@@ -58,14 +38,6 @@ def shard_revs(db):
     return [db_info(os.path.join(db, s))[0] for s in shard_dirs(db)]
 
 
-def page_count(folder):
-    n = 0
-    for _, dirs, files in os.walk(folder):
-        dirs[:] = [x for x in dirs if not x.startswith(".")]
-        n += sum(1 for f in files if not f.startswith("."))
-    return n
-
-
 def answers(db, lines):
     with Daemon(db, check_exit=True, check_log=True) as d, d.conn() as c:
         return c.answers(lines)
@@ -78,42 +50,6 @@ def query_lines():
                   "SEARCH snippet=0 facets=lang,section,tag " + q]
     return lines + ["SUGGEST gouv", "DOC 02-mission.txt",
                     "DOC en/01-about.txt"]
-
-
-def same_answers(a, b, lines):
-    """a and b answer lines alike. Xapian orders pages of equal score by
-    document number, which differ between one index and shards: pages of
-    equal score compare as a set (a paged request's window may cut such a
-    group: there its scores compare). A wildcard's expansion is weighed
-    shard by shard (Xapian 1.4, docs/SCALING.md): its scores differ, its
-    pages and snippets must not (a paged one: its total)."""
-    assert len(a) == len(b) == len(lines)
-    for line, x, y in zip(lines, copy.deepcopy(a), copy.deepcopy(b)):
-        paged = "offset=" in line
-        hx, hy = x.pop("hits", []), y.pop("hits", [])
-        assert x == y, (line, x, y)
-        if "*" in line:
-            if not paged:
-                for h in hx + hy:
-                    h.pop("score")
-                    h.pop("rank")
-                assert sorted(hx, key=lambda h: h["id"]) == \
-                    sorted(hy, key=lambda h: h["id"]), (line, hx, hy)
-            continue
-        assert [h["score"] for h in hx] == [h["score"] for h in hy], \
-            (line, hx, hy)
-        for h in hx + hy:
-            h.pop("rank")
-        scores = [h["score"] for h in hx]
-        for sc in set(scores):
-            gx = sorted((h for h in hx if h["score"] == sc),
-                        key=lambda h: h["id"])
-            gy = sorted((h for h in hy if h["score"] == sc),
-                        key=lambda h: h["id"])
-            if paged and len(gx) > 1 and (sc == scores[0] or
-                                          sc == scores[-1]):
-                continue  # a group the window may cut: scores compared
-            assert gx == gy, (line, gx, gy)
 
 
 @fixture
