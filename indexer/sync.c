@@ -281,6 +281,16 @@ static int maybe_commit(run *r, char *err, size_t errlen)
     return why == BATCH_OPEN ? 0 : commit_batch(r, why, err, errlen);
 }
 
+/* Whether this run builds its documents on its own thread: one of several
+ * writers (shards, parts) at least as many as the cores, which they keep
+ * busy; a worker thread each would only take turns with them (and cost its
+ * own analyzers and read-ahead). */
+static int inline_build(const run *r)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return sharded(r) && cores > 0 && r->opt->nshards >= (unsigned long)cores;
+}
+
 /* Before the pipeline: decide from the index alone whether a file must be
  * read. Returns its fate, PIPELINE_ADDED for "must be read", or
  * PIPELINE_FATAL on an index error (err set). */
@@ -499,8 +509,8 @@ static int index_files(run *r, char *err, size_t errlen)
     int rc = -1;
 
     if (pipeline_new(r->total, r->deflt, r->opt->lang_path,
-                     r->opt->max_file_size, r->opt->dry_run, &p, err,
-                     errlen) != PIPELINE_OK)
+                     r->opt->max_file_size, r->opt->dry_run, inline_build(r),
+                     &p, err, errlen) != PIPELINE_OK)
         return -1;
     /* Pass 1: what must be read. */
     for (size_t i = 0; i < r->f.n; i++) {
