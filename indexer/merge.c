@@ -194,6 +194,7 @@ merge_status merge_build(const merge_input *in, runlog *log, sync_report *rep,
     popt.compact = SYNC_COMPACT_NEVER;
     popt.changesets = in->changesets;
     popt.changesets_given = 1;
+    popt.walked = in->lists;
     xc_set_max_changesets(0);
     xc_writer_env();
     /* a part's lines are the build's: said as one writer says them */

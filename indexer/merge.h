@@ -31,6 +31,8 @@ typedef struct merge_input {
                                  (SCHEMA_M_CHANGESETS) */
     const char *const *roots; /* the run's folders, as given */
     size_t nroots;
+    const walk_list *lists; /* what the run's walk found, one per folder:
+                               the parts share them out (not walked again) */
 } merge_input;
 
 /* Build in->opt's folders into in->opt->writers parts in parallel

@@ -114,6 +114,24 @@ static int in_shard(const walk_entry *e, void *ctx)
     return sync_shard_of(uid, sf->nshards) == sf->shard;
 }
 
+/* The split of a merged build's pages between its parts (sync_options
+ * walked). */
+typedef struct {
+    uint64_t load[SYNC_MAX_WRITERS]; /* bytes each part has so far */
+    unsigned part, nparts;
+} part_split;
+
+static int in_part(const walk_entry *e, void *ctx)
+{
+    part_split *ps = ctx;
+    unsigned best = 0;
+    for (unsigned k = 1; k < ps->nparts; k++)
+        if (ps->load[k] < ps->load[best])
+            best = k;
+    ps->load[best] += (uint64_t)e->size + 1; /* empty files spread too */
+    return best == ps->part;
+}
+
 static void progress(run *r, int final)
 {
     runlog_progress(&r->log, r->done, r->total, r->rep->bytes, final);
@@ -1388,12 +1406,26 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     }
     /* Walk every folder before touching the index: a bad folder is a
      * usage error that must leave the index alone. */
+    part_split split = {.part = opt->shard, .nparts = opt->nshards};
+    if (opt->walked && (!opt->part || opt->nshards > SYNC_MAX_WRITERS)) {
+        snprintf(err, errlen, "bad part number");
+        goto out;
+    }
     for (size_t i = 0; i < nroots; i++) {
         r.f.roots[i] = realpath(roots[i], NULL);
         if (!r.f.roots[i]) {
             snprintf(err, errlen, "cannot read folder %s: %s", roots[i],
                      strerror(errno));
             goto out;
+        }
+        if (opt->walked) { /* a part: its share of the build's walk */
+            if (walk_list_pick(&opt->walked[i], in_part, &split, &r.lists[i]) !=
+                WALK_OK) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+            r.total += r.lists[i].count;
+            continue;
         }
         walk_options wo = {.follow_links = opt->follow_links};
         if (walk_tree_opts(r.f.roots[i], &wo, &r.lists[i], msg, sizeof msg) !=
@@ -1451,8 +1483,8 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     if (merge < 0)
         goto out;
     if (merge) {
-        merge_input mi = {opt,          r.db,  r.meta.doccount,
-                          r.changesets, roots, nroots};
+        merge_input mi = {opt,   r.db,   r.meta.doccount, r.changesets,
+                          roots, nroots, r.lists};
         merge_status ms = merge_build(&mi, &r.log, rep, err, errlen);
         if (ms == MERGE_INTERRUPTED) {
             status = SYNC_ERR_INTERRUPTED;

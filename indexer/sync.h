@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "indexer/walk.h"
+
 enum { SYNC_COMPACT_FULL = 0, SYNC_COMPACT_ALWAYS, SYNC_COMPACT_NEVER };
 
 typedef enum {
@@ -85,6 +87,12 @@ typedef struct sync_options {
      * none); the walk's warnings, errors and refused synonym lines are
      * said and counted by the run that merges, not by any part. */
     int part;
+    /* A part's pages: the lists the merging run walked, one per folder,
+     * not walked again; the part takes its share (each file, in walk
+     * order, to the part holding the fewest bytes so far: every part
+     * computes the same split, and the parts' bytes end within one file
+     * of each other). NULL: walk the folders. */
+    const walk_list *walked;
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     sync_log_fn log;             /* verbose and warning lines; may be NULL */
     void *log_ctx;
