@@ -20,6 +20,12 @@
 #include "indexer/shardset.h"
 #include "indexer/sync.h"
 
+/* Writers of a full build of one database (--writers), on a machine of
+ * two cores or more: docs/BENCHMARKS.md, "Parallel writers, merged and
+ * sharded builds". One core gets one writer: two would take turns, then
+ * pay the merge. */
+#define INDEX_DEFAULT_WRITERS 2
+
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
@@ -71,13 +77,23 @@ static void usage(FILE *f)
             "N needs\n"
             "                         --rebuild; not with --feed; "
             "docs/SCALING.md)\n"
+            "      --writers N        a full build (a new index or "
+            "--rebuild) of one\n"
+            "                         database by N writer threads (1 to "
+            "%d), their\n"
+            "                         parts merged into it by one "
+            "compaction (default\n"
+            "                         %d, 1 on one core; each writer's "
+            "--batch-memory\n"
+            "                         is MB / N; not with --shards)\n"
             "      --max-file-size MB skip larger files (default 50)\n"
             "      --batch-memory MB  commit once a batch holds MB of "
             "memory (default %zu;\n"
             "                         the peak RSS is 20 to 65 MB more; "
             "with\n"
-            "                         --shards N, each writer's bound is "
-            "MB / N)\n"
+            "                         --shards N or --writers N, each "
+            "writer's bound is\n"
+            "                         MB / N)\n"
             "      --batch-size MB    also commit every MB of input "
             "(default: no bound)\n"
             "      --batch-seconds S  commit a batch S seconds old, so "
@@ -135,13 +151,9 @@ static void usage(FILE *f)
             "or fatal error (the index\nkeeps its last committed "
             "revision).\n",
             SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG, SYNC_MAX_SHARDS,
-            BATCH_DEFAULT_MEMORY >> 20, BATCH_DEFAULT_SECONDS,
-            SYNC_MAX_SYNONYM_FILES);
+            SYNC_MAX_WRITERS, INDEX_DEFAULT_WRITERS, BATCH_DEFAULT_MEMORY >> 20,
+            BATCH_DEFAULT_SECONDS, SYNC_MAX_SYNONYM_FILES);
 }
-
-/* Writers of a full build of one database (--writers): see docs/BENCHMARKS.md
- * ("Parallel writers, merged and sharded builds"). */
-#define INDEX_DEFAULT_WRITERS 2
 
 /* Largest --max-file-size, --batch-memory and --batch-size, in MB (1 TB). */
 #define MAX_MB (1024 * 1024)
@@ -244,7 +256,7 @@ int main(int argc, char **argv)
     int quiet = 0, c;
     unsigned shards_given = 0; /* --shards N; 0: not given */
     int writers_given = 0;
-    opt.writers = INDEX_DEFAULT_WRITERS;
+    opt.writers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? INDEX_DEFAULT_WRITERS : 1;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, "d:nqvhV", longopts, NULL)) != -1) {
