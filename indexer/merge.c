@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +147,32 @@ out:
     return rc;
 }
 
+/* The merging run's view of its parts, one thread at a time: their lines
+ * said through its log, its progress bar drawn from what they did. */
+typedef struct {
+    pthread_mutex_t mu;
+    runlog *log;        /* the merging run's */
+    sync_progress done; /* the parts' */
+    size_t total;       /* files of the build */
+} part_watch;
+
+static void part_line(const char *line, void *ctx)
+{
+    part_watch *w = ctx;
+    pthread_mutex_lock(&w->mu);
+    runlog_line(w->log, line);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void part_bar(void *ctx)
+{
+    part_watch *w = ctx;
+    pthread_mutex_lock(&w->mu);
+    runlog_progress(w->log, atomic_load(&w->done.files), w->total,
+                    atomic_load(&w->done.bytes), 0);
+    pthread_mutex_unlock(&w->mu);
+}
+
 static int stopped(const merge_input *in)
 {
     return in->opt->stop && *in->opt->stop;
@@ -159,6 +187,7 @@ merge_status merge_build(const merge_input *in, runlog *log, sync_report *rep,
     const char *parts[SYNC_MAX_WRITERS];
     char tmp[PATH_MAX], why[PATH_MAX + 256];
     sync_report prep;
+    part_watch watch = {.mu = PTHREAD_MUTEX_INITIALIZER, .log = log};
     merge_status ms = MERGE_ERR;
     unsigned long gone = 0;
 
@@ -179,6 +208,8 @@ merge_status merge_build(const merge_input *in, runlog *log, sync_report *rep,
         }
         parts[k] = paths[k];
     }
+    atomic_init(&watch.done.files, 0);
+    atomic_init(&watch.done.bytes, 0);
     merge_clean(opt->db_path, log);
     double t0 = clock_now();
     if (seed_parts(in, paths, n, err, errlen) != 0)
@@ -195,12 +226,19 @@ merge_status merge_build(const merge_input *in, runlog *log, sync_report *rep,
     popt.changesets = in->changesets;
     popt.changesets_given = 1;
     popt.walked = in->lists;
+    popt.shared = &watch.done;
+    if (opt->log) {
+        popt.log = part_line;
+        popt.log_ctx = &watch;
+    }
+    for (size_t i = 0; i < in->nroots; i++)
+        watch.total += in->lists[i].count;
     xc_set_max_changesets(0);
     xc_writer_env();
     /* a part's lines are the build's: said as one writer says them */
-    sync_status st =
-        shardset_parallel(&popt, n, "part", 0, merge_part_path, in->roots,
-                          in->nroots, &prep, err, errlen);
+    sync_status st = shardset_parallel(&popt, n, "part", 0, part_bar, &watch,
+                                       merge_part_path, in->roots, in->nroots,
+                                       &prep, err, errlen);
     if (st == SYNC_ERR_INTERRUPTED || (st != SYNC_ERR_FATAL && stopped(in))) {
         ms = MERGE_INTERRUPTED;
         goto out;

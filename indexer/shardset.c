@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -197,8 +198,28 @@ static int severity(sync_status st)
     return 3;
 }
 
+/* Join thread t, calling tick every SHARDSET_TICK seconds meanwhile. */
+static void join_ticking(pthread_t t, void (*tick)(void *), void *ctx)
+{
+    if (!tick) {
+        pthread_join(t, NULL);
+        return;
+    }
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts); /* pthread_timedjoin_np's */
+        long ns = ts.tv_nsec + (long)(SHARDSET_TICK * 1e9);
+        ts.tv_sec += ns / 1000000000L;
+        ts.tv_nsec = ns % 1000000000L;
+        if (pthread_timedjoin_np(t, NULL, &ts) != ETIMEDOUT)
+            return;
+        tick(ctx);
+    }
+}
+
 sync_status shardset_parallel(const sync_options *opt, unsigned n,
                               const char *label, int tag_lines,
+                              void (*tick)(void *), void *tick_ctx,
                               shardset_path_fn path, const char *const *roots,
                               size_t nroots, sync_report *rep, char *err,
                               size_t errlen)
@@ -253,7 +274,7 @@ sync_status shardset_parallel(const sync_options *opt, unsigned n,
         }
     }
     for (unsigned k = 0; k < started; k++)
-        pthread_join(tids[k], NULL);
+        join_ticking(tids[k], tick, tick_ctx);
     if (started < n)
         goto out;
     status = SYNC_OK;
@@ -294,8 +315,8 @@ sync_status shardset_run(const sync_options *opt, unsigned nshards,
     }
     double t0 = clock_now();
     sync_status status =
-        shardset_parallel(opt, nshards, "shard", 1, shardset_path, roots,
-                          nroots, rep, err, errlen);
+        shardset_parallel(opt, nshards, "shard", 1, NULL, NULL, shardset_path,
+                          roots, nroots, rep, err, errlen);
     if (severity(status) >= 2 || opt->dry_run)
         goto out;
     /* every shard holds its documents: now readers may be sent to them */

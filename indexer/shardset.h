@@ -52,8 +52,12 @@ typedef int (*shardset_path_fn)(const char *db, unsigned k, char *out,
  * ok) and err the first failed run's line, "LABEL K: ...". Call after
  * extract_init and xc_writer_env, with the changesets set (the threads
  * set none). */
+/* While the runs go on, tick(tick_ctx) is called every SHARDSET_TICK
+ * seconds from the calling thread (tick may be NULL). */
+#define SHARDSET_TICK 0.1
 sync_status shardset_parallel(const sync_options *opt, unsigned n,
                               const char *label, int tag_lines,
+                              void (*tick)(void *), void *tick_ctx,
                               shardset_path_fn path, const char *const *roots,
                               size_t nroots, sync_report *rep, char *err,
                               size_t errlen);

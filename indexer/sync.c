@@ -68,9 +68,11 @@ typedef struct run {
     batch batch;     /* the open transaction's bounds and size */
     size_t ncommits; /* batches committed before the run's last */
     size_t done, total;
-    int pidfile;    /* 1 when we wrote the pid file */
-    int rebuild;    /* --rebuild, or finishing an interrupted one */
-    size_t touched; /* unchanged files whose new mtime was recorded */
+    size_t shared_files;   /* done, as added to opt->shared */
+    uint64_t shared_bytes; /* rep->bytes, as added to opt->shared */
+    int pidfile;           /* 1 when we wrote the pid file */
+    int rebuild;           /* --rebuild, or finishing an interrupted one */
+    size_t touched;        /* unchanged files whose new mtime was recorded */
     /* The groups of the run's synonym files, analysed in each language of
      * the index's documents: [0] the default language's, read first. */
     synonyms *syns[SYNC_MAX_LANGS];
@@ -134,6 +136,13 @@ static int in_part(const walk_entry *e, void *ctx)
 
 static void progress(run *r, int final)
 {
+    sync_progress *sp = r->opt->shared;
+    if (sp) { /* what this run did since its last call */
+        atomic_fetch_add(&sp->files, r->done - r->shared_files);
+        atomic_fetch_add(&sp->bytes, r->rep->bytes - r->shared_bytes);
+        r->shared_files = r->done;
+        r->shared_bytes = r->rep->bytes;
+    }
     runlog_progress(&r->log, r->done, r->total, r->rep->bytes, final);
 }
 
@@ -1497,6 +1506,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
             xc_close(r.db);
             r.db = NULL;
             report_walk_errors(&r, roots);
+            r.done = r.total; /* the parts' files: the bar's last look */
             progress(&r, 1);
             status = rep->failed || rep->bad_synonyms ? SYNC_PARTIAL : SYNC_OK;
             goto out;

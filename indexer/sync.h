@@ -4,6 +4,7 @@
 #define CGLU_INDEXER_SYNC_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,13 @@ typedef enum {
 /* --synonyms FILE given at most this many times (each file is read whole,
  * up to indexer/synonyms.h's SYNONYMS_MAX_FILE). */
 #define SYNC_MAX_SYNONYM_FILES 16
+
+/* What the parts of a merged build have done so far, added up, for the
+ * merging run's progress bar (sync_options.shared). */
+typedef struct sync_progress {
+    atomic_size_t files;         /* files finished */
+    atomic_uint_least64_t bytes; /* bytes of them read */
+} sync_progress;
 
 /* One log line, without the program's name or a newline. */
 typedef void (*sync_log_fn)(const char *line, void *ctx);
@@ -93,6 +101,7 @@ typedef struct sync_options {
      * computes the same split, and the parts' bytes end within one file
      * of each other). NULL: walk the folders. */
     const walk_list *walked;
+    sync_progress *shared;       /* a part adds its progress here; NULL: none */
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     sync_log_fn log;             /* verbose and warning lines; may be NULL */
     void *log_ctx;

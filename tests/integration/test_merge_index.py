@@ -199,6 +199,40 @@ def test_writers_option_errors():
         assert not os.path.exists(db)
 
 
+def test_merged_build_draws_one_progress_bar():
+    """On a terminal, the merged build's bar counts the parts' files
+    together, and a part's line wipes it first."""
+    with tempfile.TemporaryDirectory(prefix="cglu-merge-") as t:
+        src = os.path.join(t, "gen")
+        gen_folder(src, 300, 200, seed=3)
+        master, slave = os.openpty()
+        p = subprocess.Popen([os.path.abspath(prog("cglu-index")), "-v",
+                              "--writers", "2", "--db",
+                              os.path.join(t, "db"), src],
+                             stdout=slave, stderr=slave)
+        os.close(slave)
+        out = b""
+        try:
+            while True:
+                chunk = os.read(master, 1 << 16)
+                if not chunk:
+                    break
+                out += chunk
+        except OSError:
+            pass  # EIO: the program closed the terminal
+        finally:
+            os.close(master)
+        assert p.wait(TIMEOUT) == 0
+        text = out.decode("utf-8", "replace")
+        assert re.search(r"\] 300/300 files ", text), text[-500:]
+        bars = re.findall(r"\] (\d+)/300 files ", text)
+        assert [int(x) for x in bars] == sorted(int(x) for x in bars)
+        # a line is said on a wiped line: no bar left in front of it
+        assert not re.search(r"files [^\r\n]*cglu-index: added", text)
+        assert "\r\x1b[Kcglu-index: added " in text
+        assert "indexed 300 files: 300 added" in text
+
+
 def kill_at(cmd, seconds):
     """Run cmd and SIGKILL it after seconds; True when it was killed."""
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
