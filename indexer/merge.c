@@ -300,5 +300,9 @@ out:
                    "interrupted: the index keeps its last committed "
                    "revision");
     merge_clean(opt->db_path, log);
+    /* the threads are done: a one-writer build that follows writes the
+     * index's changesets again */
+    xc_set_max_changesets(in->changesets);
+    xc_writer_env();
     return ms;
 }
