@@ -7,6 +7,8 @@ index helpers the tests share: cglu-index runs, xapian-check and
 xapian-delve, generated folders of French-like text."""
 import atexit
 import copy
+import errno
+import glob
 import json
 import os
 import random
@@ -196,6 +198,31 @@ def same_answers(a, b, lines, one_db=False):
                     ((paged or more) and sc == scores[-1]):
                 continue  # a group the window may cut: scores compared
             assert gx == gy, (line, gx, gy)
+
+
+def unreadable_file():
+    """A regular file that even root cannot open for reading: a write-only
+    sysfs attribute (kernfs refuses O_RDONLY when there is no show()).
+    Opening one for reading has no effect. None when there is none."""
+    cands = ["/sys/class/zram-control/hot_remove", "/sys/bus/pci/rescan"]
+    cands += sorted(glob.glob("/sys/devices/pci*/*/rescan"))[:5]
+    cands += sorted(glob.glob("/sys/module/*/uevent"))[:20]
+    for c in cands:
+        try:
+            st = os.stat(c)
+        except OSError:
+            continue
+        if not (st.st_mode & 0o170000 == 0o100000 and st.st_size > 0
+                and st.st_mode & 0o444 == 0):
+            continue
+        try:
+            fd = os.open(c, os.O_RDONLY)
+        except OSError as e:
+            if e.errno in (errno.EACCES, errno.EPERM):
+                return c
+            continue
+        os.close(fd)
+    return None
 
 
 def wait_until(pred, timeout=TIMEOUT, step=0.01):

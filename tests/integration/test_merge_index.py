@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
 from daemon import (TIMEOUT, Daemon, WORDS, check_db,  # noqa: E402
                     db_info, doc_count, gen_folder, page_count, run_indexer,
-                    run_summary as summary, same_answers)
+                    run_summary as summary, same_answers, unreadable_file)
 
 CORPUS = os.path.join(ROOT, "corpus")
 SYNONYMS = "CGLU, UCLG, Cités et Gouvernements Locaux Unis\nville, cité\n"
@@ -177,6 +177,34 @@ def test_one_writer_when_merging_would_lose_documents():
             p = run_indexer(["-v", "--rebuild", "--db", db2] + extra + [src],
                             rc=1)
             assert "parts written" not in p.err, (extra, p.err)
+
+
+def test_failed_file_rebuilt_by_one_writer():
+    """A merged rebuild in which a file fails runs again with one writer,
+    which keeps the page's previous version (a build from nothing has
+    none)."""
+    target = unreadable_file()
+    if target is None:
+        print("     (skipped: no unreadable regular file on this system)")
+        return
+    with tempfile.TemporaryDirectory(prefix="cglu-merge-") as t:
+        src = os.path.join(t, "site")
+        shutil.copytree(CORPUS, src)
+        db = os.path.join(t, "db")
+        run_indexer(["-q", "--writers", "2", "--db", db, src])
+        n = page_count(src)
+        mission = os.path.join(src, "02-mission.txt")
+        os.remove(mission)
+        os.symlink(target, mission)
+        p = run_indexer(["-v", "--rebuild", "--follow-symlinks", "--writers",
+                         "2", "--db", db, src], rc=1)
+        assert "1 file failed: building again with one writer" in p.err, \
+            p.err
+        assert summary(p)["failed"] == 1, p.out
+        assert doc_count(db) == n and leftovers(db) == []
+        with Daemon(db, check_exit=True, check_log=True) as d, \
+                d.conn() as c:
+            assert c.req("DOC 02-mission.txt")["ok"] is True
 
 
 def test_writers_option_errors():
