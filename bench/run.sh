@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: build the corpora (Debian packages), then measure the analyzer,
-# the indexer against Xapian's omindex in the same run, the bytes a build
+# the indexer against Xapian's omindex in the same run, parallel writers
+# against one, omindex and Sphinx's indexer, the bytes a build
 # writes, Xapian's own write cost, one search's CPU, and the daemon under
 # load (cache off and on).
 # Figures go to stdout; docs/BENCHMARKS.md records them with this command.
@@ -20,6 +21,8 @@ for c in $corpora; do
         bash bench/omindex.sh "bench/data/$c" "bench/out/omindex-$c"
     done
 done
+echo "== parallel writers: --writers 1, merged --writers 2, --shards 2, omindex and Sphinx on man-fr (bench/shards_index.sh, 5 rounds)"
+bash bench/shards_index.sh bin bench/data/man-fr 5
 for c in $corpora; do
     echo "== bytes written by a build of $c and a no-change rerun (bench/written.sh, 3 runs)"
     for i in 1 2 3; do

@@ -84,7 +84,7 @@ group_ticks() {
 tck=$(getconf CLK_TCK)
 
 # shard_servers DB: a read-only xapian-tcpsrv on 127.0.0.1 per shard of DB
-# and $out/remote/XAPIANDB naming them
+# and $out/remote/XAPIANDB naming them, with DB's dictionary beside it
 shard_servers() {
     local k port i hex
     mkdir -p "$out/remote"
@@ -100,6 +100,9 @@ shard_servers() {
         done
         echo "remote 127.0.0.1:$port" >>"$out/remote/XAPIANDB"
     done
+    # the spelling words and synonyms, as one index has them (SCALING.md)
+    rm -rf "$out/remote/dictionary"
+    [ ! -d "$1/dictionary" ] || cp -r "$1/dictionary" "$out/remote/dictionary"
 }
 
 # serve SETUP CORPUS: one round of loads against SETUP's index of CORPUS;

@@ -976,8 +976,8 @@ void xc_writer_env(void)
     writer_env();
 }
 
-static xc_status open_db(const char *path, bool writer, int truncate,
-                         xc_db **out, char *err, size_t errlen)
+static xc_status open_db(const char *path, bool writer, int wflags, xc_db **out,
+                         char *err, size_t errlen)
 {
     if (out)
         *out = NULL;
@@ -996,8 +996,11 @@ static xc_status open_db(const char *path, bool writer, int truncate,
         db = new xc_db;
         db->path = path;
         if (writer) {
-            int flags = truncate ? Xapian::DB_CREATE_OR_OVERWRITE
-                                 : Xapian::DB_CREATE_OR_OPEN;
+            int flags = (wflags & XC_WRITE_TRUNCATE)
+                            ? Xapian::DB_CREATE_OR_OVERWRITE
+                            : Xapian::DB_CREATE_OR_OPEN;
+            if (wflags & XC_WRITE_NOSYNC)
+                flags |= Xapian::DB_NO_SYNC;
             /* setenv is not thread-safe: writers are opened before any
              * thread starts, or xc_writer_env set the same values first
              * (xapian_c.h): then this only reads them */
@@ -1028,10 +1031,10 @@ xc_status xc_open_read(const char *path, xc_db **out, char *err, size_t errlen)
     return open_db(path, false, 0, out, err, errlen);
 }
 
-xc_status xc_open_write(const char *path, int truncate, xc_db **out, char *err,
+xc_status xc_open_write(const char *path, int flags, xc_db **out, char *err,
                         size_t errlen)
 {
-    return open_db(path, true, truncate, out, err, errlen);
+    return open_db(path, true, flags, out, err, errlen);
 }
 
 xc_status xc_compact(xc_db *db, const char *out)
@@ -1044,6 +1047,71 @@ xc_status xc_compact(xc_db *db, const char *out)
     return guard(db, "cannot compact index", [&] {
         db->cur().compact(out, Xapian::DBCOMPACT_NO_RENUMBER |
                                    Xapian::Compactor::FULL);
+    });
+}
+
+xc_status xc_merge(const char *const *paths, size_t n, const char *out,
+                   char *err, size_t errlen)
+{
+    if (err && errlen > 0)
+        err[0] = '\0';
+    if (!paths || n == 0 || n > XC_MAX_MERGE || !out || !*out) {
+        put_plain(err, errlen, "cannot merge into index", out ? out : "",
+                  "no databases or no output path");
+        return XC_ERR_ARG;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (!paths[k] || !*paths[k]) {
+            put_plain(err, errlen, "cannot merge into index", out,
+                      "a database without a path");
+            return XC_ERR_ARG;
+        }
+    try {
+        Xapian::Database all;
+        for (size_t k = 0; k < n; k++)
+            all.add_database(Xapian::Database(paths[k]));
+        /* renumbered: every part's ids start at 1 */
+        all.compact(out, Xapian::Compactor::FULL);
+    } catch (...) {
+        return classify(err, errlen, "cannot merge into index", out);
+    }
+    return XC_OK;
+}
+
+xc_status xc_copy_meta(xc_db *from, xc_db *to)
+{
+    if (!from || !to)
+        return XC_ERR_ARG;
+    if (!need_writer(to))
+        return XC_ERR_ARG;
+    std::vector<std::pair<std::string, std::string>> meta;
+    std::vector<std::pair<std::string, std::vector<std::string>>> syn;
+    xc_status st = guard_read(from, "cannot read the settings of index", [&] {
+        Xapian::Database &x = from->cur();
+        meta.clear();
+        syn.clear();
+        for (Xapian::TermIterator k = x.metadata_keys_begin();
+             k != x.metadata_keys_end(); ++k)
+            meta.emplace_back(*k, x.get_metadata(*k));
+        for (Xapian::TermIterator k = x.synonym_keys_begin();
+             k != x.synonym_keys_end(); ++k) {
+            std::vector<std::string> v;
+            for (Xapian::TermIterator s = x.synonyms_begin(*k);
+                 s != x.synonyms_end(*k); ++s)
+                v.push_back(*s);
+            syn.emplace_back(*k, std::move(v));
+        }
+    });
+    if (st != XC_OK) {
+        snprintf(to->errmsg, sizeof to->errmsg, "%s", from->errmsg);
+        return st;
+    }
+    return guard(to, "cannot copy settings into index", [&] {
+        for (const auto &m : meta)
+            to->wdb.set_metadata(m.first, m.second);
+        for (const auto &s : syn)
+            for (const std::string &v : s.second)
+                to->wdb.add_synonym(s.first, v);
     });
 }
 

@@ -52,12 +52,18 @@ typedef struct xc_mset xc_mset;   /* search results */
 
 /* Open read-only. On failure *out is NULL and err gets a message. */
 xc_status xc_open_read(const char *path, xc_db **out, char *err, size_t errlen);
-/* Open for writing, creating it when missing (or emptying it when
- * truncate), taking Xapian's write lock: a second writer gets XC_ERR_LOCK.
+/* xc_open_write's flags: */
+#define XC_WRITE_TRUNCATE 1 /* empty the database (create it anew) */
+#define XC_WRITE_NOSYNC                                                        \
+    2 /* commits skip fsync (Xapian's DB_NO_SYNC):                             \
+         for a scratch database that a crash may                               \
+         leave unreadable, never one a reader uses */
+/* Open for writing, creating it when missing, taking Xapian's write lock:
+ * a second writer gets XC_ERR_LOCK. flags: 0 or XC_WRITE_* ORed.
  * Xapian's own flush every XAPIAN_FLUSH_THRESHOLD documents is turned off
  * (the caller's commits bound memory): this sets that variable in the
  * environment, so open writers before starting threads. */
-xc_status xc_open_write(const char *path, int truncate, xc_db **out, char *err,
+xc_status xc_open_write(const char *path, int flags, xc_db **out, char *err,
                         size_t errlen);
 /* Changesets the writers opened from now on keep beside the index, the
  * last n commits' (Xapian's XAPIAN_MAX_CHANGESETS, set in the environment
@@ -173,6 +179,20 @@ xc_status xc_uuid(xc_db *db, char out[XC_UUID_LEN]);
  * B-tree blocks are full, where a database built by commits leaves them
  * partly empty. A writer must have committed first. */
 xc_status xc_compact(xc_db *db, const char *out);
+/* Write into the new folder out one database holding the documents of the
+ * committed databases paths[0..n) (1 to XC_MAX_MERGE), compacted (Xapian's
+ * full level): document ids renumbered, those of paths[0] first, each
+ * database's in its own order. Spelling frequencies are summed and synonym
+ * lists united; a metadata key that several hold gets the first one's
+ * value (Xapian's rule): the caller writes those that must differ. err
+ * gets why on failure (out is then left for the caller to remove). */
+#define XC_MAX_MERGE 64
+xc_status xc_merge(const char *const *paths, size_t n, const char *out,
+                   char *err, size_t errlen);
+/* Copy every metadata key and the synonym table of from (any handle) into
+ * writer to's open transaction or pending changes. The message of a
+ * failure, reading or writing, is to's (xc_errmsg). */
+xc_status xc_copy_meta(xc_db *from, xc_db *to);
 
 xc_status xc_begin(xc_db *db);  /* begin a transaction (unflushed) */
 xc_status xc_commit(xc_db *db); /* commit transaction or pending changes */

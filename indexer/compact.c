@@ -35,24 +35,15 @@ int compact_remove_tree(const char *p)
     return nftw(p, remove_entry, COMPACT_FTW_FDS, FTW_DEPTH | FTW_PHYS);
 }
 
-compact_status compact_swap(xc_db *db, const char *path, char *err,
-                            size_t errlen)
+int compact_tmp_path(const char *path, char *out, size_t n)
 {
-    char tmp[PATH_MAX];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s%s", path, COMPACT_SUFFIX) >=
-        sizeof tmp) {
-        errmsg_set(err, errlen, "cannot compact %s: path too long", path);
-        return COMPACT_ERR;
-    }
-    if (compact_remove_tree(tmp) != 0) {
-        errmsg_set(err, errlen, "cannot remove %s: %s", tmp, strerror(errno));
-        return COMPACT_ERR;
-    }
-    if (xc_compact(db, tmp) != XC_OK) {
-        errmsg_set(err, errlen, "%s", xc_errmsg(db));
-        compact_remove_tree(tmp);
-        return COMPACT_ERR;
-    }
+    int w = snprintf(out, n, "%s%s", path, COMPACT_SUFFIX);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+compact_status compact_exchange(const char *path, const char *tmp, char *err,
+                                size_t errlen)
+{
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) != 0) {
         int e = errno;
         compact_remove_tree(tmp);
@@ -69,4 +60,24 @@ compact_status compact_swap(xc_db *db, const char *path, char *err,
         errmsg_set(err, errlen, "compacted, but cannot remove %s: %s", tmp,
                    strerror(errno));
     return COMPACT_OK;
+}
+
+compact_status compact_swap(xc_db *db, const char *path, char *err,
+                            size_t errlen)
+{
+    char tmp[PATH_MAX];
+    if (compact_tmp_path(path, tmp, sizeof tmp) != 0) {
+        errmsg_set(err, errlen, "cannot compact %s: path too long", path);
+        return COMPACT_ERR;
+    }
+    if (compact_remove_tree(tmp) != 0) {
+        errmsg_set(err, errlen, "cannot remove %s: %s", tmp, strerror(errno));
+        return COMPACT_ERR;
+    }
+    if (xc_compact(db, tmp) != XC_OK) {
+        errmsg_set(err, errlen, "%s", xc_errmsg(db));
+        compact_remove_tree(tmp);
+        return COMPACT_ERR;
+    }
+    return compact_exchange(path, tmp, err, errlen);
 }

@@ -27,6 +27,17 @@ typedef enum {
 compact_status compact_swap(xc_db *db, const char *path, char *err,
                             size_t errlen);
 
+/* The path of path's compacted copy into out (n bytes): path
+ * COMPACT_SUFFIX. 0, or -1 when it does not fit. */
+int compact_tmp_path(const char *path, char *out, size_t n);
+
+/* Put the committed database in folder tmp in place of folder path in one
+ * step (renameat2 RENAME_EXCHANGE), then remove the old one (now at tmp).
+ * Statuses and err as compact_swap's; on failure tmp is removed and path
+ * left as it was. */
+compact_status compact_exchange(const char *path, const char *tmp, char *err,
+                                size_t errlen);
+
 /* Remove folder path and what it holds (symlinks not followed): 0 when it
  * is gone (or was not), -1 with errno set. */
 int compact_remove_tree(const char *path);

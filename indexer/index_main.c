@@ -20,6 +20,12 @@
 #include "indexer/shardset.h"
 #include "indexer/sync.h"
 
+/* Writers of a full build of one database (--writers), on a machine of
+ * two cores or more: docs/BENCHMARKS.md, "Parallel writers, merged and
+ * sharded builds". One core gets one writer: two would take turns, then
+ * pay the merge. */
+#define INDEX_DEFAULT_WRITERS 2
+
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
@@ -71,13 +77,23 @@ static void usage(FILE *f)
             "N needs\n"
             "                         --rebuild; not with --feed; "
             "docs/SCALING.md)\n"
+            "      --writers N        a full build (a new index or "
+            "--rebuild) of one\n"
+            "                         database by N writer threads (1 to "
+            "%d), their\n"
+            "                         parts merged into it by one "
+            "compaction (default\n"
+            "                         %d, 1 on one core; each writer's "
+            "--batch-memory\n"
+            "                         is MB / N; not with --shards)\n"
             "      --max-file-size MB skip larger files (default 50)\n"
             "      --batch-memory MB  commit once a batch holds MB of "
             "memory (default %zu;\n"
-            "                         the peak RSS is 20 to 65 MB more; "
-            "with\n"
-            "                         --shards N, each writer's bound is "
-            "MB / N)\n"
+            "                         the peak RSS is 20 to 65 MB more "
+            "a writer; with\n"
+            "                         --shards N or --writers N, each "
+            "writer's bound is\n"
+            "                         MB / N)\n"
             "      --batch-size MB    also commit every MB of input "
             "(default: no bound)\n"
             "      --batch-seconds S  commit a batch S seconds old, so "
@@ -135,8 +151,8 @@ static void usage(FILE *f)
             "or fatal error (the index\nkeeps its last committed "
             "revision).\n",
             SCHEMA_DEFAULT_DB, INDEX_META_DEFAULT_LANG, SYNC_MAX_SHARDS,
-            BATCH_DEFAULT_MEMORY >> 20, BATCH_DEFAULT_SECONDS,
-            SYNC_MAX_SYNONYM_FILES);
+            SYNC_MAX_WRITERS, INDEX_DEFAULT_WRITERS, BATCH_DEFAULT_MEMORY >> 20,
+            BATCH_DEFAULT_SECONDS, SYNC_MAX_SYNONYM_FILES);
 }
 
 /* Largest --max-file-size, --batch-memory and --batch-size, in MB (1 TB). */
@@ -215,6 +231,7 @@ int main(int argc, char **argv)
         {"compact", no_argument, NULL, 'C'},
         {"no-compact", no_argument, NULL, 'N'},
         {"shards", required_argument, NULL, 'H'},
+        {"writers", required_argument, NULL, 'W'},
         {"max-file-size", required_argument, NULL, 'M'},
         {"batch-memory", required_argument, NULL, 'G'},
         {"batch-size", required_argument, NULL, 'B'},
@@ -238,6 +255,8 @@ int main(int argc, char **argv)
     const char *synfiles[SYNC_MAX_SYNONYM_FILES];
     int quiet = 0, c;
     unsigned shards_given = 0; /* --shards N; 0: not given */
+    int writers_given = 0;
+    opt.writers = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? INDEX_DEFAULT_WRITERS : 1;
 
     opterr = 0;
     while ((c = getopt_long(argc, argv, "d:nqvhV", longopts, NULL)) != -1) {
@@ -284,6 +303,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             shards_given = (unsigned)v;
+            break;
+        }
+        case 'W': {
+            unsigned long long v;
+            if (cli_uint(optarg, 1, SYNC_MAX_WRITERS, 0, &v) != 0) {
+                fprintf(stderr,
+                        "cglu-index: --writers takes a number from 1 to %d\n",
+                        SYNC_MAX_WRITERS);
+                return 2;
+            }
+            opt.writers = (unsigned)v;
+            writers_given = 1;
             break;
         }
         case 'n':
@@ -362,8 +393,8 @@ int main(int argc, char **argv)
             if (optopt)
                 fprintf(stderr, "cglu-index: option -%c: %s (see --help)\n",
                         optopt,
-                        strchr("dMBGTLUSfHK", optopt) ? "needs a value"
-                                                      : "unknown option");
+                        strchr("dMBGTLUSfHKW", optopt) ? "needs a value"
+                                                       : "unknown option");
             else
                 fprintf(stderr,
                         "cglu-index: unknown option %s (see "
@@ -385,6 +416,14 @@ int main(int argc, char **argv)
     unsigned nshards = 0; /* 0: one database at PATH */
     if (pick_shards(opt.db_path, shards_given, opt.rebuild, &nshards) != 0)
         return 2;
+    if (nshards > 0 && writers_given) {
+        fprintf(stderr, "cglu-index: --writers is for an index of one "
+                        "database: with --shards, each shard has one "
+                        "writer\n");
+        return 2;
+    }
+    if (nshards > 0)
+        opt.writers = 0;
     if (nshards > 0 && opt.feed) {
         fprintf(stderr, "cglu-index: --feed cannot write an index of "
                         "several shards (yet: docs/SCALING.md)\n");

@@ -48,6 +48,7 @@ struct pipeline {
     uint64_t ahead;  /* input bytes of built items not yet consumed */
     int cancel;
     int started;
+    int inline_build; /* no worker: pipeline_next builds on its caller */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -256,8 +257,9 @@ static void *worker_main(void *arg)
 }
 
 pipeline_status pipeline_new(size_t cap, const lang_info *lang, int lang_path,
-                             size_t max_file_size, int dry_run, pipeline **out,
-                             char *err, size_t errlen)
+                             size_t max_file_size, int dry_run,
+                             int inline_build, pipeline **out, char *err,
+                             size_t errlen)
 {
     pipeline_status st = PIPELINE_ERR_NOMEM;
     pipeline *p = calloc(1, sizeof *p);
@@ -270,6 +272,7 @@ pipeline_status pipeline_new(size_t cap, const lang_info *lang, int lang_path,
     p->cap = cap;
     p->max_file_size = max_file_size;
     p->dry_run = dry_run;
+    p->inline_build = inline_build;
     if (cap && !(p->items = calloc(cap, sizeof *p->items)))
         goto nomem;
     p->deflt = lang;
@@ -303,6 +306,8 @@ void pipeline_queue(pipeline *p)
 
 pipeline_status pipeline_start(pipeline *p, char *err, size_t errlen)
 {
+    if (p->inline_build)
+        return PIPELINE_OK;
     if (pthread_create(&p->th, NULL, worker_main, p) != 0) {
         snprintf(err, errlen, "cannot start a thread");
         return PIPELINE_ERR_THREAD;
@@ -316,6 +321,11 @@ pipeline_item *pipeline_next(pipeline *p)
     if (p->next >= p->n)
         return NULL;
     pipeline_item *it = &p->items[p->next++];
+    if (p->inline_build) {
+        build_item(p, it);
+        it->done = 1;
+        return it;
+    }
     pthread_mutex_lock(&p->mu);
     while (!it->done)
         pthread_cond_wait(&p->cv, &p->mu);
@@ -328,6 +338,8 @@ void pipeline_release(pipeline *p, pipeline_item *it)
     xc_doc_free(it->doc);
     it->doc = NULL;
     buf_free(&it->words);
+    if (p->inline_build)
+        return;
     pthread_mutex_lock(&p->mu);
     p->consumed = (size_t)(it - p->items) + 1;
     p->ahead -= (uint64_t)it->e->size;

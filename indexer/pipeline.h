@@ -59,11 +59,15 @@ typedef struct pipeline pipeline;
 /* A pipeline for at most cap items whose worker analyses each document in
  * its language (indexer/docmeta's rules: lang for those that declare none,
  * lang_path for the folder rule), skips files over max_file_size bytes
- * (0: EXTRACT_MAX_SIZE), and builds no document when dry_run. On failure
- * *out is NULL and err says why. */
+ * (0: EXTRACT_MAX_SIZE), and builds no document when dry_run. With
+ * inline_build there is no worker thread: pipeline_next builds each item
+ * on the writer's thread (for runs that already keep every core busy with
+ * writers: two threads a writer would only take turns). On failure *out is
+ * NULL and err says why. */
 pipeline_status pipeline_new(size_t cap, const lang_info *lang, int lang_path,
-                             size_t max_file_size, int dry_run, pipeline **out,
-                             char *err, size_t errlen);
+                             size_t max_file_size, int dry_run,
+                             int inline_build, pipeline **out, char *err,
+                             size_t errlen);
 
 /* The next free item, zeroed, for the writer to fill; it is queued only by
  * pipeline_queue (else the next call hands it out again). NULL when cap
@@ -73,8 +77,8 @@ pipeline_item *pipeline_slot(pipeline *p);
  * pipeline_start. */
 void pipeline_queue(pipeline *p);
 
-/* Start the worker. It stays at most a window of items and a bound of
- * input bytes ahead of the writer, so memory stays bounded. */
+/* Start the worker (none inline). It stays at most a window of items and a
+ * bound of input bytes ahead of the writer, so memory stays bounded. */
 pipeline_status pipeline_start(pipeline *p, char *err, size_t errlen);
 
 /* The next item in queue order once built, waiting for it; NULL when every

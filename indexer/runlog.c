@@ -22,6 +22,13 @@ void runlog_printf(runlog *l, runlog_level lv, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    runlog_line(l, line);
+}
+
+void runlog_line(runlog *l, const char *line)
+{
+    if (!l->fn)
+        return;
     if (l->bar_shown) {
         fputs("\r\033[K", stderr);
         l->bar_shown = 0;

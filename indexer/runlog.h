@@ -30,6 +30,11 @@ typedef struct runlog {
 void runlog_printf(runlog *l, runlog_level lv, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Hand line to l->fn (when set) after wiping the bar, whatever its level:
+ * a line the caller's own rules let through (another run's, filtered by
+ * that run's levels). */
+void runlog_line(runlog *l, const char *line);
+
 /* Redraw the bar (at most every 0.1 s unless final): done of total files,
  * bytes read so far for the rate. final wipes it for good. */
 void runlog_progress(runlog *l, size_t done, size_t total, uint64_t bytes,

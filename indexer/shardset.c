@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -239,9 +240,31 @@ static int severity(sync_status st)
     return 3;
 }
 
-sync_status shardset_run(const sync_options *opt, unsigned nshards,
-                         const char *const *roots, size_t nroots,
-                         sync_report *rep, char *err, size_t errlen)
+/* Join thread t, calling tick every SHARDSET_TICK seconds meanwhile. */
+static void join_ticking(pthread_t t, void (*tick)(void *), void *ctx)
+{
+    if (!tick) {
+        pthread_join(t, NULL);
+        return;
+    }
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts); /* pthread_timedjoin_np's */
+        long ns = ts.tv_nsec + (long)(SHARDSET_TICK * 1e9);
+        ts.tv_sec += ns / 1000000000L;
+        ts.tv_nsec = ns % 1000000000L;
+        if (pthread_timedjoin_np(t, NULL, &ts) != ETIMEDOUT)
+            return;
+        tick(ctx);
+    }
+}
+
+sync_status shardset_parallel(const sync_options *opt, unsigned n,
+                              const char *label, int tag_lines,
+                              void (*tick)(void *), void *tick_ctx,
+                              shardset_path_fn path, const char *const *roots,
+                              size_t nroots, sync_report *rep, char *err,
+                              size_t errlen)
 {
     shard_job *jobs = NULL;
     pthread_t tids[SYNC_MAX_SHARDS];
@@ -251,40 +274,39 @@ sync_status shardset_run(const sync_options *opt, unsigned nshards,
 
     memset(rep, 0, sizeof *rep);
     err[0] = '\0';
-    if (nshards < 1 || nshards > SYNC_MAX_SHARDS) {
-        errmsg_set(err, errlen, "--shards takes a number from 1 to %d",
-                   SYNC_MAX_SHARDS);
+    if (n < 1 || n > SYNC_MAX_SHARDS) {
+        errmsg_set(err, errlen, "from 1 to %d %ss", SYNC_MAX_SHARDS, label);
         goto out;
     }
-    jobs = calloc(nshards, sizeof *jobs);
+    jobs = calloc(n, sizeof *jobs);
     if (!jobs) {
         errmsg_set(err, errlen, "out of memory");
         goto out;
     }
     size_t mem = opt->batch_memory ? opt->batch_memory : BATCH_DEFAULT_MEMORY;
-    for (unsigned k = 0; k < nshards; k++) {
+    for (unsigned k = 0; k < n; k++) {
         shard_job *j = &jobs[k];
-        if (shardset_path(opt->db_path, k, j->path, sizeof j->path) != 0) {
+        if (path(opt->db_path, k, j->path, sizeof j->path) != 0) {
             errmsg_set(err, errlen, "index %s: path too long", opt->db_path);
             goto out;
         }
         j->opt = *opt;
         j->opt.db_path = j->path;
         j->opt.shard = k;
-        j->opt.nshards = nshards;
+        j->opt.nshards = n;
         /* the run's bound on memory is shared by its writers */
-        j->opt.batch_memory = mem / nshards;
+        j->opt.batch_memory = mem / n;
         j->opt.progress = 0; /* N bars would fight over one line */
-        if (opt->log) {
+        if (opt->log && tag_lines) {
             j->opt.log = shard_log;
             j->opt.log_ctx = j;
         }
-        snprintf(j->label, sizeof j->label, "shard %u", k);
+        snprintf(j->label, sizeof j->label, "%s %u", label, k);
         j->roots = roots;
         j->nroots = nroots;
         j->parent = opt;
     }
-    for (; started < nshards; started++) {
+    for (; started < n; started++) {
         int e =
             pthread_create(&tids[started], NULL, shard_main, &jobs[started]);
         if (e != 0) {
@@ -294,11 +316,11 @@ sync_status shardset_run(const sync_options *opt, unsigned nshards,
         }
     }
     for (unsigned k = 0; k < started; k++)
-        pthread_join(tids[k], NULL);
-    if (started < nshards)
+        join_ticking(tids[k], tick, tick_ctx);
+    if (started < n)
         goto out;
     status = SYNC_OK;
-    for (unsigned k = 0; k < nshards; k++) {
+    for (unsigned k = 0; k < n; k++) {
         const shard_job *j = &jobs[k];
         const sync_report *s = &j->rep;
         rep->files += s->files;
@@ -308,7 +330,7 @@ sync_status shardset_run(const sync_options *opt, unsigned nshards,
         rep->unchanged += s->unchanged;
         rep->skipped += s->skipped;
         rep->failed += s->failed;
-        /* every shard reads the same synonym files: one's count */
+        /* every run reads the same synonym files: one's count */
         if (s->bad_synonyms > rep->bad_synonyms)
             rep->bad_synonyms = s->bad_synonyms;
         rep->bytes += s->bytes;
@@ -317,6 +339,26 @@ sync_status shardset_run(const sync_options *opt, unsigned nshards,
         if (severity(j->st) >= 2 && !err[0])
             errmsg_set(err, errlen, "%s: %s", j->label, j->err);
     }
+out:
+    free(jobs);
+    rep->seconds = clock_now() - t0;
+    return status;
+}
+
+sync_status shardset_run(const sync_options *opt, unsigned nshards,
+                         const char *const *roots, size_t nroots,
+                         sync_report *rep, char *err, size_t errlen)
+{
+    if (nshards < 1 || nshards > SYNC_MAX_SHARDS) {
+        memset(rep, 0, sizeof *rep);
+        errmsg_set(err, errlen, "--shards takes a number from 1 to %d",
+                   SYNC_MAX_SHARDS);
+        return SYNC_ERR_FATAL;
+    }
+    double t0 = clock_now();
+    sync_status status =
+        shardset_parallel(opt, nshards, "shard", 1, NULL, NULL, shardset_path,
+                          roots, nroots, rep, err, errlen);
     if (severity(status) >= 2 || opt->dry_run)
         goto out;
     /* every shard holds its documents: now readers may be sent to them */
@@ -333,7 +375,6 @@ sync_status shardset_run(const sync_options *opt, unsigned nshards,
     if (write_dictionary(opt->db_path, nshards, err, errlen) != 0)
         status = SYNC_ERR_FATAL;
 out:
-    free(jobs);
     rep->seconds = clock_now() - t0;
     return status;
 }

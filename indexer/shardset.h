@@ -29,18 +29,38 @@ shardset_kind shardset_probe(const char *db, unsigned *n, char *err,
                              size_t errlen);
 
 /* Index roots into the nshards shards of opt->db_path (1 to
- * SYNC_MAX_SHARDS), one thread each: every shard's sync_run gets opt with
- * its own db_path, shard, nshards, a batch_memory of opt's (or the
- * default) divided by nshards, and no progress bar. Call after
- * extract_init and xc_writer_env, with the changesets set (the threads
- * set none). rep is the sum of the shards' reports, its seconds the wall
- * time; the status is the worst shard's (fatal, interrupted, partial, ok)
- * and err the first failed shard's line, "shard K: ...". Once every shard
- * succeeded (not in a dry run) the stub lists the nshards shards (written
- * atomically) and the shard folders beyond them are removed. */
+ * SYNC_MAX_SHARDS): shardset_parallel with PATH/shard-KK, labels "shard
+ * K". Once every shard succeeded (not in a dry run) the stub lists the
+ * nshards shards (written atomically) and the shard folders beyond them
+ * are removed. */
 sync_status shardset_run(const sync_options *opt, unsigned nshards,
                          const char *const *roots, size_t nroots,
                          sync_report *rep, char *err, size_t errlen);
+
+/* The folder of writer k of a run at db into out (n bytes): 0, or -1 when
+ * it does not fit. */
+typedef int (*shardset_path_fn)(const char *db, unsigned k, char *out,
+                                size_t n);
+
+/* n sync_runs (1 to SYNC_MAX_SHARDS), one thread each: run k gets opt
+ * with db_path path(opt->db_path, k), shard k, nshards n, a batch_memory
+ * of opt's (or the default) divided by n and no progress bar; with
+ * tag_lines its log lines are said as "LABEL K: line" (else as they are).
+ * rep is the sum of the runs' reports (of
+ * bad_synonyms the largest: each reads the same files), its seconds the
+ * wall time; the status is the worst run's (fatal, interrupted, partial,
+ * ok) and err the first failed run's line, "LABEL K: ...". Call after
+ * extract_init and xc_writer_env, with the changesets set (the threads
+ * set none). */
+/* While the runs go on, tick(tick_ctx) is called every SHARDSET_TICK
+ * seconds from the calling thread (tick may be NULL). */
+#define SHARDSET_TICK 0.1
+sync_status shardset_parallel(const sync_options *opt, unsigned n,
+                              const char *label, int tag_lines,
+                              void (*tick)(void *), void *tick_ctx,
+                              shardset_path_fn path, const char *const *roots,
+                              size_t nroots, sync_report *rep, char *err,
+                              size_t errlen);
 
 /* The path of shard k of db into out (n bytes): db/shard-KK. 0, or -1
  * when it does not fit. */

@@ -30,6 +30,7 @@
 #include "indexer/feeddoc.h"
 #include "indexer/extract.h"
 #include "indexer/folders.h"
+#include "indexer/merge.h"
 #include "indexer/pipeline.h"
 #include "indexer/runlog.h"
 #include "indexer/siteurl.h"
@@ -67,9 +68,11 @@ typedef struct run {
     batch batch;     /* the open transaction's bounds and size */
     size_t ncommits; /* batches committed before the run's last */
     size_t done, total;
-    int pidfile;    /* 1 when we wrote the pid file */
-    int rebuild;    /* --rebuild, or finishing an interrupted one */
-    size_t touched; /* unchanged files whose new mtime was recorded */
+    size_t shared_files;   /* done, as added to opt->shared */
+    uint64_t shared_bytes; /* rep->bytes, as added to opt->shared */
+    int pidfile;           /* 1 when we wrote the pid file */
+    int rebuild;           /* --rebuild, or finishing an interrupted one */
+    size_t touched;        /* unchanged files whose new mtime was recorded */
     /* The groups of the run's synonym files, analysed in each language of
      * the index's documents: [0] the default language's, read first. */
     synonyms *syns[SYNC_MAX_LANGS];
@@ -97,7 +100,7 @@ static int sharded(const run *r)
  * walks the same folders, one speaks for them. */
 static int walk_speaker(const run *r)
 {
-    return !sharded(r) || r->opt->shard == 0;
+    return (!sharded(r) || r->opt->shard == 0) && !r->opt->part;
 }
 
 typedef struct {
@@ -113,8 +116,33 @@ static int in_shard(const walk_entry *e, void *ctx)
     return sync_shard_of(uid, sf->nshards) == sf->shard;
 }
 
+/* The split of a merged build's pages between its parts (sync_options
+ * walked). */
+typedef struct {
+    uint64_t load[SYNC_MAX_WRITERS]; /* bytes each part has so far */
+    unsigned part, nparts;
+} part_split;
+
+static int in_part(const walk_entry *e, void *ctx)
+{
+    part_split *ps = ctx;
+    unsigned best = 0;
+    for (unsigned k = 1; k < ps->nparts; k++)
+        if (ps->load[k] < ps->load[best])
+            best = k;
+    ps->load[best] += (uint64_t)e->size + 1; /* empty files spread too */
+    return best == ps->part;
+}
+
 static void progress(run *r, int final)
 {
+    sync_progress *sp = r->opt->shared;
+    if (sp) { /* what this run did since its last call */
+        atomic_fetch_add(&sp->files, r->done - r->shared_files);
+        atomic_fetch_add(&sp->bytes, r->rep->bytes - r->shared_bytes);
+        r->shared_files = r->done;
+        r->shared_bytes = r->rep->bytes;
+    }
     runlog_progress(&r->log, r->done, r->total, r->rep->bytes, final);
 }
 
@@ -280,6 +308,16 @@ static int maybe_commit(run *r, char *err, size_t errlen)
     return why == BATCH_OPEN ? 0 : commit_batch(r, why, err, errlen);
 }
 
+/* Whether this run builds its documents on its own thread: one of several
+ * writers (shards, parts) at least as many as the cores, which they keep
+ * busy; a worker thread each would only take turns with them (and cost its
+ * own analyzers and read-ahead). */
+static int inline_build(const run *r)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return sharded(r) && cores > 0 && r->opt->nshards >= (unsigned long)cores;
+}
+
 /* Before the pipeline: decide from the index alone whether a file must be
  * read. Returns its fate, PIPELINE_ADDED for "must be read", or
  * PIPELINE_FATAL on an index error (err set). */
@@ -424,6 +462,71 @@ static int stopped(const run *r)
     return r->opt->stop && *r->opt->stop;
 }
 
+static int first_term(const char *term, size_t len, uint32_t tf, void *ctx)
+{
+    (void)term;
+    (void)len;
+    (void)tf;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+/* Whether this run is a full build by several writers, merged
+ * (indexer/merge): a folders' run into one database, from nothing or
+ * --rebuild, and nothing in the index that a build from nothing would
+ * lose (a feed's documents; pages under entries this run cannot read).
+ * 1 or 0 (a note says why not, when writers were asked for), -1 with err
+ * set when the index cannot be read. */
+static int want_merge(run *r, char *err, size_t errlen)
+{
+    const sync_options *o = r->opt;
+    if (o->writers < 2 || o->part || o->dry_run || sharded(r) || o->feed ||
+        r->f.n == 0 || o->compact == SYNC_COMPACT_NEVER ||
+        (r->meta.doccount > 0 && !r->rebuild))
+        return 0;
+    if (r->meta.doccount == 0)
+        return 1;
+    char feedp[SCHEMA_TERM_MAX + 1];
+    int feed = 0;
+    schema_uid(FEEDDOC_ROOT, "", feedp);
+    if (xc_allterms(r->db, feedp, first_term, &feed) != XC_OK) {
+        snprintf(err, errlen, "%s", xc_errmsg(r->db));
+        return -1;
+    }
+    if (feed) {
+        runlog_printf(&r->log, RUNLOG_NOTE,
+                      "one writer: the index holds a feed's documents, "
+                      "which a build from nothing would lose");
+        return 0;
+    }
+    for (size_t i = 0; i < r->f.n; i++)
+        if (r->lists[i].nunreadable > 0) {
+            runlog_printf(&r->log, RUNLOG_NOTE,
+                          "one writer: entries of %s cannot be read, and "
+                          "the pages under them are kept",
+                          r->f.args[i]);
+            return 0;
+        }
+    return 1;
+}
+
+/* Say and count the entries the walk could not read (as failed files). */
+static void report_walk_errors(run *r, const char *const *given)
+{
+    for (size_t i = 0; i < r->f.n && walk_speaker(r); i++) {
+        const walk_list *l = &r->lists[i];
+        r->rep->files += l->errors; /* an entry, counted with the files */
+        r->rep->failed += l->errors;
+        for (size_t k = 0; k < l->nmessages; k++)
+            runlog_printf(&r->log, RUNLOG_ERROR, "failed %s", l->messages[k]);
+        if (l->errors > l->nmessages)
+            runlog_printf(&r->log, RUNLOG_ERROR,
+                          "failed: %zu more entries of %s could not be "
+                          "read",
+                          l->errors - l->nmessages, given[i]);
+    }
+}
+
 /* Index every walked file: classify on this thread, read/extract/build in
  * the pipeline, write here in walk order. 0, -1 fatal, 1 interrupted. */
 static int index_files(run *r, char *err, size_t errlen)
@@ -433,8 +536,8 @@ static int index_files(run *r, char *err, size_t errlen)
     int rc = -1;
 
     if (pipeline_new(r->total, r->deflt, r->opt->lang_path,
-                     r->opt->max_file_size, r->opt->dry_run, &p, err,
-                     errlen) != PIPELINE_OK)
+                     r->opt->max_file_size, r->opt->dry_run, inline_build(r),
+                     &p, err, errlen) != PIPELINE_OK)
         return -1;
     /* Pass 1: what must be read. */
     for (size_t i = 0; i < r->f.n; i++) {
@@ -1087,18 +1190,24 @@ static int open_index(run *r, char *err, size_t errlen)
                  strerror(e));
         return -1;
     }
-    /* before the writer opens: Xapian reads it then */
-    unsigned was = sync_stored_changesets(r->opt->db_path);
+    /* before the writer opens: Xapian reads it then; a part keeps none
+     * (merge_build set Xapian's environment before its threads) */
+    unsigned was = r->opt->part ? r->opt->changesets
+                                : sync_stored_changesets(r->opt->db_path);
     r->changesets = r->opt->changesets_given ? r->opt->changesets : was;
     r->changesets_changed = r->changesets != was;
-    xc_set_max_changesets(r->changesets);
-    xc_status xs = xc_open_write(r->opt->db_path, 0, &r->db, msg, sizeof msg);
+    if (!r->opt->part)
+        xc_set_max_changesets(r->changesets);
+    int flags = r->opt->part ? XC_WRITE_NOSYNC : 0;
+    xc_status xs =
+        xc_open_write(r->opt->db_path, flags, &r->db, msg, sizeof msg);
     if (xs == XC_ERR_OPEN && interrupted_creation(r->opt->db_path)) {
         runlog_printf(&r->log, RUNLOG_WARN,
                       "index %s: its first run was interrupted before "
                       "any commit: created again",
                       r->opt->db_path);
-        xs = xc_open_write(r->opt->db_path, 1, &r->db, msg, sizeof msg);
+        xs = xc_open_write(r->opt->db_path, flags | XC_WRITE_TRUNCATE, &r->db,
+                           msg, sizeof msg);
     }
     if (xs == XC_ERR_LOCK) {
         char pf[PATH_MAX + 32], pid[32] = "unknown";
@@ -1132,6 +1241,10 @@ static int open_index(run *r, char *err, size_t errlen)
         fclose(f);
         r->pidfile = 1;
     }
+    /* a merged build killed before its exchange left its parts: the lock
+     * is ours, so no build of them is under way */
+    if (!r->opt->part)
+        merge_clean(r->opt->db_path, &r->log);
     return 0;
 }
 
@@ -1302,12 +1415,26 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     }
     /* Walk every folder before touching the index: a bad folder is a
      * usage error that must leave the index alone. */
+    part_split split = {.part = opt->shard, .nparts = opt->nshards};
+    if (opt->walked && (!opt->part || opt->nshards > SYNC_MAX_WRITERS)) {
+        snprintf(err, errlen, "bad part number");
+        goto out;
+    }
     for (size_t i = 0; i < nroots; i++) {
         r.f.roots[i] = realpath(roots[i], NULL);
         if (!r.f.roots[i]) {
             snprintf(err, errlen, "cannot read folder %s: %s", roots[i],
                      strerror(errno));
             goto out;
+        }
+        if (opt->walked) { /* a part: its share of the build's walk */
+            if (walk_list_pick(&opt->walked[i], in_part, &split, &r.lists[i]) !=
+                WALK_OK) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+            r.total += r.lists[i].count;
+            continue;
         }
         walk_options wo = {.follow_links = opt->follow_links};
         if (walk_tree_opts(r.f.roots[i], &wo, &r.lists[i], msg, sizeof msg) !=
@@ -1361,6 +1488,31 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
                       "languages, dates, tags): every page is read again");
     if (lang_path_changed(&r, err, errlen) != 0)
         goto out;
+    int merge = want_merge(&r, err, errlen);
+    if (merge < 0)
+        goto out;
+    if (merge) {
+        merge_input mi = {opt,   r.db,   r.meta.doccount, r.changesets,
+                          roots, nroots, r.lists};
+        merge_status ms = merge_build(&mi, &r.log, rep, err, errlen);
+        if (ms == MERGE_INTERRUPTED) {
+            status = SYNC_ERR_INTERRUPTED;
+            goto out;
+        }
+        if (ms == MERGE_ERR)
+            goto out;
+        if (ms == MERGE_OK) {
+            r.pidfile = 0; /* it went with the old index's folder */
+            xc_close(r.db);
+            r.db = NULL;
+            report_walk_errors(&r, roots);
+            r.done = r.total; /* the parts' files: the bar's last look */
+            progress(&r, 1);
+            status = rep->failed || rep->bad_synonyms ? SYNC_PARTIAL : SYNC_OK;
+            goto out;
+        }
+        /* MERGE_ONE_WRITER: the index as it was, built below */
+    }
     if (folders_settle(&r.f, r.db, r.rebuild, r.rules_change, r.given_base,
                        &r.log, err, errlen) != FOLDERS_OK)
         goto out;
@@ -1384,18 +1536,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
     /* An entry that could not be read (a broken link, a loop, a folder
      * without permission) keeps the documents that lived under it: they
      * may still be there. Every other vanished document is deleted. */
-    for (size_t i = 0; i < nroots && walk_speaker(&r); i++) {
-        const walk_list *l = &r.lists[i];
-        rep->files += l->errors; /* an entry, counted with the files */
-        rep->failed += l->errors;
-        for (size_t k = 0; k < l->nmessages; k++)
-            runlog_printf(&r.log, RUNLOG_ERROR, "failed %s", l->messages[k]);
-        if (l->errors > l->nmessages)
-            runlog_printf(&r.log, RUNLOG_ERROR,
-                          "failed: %zu more entries of %s could not be "
-                          "read",
-                          l->errors - l->nmessages, roots[i]);
-    }
+    report_walk_errors(&r, roots);
     if (delete_gone(&r, err, errlen) != 0)
         goto out;
     if (r.kept)

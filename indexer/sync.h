@@ -4,8 +4,11 @@
 #define CGLU_INDEXER_SYNC_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "indexer/walk.h"
 
 enum { SYNC_COMPACT_FULL = 0, SYNC_COMPACT_ALWAYS, SYNC_COMPACT_NEVER };
 
@@ -22,6 +25,13 @@ typedef enum {
 /* --synonyms FILE given at most this many times (each file is read whole,
  * up to indexer/synonyms.h's SYNONYMS_MAX_FILE). */
 #define SYNC_MAX_SYNONYM_FILES 16
+
+/* What the parts of a merged build have done so far, added up, for the
+ * merging run's progress bar (sync_options.shared). */
+typedef struct sync_progress {
+    atomic_size_t files;         /* files finished */
+    atomic_uint_least64_t bytes; /* bytes of them read */
+} sync_progress;
 
 /* One log line, without the program's name or a newline. */
 typedef void (*sync_log_fn)(const char *line, void *ctx);
@@ -73,6 +83,25 @@ typedef struct sync_options {
      * counted by shard 0 only. nshards 0 or 1: no sharding. A feed is
      * refused with shards (fatal). */
     unsigned shard, nshards;
+    /* A full build (an index empty at the start, or --rebuild) of an index
+     * of one database by this many writers, 2 to SYNC_MAX_WRITERS, merged
+     * into one (indexer/merge); 0 or 1: one writer. Not with shards, a
+     * feed, a dry run or --no-compact, nor over an index holding a feed's
+     * documents or pages under entries this run cannot read: those runs
+     * take one writer. */
+    unsigned writers;
+    /* This run writes part `shard` of a merged build (indexer/merge): its
+     * database is scratch (no fsync, never compacted, its changesets
+     * none); the walk's warnings, errors and refused synonym lines are
+     * said and counted by the run that merges, not by any part. */
+    int part;
+    /* A part's pages: the lists the merging run walked, one per folder,
+     * not walked again; the part takes its share (each file, in walk
+     * order, to the part holding the fewest bytes so far: every part
+     * computes the same split, and the parts' bytes end within one file
+     * of each other). NULL: walk the folders. */
+    const walk_list *walked;
+    sync_progress *shared;       /* a part adds its progress here; NULL: none */
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     sync_log_fn log;             /* verbose and warning lines; may be NULL */
     void *log_ctx;
@@ -89,6 +118,9 @@ typedef struct sync_report {
 
 /* Shards of one index at most (cglu-index --shards). */
 #define SYNC_MAX_SHARDS 64
+/* Writers of a merged build at most (cglu-index --writers): each has its
+ * own extraction thread, and the merge reads every part at once. */
+#define SYNC_MAX_WRITERS 16
 
 /* The shard, of nshards (1 to SYNC_MAX_SHARDS), of the document of unique
  * term uid (common/schema's schema_uid): FNV-1a 64 of the term, modulo

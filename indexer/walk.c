@@ -542,6 +542,36 @@ void walk_list_keep(walk_list *list, int (*keep)(const walk_entry *, void *),
     list->count = n;
 }
 
+walk_status walk_list_pick(const walk_list *src,
+                           int (*keep)(const walk_entry *, void *), void *ctx,
+                           walk_list *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    for (size_t k = 0; k < src->count; k++) {
+        const walk_entry *e = &src->items[k];
+        if (!keep(e, ctx))
+            continue;
+        if (dst->count == dst->cap) {
+            size_t cap = dst->cap ? dst->cap * 2 : 64;
+            walk_entry *items = realloc(dst->items, cap * sizeof *items);
+            if (!items)
+                goto nomem;
+            dst->items = items;
+            dst->cap = cap;
+        }
+        walk_entry *d = &dst->items[dst->count];
+        *d = *e;
+        if (!(d->path = strdup(e->path)))
+            goto nomem;
+        d->relpath = d->path + (e->relpath - e->path);
+        dst->count++;
+    }
+    return WALK_OK;
+nomem:
+    walk_list_free(dst);
+    return WALK_ERR_NOMEM;
+}
+
 void walk_list_free(walk_list *list)
 {
     size_t k;

@@ -97,6 +97,14 @@ walk_status walk_tree_limits(const char *root, size_t max_files, int max_depth,
 void walk_list_keep(walk_list *list, int (*keep)(const walk_entry *, void *),
                     void *ctx);
 
+/* Copy into *dst the entries of src for which keep(entry, ctx) is 1, in
+ * their order (keep sees every entry, in order); none of src's error,
+ * unreadable and outside lists. WALK_OK, or WALK_ERR_NOMEM with *dst
+ * empty. Free *dst with walk_list_free(). */
+walk_status walk_list_pick(const walk_list *src,
+                           int (*keep)(const walk_entry *, void *), void *ctx,
+                           walk_list *dst);
+
 /* Free everything the list holds and zero it (NULL is allowed). */
 void walk_list_free(walk_list *list);
 

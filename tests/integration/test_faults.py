@@ -286,8 +286,11 @@ def test_kill_indexer_while_serving():
             with d.conn() as c:
                 for i in range(10):
                     # A complete index is rebuilt (all the work again);
-                    # a partial one is resumed.
-                    args = ["--batch-size", "1"] + (
+                    # a partial one is resumed. One writer: its commits
+                    # are what the kills fall between (a merged rebuild
+                    # commits nothing to the index before its exchange:
+                    # test_merge_index.py kills those).
+                    args = ["--batch-size", "1", "--writers", "1"] + (
                         ["--rebuild"] if n == NFILES else [])
                     p = subprocess.Popen([INDEXER, "-q", "--db", db] + args
                                          + [src],

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """Integration tests for cglu-index: the real binary on temporary folders,
 the index inspected with xapian-delve, xapian-check and xapian-metadata."""
-import errno
 import fcntl
 import glob
 import json
@@ -17,7 +16,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import run_all, prog, ROOT  # noqa: E402
 from daemon import (  # noqa: E402
-    Daemon, check_db, db_info, gen_folder, run_indexer, wait_until)
+    Daemon, check_db, db_info, gen_folder, run_indexer, unreadable_file,
+    wait_until)
 
 TIMEOUT = 60  # seconds, for any one command
 SUMMARY = re.compile(
@@ -731,31 +731,6 @@ def test_index_not_writable():
             p = index(t, "docs", rc=2, db=db)
             one_line(p, r"index " + re.escape(db))
         assert not os.path.exists("/proc/cglu-db")
-
-
-def unreadable_file():
-    """A regular file that even root cannot open for reading: a write-only
-    sysfs attribute (kernfs refuses O_RDONLY when there is no show()).
-    Opening one for reading has no effect. None when there is none."""
-    cands = ["/sys/class/zram-control/hot_remove", "/sys/bus/pci/rescan"]
-    cands += sorted(glob.glob("/sys/devices/pci*/*/rescan"))[:5]
-    cands += sorted(glob.glob("/sys/module/*/uevent"))[:20]
-    for c in cands:
-        try:
-            st = os.stat(c)
-        except OSError:
-            continue
-        if not (st.st_mode & 0o170000 == 0o100000 and st.st_size > 0
-                and st.st_mode & 0o444 == 0):
-            continue
-        try:
-            fd = os.open(c, os.O_RDONLY)
-        except OSError as e:
-            if e.errno in (errno.EACCES, errno.EPERM):
-                return c
-            continue
-        os.close(fd)
-    return None
 
 
 def test_unreadable_file_fails():

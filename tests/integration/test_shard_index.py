@@ -5,7 +5,6 @@ index. The daemon serves the same answers as from one index of the same
 folder; later runs keep N, converge after a kill -9, write no revision
 when nothing changed; another N needs --rebuild."""
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -16,31 +15,13 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import ROOT, fixture, prog, run_all  # noqa: E402
 from daemon import (TIMEOUT, Daemon, check_db, db_info,  # noqa: E402
-                    gen_folder, run_indexer, same_answers, wait_until)
+                    doc_count, gen_folder, page_count, run_indexer,
+                    run_summary as summary, same_answers, wait_until)
 
 CORPUS = os.path.join(ROOT, "corpus")
 QUERIES = ["gouvernements locaux", "cglu", "villes durables", "démocratie",
            "\"gouvernements locaux\"", "gouv*", "autonomie -cglu", "cities",
            "ciudades", "gouvernemnts", "paix OR culture", "title:mission"]
-SUMMARY = re.compile(r"(\d+) files: (\d+) added, (\d+) updated, (\d+) "
-                     r"deleted, (\d+) unchanged, (\d+) skipped, (\d+) failed")
-
-
-def summary(p):
-    m = SUMMARY.search(p.out)
-    assert m, p.out
-    keys = ("files", "added", "updated", "deleted", "unchanged", "skipped",
-            "failed")
-    return dict(zip(keys, map(int, m.groups())))
-
-
-def doc_count(db):
-    """Documents of db, a stub too (xapian-delve has no revision for it)."""
-    out = subprocess.run(["xapian-delve", db], capture_output=True,
-                         timeout=TIMEOUT, check=True).stdout.decode()
-    m = re.search(r"^number of documents = (\d+)$", out, re.M)
-    assert m, out
-    return int(m.group(1))
 
 
 def stub_lines(db):
@@ -55,14 +36,6 @@ def shard_dirs(db):
 def shard_revs(db):
     """Each shard's revision, in order."""
     return [db_info(os.path.join(db, s))[0] for s in shard_dirs(db)]
-
-
-def page_count(folder):
-    n = 0
-    for _, dirs, files in os.walk(folder):
-        dirs[:] = [x for x in dirs if not x.startswith(".")]
-        n += sum(1 for f in files if not f.startswith("."))
-    return n
 
 
 def answers(db, lines):

@@ -492,10 +492,46 @@ static void test_keep(void **state)
     walk_list_free(&l);
 }
 
+/* walk_list_pick copies the kept entries (their own paths, relpath inside
+ * them), leaves the source whole and copies none of its error lists. */
+static void test_pick(void **state)
+{
+    fixture *f = *state;
+    walk_list l, odd;
+    char rel[256];
+    int k, calls = 0;
+
+    make_dir(f, "pick");
+    for (k = 0; k < 10; k++) {
+        snprintf(rel, sizeof rel, "pick/f%03d.txt", k);
+        make_file(f, rel, "x");
+    }
+    make_link(f, "nowhere", "pick/broken");
+    snprintf(rel, sizeof rel, "%s/pick", f->u.dir);
+    assert_int_equal(walk_tree(rel, &l, NULL, 0), WALK_OK);
+    assert_int_equal(walk_list_pick(&l, keep_odd, &calls, &odd), WALK_OK);
+    assert_int_equal(calls, 10);
+    assert_int_equal(l.count, 10);
+    assert_int_equal(odd.count, 5);
+    for (k = 0; k < 5; k++) {
+        snprintf(rel, sizeof rel, "f%03d.txt", 2 * k + 1);
+        assert_string_equal(odd.items[k].relpath, rel);
+        assert_ptr_not_equal(odd.items[k].path, l.items[2 * k + 1].path);
+        assert_string_equal(odd.items[k].path, l.items[2 * k + 1].path);
+        assert_int_equal(odd.items[k].size, 1);
+    }
+    assert_int_equal(odd.errors, 0);
+    assert_int_equal(odd.nunreadable, 0);
+    walk_list_free(&l); /* odd holds its own copies */
+    assert_string_equal(odd.items[4].relpath, "f009.txt");
+    walk_list_free(&odd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         UNIT_TEST_FIXTURE(test_tree),
+        UNIT_TEST_FIXTURE(test_pick),
         UNIT_TEST_FIXTURE(test_trailing_slashes),
         UNIT_TEST_FIXTURE(test_relative_root),
         UNIT_TEST_FIXTURE(test_root_is_link),

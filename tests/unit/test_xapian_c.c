@@ -1044,6 +1044,103 @@ static void test_shards_through_a_stub(void **state)
     xc_close(w1);
 }
 
+/* A metadata value, asserted readable; freed by the caller. */
+static char *meta_of(xc_db *db, const char *key)
+{
+    char *v = NULL;
+    assert_int_equal(xc_metadata_get(db, key, &v), XC_OK);
+    return v;
+}
+
+static void expect_meta(xc_db *db, const char *key, const char *want)
+{
+    char *v = meta_of(db, key);
+    if (strcmp(v, want) != 0)
+        fail_msg("metadata %s: \"%s\", want \"%s\"", key, v, want);
+    free(v);
+}
+
+/* Two databases merged into a third: the documents of both, renumbered
+ * (the second's after the first's); a metadata key both hold keeps the
+ * first's value, one only the second holds comes along; spelling
+ * frequencies summed (gouvernement 1 + 2 beats gouverneur 2 for a word as
+ * far from both); synonym lists united. xc_copy_meta copies a database's
+ * metadata and synonyms into a writer. */
+static void test_merge_parts(void **state)
+{
+    fixture *f = *state;
+    char s0[160], s1[160], out[160], cp[160], got[128];
+    const char *parts[2] = {s0, s1};
+    xc_db *w0, *w1, *r, *c;
+    uint32_t n = 0;
+    snprintf(s0, sizeof s0, "%s/s0", f->dir);
+    snprintf(s1, sizeof s1, "%s/s1", f->dir);
+    snprintf(out, sizeof out, "%s/merged", f->dir);
+    snprintf(cp, sizeof cp, "%s/copy", f->dir);
+    assert_int_equal(xc_open_write(s0, XC_WRITE_TRUNCATE | XC_WRITE_NOSYNC, &w0,
+                                   f->err, sizeof f->err),
+                     XC_OK);
+    assert_int_equal(xc_open_write(s1, XC_WRITE_TRUNCATE | XC_WRITE_NOSYNC, &w1,
+                                   f->err, sizeof f->err),
+                     XC_OK);
+    put_doc(w0, "a", "ville region", NULL);
+    put_doc(w0, "b", "ville", NULL);
+    put_doc(w1, "c", "region ville", NULL);
+    assert_int_equal(xc_metadata_set(w0, "k", "zero"), XC_OK);
+    assert_int_equal(xc_metadata_set(w0, "only0", "x"), XC_OK);
+    assert_int_equal(xc_metadata_set(w1, "k", "one"), XC_OK);
+    assert_int_equal(xc_metadata_set(w1, "only1", "y"), XC_OK);
+    assert_int_equal(xc_spelling_add(w0, "gouvernement", 1), XC_OK);
+    assert_int_equal(xc_spelling_add(w1, "gouvernement", 2), XC_OK);
+    assert_int_equal(xc_spelling_add(w1, "gouverneur", 2), XC_OK);
+    assert_int_equal(xc_synonym_add(w0, "ville", "cite"), XC_OK);
+    assert_int_equal(xc_synonym_add(w1, "ville", "commune"), XC_OK);
+    assert_int_equal(xc_synonym_add(w1, "region", "territoire"), XC_OK);
+    assert_int_equal(xc_commit(w0), XC_OK);
+    assert_int_equal(xc_commit(w1), XC_OK);
+
+    assert_int_equal(xc_merge(parts, 2, out, f->err, sizeof f->err), XC_OK);
+    assert_int_equal(xc_open_read(out, &r, f->err, sizeof f->err), XC_OK);
+    assert_int_equal(xc_doccount(r, &n), XC_OK);
+    assert_int_equal(n, 3);
+    hits_of(r, xc_query_term("ville", 5, 1), got, sizeof got);
+    assert_string_equal(got, "a,b,c");
+    uint32_t docid = 0;
+    assert_int_equal(xc_get_doc(r, "Qc", &docid, NULL, NULL, NULL, NULL, 0),
+                     XC_OK);
+    assert_int_equal(docid, 3);
+    expect_meta(r, "k", "zero");
+    expect_meta(r, "only0", "x");
+    expect_meta(r, "only1", "y");
+    unit_suggest(r, "gouvernemeur", 2, "gouvernement");
+    expect_syn(r, "ville", "cite|commune");
+    expect_syn(r, "region", "territoire");
+
+    /* the settings of one into a writer */
+    assert_int_equal(
+        xc_open_write(cp, XC_WRITE_TRUNCATE, &c, f->err, sizeof f->err), XC_OK);
+    assert_int_equal(xc_copy_meta(w1, c), XC_OK);
+    assert_int_equal(xc_commit(c), XC_OK);
+    expect_meta(c, "k", "one");
+    expect_meta(c, "only1", "y");
+    expect_meta(c, "only0", "");
+    expect_syn(c, "ville", "commune");
+    assert_int_equal(xc_copy_meta(c, r), XC_ERR_ARG); /* r reads only */
+    assert_int_equal(xc_copy_meta(NULL, c), XC_ERR_ARG);
+
+    /* bad arguments; a part that is no database */
+    assert_int_equal(xc_merge(parts, 0, cp, f->err, sizeof f->err), XC_ERR_ARG);
+    const char *none[2] = {s0, f->dir};
+    snprintf(out, sizeof out, "%s/merged2", f->dir);
+    assert_int_equal(xc_merge(none, 2, out, f->err, sizeof f->err),
+                     XC_ERR_OPEN);
+    assert_non_null(strstr(f->err, "cannot merge into index"));
+    xc_close(c);
+    xc_close(r);
+    xc_close(w0);
+    xc_close(w1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1063,6 +1160,7 @@ int main(void)
         UNIT_TEST_ON_DB(test_modified_reader_other_calls),
         UNIT_TEST_ON_DB(test_modified_during_allterms),
         UNIT_TEST_ON_DB(test_bad_arguments),
+        UNIT_TEST_ON_DB(test_merge_parts),
         UNIT_TEST_ON_DB(test_synonyms),
         UNIT_TEST_ON_DB(test_synonyms_bad_arguments),
         UNIT_TEST_ON_DB(test_dictionary_of_shards),
