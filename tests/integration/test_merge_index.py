@@ -255,9 +255,13 @@ def test_merged_build_draws_one_progress_bar():
         assert re.search(r"\] 300/300 files ", text), text[-500:]
         bars = re.findall(r"\] (\d+)/300 files ", text)
         assert [int(x) for x in bars] == sorted(int(x) for x in bars)
-        # a line is said on a wiped line: no bar left in front of it
+        # a line is said on a wiped line: no bar left in front of it (a
+        # bar is drawn at most so often: a fast build may draw none
+        # before its lines, so only what is drawn is checked)
         assert not re.search(r"files [^\r\n]*cglu-index: added", text)
-        assert "\r\x1b[Kcglu-index: added " in text
+        for m in re.finditer(r"\] \d+/300 files [^\r\n]*\r", text):
+            nxt = text[m.end():m.end() + 40]
+            assert nxt.startswith("\x1b[K") or nxt.startswith("\n"), nxt
         assert "indexed 300 files: 300 added" in text
 
 
