@@ -47,3 +47,20 @@ wrk_figure() {
     non2xx) awk '/Non-2xx/ { print $NF }' <<<"$1" ;;
     esac
 }
+
+# searchd_host LOG LOAD_BENCH QUERIES: the HOST:PORT of a cglu-searchd
+# starting with its stderr in LOG (its first line, waited for up to 10 s),
+# once 400 searches of QUERIES by LOAD_BENCH warmed it up.
+# Call as host=$(searchd_host "$log" "$load" "$queries") || exit 1.
+searchd_host() {
+    local first
+    for _ in $(seq 100); do
+        [ -s "$1" ] && break
+        sleep 0.1
+    done
+    first=$(head -n 1 "$1")
+    [[ $first =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] || die "cglu-searchd did not start: $first"
+    timeout 60 "$2" --host "127.0.0.1:${BASH_REMATCH[1]}" --requests 400 --queries "$3" \
+        --options "limit=10 snippet=200" --label warm >/dev/null || die "load_bench failed"
+    echo "127.0.0.1:${BASH_REMATCH[1]}"
+}

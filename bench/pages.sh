@@ -60,18 +60,10 @@ cpu_per() {
 # serve N CORPUS: one round of loads against binary N's index of CORPUS;
 # figures appended to $out/N-CORPUS-FIGURE.
 serve() {
-    local n=$1 corpus=$2 db=bench/out/pages-$1-$2 log=$out/log first host line
+    local n=$1 corpus=$2 db=bench/out/pages-$1-$2 log=$out/log host line
     "${bins[$n]}/cglu-searchd" --db "$db" --listen 127.0.0.1:0 --cache-size 0 2>"$log" &
     pid=$!
-    for _ in $(seq 100); do
-        [ -s "$log" ] && break
-        sleep 0.1
-    done
-    first=$(head -n 1 "$log")
-    [[ $first =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] || die "cglu-searchd did not start: $first"
-    host=127.0.0.1:${BASH_REMATCH[1]}
-    timeout 60 "$load" --host "$host" --requests 400 --queries "$queries" \
-        --options "limit=10 snippet=200" --label warm >/dev/null || die "load_bench failed"
+    host=$(searchd_host "$log" "$load" "$queries") || exit 1
     for snip in 200 0; do
         t0=$(cpu_ticks "$pid")
         line=$(timeout $((seconds + 30)) "$load" --host "$host" --connections 1 --seconds "$seconds" \

@@ -108,7 +108,7 @@ shard_servers() {
 # serve SETUP CORPUS: one round of loads against SETUP's index of CORPUS;
 # figures appended to $out/SETUP-CORPUS-FIGURE-SNIPPET
 serve() {
-    local setup=$1 corpus=$2 db log=$out/log first host line t0 s snip f
+    local setup=$1 corpus=$2 db log=$out/log host line t0 s snip f
     case $setup in
     one) db=bench/out/shards-1-$corpus ;;
     local) db=bench/out/shards-2-$corpus ;;
@@ -118,15 +118,7 @@ serve() {
         ;;
     esac
     start "$log" "$bin/cglu-searchd" --db "$db" --listen 127.0.0.1:0 --cache-size 0
-    for _ in $(seq 100); do
-        [ -s "$log" ] && break
-        sleep 0.1
-    done
-    first=$(head -n 1 "$log")
-    [[ $first =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] || die "cglu-searchd did not start: $first"
-    host=127.0.0.1:${BASH_REMATCH[1]}
-    timeout 60 "$load" --host "$host" --requests 400 --queries "$queries" \
-        --options "limit=10 snippet=200" --label warm >/dev/null || die "load_bench failed"
+    host=$(searchd_host "$log" "$load" "$queries") || exit 1
     for snip in 200 0; do
         s=$setup-$corpus
         line=$(timeout $((seconds + 30)) "$load" --host "$host" --connections 1 --seconds "$seconds" \
