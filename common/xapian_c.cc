@@ -15,6 +15,7 @@ extern "C" {
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <sys/stat.h>
 #include <map>
 #include <memory>
@@ -310,7 +311,7 @@ static xc_status fail(xc_db *db, const char *what) noexcept
      * the network: the shard is down, and the failure is the shard's */
     if (db->last == XC_ERR_XAPIAN && !db->shards.empty()) {
         try {
-            throw;
+            std::rethrow_exception(std::current_exception());
         } catch (const Xapian::NetworkError &e) {
             shards_lost(db, e);
             db->last = XC_ERR_SHARD;
@@ -489,10 +490,11 @@ static void shards_ready(xc_db *db)
  * idle past its --idle-timeout), and is down when it fails again or was
  * too slow. Every other remote shard is connected afresh too (an aborted
  * read may have left a reply unread on its connection), and is down if
- * it cannot be. e is thrown again when it recurs without a shard down. */
-static void shards_failed(xc_db *db, const Xapian::NetworkError &e, int round)
+ * it cannot be. False when it recurs with no shard down: not a shard's
+ * failure (the caller throws e again). */
+static bool shards_failed(xc_db *db, const Xapian::NetworkError &e, int round)
 {
-    const std::string ctx = e.get_context();
+    const std::string &ctx = e.get_context();
     /* Xapian's errors have no virtual table: their type is a name */
     const bool slow = strcmp(e.get_type(), "NetworkTimeoutError") == 0;
     bool down = false;
@@ -509,8 +511,7 @@ static void shards_failed(xc_db *db, const Xapian::NetworkError &e, int round)
         down |= !s.up;
     }
     shards_join(db);
-    if (!down && round > 0)
-        throw;
+    return down || round == 0;
 }
 
 /* shards_failed() as a read's last round, which throws nothing. */
@@ -518,7 +519,7 @@ static void shards_lost(xc_db *db, const Xapian::NetworkError &e) noexcept
 {
     try {
         shards_failed(db, e, 1);
-    } catch (...) {
+    } catch (...) { /* out of memory while reconnecting: nothing to do */
     }
 }
 
@@ -533,7 +534,8 @@ template <typename F> static void rerun_shards(xc_db *db, F &&op)
             op();
             return;
         } catch (const Xapian::NetworkError &e) {
-            shards_failed(db, e, round);
+            if (!shards_failed(db, e, round))
+                throw; /* it recurs with every shard up: not a shard's */
             if (round == XC_RETRY_MAX)
                 throw ShardError(down_text(db));
         } catch (const Xapian::DatabaseModifiedError &) {
@@ -542,7 +544,8 @@ template <typename F> static void rerun_shards(xc_db *db, F &&op)
             try {
                 db->rdb.reopen();
             } catch (const Xapian::NetworkError &e) {
-                shards_failed(db, e, round);
+                if (!shards_failed(db, e, round))
+                    throw;
             }
         }
     }
@@ -593,9 +596,15 @@ static bool read_stub(const std::string &path, std::vector<xc_shard> &out)
             if (a != std::string::npos)
                 arg = line.substr(a, e - a + 1);
         }
-        std::string where = stub + " line " + std::to_string(no) + ": ";
+        /* "STUB line N: A\"B\"C": why the line cannot be used */
+        auto bad = [&](const char *a, const std::string &b, const char *c) {
+            std::string m = stub;
+            m.append(" line ").append(std::to_string(no)).append(": ");
+            m.append(a).append("\"").append(b).append("\"").append(c);
+            return ShardError(m);
+        };
         if (arg.empty())
-            throw ShardError(where + "\"" + type + "\" names nothing");
+            throw bad("", type, " names nothing");
         xc_shard s;
         s.name = arg;
         if (type == "remote") {
@@ -607,22 +616,20 @@ static bool read_stub(const std::string &path, std::vector<xc_shard> &out)
                     : strtoul(arg.c_str() + colon + 1, &end, 10);
             if (colon == 0 || colon == std::string::npos || !end || *end ||
                 port == 0 || port > 65535 || end == arg.c_str() + colon + 1)
-                throw ShardError(where +
-                                 "a remote shard is HOST:PORT "
-                                 "(xapian-tcpsrv), not \"" +
-                                 arg + "\"");
+                throw bad("a remote shard is HOST:PORT (xapian-tcpsrv), not ",
+                          arg, "");
             s.host = arg.substr(0, colon);
             if (s.host.find(':') != std::string::npos || s.host[0] == '[')
-                throw ShardError(where + "\"" + arg +
-                                 "\": Xapian 1.4 reaches remote shards "
-                                 "over IPv4 only");
+                throw bad("", arg,
+                          ": Xapian 1.4 reaches remote shards over IPv4 only");
             s.port = static_cast<unsigned>(port);
             remote = true;
         } else if (type == "auto" || type == "glass" || type == "chert" ||
                    type == "honey") {
-            s.path = arg[0] == '/' ? arg : dir + "/" + arg;
+            s.path =
+                arg[0] == '/' ? arg : std::string(dir).append("/").append(arg);
         } else {
-            throw ShardError(where + "unknown database type \"" + type + "\"");
+            throw bad("unknown database type ", type, "");
         }
         shards.push_back(std::move(s));
     }
