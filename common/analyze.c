@@ -20,6 +20,22 @@
  * input code point. */
 #define CP_MAX (RAW_MAX * 18)
 
+/* Stems of recent words, direct-mapped by a hash of the word: text
+ * repeats a few thousand words, and Snowball with its plural step was
+ * 14 % of an index build's CPU (perf, docs/BENCHMARKS.md). A key is the
+ * folded word, or for an accented stem the exact word, a NUL and its
+ * fold; longer keys and stems are not kept. */
+#define STEM_CACHE_SLOTS 1024 /* a power of two */
+#define STEM_CACHE_KEY 48
+#define STEM_CACHE_STEM 40
+
+typedef struct {
+    unsigned char key_len; /* 0: empty */
+    unsigned char stem_len;
+    char key[STEM_CACHE_KEY];
+    char stem[STEM_CACHE_STEM];
+} stem_slot;
+
 struct analyzer {
     struct sb_stemmer *stemmer;
     const lang_info *info; /* static: stop words, French steps */
@@ -35,6 +51,7 @@ struct analyzer {
     char stem[ANALYZE_MAX_STEM + 1];
     char astem[ANALYZE_MAX_STEM + 1]; /* accented stem, folded */
     char pre[ANALYZE_MAX_WORD + FRPLURAL_GROWTH + 1]; /* frplural_norm's */
+    stem_slot cache[STEM_CACHE_SLOTS];
 };
 
 /* Elided French articles and conjunctions, lowercase ASCII. */
@@ -274,18 +291,88 @@ static const char *stem_into(analyzer *a, const char *w, size_t n,
     return dst;
 }
 
+/* The cache slot of key w[0..n) (with "\0" fold[0..fold_n) after it
+ * when fold is given) into key, its length into *key_len; NULL when the
+ * key is too long to keep. */
+static stem_slot *cache_slot(analyzer *a, const char *w, size_t n,
+                             const char *fold, size_t fold_n, char *key,
+                             size_t *key_len)
+{
+    size_t kn = fold ? n + 1 + fold_n : n;
+    if (kn > STEM_CACHE_KEY || n == 0)
+        return NULL;
+    memcpy(key, w, n);
+    if (fold) {
+        key[n] = '\0';
+        memcpy(key + n + 1, fold, fold_n);
+    }
+    *key_len = kn;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < kn; i++)
+        h = (h ^ (unsigned char)key[i]) * 16777619u;
+    return &a->cache[h & (STEM_CACHE_SLOTS - 1)];
+}
+
+/* The stem kept in slot for key[0..kn) copied to dst: its length, or -1
+ * when the slot holds another word. */
+static long cache_get(const stem_slot *slot, const char *key, size_t kn,
+                      char *dst)
+{
+    if (!slot || slot->key_len != kn || memcmp(slot->key, key, kn) != 0)
+        return -1;
+    memcpy(dst, slot->stem, slot->stem_len);
+    dst[slot->stem_len] = '\0';
+    return slot->stem_len;
+}
+
+static void cache_put(stem_slot *slot, const char *key, size_t kn,
+                      const char *stem, size_t len)
+{
+    if (!slot || len > STEM_CACHE_STEM)
+        return;
+    memcpy(slot->key, key, kn);
+    slot->key_len = (unsigned char)kn;
+    memcpy(slot->stem, stem, len);
+    slot->stem_len = (unsigned char)len;
+}
+
+/* stem_into for a folded word, through the cache. */
+static const char *stem_fold(analyzer *a, const char *fold, size_t len,
+                             char *dst, size_t *stem_len)
+{
+    char key[STEM_CACHE_KEY];
+    size_t kn = 0;
+    stem_slot *slot = cache_slot(a, fold, len, NULL, 0, key, &kn);
+    long got = cache_get(slot, key, kn, dst);
+    if (got >= 0) {
+        *stem_len = (size_t)got;
+        return dst;
+    }
+    if (!stem_into(a, fold, len, fold, len, dst, stem_len))
+        return NULL;
+    cache_put(slot, key, kn, dst, *stem_len);
+    return dst;
+}
+
 const char *analyze_stem(analyzer *a, const char *fold, size_t len,
                          size_t *stem_len)
 {
-    return stem_into(a, fold, len, fold, len, a->stem, stem_len);
+    return stem_fold(a, fold, len, a->stem, stem_len);
 }
 
 const char *analyze_astem(analyzer *a, const char *exact, size_t exact_len,
                           const char *fold, size_t fold_len, size_t *astem_len)
 {
     if (exact_len == fold_len && memcmp(exact, fold, fold_len) == 0)
-        return stem_into(a, fold, fold_len, fold, fold_len, a->astem,
-                         astem_len);
+        return stem_fold(a, fold, fold_len, a->astem, astem_len);
+    char key[STEM_CACHE_KEY];
+    size_t kn = 0;
+    stem_slot *slot = cache_slot(a, exact, exact_len, fold, fold_len, key, &kn);
+    long got = cache_get(slot, key, kn, a->astem);
+    if (got >= 0) {
+        *astem_len = (size_t)got;
+        return a->astem;
+    }
     if (!stem_into(a, exact, exact_len, fold, fold_len, a->astem, astem_len))
         return NULL;
     /* fold the stem as a word is folded (in place: normalise reads its
@@ -296,6 +383,7 @@ const char *analyze_astem(analyzer *a, const char *exact, size_t exact_len,
         return NULL;
     }
     *astem_len = (size_t)m;
+    cache_put(slot, key, kn, a->astem, *astem_len);
     return a->astem;
 }
 

@@ -20,6 +20,7 @@ extern "C" {
 #include <map>
 #include <memory>
 #include <new>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -605,6 +606,13 @@ static bool read_stub(const std::string &path, std::vector<xc_shard> &out)
         };
         if (arg.empty())
             throw bad("", type, " names nothing");
+        if (shards.size() == XC_MAX_STUB_SHARDS)
+            throw bad("", arg,
+                      std::string(" is one shard too many: a stub lists at "
+                                  "most ")
+                          .append(std::to_string(XC_MAX_STUB_SHARDS))
+                          .append(" shards")
+                          .c_str());
         xc_shard s;
         s.name = arg;
         if (type == "remote") {
@@ -670,16 +678,58 @@ static std::string dict_source(const std::vector<Xapian::Database> &dbs)
     return s;
 }
 
+/* Bring the spelling table of w to want (word: frequency): only the
+ * differences are written (none when a rebuild left the words as they
+ * were). The current list is read whole first: w is not read while it is
+ * being written. */
+static void spelling_to(Xapian::WritableDatabase &w,
+                        std::map<std::string, Xapian::termcount> &want)
+{
+    std::vector<std::pair<std::string, Xapian::termcount>> have;
+    for (Xapian::TermIterator it = w.spellings_begin(); it != w.spellings_end();
+         ++it)
+        have.emplace_back(*it, it.get_termfreq());
+    for (const auto &h : have) {
+        auto it = want.find(h.first);
+        Xapian::termcount f = it == want.end() ? 0 : it->second;
+        if (f > h.second)
+            w.add_spelling(h.first, f - h.second);
+        else if (f < h.second)
+            w.remove_spelling(h.first, h.second - f);
+        if (it != want.end())
+            want.erase(it);
+    }
+    for (const auto &x : want)
+        w.add_spelling(x.first, x.second);
+}
+
+/* The synonyms of w made those of want (key, synonym), as above. */
+static void synonyms_to(Xapian::WritableDatabase &w,
+                        std::set<std::pair<std::string, std::string>> &want)
+{
+    std::vector<std::pair<std::string, std::string>> gone;
+    for (Xapian::TermIterator k = w.synonym_keys_begin();
+         k != w.synonym_keys_end(); ++k)
+        for (Xapian::TermIterator v = w.synonyms_begin(*k);
+             v != w.synonyms_end(*k); ++v)
+            if (want.erase({*k, *v}) == 0)
+                gone.emplace_back(*k, *v);
+    for (const auto &g : gone)
+        w.remove_synonym(g.first, g.second);
+    for (const auto &x : want)
+        w.add_synonym(x.first, x.second);
+}
+
 xc_status xc_dictionary_build(const char *const *srcs, size_t n,
-                              const char *cur, const char *out, int *same,
-                              char *err, size_t errlen)
+                              const char *path, int *same, char *err,
+                              size_t errlen)
 {
     if (err && errlen)
         err[0] = '\0';
     if (same)
         *same = 0;
-    if (!srcs || n == 0 || !cur || !out || !*out || !same) {
-        put_plain(err, errlen, "cannot make dictionary", out ? out : "",
+    if (!srcs || n == 0 || !path || !*path || !same) {
+        put_plain(err, errlen, "cannot make dictionary", path ? path : "",
                   "no databases given");
         return XC_ERR_ARG;
     }
@@ -688,31 +738,31 @@ xc_status xc_dictionary_build(const char *const *srcs, size_t n,
         for (size_t k = 0; k < n; k++)
             dbs.emplace_back(srcs[k]);
         const std::string of = dict_source(dbs);
-        try {
-            if (Xapian::Database(cur).get_metadata(SCHEMA_M_DICT_OF) == of) {
-                *same = 1; /* made from these very revisions */
-                return XC_OK;
-            }
-        } catch (const Xapian::DatabaseError &) {
-            /* none yet, unreadable or damaged: made anew */
+        Xapian::WritableDatabase w(path, Xapian::DB_CREATE_OR_OPEN);
+        if (w.get_metadata(SCHEMA_M_DICT_OF) == of) {
+            *same = 1; /* made from these very revisions */
+            return XC_OK;
         }
-        Xapian::WritableDatabase w(out, Xapian::DB_CREATE_OR_OVERWRITE);
+        std::map<std::string, Xapian::termcount> words;
         for (const Xapian::Database &d : dbs)
             for (Xapian::TermIterator it = d.spellings_begin();
                  it != d.spellings_end(); ++it)
-                w.add_spelling(*it, it.get_termfreq());
+                words[*it] += it.get_termfreq();
         /* each shard holds the synonyms of its pages' languages */
+        std::set<std::pair<std::string, std::string>> syns;
         for (const Xapian::Database &d : dbs)
             for (Xapian::TermIterator k = d.synonym_keys_begin();
                  k != d.synonym_keys_end(); ++k)
                 for (Xapian::TermIterator v = d.synonyms_begin(*k);
                      v != d.synonyms_end(*k); ++v)
-                    w.add_synonym(*k, *v);
+                    syns.emplace(*k, *v);
+        spelling_to(w, words);
+        synonyms_to(w, syns);
         w.set_metadata(SCHEMA_M_DICT_OF, of);
-        w.commit();
+        w.commit(); /* atomic: a reader sees the last one or this one */
         w.close();
     } catch (...) {
-        return classify(err, errlen, "cannot make dictionary", out);
+        return classify(err, errlen, "cannot make dictionary", path);
     }
     return XC_OK;
 }
@@ -785,7 +835,13 @@ static bool shards_reopen(xc_db *db)
     }
     if (db->has_dict) {
         try {
-            db->dict.reopen();
+            /* updated in place: opened anew, as Xapian 1.4.22's reopen()
+             * of a database without documents was seen to keep
+             * suggesting a word removed since */
+            if (db->dict.reopen()) {
+                db->dict = Xapian::Database(db->path + "/" SCHEMA_DICTIONARY);
+                changed = true;
+            }
         } catch (const Xapian::DatabaseError &) {
             /* being replaced: the new one is opened below */
         }

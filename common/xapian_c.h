@@ -136,18 +136,21 @@ xc_status xc_shard_get(xc_db *db, size_t k, xc_shard_info *out);
 #define XC_REMOTE_TIMEOUT_MS 2000 /* default of xc_set_remote_timeout */
 #define XC_REMOTE_TIMEOUT_MAX 600000
 #define XC_REMOTE_RETRY_MS 1000
+/* Shards one stub with remote lines may list (each one is a connection per
+ * open handle: a longer stub is refused when opened, naming the limit). */
+#define XC_MAX_STUB_SHARDS 1024
 /* Xapian's remote protocol carries neither spelling words nor synonyms:
  * for a stub with remote shards they are read from the database
  * SCHEMA_DICTIONARY in the stub's folder when there is one (none: no
  * spelling suggestions and no synonyms, as Xapian does). */
-/* Make that dictionary: the spelling words of the n databases at srcs
- * (their frequencies added up) and all their synonyms, into a new
- * database at out (replaced), unless the one at cur was made from the
- * same revisions of the same databases: then *same is 1 and nothing is
- * written. The caller puts out in cur's place. */
+/* Bring the dictionary at path (created when missing) up to date, in
+ * place and in one commit: the spelling words of the n databases at srcs
+ * (their frequencies added up) and all their synonyms. Only differences
+ * are written, and nothing at all when it was last made from these same
+ * revisions of the same databases (then *same is 1). */
 xc_status xc_dictionary_build(const char *const *srcs, size_t n,
-                              const char *cur, const char *out, int *same,
-                              char *err, size_t errlen);
+                              const char *path, int *same, char *err,
+                              size_t errlen);
 /* Milliseconds a remote shard has to connect and to answer each message,
  * for handles opened from now on (1 to XC_REMOTE_TIMEOUT_MAX). */
 void xc_set_remote_timeout(unsigned ms);

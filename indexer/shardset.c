@@ -155,15 +155,15 @@ static void remove_beyond(const char *db, unsigned n, sync_log_fn log,
     }
 }
 
-/* PATH/SCHEMA_DICTIONARY made anew from the n shards (unless made from
- * their revisions already): the spelling words and synonyms that a
- * daemon over remote shards reads locally (xapian_c.h). The old one moves
- * aside, the new one in (a reader opens the folder afresh). */
+/* PATH/SCHEMA_DICTIONARY brought up to date with the n shards, in place
+ * (xc_dictionary_build: one commit of the differences): the spelling
+ * words and synonyms that a daemon over remote shards reads locally
+ * (xapian_c.h). Leftovers of the way earlier versions replaced it, a
+ * copy being made or the one before, are removed. */
 static int write_dictionary(const char *db, unsigned n, char *err,
                             size_t errlen)
 {
-    char paths[SYNC_MAX_SHARDS][PATH_MAX], cur[PATH_MAX], fresh[PATH_MAX],
-        old[PATH_MAX];
+    char paths[SYNC_MAX_SHARDS][PATH_MAX], cur[PATH_MAX], aside[PATH_MAX];
     const char *srcs[SYNC_MAX_SHARDS];
     int same = 0;
     for (unsigned k = 0; k < n; k++) {
@@ -172,24 +172,18 @@ static int write_dictionary(const char *db, unsigned n, char *err,
         srcs[k] = paths[k];
     }
     if (snprintf(cur, sizeof cur, "%s/" SCHEMA_DICTIONARY, db) >=
-            (int)sizeof cur ||
-        snprintf(fresh, sizeof fresh, "%s.new", cur) >= (int)sizeof fresh ||
-        snprintf(old, sizeof old, "%s.old", cur) >= (int)sizeof old)
+        (int)sizeof cur)
         goto toolong;
-    if (exists(fresh))
-        compact_remove_tree(fresh); /* a run killed while making one */
-    if (xc_dictionary_build(srcs, n, cur, fresh, &same, err, errlen) != XC_OK)
-        return -1;
-    if (same)
-        return 0;
-    if ((exists(old) && compact_remove_tree(old) != 0) ||
-        (exists(cur) && rename(cur, old) != 0) || rename(fresh, cur) != 0) {
-        errmsg_set(err, errlen, "cannot put %s in place: %s", cur,
-                   strerror(errno));
-        return -1;
+    static const char *const leftovers[] = {".new", ".old"};
+    for (size_t k = 0; k < sizeof leftovers / sizeof *leftovers; k++) {
+        if (snprintf(aside, sizeof aside, "%s%s", cur, leftovers[k]) >=
+            (int)sizeof aside)
+            goto toolong;
+        if (exists(aside))
+            compact_remove_tree(aside);
     }
-    compact_remove_tree(old);
-    return 0;
+    return xc_dictionary_build(srcs, n, cur, &same, err, errlen) == XC_OK ? 0
+                                                                          : -1;
 toolong:
     errmsg_set(err, errlen, "index %s: path too long", db);
     return -1;

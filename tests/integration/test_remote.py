@@ -329,12 +329,18 @@ def test_commit_to_a_remote_shard_is_served_fresh():
 def test_bad_stub_and_timeout_are_refused():
     t = tempfile.mkdtemp(prefix="cglu-remote-")
     try:
-        for line, why in (("remote nowhere", "HOST:PORT"),
-                          ("remote 127.0.0.1:99999", "HOST:PORT"),
-                          ("tcp 127.0.0.1:1", "unknown database type"),
-                          ("remote [::1]:7000", "IPv4 only")):
+        # XC_MAX_STUB_SHARDS (1,024) lines and one more: refused before
+        # any connection is tried
+        many = ["remote 127.0.0.1:%d" % (1 + k) for k in range(1025)]
+        for lines, why in ((["remote nowhere"], "HOST:PORT"),
+                           (["remote 127.0.0.1:99999"], "HOST:PORT"),
+                           (["tcp 127.0.0.1:1"], "unknown database type"),
+                           (["remote [::1]:7000"], "IPv4 only"),
+                           (many, "line 1025: \"127.0.0.1:1025\" is one "
+                            "shard too many: a stub lists at most 1024")):
+            line = lines[-1]
             stub = os.path.join(t, "bad.db")
-            write_stub(stub, [line])
+            write_stub(stub, lines)
             p = subprocess.run([prog("cglu-searchd"), "--db", stub,
                                 "--listen", HOST + ":0"],
                                capture_output=True, text=True,

@@ -925,17 +925,19 @@ static void test_synonyms_bad_arguments(void **state)
 }
 
 /* The dictionary of a sharded index: every shard's spelling words (their
- * frequencies added) and every shard's synonyms; made again only when a
- * shard moved. */
+ * frequencies added) and every shard's synonyms; brought up to date in
+ * place (words and synonyms that went are taken out) only when a shard
+ * moved, and a reader open on it sees the change at its reopen. */
 static void test_dictionary_of_shards(void **state)
 {
     fixture *f = *state;
-    char s0[160], s1[160], d[160], dn[160];
+    char s0[160], s1[160], d[160];
     xc_db *w0, *w1, *r;
+    uint64_t rev;
+    int changed = 0;
     snprintf(s0, sizeof s0, "%s/d0", f->dir);
     snprintf(s1, sizeof s1, "%s/d1", f->dir);
     snprintf(d, sizeof d, "%s/dict", f->dir);
-    snprintf(dn, sizeof dn, "%s/dict.new", f->dir);
     assert_int_equal(xc_open_write(s0, 1, &w0, f->err, sizeof f->err), XC_OK);
     assert_int_equal(xc_open_write(s1, 1, &w1, f->err, sizeof f->err), XC_OK);
     assert_int_equal(xc_spelling_add(w0, "gouvernement", 3), XC_OK);
@@ -948,8 +950,7 @@ static void test_dictionary_of_shards(void **state)
     const char *srcs[2] = {s0, s1};
     int same = -1;
     assert_int_equal(
-        xc_dictionary_build(srcs, 2, d, d, &same, f->err, sizeof f->err),
-        XC_OK);
+        xc_dictionary_build(srcs, 2, d, &same, f->err, sizeof f->err), XC_OK);
     assert_int_equal(same, 0);
     assert_int_equal(xc_open_read(d, &r, f->err, sizeof f->err), XC_OK);
     expect_syn(r, "cglu", "uclg");
@@ -961,26 +962,38 @@ static void test_dictionary_of_shards(void **state)
     assert_int_equal(xc_spelling_suggest(r, "ciudac", 1, &sugg), XC_OK);
     assert_string_equal(sugg, "ciudad");
     free(sugg);
-    xc_close(r);
+    rev = xc_revision(r);
     /* the same revisions: nothing written */
     assert_int_equal(
-        xc_dictionary_build(srcs, 2, d, dn, &same, f->err, sizeof f->err),
-        XC_OK);
+        xc_dictionary_build(srcs, 2, d, &same, f->err, sizeof f->err), XC_OK);
     assert_int_equal(same, 1);
-    assert_int_equal(access(dn, F_OK), -1);
-    /* a shard moved: made again */
+    assert_int_equal(xc_reopen(r, &changed), XC_OK);
+    assert_int_equal(changed, 0);
+    assert_true(xc_revision(r) == rev);
+    /* a shard moved: a synonym more, a word fewer, a frequency lower */
+    assert_int_equal(xc_synonyms_clear(w1), XC_OK);
     assert_int_equal(xc_synonym_add(w1, "ville", "cit"), XC_OK);
+    assert_int_equal(xc_spelling_remove(w1, "ciudad", 1), XC_OK);
+    assert_int_equal(xc_spelling_remove(w1, "gouvernement", 2), XC_OK);
     assert_int_equal(xc_commit(w1), XC_OK);
     assert_int_equal(
-        xc_dictionary_build(srcs, 2, d, dn, &same, f->err, sizeof f->err),
-        XC_OK);
+        xc_dictionary_build(srcs, 2, d, &same, f->err, sizeof f->err), XC_OK);
     assert_int_equal(same, 0);
-    assert_int_equal(xc_open_read(dn, &r, f->err, sizeof f->err), XC_OK);
+    assert_int_equal(xc_reopen(r, &changed), XC_OK);
+    assert_true(xc_revision(r) > rev);
     expect_syn(r, "ville", "cit");
+    expect_syn(r, "cglu", "uclg");
+    expect_syn(r, "uclg", "");
+    assert_int_equal(xc_spelling_suggest(r, "ciudac", 1, &sugg), XC_OK);
+    assert_string_equal(sugg, ""); /* none */
+    free(sugg);
+    assert_int_equal(xc_spelling_suggest(r, "gouvernemnt", 2, &sugg), XC_OK);
+    assert_string_equal(sugg, "gouvernement");
+    free(sugg);
     xc_close(r);
     /* nothing to make it from: an error, not a crash */
     assert_int_equal(
-        xc_dictionary_build(srcs, 0, d, dn, &same, f->err, sizeof f->err),
+        xc_dictionary_build(srcs, 0, d, &same, f->err, sizeof f->err),
         XC_ERR_ARG);
     xc_close(w0);
     xc_close(w1);
