@@ -22,12 +22,14 @@
 
 /* Stems of recent words, direct-mapped by a hash of the word: text
  * repeats a few thousand words, and Snowball with its plural step was
- * 14 % of an index build's CPU (perf, docs/BENCHMARKS.md). A key is the
- * folded word, or for an accented stem the exact word, a NUL and its
- * fold; longer keys and stems are not kept. */
-#define STEM_CACHE_SLOTS 1024 /* a power of two */
-#define STEM_CACHE_KEY 48
-#define STEM_CACHE_STEM 40
+ * 14 % of an index build's CPU (perf, docs/BENCHMARKS.md). 4,096 slots of
+ * 64 bytes (256 KB, made at the first stem) found 85 % of man-fr's words
+ * (1,024: 72 %, 16,384: 92 %). A key is the folded word, or for an
+ * accented stem the exact word, a NUL and its fold; longer keys and
+ * stems are not kept. */
+#define STEM_CACHE_SLOTS 4096 /* a power of two */
+#define STEM_CACHE_KEY 32
+#define STEM_CACHE_STEM 30
 
 typedef struct {
     unsigned char key_len; /* 0: empty */
@@ -51,7 +53,8 @@ struct analyzer {
     char stem[ANALYZE_MAX_STEM + 1];
     char astem[ANALYZE_MAX_STEM + 1]; /* accented stem, folded */
     char pre[ANALYZE_MAX_WORD + FRPLURAL_GROWTH + 1]; /* frplural_norm's */
-    stem_slot cache[STEM_CACHE_SLOTS];
+    stem_slot *cache; /* STEM_CACHE_SLOTS, or NULL: none yet (or no
+                         memory for one: every word is stemmed) */
 };
 
 /* Elided French articles and conjunctions, lowercase ASCII. */
@@ -132,6 +135,7 @@ void analyze_free(analyzer *a)
         return;
     if (a->stemmer)
         sb_stemmer_delete(a->stemmer);
+    free(a->cache);
     free(a);
 }
 
@@ -300,6 +304,8 @@ static stem_slot *cache_slot(analyzer *a, const char *w, size_t n,
 {
     size_t kn = fold ? n + 1 + fold_n : n;
     if (kn > STEM_CACHE_KEY || n == 0)
+        return NULL;
+    if (!a->cache && !(a->cache = calloc(STEM_CACHE_SLOTS, sizeof *a->cache)))
         return NULL;
     memcpy(key, w, n);
     if (fold) {

@@ -4,6 +4,7 @@
 
 #include <lz4.h>
 #include <lz4hc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,40 @@ static int get_u32(const unsigned char **p, const unsigned char *end,
 
 /* ---- writing ------------------------------------------------------------ */
 
+/* Each thread's LZ4 HC state (256 KB), kept from block to block:
+ * LZ4_compress_HC allocates one per call and clears it whole, and that
+ * (an mmap, its page faults and the clearing, for 16 KB of text) was
+ * most of a block's cost (perf, man-fr). Freed when the thread ends. */
+static pthread_key_t hc_key;
+static pthread_once_t hc_once = PTHREAD_ONCE_INIT;
+static int hc_key_ok;
+
+static void hc_free(void *p)
+{
+    LZ4_freeStreamHC(p);
+}
+
+static void hc_init(void)
+{
+    hc_key_ok = pthread_key_create(&hc_key, hc_free) == 0;
+}
+
+/* This thread's state, or NULL (out of memory: the caller compresses
+ * with a state of its own). */
+static LZ4_streamHC_t *hc_state(void)
+{
+    pthread_once(&hc_once, hc_init);
+    if (!hc_key_ok)
+        return NULL;
+    LZ4_streamHC_t *hc = pthread_getspecific(hc_key);
+    if (!hc && (hc = LZ4_createStreamHC()) != NULL &&
+        pthread_setspecific(hc_key, hc) != 0) {
+        LZ4_freeStreamHC(hc);
+        hc = NULL;
+    }
+    return hc;
+}
+
 /* Append block text[0..n) compressed (or raw when that is not smaller). */
 static textstore_status put_block(buf_t *b, const char *text, size_t n)
 {
@@ -82,8 +117,14 @@ static textstore_status put_block(buf_t *b, const char *text, size_t n)
     if (buf_reserve(b, (size_t)bound + 1) != BUF_OK)
         return TEXTSTORE_ERR_NOMEM;
     char *dst = b->data + b->len + 1;
-    /* LZ4_compress_HC allocates its state (about 256 KB) itself */
-    int c = LZ4_compress_HC(text, dst, (int)n, bound, TEXTSTORE_LZ4_LEVEL);
+    LZ4_streamHC_t *hc = hc_state();
+    int c;
+    if (hc) { /* a block of its own: the reset forgets the one before */
+        LZ4_resetStreamHC_fast(hc, TEXTSTORE_LZ4_LEVEL);
+        c = LZ4_compress_HC_continue(hc, text, dst, (int)n, bound);
+    } else {
+        c = LZ4_compress_HC(text, dst, (int)n, bound, TEXTSTORE_LZ4_LEVEL);
+    }
     if (c > 0 && (size_t)c < n) {
         b->data[b->len] = MODE_LZ4;
         b->len += 1 + (size_t)c;
