@@ -131,6 +131,15 @@ static docbuild_status add_field(analyzer *a, xc_doc *doc, const char *text,
     return r < 0 ? DOCBUILD_ERR_NOMEM : DOCBUILD_OK;
 }
 
+uint64_t docbuild_spell_sum(const char *lang, const char *title,
+                            size_t title_len, const char *text, size_t text_len)
+{
+    uint64_t h = schema_hash(lang, strlen(lang) + 1); /* its NUL too */
+    h = schema_hash_more(h, title, title_len);
+    h = schema_hash_more(h, "", 1);
+    return schema_hash_more(h, text, text_len);
+}
+
 docbuild_status docbuild_spell_words(spell_table *spell, const char *words,
                                      size_t len)
 {

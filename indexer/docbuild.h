@@ -64,6 +64,14 @@ docbuild_status docbuild_make(analyzer *a, const docbuild_input *in,
 docbuild_status docbuild_spell_words(spell_table *spell, const char *words,
                                      size_t len);
 
+/* What a page's spelling words are made from, hashed: its language's
+ * name, title and text. A page replaced by one of the same sum adds and
+ * takes away the same words: the writer leaves the spelling table alone
+ * (in a --rebuild, most pages). */
+uint64_t docbuild_spell_sum(const char *lang, const char *title,
+                            size_t title_len, const char *text,
+                            size_t text_len);
+
 /* Add delta for every spelling word of text (title or body): used with -1
  * on the old text of a document that is replaced or deleted. */
 docbuild_status docbuild_spell_text(analyzer *a, const char *text, size_t len,

@@ -219,6 +219,8 @@ static void build_item(pipeline *p, pipeline_item *it)
         .size = (uint64_t)e->size,
         .hash = hash,
     };
+    it->spell_sum = docbuild_spell_sum(lang->name, doc.title, doc.title_len,
+                                       doc.text, doc.text_len);
     docbuild_status ds =
         docbuild_make(an, &in, &it->words, &it->doc, why, sizeof why);
     if (ds == DOCBUILD_ERR_NOMEM) {

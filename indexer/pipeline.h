@@ -49,6 +49,7 @@ typedef struct pipeline_item {
     xc_doc *doc;            /* to write (ADDED/UPDATED, not dry runs);
                                the pipeline's: see pipeline_release */
     buf_t words;            /* spelling words of the new text (same) */
+    uint64_t spell_sum;     /* docbuild_spell_sum of the new page */
     size_t bytes;           /* bytes of the file read */
     char msg[300];          /* a log line for the writer, "" none */
     runlog_level msg_level; /* and its level */

@@ -206,24 +206,47 @@ out:
     return ret;
 }
 
+/* The title of a stored document's data (id\0title\0url...) into *title
+ * and *tl; 0 when it has none. */
+static int stored_title(const char *data, size_t len, const char **title,
+                        size_t *tl)
+{
+    const char *end = data + len;
+    const char *t = memchr(data, '\0', len);
+    if (!t)
+        return 0;
+    t++;
+    const char *url = memchr(t, '\0', (size_t)(end - t));
+    *title = t;
+    *tl = url ? (size_t)(url - t) : (size_t)(end - t);
+    return 1;
+}
+
+/* docbuild_spell_sum of a stored document. */
+static uint64_t stored_spell_sum(const char *data, size_t len, const char *text,
+                                 const lang_info *lang)
+{
+    const char *title = "";
+    size_t tl = 0;
+    stored_title(data, len, &title, &tl);
+    return docbuild_spell_sum(lang->name, title, tl, text ? text : "",
+                              text ? strlen(text) : 0);
+}
+
 /* Subtract the spelling words of a stored document of language lang (its
  * title, in data id\0title\0url, and its text). 0, or -1 when out of
  * memory. */
 static int unspell(run *r, const char *data, size_t len, const char *text,
                    const lang_info *lang)
 {
-    const char *end = data + len;
-    const char *title = memchr(data, '\0', len);
+    const char *title;
+    size_t tl;
     analyzer *an = langset_get(r->langs, lang, NULL, 0);
     if (!an)
         return -1;
-    if (title) {
-        title++;
-        const char *url = memchr(title, '\0', (size_t)(end - title));
-        size_t tl = url ? (size_t)(url - title) : (size_t)(end - title);
-        if (docbuild_spell_text(an, title, tl, r->spell, -1) != DOCBUILD_OK)
-            return -1;
-    }
+    if (stored_title(data, len, &title, &tl) &&
+        docbuild_spell_text(an, title, tl, r->spell, -1) != DOCBUILD_OK)
+        return -1;
     if (text && docbuild_spell_text(an, text, strlen(text), r->spell, -1) !=
                     DOCBUILD_OK)
         return -1;
@@ -411,17 +434,21 @@ static int write_item(run *r, pipeline_item *it, char *err, size_t errlen)
     schema_uid(it->root, e->relpath, idterm);
     char *oldtext = NULL;
     const lang_info *oldlang = NULL;
-    int oom = it->found &&
-              read_stored(r, idterm, &old, &oldlen, &oldtext, &oldlang) == 0 &&
-              unspell(r, old, oldlen, oldtext, oldlang) != 0;
+    /* the same language, title and text: the same words go and come back */
+    int same = 0, oom = 0;
+    if (it->found &&
+        read_stored(r, idterm, &old, &oldlen, &oldtext, &oldlang) == 0) {
+        same = stored_spell_sum(old, oldlen, oldtext, oldlang) == it->spell_sum;
+        oom = !same && unspell(r, old, oldlen, oldtext, oldlang) != 0;
+    }
     free(old);
     free(oldtext);
     if (oom) {
         snprintf(err, errlen, "out of memory");
         return PIPELINE_FATAL;
     }
-    if (docbuild_spell_words(r->spell, it->words.data, it->words.len) !=
-        DOCBUILD_OK) {
+    if (!same && docbuild_spell_words(r->spell, it->words.data,
+                                      it->words.len) != DOCBUILD_OK) {
         snprintf(err, errlen, "out of memory");
         return PIPELINE_FATAL;
     }

@@ -1558,4 +1558,43 @@ def test_full_build_is_compacted():
         p = index(t, "--rebuild", "--no-compact", "-v", "docs")
         assert "compacted" not in p.err
 
+def test_spelling_follows_the_pages():
+    """The spelling dictionary after in-place runs (one writer): a page
+    rewritten with the same text (another HTML comment) or rebuilt keeps
+    its words, which the writer then leaves alone; a page whose text
+    changed gives up its old words and brings its new ones."""
+    t = tempfile.mkdtemp(prefix="cglu-spell-")
+    src, db = os.path.join(t, "site"), os.path.join(t, "db")
+    os.mkdir(src)
+    page = os.path.join(src, "p.html")
+
+    def put(body, comment):
+        with open(page, "w") as f:
+            f.write("<html><head><title>Orchestre</title></head><body>"
+                    "<!-- %s --><p>Le %s joue ce soir.</p></body></html>"
+                    % (comment, body))
+
+    def corrected(typo):
+        with Daemon(db, check_exit=True) as d, d.conn() as c:
+            return c.req("SEARCH snippet=0 " + typo).get("corrected")
+
+    try:
+        with open(os.path.join(src, "autre.txt"), "w") as f:
+            f.write("Une autre page sur la musique.\n")
+        put("xylophoniste", "un")
+        run_indexer(["-q", "--writers", "1", "--db", db, src])
+        assert corrected("xylophonist") == "xylophoniste"
+        put("xylophoniste", "deux")  # other bytes, the same text
+        run_indexer(["-q", "--writers", "1", "--db", db, src])
+        assert corrected("xylophonist") == "xylophoniste"
+        run_indexer(["-q", "--writers", "1", "--rebuild", "--db", db, src])
+        assert corrected("xylophonist") == "xylophoniste"
+        put("violoncelliste", "trois")
+        run_indexer(["-q", "--writers", "1", "--db", db, src])
+        assert corrected("xylophonist") is None
+        assert corrected("violoncellist") == "violoncelliste"
+    finally:
+        shutil.rmtree(t, ignore_errors=True)
+
+
 run_all(globals())
