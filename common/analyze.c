@@ -22,18 +22,16 @@
 
 /* Stems of recent words, direct-mapped by a hash of the word: text
  * repeats a few thousand words, and Snowball with its plural step was
- * 14 % of an index build's CPU (perf, docs/BENCHMARKS.md). 4,096 slots of
- * 64 bytes (256 KB, made at the first stem) found 85 % of man-fr's words
- * (1,024: 72 %, 16,384: 92 %). A key is the folded word, or for an
- * accented stem the exact word, a NUL and its fold; longer keys and
- * stems are not kept. */
-#define STEM_CACHE_SLOTS 4096 /* a power of two */
+ * 14 % of an index build's CPU (perf, docs/BENCHMARKS.md); analyze.h
+ * says how many. A key is the folded word, or for an accented stem the
+ * exact word, a NUL and its fold; longer keys and stems are not kept. */
 #define STEM_CACHE_KEY 32
-#define STEM_CACHE_STEM 30
+#define STEM_CACHE_STEM 29
 
 typedef struct {
     unsigned char key_len; /* 0: empty */
     unsigned char stem_len;
+    signed char stop; /* a folded word's stop-word flag, -1: not known */
     char key[STEM_CACHE_KEY];
     char stem[STEM_CACHE_STEM];
 } stem_slot;
@@ -53,8 +51,10 @@ struct analyzer {
     char stem[ANALYZE_MAX_STEM + 1];
     char astem[ANALYZE_MAX_STEM + 1]; /* accented stem, folded */
     char pre[ANALYZE_MAX_WORD + FRPLURAL_GROWTH + 1]; /* frplural_norm's */
-    stem_slot *cache; /* STEM_CACHE_SLOTS, or NULL: none yet (or no
+    stem_slot *cache; /* cache_slots of them, or NULL: none yet (or no
                          memory for one: every word is stemmed) */
+    size_t cache_slots;
+    stem_slot *last; /* the slot of the last folded word stemmed */
 };
 
 /* Elided French articles and conjunctions, lowercase ASCII. */
@@ -118,6 +118,7 @@ analyze_status analyze_new(const char *lang, analyzer **out, char *err,
     }
     a->info = info;
     a->stemming = 1;
+    a->cache_slots = ANALYZE_CACHE_DEFAULT;
     a->french = info->french;
     *out = a;
     return ANALYZE_OK;
@@ -266,6 +267,16 @@ void analyze_set_stemming(analyzer *a, int on)
     a->stemming = on;
 }
 
+void analyze_set_cache(analyzer *a, size_t words)
+{
+    if (a->cache)
+        return;
+    size_t n = ANALYZE_CACHE_MIN;
+    while (n * 2 <= words && n * 2 <= ANALYZE_CACHE_MAX)
+        n *= 2;
+    a->cache_slots = n;
+}
+
 /* Snowball's stem of w[0..n) (whose fold is fold[0..fold_n)) into dst,
  * after its language's plural step (frplural, esplural); NULL when out of
  * memory (*len 1) or too long (*len 0). */
@@ -305,7 +316,7 @@ static stem_slot *cache_slot(analyzer *a, const char *w, size_t n,
     size_t kn = fold ? n + 1 + fold_n : n;
     if (kn > STEM_CACHE_KEY || n == 0)
         return NULL;
-    if (!a->cache && !(a->cache = calloc(STEM_CACHE_SLOTS, sizeof *a->cache)))
+    if (!a->cache && !(a->cache = calloc(a->cache_slots, sizeof *a->cache)))
         return NULL;
     memcpy(key, w, n);
     if (fold) {
@@ -316,7 +327,7 @@ static stem_slot *cache_slot(analyzer *a, const char *w, size_t n,
     uint32_t h = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < kn; i++)
         h = (h ^ (unsigned char)key[i]) * 16777619u;
-    return &a->cache[h & (STEM_CACHE_SLOTS - 1)];
+    return &a->cache[h & (a->cache_slots - 1)];
 }
 
 /* The stem kept in slot for key[0..kn) copied to dst: its length, or -1
@@ -331,15 +342,18 @@ static long cache_get(const stem_slot *slot, const char *key, size_t kn,
     return slot->stem_len;
 }
 
-static void cache_put(stem_slot *slot, const char *key, size_t kn,
-                      const char *stem, size_t len)
+/* Keep stem[0..len) for key[0..kn) in slot: 1, or 0 when not kept. */
+static int cache_put(stem_slot *slot, const char *key, size_t kn,
+                     const char *stem, size_t len)
 {
     if (!slot || len > STEM_CACHE_STEM)
-        return;
+        return 0;
     memcpy(slot->key, key, kn);
     slot->key_len = (unsigned char)kn;
+    slot->stop = -1;
     memcpy(slot->stem, stem, len);
     slot->stem_len = (unsigned char)len;
+    return 1;
 }
 
 /* stem_into for a folded word, through the cache. */
@@ -352,11 +366,12 @@ static const char *stem_fold(analyzer *a, const char *fold, size_t len,
     long got = cache_get(slot, key, kn, dst);
     if (got >= 0) {
         *stem_len = (size_t)got;
+        a->last = slot;
         return dst;
     }
     if (!stem_into(a, fold, len, fold, len, dst, stem_len))
         return NULL;
-    cache_put(slot, key, kn, dst, *stem_len);
+    a->last = cache_put(slot, key, kn, dst, *stem_len) ? slot : NULL;
     return dst;
 }
 
@@ -422,6 +437,7 @@ static int make_token(analyzer *a, size_t start, size_t end, int ascii,
     }
     size_t sl = (size_t)fn, asl = (size_t)fn;
     const char *astem = a->stem;
+    a->last = NULL;
     if (a->stemming) {
         if (!analyze_stem(a, a->fold, (size_t)fn, &sl))
             return sl ? -1 : 0;
@@ -454,7 +470,18 @@ static int make_token(analyzer *a, size_t start, size_t end, int ascii,
     tok->position = a->position++;
     /* stemming off is for callers after words' places (snippets), which
      * never ask: the look-up is a fifth of such a pass */
-    tok->stopword = a->stemming && analyze_is_stopword(a, a->exact, (size_t)en);
+    if (!a->stemming) {
+        tok->stopword = 0;
+    } else if (a->last && en == fn &&
+               memcmp(a->exact, a->fold, (size_t)fn) == 0) {
+        /* the slot's key is this very word: its flag is kept there */
+        if (a->last->stop < 0)
+            a->last->stop =
+                (signed char)analyze_is_stopword(a, a->exact, (size_t)en);
+        tok->stopword = a->last->stop;
+    } else {
+        tok->stopword = analyze_is_stopword(a, a->exact, (size_t)en);
+    }
     return 1;
 }
 

@@ -101,6 +101,18 @@ int analyze_is_stopword(const analyzer *a, const char *word, size_t len);
  * form and tok->stopword 0: for callers that stem only the few words they
  * care about (the snippet builder), which is several times faster. */
 void analyze_set_stemming(analyzer *a, int on);
+/* Words the analyzer keeps with their stems (a cache: the same stems,
+ * found faster), rounded down to a power of two, from
+ * ANALYZE_CACHE_MIN to ANALYZE_CACHE_MAX; 64 bytes each, allocated at
+ * the first stem. ANALYZE_CACHE_DEFAULT until set; an indexer reading
+ * whole sites sets ANALYZE_CACHE_INDEX (docs/BENCHMARKS.md: 85 % of
+ * man-fr's words found with 4,096, 92 % with 16,384). Call before the
+ * first stem; later calls are ignored. */
+#define ANALYZE_CACHE_MIN 64
+#define ANALYZE_CACHE_DEFAULT 4096
+#define ANALYZE_CACHE_INDEX 16384
+#define ANALYZE_CACHE_MAX 65536
+void analyze_set_cache(analyzer *a, size_t words);
 
 /* Stem of an already folded word, in the analyzer's buffer (valid until
  * the next call on it); NULL when out of memory (*stem_len 1) or the word

@@ -9,13 +9,15 @@ struct langset {
      * languages finds it) */
     analyzer **an;
     size_t n;
+    size_t cache_words; /* 0: the analyzers' default */
 };
 
-langset *langset_new(void)
+langset *langset_new(size_t cache_words)
 {
     langset *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    s->cache_words = cache_words;
     s->n = lang_count();
     s->an = calloc(s->n ? s->n : 1, sizeof(analyzer *));
     if (!s->an) {
@@ -45,7 +47,11 @@ analyzer *langset_get(langset *s, const lang_info *l, char *err, size_t errlen)
             snprintf(err, errlen, "unknown language");
         return NULL;
     }
-    if (!s->an[i] && analyze_new(l->name, &s->an[i], err, errlen) != ANALYZE_OK)
-        s->an[i] = NULL;
+    if (!s->an[i]) {
+        if (analyze_new(l->name, &s->an[i], err, errlen) != ANALYZE_OK)
+            s->an[i] = NULL;
+        else if (s->cache_words)
+            analyze_set_cache(s->an[i], s->cache_words);
+    }
     return s->an[i];
 }

@@ -11,8 +11,10 @@
 
 typedef struct langset langset;
 
-/* An empty set. NULL when out of memory; free with langset_free(). */
-langset *langset_new(void);
+/* An empty set whose analyzers keep cache_words words with their stems
+ * (analyze_set_cache; 0: its default). NULL when out of memory; free with
+ * langset_free(). */
+langset *langset_new(size_t cache_words);
 /* Frees the set and every analyzer it made (NULL allowed). */
 void langset_free(langset *s);
 

@@ -279,7 +279,7 @@ pipeline_status pipeline_new(size_t cap, const lang_info *lang, int lang_path,
         goto nomem;
     p->deflt = lang;
     p->lang_path = lang_path;
-    if (!(p->langs = langset_new()))
+    if (!(p->langs = langset_new(ANALYZE_CACHE_INDEX)))
         goto nomem;
     *out = p;
     return PIPELINE_OK;

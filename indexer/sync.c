@@ -1414,7 +1414,7 @@ sync_status sync_run(const sync_options *opt, const char *const *roots,
         snprintf(err, errlen, "unknown language \"%s\"", opt->lang);
         goto out;
     }
-    if (!(r.langs = langset_new())) {
+    if (!(r.langs = langset_new(ANALYZE_CACHE_INDEX))) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }

@@ -175,7 +175,7 @@ engine_status engine_open(const char *db_path, engine_ctx **out, char *err,
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (!(c->langs = langset_new())) {
+    if (!(c->langs = langset_new(0))) {
         snprintf(err, errlen, "out of memory");
         st = ENGINE_ERR_NOMEM;
         goto fail;

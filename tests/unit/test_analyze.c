@@ -368,6 +368,7 @@ static void test_stem_cache(void **state)
     assert_non_null(stem);
     assert_non_null(astem);
     assert_int_equal(analyze_new("fr", &b, NULL, 0), ANALYZE_OK);
+    analyze_set_cache(b, 100); /* 64 slots: a word in every slot of many */
     for (unsigned i = 0; i < CACHE_WORDS; i++)
         stems_of(unit_fr, i, stem[i], astem[i]);
     for (unsigned round = 0; round < 2; round++)
@@ -384,6 +385,23 @@ static void test_stem_cache(void **state)
     for (unsigned i = 0; i < CACHE_WORDS; i++)
         differ += strcmp(stem[i], astem[i]) != 0;
     assert_true(differ > 0);
+    /* stop words: the flag a slot keeps is the word's */
+    static const struct {
+        const char *w;
+        int stop;
+    } sw[] = {{"le", 1},    {"Le", 1},   {"des", 1},
+              {"ville", 0}, {"avec", 1}, {"\xC3\xA9t\xC3\xA9", 1},
+              {"villes", 0}};
+    for (unsigned round = 0; round < 3; round++)
+        for (size_t k = 0; k < sizeof sw / sizeof *sw; k++) {
+            analyze_token t;
+            analyzer *x = round == 1 ? b : unit_fr;
+            analyze_begin(x, sw[k].w, strlen(sw[k].w), 1);
+            assert_int_equal(analyze_next(x, &t), 1);
+            if (t.stopword != sw[k].stop)
+                fail_msg("%s: stop word %d, want %d", sw[k].w, t.stopword,
+                         sw[k].stop);
+        }
     analyze_free(b);
     free(stem);
     free(astem);

@@ -17,7 +17,7 @@ static void test_one_per_language(void **state)
 {
     char err[128] = "";
     (void)state;
-    langset *s = langset_new();
+    langset *s = langset_new(0);
     assert_non_null(s);
 
     const lang_info *fr = lang_find("fr", 2), *en = lang_find("en", 2);
@@ -51,7 +51,7 @@ static void test_unknown(void **state)
 {
     char err[128] = "";
     (void)state;
-    langset *s = langset_new();
+    langset *s = langset_new(0);
     assert_non_null(s);
     lang_info copy = *lang_default();
     assert_null(langset_get(s, &copy, err, sizeof err));
