@@ -19,6 +19,7 @@ extern "C" {
 #include <sys/stat.h>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <set>
 #include <stdexcept>
@@ -422,10 +423,34 @@ static void shard_down(xc_shard &s, const std::string &why)
     s.db = Xapian::Database(); /* its connection may be mid-message */
 }
 
-/* (Re)connect shard s: up, or down with the reason. Out of memory is
- * thrown; anything else is the shard's failure. */
-static void shard_try(xc_shard &s)
+/* Remote shards that failed to open lately, by name: the failure's time
+ * and why. A daemon opens a handle per worker, one after the other; a
+ * handle opened within XC_REMOTE_RETRY_MS of a failure takes that shard
+ * as down at once instead of waiting out the timeout again (a shard that
+ * hangs cost the daemon's start a timeout per handle). Retries of open
+ * handles (the watch's) always connect. */
+static std::mutex failed_mu;
+static std::map<std::string, std::pair<double, std::string>> failed_at;
+
+/* Shard s failed lately (at_open only): marked down with that failure. */
+static bool failed_lately(xc_shard &s)
 {
+    std::lock_guard<std::mutex> lock(failed_mu);
+    auto it = failed_at.find(s.name);
+    if (it == failed_at.end() ||
+        mono_now() - it->second.first >= XC_REMOTE_RETRY_MS / 1000.0)
+        return false;
+    shard_down(s, it->second.second);
+    return true;
+}
+
+/* (Re)connect shard s: up, or down with the reason. Out of memory is
+ * thrown; anything else is the shard's failure. at_open: a new handle's
+ * first try, which a recent failure spares (failed_lately). */
+static void shard_try(xc_shard &s, bool at_open = false)
+{
+    if (at_open && s.port && failed_lately(s))
+        return;
     try {
         unsigned t = remote_timeout;
         if (s.port)
@@ -437,8 +462,16 @@ static void shard_try(xc_shard &s)
         s.uuid = s.db.get_uuid();
         s.up = true;
         s.why.clear();
+        if (s.port) {
+            std::lock_guard<std::mutex> lock(failed_mu);
+            failed_at.erase(s.name);
+        }
     } catch (const Xapian::Error &e) {
         shard_down(s, error_text(e));
+        if (s.port) {
+            std::lock_guard<std::mutex> lock(failed_mu);
+            failed_at[s.name] = {mono_now(), s.why};
+        }
     }
 }
 
@@ -1072,7 +1105,7 @@ static xc_status open_db(const char *path, bool writer, int wflags, xc_db **out,
             db->writer = true;
         } else if (read_stub(db->path, db->shards)) {
             for (xc_shard &s : db->shards)
-                shard_try(s);
+                shard_try(s, true);
             shards_join(db);
             open_dictionary(db);
             if (db->rdb.size() == 0)

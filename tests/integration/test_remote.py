@@ -426,5 +426,53 @@ def test_stub_file_with_remote_lines():
         assert c.req("SEARCH cglu")["total"] > 0
 
 
+def test_a_silent_shard_is_waited_for_once_at_start():
+    """A shard server that takes connections and never answers: the
+    daemon's start waits its timeout once, not once per worker (its
+    handles opened within a second of that failure take it as down), and
+    it serves the other shard's pages, the silent one named down."""
+    _, _, _, _, servers = cluster()
+    silent = socket.socket()
+    silent.bind((HOST, 0))
+    silent.listen(64)
+    silent.settimeout(0.2)
+    port = silent.getsockname()[1]
+    tries, held, stop = [], [], threading.Event()
+
+    def take():
+        while not stop.is_set():
+            try:
+                c, _ = silent.accept()
+            except socket.timeout:
+                continue
+            tries.append(time.monotonic())
+            held.append(c)  # kept open, never answered
+
+    th = threading.Thread(target=take, daemon=True)
+    th.start()
+    t = tempfile.mkdtemp(prefix="cglu-remote-")
+    try:
+        stub = os.path.join(t, "stub.db")
+        write_stub(stub, ["remote " + servers[0].name,
+                          "remote %s:%d" % (HOST, port)])
+        with Daemon(stub, "--remote-timeout", "1000", "--threads", "6",
+                    "--allow-partial", check_exit=True) as d, d.conn() as c:
+            started = len(tries)
+            st = c.req("STATS")
+            assert [s["state"] for s in st["shards"]] == ["up", "down"], st
+            a = c.req("SEARCH snippet=0 gouvernements")
+            assert a["ok"] and a.get("partial") is True and a["total"] > 0, a
+        # the first handle's try, and perhaps the watch's retry a second
+        # later; 8 handles each waiting would have made 8 tries
+        assert 1 <= started <= 2, tries
+    finally:
+        stop.set()
+        th.join(timeout=TIMEOUT)
+        for c in held:
+            c.close()
+        silent.close()
+        shutil.rmtree(t, ignore_errors=True)
+
+
 if __name__ == "__main__":
     run_all(globals())
