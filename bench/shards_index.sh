@@ -13,6 +13,9 @@
 # time, CPU time (user + system) and peak RSS, then per variant the medians,
 # MB/s and the ratio of omindex's median wall time to its own.
 #
+# With FIRST=1 the cglu-index runs are first builds instead: each index is
+# removed (not timed) and built from nothing, as omindex and Sphinx build.
+#
 # Usage: bench/shards_index.sh BIN_DIR CORPUS_DIR [ROUNDS]   (ROUNDS: 5)
 # Output under bench/out/shards-NAME/. MB = 10^6 bytes of the corpus's
 # .txt/.html/.htm files. The cglu-index runs rebuild an index of their own
@@ -113,12 +116,24 @@ measure() {
         'BEGIN { printf "%s %.3f %s %s\n", v, t1 - t0, c, r }' | tee -a "$results"
 }
 
-echo "== $name: $nfiles files, $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB; $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $name ($([ "${FIRST:-0}" = 1 ] && echo "first builds" || echo "rebuilds")): $nfiles files, $(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB; $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "variant wall_s cpu_s peak_rss_kb"
+# build VARIANT BIN OPTION...: one timed cglu-index run of VARIANT's index,
+# a --rebuild, or with FIRST=1 a first build (the index removed before).
+build() {
+    local variant=$1 b=$2
+    shift 2
+    if [ "${FIRST:-0}" = 1 ]; then
+        rm -rf "${out:?}/$variant"
+        measure "$variant" "$b/cglu-index" -q "$@" --db "$out/$variant" "$corpus"
+    else
+        measure "$variant" "$b/cglu-index" -q --rebuild "$@" --db "$out/$variant" "$corpus"
+    fi
+}
 for _ in $(seq "$rounds"); do
-    measure w1 "$bin/cglu-index" -q --rebuild --writers 1 --db "$out/w1" "$corpus"
-    measure merged "$bin/cglu-index" -q --rebuild --writers 2 --db "$out/merged" "$corpus"
-    measure shards "$bin/cglu-index" -q --rebuild --shards 2 --db "$out/shards" "$corpus"
+    build w1 "$bin" --writers 1
+    build merged "$bin" --writers 2
+    build shards "$bin" --shards 2
     # omindex.sh times omindex alone and prints its own line: its wall time,
     # CPU and RSS are read from that line
     line=$(bash "$here/omindex.sh" "$corpus" "$out/omindex")
@@ -133,8 +148,8 @@ for _ in $(seq "$rounds"); do
     mkdir -p "$out/sphinx"
     measure sphinx indexer --config "$out/sphinx.conf" --all
     if [ -n "${before:-}" ]; then
-        measure merged0 "$before/cglu-index" -q --rebuild --writers 2 --db "$out/merged0" "$corpus"
-        measure shards0 "$before/cglu-index" -q --rebuild --shards 2 --db "$out/shards0" "$corpus"
+        build merged0 "$before" --writers 2
+        build shards0 "$before" --shards 2
     fi
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
