@@ -39,6 +39,18 @@
 #define WINDOW 256
 #define AHEAD_BYTES ((uint64_t)512 << 10)
 
+/* What building needs of its own: a thread's analyzers and file buffer. */
+typedef struct {
+    langset *langs;
+    char *buf;
+    size_t bufcap;
+} builder;
+
+struct pipeline_board {
+    pthread_mutex_t mu; /* the list; taken before a pipeline's lock */
+    pipeline *list;
+};
+
 struct pipeline {
     pipeline_item *items;
     size_t cap;
@@ -52,13 +64,20 @@ struct pipeline {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    langset *langs;         /* the worker's own analyzers */
+    builder own;            /* the worker's (or the inline writer's) */
     const lang_info *deflt; /* of documents that declare no language */
     int lang_path;          /* a first folder may name the language */
-    char *buf;              /* the worker's file buffer */
-    size_t bufcap;
     size_t max_file_size;
     int dry_run;
+    /* on a board (inline only), under mu: helpers take items[back - 1]
+     * while back > next; helpers: their builds in flight; helped: input
+     * bytes they built that the writer has not released */
+    pipeline_board *board;
+    pipeline *board_next;
+    int on_board;
+    size_t back;
+    int helpers;
+    uint64_t helped;
 };
 
 /* Read the file into *buf, at most limit bytes; 0 on success, else errno. */
@@ -104,8 +123,9 @@ out:
     return e;
 }
 
-/* Worker side: everything that needs no database. */
-static void build_item(pipeline *p, pipeline_item *it)
+/* Worker side: everything that needs no database; p's settings, b's
+ * analyzers and buffer. */
+static void build_item(const pipeline *p, builder *b, pipeline_item *it)
 {
     const walk_entry *e = it->e;
     extract_doc doc = {0};
@@ -121,7 +141,7 @@ static void build_item(pipeline *p, pipeline_item *it)
     buf_init(&url, ID_URL_MAX);
     it->msg[0] = '\0';
     it->msg_level = RUNLOG_NOTE;
-    int eno = read_file(&p->buf, &p->bufcap, e->path, maxsz + 1, &len);
+    int eno = read_file(&b->buf, &b->bufcap, e->path, maxsz + 1, &len);
     if (eno) {
         snprintf(it->msg, sizeof it->msg, "failed %s: %s", e->relpath,
                  strerror(eno));
@@ -130,7 +150,7 @@ static void build_item(pipeline *p, pipeline_item *it)
         return;
     }
     it->bytes = len;
-    uint64_t hash = schema_hash(p->buf, len);
+    uint64_t hash = schema_hash(b->buf, len);
     char hx[24];
     snprintf(hx, sizeof hx, "%016" PRIx64, hash);
     if (it->found && !it->refresh && strcmp(it->oldhash, hx) == 0) {
@@ -139,7 +159,7 @@ static void build_item(pipeline *p, pipeline_item *it)
         return;
     }
     extract_status xs =
-        extract_document(e->relpath, p->buf, len, maxsz, &doc, why, sizeof why);
+        extract_document(e->relpath, b->buf, len, maxsz, &doc, why, sizeof why);
     if (xs == EXTRACT_ERR_NOMEM) {
         it->fate = PIPELINE_FATAL;
         goto out;
@@ -184,7 +204,7 @@ static void build_item(pipeline *p, pipeline_item *it)
                  e->relpath, doc.lang, lang->name);
         it->msg_level = RUNLOG_WARN;
     }
-    analyzer *an = langset_get(p->langs, lang, why, sizeof why);
+    analyzer *an = langset_get(b->langs, lang, why, sizeof why);
     if (!an) {
         it->fate = PIPELINE_FATAL;
         goto out;
@@ -249,7 +269,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->mu);
         if (cancel)
             break;
-        build_item(p, &p->items[i]);
+        build_item(p, &p->own, &p->items[i]);
         pthread_mutex_lock(&p->mu);
         p->items[i].done = 1;
         pthread_cond_broadcast(&p->cv);
@@ -260,8 +280,8 @@ static void *worker_main(void *arg)
 
 pipeline_status pipeline_new(size_t cap, const lang_info *lang, int lang_path,
                              size_t max_file_size, int dry_run,
-                             int inline_build, pipeline **out, char *err,
-                             size_t errlen)
+                             int inline_build, pipeline_board *board,
+                             pipeline **out, char *err, size_t errlen)
 {
     pipeline_status st = PIPELINE_ERR_NOMEM;
     pipeline *p = calloc(1, sizeof *p);
@@ -275,11 +295,12 @@ pipeline_status pipeline_new(size_t cap, const lang_info *lang, int lang_path,
     p->max_file_size = max_file_size;
     p->dry_run = dry_run;
     p->inline_build = inline_build;
+    p->board = inline_build ? board : NULL;
     if (cap && !(p->items = calloc(cap, sizeof *p->items)))
         goto nomem;
     p->deflt = lang;
     p->lang_path = lang_path;
-    if (!(p->langs = langset_new(ANALYZE_CACHE_INDEX)))
+    if (!(p->own.langs = langset_new(ANALYZE_CACHE_INDEX)))
         goto nomem;
     *out = p;
     return PIPELINE_OK;
@@ -308,8 +329,17 @@ void pipeline_queue(pipeline *p)
 
 pipeline_status pipeline_start(pipeline *p, char *err, size_t errlen)
 {
-    if (p->inline_build)
+    if (p->inline_build) {
+        if (p->board && p->n > 0) {
+            pthread_mutex_lock(&p->board->mu);
+            p->back = p->n;
+            p->board_next = p->board->list;
+            p->board->list = p;
+            p->on_board = 1;
+            pthread_mutex_unlock(&p->board->mu);
+        }
         return PIPELINE_OK;
+    }
     if (pthread_create(&p->th, NULL, worker_main, p) != 0) {
         snprintf(err, errlen, "cannot start a thread");
         return PIPELINE_ERR_THREAD;
@@ -322,13 +352,21 @@ pipeline_item *pipeline_next(pipeline *p)
 {
     if (p->next >= p->n)
         return NULL;
-    pipeline_item *it = &p->items[p->next++];
-    if (p->inline_build) {
-        build_item(p, it);
+    if (p->inline_build && !p->on_board) {
+        pipeline_item *it = &p->items[p->next++];
+        build_item(p, &p->own, it);
         it->done = 1;
         return it;
     }
     pthread_mutex_lock(&p->mu);
+    pipeline_item *it = &p->items[p->next++];
+    if (p->inline_build && !it->taken) { /* not a helper's: built here */
+        it->taken = 1;
+        pthread_mutex_unlock(&p->mu);
+        build_item(p, &p->own, it);
+        pthread_mutex_lock(&p->mu);
+        it->done = 1;
+    }
     while (!it->done)
         pthread_cond_wait(&p->cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
@@ -340,8 +378,14 @@ void pipeline_release(pipeline *p, pipeline_item *it)
     xc_doc_free(it->doc);
     it->doc = NULL;
     buf_free(&it->words);
-    if (p->inline_build)
+    if (p->inline_build) {
+        if (it->helped) {
+            pthread_mutex_lock(&p->mu);
+            p->helped -= (uint64_t)it->e->size;
+            pthread_mutex_unlock(&p->mu);
+        }
         return;
+    }
     pthread_mutex_lock(&p->mu);
     p->consumed = (size_t)(it - p->items) + 1;
     p->ahead -= (uint64_t)it->e->size;
@@ -353,6 +397,18 @@ void pipeline_free(pipeline *p)
 {
     if (!p)
         return;
+    if (p->on_board) { /* no helper takes more; those building finish */
+        pthread_mutex_lock(&p->board->mu);
+        pipeline **at = &p->board->list;
+        while (*at != p)
+            at = &(*at)->board_next;
+        *at = p->board_next;
+        pthread_mutex_unlock(&p->board->mu);
+        pthread_mutex_lock(&p->mu);
+        while (p->helpers > 0)
+            pthread_cond_wait(&p->cv, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
     if (p->started) {
         pthread_mutex_lock(&p->mu);
         p->cancel = 1;
@@ -365,9 +421,72 @@ void pipeline_free(pipeline *p)
         buf_free(&p->items[i].words);
     }
     free(p->items);
-    free(p->buf);
-    langset_free(p->langs);
+    free(p->own.buf);
+    langset_free(p->own.langs);
     pthread_cond_destroy(&p->cv);
     pthread_mutex_destroy(&p->mu);
     free(p);
+}
+
+pipeline_board *pipeline_board_new(void)
+{
+    pipeline_board *b = calloc(1, sizeof *b);
+    if (b && pthread_mutex_init(&b->mu, NULL) != 0) {
+        free(b);
+        b = NULL;
+    }
+    return b;
+}
+
+void pipeline_board_free(pipeline_board *b)
+{
+    if (!b)
+        return;
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+/* The last item of a pipeline on b that nobody took and its writer has
+ * not reached, marked taken by a helper (*owner gets its pipeline); NULL
+ * when there is none, or only past the bound on helped bytes. */
+static pipeline_item *take_last(pipeline_board *b, pipeline **owner)
+{
+    pipeline_item *it = NULL;
+    pthread_mutex_lock(&b->mu);
+    for (pipeline *p = b->list; p && !it; p = p->board_next) {
+        pthread_mutex_lock(&p->mu);
+        while (p->back > p->next && p->items[p->back - 1].taken)
+            p->back--;
+        if (p->back > p->next && p->helped < PIPELINE_HELP_AHEAD) {
+            it = &p->items[--p->back];
+            it->taken = 1;
+            it->helped = 1;
+            p->helpers++;
+            p->helped += (uint64_t)it->e->size;
+            *owner = p;
+        }
+        pthread_mutex_unlock(&p->mu);
+    }
+    pthread_mutex_unlock(&b->mu);
+    return it;
+}
+
+void pipeline_help(pipeline_board *b)
+{
+    builder own = {langset_new(ANALYZE_CACHE_INDEX), NULL, 0};
+    pipeline *p = NULL;
+    pipeline_item *it;
+    if (!b || !own.langs)
+        goto out;
+    while ((it = take_last(b, &p)) != NULL) {
+        build_item(p, &own, it);
+        pthread_mutex_lock(&p->mu);
+        it->done = 1;
+        p->helpers--;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+out:
+    free(own.buf);
+    langset_free(own.langs);
 }

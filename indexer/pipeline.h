@@ -43,6 +43,8 @@ typedef struct pipeline_item {
     char oldhash[24];     /* its content hash (found only) */
     size_t pidx;          /* the writer's own (unused here) */
     /* Set by the worker: */
+    int taken;              /* a builder has it (the pipeline's lock) */
+    int helped;             /* built by another writer's thread */
     int done;               /* built (the pipeline's, under its lock) */
     pipeline_fate fate;     /* what became of it */
     int touched;            /* same bytes, new mtime: update values only */
@@ -57,18 +59,39 @@ typedef struct pipeline_item {
 
 typedef struct pipeline pipeline;
 
+/* A board where the pipelines of one run's writers (shards, parts) that
+ * build inline offer their last unbuilt items: a writer whose own pages
+ * are written builds another's from the back (pipeline_help), which then
+ * only writes them. Shards split the pages by a hash of their ids, not by
+ * size (man-fr's two shards hold 2.75 and 2.29 MB): without help the
+ * longer one set the run's time. What helpers built and the owner has not
+ * written is at most PIPELINE_HELP_AHEAD bytes of input per pipeline. */
+typedef struct pipeline_board pipeline_board;
+#define PIPELINE_HELP_AHEAD ((uint64_t)4 << 20)
+
+/* An empty board, or NULL when out of memory; free it with
+ * pipeline_board_free once every pipeline on it is freed and every
+ * pipeline_help has returned. */
+pipeline_board *pipeline_board_new(void);
+void pipeline_board_free(pipeline_board *b); /* NULL allowed */
+/* Build items of the pipelines on b, each time the last one nobody took,
+ * with analyzers of this call's own, until none is left to take (or out
+ * of memory: the owners build what is left). */
+void pipeline_help(pipeline_board *b);
+
 /* A pipeline for at most cap items whose worker analyses each document in
  * its language (indexer/docmeta's rules: lang for those that declare none,
  * lang_path for the folder rule), skips files over max_file_size bytes
  * (0: EXTRACT_MAX_SIZE), and builds no document when dry_run. With
  * inline_build there is no worker thread: pipeline_next builds each item
  * on the writer's thread (for runs that already keep every core busy with
- * writers: two threads a writer would only take turns). On failure *out is
- * NULL and err says why. */
+ * writers: two threads a writer would only take turns); then, with board,
+ * pipeline_start offers its items there (pipeline_help). On failure *out
+ * is NULL and err says why. */
 pipeline_status pipeline_new(size_t cap, const lang_info *lang, int lang_path,
                              size_t max_file_size, int dry_run,
-                             int inline_build, pipeline **out, char *err,
-                             size_t errlen);
+                             int inline_build, pipeline_board *board,
+                             pipeline **out, char *err, size_t errlen);
 
 /* The next free item, zeroed, for the writer to fill; it is queued only by
  * pipeline_queue (else the next call hands it out again). NULL when cap
@@ -89,8 +112,9 @@ pipeline_item *pipeline_next(pipeline *p);
  * of it stays readable) and the worker may go further ahead. */
 void pipeline_release(pipeline *p, pipeline_item *it);
 
-/* Stop the worker (waiting for the file it is on) and free everything,
- * documents not taken included. NULL allowed. */
+/* Stop the worker (waiting for the file it is on), take the pipeline off
+ * its board (waiting for the helpers' builds in flight) and free
+ * everything, documents not taken included. NULL allowed. */
 void pipeline_free(pipeline *p);
 
 #endif

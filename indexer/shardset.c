@@ -19,6 +19,7 @@
 #include "common/xapian_c.h"
 #include "indexer/batch.h"
 #include "indexer/compact.h"
+#include "indexer/pipeline.h"
 
 /* Bytes of a stub file we read: SYNC_MAX_SHARDS lines of "glass
  * shard-KK\n" fit with room to spare. */
@@ -215,6 +216,8 @@ static void *shard_main(void *arg)
     shard_job *j = arg;
     j->st =
         sync_run(&j->opt, j->roots, j->nroots, &j->rep, j->err, sizeof j->err);
+    /* its pages written: build the others' last ones */
+    pipeline_help(j->opt.board);
     return NULL;
 }
 
@@ -261,6 +264,7 @@ sync_status shardset_parallel(const sync_options *opt, unsigned n,
                               size_t errlen)
 {
     shard_job *jobs = NULL;
+    pipeline_board *board = NULL;
     pthread_t tids[SYNC_MAX_SHARDS];
     unsigned started = 0;
     sync_status status = SYNC_ERR_FATAL;
@@ -273,7 +277,8 @@ sync_status shardset_parallel(const sync_options *opt, unsigned n,
         goto out;
     }
     jobs = calloc(n, sizeof *jobs);
-    if (!jobs) {
+    board = pipeline_board_new();
+    if (!jobs || !board) {
         errmsg_set(err, errlen, "out of memory");
         goto out;
     }
@@ -291,6 +296,7 @@ sync_status shardset_parallel(const sync_options *opt, unsigned n,
         /* the run's bound on memory is shared by its writers */
         j->opt.batch_memory = mem / n;
         j->opt.progress = 0; /* N bars would fight over one line */
+        j->opt.board = board;
         if (opt->log && tag_lines) {
             j->opt.log = shard_log;
             j->opt.log_ctx = j;
@@ -335,6 +341,7 @@ sync_status shardset_parallel(const sync_options *opt, unsigned n,
     }
 out:
     free(jobs);
+    pipeline_board_free(board); /* every thread joined */
     rep->seconds = clock_now() - t0;
     return status;
 }

@@ -564,7 +564,7 @@ static int index_files(run *r, char *err, size_t errlen)
 
     if (pipeline_new(r->total, r->deflt, r->opt->lang_path,
                      r->opt->max_file_size, r->opt->dry_run, inline_build(r),
-                     &p, err, errlen) != PIPELINE_OK)
+                     r->opt->board, &p, err, errlen) != PIPELINE_OK)
         return -1;
     /* Pass 1: what must be read. */
     for (size_t i = 0; i < r->f.n; i++) {

@@ -101,7 +101,10 @@ typedef struct sync_options {
      * computes the same split, and the parts' bytes end within one file
      * of each other). NULL: walk the folders. */
     const walk_list *walked;
-    sync_progress *shared;       /* a part adds its progress here; NULL: none */
+    sync_progress *shared; /* a part adds its progress here; NULL: none */
+    /* The board of the run's writers (shards, parts) whose pipelines build
+     * inline: they offer their items there (pipeline_help). NULL: none. */
+    struct pipeline_board *board;
     volatile sig_atomic_t *stop; /* set by a signal handler; may be NULL */
     sync_log_fn log;             /* verbose and warning lines; may be NULL */
     void *log_ctx;
