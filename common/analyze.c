@@ -27,11 +27,12 @@
  * exact word, a NUL and its fold; longer keys and stems are not kept. */
 #define STEM_CACHE_KEY 32
 #define STEM_CACHE_STEM 29
+#define STOP_UNKNOWN 2
 
 typedef struct {
     unsigned char key_len; /* 0: empty */
     unsigned char stem_len;
-    signed char stop; /* a folded word's stop-word flag, -1: not known */
+    unsigned char stop; /* a folded word's stop-word flag, or STOP_UNKNOWN */
     char key[STEM_CACHE_KEY];
     char stem[STEM_CACHE_STEM];
 } stem_slot;
@@ -350,7 +351,7 @@ static int cache_put(stem_slot *slot, const char *key, size_t kn,
         return 0;
     memcpy(slot->key, key, kn);
     slot->key_len = (unsigned char)kn;
-    slot->stop = -1;
+    slot->stop = STOP_UNKNOWN;
     memcpy(slot->stem, stem, len);
     slot->stem_len = (unsigned char)len;
     return 1;
@@ -475,9 +476,9 @@ static int make_token(analyzer *a, size_t start, size_t end, int ascii,
     } else if (a->last && en == fn &&
                memcmp(a->exact, a->fold, (size_t)fn) == 0) {
         /* the slot's key is this very word: its flag is kept there */
-        if (a->last->stop < 0)
+        if (a->last->stop == STOP_UNKNOWN)
             a->last->stop =
-                (signed char)analyze_is_stopword(a, a->exact, (size_t)en);
+                analyze_is_stopword(a, a->exact, (size_t)en) ? 1 : 0;
         tok->stopword = a->last->stop;
     } else {
         tok->stopword = analyze_is_stopword(a, a->exact, (size_t)en);

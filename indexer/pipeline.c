@@ -397,7 +397,8 @@ void pipeline_free(pipeline *p)
 {
     if (!p)
         return;
-    if (p->on_board) { /* no helper takes more; those building finish */
+    if (p->on_board && p->board) { /* no helper takes more; those
+                                      building finish */
         pthread_mutex_lock(&p->board->mu);
         pipeline **at = &p->board->list;
         while (*at != p)

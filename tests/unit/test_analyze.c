@@ -339,15 +339,9 @@ static void stems_of(analyzer *a, unsigned i, char *stem, char *astem)
         "d\xC3\xA9velopp",   "coop\xC3\xA9r",
         "\xC3\x89t\xC3\xA9", "\xC5\x93uvr",
         "\xC3\xA9lect",      "anticonstitutionnellementanticonstitutionnel"};
-    static const char *const tail[] = {"",
-                                       "s",
-                                       "ement",
-                                       "ations",
-                                       "\xC3\xA9"
-                                       "es",
-                                       "ait",
-                                       "eux",
-                                       "it\xC3\xA9s"};
+    static const char *const tail[] = {
+        "",    "s",   "ement",      "ations", "\xC3\xA9\x65s",
+        "ait", "eux", "it\xC3\xA9s"};
     char text[160];
     analyze_token t;
     snprintf(text, sizeof text, "%s%c%c%s", base[i % 10], 'a' + (i / 10) % 26,

@@ -99,12 +99,13 @@ static void slow_writer(void)
 static void test_help_builds_each_item_once(void **state)
 {
     fixture *f = *state;
-    uint64_t sums[NFILES];
-    size_t words[NFILES];
+    uint64_t sums[NFILES] = {0};
+    size_t words[NFILES] = {0};
     /* the writer alone */
     pipeline *p = make(f, NULL);
     pipeline_item *it;
     for (int i = 0; (it = pipeline_next(p)) != NULL; i++) {
+        assert_true(i < NFILES);
         assert_int_equal(it->fate, PIPELINE_ADDED);
         assert_non_null(it->doc);
         assert_int_equal(it->helped, 0);
@@ -122,6 +123,7 @@ static void test_help_builds_each_item_once(void **state)
     assert_int_equal(pthread_create(&th, NULL, helper_main, b), 0);
     int n = 0, helped = 0;
     while ((it = pipeline_next(p)) != NULL) {
+        assert_true(n < NFILES);
         assert_ptr_equal(it->e, &f->e[n]); /* queue order */
         assert_true(it->done && it->taken);
         assert_int_equal(it->fate, PIPELINE_ADDED);
