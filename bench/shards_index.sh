@@ -162,6 +162,11 @@ function median(a, n,    i, j, t) {
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
 { n[$1]++; w[$1, n[$1]] = $2; c[$1, n[$1]] = $3; r[$1, n[$1]] = $4 }
+# the ratios within each round (its runs a second apart): steadier than a ratio
+# of medians on a machine whose speed moves between rounds
+$1 == "w1" { w1 = $2 }
+$1 == "merged" && w1 { nm++; rm[nm] = w1 / $2 }
+$1 == "shards" && w1 { ns++; rs[ns] = w1 / $2 }
 END {
     nv = split(variants, order, " ")
     for (k = 1; k <= nv; k++) {
@@ -178,6 +183,8 @@ END {
     }
     printf "merged / w1: %.2fx, shards / w1: %.2fx (wall, higher is faster)\n",
         mw["w1"] / mw["merged"], mw["w1"] / mw["shards"]
+    printf "median of the ratios within rounds: merged / w1 %.2fx, shards / w1 %.2fx\n",
+        median(rm, nm), median(rs, ns)
     if ("shards0" in mw)
         printf "against BEFORE_BIN: merged %.2fx, shards %.2fx\n",
             mw["merged0"] / mw["merged"], mw["shards0"] / mw["shards"]

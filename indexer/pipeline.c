@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/analyze.h"
@@ -24,6 +25,8 @@
 /* Bytes of a built id or url: a relpath is at most WALK_MAX_DEPTH + 1
  * names of 255 bytes, 3 bytes each once percent-encoded. */
 #define ID_URL_MAX (SITEURL_MAX_BASE + 3 * 256 * (WALK_MAX_DEPTH + 1) + 1)
+/* A helper waits this long when nothing it may take fits yet. */
+#define PIPELINE_HELP_WAIT_NS 1000000L
 /* Bytes of the spelling words of one document. */
 #define WORDS_MAX ((size_t)256 << 20)
 
@@ -69,9 +72,10 @@ struct pipeline {
     int lang_path;          /* a first folder may name the language */
     size_t max_file_size;
     int dry_run;
-    /* on a board (inline only), under mu: helpers take items[back - 1]
-     * while back > next; helpers: their builds in flight; helped: input
-     * bytes they built that the writer has not released */
+    /* on a board (inline only), under mu: items [back, n) are taken, and
+     * helpers take from there back to next (take_last); helpers: their
+     * builds in flight; helped: input bytes they built that the writer
+     * has not released */
     pipeline_board *board;
     pipeline *board_next;
     int on_board;
@@ -447,24 +451,34 @@ void pipeline_board_free(pipeline_board *b)
     free(b);
 }
 
-/* The last item of a pipeline on b that nobody took and its writer has
- * not reached, marked taken by a helper (*owner gets its pipeline); NULL
- * when there is none, or only past the bound on helped bytes. */
-static pipeline_item *take_last(pipeline_board *b, pipeline **owner)
+/* The last item of a pipeline on b that nobody took, its writer has not
+ * reached and fits under the bound on helped bytes (PIPELINE_HELP_SCAN
+ * items looked at), marked taken by a helper (*owner gets its pipeline);
+ * NULL when there is none (*left: some pipeline still has items nobody
+ * took, which may fit once its writer has written those built for it). */
+static pipeline_item *take_last(pipeline_board *b, pipeline **owner, int *left)
 {
     pipeline_item *it = NULL;
+    *left = 0;
     pthread_mutex_lock(&b->mu);
     for (pipeline *p = b->list; p && !it; p = p->board_next) {
         pthread_mutex_lock(&p->mu);
         while (p->back > p->next && p->items[p->back - 1].taken)
             p->back--;
-        if (p->back > p->next && p->helped < PIPELINE_HELP_AHEAD) {
-            it = &p->items[--p->back];
+        *left |= p->back > p->next;
+        for (size_t i = p->back, seen = 0;
+             i > p->next && seen < PIPELINE_HELP_SCAN; i--, seen++) {
+            pipeline_item *c = &p->items[i - 1];
+            if (c->taken ||
+                p->helped + (uint64_t)c->e->size > PIPELINE_HELP_AHEAD)
+                continue;
+            it = c;
             it->taken = 1;
             it->helped = 1;
             p->helpers++;
             p->helped += (uint64_t)it->e->size;
             *owner = p;
+            break;
         }
         pthread_mutex_unlock(&p->mu);
     }
@@ -477,9 +491,15 @@ void pipeline_help(pipeline_board *b)
     builder own = {langset_new(ANALYZE_CACHE_INDEX), NULL, 0};
     pipeline *p = NULL;
     pipeline_item *it;
+    int left = 1;
     if (!b || !own.langs)
         goto out;
-    while ((it = take_last(b, &p)) != NULL) {
+    while ((it = take_last(b, &p, &left)) != NULL || left) {
+        if (!it) { /* what it built waits for its writer: a moment */
+            struct timespec ts = {0, PIPELINE_HELP_WAIT_NS};
+            nanosleep(&ts, NULL);
+            continue;
+        }
         build_item(p, &own, it);
         pthread_mutex_lock(&p->mu);
         it->done = 1;

@@ -65,9 +65,13 @@ typedef struct pipeline pipeline;
  * only writes them. Shards split the pages by a hash of their ids, not by
  * size (man-fr's two shards hold 2.75 and 2.29 MB): without help the
  * longer one set the run's time. What helpers built and the owner has not
- * written is at most PIPELINE_HELP_AHEAD bytes of input per pipeline. */
+ * written is at most PIPELINE_HELP_AHEAD bytes of input per pipeline (a
+ * built page holds about 10 times its input): a page that would pass it
+ * is left to its owner, the helper looking at most PIPELINE_HELP_SCAN
+ * pages further back for one that fits. */
 typedef struct pipeline_board pipeline_board;
-#define PIPELINE_HELP_AHEAD ((uint64_t)4 << 20)
+#define PIPELINE_HELP_AHEAD ((uint64_t)2 << 20)
+#define PIPELINE_HELP_SCAN 64
 
 /* An empty board, or NULL when out of memory; free it with
  * pipeline_board_free once every pipeline on it is freed and every
