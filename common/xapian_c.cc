@@ -575,6 +575,10 @@ template <typename F> static void rerun_shards(xc_db *db, F &&op)
         } catch (const Xapian::DatabaseModifiedError &) {
             if (round == XC_RETRY_MAX)
                 throw;
+            /* the dictionary is updated in place: it may be the one that
+             * moved on (opened afresh: see shards_reopen) */
+            if (db->has_dict)
+                db->dict = Xapian::Database(db->path + "/" SCHEMA_DICTIONARY);
             try {
                 db->rdb.reopen();
             } catch (const Xapian::NetworkError &e) {

@@ -160,7 +160,8 @@ static void remove_beyond(const char *db, unsigned n, sync_log_fn log,
  * (xc_dictionary_build: one commit of the differences): the spelling
  * words and synonyms that a daemon over remote shards reads locally
  * (xapian_c.h). Leftovers of the way earlier versions replaced it, a
- * copy being made or the one before, are removed. */
+ * copy being made or the one before, are removed; one that cannot be
+ * opened (damaged, not a database) is made anew. */
 static int write_dictionary(const char *db, unsigned n, char *err,
                             size_t errlen)
 {
@@ -183,8 +184,14 @@ static int write_dictionary(const char *db, unsigned n, char *err,
         if (exists(aside))
             compact_remove_tree(aside);
     }
-    return xc_dictionary_build(srcs, n, cur, &same, err, errlen) == XC_OK ? 0
-                                                                          : -1;
+    xc_status st = xc_dictionary_build(srcs, n, cur, &same, err, errlen);
+    if (st == XC_ERR_OPEN || st == XC_ERR_CORRUPT) {
+        /* damaged, half copied, not a database: made anew (a shard that
+         * cannot be read fails again, and says so) */
+        compact_remove_tree(cur);
+        st = xc_dictionary_build(srcs, n, cur, &same, err, errlen);
+    }
+    return st == XC_OK ? 0 : -1;
 toolong:
     errmsg_set(err, errlen, "index %s: path too long", db);
     return -1;

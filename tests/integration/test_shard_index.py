@@ -193,5 +193,35 @@ def test_no_change_adds_no_revision():
             (stub.st_ino, stub.st_mtime_ns)  # the stub not rewritten
 
 
+def test_damaged_dictionary_is_made_anew():
+    """A dictionary that cannot be opened (damaged, half copied, not a
+    database) is made anew by the next run, which succeeds; one that is
+    current is left alone (the same revision), and one a run changed
+    says so in its metadata."""
+    src, _, _, _ = plain()
+    with tempfile.TemporaryDirectory(prefix="cglu-shidx-") as t:
+        db = os.path.join(t, "db")
+        dic = os.path.join(db, "dictionary")
+        run_indexer(["-q", "--db", db, "--shards", "2", src])
+
+        def made_of():
+            p = subprocess.run(["xapian-metadata", "get", dic,
+                                "cglu.dict_of"], capture_output=True,
+                               text=True, timeout=TIMEOUT)
+            assert p.returncode == 0, p.stderr
+            return p.stdout.strip()
+
+        first = made_of()
+        assert first.count(",") == 2, first  # one "uuid:rev," per shard
+        run_indexer(["-q", "--db", db, src])  # nothing changed
+        assert made_of() == first
+        for name in os.listdir(dic):
+            with open(os.path.join(dic, name), "wb") as f:
+                f.write(b"not a database")
+        run_indexer(["-q", "--db", db, "--rebuild", src])
+        assert made_of() not in ("", first)
+        check_db(dic)
+
+
 if __name__ == "__main__":
     run_all(globals())
