@@ -34,8 +34,11 @@ static int setup(void **state)
     assert_int_equal(unit_tmpdir("test_pipeline", f->dir, sizeof f->dir, f->db,
                                  sizeof f->db),
                      0);
+    char dir[sizeof f->dir]; /* a copy: GCC sees f->path and f->dir as
+                                one object that snprintf could overlap */
+    memcpy(dir, f->dir, sizeof dir);
     for (int i = 0; i < NFILES; i++) {
-        snprintf(f->path[i], sizeof f->path[i], "%s/p%02d.txt", f->dir, i);
+        snprintf(f->path[i], sizeof f->path[i], "%s/p%02d.txt", dir, i);
         FILE *fp = fopen(f->path[i], "w");
         assert_non_null(fp);
         fprintf(fp, "Page %d\n\n", i);
