@@ -2,6 +2,7 @@
 #include "common/xapian_c.h"
 
 extern "C" {
+#include "common/clock.h"  /* the programs' one monotonic clock */
 #include "common/schema.h" /* its one hash; a C header */
 }
 
@@ -9,7 +10,6 @@ extern "C" {
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <fstream>
 #include <cmath>
 #include <cstdio>
@@ -392,20 +392,24 @@ void xc_set_remote_timeout(unsigned ms)
         remote_timeout = ms;
 }
 
-static double mono_now()
+/* The revision d's indexer wrote at its last commit (SCHEMA_M_REVISION,
+ * xc_commit), 0 when it wrote none. */
+static Xapian::rev stored_rev(const Xapian::Database &d)
 {
-    using namespace std::chrono;
-    return duration<double>(steady_clock::now().time_since_epoch()).count();
+    return strtoull(d.get_metadata(SCHEMA_M_REVISION).c_str(), NULL, 10);
 }
 
 /* Shard s's revision: a local one's own; a remote one's as its indexer
- * wrote it (Xapian's remote backend gives none), 0 when it wrote none. */
+ * wrote it (Xapian's remote backend gives none). */
 static Xapian::rev shard_rev(const xc_shard &s)
 {
-    if (!s.port)
-        return s.db.get_revision();
-    std::string v = s.db.get_metadata(SCHEMA_M_REVISION);
-    return strtoull(v.c_str(), NULL, 10);
+    return s.port ? stored_rev(s.db) : s.db.get_revision();
+}
+
+/* The dictionary of db's stub with remote shards: beside it. */
+static std::string dict_path(const xc_db *db)
+{
+    return db->path + "/" SCHEMA_DICTIONARY;
 }
 
 /* The message of a Xapian error, with its errno text when it has one. */
@@ -419,7 +423,7 @@ static void shard_down(xc_shard &s, const std::string &why)
 {
     s.up = false;
     s.why = why;
-    s.retry_at = mono_now() + XC_REMOTE_RETRY_MS / 1000.0;
+    s.retry_at = clock_now() + XC_REMOTE_RETRY_MS / 1000.0;
     s.db = Xapian::Database(); /* its connection may be mid-message */
 }
 
@@ -438,7 +442,7 @@ static bool failed_lately(xc_shard &s)
     std::lock_guard<std::mutex> lock(failed_mu);
     auto it = failed_at.find(s.name);
     if (it == failed_at.end() ||
-        mono_now() - it->second.first >= XC_REMOTE_RETRY_MS / 1000.0)
+        clock_now() - it->second.first >= XC_REMOTE_RETRY_MS / 1000.0)
         return false;
     shard_down(s, it->second.second);
     return true;
@@ -470,7 +474,7 @@ static void shard_try(xc_shard &s, bool at_open = false)
         shard_down(s, error_text(e));
         if (s.port) {
             std::lock_guard<std::mutex> lock(failed_mu);
-            failed_at[s.name] = {mono_now(), s.why};
+            failed_at[s.name] = {clock_now(), s.why};
         }
     }
 }
@@ -578,7 +582,7 @@ template <typename F> static void rerun_shards(xc_db *db, F &&op)
             /* the dictionary is updated in place: it may be the one that
              * moved on (opened afresh: see shards_reopen) */
             if (db->has_dict)
-                db->dict = Xapian::Database(db->path + "/" SCHEMA_DICTIONARY);
+                db->dict = Xapian::Database(dict_path(db));
             try {
                 db->rdb.reopen();
             } catch (const Xapian::NetworkError &e) {
@@ -689,7 +693,7 @@ static bool read_stub(const std::string &path, std::vector<xc_shard> &out)
  * the open one was opened. */
 static bool open_dictionary(xc_db *db)
 {
-    std::string p = db->path + "/" SCHEMA_DICTIONARY;
+    std::string p = dict_path(db);
     struct stat st;
     if (stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
         (db->has_dict && st.st_dev == db->dict_dev &&
@@ -847,7 +851,7 @@ static Xapian::rev db_rev(xc_db *db)
 static bool shards_reopen(xc_db *db)
 {
     bool moved = false, changed = false;
-    double now = mono_now();
+    double now = clock_now();
     for (xc_shard &s : db->shards) {
         if (!s.up) {
             if (now >= s.retry_at) {
@@ -876,7 +880,7 @@ static bool shards_reopen(xc_db *db)
              * of a database without documents was seen to keep
              * suggesting a word removed since */
             if (db->dict.reopen()) {
-                db->dict = Xapian::Database(db->path + "/" SCHEMA_DICTIONARY);
+                db->dict = Xapian::Database(dict_path(db));
                 changed = true;
             }
         } catch (const Xapian::DatabaseError &) {
@@ -1375,8 +1379,7 @@ xc_status xc_commit(xc_db *db)
          * (Xapian's remote backend tells them none) */
         Xapian::rev last = std::max<Xapian::rev>(
             db->wdb.get_revision(),
-            strtoull(db->wdb.get_metadata(SCHEMA_M_REVISION).c_str(), NULL,
-                     10)); /* a compaction restarts Xapian's count */
+            stored_rev(db->wdb)); /* a compaction restarts Xapian's count */
         db->wdb.set_metadata(SCHEMA_M_REVISION, std::to_string(last + 1));
         if (db->in_txn) {
             /* over in all cases, even when it throws (Xapian's contract) */

@@ -488,11 +488,13 @@ static pipeline_item *take_last(pipeline_board *b, pipeline **owner, int *left)
 
 void pipeline_help(pipeline_board *b)
 {
+    if (!b)
+        return;
     builder own = {langset_new(ANALYZE_CACHE_INDEX), NULL, 0};
     pipeline *p = NULL;
     pipeline_item *it;
     int left = 1;
-    if (!b || !own.langs)
+    if (!own.langs)
         goto out;
     while ((it = take_last(b, &p, &left)) != NULL || left) {
         if (!it) { /* what it built waits for its writer: a moment */

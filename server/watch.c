@@ -208,31 +208,23 @@ int watch_start(server *s, char *err, size_t errlen)
                        SERVER_WATCH_MS);
         return 0;
     }
+    /* made so far: 1 the lock, 2 the condition too */
+    int made = 0, rc = 0;
+    const char *what = "out of memory";
     watch_thread *t = calloc(1, sizeof *t);
-    if (t == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (uv_mutex_init(&t->mu) != 0) {
-        free(t);
-        snprintf(err, errlen, "cannot make the watch's lock");
-        return -1;
-    }
-    if (uv_cond_init(&t->cv) != 0) {
-        uv_mutex_destroy(&t->mu);
-        free(t);
-        snprintf(err, errlen, "cannot make the watch's condition");
-        return -1;
-    }
-    int rc = uv_async_init(&s->loop, &t->async, watch_on_async);
-    if (rc != 0) {
-        uv_cond_destroy(&t->cv);
-        uv_mutex_destroy(&t->mu);
-        free(t);
-        snprintf(err, errlen, "cannot make the watch's signal: %s",
-                 uv_strerror(rc));
-        return -1;
-    }
+    if (t == NULL)
+        goto fail;
+    what = "cannot make the watch's lock";
+    if (uv_mutex_init(&t->mu) != 0)
+        goto fail;
+    made = 1;
+    what = "cannot make the watch's condition";
+    if (uv_cond_init(&t->cv) != 0)
+        goto fail;
+    made = 2;
+    what = "cannot make the watch's signal";
+    if ((rc = uv_async_init(&s->loop, &t->async, watch_on_async)) != 0)
+        goto fail;
     t->async.data = s;
     s->wthread = t; /* freed by watch_free, its handle closed with the loop */
     rc = uv_thread_create(&t->tid, watch_thread_main, s);
@@ -243,6 +235,15 @@ int watch_start(server *s, char *err, size_t errlen)
     }
     t->running = 1;
     return 0;
+fail:
+    if (made >= 2)
+        uv_cond_destroy(&t->cv);
+    if (made >= 1)
+        uv_mutex_destroy(&t->mu);
+    free(t);
+    snprintf(err, errlen, "%s%s%s", what, rc ? ": " : "",
+             rc ? uv_strerror(rc) : "");
+    return -1;
 }
 
 /* Stop and join the watch thread, if one runs (at most one look, up to
